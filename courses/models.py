@@ -1,0 +1,146 @@
+"""Course structure: a course has numbered parts, a part has numbered sections."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+
+class Course(models.Model):
+    class Language(models.TextChoices):
+        RUSSIAN = "ru", _("Russian")
+        ENGLISH = "en", _("English")
+
+    slug = models.SlugField(_("slug"), max_length=100, unique=True)
+    title = models.CharField(_("title"), max_length=200)
+    description = models.TextField(_("description"), blank=True)
+    language = models.CharField(
+        _("language"), max_length=8, choices=Language.choices, default=Language.RUSSIAN
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["title"]
+        verbose_name = _("course")
+        verbose_name_plural = _("courses")
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("courses:course", kwargs={"course_slug": self.slug})
+
+
+class Part(models.Model):
+    course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="parts")
+    number = models.PositiveSmallIntegerField(_("number"))
+    title = models.CharField(_("title"), max_length=200)
+    # The part's folder in the course source ("part4-infrastructure"), if known.
+    slug = models.CharField(_("folder"), max_length=200, blank=True)
+    description = models.TextField(_("description"), blank=True)
+    study_time = models.CharField(_("study time"), max_length=100, blank=True)
+    order = models.PositiveIntegerField(_("order"), default=0)
+    source_path = models.CharField(_("source path"), max_length=500, blank=True)
+    # The README's navigation footer as [{"label": ..., "href": ...}], kept so an
+    # exported README links where the author's did.
+    nav_links = models.JSONField(_("navigation links"), default=list, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["course", "order", "number"]
+        verbose_name = _("part")
+        verbose_name_plural = _("parts")
+        constraints = [
+            models.UniqueConstraint(fields=["course", "number"], name="part_number_unique_in_course"),
+        ]
+
+    def __str__(self) -> str:
+        return _("Part %(number)s: %(title)s") % {"number": self.number, "title": self.title}
+
+    def get_absolute_url(self) -> str:
+        return reverse(
+            "courses:part", kwargs={"course_slug": self.course.slug, "part_number": self.number}
+        )
+
+    def get_previous(self) -> Part | None:
+        return (
+            Part.objects.filter(course_id=self.course_id, order__lt=self.order)
+            .order_by("-order", "-number")
+            .first()
+        )
+
+    def get_next(self) -> Part | None:
+        return (
+            Part.objects.filter(course_id=self.course_id, order__gt=self.order)
+            .order_by("order", "number")
+            .first()
+        )
+
+
+class Section(models.Model):
+    class Status(models.TextChoices):
+        PLANNED = "planned", _("planned")
+        PUBLISHED = "published", _("published")
+        # No longer in the course source: kept (learner progress hangs off it), not shown.
+        ARCHIVED = "archived", _("archived")
+
+    part = models.ForeignKey(Part, on_delete=models.CASCADE, related_name="sections")
+    number = models.CharField(_("number"), max_length=16)
+    title = models.CharField(_("title"), max_length=200)
+    slug = models.SlugField(_("slug"), max_length=200)
+    topics = models.JSONField(_("topics"), default=list, blank=True)
+    material = models.TextField(_("material (Markdown)"), blank=True)
+    # Sanitised HTML rendered from `material` by the services that write it.
+    material_html = models.TextField(editable=False, blank=True)
+    source_path = models.CharField(_("source path"), max_length=500, blank=True)
+    status = models.CharField(
+        _("status"), max_length=16, choices=Status.choices, default=Status.PLANNED
+    )
+    order = models.PositiveIntegerField(_("order"), default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["part", "order", "id"]
+        verbose_name = _("section")
+        verbose_name_plural = _("sections")
+        constraints = [
+            models.UniqueConstraint(fields=["part", "number"], name="section_number_unique_in_part"),
+            models.UniqueConstraint(fields=["part", "slug"], name="section_slug_unique_in_part"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.number} {self.title}"
+
+    def get_absolute_url(self) -> str:
+        return reverse(
+            "courses:section",
+            kwargs={
+                "course_slug": self.part.course.slug,
+                "part_number": self.part.number,
+                "section_number": self.number,
+            },
+        )
+
+    @property
+    def is_published(self) -> bool:
+        return self.status == self.Status.PUBLISHED
+
+    def get_previous(self) -> Section | None:
+        return (
+            Section.objects.filter(part_id=self.part_id, order__lt=self.order)
+            .exclude(status=self.Status.ARCHIVED)
+            .order_by("-order")
+            .first()
+        )
+
+    def get_next(self) -> Section | None:
+        return (
+            Section.objects.filter(part_id=self.part_id, order__gt=self.order)
+            .exclude(status=self.Status.ARCHIVED)
+            .order_by("order")
+            .first()
+        )

@@ -1,0 +1,7 @@
+"""Course pages."""
+
+from django.urls import path
+
+app_name = "courses"
+
+urlpatterns: list = []

@@ -1,0 +1,1 @@
+"""Coding exercise models (built in the code grading issue)."""

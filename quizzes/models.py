@@ -1,0 +1,1 @@
+"""Quiz models (built in the quizzes issue)."""
