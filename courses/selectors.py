@@ -1,0 +1,185 @@
+"""Reads behind the course pages.
+
+Each page is a fixed number of queries whatever the size of the course: counts
+are annotated, sections are fetched once per page, and neighbours (previous /
+next part or section) are picked from one ordered list rather than queried one
+by one. Archived sections are excluded everywhere: not shown, not counted.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db.models import Count, Q, QuerySet
+
+from courses.models import Course, Part, Section
+from courses.status import Completion, part_status_icon, part_status_label
+
+_NOT_ARCHIVED = ~Q(status=Section.Status.ARCHIVED)
+
+
+@dataclass(frozen=True)
+class PartSummary:
+    """A part as the course page lists it: the part and how much of it is written."""
+
+    part: Part
+    completion: Completion
+
+    @property
+    def status_label(self) -> str:
+        return part_status_label(self.completion)
+
+    @property
+    def status_icon(self) -> str:
+        return part_status_icon(self.completion)
+
+
+@dataclass(frozen=True)
+class CourseOverview:
+    course: Course
+    parts: list[PartSummary]
+
+    @property
+    def completion(self) -> Completion:
+        return Completion(
+            done=sum(summary.completion.done for summary in self.parts),
+            total=sum(summary.completion.total for summary in self.parts),
+        )
+
+
+@dataclass(frozen=True)
+class PartDetail:
+    part: Part
+    published_sections: list[Section]
+    planned_sections: list[Section]
+    previous_part: Part | None
+    next_part: Part | None
+
+    @property
+    def course(self) -> Course:
+        return self.part.course
+
+    @property
+    def completion(self) -> Completion:
+        published = len(self.published_sections)
+        return Completion(done=published, total=published + len(self.planned_sections))
+
+    @property
+    def status_label(self) -> str:
+        return part_status_label(self.completion)
+
+    @property
+    def status_icon(self) -> str:
+        return part_status_icon(self.completion)
+
+
+@dataclass(frozen=True)
+class SectionDetail:
+    section: Section
+    # Neighbours a reader can open: published sections only, across part boundaries.
+    previous_section: Section | None
+    next_section: Section | None
+
+    @property
+    def part(self) -> Part:
+        return self.section.part
+
+    @property
+    def course(self) -> Course:
+        return self.section.part.course
+
+    @property
+    def material_has_title(self) -> bool:
+        # Imported material opens with its own "# 4.1 Title"; the page then uses it
+        # as the page heading instead of printing the title twice.
+        return self.section.is_published and self.section.material_html.lstrip().startswith("<h1")
+
+
+def course_list() -> QuerySet[Course]:
+    return Course.objects.order_by("title")
+
+
+def course_get_with_parts(*, slug: str) -> CourseOverview | None:
+    """The course and its parts with section counts: two queries."""
+    course = Course.objects.filter(slug=slug).first()
+    if course is None:
+        return None
+    parts = (
+        Part.objects.filter(course=course)
+        .annotate(
+            published_count=Count("sections", filter=Q(sections__status=Section.Status.PUBLISHED)),
+            total_count=Count("sections", filter=~Q(sections__status=Section.Status.ARCHIVED)),
+        )
+        .order_by("order", "number")
+    )
+    summaries = []
+    for part in parts:
+        part.course = course  # already loaded; spares a query per get_absolute_url
+        summaries.append(
+            PartSummary(
+                part=part,
+                completion=Completion(done=part.published_count, total=part.total_count),
+            )
+        )
+    return CourseOverview(course=course, parts=summaries)
+
+
+def part_get_with_sections(*, course_slug: str, part_number: int) -> PartDetail | None:
+    """The part, its sections and its neighbours: two queries.
+
+    All the course's parts come in one query (a course has a handful), which
+    gives the part, its course and the previous / next part by position. The
+    position is taken from the ordered list rather than `order__lt`, so parts
+    sharing an `order` value (the default 0) still have neighbours.
+    """
+    parts = list(
+        Part.objects.filter(course__slug=course_slug)
+        .select_related("course")
+        .order_by("order", "number")
+    )
+    index = next((i for i, part in enumerate(parts) if part.number == part_number), None)
+    if index is None:
+        return None
+    part = parts[index]
+    sections = list(part.sections.filter(_NOT_ARCHIVED).order_by("order", "id"))
+    return PartDetail(
+        part=part,
+        published_sections=[section for section in sections if section.is_published],
+        planned_sections=[section for section in sections if not section.is_published],
+        previous_part=parts[index - 1] if index > 0 else None,
+        next_part=parts[index + 1] if index + 1 < len(parts) else None,
+    )
+
+
+def section_get_with_neighbours(
+    *, course_slug: str, part_number: int, section_number: str
+) -> SectionDetail | None:
+    """A non-archived section with the published sections around it: two queries."""
+    section = (
+        Section.objects.filter(
+            _NOT_ARCHIVED,
+            part__course__slug=course_slug,
+            part__number=part_number,
+            number=section_number,
+        )
+        .select_related("part__course")
+        .first()
+    )
+    if section is None:
+        return None
+    # The whole course's reading order, light columns only, to step over part
+    # boundaries: "next" after the last section of part 4 is the first of part 5.
+    sequence = list(
+        Section.objects.filter(_NOT_ARCHIVED, part__course_id=section.part.course_id)
+        .select_related("part")
+        .only("id", "number", "title", "status", "order", "part__number", "part__order")
+        .order_by("part__order", "part__number", "order", "id")
+    )
+    index = next(i for i, item in enumerate(sequence) if item.pk == section.pk)
+    previous_section = next(
+        (item for item in reversed(sequence[:index]) if item.is_published), None
+    )
+    next_section = next((item for item in sequence[index + 1 :] if item.is_published), None)
+    return SectionDetail(
+        section=section, previous_section=previous_section, next_section=next_section
+    )

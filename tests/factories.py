@@ -1,0 +1,53 @@
+"""factory_boy factories for the course structure."""
+
+from __future__ import annotations
+
+import factory
+from factory.django import DjangoModelFactory
+
+from courses.markdown import render_markdown
+from courses.models import Course, Part, Section
+
+
+class CourseFactory(DjangoModelFactory[Course]):
+    class Meta:
+        model = Course
+        django_get_or_create = ("slug",)
+
+    slug = factory.Sequence(lambda n: f"course-{n}")
+    title = factory.Sequence(lambda n: f"Course {n}")
+    description = "A course for tests."
+    language = Course.Language.RUSSIAN
+
+
+class PartFactory(DjangoModelFactory[Part]):
+    class Meta:
+        model = Part
+
+    course = factory.SubFactory(CourseFactory)
+    number = factory.Sequence(lambda n: n + 1)
+    title = factory.Sequence(lambda n: f"Part title {n}")
+    description = "What this part covers."
+    study_time = "2 недели"
+    order = factory.SelfAttribute("number")
+
+
+class SectionFactory(DjangoModelFactory[Section]):
+    class Meta:
+        model = Section
+
+    part = factory.SubFactory(PartFactory)
+    # Globally unique sequence, so numbers and slugs never clash within a part.
+    number = factory.LazyAttributeSequence(lambda o, n: f"{o.part.number}.{n + 1}")
+    title = factory.Sequence(lambda n: f"Section title {n}")
+    slug = factory.Sequence(lambda n: f"section-{n}")
+    topics = factory.LazyFunction(lambda: ["First topic", "Second topic"])
+    status = Section.Status.PUBLISHED
+    material = factory.Sequence(lambda n: f"Material of section {n}.")
+    # What the services store: the sanitised rendering of `material`.
+    material_html = factory.LazyAttribute(lambda o: render_markdown(o.material))
+    order = factory.Sequence(lambda n: n)
+
+    class Params:
+        planned = factory.Trait(status=Section.Status.PLANNED, material="", material_html="")
+        archived = factory.Trait(status=Section.Status.ARCHIVED)
