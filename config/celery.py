@@ -11,7 +11,7 @@ app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 
 
-@app.task(name="config.ping", ignore_result=True)
+@app.task(name="config.ping")
 def ping_task() -> str:
     """A no-op task: the floor for latency benchmarks and a liveness probe for workers."""
     return "pong"

@@ -51,7 +51,7 @@ VAR_DIR = Path(os.environ.get("ZACHET_VAR_DIR", BASE_DIR / "var"))
 
 DEBUG = env_bool("DEBUG", True)
 
-DEVELOPMENT_SECRET_KEY = "django-insecure-zachet-development-key-do-not-use-in-production"
+DEVELOPMENT_SECRET_KEY = "django-insecure-zachet-development-key-do-not-use-in-production"  # noqa: S105
 SECRET_KEY = os.environ.get("SECRET_KEY", DEVELOPMENT_SECRET_KEY)
 if not DEBUG and (SECRET_KEY == DEVELOPMENT_SECRET_KEY or len(SECRET_KEY) < 32):
     raise ImproperlyConfigured(
@@ -116,8 +116,8 @@ CONN_MAX_AGE = env_int("CONN_MAX_AGE", 60)
 
 def database_config(url: str) -> dict[str, Any]:
     """Parse DATABASE_URL and add what each engine needs to be used by many processes."""
-    config: dict[str, Any] = dj_database_url.parse(
-        url, conn_max_age=CONN_MAX_AGE, conn_health_checks=True
+    config: dict[str, Any] = dict(
+        dj_database_url.parse(url, conn_max_age=CONN_MAX_AGE, conn_health_checks=True)
     )
     if config["ENGINE"] == "django.db.backends.sqlite3":
         # WAL lets readers run while one process writes; IMMEDIATE takes the write
@@ -193,8 +193,10 @@ else:
 CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
-# Results live in the database rows the tasks write; no result backend.
+# Results live in the database rows the tasks write; no result backend
+# (benchmarks may set one to time round trips).
 CELERY_TASK_IGNORE_RESULT = True
+CELERY_RESULT_BACKEND = os.environ.get("CELERY_RESULT_BACKEND") or None
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_ENABLE_UTC = True
 
@@ -239,6 +241,8 @@ if CELERY_BROKER_URL.startswith(("redis://", "rediss://", "unix://")):
         "health_check_interval": 25,
     }
 elif CELERY_BROKER_URL.startswith("filesystem://"):
+    for folder in ("messages", "control"):
+        (BROKER_DIR / folder).mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(BROKER_DIR / "messages"),
         "data_folder_out": str(BROKER_DIR / "messages"),

@@ -54,7 +54,9 @@ class Part(models.Model):
         verbose_name = _("part")
         verbose_name_plural = _("parts")
         constraints = [
-            models.UniqueConstraint(fields=["course", "number"], name="part_number_unique_in_course"),
+            models.UniqueConstraint(
+                fields=["course", "number"], name="part_number_unique_in_course"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -108,7 +110,9 @@ class Section(models.Model):
         verbose_name = _("section")
         verbose_name_plural = _("sections")
         constraints = [
-            models.UniqueConstraint(fields=["part", "number"], name="section_number_unique_in_part"),
+            models.UniqueConstraint(
+                fields=["part", "number"], name="section_number_unique_in_part"
+            ),
             models.UniqueConstraint(fields=["part", "slug"], name="section_slug_unique_in_part"),
         ]
 

@@ -45,13 +45,13 @@ class Completion:
         return self.total > 0 and self.done == self.total
 
     def count_text(self) -> str:
-        """"2 из 7 разделов" / "2 of 7 sections", plural by the total."""
+        """ "2 из 7 разделов" / "2 of 7 sections", plural by the total."""
         return ngettext(
             "%(done)d of %(total)d section", "%(done)d of %(total)d sections", self.total
         ) % {"done": self.done, "total": self.total}
 
     def summary(self) -> str:
-        """"29% (2 из 7 разделов)"."""
+        """ "29% (2 из 7 разделов)"."""
         return f"{self.percent}% ({self.count_text()})"
 
 

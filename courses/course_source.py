@@ -1,0 +1,593 @@
+"""A course as its Markdown source describes it: parsed, validated, not yet in the database.
+
+Two layouts are read (see `load_course_source`):
+
+* a part README like the course's own (`# Часть 4: …`, "Описание", "Статус",
+  "Завершённые материалы", "Планируемые материалы", "Время изучения", footer);
+* an mdBook folder: `SUMMARY.md` with `# Part` headings and `- [Section](file.md)`
+  items, the section files, and each part folder's `README.md` where present.
+
+Every problem is a `CourseSourceError` naming the file and line. Nothing here
+touches the database; `courses.services.course_import` writes what this returns.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass, field, replace
+from pathlib import Path, PurePosixPath
+
+from django.utils.text import slugify
+
+# --- Data ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class NavLink:
+    label: str
+    href: str
+
+
+@dataclass(frozen=True)
+class SectionSource:
+    number: str
+    title: str
+    published: bool
+    topics: tuple[str, ...] = ()
+    # Path of the material file relative to the part's folder ("02_caching.md").
+    source_path: str = ""
+    # The Markdown material; None when the source does not provide it (keep what is stored).
+    material: str | None = None
+    line: int = 0
+
+
+@dataclass(frozen=True)
+class PartSource:
+    number: int
+    title: str
+    description: str = ""
+    study_time: str = ""
+    folder: str = ""
+    source_path: str = ""
+    nav_links: tuple[NavLink, ...] = ()
+    sections: tuple[SectionSource, ...] = ()
+    # The status line as written, to warn when it disagrees with the sections.
+    stated_status: str = ""
+
+
+@dataclass(frozen=True)
+class CourseSource:
+    slug: str | None
+    title: str | None
+    description: str | None
+    parts: tuple[PartSource, ...]
+    # Whether the source is the whole course (mdBook) or one part of it (README).
+    whole_course: bool
+    warnings: tuple[str, ...] = ()
+
+
+class CourseSourceError(Exception):
+    """Bad course source: the message names the file and, where known, the line."""
+
+    def __init__(self, path: Path | str, line: int | None, message: str) -> None:
+        self.path = str(path)
+        self.line = line
+        self.message = message
+        location = f"{self.path}:{line}" if line else self.path
+        super().__init__(f"{location}: {message}")
+
+
+# --- Reading files ------------------------------------------------------------
+
+# UTF-8 text read through a single-byte code page and saved as UTF-8 again
+# ("Часть" -> "–ß–∞—Å—Ç—å"). One of the course's own READMEs reached us that way.
+MOJIBAKE_CODECS = ("mac_roman", "cp1252", "latin-1")
+MAX_SOURCE_BYTES = 5 * 1024 * 1024
+
+
+def read_source_text(path: Path, warnings: list[str] | None = None) -> str:
+    """Read a UTF-8 Markdown file: refuse binary and non-UTF-8, repair mojibake, use LF."""
+    if not path.exists():
+        raise CourseSourceError(path, None, "file not found")
+    if not path.is_file():
+        raise CourseSourceError(path, None, "not a file")
+    data = path.read_bytes()
+    if len(data) > MAX_SOURCE_BYTES:
+        raise CourseSourceError(path, None, f"file is larger than {MAX_SOURCE_BYTES} bytes")
+    if b"\x00" in data:
+        line = data[: data.index(b"\x00")].count(b"\n") + 1
+        raise CourseSourceError(path, line, "binary file (NUL byte), expected UTF-8 Markdown")
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        line = data[: error.start].count(b"\n") + 1
+        raise CourseSourceError(
+            path, line, f"not UTF-8 (byte 0x{data[error.start]:02x}); save the file as UTF-8"
+        ) from None
+    text = text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
+    repaired = repair_mojibake(text)
+    if repaired != text:
+        if warnings is not None:
+            warnings.append(f"{path}: repaired text that had been decoded with the wrong code page")
+        text = repaired
+    return text
+
+
+def repair_mojibake(text: str) -> str:
+    """Undo UTF-8 text that was decoded as a single-byte code page and re-encoded.
+
+    Legitimate text practically never survives the round trip "encode with a
+    single-byte code page, decode as UTF-8" (it needs valid multi-byte
+    sequences everywhere it has non-ASCII), so success means mojibake.
+    """
+    if text.isascii():
+        return text
+    for codec in MOJIBAKE_CODECS:
+        try:
+            candidate = text.encode(codec).decode("utf-8")
+        except (UnicodeEncodeError, UnicodeDecodeError):
+            continue
+        if candidate != text:
+            return candidate
+    return text
+
+
+# --- Part README ----------------------------------------------------------------
+
+# The README's headings per course language; export uses the same table.
+README_HEADINGS = {
+    "ru": {
+        "part": "Часть",
+        "description": "Описание",
+        "status": "Статус",
+        "published": "Завершённые материалы",
+        "planned": "Планируемые материалы",
+        "study_time": "Время изучения",
+        "study_time_label": "Примерно",
+    },
+    "en": {
+        "part": "Part",
+        "description": "Description",
+        "status": "Status",
+        "published": "Completed materials",
+        "planned": "Planned materials",
+        "study_time": "Study time",
+        "study_time_label": "Approximately",
+    },
+}
+
+PART_TITLE_RE = re.compile(r"^# (?:Часть|Part)\s+(\d+)\s*[:.]\s*(\S.*)$")
+SECTION_LINKED_RE = re.compile(r"^### (\d+(?:\.\d+)+)\s+\[([^\]]+)\]\(([^)\s]*)\)\s*(✅)?\s*$")
+SECTION_PLAIN_RE = re.compile(r"^### (\d+(?:\.\d+)+)\s+(\S.*?)\s*(✅)?\s*$")
+LINK_RE = re.compile(r"\[([^\]]+)\]\(([^)\s]*)\)")
+STUDY_TIME_RE = re.compile(r"^\*\*([^*]+)\*\*\s*:\s*(\S.*)$")
+
+
+def _heading_kind(title: str) -> str | None:
+    for headings in README_HEADINGS.values():
+        for kind, text in headings.items():
+            if kind not in {"part", "study_time_label"} and title.strip() == text:
+                return kind
+    return None
+
+
+def _strip_blank_edges(lines: list[str]) -> str:
+    return "\n".join(lines).strip("\n").rstrip()
+
+
+def _material_path(link: str) -> str:
+    """ "./02_caching.md" -> "02_caching.md"; refuse links that leave the course."""
+    path = PurePosixPath(link)
+    if path.is_absolute() or link.startswith(("http://", "https://")):
+        raise ValueError("section link must be a relative path to a Markdown file")
+    parts = [p for p in path.parts if p != "."]
+    return str(PurePosixPath(*parts)) if parts else ""
+
+
+def parse_part_readme(text: str, *, path: Path) -> PartSource:
+    """Parse a part README (the course's own format) into a PartSource."""
+    lines = text.split("\n")
+    number = 0
+    title = ""
+    blocks: dict[str, tuple[int, list[str]]] = {}
+    current: str | None = None
+    footer_line = 0
+    footer: list[str] = []
+    for index, raw in enumerate(lines, start=1):
+        line = raw.rstrip()
+        if current == "footer":
+            if line:
+                footer.append(line)
+                footer_line = footer_line or index
+            continue
+        if line.startswith("# ") and not title:
+            match = PART_TITLE_RE.match(line)
+            if not match:
+                raise CourseSourceError(
+                    path, index, f"malformed part title {line!r}, expected '# Часть N: Title'"
+                )
+            number, title = int(match.group(1)), match.group(2).strip()
+            continue
+        if line.startswith("# "):
+            raise CourseSourceError(path, index, "a second '# ' title; a part README has one")
+        if line.startswith("## "):
+            kind = _heading_kind(line[3:])
+            if kind is None:
+                raise CourseSourceError(path, index, f"unknown heading {line!r}")
+            if kind in blocks:
+                raise CourseSourceError(path, index, f"heading {line!r} appears twice")
+            blocks[kind] = (index, [])
+            current = kind
+            continue
+        if line == "---" and current is not None and current != "description":
+            # The footer rule; a rule inside the description is part of the text.
+            current = "footer"
+            continue
+        if not title:
+            if line:
+                raise CourseSourceError(
+                    path, index, "not a part README: expected '# Часть N: Title' first"
+                )
+            continue
+        if current is None:
+            if line:
+                raise CourseSourceError(path, index, "text before the first '## ' heading")
+            continue
+        blocks[current][1].append(line)
+    if not title:
+        raise CourseSourceError(path, 1, "not a part README: no '# Часть N: Title' line")
+
+    sections: list[SectionSource] = []
+    for kind in ("published", "planned"):
+        if kind in blocks:
+            start, body = blocks[kind]
+            sections.extend(
+                _parse_section_list(
+                    body,
+                    first_line=start + 1,
+                    published=kind == "published",
+                    path=path,
+                    part_number=number,
+                )
+            )
+    _check_unique_numbers(sections, path=path)
+
+    study_time = ""
+    if "study_time" in blocks:
+        start, body = blocks["study_time"]
+        text_lines = [(start + 1 + i, b) for i, b in enumerate(body) if b.strip()]
+        if len(text_lines) != 1 or not (match := STUDY_TIME_RE.match(text_lines[0][1])):
+            line_no = text_lines[0][0] if text_lines else start
+            raise CourseSourceError(
+                path, line_no, "expected '**Примерно**: <time>' under study time"
+            )
+        study_time = match.group(2).strip()
+
+    nav_links: list[NavLink] = []
+    for offset, line in enumerate(footer):
+        items = [item.strip() for item in line.split(" | ")]
+        for item in items:
+            match = LINK_RE.fullmatch(item)
+            if not match:
+                raise CourseSourceError(
+                    path, footer_line + offset, f"footer item {item!r} is not a [label](link)"
+                )
+            nav_links.append(NavLink(label=match.group(1), href=match.group(2)))
+
+    return PartSource(
+        number=number,
+        title=title,
+        description=_strip_blank_edges(blocks["description"][1]) if "description" in blocks else "",
+        study_time=study_time,
+        source_path=str(path),
+        nav_links=tuple(nav_links),
+        sections=tuple(sections),
+        stated_status=_strip_blank_edges(blocks["status"][1]) if "status" in blocks else "",
+    )
+
+
+def _parse_section_list(
+    body: list[str], *, first_line: int, published: bool, path: Path, part_number: int
+) -> list[SectionSource]:
+    sections: list[SectionSource] = []
+    current: SectionSource | None = None
+    topics: list[str] = []
+
+    def close() -> None:
+        nonlocal current
+        if current is not None:
+            sections.append(replace(current, topics=tuple(topics)))
+        current = None
+
+    for offset, line in enumerate(body):
+        line_no = first_line + offset
+        if not line.strip():
+            continue
+        if line.startswith("### "):
+            close()
+            topics = []
+            linked = SECTION_LINKED_RE.match(line)
+            plain = None if linked else SECTION_PLAIN_RE.match(line)
+            if linked:
+                number, title, link = linked.group(1), linked.group(2).strip(), linked.group(3)
+                try:
+                    source_path = _material_path(link)
+                except ValueError as error:
+                    raise CourseSourceError(path, line_no, str(error)) from None
+            elif plain:
+                number, title, source_path = plain.group(1), plain.group(2).strip(), ""
+            else:
+                raise CourseSourceError(
+                    path, line_no, f"malformed section heading {line!r}, expected '### N.M Title'"
+                )
+            if number.split(".")[0] != str(part_number):
+                raise CourseSourceError(
+                    path, line_no, f"section {number} does not belong to part {part_number}"
+                )
+            current = SectionSource(
+                number=number, title=title, published=published,
+                source_path=source_path, line=line_no,
+            )  # fmt: skip
+            continue
+        if line.startswith(("- ", "* ")):
+            if current is None:
+                raise CourseSourceError(path, line_no, "topic bullet before any '### ' section")
+            topic = line[2:].strip()
+            if not topic:
+                raise CourseSourceError(path, line_no, "empty topic bullet")
+            topics.append(topic)
+            continue
+        raise CourseSourceError(
+            path,
+            line_no,
+            f"unexpected line {line.strip()!r}; expected '### N.M Title' or '- topic'",
+        )
+    close()
+    return sections
+
+
+def _check_unique_numbers(sections: list[SectionSource], *, path: Path) -> None:
+    seen: dict[str, int] = {}
+    for section in sections:
+        if section.number in seen:
+            raise CourseSourceError(
+                path, section.line,
+                f"section {section.number} already defined on line {seen[section.number]}",
+            )  # fmt: skip
+        seen[section.number] = section.line
+
+
+def load_part_readme(path: Path, warnings: list[str]) -> PartSource:
+    """A part README and, where they sit beside it, the section files it links."""
+    part = parse_part_readme(read_source_text(path, warnings), path=path)
+    sections: list[SectionSource] = []
+    for section in part.sections:
+        material = None
+        if section.source_path:
+            material_file = path.parent / section.source_path
+            if material_file.is_file():
+                material = read_source_text(material_file, warnings)
+            else:
+                # A README is navigation: its links may point at files not shipped
+                # with it. The stored material is kept rather than wiped.
+                warnings.append(
+                    f"{path}:{section.line}: {section.source_path} not found beside the README;"
+                    f" material of section {section.number} left as it is"
+                )
+        sections.append(replace(section, material=material))
+    return replace(part, sections=tuple(sections))
+
+
+# --- mdBook ---------------------------------------------------------------------
+
+SUMMARY_ITEM_RE = re.compile(r"^(\s*)[-*]\s+\[([^\]]+)\]\(([^)]*)\)\s*$")
+SUMMARY_PREFIX_RE = re.compile(r"^\[([^\]]+)\]\(([^)]*)\)\s*$")
+NUMBERED_TITLE_RE = re.compile(r"^(\d+(?:\.\d+)+)\.?\s+(\S.*)$")
+SUMMARY_TITLES = {"summary", "содержание", "оглавление"}
+
+
+@dataclass
+class _SummaryPart:
+    number: int
+    title: str
+    line: int
+    items: list[tuple[int, str, str]] = field(default_factory=list)  # (line, title, link)
+
+
+def load_mdbook(root: Path, warnings: list[str]) -> CourseSource:
+    """An mdBook course: SUMMARY.md (at the root or in src/), its files, the part READMEs."""
+    summary_path = root / "SUMMARY.md"
+    if not summary_path.is_file() and (root / "src" / "SUMMARY.md").is_file():
+        summary_path = root / "src" / "SUMMARY.md"
+    book_dir = summary_path.parent
+    text = read_source_text(summary_path, warnings)
+
+    parts: list[_SummaryPart] = []
+    prefix_links: list[tuple[int, str]] = []
+    for index, raw in enumerate(text.split("\n"), start=1):
+        line = raw.rstrip()
+        if not line.strip() or line.strip() == "---":
+            continue
+        if line.startswith("# "):
+            heading = line[2:].strip()
+            if not parts and heading.lower() in SUMMARY_TITLES:
+                continue
+            match = PART_TITLE_RE.match(line)
+            if match:
+                number, title = int(match.group(1)), match.group(2).strip()
+            else:
+                number, title = len(parts) + 1, heading
+            if any(p.number == number for p in parts):
+                raise CourseSourceError(summary_path, index, f"part {number} appears twice")
+            parts.append(_SummaryPart(number=number, title=title, line=index))
+            continue
+        if item := SUMMARY_ITEM_RE.match(line):
+            if not parts:
+                raise CourseSourceError(
+                    summary_path, index, "chapter list before the first '# Part' heading"
+                )
+            parts[-1].items.append((index, item.group(2).strip(), item.group(3).strip()))
+            continue
+        if prefix := SUMMARY_PREFIX_RE.match(line.strip()):
+            if parts:
+                continue  # suffix chapters (appendices) are not sections
+            prefix_links.append((index, prefix.group(2)))
+            continue
+        raise CourseSourceError(summary_path, index, f"unexpected line in SUMMARY.md: {line!r}")
+    if not parts:
+        raise CourseSourceError(summary_path, None, "no '# Part' headings: not an mdBook course")
+
+    book = _read_book_toml(root, warnings)
+    description: str | None = book.get("description")
+    for line_no, link in prefix_links[:1]:
+        if link and description is None:
+            intro = _resolve_book_file(book_dir, link, summary_path, line_no)
+            description = read_source_text(intro, warnings).strip()
+
+    return CourseSource(
+        slug=slugify(root.resolve().name) or None,
+        title=book.get("title"),
+        description=description,
+        parts=tuple(
+            _mdbook_part(p, book_dir=book_dir, summary_path=summary_path, warnings=warnings)
+            for p in parts
+        ),
+        whole_course=True,
+        warnings=tuple(warnings),
+    )
+
+
+def _read_book_toml(root: Path, warnings: list[str]) -> dict[str, str]:
+    book_path = root / "book.toml"
+    if not book_path.is_file():
+        return {}
+    try:
+        data = tomllib.loads(read_source_text(book_path, warnings))
+    except tomllib.TOMLDecodeError as error:
+        raise CourseSourceError(book_path, getattr(error, "lineno", None), str(error)) from None
+    book = data.get("book", {})
+    return {k: str(v) for k, v in book.items() if k in {"title", "description"}}
+
+
+def _resolve_book_file(book_dir: Path, link: str, summary_path: Path, line: int) -> Path:
+    target = (book_dir / link).resolve()
+    if not target.is_relative_to(book_dir.resolve()):
+        raise CourseSourceError(summary_path, line, f"link {link!r} points outside the book")
+    if not target.is_file():
+        raise CourseSourceError(summary_path, line, f"link to a missing file {link!r}")
+    return target
+
+
+def _mdbook_part(
+    summary: _SummaryPart, *, book_dir: Path, summary_path: Path, warnings: list[str]
+) -> PartSource:
+    files: list[Path | None] = []
+    for line_no, _title, link in summary.items:
+        files.append(_resolve_book_file(book_dir, link, summary_path, line_no) if link else None)
+    linked = [f for f in files if f is not None]
+    part_dir = _common_dir(linked) if linked else None
+    folder = str(part_dir.relative_to(book_dir.resolve())) if part_dir else ""
+    if folder == ".":
+        folder = ""
+
+    readme: PartSource | None = None
+    if (
+        part_dir is not None
+        and part_dir != book_dir.resolve()
+        and (part_dir / "README.md").is_file()
+    ):
+        readme = parse_part_readme(
+            read_source_text(part_dir / "README.md", warnings), path=part_dir / "README.md"
+        )
+        if readme.number != summary.number:
+            raise CourseSourceError(
+                part_dir / "README.md", 1,
+                f"README is part {readme.number} but SUMMARY.md lists it as part {summary.number}",
+            )  # fmt: skip
+    readme_sections = {s.number: s for s in readme.sections} if readme else {}
+
+    sections: list[SectionSource] = []
+    for position, ((line_no, title, _link), file) in enumerate(
+        zip(summary.items, files, strict=True), start=1
+    ):
+        numbered = NUMBERED_TITLE_RE.match(title)
+        number, title = (
+            (numbered.group(1), numbered.group(2))
+            if numbered
+            else (f"{summary.number}.{position}", title)
+        )
+        described = readme_sections.pop(number, None)
+        published = file is not None
+        if described is not None and described.published != published:
+            warnings.append(
+                f"{summary_path}:{line_no}: section {number} is "
+                f"{'published' if published else 'a draft'} in SUMMARY.md but "
+                f"{'published' if described.published else 'planned'} in its part README;"
+                " SUMMARY.md wins"
+            )
+        source_path = ""
+        material = None
+        if file is not None and part_dir is not None:
+            source_path = str(PurePosixPath(*file.relative_to(part_dir).parts))
+            material = read_source_text(file, warnings)
+        sections.append(
+            SectionSource(
+                number=number,
+                title=title,
+                published=published,
+                topics=described.topics if described else (),
+                source_path=source_path,
+                material=material,
+                line=line_no,
+            )
+        )
+    # Sections a part README plans but SUMMARY.md does not list yet.
+    for described in readme_sections.values():
+        if described.published:
+            raise CourseSourceError(
+                part_dir / "README.md" if part_dir else summary_path, described.line,
+                f"section {described.number} is marked done but SUMMARY.md does not list it",
+            )  # fmt: skip
+        sections.append(described)
+    _check_unique_numbers(sections, path=summary_path)
+    return PartSource(
+        number=summary.number,
+        title=summary.title if readme is None else readme.title,
+        description=readme.description if readme else "",
+        study_time=readme.study_time if readme else "",
+        folder=folder,
+        source_path=str(part_dir / "README.md") if readme and part_dir else str(summary_path),
+        nav_links=readme.nav_links if readme else (),
+        sections=tuple(sections),
+        stated_status=readme.stated_status if readme else "",
+    )
+
+
+def _common_dir(files: list[Path]) -> Path:
+    common = files[0].parent
+    for file in files[1:]:
+        while not file.is_relative_to(common):
+            common = common.parent
+    return common
+
+
+# --- Entry point ----------------------------------------------------------------
+
+
+def load_course_source(path: Path) -> CourseSource:
+    """Read a part README file or an mdBook course folder."""
+    warnings: list[str] = []
+    if not path.exists():
+        raise CourseSourceError(path, None, "no such file or folder")
+    if path.is_dir():
+        if not (path / "SUMMARY.md").is_file() and not (path / "src" / "SUMMARY.md").is_file():
+            raise CourseSourceError(
+                path, None, "not a course: a folder needs SUMMARY.md (mdBook layout)"
+            )
+        return load_mdbook(path, warnings)
+    part = load_part_readme(path, warnings)
+    return CourseSource(
+        slug=None, title=None, description=None, parts=(part,), whole_course=False,
+        warnings=tuple(warnings),
+    )  # fmt: skip

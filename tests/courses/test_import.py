@@ -1,0 +1,417 @@
+"""Course import from Markdown: the course's own part READMEs and mdBook folders."""
+
+from __future__ import annotations
+
+import re
+from io import StringIO
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.utils import translation
+
+from courses.course_source import read_source_text, repair_mojibake
+from courses.models import Course, Part, Section
+from courses.readme_export import part_readme_render
+from courses.services import CourseImportError, course_import
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def course() -> Course:
+    return Course.objects.create(slug="go-for-csharp", title="Go для C# разработчиков")
+
+
+def bullets_per_section(text: str) -> dict[str, list[str]]:
+    """What the README lists, read independently of the importer: number -> bullets."""
+    out: dict[str, list[str]] = {}
+    current = None
+    for line in text.splitlines():
+        if match := re.match(r"### (\d+\.\d+) ", line):
+            current = match.group(1)
+            out[current] = []
+        elif line.startswith("## "):
+            current = None
+        elif current and line.startswith("- "):
+            out[current].append(line[2:])
+    return out
+
+
+def run_import(path: Path, *args: str) -> str:
+    out = StringIO()
+    call_command("import_course", str(path), *args, stdout=out, stderr=StringIO())
+    return out.getvalue()
+
+
+def snapshot() -> list[tuple]:
+    """Every course row's content, to prove that a refused import wrote nothing."""
+    return [
+        *Course.objects.values_list("id", "slug", "title", "updated_at"),
+        *Part.objects.values_list("id", "number", "title", "description", "updated_at"),
+        *Section.objects.values_list("id", "number", "title", "status", "topics", "updated_at"),
+    ]
+
+
+# --- the course's own READMEs ---------------------------------------------------
+
+
+def test_seed_at_2_of_7_imports_with_every_topic(course, seed_2_of_7):
+    # given the README at 2 of 7 sections (saved with the wrong code page)
+    expected = bullets_per_section(repair_mojibake(seed_2_of_7.read_text(encoding="utf-8")))
+
+    # when it is imported
+    course_import(path=seed_2_of_7, course_slug=course.slug)
+
+    # then the part has 7 sections, 2 published, each with its bullets
+    part = Part.objects.get(course=course, number=4)
+    assert part.title == "Инфраструктура и интеграции"
+    assert part.study_time == "2-3 недели"
+    sections = list(part.sections.order_by("order"))
+    assert [s.number for s in sections] == [f"4.{i}" for i in range(1, 8)]
+    assert [s.status for s in sections] == ["published"] * 2 + ["planned"] * 5
+    assert {s.number: s.topics for s in sections} == expected
+    assert sections[1].title == "Кэширование"
+    assert sections[1].source_path == "02_caching.md"
+    assert len(sections[0].topics) == 8
+
+
+def test_seed_at_7_of_7_imports_with_every_topic(course, seed_7_of_7):
+    expected = bullets_per_section(seed_7_of_7.read_text(encoding="utf-8"))
+
+    course_import(path=seed_7_of_7, course_slug=course.slug)
+
+    sections = list(Section.objects.filter(part__number=4).order_by("order"))
+    assert [s.status for s in sections] == ["published"] * 7
+    assert {s.number: s.topics for s in sections} == expected
+    assert sum(len(s.topics) for s in sections) == sum(len(v) for v in expected.values())
+
+
+@pytest.mark.parametrize(
+    ("seed", "status"),
+    [
+        ("seed_2_of_7", "🚧 **В разработке** — 29% (2 из 7 разделов)"),
+        ("seed_7_of_7", "✅ **Завершено** — 100% (7 из 7 разделов)"),
+    ],
+)
+def test_round_trip_gives_the_same_readme(course, seed, status, request):
+    path: Path = request.getfixturevalue(seed)
+    course_import(path=path, course_slug=course.slug)
+
+    exported = part_readme_render(part=Part.objects.get(number=4))
+
+    original = read_source_text(path)  # the 2/7 seed is compared once its encoding is repaired
+    assert status in exported
+    assert [line.rstrip() for line in exported.splitlines()] == [
+        line.rstrip() for line in original.splitlines()
+    ]
+
+
+def test_export_command_writes_the_readme(course, seed_7_of_7, tmp_path):
+    course_import(path=seed_7_of_7, course_slug=course.slug)
+    target = tmp_path / "README.md"
+
+    call_command("export_part_readme", "4", "-o", str(target), stderr=StringIO())
+
+    assert target.read_text(encoding="utf-8") == seed_7_of_7.read_text(encoding="utf-8")
+
+
+def test_export_is_in_the_course_language_whatever_the_active_language(course, seed_2_of_7):
+    course_import(path=seed_2_of_7, course_slug=course.slug)
+    with translation.override("en"):
+        exported = part_readme_render(part=Part.objects.get(number=4))
+    assert "29% (2 из 7 разделов)" in exported
+
+
+def test_reimport_of_the_same_file_changes_nothing(course, seed_7_of_7):
+    course_import(path=seed_7_of_7, course_slug=course.slug)
+    before = snapshot()
+
+    report = course_import(path=seed_7_of_7, course_slug=course.slug)
+
+    assert not report.changed
+    assert snapshot() == before
+    assert report.lines()[-1] == "0 created, 0 updated, 0 archived, 8 unchanged"
+
+
+def test_changed_file_updates_rows_in_place(course, seed_2_of_7, seed_7_of_7):
+    # given the part imported at 2 of 7
+    course_import(path=seed_2_of_7, course_slug=course.slug)
+    ids = dict(Section.objects.values_list("number", "id"))
+    part_id = Part.objects.get(number=4).id
+
+    # when the finished README is imported over it
+    report = course_import(path=seed_7_of_7, course_slug=course.slug)
+
+    # then the same rows now say 7 of 7
+    assert dict(Section.objects.values_list("number", "id")) == ids
+    assert Part.objects.get(number=4).id == part_id
+    assert set(Section.objects.values_list("status", flat=True)) == {"published"}
+    assert "section 4.3 Очереди сообщений" in " ".join(report.updated)
+    assert Section.objects.get(number="4.3").source_path == "03_message_queues.md"
+
+
+def test_renumbered_sections_keep_their_ids_by_file(course, seed_7_of_7, tmp_path):
+    # given the finished part
+    course_import(path=seed_7_of_7, course_slug=course.slug)
+    caching_id = Section.objects.get(source_path="02_caching.md").id
+    pg_id = Section.objects.get(source_path="01_production_postgresql.md").id
+
+    # when an author inserts a new 4.1 and shifts the rest down by one
+    text = seed_7_of_7.read_text(encoding="utf-8")
+    numbers = iter(range(2, 9))
+    text = re.sub(r"### 4\.\d ", lambda _m: f"### 4.{next(numbers)} ", text)
+    text = text.replace(
+        "### 4.2 [Production PostgreSQL]",
+        "### 4.1 [Введение в инфраструктуру](./00_intro.md) ✅\n- Обзор части\n\n"
+        "### 4.2 [Production PostgreSQL]",
+    )
+    edited = tmp_path / "README.md"
+    edited.write_text(text, encoding="utf-8")
+    course_import(path=edited, course_slug=course.slug)
+
+    # then each file's row kept its id under its new number
+    assert Section.objects.get(id=pg_id).number == "4.2"
+    assert Section.objects.get(id=caching_id).number == "4.3"
+    assert Section.objects.get(number="4.1").title == "Введение в инфраструктуру"
+    assert Section.objects.filter(part__number=4).count() == 8
+
+
+def test_section_removed_from_the_source_is_archived_and_comes_back(course, seed_7_of_7, tmp_path):
+    course_import(path=seed_7_of_7, course_slug=course.slug)
+    grpc = Section.objects.get(number="4.4")
+    text = seed_7_of_7.read_text(encoding="utf-8")
+    start = text.index("### 4.4")
+    without = text[:start] + text[text.index("### 4.5") :]
+    edited = tmp_path / "README.md"
+    edited.write_text(without, encoding="utf-8")
+
+    report = course_import(path=edited, course_slug=course.slug)
+
+    grpc.refresh_from_db()
+    assert grpc.status == "archived"
+    assert report.archived == ["section 4.4 gRPC"]
+    assert "6 из 6 разделов" in part_readme_render(part=grpc.part)
+
+    course_import(path=seed_7_of_7, course_slug=course.slug)
+    grpc.refresh_from_db()
+    assert (grpc.status, grpc.number) == ("published", "4.4")
+
+
+def test_material_beside_the_readme_is_imported_and_sanitised(course, seed_7_of_7, tmp_path):
+    readme = tmp_path / "README.md"
+    readme.write_text(seed_7_of_7.read_text(encoding="utf-8"), encoding="utf-8")
+    (tmp_path / "02_caching.md").write_text(
+        "# Кэш\n\n```go\nfunc main() {}\n```\n\n<script>alert(1)</script>\n", encoding="utf-8"
+    )
+
+    report = course_import(path=readme, course_slug=course.slug)
+
+    caching = Section.objects.get(number="4.2")
+    assert caching.material.startswith("# Кэш")
+    assert "hl-" in caching.material_html
+    assert "<script" not in caching.material_html
+    assert any("01_production_postgresql.md not found" in w for w in report.warnings)
+
+
+def test_command_prints_what_it_did(course, seed_2_of_7):
+    first = run_import(seed_2_of_7, "--course", course.slug)
+    again = run_import(seed_2_of_7, "--course", course.slug)
+
+    assert "created section 4.2 Кэширование" in first
+    assert first.strip().endswith("8 created, 0 updated, 0 archived, 0 unchanged")
+    assert "unchanged section 4.2 Кэширование" in again
+
+
+def test_dry_run_writes_nothing(course, seed_7_of_7):
+    out = run_import(seed_7_of_7, "--course", course.slug, "--dry-run")
+    assert "created section 4.7 Контейнеризация" in out
+    assert not Part.objects.exists()
+
+
+def test_part_readme_without_a_course_needs_one(seed_7_of_7):
+    with pytest.raises(CourseImportError, match="--course"):
+        course_import(path=seed_7_of_7)
+    report = course_import(path=seed_7_of_7, course_slug="new", course_title="Новый курс")
+    assert report.course is not None
+    assert report.course.title == "Новый курс"
+
+
+# --- mdBook folders -------------------------------------------------------------
+
+
+def write(path: Path, text: str) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def book(tmp_path: Path) -> Path:
+    root = tmp_path / "go-course"
+    write(root / "book.toml", '[book]\ntitle = "Go для C# разработчиков"\n')
+    write(root / "intro.md", "Курс для тех, кто пишет на C#.\n")
+    write(
+        root / "SUMMARY.md",
+        "# Summary\n\n[Введение](intro.md)\n\n"
+        "# Часть 1: Основы\n\n"
+        "- [1.1 Синтаксис](part1-basics/01_syntax.md)\n"
+        "- [1.2 Типы](part1-basics/02_types.md)\n\n"
+        "# Часть 2: Конкурентность\n\n"
+        "- [Горутины](part2-concurrency/01_goroutines.md)\n"
+        "- [Каналы]()\n",
+    )
+    write(root / "part1-basics/01_syntax.md", "# Синтаксис\n\n```go\nvar x = 1\n```\n")
+    write(root / "part1-basics/02_types.md", "# Типы\n\nСтруктуры и интерфейсы.\n")
+    write(root / "part2-concurrency/01_goroutines.md", "# Горутины\n\n`go f()`\n")
+    write(
+        root / "part2-concurrency/README.md",
+        "# Часть 2: Конкурентность\n\n## Описание\n\nГорутины, каналы и context.\n\n"
+        "## Статус\n\n🚧 **В разработке** — 50% (1 из 2 разделов)\n\n"
+        "## Завершённые материалы\n\n"
+        "### 2.1 [Горутины](./01_goroutines.md) ✅\n- go\n- WaitGroup\n\n"
+        "## Планируемые материалы\n\n### 2.2 Каналы\n- select\n\n"
+        "## Время изучения\n\n**Примерно**: 1 неделя\n",
+    )
+    return root
+
+
+def test_mdbook_folder_imports_all_parts_and_sections(book):
+    report = course_import(path=book)
+
+    course = Course.objects.get(slug="go-course")
+    assert report.course == course
+    assert course.title == "Go для C# разработчиков"
+    assert course.description == "Курс для тех, кто пишет на C#."
+    parts = list(course.parts.order_by("number"))
+    assert [(p.number, p.title, p.slug) for p in parts] == [
+        (1, "Основы", "part1-basics"),
+        (2, "Конкурентность", "part2-concurrency"),
+    ]
+    first = list(parts[0].sections.order_by("order"))
+    assert [(s.number, s.title, s.status) for s in first] == [
+        ("1.1", "Синтаксис", "published"),
+        ("1.2", "Типы", "published"),
+    ]
+    assert "hl-" in first[0].material_html
+    second = list(parts[1].sections.order_by("order"))
+    assert [(s.number, s.title, s.status, s.topics) for s in second] == [
+        ("2.1", "Горутины", "published", ["go", "WaitGroup"]),
+        ("2.2", "Каналы", "planned", ["select"]),
+    ]
+    assert parts[1].description == "Горутины, каналы и context."
+    assert parts[1].study_time == "1 неделя"
+    assert second[0].material.startswith("# Горутины")
+
+
+def test_mdbook_reimport_is_idempotent_and_edits_update_in_place(book):
+    course_import(path=book)
+    ids = dict(Section.objects.values_list("number", "id"))
+    before = snapshot()
+
+    assert not course_import(path=book).changed
+    assert snapshot() == before
+
+    write(book / "part1-basics/02_types.md", "# Типы\n\nТеперь и дженерики.\n")
+    report = course_import(path=book)
+    assert report.updated == ["section 1.2 Типы: material, material_html"]
+    assert dict(Section.objects.values_list("number", "id")) == ids
+    assert "дженерики" in Section.objects.get(number="1.2").material_html
+
+
+def test_the_demo_course_folder_imports(tmp_path):
+    call_command("load_demo", stdout=StringIO(), stderr=StringIO())
+    part = Part.objects.get(course__slug="go-for-csharp", number=4)
+    assert part.sections.filter(status="published").count() == 7
+    assert all(s.material_html for s in part.sections.all())
+    out = StringIO()
+    call_command("load_demo", stdout=out, stderr=StringIO())
+    assert "0 created, 0 updated, 0 archived" in out.getvalue()
+
+
+# --- bad input: one line naming file and line, non-zero exit, nothing written ----
+
+
+def assert_refused(path: Path, pattern: str, *args: str) -> None:
+    before = snapshot()
+    with pytest.raises(CommandError) as error:
+        run_import(path, *args)
+    message = str(error.value)
+    assert "\n" not in message
+    assert re.search(pattern, message), message
+    assert snapshot() == before
+
+
+def test_missing_path_is_refused(tmp_path, course):
+    assert_refused(
+        tmp_path / "nope.md", r"nope\.md: no such file or folder", "--course", "go-for-csharp"
+    )
+
+
+def test_folder_that_is_not_a_course_is_refused(tmp_path):
+    write(tmp_path / "notes.md", "# Заметки\n")
+    assert_refused(tmp_path, r": not a course: a folder needs SUMMARY\.md")
+
+
+def test_file_that_is_not_a_part_readme_is_refused(tmp_path, course):
+    path = write(tmp_path / "x.md", "Просто текст\n")
+    assert_refused(path, r"x\.md:1: not a part README", "--course", course.slug)
+
+
+@pytest.mark.parametrize(
+    ("bad_line", "expected"),
+    [
+        ("# Часть четыре: Инфраструктура", r"README\.md:1: malformed part title"),
+        ("### 4.3Очереди", r"README\.md:35: malformed section heading"),
+        ("### 5.3 Очереди", r"README\.md:35: section 5\.3 does not belong to part 4"),
+        ("### 4.2 Дубль", r"README\.md:35: section 4\.2 already defined on line 23"),
+        ("## Разное", r"README\.md:35: unknown heading"),
+        ("Просто абзац", r"README\.md:35: unexpected line"),
+    ],
+)
+def test_malformed_readme_is_refused(course, seed_7_of_7, tmp_path, bad_line, expected):
+    # given a README that was imported once, then broken on one line
+    course_import(path=seed_7_of_7, course_slug=course.slug)
+    lines = seed_7_of_7.read_text(encoding="utf-8").split("\n")
+    heading_4_3 = next(i for i, line in enumerate(lines) if line.startswith("### 4.3"))
+    lines[0 if bad_line.startswith("# ") else heading_4_3] = bad_line
+    expected = expected.replace("35", str(heading_4_3 + 1))
+    path = write(tmp_path / "README.md", "\n".join(lines))
+
+    assert_refused(path, expected, "--course", course.slug)
+
+
+def test_mdbook_link_to_a_missing_file_is_refused(book):
+    (book / "part1-basics/02_types.md").unlink()
+    assert_refused(book, r"SUMMARY\.md:8: link to a missing file 'part1-basics/02_types\.md'")
+
+
+def test_mdbook_error_in_a_later_part_writes_nothing_of_earlier_parts(book):
+    (book / "part2-concurrency/01_goroutines.md").write_bytes(b"# \xcf\xf0\xe8\xe2\xe5\xf2\n")
+    assert_refused(book, r"01_goroutines\.md:1: not UTF-8")
+    assert not Course.objects.exists()
+
+
+def test_binary_file_is_refused(tmp_path, course):
+    path = tmp_path / "README.md"
+    path.write_bytes(b"# \xd0\xa7\n\x00\x01\x02binary")
+    assert_refused(path, r"README\.md:2: binary file", "--course", course.slug)
+
+
+def test_non_utf8_file_is_refused_with_its_line(tmp_path, course, seed_7_of_7):
+    text = seed_7_of_7.read_text(encoding="utf-8")
+    path = tmp_path / "README.md"
+    path.write_bytes(
+        text.encode("utf-8").replace("Кэширование".encode(), "Кэширование".encode("cp1251"))
+    )
+    assert_refused(path, r"README\.md:23: not UTF-8", "--course", course.slug)
+
+
+def test_link_leaving_the_book_is_refused(book):
+    summary = book / "SUMMARY.md"
+    summary.write_text(
+        summary.read_text(encoding="utf-8").replace("part1-basics/02_types.md", "../../etc/passwd"),
+        encoding="utf-8",
+    )
+    assert_refused(book, r"SUMMARY\.md:8: link '\.\./\.\./etc/passwd' points outside the book")
