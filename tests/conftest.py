@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+
+from config.devstack import celery_worker_command, embedded_redis, free_port
 
 REPO_DIR = Path(__file__).resolve().parent.parent
 # The course's Part 4 README at 2 of 7 and at 7 of 7 sections (shared test data);
@@ -26,3 +33,35 @@ def seed_7_of_7() -> Path:
     if not path.exists():
         pytest.fail(f"shared seed missing: {path}")
     return path
+
+
+@pytest.fixture(scope="session")
+def redis_broker_url() -> Iterator[str]:
+    """A real Redis: REDIS_URL when set (CI), else the embedded server the quick start uses."""
+    if url := os.environ.get("REDIS_URL"):
+        yield url
+        return
+    with (
+        tempfile.TemporaryDirectory() as data_dir,
+        embedded_redis(port=free_port(0), data_dir=Path(data_dir), persistent=False) as url,
+    ):
+        yield url
+
+
+@contextmanager
+def celery_worker(env: dict[str, str], *, queues: str = "quiz,code") -> Iterator[subprocess.Popen]:
+    """A real `celery worker` process with the given environment, stopped afterwards."""
+    process = subprocess.Popen(
+        [*celery_worker_command(queue=queues, concurrency=1)],
+        env={**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings", **env},
+        cwd=REPO_DIR, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    try:
+        yield process
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
