@@ -67,20 +67,6 @@ class Part(models.Model):
             "courses:part", kwargs={"course_slug": self.course.slug, "part_number": self.number}
         )
 
-    def get_previous(self) -> Part | None:
-        return (
-            Part.objects.filter(course_id=self.course_id, order__lt=self.order)
-            .order_by("-order", "-number")
-            .first()
-        )
-
-    def get_next(self) -> Part | None:
-        return (
-            Part.objects.filter(course_id=self.course_id, order__gt=self.order)
-            .order_by("order", "number")
-            .first()
-        )
-
 
 class Section(models.Model):
     class Status(models.TextChoices):
@@ -132,19 +118,3 @@ class Section(models.Model):
     @property
     def is_published(self) -> bool:
         return self.status == self.Status.PUBLISHED
-
-    def get_previous(self) -> Section | None:
-        return (
-            Section.objects.filter(part_id=self.part_id, order__lt=self.order)
-            .exclude(status=self.Status.ARCHIVED)
-            .order_by("-order")
-            .first()
-        )
-
-    def get_next(self) -> Section | None:
-        return (
-            Section.objects.filter(part_id=self.part_id, order__gt=self.order)
-            .exclude(status=self.Status.ARCHIVED)
-            .order_by("order")
-            .first()
-        )

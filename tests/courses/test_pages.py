@@ -189,8 +189,8 @@ def test_part_page_links_previous_and_next_part(client: Client, part4: Part) -> 
 def test_part_neighbours_follow_number_when_order_is_not_set(
     client: Client, course: Course
 ) -> None:
-    # Regression: Part.get_previous/get_next compare `order`, so parts left at
-    # the default order 0 had no neighbours at all.
+    # Regression: neighbours were once found by comparing `order` alone, so
+    # parts left at the default order 0 had no neighbours at all.
     for number in (1, 2, 3):
         PartFactory.create(course=course, number=number, order=0)
 
