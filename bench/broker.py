@@ -19,7 +19,12 @@ from pathlib import Path
 BASE_DIR = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(BASE_DIR))
 
-from config.devstack import celery_worker_command, embedded_redis, free_port  # noqa: E402
+from config.devstack import (  # noqa: E402
+    celery_worker_command,
+    embedded_redis,
+    free_port,
+    stop_process,
+)
 
 
 def measure(env: dict[str, str], n: int) -> dict[str, float]:
@@ -43,8 +48,7 @@ def measure(env: dict[str, str], n: int) -> dict[str, float]:
             check=True, timeout=600,
         ).stdout  # fmt: skip
     finally:
-        worker.terminate()
-        worker.wait(timeout=30)
+        stop_process(worker, timeout=30)
     import json
 
     data = json.loads(out.strip().splitlines()[-1])

