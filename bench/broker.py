@@ -30,8 +30,11 @@ from config.devstack import (  # noqa: E402
 def measure(env: dict[str, str], n: int) -> dict[str, float]:
     worker = subprocess.Popen(
         celery_worker_command(queue="quiz", concurrency=1),
-        env=env, cwd=BASE_DIR, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )  # fmt: skip
+        env=env,
+        cwd=BASE_DIR,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         code = (
             "import sys, time, json\n"
@@ -44,9 +47,14 @@ def measure(env: dict[str, str], n: int) -> dict[str, float]:
             "print(json.dumps({'lat': lat, 'total': time.perf_counter() - start}))\n"
         )
         out = subprocess.run(
-            [sys.executable, "-c", code], env=env, cwd=BASE_DIR, capture_output=True, text=True,
-            check=True, timeout=600,
-        ).stdout  # fmt: skip
+            [sys.executable, "-c", code],
+            env=env,
+            cwd=BASE_DIR,
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=600,
+        ).stdout
     finally:
         stop_process(worker, timeout=30)
     import json

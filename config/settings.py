@@ -230,29 +230,34 @@ CELERY_TASK_PUBLISH_RETRY_POLICY = {
 # 45 s + 5 s keeps "back within a minute". Every task's hard time limit must stay
 # below the visibility timeout, or a long task would be delivered twice.
 CELERY_VISIBILITY_TIMEOUT = env_int("CELERY_VISIBILITY_TIMEOUT", 45)
-if CELERY_BROKER_URL.startswith(("redis://", "rediss://", "unix://")):
-    CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, Any] = {
-        "visibility_timeout": CELERY_VISIBILITY_TIMEOUT,
-        "unacked_restore_interval": 5,
-        "unacked_restore_throttle": 1,
-        "socket_timeout": 5,
-        "socket_connect_timeout": 2,
-        "socket_keepalive": True,
-        "health_check_interval": 25,
-    }
-elif CELERY_BROKER_URL.startswith("filesystem://"):
-    for folder in ("messages", "control"):
-        (BROKER_DIR / folder).mkdir(parents=True, exist_ok=True)
-    CELERY_BROKER_TRANSPORT_OPTIONS = {
-        "data_folder_in": str(BROKER_DIR / "messages"),
-        "data_folder_out": str(BROKER_DIR / "messages"),
-        "control_folder": str(BROKER_DIR / "control"),
-        "store_processed": False,
-        # The worker polls the folder; 0.05 s keeps feedback well under a second.
-        "polling_interval": 0.05,
-    }
-else:
-    CELERY_BROKER_TRANSPORT_OPTIONS = {}
+
+
+def broker_transport_options(broker_url: str) -> dict[str, Any]:
+    if broker_url.startswith(("redis://", "rediss://", "unix://")):
+        return {
+            "visibility_timeout": CELERY_VISIBILITY_TIMEOUT,
+            "unacked_restore_interval": 5,
+            "unacked_restore_throttle": 1,
+            "socket_timeout": 5,
+            "socket_connect_timeout": 2,
+            "socket_keepalive": True,
+            "health_check_interval": 25,
+        }
+    if broker_url.startswith("filesystem://"):
+        for folder in ("messages", "control"):
+            (BROKER_DIR / folder).mkdir(parents=True, exist_ok=True)
+        return {
+            "data_folder_in": str(BROKER_DIR / "messages"),
+            "data_folder_out": str(BROKER_DIR / "messages"),
+            "control_folder": str(BROKER_DIR / "control"),
+            "store_processed": False,
+            # The worker polls the folder; 0.05 s keeps feedback well under a second.
+            "polling_interval": 0.05,
+        }
+    return {}
+
+
+CELERY_BROKER_TRANSPORT_OPTIONS = broker_transport_options(CELERY_BROKER_URL)
 
 # Celery's Django fixup otherwise closes the database connection after every
 # task (measured: 4x slower on PostgreSQL); reuse it for this many tasks.
@@ -261,7 +266,23 @@ CELERY_DB_REUSE_MAX = env_int("CELERY_DB_REUSE_MAX", 200)
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_WORKER_SEND_TASK_EVENTS = False
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
-CELERY_BEAT_SCHEDULE: dict[str, Any] = {}
+CELERY_BEAT_SCHEDULE: dict[str, Any] = {
+    "submit-expired-attempts": {
+        "task": "quizzes.tasks.submit_expired_attempts",
+        "schedule": 15.0,
+        "options": {"expires": 14},
+    },
+    "requeue-stuck-attempts": {
+        "task": "quizzes.tasks.requeue_stuck_attempts",
+        "schedule": 30.0,
+        "options": {"expires": 29},
+    },
+}
+
+# Quiz rules: answers this long after an attempt's deadline still count; a
+# submitted attempt not graded this long after it was queued is queued again.
+QUIZ_DEADLINE_GRACE_SECONDS = env_int("QUIZ_DEADLINE_GRACE_SECONDS", 15)
+QUIZ_STUCK_AFTER_SECONDS = env_int("QUIZ_STUCK_AFTER_SECONDS", 60)
 
 # --- Logging ------------------------------------------------------------------
 

@@ -326,9 +326,12 @@ def _parse_section_list(
                     path, line_no, f"section {number} does not belong to part {part_number}"
                 )
             current = SectionSource(
-                number=number, title=title, published=published,
-                source_path=source_path, line=line_no,
-            )  # fmt: skip
+                number=number,
+                title=title,
+                published=published,
+                source_path=source_path,
+                line=line_no,
+            )
             continue
         if line.startswith(("- ", "* ")):
             if current is None:
@@ -352,9 +355,10 @@ def _check_unique_numbers(sections: list[SectionSource], *, path: Path) -> None:
     for section in sections:
         if section.number in seen:
             raise CourseSourceError(
-                path, section.line,
+                path,
+                section.line,
                 f"section {section.number} already defined on line {seen[section.number]}",
-            )  # fmt: skip
+            )
         seen[section.number] = section.line
 
 
@@ -502,9 +506,10 @@ def _mdbook_part(
         )
         if readme.number != summary.number:
             raise CourseSourceError(
-                part_dir / "README.md", 1,
+                part_dir / "README.md",
+                1,
                 f"README is part {readme.number} but SUMMARY.md lists it as part {summary.number}",
-            )  # fmt: skip
+            )
     readme_sections = {s.number: s for s in readme.sections} if readme else {}
 
     sections: list[SectionSource] = []
@@ -546,9 +551,10 @@ def _mdbook_part(
     for described in readme_sections.values():
         if described.published:
             raise CourseSourceError(
-                part_dir / "README.md" if part_dir else summary_path, described.line,
+                part_dir / "README.md" if part_dir else summary_path,
+                described.line,
                 f"section {described.number} is marked done but SUMMARY.md does not list it",
-            )  # fmt: skip
+            )
         sections.append(described)
     _check_unique_numbers(sections, path=summary_path)
     return PartSource(
@@ -588,6 +594,10 @@ def load_course_source(path: Path) -> CourseSource:
         return load_mdbook(path, warnings)
     part = load_part_readme(path, warnings)
     return CourseSource(
-        slug=None, title=None, description=None, parts=(part,), whole_course=False,
+        slug=None,
+        title=None,
+        description=None,
+        parts=(part,),
+        whole_course=False,
         warnings=tuple(warnings),
-    )  # fmt: skip
+    )

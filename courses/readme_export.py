@@ -35,8 +35,12 @@ def part_readme_render(*, part: Part) -> str:
             out += [f"- {topic}" for topic in section.topics]
             out.append("")
     if part.study_time:
-        out += [f"## {headings['study_time']}", "",
-                f"**{headings['study_time_label']}**: {part.study_time}", ""]  # fmt: skip
+        out += [
+            f"## {headings['study_time']}",
+            "",
+            f"**{headings['study_time_label']}**: {part.study_time}",
+            "",
+        ]
     if part.nav_links:
         out += [
             "---",

@@ -180,3 +180,17 @@ def section_get_with_neighbours(
     return SectionDetail(
         section=section, previous_section=previous_section, next_section=next_section
     )
+
+
+def section_get_by_number(*, number: str, course_slug: str | None = None) -> Section:
+    """The section "4.2" (of the course, when several have one); LookupError says why not."""
+    sections = Section.objects.select_related("part__course").filter(number=number)
+    if course_slug:
+        sections = sections.filter(part__course__slug=course_slug)
+    found = list(sections[:2])
+    if not found:
+        where = f" in course {course_slug!r}" if course_slug else ""
+        raise LookupError(f"no section {number}{where}")
+    if len(found) > 1:
+        raise LookupError(f"section {number} exists in several courses: pass --course SLUG")
+    return found[0]

@@ -41,8 +41,10 @@ class ImportReport:
     def lines(self) -> list[str]:
         out = [f"created {item}" for item in self.created]
         out += [f"updated {item}" for item in self.updated]
-        out += [f"archived {item} (no longer in the source; kept for learner data)"
-                for item in self.archived]  # fmt: skip
+        out += [
+            f"archived {item} (no longer in the source; kept for learner data)"
+            for item in self.archived
+        ]
         out += [f"unchanged {item}" for item in self.unchanged]
         out.append(
             f"{len(self.created)} created, {len(self.updated)} updated, "
@@ -237,9 +239,8 @@ def _sections_sync(*, part: Part, sources: tuple[SectionSource, ...], report: Im
     # changes first move those fields to a placeholder (in the database only;
     # the instances keep their old values so the report names what changed).
     leaving = [
-        row for row in existing
-        if row.pk not in matched and row.status != Section.Status.ARCHIVED
-    ]  # fmt: skip
+        row for row in existing if row.pk not in matched and row.status != Section.Status.ARCHIVED
+    ]
     for row in leaving:
         Section.objects.filter(pk=row.pk).update(number=f"~{row.pk}", slug=f"~{row.pk}")
     for _source, row, wanted in desired:

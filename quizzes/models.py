@@ -1,1 +1,211 @@
-"""Quiz models (built in the quizzes issue)."""
+"""Quizzes on sections, their questions, learners' attempts and answers."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from courses.models import Section
+from quizzes import grading
+
+
+class Quiz(models.Model):
+    class ScorePolicy(models.TextChoices):
+        BEST = "best", _("best attempt")
+        LAST = "last", _("last attempt")
+        AVERAGE = "average", _("average of attempts")
+
+    class FeedbackPolicy(models.TextChoices):
+        IMMEDIATELY = "immediately", _("immediately after grading")
+        AFTER_DUE = "after_due", _("after the due date")
+        NEVER = "never", _("never")
+
+    section = models.ForeignKey(Section, on_delete=models.CASCADE, related_name="quizzes")
+    title = models.CharField(_("title"), max_length=200)
+    instructions = models.TextField(_("instructions (Markdown)"), blank=True)
+    pass_score = models.PositiveSmallIntegerField(
+        _("pass score, %"), default=60, validators=[MaxValueValidator(100)]
+    )
+    max_attempts = models.PositiveSmallIntegerField(
+        _("max attempts"), null=True, blank=True, help_text=_("Empty: unlimited.")
+    )
+    time_limit = models.DurationField(_("time limit"), null=True, blank=True)
+    score_policy = models.CharField(
+        _("score policy"), max_length=16, choices=ScorePolicy.choices, default=ScorePolicy.BEST
+    )
+    retry_penalty = models.PositiveSmallIntegerField(
+        _("retry penalty, % per retry"), default=0, validators=[MaxValueValidator(100)]
+    )
+    shuffle_questions = models.BooleanField(_("shuffle questions"), default=False)
+    shuffle_choices = models.BooleanField(_("shuffle choices"), default=True)
+    feedback_policy = models.CharField(
+        _("feedback"),
+        max_length=16,
+        choices=FeedbackPolicy.choices,
+        default=FeedbackPolicy.IMMEDIATELY,
+    )
+    opens_at = models.DateTimeField(_("opens at"), null=True, blank=True)
+    due_at = models.DateTimeField(_("due at"), null=True, blank=True)
+    order = models.PositiveIntegerField(_("order"), default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["section", "order", "id"]
+        verbose_name = _("quiz")
+        verbose_name_plural = _("quizzes")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(opens_at__isnull=True)
+                | Q(due_at__isnull=True)
+                | Q(due_at__gt=models.F("opens_at")),
+                name="quiz_due_after_opening",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.section.number} {self.title}"
+
+
+class Question(models.Model):
+    class TextFormat(models.TextChoices):
+        MARKDOWN = "markdown", "Markdown"
+        HTML = "html", "HTML"
+        MOODLE = "moodle", _("Moodle auto-format")
+        PLAIN = "plain", _("plain text")
+
+    quiz = models.ForeignKey(Quiz, on_delete=models.CASCADE, related_name="questions")
+    type = models.CharField(
+        _("type"), max_length=32, choices=[(name, name) for name in grading.QUESTION_TYPES]
+    )
+    title = models.CharField(_("title"), max_length=200, blank=True)
+    text = models.TextField(_("text"))
+    text_format = models.CharField(
+        _("text format"), max_length=16, choices=TextFormat.choices, default=TextFormat.MARKDOWN
+    )
+    points = models.DecimalField(
+        _("points"),
+        max_digits=7,
+        decimal_places=2,
+        default=Decimal("1"),
+        validators=[MinValueValidator(Decimal("0"))],
+    )
+    order = models.PositiveIntegerField(_("order"), default=0)
+    explanation = models.TextField(_("explanation (general feedback)"), blank=True)
+    # Type-specific: choices, accepted answers, ... (see docs/question-types.md).
+    spec = models.JSONField(_("specification"), default=dict)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["quiz", "order", "id"]
+        verbose_name = _("question")
+        verbose_name_plural = _("questions")
+
+    def __str__(self) -> str:
+        return self.title or self.text[:60]
+
+    def clean(self) -> None:
+        try:
+            grading.validate_spec(self.type, self.spec)
+        except grading.SpecError as error:
+            raise ValidationError({"spec": str(error)}) from None
+
+
+class Attempt(models.Model):
+    class Status(models.TextChoices):
+        IN_PROGRESS = "in_progress", _("in progress")
+        SUBMITTED = "submitted", _("submitted")
+        GRADED = "graded", _("graded")
+        ERROR = "error", _("grading error")
+
+    learner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="quiz_attempts"
+    )
+    quiz = models.ForeignKey(Quiz, on_delete=models.CASCADE, related_name="attempts")
+    number = models.PositiveIntegerField(_("attempt number"))
+    # Question and choice order derive from the seed, so a reload shows the same order.
+    seed = models.BigIntegerField()
+    status = models.CharField(
+        _("status"), max_length=16, choices=Status.choices, default=Status.IN_PROGRESS
+    )
+    started_at = models.DateTimeField(_("started at"))
+    # started_at + time limit; answers after it (plus a grace) are refused.
+    deadline = models.DateTimeField(_("deadline"), null=True, blank=True)
+    submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)
+    graded_at = models.DateTimeField(_("graded at"), null=True, blank=True)
+    # When the grading task was last handed to the broker (the sweep re-queues stale ones).
+    grading_queued_at = models.DateTimeField(null=True, blank=True)
+    grading_runs = models.PositiveIntegerField(default=0)
+    awaiting_manual_grading = models.BooleanField(_("awaiting manual grading"), default=False)
+    score = models.DecimalField(_("score"), max_digits=9, decimal_places=2, null=True, blank=True)
+    max_score = models.DecimalField(
+        _("max score"), max_digits=9, decimal_places=2, null=True, blank=True
+    )
+    penalty = models.PositiveSmallIntegerField(_("retry penalty applied, %"), default=0)
+    percent = models.DecimalField(
+        _("percent"), max_digits=5, decimal_places=2, null=True, blank=True
+    )
+    passed = models.BooleanField(_("passed"), null=True, blank=True)
+    late = models.BooleanField(_("late"), default=False)
+    error_reason = models.TextField(_("error"), blank=True)
+
+    class Meta:
+        ordering = ["quiz", "learner", "number"]
+        verbose_name = _("attempt")
+        verbose_name_plural = _("attempts")
+        constraints = [
+            # Two simultaneous "start" requests compute the same next number: one of
+            # them fails here, so the attempt limit holds under concurrency.
+            models.UniqueConstraint(
+                fields=["learner", "quiz", "number"], name="attempt_number_unique"
+            ),
+            models.UniqueConstraint(
+                fields=["learner", "quiz"],
+                condition=Q(status="in_progress"),
+                name="one_attempt_in_progress",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["status", "submitted_at"], name="attempt_status_submitted"),
+            models.Index(fields=["status", "deadline"], name="attempt_status_deadline"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.quiz} #{self.number} ({self.learner})"
+
+
+class Answer(models.Model):
+    attempt = models.ForeignKey(Attempt, on_delete=models.CASCADE, related_name="answers")
+    question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="answers")
+    response = models.JSONField(_("response"), null=True, blank=True)
+    saved_at = models.DateTimeField(_("saved at"))
+    score = models.DecimalField(_("score"), max_digits=7, decimal_places=2, null=True, blank=True)
+    feedback = models.JSONField(_("feedback"), default=list, blank=True)
+    details = models.JSONField(default=dict, blank=True)
+    needs_manual_grading = models.BooleanField(default=False)
+    graded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    graded_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["attempt", "question__order", "question_id"]
+        verbose_name = _("answer")
+        verbose_name_plural = _("answers")
+        constraints = [
+            models.UniqueConstraint(fields=["attempt", "question"], name="answer_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.attempt} / {self.question}"

@@ -8,8 +8,10 @@ import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
+from kombu import pools as kombu_pools
 
 from config.devstack import celery_worker_command, embedded_redis, free_port, stop_process
 
@@ -52,9 +54,78 @@ def celery_worker(env: dict[str, str], *, queues: str = "quiz,code") -> Iterator
     process = subprocess.Popen(
         [*celery_worker_command(queue=queues, concurrency=1)],
         env={**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings", **env},
-        cwd=REPO_DIR, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )  # fmt: skip
+        cwd=REPO_DIR,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         yield process
     finally:
         stop_process(process, timeout=20)
+
+
+def worker_database_url() -> str:
+    """DATABASE_URL that points a worker process at the database this test uses."""
+    from django.db import connection
+
+    settings = connection.settings_dict
+    if settings["ENGINE"].endswith("sqlite3"):
+        return f"sqlite:///{settings['NAME']}"
+    user = settings["USER"] or "postgres"
+    password = f":{settings['PASSWORD']}" if settings["PASSWORD"] else ""
+    host = settings["HOST"] or "127.0.0.1"
+    return f"postgres://{user}{password}@{host}:{settings['PORT'] or 5432}/{settings['NAME']}"
+
+
+@contextmanager
+def celery_app_using(broker_url: str, *, purge: bool = True) -> Iterator[None]:
+    """Point this process's Celery app (what services publish with) at `broker_url`.
+
+    `purge` empties the queues first, so no earlier test's message is delivered.
+    """
+    from config.celery import app as celery_app
+    from config.settings import broker_transport_options
+
+    app: Any = celery_app  # private pool attributes are not in the type stubs
+
+    saved = (app.conf.broker_url, app.conf.broker_transport_options)
+
+    def reset_pools() -> None:
+        # Celery caches its connection pool, and kombu its producer pools (keyed
+        # by broker URL), on first use: drop both so the next publish reconnects.
+        if app._pool is not None:
+            app._pool.force_close_all()
+        app._pool = None
+        app.amqp._producer_pool = None
+        kombu_pools.reset()
+
+    reset_pools()
+    app.conf.broker_url = broker_url
+    app.conf.broker_transport_options = broker_transport_options(broker_url)
+    try:
+        if purge:
+            with app.connection_for_write() as conn:
+                for queue in ("quiz", "code"):
+                    conn.default_channel.queue_purge(queue)
+        yield
+    finally:
+        reset_pools()
+        app.conf.broker_url, app.conf.broker_transport_options = saved
+
+
+@pytest.fixture
+def live_broker(redis_broker_url: str) -> Iterator[str]:
+    """This process publishes to a real Redis; start workers with `live_worker_env`."""
+    with celery_app_using(redis_broker_url):
+        yield redis_broker_url
+
+
+@pytest.fixture
+def live_worker_env(live_broker: str, transactional_db: None, tmp_path: Path) -> dict[str, str]:
+    """Environment for a real worker process: the test database and the live broker."""
+    return {
+        "REDIS_URL": live_broker,
+        "CELERY_BROKER_URL": "",
+        "DATABASE_URL": worker_database_url(),
+        "ZACHET_VAR_DIR": str(tmp_path),
+    }

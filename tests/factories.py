@@ -1,12 +1,16 @@
-"""factory_boy factories for the course structure."""
+"""factory_boy factories for the course structure and quizzes."""
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import factory
+from django.contrib.auth.models import User
 from factory.django import DjangoModelFactory
 
 from courses.markdown import render_markdown
 from courses.models import Course, Part, Section
+from quizzes.models import Question, Quiz
 
 
 class CourseFactory(DjangoModelFactory[Course]):
@@ -51,3 +55,42 @@ class SectionFactory(DjangoModelFactory[Section]):
     class Params:
         planned = factory.Trait(status=Section.Status.PLANNED, material="", material_html="")
         archived = factory.Trait(status=Section.Status.ARCHIVED)
+
+
+class UserFactory(DjangoModelFactory[User]):
+    class Meta:
+        model = User
+        django_get_or_create = ("username",)
+
+    username = factory.Sequence(lambda n: f"learner{n}")
+
+
+class QuizFactory(DjangoModelFactory[Quiz]):
+    class Meta:
+        model = Quiz
+
+    section = factory.SubFactory(SectionFactory)
+    title = factory.Sequence(lambda n: f"Quiz {n}")
+    pass_score = 60
+
+
+class QuestionFactory(DjangoModelFactory[Question]):
+    """A single-choice question worth 1 point whose right choice is "b"."""
+
+    class Meta:
+        model = Question
+
+    quiz = factory.SubFactory(QuizFactory)
+    type = "single_choice"
+    text = factory.Sequence(lambda n: f"Question {n}?")
+    points = Decimal("1")
+    order = factory.Sequence(lambda n: n)
+    spec = factory.LazyFunction(
+        lambda: {
+            "choices": [
+                {"id": "a", "text": "горутина", "weight": 0, "feedback": ""},
+                {"id": "b", "text": "канал", "weight": 100, "feedback": "Верно"},
+                {"id": "c", "text": "мьютекс", "weight": 0, "feedback": ""},
+            ]
+        }
+    )

@@ -62,8 +62,12 @@ def run_client(env: dict[str, str], code: str, timeout: float = 90) -> subproces
     return subprocess.run(
         [sys.executable, "-c", code],
         env={**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings", **env},
-        cwd=BASE_DIR, capture_output=True, text=True, timeout=timeout, check=False,
-    )  # fmt: skip
+        cwd=BASE_DIR,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
 
 
 @pytest.mark.slow

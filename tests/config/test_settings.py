@@ -16,8 +16,12 @@ def settings_in_subprocess(env: dict[str, str], code: str) -> subprocess.Complet
     return subprocess.run(
         [sys.executable, "-c", f"import django; django.setup(); {code}"],
         env={**clean, "DJANGO_SETTINGS_MODULE": "config.settings", **env},
-        cwd=BASE_DIR, capture_output=True, text=True, timeout=60, check=False,
-    )  # fmt: skip
+        cwd=BASE_DIR,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
 
 
 @pytest.mark.slow

@@ -59,8 +59,16 @@ def test_two_processes_write_at_once_without_database_is_locked(tmp_path):
         assert writer.returncode == 0, err[-2000:]
         assert out.strip() == "ok"
     count = subprocess.run(
-        [sys.executable, "-c", "import django; django.setup(); from courses.models import Course;"
-         " print(Course.objects.count())"],
-        env=env, cwd=BASE_DIR, capture_output=True, text=True, check=True,
-    ).stdout.strip()  # fmt: skip
+        [
+            sys.executable,
+            "-c",
+            "import django; django.setup(); from courses.models import Course;"
+            " print(Course.objects.count())",
+        ],
+        env=env,
+        cwd=BASE_DIR,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
     assert count == "600"

@@ -31,8 +31,12 @@ def test_compiled_catalog_matches_its_source(language):
             if e.msgid and (e.msgstr or any(e.msgstr_plural.values())) and "fuzzy" not in e.flags
         }
 
-    expected = {k: {int(i): s for i, s in v.items()} if isinstance(v, dict) else v
-                for k, v in entries(source).items()}  # fmt: skip
-    actual = {k: {int(i): s for i, s in v.items()} if isinstance(v, dict) else v
-              for k, v in entries(compiled).items()}  # fmt: skip
+    expected = {
+        k: {int(i): s for i, s in v.items()} if isinstance(v, dict) else v
+        for k, v in entries(source).items()
+    }
+    actual = {
+        k: {int(i): s for i, s in v.items()} if isinstance(v, dict) else v
+        for k, v in entries(compiled).items()
+    }
     assert actual == expected

@@ -5,6 +5,8 @@ Idempotent: run it again and it changes nothing (or updates the demo content in 
 
 from __future__ import annotations
 
+import json
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +19,8 @@ from django.db import transaction
 from courses.services import CourseImportError, course_import
 
 DEMO_COURSE_DIR = Path(settings.BASE_DIR) / "demo" / "course"
+# One GIFT file per section: demo/quizzes/4.2.gift is the quiz of section 4.2.
+DEMO_QUIZZES_DIR = Path(settings.BASE_DIR) / "demo" / "quizzes"
 DEMO_COURSE_SLUG = "go-for-csharp"
 DEMO_USERS = {
     # username: (password, is instructor)
@@ -28,6 +32,42 @@ INSTRUCTOR_APPS = ("courses", "quizzes", "grader")
 
 
 class Command(BaseCommand):
+    def _load_quizzes(self) -> None:
+        # Imported here: courses must not depend on quizzes at import time.
+        from courses.selectors import section_get_by_number
+        from quizzes.authoring import QuizImportError, question_upsert, quiz_import_gift
+        from quizzes.models import Quiz
+
+        for path in sorted(DEMO_QUIZZES_DIR.glob("*.gift")):
+            section = section_get_by_number(number=path.stem, course_slug=DEMO_COURSE_SLUG)
+            try:
+                report = quiz_import_gift(section=section, path=path)
+            except QuizImportError as error:
+                raise CommandError(str(error)) from None
+            self.stdout.write(f"demo quiz {path.stem}: {report.lines()[-1]}")
+        # Ordering questions: GIFT has no syntax for them.
+        extra = json.loads((DEMO_QUIZZES_DIR / "extra-questions.json").read_text(encoding="utf-8"))
+        for item in extra["questions"]:
+            section = section_get_by_number(number=item["section"], course_slug=DEMO_COURSE_SLUG)
+            quiz = Quiz.objects.filter(section=section).order_by("id").first()
+            if quiz is None:
+                raise CommandError(f"no demo quiz in section {item['section']}")
+            fields = {
+                "type": item["type"],
+                "text": item["text"],
+                "text_format": "markdown",
+                "points": Decimal(item["points"]),
+                "explanation": item["explanation"],
+                "spec": item["spec"],
+                "order": 1000,
+            }
+            try:
+                _question, changed = question_upsert(quiz=quiz, title=item["title"], fields=fields)
+            except QuizImportError as error:
+                raise CommandError(str(error)) from None
+            if changed:
+                self.stdout.write(f"demo question {item['title']}: saved")
+
     help = "Load the demo course and a demo learner and instructor."
 
     @transaction.atomic
@@ -39,6 +79,7 @@ class Command(BaseCommand):
         for warning in report.warnings:
             self.stderr.write(f"warning: {warning}")
         self.stdout.write(f"demo course: {report.lines()[-1]}")
+        self._load_quizzes()
 
         group, _ = Group.objects.get_or_create(name=INSTRUCTOR_GROUP)
         group.permissions.set(

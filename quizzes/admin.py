@@ -1,0 +1,119 @@
+"""Admin for quizzes: authoring questions, watching attempts, grading free-text answers."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from django import forms
+from django.contrib import admin, messages
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
+
+from quizzes.models import Answer, Attempt, Question, Quiz
+from quizzes.services import QuizRuleError, answer_grade_manually, attempt_regrade
+
+
+class QuestionInline(admin.StackedInline):
+    model = Question
+    fields = ("order", "type", "title", "text", "text_format", "points", "spec", "explanation")
+    extra = 0
+
+
+@admin.register(Quiz)
+class QuizAdmin(admin.ModelAdmin):
+    list_display = ("title", "section", "pass_score", "max_attempts", "score_policy", "due_at")
+    list_filter = ("section__part__course", "score_policy", "feedback_policy")
+    search_fields = ("title", "section__title")
+    list_select_related = ("section",)
+    inlines = [QuestionInline]
+
+
+@admin.register(Question)
+class QuestionAdmin(admin.ModelAdmin):
+    list_display = ("__str__", "quiz", "type", "points", "order")
+    list_filter = ("type", "quiz__section__part__course")
+    search_fields = ("title", "text")
+    list_select_related = ("quiz__section",)
+
+
+class AnswerInline(admin.TabularInline):
+    model = Answer
+    fields = ("question", "response", "score", "needs_manual_grading", "feedback", "graded_by")
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(Attempt)
+class AttemptAdmin(admin.ModelAdmin):
+    list_display = (
+        "quiz",
+        "learner",
+        "number",
+        "status",
+        "percent",
+        "passed",
+        "late",
+        "awaiting_manual_grading",
+        "submitted_at",
+        "error_reason",
+    )
+    list_filter = ("status", "awaiting_manual_grading", "late", "quiz__section__part__course")
+    search_fields = ("learner__username", "quiz__title")
+    list_select_related = ("quiz__section", "learner")
+    readonly_fields = [f.name for f in Attempt._meta.fields]
+    inlines = [AnswerInline]
+    actions = ["regrade"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    @admin.action(description=_("Grade the selected attempts again"))
+    def regrade(self, request: HttpRequest, queryset: QuerySet[Attempt]) -> None:
+        done = 0
+        for attempt in queryset:
+            try:
+                attempt_regrade(attempt=attempt)
+                done += 1
+            except QuizRuleError as error:
+                self.message_user(request, f"{attempt}: {error}", messages.WARNING)
+        self.message_user(request, _("%(n)d attempts queued for grading") % {"n": done})
+
+
+class ManualGradeForm(forms.ModelForm):
+    grade = forms.DecimalField(label=_("score"), min_value=Decimal(0), decimal_places=2)
+    comment = forms.CharField(label=_("feedback"), widget=forms.Textarea, required=False)
+
+    class Meta:
+        model = Answer
+        fields: list[str] = []
+
+
+@admin.register(Answer)
+class AnswerAdmin(admin.ModelAdmin):
+    """Free-text answers waiting for an instructor's grade."""
+
+    form = ManualGradeForm
+    list_display = ("attempt", "question", "needs_manual_grading", "score", "graded_by")
+    list_filter = ("needs_manual_grading", "question__type")
+    list_select_related = ("attempt__quiz__section", "attempt__learner", "question")
+    readonly_fields = ("attempt", "question", "response", "score", "feedback")
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def save_model(self, request: HttpRequest, obj: Answer, form: Any, change: bool) -> None:
+        try:
+            answer_grade_manually(
+                answer=obj,
+                score=form.cleaned_data["grade"],
+                feedback=form.cleaned_data["comment"],
+                grader=request.user,  # type: ignore[arg-type]
+            )
+        except QuizRuleError as error:
+            self.message_user(request, str(error), messages.ERROR)

@@ -1,0 +1,177 @@
+"""Instructors' writes: quizzes and their questions from GIFT files, and back to GIFT."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from typing import Any, cast
+
+from django.db import transaction
+
+from courses.course_source import CourseSourceError, read_source_text
+from courses.models import Section
+from quizzes import grading
+from quizzes.gift import GiftError, GiftQuestion, parse_gift, render_gift
+from quizzes.models import Question, Quiz
+
+# Question types GIFT can express; others (ordering) are authored elsewhere.
+GIFT_TYPES = frozenset(grading.QUESTION_TYPES) - {"ordering"}
+
+
+class QuizImportError(Exception):
+    """The import was refused; nothing was written."""
+
+
+@dataclass
+class QuizImportReport:
+    quiz: Quiz
+    created: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    kept: list[str] = field(default_factory=list)
+
+    def lines(self) -> list[str]:
+        out = [f"created question {t}" for t in self.created]
+        out += [f"updated question {t}" for t in self.updated]
+        out += [f"removed question {t}" for t in self.removed]
+        out += [
+            f"kept question {t} (not in the file, but learners have answered it)" for t in self.kept
+        ]
+        out += [f"unchanged question {t}" for t in self.unchanged]
+        out.append(
+            f"quiz {self.quiz.title!r}: {len(self.created)} created, {len(self.updated)} updated, "
+            f"{len(self.removed)} removed, {len(self.unchanged)} unchanged"
+        )
+        return out
+
+
+def _question_fields(question: GiftQuestion, order: int) -> dict[str, Any]:
+    return {
+        "type": question.type,
+        "title": question.title,
+        "text": question.text,
+        "text_format": question.text_format,
+        "points": Decimal(question.points),
+        "explanation": question.general_feedback,
+        "spec": question.spec,
+        "order": order,
+    }
+
+
+def _label(question: GiftQuestion | Question, index: int) -> str:
+    return question.title or f"#{index} {question.text[:40]!r}"
+
+
+@transaction.atomic
+def quiz_import_gift(
+    *, section: Section, path: Path, quiz_title: str | None = None
+) -> QuizImportReport:
+    """Import a GIFT file as the questions of a section's quiz, all or nothing.
+
+    Questions are matched by title (else by position) and updated in place, so
+    learners' answers stay attached. The quiz is the section's quiz of that
+    title (default: the file's first $CATEGORY leaf, else the section title).
+    """
+    try:
+        text = read_source_text(path)
+        questions = parse_gift(text, source=str(path))
+    except (CourseSourceError, GiftError) as error:
+        raise QuizImportError(str(error)) from None
+    if not questions:
+        raise QuizImportError(f"{path}: no questions in the file")
+    for index, question in enumerate(questions, start=1):
+        try:
+            grading.validate_spec(question.type, question.spec)
+        except grading.SpecError as error:
+            raise QuizImportError(
+                f"{path}:{question.line}: question {_label(question, index)!r}: {error}"
+            ) from None
+    titles = [q.title for q in questions if q.title]
+    if len(titles) != len(set(titles)):
+        duplicate = next(t for t in titles if titles.count(t) > 1)
+        raise QuizImportError(f"{path}: question title {duplicate!r} is used twice")
+
+    title = (
+        quiz_title
+        or (questions[0].category.split("/")[-1].strip() if questions[0].category else "")
+        or section.title
+    )
+    quiz, _created = Quiz.objects.get_or_create(section=section, title=title)
+    report = QuizImportReport(quiz=quiz)
+    existing = list(quiz.questions.order_by("order", "id"))
+    by_title = {q.title: q for q in existing if q.title}
+    used: set[int] = set()
+    for index, source in enumerate(questions, start=1):
+        wanted = _question_fields(source, order=index)
+        row = by_title.get(source.title) if source.title else None
+        if row is None and not source.title and index - 1 < len(existing):
+            candidate = existing[index - 1]
+            row = candidate if not candidate.title and candidate.pk not in used else None
+        label = _label(source, index)
+        if row is None:
+            Question.objects.create(quiz=quiz, **wanted)
+            report.created.append(label)
+            continue
+        used.add(row.pk)
+        changed = [name for name, value in wanted.items() if getattr(row, name) != value]
+        if changed:
+            for name in changed:
+                setattr(row, name, wanted[name])
+            row.save()
+            report.updated.append(f"{label}: {', '.join(changed)}")
+        else:
+            report.unchanged.append(label)
+    for index, row in enumerate(existing, start=1):
+        if row.pk in used or row.type not in GIFT_TYPES:
+            continue  # (a type GIFT cannot express is not "missing" from the file)
+        if row.answers.exists():
+            report.kept.append(_label(row, index))
+        else:
+            row.delete()
+            report.removed.append(_label(row, index))
+    return report
+
+
+def question_upsert(*, quiz: Quiz, title: str, fields: dict[str, Any]) -> tuple[Question, bool]:
+    """Create or update the quiz's question of that title; the spec is validated first."""
+    try:
+        grading.validate_spec(fields["type"], fields["spec"])
+    except grading.SpecError as error:
+        raise QuizImportError(f"question {title!r}: {error}") from None
+    question = quiz.questions.filter(title=title).first()
+    if question is None:
+        return Question.objects.create(quiz=quiz, title=title, **fields), True
+    changed = [name for name, value in fields.items() if getattr(question, name) != value]
+    for name in changed:
+        setattr(question, name, fields[name])
+    if changed:
+        question.save()
+    return question, bool(changed)
+
+
+def quiz_export_gift(*, quiz: Quiz) -> tuple[str, list[str]]:
+    """The quiz as GIFT, and the titles of questions GIFT cannot express (left out)."""
+    # The category names the quiz, so importing the export finds the same quiz.
+    category = quiz.title
+    questions = list(quiz.questions.order_by("order", "id"))
+    skipped = [q.title or q.text[:40] for q in questions if q.type not in GIFT_TYPES]
+    text = render_gift(
+        [
+            GiftQuestion(
+                type=cast(Any, q.type),  # one of GIFT_TYPES (filtered below)
+                title=q.title,
+                text=q.text,
+                text_format=cast(Any, q.text_format),  # a TextFormat choice
+                spec=q.spec,
+                general_feedback=q.explanation,
+                category=category,
+                line=0,
+                points=q.points,
+            )
+            for q in questions
+            if q.type in GIFT_TYPES
+        ]
+    )
+    return text, skipped

@@ -1,0 +1,39 @@
+"""`manage.py import_gift SECTION FILE`: a section's quiz questions from a GIFT file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from courses.selectors import section_get_by_number
+from quizzes.authoring import QuizImportError, quiz_import_gift
+
+
+class Command(BaseCommand):
+    help = "Import questions from a GIFT file into a section's quiz (all or nothing)."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("section", help="section number, e.g. 4.2")
+        parser.add_argument("file", type=Path, help="GIFT file (UTF-8)")
+        parser.add_argument("--course", dest="course_slug", help="course slug (needed if several)")
+        parser.add_argument(
+            "--quiz", dest="quiz_title", help="quiz title (default: from $CATEGORY)"
+        )
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        try:
+            section = section_get_by_number(
+                number=options["section"], course_slug=options["course_slug"]
+            )
+        except LookupError as error:
+            raise CommandError(str(error)) from None
+        try:
+            report = quiz_import_gift(
+                section=section, path=options["file"], quiz_title=options["quiz_title"]
+            )
+        except QuizImportError as error:
+            raise CommandError(str(error)) from None
+        for line in report.lines():
+            self.stdout.write(line)

@@ -1,0 +1,385 @@
+"""Writes for quizzes: the attempt flow (start, save, submit, grade) and its sweeps.
+
+The grading itself is the pure `quizzes.grading` package; this module loads the
+rows, locks them, applies the quiz's rules and writes the results.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth.models import User
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from quizzes import grading
+from quizzes.models import Answer, Attempt, Question, Quiz
+
+logger = logging.getLogger(__name__)
+
+# Answers that arrive this long after the deadline still count (network, clock skew).
+DEADLINE_GRACE = timedelta(seconds=getattr(settings, "QUIZ_DEADLINE_GRACE_SECONDS", 15))
+# A submitted attempt not graded this long after it was queued is queued again.
+STUCK_AFTER = timedelta(seconds=getattr(settings, "QUIZ_STUCK_AFTER_SECONDS", 60))
+# A crash inside grading is retried this many times before the attempt is marked `error`.
+MAX_GRADING_RUNS = 3
+MAX_RESPONSE_BYTES = 64 * 1024
+
+
+class QuizRuleError(Exception):
+    """The action breaks a rule of the quiz (closed, limit reached, time is up ...)."""
+
+    def __init__(self, code: str, message: str) -> None:
+        self.code = code
+        super().__init__(message)
+
+
+def _now(now: datetime | None) -> datetime:
+    return now or timezone.now()
+
+
+# --- start ----------------------------------------------------------------------
+
+
+def attempt_start(*, learner: User, quiz: Quiz, now: datetime | None = None) -> Attempt:
+    """Start an attempt, or return the one in progress (a reload must not cost an attempt).
+
+    The limit holds under concurrency: the next number is computed inside the
+    transaction and (learner, quiz, number) is unique, so of two simultaneous
+    starts one inserts and the other retries and sees the new count.
+    """
+    now = _now(now)
+    if quiz.opens_at and now < quiz.opens_at:
+        raise QuizRuleError("not_open", "the quiz is not open yet")
+    for _try in range(5):
+        try:
+            with transaction.atomic():
+                return _attempt_start_once(learner=learner, quiz=quiz, now=now)
+        except IntegrityError:
+            continue  # someone else started one at the same moment: look again
+    raise QuizRuleError("busy", "could not start the attempt, try again")
+
+
+def _attempt_start_once(*, learner: User, quiz: Quiz, now: datetime) -> Attempt:
+    attempts = Attempt.objects.filter(learner=learner, quiz=quiz)
+    # One statement, so one consistent snapshot: under READ COMMITTED, separate
+    # "count" and "max(number)" queries could straddle another start's commit
+    # and let a fourth attempt in under a limit of three (seen in the
+    # concurrency test on PostgreSQL).
+    seen = list(attempts.values_list("pk", "number", "status"))
+    current_pk = next((pk for pk, _n, status in seen if status == Attempt.Status.IN_PROGRESS), None)
+    if current_pk is not None:
+        current = Attempt.objects.get(pk=current_pk)
+        if not (current.deadline and now > current.deadline + DEADLINE_GRACE):
+            return current
+        # Time ran out while the learner was away: submit it, then go on.
+        attempt_submit(attempt=current, now=current.deadline, by_deadline=True)
+        seen = list(attempts.values_list("pk", "number", "status"))
+    if quiz.max_attempts is not None:
+        # An attempt whose grading failed (`error`) is not the learner's fault: it is free.
+        used = sum(1 for _pk, _n, status in seen if status != Attempt.Status.ERROR)
+        if used >= quiz.max_attempts:
+            raise QuizRuleError(
+                "no_attempts_left", f"all {quiz.max_attempts} attempts have been used"
+            )
+    # If another start commits the same number first, the unique constraint fails
+    # this insert and attempt_start looks again.
+    number = max((n for _pk, n, _s in seen), default=0) + 1
+    return Attempt.objects.create(
+        learner=learner,
+        quiz=quiz,
+        number=number,
+        seed=secrets.randbits(62),
+        started_at=now,
+        deadline=now + quiz.time_limit if quiz.time_limit else None,
+        late=bool(quiz.due_at and now > quiz.due_at),
+    )
+
+
+# --- save -----------------------------------------------------------------------
+
+
+def attempt_save_answers(
+    *, attempt: Attempt, responses: Mapping[int, Any], now: datetime | None = None
+) -> list[Answer]:
+    """Autosave: store the learner's responses (question id -> response JSON)."""
+    now = _now(now)
+    questions = {q.id: q for q in attempt.quiz.questions.filter(id__in=list(responses))}
+    unknown = set(responses) - set(questions)
+    if unknown:
+        raise QuizRuleError("unknown_question", f"questions {sorted(unknown)} are not in this quiz")
+    for question_id, response in responses.items():
+        question = questions[question_id]
+        if response is None:
+            continue
+        try:
+            grading.validate_response(question.type, question.spec, response)
+        except grading.ResponseError as error:
+            raise QuizRuleError("invalid_response", f"question {question_id}: {error}") from None
+    with transaction.atomic():
+        locked = Attempt.objects.select_for_update().get(pk=attempt.pk)
+        _check_open_for_answers(locked, now)
+        saved = []
+        for question_id, response in responses.items():
+            answer, _created = Answer.objects.update_or_create(
+                attempt=locked,
+                question_id=question_id,
+                defaults={"response": response, "saved_at": now},
+            )
+            saved.append(answer)
+    return saved
+
+
+def _check_open_for_answers(attempt: Attempt, now: datetime) -> None:
+    if attempt.status != Attempt.Status.IN_PROGRESS:
+        raise QuizRuleError("not_in_progress", "this attempt has been submitted")
+    if attempt.deadline and now > attempt.deadline + DEADLINE_GRACE:
+        raise QuizRuleError("time_is_up", "the time limit of this attempt has passed")
+
+
+# --- submit ---------------------------------------------------------------------
+
+
+def attempt_submit(
+    *, attempt: Attempt, now: datetime | None = None, by_deadline: bool = False
+) -> Attempt:
+    """Close the attempt and queue its grading once the transaction commits.
+
+    If the broker is down the learner still gets "submitted": the periodic
+    sweep (`attempts_requeue_stuck`) queues it when the broker is back.
+    """
+    now = _now(now)
+    with transaction.atomic():
+        locked = Attempt.objects.select_for_update().select_related("quiz").get(pk=attempt.pk)
+        if locked.status != Attempt.Status.IN_PROGRESS:
+            return locked  # already submitted: a double click is not an error
+        if not by_deadline:
+            _check_open_for_answers(locked, now)
+        locked.status = Attempt.Status.SUBMITTED
+        locked.submitted_at = now
+        if locked.quiz.due_at and now > locked.quiz.due_at:
+            locked.late = True
+        locked.grading_queued_at = timezone.now()
+        locked.save(update_fields=["status", "submitted_at", "late", "grading_queued_at"])
+        attempt_id = locked.pk
+        transaction.on_commit(lambda: attempt_queue_grading(attempt_id=attempt_id))
+    return locked
+
+
+def attempt_queue_grading(*, attempt_id: int) -> bool:
+    """Hand the grading to a worker; False (logged) if the broker cannot take it now."""
+    from quizzes.tasks import grade_attempt_task
+
+    try:
+        grade_attempt_task.apply_async(args=(attempt_id,), retry=False)
+    except Exception:  # the broker is down or slow: the sweep will queue it later
+        logger.warning(
+            "could not queue grading of attempt %s; the sweep will", attempt_id, exc_info=True
+        )
+        return False
+    return True
+
+
+# --- grade ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class GradingOutcome:
+    attempt_id: int
+    status: str
+    already_done: bool
+
+
+def attempt_grade(*, attempt_id: int, now: datetime | None = None) -> GradingOutcome:
+    """Grade every answer of a submitted attempt and write the result; safe to run twice.
+
+    The attempt row is locked for the whole grading, so two deliveries of the
+    same task grade it once: the second finds it graded and returns.
+    """
+    now = _now(now)
+    with transaction.atomic():
+        # The one row lock of the grading flow: held until the result is written.
+        attempt = (
+            Attempt.objects.select_for_update().select_related("quiz").filter(pk=attempt_id).first()
+        )
+        if attempt is None:
+            return GradingOutcome(attempt_id, "missing", already_done=True)
+        if attempt.status != Attempt.Status.SUBMITTED or attempt.awaiting_manual_grading:
+            return GradingOutcome(attempt_id, attempt.status, already_done=True)
+        attempt.grading_runs += 1
+        _grade_answers(attempt=attempt, now=now)
+        return GradingOutcome(attempt_id, attempt.status, already_done=False)
+
+
+def _grade_answers(*, attempt: Attempt, now: datetime) -> None:
+    questions = list(attempt.quiz.questions.all())
+    answers = {a.question_id: a for a in attempt.answers.all()}
+    needs_manual = False
+    for question in questions:
+        answer = answers.get(question.id)
+        if answer is None:
+            answer = Answer(attempt=attempt, question=question, response=None, saved_at=now)
+        if answer.graded_by_id is not None:
+            continue  # an instructor's grade stands
+        result = grading.grade(question.type, question.spec, answer.response, question.points)
+        answer.score = None if result.needs_manual else result.score
+        answer.feedback = list(result.feedback)
+        answer.details = dict(result.details)
+        answer.needs_manual_grading = result.needs_manual
+        answer.graded_at = None if result.needs_manual else now
+        answer.save()
+        answers[question.id] = answer
+        needs_manual = needs_manual or result.needs_manual
+    if needs_manual:
+        attempt.awaiting_manual_grading = True
+        attempt.save(update_fields=["awaiting_manual_grading", "grading_runs"])
+        return
+    _attempt_finish(attempt=attempt, questions=questions, answers=answers, now=now)
+
+
+def _attempt_finish(
+    *, attempt: Attempt, questions: list[Question], answers: Mapping[int, Answer], now: datetime
+) -> None:
+    quiz = attempt.quiz
+    raw = sum((answers[q.id].score or Decimal(0) for q in questions if q.id in answers), Decimal(0))
+    max_score = sum((q.points for q in questions), Decimal(0))
+    # Earlier counted attempts (errors are free) make the retry penalty.
+    previous = (
+        Attempt.objects.filter(learner_id=attempt.learner_id, quiz=quiz, number__lt=attempt.number)
+        .exclude(status=Attempt.Status.ERROR)
+        .count()
+    )
+    penalty = min(100, quiz.retry_penalty * previous)
+    score = (raw * (100 - penalty) / 100).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+    percent = (
+        (score * 100 / max_score).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+        if max_score
+        else Decimal(0)
+    )
+    attempt.score = score
+    attempt.max_score = max_score
+    attempt.penalty = penalty
+    attempt.percent = percent
+    attempt.passed = percent >= quiz.pass_score
+    attempt.status = Attempt.Status.GRADED
+    attempt.graded_at = now
+    attempt.awaiting_manual_grading = False
+    attempt.error_reason = ""
+    attempt.save()
+
+
+def attempt_mark_error(*, attempt_id: int, reason: str) -> bool:
+    """Grading crashed: after MAX_GRADING_RUNS tries the attempt is `error` (and free).
+
+    Returns True when the attempt was marked, False when it will be tried again.
+    """
+    with transaction.atomic():
+        attempt = Attempt.objects.select_for_update().filter(pk=attempt_id).first()
+        if attempt is None or attempt.status != Attempt.Status.SUBMITTED:
+            return False
+        attempt.grading_runs += 1
+        if attempt.grading_runs < MAX_GRADING_RUNS:
+            attempt.save(update_fields=["grading_runs"])
+            return False
+        attempt.status = Attempt.Status.ERROR
+        attempt.error_reason = reason[:4000]
+        attempt.save(update_fields=["status", "error_reason", "grading_runs"])
+        logger.error("grading of attempt %s failed for good: %s", attempt_id, reason)
+        return True
+
+
+def answer_grade_manually(
+    *,
+    answer: Answer,
+    score: Decimal,
+    feedback: str,
+    grader: User,
+    now: datetime | None = None,
+) -> Attempt:
+    """An instructor grades a free-text answer; the attempt is finished when none is left."""
+    now = _now(now)
+    with transaction.atomic():
+        attempt = (
+            Attempt.objects.select_for_update().select_related("quiz").get(pk=answer.attempt_id)
+        )
+        locked = Answer.objects.select_related("question").get(pk=answer.pk)
+        if not Decimal(0) <= score <= locked.question.points:
+            raise QuizRuleError(
+                "invalid_score", f"score must be between 0 and {locked.question.points}"
+            )
+        locked.score = score
+        locked.feedback = [feedback] if feedback else []
+        locked.needs_manual_grading = False
+        locked.graded_by_id = grader.pk
+        locked.graded_at = now
+        locked.save()
+        if (
+            attempt.status == Attempt.Status.SUBMITTED
+            and not attempt.answers.filter(needs_manual_grading=True).exists()
+        ):
+            questions = list(attempt.quiz.questions.all())
+            answers = {a.question_id: a for a in attempt.answers.all()}
+            _attempt_finish(attempt=attempt, questions=questions, answers=answers, now=now)
+        return attempt
+
+
+def attempt_regrade(*, attempt: Attempt) -> Attempt:
+    """Grade again (after a question was fixed, or an `error`): back to submitted, queued."""
+    with transaction.atomic():
+        locked = Attempt.objects.select_for_update().get(pk=attempt.pk)
+        if locked.status == Attempt.Status.IN_PROGRESS:
+            raise QuizRuleError("not_submitted", "the attempt has not been submitted")
+        locked.status = Attempt.Status.SUBMITTED
+        locked.awaiting_manual_grading = False
+        locked.grading_runs = 0
+        locked.error_reason = ""
+        locked.grading_queued_at = timezone.now()
+        locked.save()
+        transaction.on_commit(lambda: attempt_queue_grading(attempt_id=locked.pk))
+    return locked
+
+
+# --- sweeps (periodic) ------------------------------------------------------------
+
+
+def attempts_submit_expired(*, now: datetime | None = None) -> int:
+    """Submit every attempt left open past its deadline (plus grace)."""
+    now = _now(now)
+    expired = Attempt.objects.filter(
+        status=Attempt.Status.IN_PROGRESS, deadline__lt=now - DEADLINE_GRACE
+    ).only("pk", "deadline")
+    count = 0
+    for attempt in expired.iterator():
+        attempt_submit(attempt=attempt, now=attempt.deadline, by_deadline=True)
+        count += 1
+    if count:
+        logger.info("submitted %s attempts left open past their deadline", count)
+    return count
+
+
+def attempts_requeue_stuck(*, now: datetime | None = None) -> int:
+    """Queue again every submitted attempt whose grading never happened (broker was down...)."""
+    now = _now(now)
+    stale = now - STUCK_AFTER
+    stuck = list(
+        Attempt.objects.filter(status=Attempt.Status.SUBMITTED, awaiting_manual_grading=False)
+        .filter(Q(grading_queued_at__isnull=True) | Q(grading_queued_at__lt=stale))
+        .values_list("pk", flat=True)[:1000]
+    )
+    queued = 0
+    for attempt_id in stuck:
+        if not attempt_queue_grading(attempt_id=attempt_id):
+            break  # the broker is still down: try again at the next sweep
+        Attempt.objects.filter(pk=attempt_id).update(grading_queued_at=now)
+        queued += 1
+    if stuck:
+        logger.info("re-queued %s of %s stuck attempts", queued, len(stuck))
+    return queued

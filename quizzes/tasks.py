@@ -1,0 +1,55 @@
+"""Celery tasks of the quiz queue: ids in, one service call, retries for transient errors."""
+
+from __future__ import annotations
+
+import logging
+
+from celery import Task, shared_task
+from django.db import InterfaceError, OperationalError
+
+from quizzes.services import (
+    attempt_grade,
+    attempt_mark_error,
+    attempts_requeue_stuck,
+    attempts_submit_expired,
+)
+
+logger = logging.getLogger(__name__)
+
+# Transient: the database restarted or a connection dropped. Retried by Celery.
+TRANSIENT_ERRORS = (OperationalError, InterfaceError)
+
+
+@shared_task(
+    bind=True,
+    name="quizzes.tasks.grade_attempt",
+    autoretry_for=TRANSIENT_ERRORS,
+    retry_backoff=True,
+    retry_backoff_max=30,
+    max_retries=8,
+    # Well below the broker's visibility timeout (45 s): a slow run is not delivered twice.
+    soft_time_limit=20,
+    time_limit=30,
+)
+def grade_attempt_task(self: Task, attempt_id: int) -> str:
+    try:
+        return attempt_grade(attempt_id=attempt_id).status
+    except TRANSIENT_ERRORS:
+        raise
+    except Exception as error:
+        # A crash inside grading is never the learner's fault: try again a few
+        # times, then mark the attempt `error` (it costs no attempt).
+        logger.exception("grading attempt %s crashed", attempt_id)
+        if attempt_mark_error(attempt_id=attempt_id, reason=f"{type(error).__name__}: {error}"):
+            return "error"
+        raise self.retry(countdown=2, max_retries=None) from error
+
+
+@shared_task(name="quizzes.tasks.submit_expired_attempts", soft_time_limit=25, time_limit=30)
+def submit_expired_attempts_task() -> int:
+    return attempts_submit_expired()
+
+
+@shared_task(name="quizzes.tasks.requeue_stuck_attempts", soft_time_limit=25, time_limit=30)
+def requeue_stuck_attempts_task() -> int:
+    return attempts_requeue_stuck()
