@@ -115,7 +115,7 @@ def manage(*args: str, env: dict[str, str]) -> None:
     subprocess.run([sys.executable, str(BASE_DIR / "manage.py"), *args], env=env, check=True)  # noqa: S603
 
 
-def celery_worker_command(*, queue: str, concurrency: int) -> list[str]:
+def celery_worker_command(*, queue: str, concurrency: int, pool: str = "prefork") -> list[str]:
     return [
         sys.executable,
         "-m",
@@ -129,6 +129,8 @@ def celery_worker_command(*, queue: str, concurrency: int) -> list[str]:
         f"{queue}@%h",
         "--concurrency",
         str(concurrency),
+        "--pool",
+        pool,
         "--loglevel",
         "INFO",
         "--without-gossip",

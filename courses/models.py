@@ -50,7 +50,7 @@ class Part(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
-        ordering = ["course", "order", "number"]
+        ordering = ["course_id", "order", "number"]
         verbose_name = _("part")
         verbose_name_plural = _("parts")
         constraints = [
@@ -92,7 +92,7 @@ class Section(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
-        ordering = ["part", "order", "id"]
+        ordering = ["part_id", "order", "id"]
         verbose_name = _("section")
         verbose_name_plural = _("sections")
         constraints = [

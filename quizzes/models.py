@@ -57,7 +57,7 @@ class Quiz(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
-        ordering = ["section", "order", "id"]
+        ordering = ["section_id", "order", "id"]
         verbose_name = _("quiz")
         verbose_name_plural = _("quizzes")
         constraints = [
@@ -104,7 +104,7 @@ class Question(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
-        ordering = ["quiz", "order", "id"]
+        ordering = ["quiz_id", "order", "id"]
         verbose_name = _("question")
         verbose_name_plural = _("questions")
 
@@ -157,7 +157,7 @@ class Attempt(models.Model):
     error_reason = models.TextField(_("error"), blank=True)
 
     class Meta:
-        ordering = ["quiz", "learner", "number"]
+        ordering = ["quiz_id", "learner_id", "number"]
         verbose_name = _("attempt")
         verbose_name_plural = _("attempts")
         constraints = [
@@ -200,7 +200,7 @@ class Answer(models.Model):
     graded_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
-        ordering = ["attempt", "question__order", "question_id"]
+        ordering = ["attempt_id", "question_id"]
         verbose_name = _("answer")
         verbose_name_plural = _("answers")
         constraints = [

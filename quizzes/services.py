@@ -204,6 +204,7 @@ def attempt_grade(*, attempt_id: int, now: datetime | None = None) -> GradingOut
     The attempt row is locked for the whole grading, so two deliveries of the
     same task grade it once: the second finds it graded and returns.
     """
+    clock_given = now is not None
     now = _now(now)
     with transaction.atomic():
         # The one row lock of the grading flow: held until the result is written.
@@ -215,34 +216,53 @@ def attempt_grade(*, attempt_id: int, now: datetime | None = None) -> GradingOut
         if attempt.status != Attempt.Status.SUBMITTED or attempt.awaiting_manual_grading:
             return GradingOutcome(attempt_id, attempt.status, already_done=True)
         attempt.grading_runs += 1
-        _grade_answers(attempt=attempt, now=now)
+        _grade_answers(attempt=attempt, now=now, clock_given=clock_given)
         return GradingOutcome(attempt_id, attempt.status, already_done=False)
 
 
-def _grade_answers(*, attempt: Attempt, now: datetime) -> None:
+GRADED_ANSWER_FIELDS = ["score", "feedback", "details", "needs_manual_grading", "graded_at"]
+
+
+def _grade_answers(*, attempt: Attempt, now: datetime, clock_given: bool) -> None:
     questions = list(attempt.quiz.questions.all())
     answers = {a.question_id: a for a in attempt.answers.all()}
     needs_manual = False
+    to_update: list[Answer] = []
+    to_create: list[Answer] = []
     for question in questions:
         answer = answers.get(question.id)
-        if answer is None:
+        if answer is None:  # not answered: graded as an empty response
             answer = Answer(attempt=attempt, question=question, response=None, saved_at=now)
-        if answer.graded_by_id is not None:
+            to_create.append(answer)
+        elif answer.graded_by_id is not None:
             continue  # an instructor's grade stands
+        else:
+            to_update.append(answer)
         result = grading.grade(question.type, question.spec, answer.response, question.points)
         answer.score = None if result.needs_manual else result.score
         answer.feedback = list(result.feedback)
         answer.details = dict(result.details)
         answer.needs_manual_grading = result.needs_manual
         answer.graded_at = None if result.needs_manual else now
-        answer.save()
         answers[question.id] = answer
         needs_manual = needs_manual or result.needs_manual
+    # One upsert statement for all answers, not one UPDATE per question: grading
+    # is on the learner's wait (bulk_update's CASE expressions cost more CPU
+    # than the ten UPDATEs they replace; measured with bench/quiz.py).
+    if to_update or to_create:
+        Answer.objects.bulk_create(
+            [*to_update, *to_create],
+            update_conflicts=True,
+            unique_fields=["attempt", "question"],
+            update_fields=GRADED_ANSWER_FIELDS,
+        )
     if needs_manual:
         attempt.awaiting_manual_grading = True
         attempt.save(update_fields=["awaiting_manual_grading", "grading_runs"])
         return
-    _attempt_finish(attempt=attempt, questions=questions, answers=answers, now=now)
+    # graded_at is when the result is ready (what submit-to-graded latency measures).
+    finished = now if clock_given else timezone.now()
+    _attempt_finish(attempt=attempt, questions=questions, answers=answers, now=finished)
 
 
 def _attempt_finish(
@@ -251,13 +271,17 @@ def _attempt_finish(
     quiz = attempt.quiz
     raw = sum((answers[q.id].score or Decimal(0) for q in questions if q.id in answers), Decimal(0))
     max_score = sum((q.points for q in questions), Decimal(0))
-    # Earlier counted attempts (errors are free) make the retry penalty.
-    previous = (
-        Attempt.objects.filter(learner_id=attempt.learner_id, quiz=quiz, number__lt=attempt.number)
-        .exclude(status=Attempt.Status.ERROR)
-        .count()
-    )
-    penalty = min(100, quiz.retry_penalty * previous)
+    penalty = 0
+    if quiz.retry_penalty:
+        # Earlier counted attempts (errors are free) make the retry penalty.
+        previous = (
+            Attempt.objects.filter(
+                learner_id=attempt.learner_id, quiz=quiz, number__lt=attempt.number
+            )
+            .exclude(status=Attempt.Status.ERROR)
+            .count()
+        )
+        penalty = min(100, quiz.retry_penalty * previous)
     score = (raw * (100 - penalty) / 100).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
     percent = (
         (score * 100 / max_score).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
@@ -273,7 +297,20 @@ def _attempt_finish(
     attempt.graded_at = now
     attempt.awaiting_manual_grading = False
     attempt.error_reason = ""
-    attempt.save()
+    attempt.save(
+        update_fields=[
+            "score",
+            "max_score",
+            "penalty",
+            "percent",
+            "passed",
+            "status",
+            "graded_at",
+            "awaiting_manual_grading",
+            "error_reason",
+            "grading_runs",
+        ]
+    )
 
 
 def attempt_mark_error(*, attempt_id: int, reason: str) -> bool:
