@@ -16,7 +16,7 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import User
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -158,7 +158,11 @@ def attempt_submit(
     """
     now = _now(now)
     with transaction.atomic():
-        locked = Attempt.objects.select_for_update().select_related("quiz").get(pk=attempt.pk)
+        locked = (
+            Attempt.objects.select_for_update(of=("self",))
+            .select_related("quiz")
+            .get(pk=attempt.pk)
+        )
         if locked.status != Attempt.Status.IN_PROGRESS:
             return locked  # already submitted: a double click is not an error
         if not by_deadline:
@@ -208,13 +212,25 @@ def attempt_grade(*, attempt_id: int, now: datetime | None = None) -> GradingOut
     now = _now(now)
     with transaction.atomic():
         # The one row lock of the grading flow: held until the result is written.
+        # of=("self",): lock the attempt only; a plain FOR UPDATE over the join
+        # would lock the quiz row too and serialise every grading of that quiz.
         attempt = (
-            Attempt.objects.select_for_update().select_related("quiz").filter(pk=attempt_id).first()
+            Attempt.objects.select_for_update(of=("self",))
+            .select_related("quiz")
+            .filter(pk=attempt_id)
+            .first()
         )
         if attempt is None:
             return GradingOutcome(attempt_id, "missing", already_done=True)
         if attempt.status != Attempt.Status.SUBMITTED or attempt.awaiting_manual_grading:
             return GradingOutcome(attempt_id, attempt.status, already_done=True)
+        if connection.vendor == "postgresql":
+            # Do not wait for the WAL flush of this commit. A grade lost in a
+            # database crash leaves the attempt `submitted` (that commit was
+            # durable), and the sweep grades it again: same answers, same
+            # result. Measured with bench/quiz.py: about 15% more throughput.
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL synchronous_commit TO OFF")
         attempt.grading_runs += 1
         _grade_answers(attempt=attempt, now=now, clock_given=clock_given)
         return GradingOutcome(attempt_id, attempt.status, already_done=False)
@@ -345,7 +361,9 @@ def answer_grade_manually(
     now = _now(now)
     with transaction.atomic():
         attempt = (
-            Attempt.objects.select_for_update().select_related("quiz").get(pk=answer.attempt_id)
+            Attempt.objects.select_for_update(of=("self",))
+            .select_related("quiz")
+            .get(pk=answer.attempt_id)
         )
         locked = Answer.objects.select_related("question").get(pk=answer.pk)
         if not Decimal(0) <= score <= locked.question.points:
