@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, cast
+from typing import Any, cast, get_args
 
 from django.db import transaction
 
@@ -13,10 +13,11 @@ from courses.course_source import CourseSourceError, read_source_text
 from courses.models import Section
 from quizzes import grading
 from quizzes.gift import GiftError, GiftQuestion, parse_gift, render_gift
+from quizzes.gift import QuestionType as GiftQuestionType
 from quizzes.models import Question, Quiz
 
 # Question types GIFT can express; others (ordering) are authored elsewhere.
-GIFT_TYPES = frozenset(grading.QUESTION_TYPES) - {"ordering"}
+GIFT_TYPES = frozenset(get_args(GiftQuestionType))
 
 
 class QuizImportError(Exception):

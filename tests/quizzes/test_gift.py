@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any
+from typing import Any, get_args
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from quizzes.gift import GiftError, GiftQuestion, parse_gift, render_gift
+from quizzes.gift import GiftError, GiftQuestion, QuestionType, parse_gift, render_gift
 
 ESSAY = {"min_words": 0, "max_words": None, "grader_info": ""}
 
@@ -839,20 +839,7 @@ no_gap = texts().filter(lambda t: "{{1}}" not in t)
 
 @st.composite
 def gift_questions(draw) -> GiftQuestion:
-    type_ = draw(
-        st.sampled_from(
-            [
-                "single_choice",
-                "multiple_choice",
-                "true_false",
-                "short_text",
-                "numeric",
-                "matching",
-                "fill_blanks",
-                "essay",
-            ]
-        )
-    )
+    type_ = draw(st.sampled_from(get_args(QuestionType)))
     text = draw(texts())
     if type_ == "single_choice":
         spec = draw(single_choice_specs())
