@@ -272,6 +272,11 @@ CELERY_BEAT_SCHEDULE: dict[str, Any] = {
         "schedule": 15.0,
         "options": {"expires": 14},
     },
+    "requeue-stuck-submissions": {
+        "task": "grader.tasks.requeue_stuck_submissions",
+        "schedule": 60.0,
+        "options": {"expires": 59},
+    },
     "requeue-stuck-attempts": {
         "task": "quizzes.tasks.requeue_stuck_attempts",
         "schedule": 30.0,

@@ -1,1 +1,139 @@
-"""Coding exercise models (built in the code grading issue)."""
+"""Coding exercises on sections and learners' submissions to them."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from courses.models import Section
+
+
+class CodingExercise(models.Model):
+    class Language(models.TextChoices):
+        GO = "go", "Go"
+        PYTHON = "python", "Python"
+
+    class Scoring(models.TextChoices):
+        ALL_OR_NOTHING = "all_or_nothing", _("all or nothing")
+        PER_TEST = "per_test", _("per test")
+        PER_TASK = "per_task", _("per task")
+
+    class CheckStatus(models.TextChoices):
+        UNCHECKED = "unchecked", _("not checked")
+        OK = "ok", _("reference passes, starter fails")
+        FAILED = "failed", _("check failed")
+
+    section = models.ForeignKey(Section, on_delete=models.CASCADE, related_name="exercises")
+    slug = models.SlugField(_("slug"), max_length=100)
+    title = models.CharField(_("title"), max_length=200)
+    statement = models.TextField(_("statement (Markdown)"))
+    language = models.CharField(_("language"), max_length=16, choices=Language.choices)
+    # {relative path: content}
+    starter_files = models.JSONField(_("starter files"), default=dict)
+    test_files = models.JSONField(_("hidden test files"), default=dict)
+    example_files = models.JSONField(_("visible example tests"), default=dict, blank=True)
+    support_files = models.JSONField(_("support files (go.mod ...)"), default=dict, blank=True)
+    reference_files = models.JSONField(_("reference solution"), default=dict)
+    cpu_seconds = models.FloatField(
+        _("CPU seconds"), default=5, validators=[MinValueValidator(0.1)]
+    )
+    wall_seconds = models.FloatField(
+        _("wall seconds"), default=10, validators=[MinValueValidator(0.1)]
+    )
+    memory_mb = models.PositiveIntegerField(_("memory, MB"), default=256)
+    output_kb = models.PositiveIntegerField(_("output, KB"), default=64)
+    scoring = models.CharField(
+        _("scoring"), max_length=16, choices=Scoring.choices, default=Scoring.PER_TEST
+    )
+    points = models.DecimalField(
+        _("points"),
+        max_digits=7,
+        decimal_places=2,
+        default=Decimal("10"),
+        validators=[MinValueValidator(Decimal("0"))],
+    )
+    order = models.PositiveIntegerField(_("order"), default=0)
+    source_path = models.CharField(_("source path"), max_length=500, blank=True)
+    # Set only by the check service: published exercises passed their check.
+    is_published = models.BooleanField(_("published"), default=False)
+    check_status = models.CharField(
+        _("check"), max_length=16, choices=CheckStatus.choices, default=CheckStatus.UNCHECKED
+    )
+    check_report = models.TextField(_("check report"), blank=True)
+    checked_at = models.DateTimeField(_("checked at"), null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["section_id", "order", "id"]
+        verbose_name = _("coding exercise")
+        verbose_name_plural = _("coding exercises")
+        constraints = [
+            models.UniqueConstraint(fields=["section", "slug"], name="exercise_slug_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.section.number} {self.title}"
+
+
+class Submission(models.Model):
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("queued")
+        RUNNING = "running", _("running")
+        GRADED = "graded", _("graded")
+        ERROR = "error", _("error")
+
+    class Verdict(models.TextChoices):
+        PASSED = "passed", _("all tests passed")
+        FAILED = "failed", _("some tests failed")
+        COMPILE_ERROR = "compile_error", _("compile error")
+        RUNTIME_ERROR = "runtime_error", _("runtime error")
+        TIME_LIMIT = "time_limit", _("time limit exceeded")
+        MEMORY_LIMIT = "memory_limit", _("memory limit exceeded")
+        OUTPUT_LIMIT = "output_limit", _("output limit exceeded")
+        INTERNAL_ERROR = "internal_error", _("internal error (not your fault)")
+
+    learner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="submissions"
+    )
+    exercise = models.ForeignKey(
+        CodingExercise, on_delete=models.CASCADE, related_name="submissions"
+    )
+    files = models.JSONField(_("files"))
+    status = models.CharField(
+        _("status"), max_length=16, choices=Status.choices, default=Status.QUEUED
+    )
+    verdict = models.CharField(_("verdict"), max_length=16, choices=Verdict.choices, blank=True)
+    score = models.DecimalField(_("score"), max_digits=7, decimal_places=2, null=True, blank=True)
+    tests_passed = models.PositiveIntegerField(null=True, blank=True)
+    tests_total = models.PositiveIntegerField(null=True, blank=True)
+    # Exercism test-runner results.json (version 3).
+    results = models.JSONField(_("results"), default=dict, blank=True)
+    stdout = models.TextField(blank=True)
+    stderr = models.TextField(blank=True)
+    wall_seconds = models.FloatField(null=True, blank=True)
+    cpu_seconds = models.FloatField(null=True, blank=True)
+    runner_version = models.CharField(max_length=100, blank=True)
+    error_reason = models.TextField(_("error"), blank=True)
+    # Internal-error runs so far (retried automatically; never the learner's fault).
+    runs = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(_("submitted at"), auto_now_add=True)
+    queued_at = models.DateTimeField(null=True, blank=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    graded_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("submission")
+        verbose_name_plural = _("submissions")
+        indexes = [
+            models.Index(fields=["status", "queued_at"], name="submission_status_queued"),
+            models.Index(fields=["learner", "exercise"], name="submission_learner_exercise"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.exercise} / {self.learner} / {self.created_at:%Y-%m-%d %H:%M}"

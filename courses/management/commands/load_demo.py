@@ -13,7 +13,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 
 from courses.services import CourseImportError, course_import
@@ -21,6 +21,8 @@ from courses.services import CourseImportError, course_import
 DEMO_COURSE_DIR = Path(settings.BASE_DIR) / "demo" / "course"
 # One GIFT file per section: demo/quizzes/4.2.gift is the quiz of section 4.2.
 DEMO_QUIZZES_DIR = Path(settings.BASE_DIR) / "demo" / "quizzes"
+# Exercise folders named after their section: demo/exercises/4.2-ttl-cache.
+DEMO_EXERCISES_DIR = Path(settings.BASE_DIR) / "demo" / "exercises"
 DEMO_COURSE_SLUG = "go-for-csharp"
 DEMO_USERS = {
     # username: (password, is instructor)
@@ -32,6 +34,29 @@ INSTRUCTOR_APPS = ("courses", "quizzes", "grader")
 
 
 class Command(BaseCommand):
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument(
+            "--no-exercises",
+            action="store_true",
+            help="skip the coding exercises (their import runs each one in the sandbox)",
+        )
+
+    def _load_exercises(self) -> None:
+        from courses.selectors import section_get_by_number
+        from grader.services import ExerciseError, exercise_import
+
+        for path in sorted(p for p in DEMO_EXERCISES_DIR.iterdir() if p.is_dir()):
+            number = path.name.split("-", 1)[0]
+            section = section_get_by_number(number=number, course_slug=DEMO_COURSE_SLUG)
+            try:
+                result = exercise_import(path=path, section=section)
+            except ExerciseError as error:
+                raise CommandError(str(error)) from None
+            state = "ok" if result.check.ok else "CHECK FAILED"
+            self.stdout.write(f"demo exercise {path.name}: {state}")
+            if not result.check.ok:
+                raise CommandError(f"demo exercise {path.name}: {result.check.report}")
+
     def _load_quizzes(self) -> None:
         # Imported here: courses must not depend on quizzes at import time.
         from courses.selectors import section_get_by_number
@@ -70,8 +95,14 @@ class Command(BaseCommand):
 
     help = "Load the demo course and a demo learner and instructor."
 
-    @transaction.atomic
     def handle(self, *args: Any, **options: Any) -> None:
+        with transaction.atomic():
+            self._load_content()
+        # Outside the transaction: each exercise runs in the sandbox for a while.
+        if not options["no_exercises"]:
+            self._load_exercises()
+
+    def _load_content(self) -> None:
         try:
             report = course_import(path=DEMO_COURSE_DIR, course_slug=DEMO_COURSE_SLUG)
         except CourseImportError as error:

@@ -1,0 +1,58 @@
+"""Admin for coding exercises (saved and checked through the service) and submissions."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin, messages
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
+
+from grader.models import CodingExercise, Submission
+from grader.services import ExerciseError, exercise_check, exercise_save
+
+
+@admin.register(CodingExercise)
+class CodingExerciseAdmin(admin.ModelAdmin):
+    list_display = ("title", "section", "language", "scoring", "check_status", "is_published")
+    list_filter = ("language", "check_status", "is_published", "section__part__course")
+    search_fields = ("title", "slug")
+    list_select_related = ("section",)
+    readonly_fields = ("check_status", "check_report", "checked_at", "source_path")
+    actions = ["check_again"]
+
+    def save_model(
+        self, request: HttpRequest, obj: CodingExercise, form: Any, change: bool
+    ) -> None:
+        # Every save runs the reference and the starter in the sandbox; an
+        # exercise whose check fails is saved unpublished, with the report shown.
+        try:
+            outcome = exercise_save(exercise=obj)
+        except ExerciseError as error:
+            self.message_user(request, str(error), messages.ERROR)
+            return
+        level = messages.SUCCESS if outcome.ok else messages.ERROR
+        self.message_user(request, outcome.report.splitlines()[0], level)
+
+    @admin.action(description=_("Check the selected exercises again"))
+    def check_again(self, request: HttpRequest, queryset: QuerySet[CodingExercise]) -> None:
+        for exercise in queryset:
+            outcome = exercise_check(exercise=exercise)
+            self.message_user(
+                request,
+                f"{exercise}: {outcome.report.splitlines()[0]}",
+                messages.SUCCESS if outcome.ok else messages.ERROR,
+            )
+
+
+@admin.register(Submission)
+class SubmissionAdmin(admin.ModelAdmin):
+    list_display = ("exercise", "learner", "status", "verdict", "score", "created_at", "runs")
+    list_filter = ("status", "verdict", "exercise__language")
+    search_fields = ("learner__username", "exercise__title")
+    list_select_related = ("exercise__section", "learner")
+    readonly_fields = [f.name for f in Submission._meta.fields]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False

@@ -1,0 +1,34 @@
+"""`manage.py check_exercises`: run every exercise's reference and starter; fail on any problem."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from grader.models import CodingExercise
+from grader.services import exercise_check
+
+
+class Command(BaseCommand):
+    help = "Check all exercises (reference passes, starter fails); exit non-zero on any failure."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--course", dest="course_slug")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        exercises = CodingExercise.objects.select_related("section").order_by(
+            "section__part__number", "section__order", "order"
+        )
+        if options["course_slug"]:
+            exercises = exercises.filter(section__part__course__slug=options["course_slug"])
+        failed = []
+        for exercise in exercises:
+            outcome = exercise_check(exercise=exercise)
+            self.stdout.write(f"{exercise.section.number} {exercise.slug}: {outcome.report}")
+            if not outcome.ok:
+                failed.append(exercise.slug)
+        total = exercises.count()
+        self.stdout.write(f"{total - len(failed)} of {total} exercises passed their check")
+        if failed:
+            raise CommandError(f"{len(failed)} exercises failed their check: {', '.join(failed)}")

@@ -1,0 +1,366 @@
+"""Writes for code exercises: import and check, submissions and their grading.
+
+Learner code runs only in `grader.sandbox` (through `grader.runners.run_tests`);
+these services receive its report. Tests may pass a fake runner.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
+from typing import Any, Protocol
+
+from django.conf import settings
+from django.contrib.auth.models import User
+from django.db import transaction
+from django.utils import timezone
+
+from courses.models import Section
+from grader.exercise_source import (
+    MAX_BYTES,
+    MAX_FILES,
+    ExerciseSource,
+    ExerciseSourceError,
+    load_exercise_source,
+)
+from grader.models import CodingExercise, Submission
+from grader.scoring import code_score
+
+logger = logging.getLogger(__name__)
+
+# An internal error (the sandbox or the harness broke) is retried this many times.
+MAX_RUNS = 3
+# Queued or running longer than this: the sweep queues it again.
+STUCK_AFTER = timedelta(seconds=getattr(settings, "GRADER_STUCK_AFTER_SECONDS", 120))
+EXCERPT_CHARS = 8000
+
+
+class ExerciseError(Exception):
+    """Refused: bad exercise folder, bad submission, or a rule of the exercise."""
+
+
+class Report(Protocol):
+    verdict: str
+    message: str
+    tests: Any
+    stdout: str
+    stderr: str
+    wall_seconds: float
+    cpu_seconds: float
+    runner_version: str
+
+    def results_json(self) -> dict[str, Any]: ...
+
+
+Runner = Callable[..., Report]
+
+
+def default_runner() -> Runner:
+    from grader.runners import run_tests
+
+    return run_tests
+
+
+def exercise_limits(exercise: CodingExercise) -> Any:
+    from grader.sandbox import Limits
+
+    return Limits(
+        cpu_seconds=exercise.cpu_seconds,
+        wall_seconds=exercise.wall_seconds,
+        memory_mb=exercise.memory_mb,
+        output_kb=exercise.output_kb,
+    )
+
+
+def _run(exercise: CodingExercise, files: Mapping[str, str], runner: Runner) -> Report:
+    return runner(
+        language=exercise.language,
+        files=dict(files),
+        test_files={**exercise.example_files, **exercise.test_files},
+        support_files=exercise.support_files,
+        limits=exercise_limits(exercise),
+    )
+
+
+# --- authoring ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CheckOutcome:
+    ok: bool
+    report: str
+
+
+def exercise_check(*, exercise: CodingExercise, runner: Runner | None = None) -> CheckOutcome:
+    """Run the reference (must pass every test) and the starter (must not pass); store it.
+
+    Only an exercise whose check is ok may be published; a failed check unpublishes.
+    """
+    runner = runner or default_runner()
+    problems: list[str] = []
+    reference = _run(exercise, exercise.reference_files, runner)
+    passed = sum(1 for t in reference.tests if t.status == "pass")
+    lines = [f"reference: {reference.verdict}, {passed}/{len(reference.tests)} tests passed"]
+    if reference.verdict != "passed":
+        problems.append("the reference solution does not pass every test")
+        failing = [f"  {t.name}: {t.message}"[:300] for t in reference.tests if t.status != "pass"]
+        lines += failing[:10]
+        if reference.message:
+            lines.append(f"  {reference.message[:1000]}")
+    starter = _run(exercise, exercise.starter_files, runner)
+    lines.append(f"starter: {starter.verdict}")
+    if starter.verdict == "passed":
+        problems.append("the starter code already passes every test")
+    if starter.verdict == "internal_error" or reference.verdict == "internal_error":
+        problems.append("the runner failed (internal error)")
+    ok = not problems
+    text = "\n".join([("OK" if ok else "FAILED: " + "; ".join(problems)), *lines])
+    exercise.check_status = (
+        CodingExercise.CheckStatus.OK if ok else CodingExercise.CheckStatus.FAILED
+    )
+    exercise.check_report = text
+    exercise.checked_at = timezone.now()
+    if not ok:
+        exercise.is_published = False
+    exercise.save(
+        update_fields=["check_status", "check_report", "checked_at", "is_published", "updated_at"]
+    )
+    return CheckOutcome(ok=ok, report=text)
+
+
+def exercise_publish(*, exercise: CodingExercise, publish: bool = True) -> CodingExercise:
+    if publish and exercise.check_status != CodingExercise.CheckStatus.OK:
+        raise ExerciseError(
+            f"{exercise}: not published: its check has not passed ({exercise.check_status})"
+        )
+    exercise.is_published = publish
+    exercise.save(update_fields=["is_published", "updated_at"])
+    return exercise
+
+
+def exercise_save(*, exercise: CodingExercise, runner: Runner | None = None) -> CheckOutcome:
+    """Save an exercise edited by an instructor and check it again (publishing needs a pass)."""
+    wanted_published = exercise.is_published
+    exercise.is_published = False
+    exercise.check_status = CodingExercise.CheckStatus.UNCHECKED
+    exercise.full_clean()
+    exercise.save()
+    outcome = exercise_check(exercise=exercise, runner=runner)
+    if outcome.ok and wanted_published:
+        exercise_publish(exercise=exercise)
+    return outcome
+
+
+@dataclass(frozen=True)
+class ExerciseImport:
+    exercise: CodingExercise
+    created: bool
+    check: CheckOutcome
+
+
+def exercise_import(
+    *, path: Path, section: Section, publish: bool = True, runner: Runner | None = None
+) -> ExerciseImport:
+    """Import (or update in place) an exercise folder into a section, then check it."""
+    try:
+        source = load_exercise_source(path)
+    except ExerciseSourceError as error:
+        raise ExerciseError(str(error)) from None
+    with transaction.atomic():
+        exercise = CodingExercise.objects.filter(section=section, slug=source.slug).first()
+        created = exercise is None
+        if exercise is None:
+            exercise = CodingExercise(section=section, slug=source.slug)
+            exercise.order = CodingExercise.objects.filter(section=section).count() + 1
+        _apply_source(exercise, source)
+        exercise.is_published = False
+        exercise.check_status = CodingExercise.CheckStatus.UNCHECKED
+        exercise.save()
+    check = exercise_check(exercise=exercise, runner=runner)
+    if check.ok and publish:
+        exercise_publish(exercise=exercise)
+    return ExerciseImport(exercise=exercise, created=created, check=check)
+
+
+def _apply_source(exercise: CodingExercise, source: ExerciseSource) -> None:
+    exercise.title = source.title[:200]
+    exercise.statement = source.statement
+    exercise.language = source.language
+    exercise.starter_files = source.starter_files
+    exercise.test_files = source.test_files
+    exercise.example_files = source.example_files
+    exercise.support_files = source.support_files
+    exercise.reference_files = source.reference_files
+    exercise.scoring = source.scoring
+    exercise.points = Decimal(source.points)
+    exercise.cpu_seconds = source.limits["cpu_seconds"]
+    exercise.wall_seconds = source.limits["wall_seconds"]
+    exercise.memory_mb = source.limits["memory_mb"]
+    exercise.output_kb = source.limits["output_kb"]
+    exercise.source_path = source.source_path
+
+
+# --- submissions -------------------------------------------------------------------
+
+
+def submission_create(
+    *, learner: User, exercise: CodingExercise, files: Mapping[str, str]
+) -> Submission:
+    """Store a learner's files and queue their grading once committed."""
+    if not exercise.is_published:
+        raise ExerciseError("this exercise is not open for submissions")
+    if not files:
+        raise ExerciseError("no files submitted")
+    unknown = set(files) - set(exercise.starter_files)
+    if unknown:
+        raise ExerciseError(
+            f"unexpected files {sorted(unknown)};"
+            f" this exercise takes {sorted(exercise.starter_files)}"
+        )
+    if len(files) > MAX_FILES:
+        raise ExerciseError(f"at most {MAX_FILES} files")
+    if any(not isinstance(text, str) for text in files.values()):
+        raise ExerciseError("file contents must be text")
+    if sum(len(text.encode("utf-8", "surrogatepass")) for text in files.values()) > MAX_BYTES:
+        raise ExerciseError(f"at most {MAX_BYTES // 1024} KB of code")
+    if any("\x00" in text for text in files.values()):
+        raise ExerciseError("file contents must be text (NUL byte found)")
+    # Files the learner did not send are taken from the starter.
+    complete = {**exercise.starter_files, **files}
+    with transaction.atomic():
+        submission = Submission.objects.create(
+            learner=learner, exercise=exercise, files=complete, queued_at=timezone.now()
+        )
+        submission_id = submission.pk
+        transaction.on_commit(lambda: submission_queue(submission_id=submission_id))
+    return submission
+
+
+def submission_queue(*, submission_id: int, countdown: float = 0) -> bool:
+    from grader.tasks import grade_submission_task
+
+    try:
+        grade_submission_task.apply_async(args=(submission_id,), countdown=countdown, retry=False)
+    except Exception:
+        logger.warning("could not queue submission %s; the sweep will", submission_id,
+                       exc_info=True)  # fmt: skip
+        return False
+    return True
+
+
+@dataclass(frozen=True)
+class GradeOutcome:
+    submission_id: int
+    status: str
+    retry: bool = False
+
+
+def submission_grade(*, submission_id: int, runner: Runner | None = None) -> GradeOutcome:
+    """Run the submission in the sandbox and store the result; safe to deliver twice.
+
+    The row is claimed (queued -> running, with a fresh run token) in one short
+    transaction, the code runs outside any transaction, and the result is
+    written only if the claim still holds. A graded submission is never run again.
+    """
+    runner = runner or default_runner()
+    token = uuid.uuid4().hex
+    with transaction.atomic():
+        submission = (
+            Submission.objects.select_for_update(of=("self",))
+            .select_related("exercise")
+            .filter(pk=submission_id)
+            .first()
+        )
+        if submission is None or submission.status in {
+            Submission.Status.GRADED,
+            Submission.Status.ERROR,
+        }:
+            return GradeOutcome(submission_id, submission.status if submission else "missing")
+        submission.status = Submission.Status.RUNNING
+        submission.started_at = timezone.now()
+        submission.error_reason = token  # the claim; replaced by the outcome
+        submission.save(update_fields=["status", "started_at", "error_reason"])
+
+    exercise = submission.exercise
+    try:
+        report = _run(exercise, submission.files, runner)
+    except Exception as error:  # the sandbox itself failed: an internal error
+        logger.exception("running submission %s failed", submission_id)
+        return _internal_error(submission_id, token, f"{type(error).__name__}: {error}")
+    if report.verdict == "internal_error":
+        return _internal_error(submission_id, token, report.message or "runner internal error")
+
+    with transaction.atomic():
+        submission = Submission.objects.select_for_update().get(pk=submission_id)
+        if submission.status != Submission.Status.RUNNING or submission.error_reason != token:
+            return GradeOutcome(submission_id, submission.status)  # someone else finished it
+        tests = list(report.tests)
+        submission.verdict = report.verdict
+        submission.score = code_score(
+            scoring=exercise.scoring, points=exercise.points, verdict=report.verdict, tests=tests
+        )
+        submission.tests_total = len(tests)
+        submission.tests_passed = sum(1 for t in tests if t.status == "pass")
+        submission.results = report.results_json()
+        submission.stdout = report.stdout[:EXCERPT_CHARS]
+        submission.stderr = report.stderr[:EXCERPT_CHARS]
+        submission.wall_seconds = report.wall_seconds
+        submission.cpu_seconds = report.cpu_seconds
+        submission.runner_version = report.runner_version[:100]
+        submission.status = Submission.Status.GRADED
+        submission.error_reason = ""
+        submission.graded_at = timezone.now()
+        submission.save()
+    return GradeOutcome(submission_id, Submission.Status.GRADED)
+
+
+def _internal_error(submission_id: int, token: str, reason: str) -> GradeOutcome:
+    """Never the learner's fault: back to the queue a few times, then `error`."""
+    with transaction.atomic():
+        submission = Submission.objects.select_for_update().get(pk=submission_id)
+        if submission.status != Submission.Status.RUNNING or submission.error_reason != token:
+            return GradeOutcome(submission_id, submission.status)
+        submission.runs += 1
+        if submission.runs < MAX_RUNS:
+            submission.status = Submission.Status.QUEUED
+            submission.error_reason = ""
+            submission.queued_at = timezone.now()
+            submission.save(update_fields=["runs", "status", "error_reason", "queued_at"])
+            return GradeOutcome(submission_id, Submission.Status.QUEUED, retry=True)
+        submission.status = Submission.Status.ERROR
+        submission.verdict = Submission.Verdict.INTERNAL_ERROR
+        submission.error_reason = reason[:4000]
+        submission.graded_at = timezone.now()
+        submission.save()
+        logger.error("submission %s: internal error after %s runs: %s", submission_id,
+                     submission.runs, reason)  # fmt: skip
+        return GradeOutcome(submission_id, Submission.Status.ERROR)
+
+
+def submissions_requeue_stuck(*, now: datetime | None = None) -> int:
+    """Queue again submissions whose grading never happened or whose worker died."""
+    now = now or timezone.now()
+    stuck = list(
+        Submission.objects.filter(
+            status__in=[Submission.Status.QUEUED, Submission.Status.RUNNING],
+            queued_at__lt=now - STUCK_AFTER,
+        ).values_list("pk", flat=True)[:500]
+    )
+    queued = 0
+    for submission_id in stuck:
+        # A submission left `running` by a dead worker is claimed again by the next run.
+        Submission.objects.filter(pk=submission_id, status=Submission.Status.RUNNING).update(
+            status=Submission.Status.QUEUED
+        )
+        if not submission_queue(submission_id=submission_id):
+            break
+        Submission.objects.filter(pk=submission_id).update(queued_at=now)
+        queued += 1
+    if stuck:
+        logger.info("re-queued %s of %s stuck submissions", queued, len(stuck))
+    return queued

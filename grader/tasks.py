@@ -1,0 +1,58 @@
+"""Celery tasks of the code queue: ids in, one service call, retries for transient errors."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from celery import Task, shared_task
+from celery.signals import celeryd_after_setup
+from django.db import InterfaceError, OperationalError
+
+from grader.services import submission_grade, submissions_requeue_stuck
+
+logger = logging.getLogger(__name__)
+
+TRANSIENT_ERRORS = (OperationalError, InterfaceError)
+
+
+@shared_task(
+    bind=True,
+    name="grader.tasks.grade_submission",
+    autoretry_for=TRANSIENT_ERRORS,
+    retry_backoff=True,
+    max_retries=8,
+    # Above the largest sandbox wall limit (plus start-up), below the broker's
+    # 45 s visibility timeout so a slow run is not delivered twice.
+    soft_time_limit=38,
+    time_limit=42,
+)
+def grade_submission_task(self: Task, submission_id: int) -> str:
+    outcome = submission_grade(submission_id=submission_id)
+    if outcome.retry:
+        # An internal error is never the learner's fault: run it again shortly.
+        raise self.retry(countdown=2, max_retries=None)
+    return outcome.status
+
+
+@shared_task(name="grader.tasks.requeue_stuck_submissions", soft_time_limit=25, time_limit=30)
+def requeue_stuck_submissions_task() -> int:
+    return submissions_requeue_stuck()
+
+
+@celeryd_after_setup.connect
+def warm_go_build_cache(sender: Any = None, instance: Any = None, **kwargs: Any) -> None:
+    """A worker that serves the code queue warms Go's build cache before taking work.
+
+    Cold, `go test` takes about 30 s; warm, about half a second. The cache lives
+    in var/ and survives restarts, so only the first start pays.
+    """
+    consuming = set(instance.app.amqp.queues.consume_from or ()) if instance else set()
+    if consuming and "code" not in consuming:
+        return
+    try:
+        from grader.runners.go import go_cache_warm
+
+        go_cache_warm()
+    except Exception:
+        logger.exception("warming the Go build cache failed; runs will warm it on demand")

@@ -1,0 +1,244 @@
+"""Submissions and exercise checks through the services, with a fake runner.
+
+The sandbox itself is tested for real in test_sandbox*/test_runners*; here the
+services get a runner that answers from a script, so the rules are checked fast.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import timedelta
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+from unittest import mock
+
+import pytest
+from django.utils import timezone
+
+from grader import services
+from grader.models import CodingExercise, Submission
+from grader.services import (
+    ExerciseError,
+    exercise_check,
+    exercise_import,
+    exercise_publish,
+    submission_create,
+    submission_grade,
+    submissions_requeue_stuck,
+)
+from tests.factories import SectionFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@dataclass(frozen=True)
+class FakeTest:
+    name: str
+    status: str
+    message: str = ""
+    task_id: int | None = None
+
+
+@dataclass
+class FakeReport:
+    verdict: str
+    tests: list[FakeTest] = field(default_factory=list)
+    message: str = ""
+    stdout: str = ""
+    stderr: str = ""
+    wall_seconds: float = 0.1
+    cpu_seconds: float = 0.05
+    runner_version: str = "fake-1"
+
+    def results_json(self) -> dict[str, Any]:
+        return {"version": 3, "status": "pass" if self.verdict == "passed" else "fail",
+                "tests": [{"name": t.name, "status": t.status} for t in self.tests]}  # fmt: skip
+
+
+class FakeRunner:
+    """Passes code containing "SOLVED", fails other code; records every call."""
+
+    def __init__(self) -> None:
+        self.calls: list[dict[str, Any]] = []
+
+    def __call__(self, **kwargs: Any) -> FakeReport:
+        self.calls.append(kwargs)
+        code = "".join(kwargs["files"].values())
+        if "BROKEN" in code:
+            return FakeReport(verdict="internal_error", message="sandbox exploded")
+        if "SOLVED" in code:
+            return FakeReport("passed", [FakeTest("TestA", "pass"), FakeTest("TestB", "pass")])
+        return FakeReport("failed", [FakeTest("TestA", "pass"),
+                                     FakeTest("TestB", "fail", "expected 2, got 1")])  # fmt: skip
+
+
+@pytest.fixture
+def runner() -> FakeRunner:
+    return FakeRunner()
+
+
+@pytest.fixture
+def exercise(runner) -> CodingExercise:
+    exercise = CodingExercise.objects.create(
+        section=SectionFactory.create(), slug="ttl", title="Кэш", statement="Сделайте кэш.",
+        language="go", starter_files={"cache.go": "package cache // TODO"},
+        reference_files={"cache.go": "package cache // SOLVED"},
+        test_files={"cache_test.go": "package cache"}, support_files={"go.mod": "module x"},
+        points=Decimal(10),
+    )  # fmt: skip
+    assert exercise_check(exercise=exercise, runner=runner).ok
+    exercise_publish(exercise=exercise)
+    return exercise
+
+
+@pytest.fixture
+def queued(monkeypatch) -> list[int]:
+    sent: list[int] = []
+    monkeypatch.setattr(
+        services, "submission_queue", lambda **kw: sent.append(kw["submission_id"]) or True
+    )
+    return sent
+
+
+def submit(exercise, files, queued) -> Submission:
+    with mock.patch("django.db.transaction.on_commit", lambda f: f()):
+        return submission_create(learner=UserFactory.create(), exercise=exercise, files=files)
+
+
+def test_check_passes_for_a_good_exercise_and_shows_the_outcome(exercise, runner):
+    exercise.refresh_from_db()
+    assert exercise.check_status == "ok"
+    assert exercise.is_published
+    assert exercise.check_report.startswith("OK")
+    # reference and starter both ran, with hidden and example tests
+    assert [c["files"]["cache.go"] for c in runner.calls] == [
+        "package cache // SOLVED", "package cache // TODO",
+    ]  # fmt: skip
+    assert "cache_test.go" in runner.calls[0]["test_files"]
+
+
+def test_an_exercise_whose_starter_passes_is_refused_publication(exercise, runner):
+    exercise.starter_files = {"cache.go": "package cache // SOLVED already"}
+    exercise.save()
+
+    outcome = exercise_check(exercise=exercise, runner=runner)
+
+    assert not outcome.ok
+    assert "starter code already passes" in outcome.report
+    exercise.refresh_from_db()
+    assert not exercise.is_published
+    with pytest.raises(ExerciseError, match="check has not passed"):
+        exercise_publish(exercise=exercise)
+
+
+def test_an_exercise_whose_reference_fails_is_refused(exercise, runner):
+    exercise.reference_files = {"cache.go": "package cache // wrong"}
+    outcome = exercise_check(exercise=exercise, runner=runner)
+    assert not outcome.ok
+    assert "reference solution does not pass" in outcome.report
+    assert "TestB: expected 2, got 1" in outcome.report
+
+
+def test_a_submission_is_graded_with_per_test_score(exercise, runner, queued):
+    submission = submit(exercise, {"cache.go": "package cache // try"}, queued)
+    assert queued == [submission.pk]
+    assert submission.status == "queued"
+
+    submission_grade(submission_id=submission.pk, runner=runner)
+
+    submission.refresh_from_db()
+    assert (submission.status, submission.verdict) == ("graded", "failed")
+    assert submission.score == Decimal("5.00")
+    assert (submission.tests_passed, submission.tests_total) == (1, 2)
+    assert submission.results["version"] == 3
+
+
+def test_grading_twice_does_not_run_the_code_twice(exercise, runner, queued):
+    submission = submit(exercise, {"cache.go": "SOLVED"}, queued)
+    submission_grade(submission_id=submission.pk, runner=runner)
+    calls = len(runner.calls)
+
+    outcome = submission_grade(submission_id=submission.pk, runner=runner)
+
+    assert outcome.status == "graded"
+    assert len(runner.calls) == calls
+
+
+def test_internal_error_is_retried_then_marked_error(exercise, runner, queued):
+    submission = submit(exercise, {"cache.go": "BROKEN"}, queued)
+    outcomes = [submission_grade(submission_id=submission.pk, runner=runner)
+                for _ in range(services.MAX_RUNS)]  # fmt: skip
+    assert [o.retry for o in outcomes] == [True, True, False]
+    submission.refresh_from_db()
+    assert (submission.status, submission.verdict) == ("error", "internal_error")
+    assert "sandbox exploded" in submission.error_reason
+
+
+def test_a_crashing_runner_is_an_internal_error_not_the_learners(exercise, queued):
+    def crash(**kwargs):
+        raise OSError("bwrap: setting up uid map: Permission denied")
+
+    submission = submit(exercise, {"cache.go": "x"}, queued)
+    outcome = submission_grade(submission_id=submission.pk, runner=crash)
+    assert outcome.retry
+    submission.refresh_from_db()
+    assert submission.status == "queued"
+
+
+@pytest.mark.parametrize(
+    ("files", "message"),
+    [
+        ({}, "no files"),
+        ({"../etc/passwd": "x"}, "unexpected files"),
+        ({"cache.go": "x" * (256 * 1024 + 1)}, "at most 256 KB"),
+        ({"cache.go": "a\x00b"}, "NUL byte"),
+    ],
+)
+def test_bad_submissions_are_refused(exercise, queued, files, message):
+    with pytest.raises(ExerciseError, match=message):
+        submit(exercise, files, queued)
+    assert not Submission.objects.exists()
+
+
+def test_unpublished_exercise_takes_no_submissions(exercise, queued):
+    exercise_publish(exercise=exercise, publish=False)
+    with pytest.raises(ExerciseError, match="not open"):
+        submit(exercise, {"cache.go": "x"}, queued)
+
+
+def test_the_sweep_requeues_stuck_submissions(exercise, queued):
+    submission = submit(exercise, {"cache.go": "x"}, queued)
+    Submission.objects.filter(pk=submission.pk).update(status="running")
+    queued.clear()
+
+    assert submissions_requeue_stuck(now=timezone.now()) == 0
+    assert submissions_requeue_stuck(now=timezone.now() + timedelta(minutes=5)) == 1
+
+    assert queued == [submission.pk]
+    submission.refresh_from_db()
+    assert submission.status == "queued"
+
+
+def test_import_our_folder_checks_it(tmp_path: Path, runner):
+    root = tmp_path / "ex"
+    (root / "starter").mkdir(parents=True)
+    (root / "solution").mkdir()
+    (root / "tests").mkdir()
+    (root / "exercise.toml").write_text('title = "Т"\nlanguage = "python"\n', encoding="utf-8")
+    (root / "starter/sol.py").write_text("def f(): raise NotImplementedError\n")
+    (root / "solution/sol.py").write_text("def f(): return 1  # SOLVED\n")
+    (root / "tests/test_sol.py").write_text("from sol import f\ndef test_f(): assert f() == 1\n")
+    section = SectionFactory.create()
+
+    first = exercise_import(path=root, section=section, runner=runner)
+    again = exercise_import(path=root, section=section, runner=runner)
+
+    assert first.created
+    assert not again.created
+    assert first.exercise.pk == again.exercise.pk
+    assert again.check.ok
+    again.exercise.refresh_from_db()
+    assert again.exercise.is_published
+    assert again.exercise.language == "python"
+    assert again.exercise.memory_mb == 256
