@@ -1,0 +1,190 @@
+"""Python exercises: our harness (python_harness.py) under Debian's python3 in the sandbox."""
+
+from __future__ import annotations
+
+import hmac
+import json
+import os
+import secrets
+import shutil
+import signal as signals
+import stat
+import sys
+from collections.abc import Mapping
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from grader.runners.files import write_files
+from grader.runners.report import RunReport, TestCaseResult, Verdict, clip
+from grader.sandbox import Limits, SandboxResult, sandbox_run, sandbox_workdir
+
+HARNESS = Path(__file__).with_name("python_harness.py")
+HARNESS_NAME = "_zachet_harness.py"
+RESULTS_MAX_BYTES = 8 * 1024 * 1024
+
+
+@cache
+def python_interpreter() -> tuple[str, tuple[tuple[str, str], ...]]:
+    """The interpreter for learner code and what must be bound for it: Debian's /usr/bin/python3,
+    else this interpreter's base installation (bound read-only at the same path)."""
+    if os.path.exists("/usr/bin/python3"):
+        return "/usr/bin/python3", ()
+    base = Path(sys.base_prefix)
+    executable = base / "bin" / f"python{sys.version_info.major}.{sys.version_info.minor}"
+    binds = () if str(base).startswith("/usr/") else ((str(base), str(base)),)
+    return str(executable), binds
+
+
+def run_python_tests(
+    *,
+    files: Mapping[str, str],
+    test_files: Mapping[str, str],
+    limits: Limits,
+    support_files: Mapping[str, str] = {},
+) -> RunReport:
+    interpreter, binds = python_interpreter()
+    with sandbox_workdir() as workdir:
+        write_files(workdir, support_files, files, test_files)
+        shutil.copyfile(HARNESS, workdir / HARNESS_NAME)
+        nonce = secrets.token_hex(16)
+        nonce_name = f".zachet-nonce-{secrets.token_hex(8)}"
+        results_name = f".zachet-results-{secrets.token_hex(8)}.json"
+        (workdir / nonce_name).write_text(nonce, encoding="ascii")
+        result = sandbox_run(
+            [interpreter, "-I", "-S", "-B", HARNESS_NAME, nonce_name, results_name, *test_files],
+            workdir=workdir,
+            limits=limits,
+            env={"HOME": "/tmp", "LANG": "C.UTF-8", "PYTHONIOENCODING": "utf-8"},  # noqa: S108
+            ro_binds=binds,
+        )
+        data = read_results(workdir / results_name, nonce)
+    return python_report(result, data, limits=limits, test_files=test_files)
+
+
+def read_results(path: Path, nonce: str) -> dict[str, Any] | None:
+    """The harness's results, if the file is a plain file carrying our nonce (learner code
+    owns the directory: the file may be missing, forged, huge, a symlink or a FIFO)."""
+    try:
+        descriptor = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    except OSError:
+        return None
+    try:
+        info = os.fstat(descriptor)
+        if not stat.S_ISREG(info.st_mode) or info.st_size > RESULTS_MAX_BYTES:
+            return None
+        with os.fdopen(descriptor, "rb", closefd=False) as file:
+            raw = file.read(RESULTS_MAX_BYTES + 1)
+    finally:
+        os.close(descriptor)
+    try:
+        data = json.loads(raw)
+    except ValueError:
+        return None
+    if not isinstance(data, dict) or not isinstance(data.get("nonce"), str):
+        return None
+    if not hmac.compare_digest(data["nonce"], nonce) or not isinstance(data.get("tests"), list):
+        return None
+    return data
+
+
+def _tests_from(
+    data: dict[str, Any] | None, *, running_message: str | None
+) -> list[TestCaseResult]:
+    tests: list[TestCaseResult] = []
+    if data is None:
+        return tests
+    for entry in data.get("tests", []):
+        if not isinstance(entry, dict):
+            continue
+        status = entry.get("status")
+        task_id = entry.get("task_id")
+        tests.append(
+            TestCaseResult(
+                name=str(entry.get("name", "?")),
+                status=status if status in ("pass", "fail", "error") else "error",
+                message=str(entry.get("message") or ""),
+                output=str(entry.get("output") or ""),
+                test_code=str(entry.get("test_code") or ""),
+                task_id=task_id if isinstance(task_id, int) else None,
+            )
+        )
+    running = data.get("running")
+    if running_message and isinstance(running, str):
+        tests.append(TestCaseResult(name=running, status="error", message=running_message))
+    return tests
+
+
+def _tail(text: bytes, limit: int = 2000) -> str:
+    decoded = text.decode("utf-8", errors="replace")
+    return decoded if len(decoded) <= limit else "..." + decoded[-limit:]
+
+
+def python_report(
+    result: SandboxResult,
+    data: dict[str, Any] | None,
+    *,
+    limits: Limits,
+    test_files: Mapping[str, str],
+) -> RunReport:
+    """The verdict for one harness run (see docs/grader.md for the rules)."""
+    verdict: Verdict
+    stderr = _tail(result.stderr)
+    running_message: str | None = None
+    if result.timed_out or result.cpu_exceeded:
+        verdict = "time_limit"
+        if result.timed_out:
+            message = f"time limit exceeded: the run took over {limits.wall_seconds:g} s"
+        else:
+            message = f"CPU time limit exceeded ({limits.cpu_seconds:g} s)"
+        running_message = message
+    elif (
+        result.memory_exceeded
+        or (data is not None and data.get("memory_error"))
+        or (data is None and "MemoryError" in stderr)
+    ):
+        verdict, message = "memory_limit", f"memory limit exceeded ({limits.memory_mb} MB)"
+        running_message = message
+    elif result.output_exceeded:
+        verdict = "output_limit"
+        message = f"output limit exceeded ({limits.output_kb} KB)"
+        running_message = message
+    elif data is None:
+        verdict = "runtime_error"
+        if result.signal is not None:
+            name = signals.Signals(result.signal).name if result.signal < 65 else result.signal
+            message = f"the program was killed by signal {name}"
+        else:
+            message = f"the program exited with code {result.returncode} before the tests finished"
+        if stderr:
+            message += "\n" + stderr
+    elif isinstance(data.get("error"), dict):
+        error = data["error"]
+        kind = error.get("kind")
+        verdict = (
+            kind
+            if kind in ("compile_error", "runtime_error", "internal_error")
+            else "internal_error"
+        )
+        message = str(error.get("message", ""))
+    elif not data.get("done"):
+        verdict = "runtime_error"
+        message = "the program ended during a test (os._exit, a crash or a signal)"
+        if stderr:
+            message += "\n" + stderr
+        running_message = "the test ended the program"
+    elif not data["tests"]:
+        verdict, message = "internal_error", "no tests were found in " + ", ".join(test_files)
+    elif all(entry.get("status") == "pass" for entry in data["tests"] if isinstance(entry, dict)):
+        verdict, message = "passed", ""
+    else:
+        verdict, message = "failed", ""
+    return RunReport(
+        verdict=verdict,
+        message=message,
+        tests=tuple(_tests_from(data, running_message=running_message)),
+        stdout=clip(result.stdout.decode("utf-8", errors="replace"), 10_000),
+        stderr=clip(result.stderr.decode("utf-8", errors="replace"), 10_000),
+        wall_seconds=result.wall_seconds,
+        cpu_seconds=result.cpu_seconds,
+    )

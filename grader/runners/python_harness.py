@@ -1,0 +1,609 @@
+"""Our Python test harness; runs inside the sandbox, standard library only (no pytest per run).
+
+    python3 -I -S -B harness.py NONCE_FILE RESULTS_FILE TEST_FILE...
+
+Collects unittest TestCase classes, plain `test_*` functions and `Test*` classes from the test
+files, runs each with its stdout/stderr captured, and writes JSON results to RESULTS_FILE,
+stamped with the nonce read (and deleted) from NONCE_FILE before any learner code runs: what
+learner code prints cannot pass for results. The results file is rewritten after every test, so
+a run killed by a limit still tells which tests finished and which one was running.
+
+Bare `assert left == right` in test files is rewritten (AST) so a failure says
+"expected X, got Y"; a minimal `pytest` module (mark.task, mark.parametrize, raises, approx,
+fail, skip) is put into sys.modules for test files written for pytest.
+"""
+
+from __future__ import annotations
+
+import ast
+import io
+import json
+import os
+import sys
+import types
+from typing import Any
+
+WORKDIR = os.getcwd()
+OUTPUT_CAP = 2000
+REPR_CAP = 300
+_SKIP = "skip"
+
+
+class HarnessError(Exception):
+    """The exercise's tests are broken (not the learner's fault)."""
+
+
+class Skipped(Exception):
+    pass
+
+
+# --- the minimal pytest -------------------------------------------------------------------
+
+
+def _decorator_setting(attribute: str, value: object, *, append: bool = False):
+    def decorate(function):
+        if append:
+            setattr(function, attribute, [*getattr(function, attribute, []), value])
+        else:
+            setattr(function, attribute, value)
+        return function
+
+    return decorate
+
+
+class _Mark:
+    def task(self, taskno: int | None = None, **_: object):
+        return _decorator_setting("_zachet_task", taskno)
+
+    def parametrize(self, argnames, argvalues, ids=None, **_: object):
+        names = [n.strip() for n in argnames.split(",")] if isinstance(argnames, str) else argnames
+        return _decorator_setting(
+            "_zachet_params", (list(names), list(argvalues), ids), append=True
+        )
+
+    def skip(self, *args: object, **_: object):
+        if len(args) == 1 and callable(args[0]):
+            args[0]._zachet_skip = True  # type: ignore[attr-defined]
+            return args[0]
+        return _decorator_setting("_zachet_skip", True)
+
+    def __getattr__(self, name: str):
+        # Any other mark (timeout, xfail, slow, ...) is accepted and ignored.
+        def mark(*args: object, **kwargs: object):
+            if len(args) == 1 and callable(args[0]) and not kwargs:
+                return args[0]
+            return lambda function: function
+
+        return mark
+
+
+class _Raises:
+    def __init__(self, expected: object, match: str | None) -> None:
+        self.expected = expected
+        self.match = match
+        self.value: BaseException | None = None
+
+    def __enter__(self) -> _Raises:
+        return self
+
+    def __exit__(self, kind, value, traceback) -> bool:
+        if kind is None:
+            raise AssertionError(
+                f"DID NOT RAISE {getattr(self.expected, '__name__', self.expected)}"
+            )
+        if not issubclass(kind, self.expected):  # type: ignore[arg-type]
+            return False
+        if self.match is not None:
+            import re
+
+            if not re.search(self.match, str(value)):
+                raise AssertionError(f"Regex {self.match!r} does not match {str(value)!r}")
+        self.value = value
+        return True
+
+
+def _raises(expected, *args, match=None, **kwargs):
+    context = _Raises(expected, match)
+    if args:
+        with context:
+            args[0](*args[1:], **kwargs)
+    return context
+
+
+class _Approx:
+    def __init__(self, expected, rel=None, abs=None) -> None:
+        self.expected = expected
+        self.rel = 1e-6 if rel is None else rel
+        self.abs = 1e-12 if abs is None else abs
+
+    def _close(self, actual: Any, expected: Any) -> bool:
+        if isinstance(expected, (list, tuple)):
+            return (
+                isinstance(actual, (list, tuple))
+                and len(actual) == len(expected)
+                and all(self._close(a, e) for a, e in zip(actual, expected, strict=True))
+            )
+        if isinstance(expected, dict):
+            return (
+                isinstance(actual, dict)
+                and actual.keys() == expected.keys()
+                and all(self._close(actual[k], expected[k]) for k in expected)
+            )
+        try:
+            return bool(
+                actual == expected
+                or abs(actual - expected) <= max(self.rel * abs(expected), self.abs)
+            )
+        except TypeError:
+            return False
+
+    def __eq__(self, actual: object) -> bool:
+        return self._close(actual, self.expected)
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return f"{self.expected!r} ± {self.rel:g}"
+
+
+def _fail(reason: str = "", pytrace: bool = True) -> None:
+    raise AssertionError(reason)
+
+
+def _skip(reason: str = "", **_: object) -> None:
+    raise Skipped(reason)
+
+
+def _fake_pytest() -> types.ModuleType:
+    module = types.ModuleType("pytest")
+    module.mark = _Mark()  # type: ignore[attr-defined]
+    module.raises = _raises  # type: ignore[attr-defined]
+    module.approx = _Approx  # type: ignore[attr-defined]
+    module.fail = _fail  # type: ignore[attr-defined]
+    module.skip = _skip  # type: ignore[attr-defined]
+    module.fixture = lambda *a, **k: a[0] if a and callable(a[0]) else (lambda f: f)  # type: ignore[attr-defined]
+    return module
+
+
+# --- assertion rewriting ------------------------------------------------------------------
+
+
+def _short_repr(value: object) -> str:
+    try:
+        text = repr(value)
+    except Exception as exc:
+        text = f"<unrepresentable {type(value).__name__}: {exc}>"
+    return text if len(text) <= REPR_CAP else text[: REPR_CAP - 3] + "..."
+
+
+def _assert_failed(left, right, op, source, actual_on_left, message=None):
+    if op == "==":
+        actual, expected = (left, right) if actual_on_left else (right, left)
+        detail = f"expected {_short_repr(expected)}, got {_short_repr(actual)}"
+    else:
+        detail = f"{_short_repr(left)} {op} {_short_repr(right)} is false"
+    text = f"assert {source}: {detail}"
+    return AssertionError(f"{message}\n{text}" if message is not None else text)
+
+
+def _plain_assert_failed(source, message=None):
+    text = f"assert {source}"
+    return AssertionError(f"{message}\n{text}" if message is not None else text)
+
+
+_OPERATORS = {
+    ast.Eq: "==",
+    ast.NotEq: "!=",
+    ast.Lt: "<",
+    ast.LtE: "<=",
+    ast.Gt: ">",
+    ast.GtE: ">=",
+    ast.In: "in",
+    ast.NotIn: "not in",
+    ast.Is: "is",
+    ast.IsNot: "is not",
+}
+
+
+def _has_call(node: ast.AST) -> bool:
+    return any(isinstance(child, ast.Call) for child in ast.walk(node))
+
+
+class AssertRewriter(ast.NodeTransformer):
+    """`assert a == b, msg` -> evaluate a and b once; on failure raise a message with both."""
+
+    def __init__(self, source: str) -> None:
+        self.source = source
+
+    def visit_Assert(self, node: ast.Assert) -> ast.AST | list[ast.stmt]:
+        source = ast.get_source_segment(self.source, node.test) or "..."
+        message = [node.msg] if node.msg is not None else []
+        test = node.test
+        if isinstance(test, ast.Compare) and len(test.ops) == 1 and type(test.ops[0]) in _OPERATORS:
+            left, right = "_zachet_left", "_zachet_right"
+            # "assert result == expected" vs "assert 3 == add(1, 2)": the call is the actual.
+            actual_on_left = _has_call(test.left) or not _has_call(test.comparators[0])
+            raise_call = ast.Call(
+                func=ast.Name("_zachet_assert_failed", ast.Load()),
+                args=[
+                    ast.Name(left, ast.Load()),
+                    ast.Name(right, ast.Load()),
+                    ast.Constant(_OPERATORS[type(test.ops[0])]),
+                    ast.Constant(source),
+                    ast.Constant(actual_on_left),
+                    *message,
+                ],
+                keywords=[],
+            )
+            statements: list[ast.stmt] = [
+                ast.Assign([ast.Name(left, ast.Store())], test.left),
+                ast.Assign([ast.Name(right, ast.Store())], test.comparators[0]),
+                ast.If(
+                    test=ast.UnaryOp(
+                        ast.Not(),
+                        ast.Compare(
+                            ast.Name(left, ast.Load()), test.ops, [ast.Name(right, ast.Load())]
+                        ),
+                    ),
+                    body=[ast.Raise(exc=raise_call)],
+                    orelse=[],
+                ),
+            ]
+        else:
+            statements = [
+                ast.If(
+                    test=ast.UnaryOp(ast.Not(), test),
+                    body=[
+                        ast.Raise(
+                            exc=ast.Call(
+                                func=ast.Name("_zachet_plain_assert_failed", ast.Load()),
+                                args=[ast.Constant(source), *message],
+                                keywords=[],
+                            )
+                        )
+                    ],
+                    orelse=[],
+                )
+            ]
+        for statement in statements:
+            ast.copy_location(statement, node)
+            ast.fix_missing_locations(statement)
+        return statements
+
+
+# --- collection ---------------------------------------------------------------------------
+
+
+def _test_sources(source: str, tree: ast.Module) -> dict[str, str]:
+    """Source of each test function by qualified name ("func", "Class.method")."""
+    import textwrap
+
+    found: dict[str, str] = {}
+
+    def add(prefix: str, body: list[ast.stmt]) -> None:
+        for node in body:
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                found[prefix + node.name] = textwrap.dedent(
+                    "\n".join(source.splitlines()[node.lineno - 1 : node.end_lineno])
+                )
+            elif isinstance(node, ast.ClassDef) and not prefix:
+                add(node.name + ".", node.body)
+
+    add("", tree.body)
+    return found
+
+
+class TestCase:
+    __slots__ = ("call", "name", "task_id", "test_code")
+
+    def __init__(self, name: str, call, task_id: object, test_code: str) -> None:
+        self.name = name
+        self.call = call
+        self.task_id = task_id if isinstance(task_id, int) else None
+        self.test_code = test_code
+
+
+def _param_id(value: object, name: str, index: int) -> str:
+    if isinstance(value, (int, float, str, bool)) or value is None:
+        return str(value)
+    return f"{name}{index}"
+
+
+def _expand(name: str, function, call_with):
+    """(name, call) pairs: one per parametrize combination, or the plain test."""
+    combos: list[tuple[str, dict[str, object]]] = [("", {})]
+    for names, values, ids in reversed(getattr(function, "_zachet_params", [])):
+        expanded = []
+        for index, value in enumerate(values):
+            row = value if len(names) > 1 else (value,)
+            if ids is not None and index < len(ids):
+                label = str(ids[index])
+            else:
+                label = "-".join(_param_id(v, n, index) for n, v in zip(names, row, strict=False))
+            for prefix, kwargs in combos:
+                joined = f"{prefix}-{label}" if prefix else label
+                expanded.append((joined, {**kwargs, **dict(zip(names, row, strict=False))}))
+        combos = expanded
+    return [
+        (f"{name}[{label}]" if label else name, (lambda kw=kwargs: call_with(**kw)))
+        for label, kwargs in combos
+    ]
+
+
+def collect(module: types.ModuleType, sources: dict[str, str]) -> list[TestCase]:
+    tests: list[TestCase] = []
+    unittest = sys.modules.get("unittest")
+    for attribute, value in list(vars(module).items()):
+        if isinstance(value, type) and getattr(value, "__module__", None) == module.__name__:
+            is_case = unittest is not None and issubclass(value, unittest.TestCase)
+            if not (is_case or attribute.startswith("Test")):
+                continue
+            names: list[str] = []
+            for klass in reversed(value.__mro__):
+                for method in vars(klass):
+                    if method.startswith("test") and callable(getattr(value, method)):
+                        names.append(method)
+            for method in dict.fromkeys(names):
+                function = getattr(value, method)
+                if getattr(function, "_zachet_skip", False):
+                    continue
+                qualified = f"{attribute}.{method}"
+                if is_case:
+                    calls = [(qualified, _unittest_call(value, method))]
+                else:
+                    calls = _expand(qualified, function, _plain_method_call(value, method))
+                for name, call in calls:
+                    tests.append(
+                        TestCase(
+                            name,
+                            call,
+                            getattr(function, "_zachet_task", None),
+                            sources.get(qualified, ""),
+                        )
+                    )
+        elif (
+            attribute.startswith("test")
+            and isinstance(value, types.FunctionType)
+            and value.__module__ == module.__name__
+            and not getattr(value, "_zachet_skip", False)
+        ):
+            for name, call in _expand(attribute, value, value):
+                tests.append(
+                    TestCase(
+                        name, call, getattr(value, "_zachet_task", None), sources.get(attribute, "")
+                    )
+                )
+    return tests
+
+
+def _plain_method_call(klass, method):
+    def call(**kwargs):
+        instance = klass()
+        if hasattr(instance, "setup_method"):
+            instance.setup_method(getattr(instance, method))
+        try:
+            getattr(instance, method)(**kwargs)
+        finally:
+            if hasattr(instance, "teardown_method"):
+                instance.teardown_method(getattr(instance, method))
+
+    return call
+
+
+def _unittest_call(klass, method):
+    import unittest
+
+    class Result(unittest.TestResult):
+        def __init__(self) -> None:
+            super().__init__()
+            self.problem: BaseException | None = None
+            self.skip = False
+
+        def _note(self, error) -> None:
+            if self.problem is None:
+                self.problem = error[1]
+
+        def addFailure(self, test, err) -> None:
+            self._note(err)
+
+        def addError(self, test, err) -> None:
+            self._note(err)
+
+        def addSubTest(self, test, subtest, err) -> None:
+            if err is not None:
+                self._note(err)
+
+        def addSkip(self, test, reason) -> None:
+            self.skip = True
+
+        def addUnexpectedSuccess(self, test) -> None:
+            self.problem = AssertionError("unexpected success of a test marked expectedFailure")
+
+    def call() -> None:
+        if not getattr(klass, "_zachet_class_ready", False):
+            klass._zachet_class_ready = True
+            klass.setUpClass()
+        result = Result()
+        klass(method).run(result)
+        if result.problem is not None:
+            raise result.problem
+        if result.skip:
+            raise Skipped()
+
+    return call
+
+
+# --- running ------------------------------------------------------------------------------
+
+
+class Capture(io.TextIOBase):
+    def __init__(self) -> None:
+        self.parts: list[str] = []
+        self.size = 0
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, text: str) -> int:
+        if self.size < OUTPUT_CAP:
+            self.parts.append(text[: OUTPUT_CAP - self.size])
+        self.size += len(text)
+        return len(text)
+
+    def text(self) -> str:
+        joined = "".join(self.parts)
+        return joined + "\n[... output truncated]" if self.size > OUTPUT_CAP else joined
+
+
+def _location(traceback, test_files: set[str]) -> str:
+    """file:line of the innermost frame in the learner's code (else in the tests)."""
+    harness = os.path.abspath(__file__)
+    learner = tests = ""
+    while traceback is not None:
+        filename = traceback.tb_frame.f_code.co_filename
+        if filename.startswith(WORKDIR + os.sep) and os.path.abspath(filename) != harness:
+            place = f"{os.path.relpath(filename, WORKDIR)}:{traceback.tb_lineno}"
+            if os.path.relpath(filename, WORKDIR) in test_files:
+                tests = place
+            else:
+                learner = place
+        traceback = traceback.tb_next
+    return learner or tests
+
+
+def describe(error: BaseException, test_files: set[str]) -> str:
+    if isinstance(error, AssertionError):
+        text = str(error) or "AssertionError"
+    else:
+        text = f"{type(error).__name__}: {error}" if str(error) else type(error).__name__
+    where = _location(error.__traceback__, test_files)
+    if where and not isinstance(error, AssertionError):
+        text += f" (at {where})"
+    return text
+
+
+class Results:
+    def __init__(self, path: str, nonce: str) -> None:
+        self.path = path
+        self.data: dict[str, object] = {
+            "nonce": nonce,
+            "done": False,
+            "error": None,
+            "memory_error": False,
+            "running": None,
+            "tests": [],
+        }
+
+    def save(self) -> None:
+        temporary = self.path + ".tmp"
+        with open(temporary, "w", encoding="utf-8") as file:
+            json.dump(self.data, file)
+        os.replace(temporary, self.path)
+
+
+def compile_error_message(error: SyntaxError) -> str:
+    filename = os.path.relpath(error.filename or "?", WORKDIR)
+    place = f"{filename}:{error.lineno or 0}"
+    if error.offset:
+        place += f":{error.offset}"
+    return f"{place}: {type(error).__name__}: {error.msg}"
+
+
+def load_test_module(path: str, test_files: set[str]) -> tuple[types.ModuleType, dict[str, str]]:
+    with open(path, encoding="utf-8") as file:
+        source = file.read()
+    try:
+        tree = ast.parse(source, filename=path)
+    except SyntaxError as exc:
+        raise HarnessError(f"the tests do not compile: {compile_error_message(exc)}") from exc
+    sources = _test_sources(source, tree)
+    code = compile(AssertRewriter(source).visit(tree), path, "exec")
+    name = os.path.splitext(os.path.basename(path))[0]
+    module = types.ModuleType(name)
+    module.__file__ = path
+    module.__dict__["_zachet_assert_failed"] = _assert_failed
+    module.__dict__["_zachet_plain_assert_failed"] = _plain_assert_failed
+    sys.modules[name] = module
+    exec(code, module.__dict__)  # noqa: S102 - the exercise's tests, inside the sandbox
+    return module, sources
+
+
+def main(argv: list[str]) -> int:
+    nonce_file, results_file, *test_paths = argv
+    with open(nonce_file, encoding="ascii") as file:
+        nonce = file.read().strip()
+    os.unlink(nonce_file)
+    results = Results(os.path.abspath(results_file), nonce)
+    test_files = set(test_paths)
+    sys.path.insert(0, WORKDIR)
+    sys.modules["pytest"] = _fake_pytest()
+    sys.dont_write_bytecode = True
+
+    modules = []
+    try:
+        for path in test_paths:
+            modules.append(load_test_module(os.path.join(WORKDIR, path), test_files))
+    except HarnessError as exc:
+        results.data["error"] = {"kind": "internal_error", "message": str(exc)}
+    except SyntaxError as exc:  # the learner's module (the tests' own are HarnessError)
+        results.data["error"] = {"kind": "compile_error", "message": compile_error_message(exc)}
+    except ImportError as exc:
+        results.data["error"] = {"kind": "compile_error", "message": describe(exc, test_files)}
+    except MemoryError as exc:
+        results.data["memory_error"] = True
+        results.data["error"] = {"kind": "runtime_error", "message": describe(exc, test_files)}
+    except BaseException as exc:
+        results.data["error"] = {"kind": "runtime_error", "message": describe(exc, test_files)}
+    if results.data["error"] is not None:
+        results.data["done"] = True
+        results.save()
+        return 0
+
+    cases: list[TestCase] = []
+    for module, sources in modules:
+        for case in collect(module, sources):
+            if len(modules) > 1:
+                case.name = f"{module.__name__}.{case.name}"
+            cases.append(case)
+    entries: list[dict[str, object]] = []
+    results.data["tests"] = entries
+    real_stdout, real_stderr = sys.stdout, sys.stderr
+    for case in cases:
+        results.data["running"] = case.name
+        results.save()
+        capture = Capture()
+        status, message = "pass", ""
+        sys.stdout = sys.stderr = capture
+        try:
+            case.call()
+        except Skipped:
+            status = _SKIP
+        except AssertionError as exc:
+            status, message = "fail", describe(exc, test_files)
+        except MemoryError as exc:
+            results.data["memory_error"] = True
+            status, message = "error", describe(exc, test_files)
+        except BaseException as exc:
+            status, message = "error", describe(exc, test_files)
+        finally:
+            sys.stdout, sys.stderr = real_stdout, real_stderr
+        if status == _SKIP:
+            continue
+        entries.append(
+            {
+                "name": case.name,
+                "status": status,
+                "message": message,
+                "output": capture.text(),
+                "test_code": case.test_code,
+                "task_id": case.task_id,
+            }
+        )
+    results.data["running"] = None
+    results.data["done"] = True
+    results.save()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
