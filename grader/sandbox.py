@@ -17,16 +17,20 @@ worker process its own `GRADER_SANDBOX_UID`) shares the learner's process budget
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import errno
 import logging
 import math
 import os
+import re
 import secrets
+import select
 import selectors
 import shutil
 import signal as signals
 import subprocess
 import tempfile
+import threading
 import time
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -203,6 +207,11 @@ def sandbox_run(
             str(limits.open_files),
             *command,
         ]
+        status_read, status_write = os.pipe()
+        if bwrap is not None:
+            # bwrap reports the host pid of the namespace's init here: see _reap_orphaned_init.
+            at = launcher.index(bwrap) + 1
+            launcher[at:at] = ["--json-status-fd", str(status_write)]
         started = time.monotonic()
         try:
             process = subprocess.Popen(  # noqa: S603 - the launcher is ours, argv goes to bwrap
@@ -214,13 +223,18 @@ def sandbox_run(
                 env=child_env,
                 start_new_session=True,
                 close_fds=True,
+                pass_fds=(status_write,),
                 user=uid if switch_user else None,
                 group=gid if switch_user else None,
                 extra_groups=[] if switch_user else None,
             )
         except OSError as exc:
+            os.close(status_read)
             raise SandboxUnavailable(f"could not start the sandbox: {exc}") from exc
-        result = _supervise(process, limits, cgroups, started)
+        finally:
+            os.close(status_write)
+        with _subreaper():
+            result = _supervise(process, limits, cgroups, started, status_read)
     finally:
         cgroups.remove()
 
@@ -313,6 +327,7 @@ def _supervise(
     limits: Limits,
     cgroups: _RunCgroups,
     started: float,
+    status_fd: int,
 ) -> SandboxResult:
     """Read both pipes with a byte cap until the process exits; kill it at the wall-clock
     deadline, at the output cap, or when all its processes together used up the CPU time."""
@@ -320,7 +335,7 @@ def _supervise(
     assert process.stderr is not None
     cap = limits.output_kb * 1024
     deadline = started + limits.wall_seconds
-    buffers = {"stdout": bytearray(), "stderr": bytearray()}
+    buffers = {"stdout": bytearray(), "stderr": bytearray(), "status": bytearray()}
     truncated = {"stdout": False, "stderr": False}
     timed_out = cpu_exceeded = exited = False
     exit_grace: float | None = None
@@ -330,6 +345,7 @@ def _supervise(
     selector.register(process.stdout, selectors.EVENT_READ, "stdout")
     selector.register(process.stderr, selectors.EVENT_READ, "stderr")
     selector.register(pidfd, selectors.EVENT_READ, "exit")
+    selector.register(status_fd, selectors.EVENT_READ, "status")
     try:
         while selector.get_map():
             now = time.monotonic()
@@ -355,6 +371,9 @@ def _supervise(
                     selector.unregister(key.fileobj)
                     continue
                 buffer = buffers[key.data]
+                if key.data == "status":
+                    buffer += chunk[: 4096 - len(buffer)]
+                    continue
                 room = cap - len(buffer)
                 buffer += chunk[:room]
                 truncated[key.data] |= len(chunk) > room
@@ -364,17 +383,19 @@ def _supervise(
         selector.close()
         killed = not exited
         if killed:
-            _kill_group(process.pid)
+            _kill_sandbox(process.pid, pidfd)
         process.stdout.close()
         process.stderr.close()
         _, status, usage = os.wait4(process.pid, 0)
         os.close(pidfd)
+        os.close(status_fd)
         process.returncode = os.waitstatus_to_exitcode(status)
+        init_usage = _reap_orphaned_init(bytes(buffers["status"]))
         cgroups.kill_all()
     wall = time.monotonic() - started
     cpu = cgroups.cpu_seconds()
-    if cpu is None:  # without a cgroup only what bwrap reaped itself (a lower bound)
-        cpu = usage.ru_utime + usage.ru_stime
+    if cpu is None:  # without a cgroup: what the namespace's init reaped (a lower bound)
+        cpu = usage.ru_utime + usage.ru_stime + init_usage
 
     returncode: int | None = process.returncode
     signal: int | None = None
@@ -402,13 +423,75 @@ def _supervise(
     )
 
 
-def _kill_group(pid: int) -> None:
-    """Kill the launcher/bwrap process group; the sandbox's PID namespace dies with its init
-    (bwrap's --die-with-parent), which takes every learner process, setsid or not, with it."""
-    with contextlib.suppress(ProcessLookupError, PermissionError):
-        os.killpg(pid, signals.SIGKILL)
-    with contextlib.suppress(ProcessLookupError, PermissionError):
-        os.kill(pid, signals.SIGKILL)
+_subreaper_lock = threading.Lock()
+_subreaper_users = 0
+
+
+@contextlib.contextmanager
+def _subreaper() -> Iterator[None]:
+    """Be a child subreaper while sandboxes run, so the namespace init bwrap leaves behind
+    becomes our child (to reap at once) instead of a zombie of the host's init, counting
+    against the sandbox uid's RLIMIT_NPROC until that init gets round to it."""
+    global _subreaper_users
+    with _subreaper_lock:
+        if _subreaper_users == 0:
+            _set_child_subreaper(1)
+        _subreaper_users += 1
+    try:
+        yield
+    finally:
+        with _subreaper_lock:
+            _subreaper_users -= 1
+            if _subreaper_users == 0:
+                _set_child_subreaper(0)
+
+
+def _set_child_subreaper(value: int) -> None:
+    pr_set_child_subreaper = 36
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL(None, use_errno=True).prctl(pr_set_child_subreaper, value, 0, 0, 0)
+
+
+def _reap_orphaned_init(status: bytes) -> float:
+    """Reap the namespace init whose pid bwrap reported (bwrap exits on the init's exit report
+    without waiting for it); the CPU seconds it and its reaped children used."""
+    match = re.search(rb'"child-pid"\s*:\s*(\d+)', status)
+    if not match:
+        return 0.0
+    pid = int(match.group(1))
+    deadline = time.monotonic() + 2
+    while True:
+        try:
+            reaped, _, usage = os.wait4(pid, os.WNOHANG)
+        except ChildProcessError:
+            return 0.0  # bwrap reaped it, or it was never ours
+        if reaped:
+            return usage.ru_utime + usage.ru_stime
+        if time.monotonic() > deadline:
+            return 0.0
+        time.sleep(0.002)
+
+
+def _kill_sandbox(pid: int, pidfd: int) -> None:
+    """Kill bwrap's child, the init of the sandbox's PID namespace: the kernel then kills every
+    learner process (setsid or not) and bwrap, still the init's parent, reaps it and exits.
+    (Killing bwrap first would orphan the init: a zombie until the host's init reaps it.)"""
+    for child in _children(pid):
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.kill(child, signals.SIGKILL)
+    if not select.select([pidfd], [], [], 1.0)[0]:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(pid, signals.SIGKILL)
+
+
+def _children(pid: int) -> list[int]:
+    children: list[int] = []
+    with contextlib.suppress(OSError):
+        for task in os.listdir(f"/proc/{pid}/task"):
+            with contextlib.suppress(OSError, ValueError):
+                text = Path(f"/proc/{pid}/task/{task}/children").read_text()
+                children += [int(child) for child in text.split()]
+    return children
 
 
 def _processes_of(uid: int) -> int:

@@ -453,17 +453,18 @@ def go_report(
 
     verdict: Verdict
     message = ""
-    if result.timed_out or result.cpu_exceeded or "signal: CPU time limit exceeded" in everything:
+    # The OOM killer's victim may leave the rest hanging: memory is the cause to report.
+    if result.memory_exceeded or any(marker in everything for marker in _MEMORY):
+        verdict, message = (
+            "memory_limit",
+            f"memory limit exceeded ({go_limits(limits).memory_mb} MB)",
+        )
+    elif result.timed_out or result.cpu_exceeded or "signal: CPU time limit exceeded" in everything:
         verdict = "time_limit"
         if result.timed_out:
             message = f"time limit exceeded: the run took over {limits.wall_seconds:g} s"
         else:
             message = f"CPU time limit exceeded ({limits.cpu_seconds:g} s)"
-    elif result.memory_exceeded or any(marker in everything for marker in _MEMORY):
-        verdict, message = (
-            "memory_limit",
-            f"memory limit exceeded ({go_limits(limits).memory_mb} MB)",
-        )
     elif result.output_exceeded:
         verdict, message = "output_limit", f"output limit exceeded ({limits.output_kb} KB)"
     elif events.build_failed or (not events.order and not events.status and "go: " in stderr):

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import hmac
+import importlib.util
 import json
+import marshal
 import os
 import secrets
 import shutil
 import signal as signals
 import stat
+import subprocess
 import sys
 from collections.abc import Mapping
 from functools import cache
@@ -17,11 +20,34 @@ from typing import Any
 
 from grader.runners.files import write_files
 from grader.runners.report import RunReport, TestCaseResult, Verdict, clip
-from grader.sandbox import Limits, SandboxResult, sandbox_run, sandbox_workdir
+from grader.sandbox import (
+    SANDBOX_WORKDIR,
+    Limits,
+    SandboxResult,
+    sandbox_run,
+    sandbox_workdir,
+)
 
 HARNESS = Path(__file__).with_name("python_harness.py")
 HARNESS_NAME = "_zachet_harness.py"
+HARNESS_BYTECODE_NAME = "_zachet_harness.pyc"
 RESULTS_MAX_BYTES = 8 * 1024 * 1024
+
+
+@cache
+def _harness_bytecode(interpreter: str) -> bytes | None:
+    """The harness compiled ahead (saves ~5 ms a run), when `interpreter` is this Python's
+    version (the bytecode format changes between versions)."""
+    probe = subprocess.run(  # noqa: S603 - the configured interpreter
+        [interpreter, "-I", "-S", "-c", "import sys; print(sys.hexversion)"],
+        capture_output=True,
+        check=False,
+    )
+    if probe.returncode != 0 or probe.stdout.strip() != str(sys.hexversion).encode():
+        return None
+    code = compile(HARNESS.read_text(), f"{SANDBOX_WORKDIR}/{HARNESS_NAME}", "exec")
+    # A .pyc header: magic, flags (0: timestamp-based), mtime and size (unchecked when run).
+    return importlib.util.MAGIC_NUMBER + bytes(12) + marshal.dumps(code)
 
 
 @cache
@@ -46,13 +72,26 @@ def run_python_tests(
     interpreter, binds = python_interpreter()
     with sandbox_workdir() as workdir:
         write_files(workdir, support_files, files, test_files)
-        shutil.copyfile(HARNESS, workdir / HARNESS_NAME)
+        bytecode = _harness_bytecode(interpreter)
+        if bytecode is None:
+            shutil.copyfile(HARNESS, workdir / HARNESS_NAME)
+        else:
+            (workdir / HARNESS_BYTECODE_NAME).write_bytes(bytecode)
         nonce = secrets.token_hex(16)
         nonce_name = f".zachet-nonce-{secrets.token_hex(8)}"
         results_name = f".zachet-results-{secrets.token_hex(8)}.json"
         (workdir / nonce_name).write_text(nonce, encoding="ascii")
         result = sandbox_run(
-            [interpreter, "-I", "-S", "-B", HARNESS_NAME, nonce_name, results_name, *test_files],
+            [
+                interpreter,
+                "-I",
+                "-S",
+                "-B",
+                HARNESS_NAME if bytecode is None else HARNESS_BYTECODE_NAME,
+                nonce_name,
+                results_name,
+                *test_files,
+            ],
             workdir=workdir,
             limits=limits,
             env={"HOME": "/tmp", "LANG": "C.UTF-8", "PYTHONIOENCODING": "utf-8"},  # noqa: S108
@@ -131,19 +170,20 @@ def python_report(
     verdict: Verdict
     stderr = _tail(result.stderr)
     running_message: str | None = None
-    if result.timed_out or result.cpu_exceeded:
-        verdict = "time_limit"
-        if result.timed_out:
-            message = f"time limit exceeded: the run took over {limits.wall_seconds:g} s"
-        else:
-            message = f"CPU time limit exceeded ({limits.cpu_seconds:g} s)"
-        running_message = message
-    elif (
+    # The OOM killer's victim may leave the rest hanging: memory is the cause to report.
+    if (
         result.memory_exceeded
         or (data is not None and data.get("memory_error"))
         or (data is None and "MemoryError" in stderr)
     ):
         verdict, message = "memory_limit", f"memory limit exceeded ({limits.memory_mb} MB)"
+        running_message = message
+    elif result.timed_out or result.cpu_exceeded:
+        verdict = "time_limit"
+        if result.timed_out:
+            message = f"time limit exceeded: the run took over {limits.wall_seconds:g} s"
+        else:
+            message = f"CPU time limit exceeded ({limits.cpu_seconds:g} s)"
         running_message = message
     elif result.output_exceeded:
         verdict = "output_limit"

@@ -1,0 +1,59 @@
+"""Fixtures for the sandbox and runner tests: a warm Go build cache, a process-leak check."""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from grader.sandbox import sandbox_available, sandbox_ids
+
+
+def sandbox_processes() -> list[str]:
+    """Processes of the sandbox uid on the host (`pid cmdline`)."""
+    uid, _ = sandbox_ids()
+    found = []
+    for entry in os.scandir("/proc"):
+        if not entry.name.isdigit() or entry.name == str(os.getpid()):
+            continue
+        try:
+            if entry.stat().st_uid != uid:
+                continue
+            cmdline = Path(f"/proc/{entry.name}/cmdline").read_bytes().replace(b"\0", b" ")
+        except OSError:
+            continue
+        found.append(f"{entry.name} {cmdline.decode(errors='replace')}")
+    return found
+
+
+@pytest.fixture
+def no_leftover_processes() -> Iterator[None]:
+    """Fails the test if a process of the sandbox uid outlives the run."""
+    if os.geteuid() != 0:
+        pytest.skip("needs root: learner code runs as a dedicated uid only then")
+    assert sandbox_processes() == [], "sandbox uid busy before the test"
+    yield
+    deadline = time.monotonic() + 1
+    while (left := sandbox_processes()) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert left == [], f"processes left behind: {left}"
+
+
+@pytest.fixture
+def need_sandbox() -> None:
+    if not sandbox_available():
+        pytest.skip("bubblewrap is not installed")
+
+
+@pytest.fixture(scope="session")
+def go_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The shared Go build cache, warmed once per session (~20-30 s) into a temp directory."""
+    from grader.runners.go import GoUnavailable, go_cache_warm
+
+    try:
+        return go_cache_warm(cache_dir=tmp_path_factory.mktemp("go") / "go-cache")
+    except GoUnavailable as exc:
+        pytest.skip(str(exc))

@@ -1,0 +1,310 @@
+# ruff: noqa: E501 - the Go programs under test read better unwrapped
+"""Go exercises run for real in the sandbox (go test -json over the warm cache): hostile
+programs get the right verdict within their limits, leak nothing, leave no process and cannot
+touch the shared build cache; ordinary ones pass, fail, fail to compile and panic usefully."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import secrets
+import socket
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from grader.runners import RunReport, run_tests
+from grader.sandbox import Limits
+
+pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("need_sandbox")]
+
+REPO = Path(__file__).resolve().parents[2]
+TIGHT = Limits(cpu_seconds=2, wall_seconds=3)
+PROBE_TEST = """package exercise
+
+import "testing"
+
+func TestProbe(t *testing.T) {
+\tif got := Probe(); len(got) != 0 {
+\t\tt.Fatalf("leaked: %v", got)
+\t}
+}
+"""
+
+
+@pytest.fixture(autouse=True)
+def shared_cache(go_cache: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("GRADER_GO_CACHE", str(go_cache))
+    return go_cache
+
+
+def run(solution: str, limits: Limits = TIGHT, tests: str = PROBE_TEST) -> RunReport:
+    report = run_tests(
+        language="go",
+        files={"probe.go": solution},
+        test_files={"probe_test.go": tests},
+        limits=limits,
+    )
+    assert report.wall_seconds <= limits.wall_seconds + 1
+    return report
+
+
+def probe(imports: list[str], body: str) -> str:
+    lines = "\n".join(f'\t"{name}"' for name in imports)
+    return f"package exercise\n\nimport (\n{lines}\n)\n\nfunc Probe() map[string]string {{\n{body}\n}}\n"
+
+
+def everything(report: RunReport) -> str:
+    return json.dumps(report.results_json()) + report.stdout + report.stderr + report.message
+
+
+def tree_digest(root: Path) -> str:
+    digest = hashlib.sha256()
+    for directory, _, names in sorted(os.walk(root)):
+        for name in sorted(names):
+            path = Path(directory, name)
+            info = path.stat()
+            digest.update(f"{path.relative_to(root)} {info.st_mode} {info.st_mtime_ns}".encode())
+            digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+@pytest.fixture
+def host_listener() -> Iterator[int]:
+    with socket.socket() as server:
+        server.bind(("127.0.0.1", 0))
+        server.listen()
+        yield server.getsockname()[1]
+
+
+# --- hostile programs ---------------------------------------------------------------------
+
+
+@pytest.mark.usefixtures("no_leftover_processes")
+def test_infinite_loop_is_a_time_limit() -> None:
+    report = run(probe([], "\tfor {\n\t}"))
+    assert report.verdict == "time_limit"
+
+
+@pytest.mark.usefixtures("no_leftover_processes")
+def test_sleeping_past_the_wall_clock_is_a_time_limit() -> None:
+    report = run(probe(["time"], "\ttime.Sleep(time.Hour)\n\treturn nil"))
+    assert report.verdict == "time_limit"
+    assert report.tests[0].status == "error"
+
+
+@pytest.mark.usefixtures("no_leftover_processes")
+def test_fork_bomb_is_stopped() -> None:
+    report = run(
+        probe(
+            ["os/exec"],
+            '\t_ = exec.Command("/bin/sh", "-c", ":(){ :|:& };:").Run()\n\tfor {\n\t}',
+        )
+    )
+    assert report.verdict == "time_limit"
+
+
+@pytest.mark.usefixtures("no_leftover_processes")
+def test_memory_bomb_is_a_memory_limit() -> None:
+    report = run(
+        probe(
+            [],
+            "\tvar hog [][]byte\n\tfor {\n\t\tchunk := make([]byte, 16<<20)\n"
+            "\t\tfor i := range chunk {\n\t\t\tchunk[i] = 1\n\t\t}\n\t\thog = append(hog, chunk)\n\t}",
+        )
+    )
+    assert report.verdict == "memory_limit"
+
+
+@pytest.mark.usefixtures("no_leftover_processes")
+def test_hundred_megabytes_of_output_is_an_output_limit() -> None:
+    report = run(
+        probe(
+            ["os", "strings"],
+            '\tline := strings.Repeat("x", 1<<20)\n\tfor i := 0; i < 100; i++ {\n'
+            "\t\tos.Stdout.WriteString(line)\n\t}\n\treturn nil",
+        )
+    )
+    assert report.verdict == "output_limit"
+
+
+@pytest.mark.usefixtures("no_leftover_processes")
+def test_a_one_gigabyte_file_is_refused() -> None:
+    report = run(
+        probe(
+            ["os"],
+            '\tf, err := os.Create("big")\n\tif err != nil {\n\t\treturn nil\n\t}\n'
+            "\tchunk := make([]byte, 1<<20)\n\tfor i := 0; i < 1024; i++ {\n"
+            '\t\tif _, err := f.Write(chunk); err != nil {\n\t\t\treturn map[string]string{"write": err.Error()}\n'
+            "\t\t}\n\t}\n\treturn nil",
+        )
+    )
+    assert report.verdict == "failed"
+    assert "file too large" in report.tests[0].message
+
+
+@pytest.mark.usefixtures("no_leftover_processes")
+def test_no_network(host_listener: int) -> None:
+    report = run(
+        probe(
+            ["fmt", "net", "time"],
+            "\treached := map[string]string{}\n"
+            f"\tfor _, port := range []int{{6379, 5432, {host_listener}}} {{\n"
+            '\t\taddress := fmt.Sprintf("127.0.0.1:%d", port)\n'
+            '\t\tif conn, err := net.DialTimeout("tcp", address, time.Second); err == nil {\n'
+            '\t\t\tconn.Close()\n\t\t\treached[address] = "connected"\n\t\t}\n\t}\n\treturn reached',
+        )
+    )
+    assert report.verdict == "passed", everything(report)
+
+
+@pytest.mark.usefixtures("no_leftover_processes")
+def test_host_files_and_environment_are_invisible(monkeypatch: pytest.MonkeyPatch) -> None:
+    secret = "zachet-secret-" + secrets.token_hex(8)
+    monkeypatch.setenv("ZACHET_TEST_SECRET", secret)
+    paths = [
+        "/etc/passwd",
+        str(REPO / "config" / "settings.py"),
+        str(REPO / "var" / "db.sqlite3"),
+        "/root",
+        "/home",
+    ]
+    listed = ", ".join(f'"{path}"' for path in paths)
+    report = run(
+        probe(
+            ["fmt", "os", "path/filepath", "strings"],
+            "\tseen := map[string]string{}\n"
+            f"\tfor _, path := range []string{{{listed}}} {{\n"
+            '\t\tif _, err := os.Stat(path); err == nil {\n\t\t\tseen[path] = "visible"\n\t\t}\n\t}\n'
+            "\tfor _, kv := range os.Environ() {\n"
+            '\t\tif strings.Contains(kv, "SECRET") {\n\t\t\tseen["env"] = kv\n\t\t}\n\t}\n'
+            '\tfiles, _ := filepath.Glob("/proc/*/environ")\n'
+            '\tfiles = append(files, "/proc/1/environ", fmt.Sprintf("/proc/%d/environ", os.Getppid()))\n'
+            "\tfor _, path := range files {\n"
+            '\t\tif data, err := os.ReadFile(path); err == nil && strings.Contains(string(data), "SECRET") {\n'
+            '\t\t\tseen[path] = "secret"\n\t\t}\n\t}\n\treturn seen',
+        )
+    )
+    assert report.verdict == "passed", everything(report)
+    assert secret not in everything(report)
+
+
+@pytest.mark.usefixtures("no_leftover_processes")
+def test_writes_outside_the_work_directory_fail_or_vanish() -> None:
+    marker = "zachet-probe-" + secrets.token_hex(6)
+    report = run(
+        probe(
+            ["os"],
+            "\twritten := map[string]string{}\n"
+            f'\tfor _, path := range []string{{"/usr/{marker}", "/{marker}", "/etc/{marker}"}} {{\n'
+            '\t\tif err := os.WriteFile(path, []byte("x"), 0o644); err == nil {\n'
+            '\t\t\twritten[path] = "written"\n\t\t}\n\t}\n'
+            f'\t_ = os.WriteFile("/tmp/{marker}", []byte("private"), 0o644)\n\treturn written',
+        )
+    )
+    assert report.verdict == "passed", everything(report)
+    assert not Path("/tmp", marker).exists()
+
+
+@pytest.mark.usefixtures("no_leftover_processes")
+def test_setsid_escape_does_not_outlive_the_run() -> None:
+    report = run(
+        probe(
+            ["os/exec"],
+            '\t_ = exec.Command("/bin/sh", "-c", "setsid sh -c \'sleep 600\' </dev/null >/dev/null 2>&1 &").Run()\n'
+            '\t_ = exec.Command("/bin/sh", "-c", "(sleep 600 &) &").Run()\n\treturn nil',
+        )
+    )
+    assert report.verdict == "passed", everything(report)
+
+
+@pytest.mark.usefixtures("no_leftover_processes")
+def test_the_shared_build_cache_cannot_be_modified(shared_cache: Path) -> None:
+    before = tree_digest(shared_cache)
+    report = run(
+        probe(
+            ["io/fs", "os", "path/filepath", "syscall", "time"],
+            "\tchanged := map[string]string{}\n"
+            '\troot := os.Getenv("GOCACHE")\n'
+            "\tfilepath.WalkDir(root, func(path string, entry fs.DirEntry, err error) error {\n"
+            "\t\tif err != nil || entry.IsDir() {\n\t\t\treturn nil\n\t\t}\n"
+            "\t\t// entries this run added are its own; the shared ones are linked in\n"
+            "\t\tif info, err := os.Stat(path); err != nil || info.Sys().(*syscall.Stat_t).Uid == uint32(os.Getuid()) {\n"
+            "\t\t\treturn nil\n\t\t}\n"
+            "\t\tif f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND, 0); err == nil {\n"
+            '\t\t\tf.WriteString("tampered")\n\t\t\tf.Close()\n\t\t\tchanged[path] = "written"\n\t\t}\n'
+            '\t\tif os.Chmod(path, 0o666) == nil {\n\t\t\tchanged[path] = "chmod"\n\t\t}\n'
+            '\t\tif os.Chtimes(path, time.Now(), time.Unix(0, 0)) == nil {\n\t\t\tchanged[path] = "chtimes"\n\t\t}\n'
+            "\t\treturn nil\n\t})\n"
+            '\tif len(changed) > 3 {\n\t\treturn map[string]string{"files changed": "many"}\n\t}\n\treturn changed',
+        ),
+        limits=Limits(cpu_seconds=5, wall_seconds=8),
+    )
+    assert report.verdict == "passed", everything(report)
+    assert tree_digest(shared_cache) == before
+
+
+# --- ordinary exercises -------------------------------------------------------------------
+
+ADD_TESTS = """package exercise
+
+import "testing"
+
+// testRunnerTaskID=1
+func TestAdd(t *testing.T) {
+\tif got := Add(1, 2); got != 3 {
+\t\tt.Errorf("Add(1, 2) = %d, want 3", got)
+\t}
+}
+
+// testRunnerTaskID=2
+func TestDouble(t *testing.T) {
+\tif got := Double(2); got != 4 {
+\t\tt.Errorf("Double(2) = %d, want 4", got)
+\t}
+}
+"""
+ADD = "package exercise\n\nfunc Add(a, b int) int {\n\treturn a + b\n}\n\nfunc Double(a int) int {\n\treturn 2 * a\n}\n"
+
+
+def add(solution: str) -> RunReport:
+    return run_tests(
+        language="go",
+        files={"solution.go": solution},
+        test_files={"solution_test.go": ADD_TESTS},
+        limits=Limits(),
+    )
+
+
+def test_a_correct_solution_passes() -> None:
+    report = add(ADD)
+    assert report.verdict == "passed", everything(report)
+    assert [(t.name, t.status, t.task_id) for t in report.tests] == [
+        ("TestAdd", "pass", 1),
+        ("TestDouble", "pass", 2),
+    ]
+    assert report.tests[0].test_code.startswith("func TestAdd(t *testing.T) {")
+
+
+def test_a_wrong_solution_fails_with_the_message() -> None:
+    report = add(ADD.replace("return a + b", "return a * b"))
+    assert report.verdict == "failed"
+    assert report.tests[0].message == "solution_test.go:8: Add(1, 2) = 2, want 3"
+    assert report.passed_count == 1
+
+
+def test_a_compile_error_points_at_file_and_line() -> None:
+    report = add(ADD.replace("return a + b", "return a + x"))
+    assert report.verdict == "compile_error"
+    assert report.message == "solution.go:4:13: undefined: x"
+
+
+def test_a_panic_is_a_runtime_error() -> None:
+    report = add(ADD.replace("return a + b", "var s []int\n\treturn s[a]"))
+    assert report.verdict == "runtime_error"
+    assert report.tests[0].status == "error"
+    assert report.tests[0].message.startswith("panic: runtime error: index out of range")
+    assert "solution.go:5" in report.tests[0].message
+    assert report.tests[1].status == "error"  # never ran: the panic ended the test binary

@@ -1,0 +1,307 @@
+"""The pure parts of the runners: file names, go test -json parsing, verdicts, results.json."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+from grader.runners import run_tests
+from grader.runners.files import validate_files
+from grader.runners.go import go_report, go_test_functions, parse_go_test_json, split_test_output
+from grader.runners.python import python_report, read_results
+from grader.runners.report import RunReport, TestCaseResult
+from grader.sandbox import Limits, SandboxResult
+
+
+def sandbox_result(**overrides: object) -> SandboxResult:
+    values: dict[str, object] = {
+        "returncode": 0,
+        "stdout": b"",
+        "stderr": b"",
+        "stdout_truncated": False,
+        "stderr_truncated": False,
+        "timed_out": False,
+        "cpu_exceeded": False,
+        "memory_exceeded": False,
+        "wall_seconds": 0.1,
+        "cpu_seconds": 0.1,
+        "signal": None,
+    }
+    values.update(overrides)
+    return SandboxResult(**values)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "/etc/passwd",
+        "../x.py",
+        "a/../../x.py",
+        "a\\b.py",
+        ".hidden.py",
+        "_zachet_harness.py",
+        "",
+        "x\0.py",
+        "a/b/c/d/e.py",
+        "x" * 300,
+    ],
+)
+def test_unsafe_file_names_are_refused(name: str) -> None:
+    with pytest.raises(ValueError):  # noqa: PT011 - the message names the file
+        validate_files({name: ""}, {"test_x.py": ""}, {})
+
+
+def test_too_many_or_too_large_files_are_refused() -> None:
+    with pytest.raises(ValueError, match="too many"):
+        validate_files({f"f{i}.py": "" for i in range(21)}, {"test_x.py": ""}, {})
+    with pytest.raises(ValueError, match="too large"):
+        validate_files({"a.py": "x" * (256 * 1024 + 1)}, {"test_x.py": ""}, {})
+
+
+def test_a_solution_file_may_not_replace_a_test() -> None:
+    with pytest.raises(ValueError, match="twice"):
+        validate_files({"test_x.py": "def test_x(): pass"}, {"test_x.py": ""}, {})
+
+
+def test_run_tests_validates_before_running() -> None:
+    with pytest.raises(ValueError, match="relative"):
+        run_tests(language="python", files={"/x.py": ""}, test_files={"t.py": ""}, limits=Limits())
+
+
+def test_plain_nested_names_are_accepted() -> None:
+    validate_files({"pkg/solution.py": "", "main.go": ""}, {"pkg/test_solution.py": ""}, {})
+
+
+GO_TESTS = """package exercise
+
+import "testing"
+
+// Adds numbers.
+// testRunnerTaskID=2
+func TestAdd(t *testing.T) {
+\tif Add(1, 2) != 3 {
+\t\tt.Fatal("no")
+\t}
+}
+
+func TestSub(t *testing.T) {
+}
+"""
+
+
+def test_go_test_functions_find_task_ids_and_code() -> None:
+    found = go_test_functions(
+        {"solution_test.go": GO_TESTS, "solution.go": "func TestNot(t *testing.T) {}"}
+    )
+    assert list(found) == ["TestAdd", "TestSub"]
+    assert found["TestAdd"].task_id == 2
+    assert found["TestAdd"].code.startswith("func TestAdd(t *testing.T) {")
+    assert found["TestAdd"].code.endswith("\n}")
+    assert found["TestSub"].task_id is None
+
+
+def event(action: str, test: str | None = None, output: str | None = None, **extra: object) -> str:
+    data: dict[str, object] = {"Action": action, "Package": "exercise", **extra}
+    if test:
+        data["Test"] = test
+    if output is not None:
+        data["Output"] = output
+    return json.dumps(data)
+
+
+def go_stream(*events: str) -> bytes:
+    return ("\n".join(events) + "\n").encode()
+
+
+def test_go_json_parsing_folds_output_per_test() -> None:
+    stream = go_stream(
+        event("start"),
+        event("run", "TestAdd"),
+        event("output", "TestAdd", "=== RUN   TestAdd\n", OutputType="frame"),
+        event("output", "TestAdd", "debug print\n"),
+        event("output", "TestAdd", "    solution_test.go:9: Add(1, 2) = 4, want 3\n"),
+        event("output", "TestAdd", "        more detail\n"),
+        event("output", "TestAdd", "--- FAIL: TestAdd (0.00s)\n"),
+        event("fail", "TestAdd"),
+        event("run", "TestSub"),
+        event("pass", "TestSub"),
+        event("fail"),
+    )
+    events = parse_go_test_json(stream.decode())
+    assert events.order == ["TestAdd", "TestSub"]
+    assert events.status == {"TestAdd": "fail", "TestSub": "pass"}
+    message, output = split_test_output(events.output["TestAdd"])
+    assert message == "solution_test.go:9: Add(1, 2) = 4, want 3\nmore detail"
+    assert output.startswith("debug print\n")
+
+    report = go_report(
+        sandbox_result(returncode=1, stdout=stream),
+        expected=go_test_functions({"solution_test.go": GO_TESTS}),
+        limits=Limits(),
+    )
+    assert report.verdict == "failed"
+    assert [(t.name, t.status, t.task_id) for t in report.tests] == [
+        ("TestAdd", "fail", 2),
+        ("TestSub", "pass", None),
+    ]
+    assert report.passed_count == 1
+    assert report.total == 2
+
+
+def test_go_build_failure_is_a_compile_error_pointing_at_the_file() -> None:
+    stream = go_stream(
+        event(
+            "build-output",
+            output="# exercise [exercise.test]\n",
+            ImportPath="exercise [exercise.test]",
+        ),
+        event("build-output", output="./solution.go:12:5: undefined: x\n", ImportPath="exercise"),
+        event("build-fail", ImportPath="exercise [exercise.test]"),
+        event("output", output="FAIL\texercise [build failed]\n"),
+        event("fail", FailedBuild="exercise [exercise.test]"),
+    )
+    report = go_report(sandbox_result(returncode=1, stdout=stream), expected={}, limits=Limits())
+    assert report.verdict == "compile_error"
+    assert report.message == "solution.go:12:5: undefined: x"
+    assert report.results_json()["status"] == "error"
+
+
+def test_go_subtests_replace_their_parent() -> None:
+    stream = go_stream(
+        event("run", "TestSub"),
+        event("run", "TestSub/one"),
+        event("pass", "TestSub/one"),
+        event("run", "TestSub/two"),
+        event("output", "TestSub/two", "    solution_test.go:3: bad\n"),
+        event("fail", "TestSub/two"),
+        event("fail", "TestSub"),
+        event("run", "TestAdd"),
+        event("pass", "TestAdd"),
+        event("fail"),
+    )
+    report = go_report(
+        sandbox_result(returncode=1, stdout=stream),
+        expected=go_test_functions({"solution_test.go": GO_TESTS}),
+        limits=Limits(),
+    )
+    assert [(t.name, t.status) for t in report.tests] == [
+        ("TestSub/one", "pass"),
+        ("TestSub/two", "fail"),
+        ("TestAdd", "pass"),
+    ]
+    assert report.verdict == "failed"
+
+
+@pytest.mark.parametrize(
+    ("overrides", "verdict"),
+    [
+        ({"timed_out": True, "returncode": None, "signal": 9}, "time_limit"),
+        ({"cpu_exceeded": True, "returncode": 152, "signal": 24}, "time_limit"),
+        ({"memory_exceeded": True, "returncode": 137, "signal": 9}, "memory_limit"),
+        ({"stdout_truncated": True, "returncode": None, "signal": 9}, "output_limit"),
+        ({"stderr": b"fatal error: runtime: out of memory\n", "returncode": 1}, "memory_limit"),
+    ],
+)
+def test_go_limits_take_precedence(overrides: dict[str, object], verdict: str) -> None:
+    report = go_report(sandbox_result(**overrides), expected={}, limits=Limits())
+    assert report.verdict == verdict
+
+
+def test_go_run_with_no_test_events_but_expected_tests_is_a_runtime_error() -> None:
+    # e.g. learner code whose init() calls os.Exit(0)
+    report = go_report(
+        sandbox_result(stdout=go_stream(event("pass"))),
+        expected=go_test_functions({"solution_test.go": GO_TESTS}),
+        limits=Limits(),
+    )
+    assert report.verdict == "runtime_error"
+    assert [t.status for t in report.tests] == ["error", "error"]
+
+
+def test_results_json_is_exercism_v3() -> None:
+    report = RunReport(
+        verdict="failed",
+        tests=(
+            TestCaseResult(name="a", status="pass", test_code="x", task_id=1),
+            TestCaseResult(name="b", status="fail", message="expected 1, got 2", output="o" * 600),
+        ),
+    )
+    results = report.results_json()
+    assert results["version"] == 3
+    assert results["status"] == "fail"
+    assert results["tests"][0] == {"name": "a", "status": "pass", "test_code": "x", "task_id": 1}
+    second = results["tests"][1]
+    assert second["message"] == "expected 1, got 2"
+    assert len(second["output"]) <= 500
+    assert "task_id" not in second
+    json.dumps(results)
+
+    error = RunReport(verdict="compile_error", message="x.py:1: SyntaxError").results_json()
+    assert error == {"version": 3, "status": "error", "message": "x.py:1: SyntaxError", "tests": []}
+    assert RunReport(verdict="passed").results_json()["status"] == "pass"
+
+
+def harness_data(**overrides: object) -> dict[str, object]:
+    data: dict[str, object] = {
+        "nonce": "n",
+        "done": True,
+        "error": None,
+        "memory_error": False,
+        "running": None,
+        "tests": [
+            {
+                "name": "test_a",
+                "status": "pass",
+                "message": "",
+                "output": "",
+                "test_code": "",
+                "task_id": None,
+            }
+        ],
+    }
+    data.update(overrides)
+    return data
+
+
+@pytest.mark.parametrize(
+    ("result", "data", "verdict"),
+    [
+        ({}, harness_data(), "passed"),
+        ({}, harness_data(tests=[{"name": "t", "status": "fail"}]), "failed"),
+        ({}, harness_data(tests=[]), "internal_error"),
+        ({}, harness_data(error={"kind": "compile_error", "message": "a.py:1"}), "compile_error"),
+        ({"returncode": 0}, None, "runtime_error"),
+        ({"returncode": 139, "signal": 11}, None, "runtime_error"),
+        ({}, harness_data(done=False, running="test_a"), "runtime_error"),
+        (
+            {"timed_out": True, "returncode": None},
+            harness_data(done=False, running="t"),
+            "time_limit",
+        ),
+        ({}, harness_data(memory_error=True), "memory_limit"),
+        ({"stdout_truncated": True}, None, "output_limit"),
+    ],
+)
+def test_python_verdicts(
+    result: dict[str, object], data: dict[str, object] | None, verdict: str
+) -> None:
+    report = python_report(sandbox_result(**result), data, limits=Limits(), test_files={"t.py": ""})
+    assert report.verdict == verdict
+
+
+def test_python_results_need_our_nonce_and_a_plain_file(tmp_path: Path) -> None:
+    good = tmp_path / "r.json"
+    good.write_text(json.dumps(harness_data(nonce="right")))
+    assert read_results(good, "right") is not None
+    assert read_results(good, "wrong") is None
+    # A symlink planted by learner code must not make the worker read a host file.
+    link = tmp_path / "link.json"
+    os.symlink(good, link)
+    assert read_results(link, "right") is None
+    fifo = tmp_path / "fifo.json"
+    os.mkfifo(fifo)
+    assert read_results(fifo, "right") is None
+    assert read_results(tmp_path / "missing.json", "right") is None

@@ -1,0 +1,132 @@
+# ruff: noqa: E501 - the programs under test read better unwrapped
+"""sandbox_run itself: who learner code runs as, what it sees, and the limits, for real."""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from grader import sandbox
+from grader.sandbox import Limits, SandboxUnavailable, sandbox_ids, sandbox_run, sandbox_workdir
+
+pytestmark = pytest.mark.slow
+
+PYTHON = "/usr/bin/python3"
+
+
+@pytest.fixture
+def workdir() -> Iterator[Path]:
+    with sandbox_workdir() as path:
+        yield path
+
+
+def python(code: str, workdir: Path, limits: Limits = Limits(), **kwargs: object):  # noqa: B008
+    return sandbox_run([PYTHON, "-I", "-S", "-c", code], workdir=workdir, limits=limits, **kwargs)  # type: ignore[arg-type]
+
+
+@pytest.mark.usefixtures("need_sandbox", "no_leftover_processes")
+def test_runs_as_the_sandbox_uid_with_only_the_given_environment(
+    workdir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("ZACHET_TEST_SECRET", "do-not-leak")
+    result = python(
+        "import os; print(os.getuid(), os.getgid(), os.getgroups(), os.getcwd());"
+        "print(sorted(os.environ));"
+        "print(sorted(p for p in os.listdir('/proc') if p.isdigit()));"
+        "print(open('/proc/1/environ', 'rb').read())",
+        workdir,
+        env={"ONLY": "this"},
+    )
+    uid, gid = sandbox_ids()
+    lines = result.stdout.decode().splitlines()
+    assert result.returncode == 0, result
+    assert lines[0] == f"{uid} {gid} [] /work"
+    assert lines[1] == "['LC_CTYPE', 'ONLY', 'PATH', 'PWD']"  # LC_CTYPE, PWD: Python's own
+    assert lines[2] == "['1', '2']"  # a PID namespace: bwrap's init and us
+    assert "do-not-leak" not in result.stdout.decode()
+
+
+@pytest.mark.usefixtures("need_sandbox", "no_leftover_processes")
+def test_file_size_and_private_tmp_limits(workdir: Path) -> None:
+    result = python(
+        "import os\n"
+        "try:\n    with open('big', 'wb') as f:\n        for _ in range(1024):\n            f.write(b'x' * (1 << 20))\nexcept OSError as e:\n    print('big', e.errno)\n"
+        "try:\n    open('/tmp/t', 'wb').write(b'x' * (15 << 20))\nexcept OSError as e:\n    print('tmp', e.errno)\n",
+        workdir,
+        Limits(memory_mb=256, file_size_mb=16),
+    )
+    assert b"big 27" in result.stdout  # EFBIG
+    assert (workdir / "big").stat().st_size <= 16 << 20
+    assert not Path("/tmp/t").exists() or Path("/tmp/t").stat().st_uid != sandbox_ids()[0]
+
+
+@pytest.mark.usefixtures("need_sandbox", "no_leftover_processes")
+def test_limits_are_reported(workdir: Path) -> None:
+    loop = python("while True: pass", workdir, Limits(cpu_seconds=1, wall_seconds=3))
+    assert loop.cpu_exceeded
+    assert not loop.timed_out
+    assert loop.wall_seconds < 2
+    assert loop.cpu_seconds >= 0.9
+
+    sleep = python("import time; time.sleep(30)", workdir, Limits(wall_seconds=1))
+    assert sleep.timed_out
+    assert sleep.returncode is None
+    assert sleep.wall_seconds < 2
+
+    flood = python(
+        "import os\nwhile True: os.write(2, b'x' * 65536)", workdir, Limits(output_kb=16)
+    )
+    assert flood.stderr_truncated
+    assert len(flood.stderr) == 16 * 1024
+
+    crash = python("import os, signal; os.kill(os.getpid(), signal.SIGSEGV)", workdir)
+    assert crash.signal == 11
+    assert crash.returncode == 139
+
+
+@pytest.mark.usefixtures("need_sandbox", "no_leftover_processes")
+def test_a_daemon_holding_the_pipes_does_not_hold_the_run(workdir: Path) -> None:
+    result = python(
+        "import os, time\nif os.fork() == 0:\n    os.setsid()\n    time.sleep(600)\nprint('parent done')",
+        workdir,
+        Limits(wall_seconds=5),
+    )
+    assert result.returncode == 0
+    assert result.wall_seconds < 2.5
+
+
+def test_without_bwrap_the_sandbox_is_unavailable(
+    workdir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(sandbox, "_bwrap_path", lambda: None)
+    monkeypatch.delenv("GRADER_ALLOW_UNSANDBOXED", raising=False)
+    with pytest.raises(SandboxUnavailable, match="bubblewrap"):
+        python("print(1)", workdir)
+
+
+def test_unsandboxed_fallback_runs_with_rlimits_and_warns(
+    workdir: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    monkeypatch.setattr(sandbox, "_bwrap_path", lambda: None)
+    monkeypatch.setenv("GRADER_ALLOW_UNSANDBOXED", "1")
+    (workdir / "data.txt").write_text("from the work directory")
+    with caplog.at_level(logging.WARNING, logger="grader.sandbox"):
+        result = sandbox_run(
+            [
+                PYTHON,
+                "-I",
+                "-S",
+                "-c",
+                "import resource, sys; print(open(sys.argv[1]).read(), resource.getrlimit(resource.RLIMIT_NPROC)[0] > 0)",
+                "/work/data.txt",
+            ],
+            workdir=workdir,
+            limits=Limits(),
+        )
+    assert result.stdout.decode().startswith("from the work directory")
+    assert "WITHOUT A SANDBOX" in caplog.text
+    assert os.environ["GRADER_ALLOW_UNSANDBOXED"] == "1"
