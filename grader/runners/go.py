@@ -10,6 +10,7 @@ code as itself, the owner of those inodes, so there the cache is copied instead.
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import json
 import logging
@@ -31,6 +32,7 @@ from grader.sandbox import (
     SANDBOX_WORKDIR,
     Limits,
     SandboxResult,
+    SandboxUnavailable,
     sandbox_ids,
     sandbox_run,
     sandbox_workdir,
@@ -69,7 +71,7 @@ WARM_PACKAGES = (
 _STAMP = "zachet-warm.json"
 
 
-class GoUnavailable(RuntimeError):
+class GoUnavailable(SandboxUnavailable):
     """No Go toolchain or no warm build cache."""
 
 
@@ -143,6 +145,16 @@ def go_cache_warm(*, cache_dir: Path | None = None, force: bool = False) -> Path
     if go_cache_ready(cache_dir) and not force:
         return cache_dir
     cache_dir.parent.mkdir(parents=True, exist_ok=True)
+    # One warm-up at a time (worker start-up and a run warming on demand may race).
+    with open(cache_dir.with_name(cache_dir.name + ".lock"), "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if go_cache_ready(cache_dir) and not force:
+            return cache_dir
+        _build_cache(cache_dir)
+    return cache_dir
+
+
+def _build_cache(cache_dir: Path) -> None:
     fresh = Path(tempfile.mkdtemp(prefix=cache_dir.name + ".new-", dir=cache_dir.parent))
     with tempfile.TemporaryDirectory(prefix="zachet-go-warm-") as scratch:
         module = Path(scratch) / "warm"
@@ -181,7 +193,6 @@ def go_cache_warm(*, cache_dir: Path | None = None, force: bool = False) -> Path
         shutil.rmtree(old, ignore_errors=True)
     else:
         fresh.rename(cache_dir)
-    return cache_dir
 
 
 def link_cache_layer(shared: Path, target: Path) -> None:
@@ -234,9 +245,7 @@ def run_go_tests(
     support_files: Mapping[str, str] = {},
     cache_dir: Path | None = None,
 ) -> RunReport:
-    shared = cache_dir or default_cache_dir()
-    if not go_cache_ready(shared):
-        raise GoUnavailable(f"the Go build cache at {shared} is not warm: run go_cache_warm()")
+    shared = go_cache_warm(cache_dir=cache_dir)  # at once when warm; ~20-30 s the first time
     root = str(go_root())
     with sandbox_workdir(parent=_run_parent(shared)) as workdir:
         support = dict(support_files)
