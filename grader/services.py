@@ -45,14 +45,24 @@ class ExerciseError(Exception):
 
 
 class Report(Protocol):
-    verdict: str
-    message: str
-    tests: Any
-    stdout: str
-    stderr: str
-    wall_seconds: float
-    cpu_seconds: float
-    runner_version: str
+    """What the services read of a runner's report (grader.runners.RunReport)."""
+
+    @property
+    def verdict(self) -> str: ...
+    @property
+    def message(self) -> str: ...
+    @property
+    def tests(self) -> Any: ...
+    @property
+    def stdout(self) -> str: ...
+    @property
+    def stderr(self) -> str: ...
+    @property
+    def wall_seconds(self) -> float: ...
+    @property
+    def cpu_seconds(self) -> float: ...
+    @property
+    def runner_version(self) -> str: ...
 
     def results_json(self) -> dict[str, Any]: ...
 

@@ -95,9 +95,12 @@ def exercise(runner) -> CodingExercise:
 @pytest.fixture
 def queued(monkeypatch) -> list[int]:
     sent: list[int] = []
-    monkeypatch.setattr(
-        services, "submission_queue", lambda **kw: sent.append(kw["submission_id"]) or True
-    )
+
+    def fake_queue(*, submission_id: int, countdown: float = 0) -> bool:
+        sent.append(submission_id)
+        return True
+
+    monkeypatch.setattr(services, "submission_queue", fake_queue)
     return sent
 
 

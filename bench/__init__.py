@@ -1,0 +1,1 @@
+"""Benchmarks: scripts that print numbers (run them from the repository root)."""
