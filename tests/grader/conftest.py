@@ -33,7 +33,8 @@ def sandbox_processes() -> list[str]:
 def no_leftover_processes() -> Iterator[None]:
     """Fails the test if a process of the sandbox uid outlives the run."""
     if os.geteuid() != 0:
-        pytest.skip("needs root: learner code runs as a dedicated uid only then")
+        # A skipped security check would pass silently; say what is missing instead.
+        pytest.fail("the sandbox tests need root: learner code runs as a dedicated uid only then")
     assert sandbox_processes() == [], "sandbox uid busy before the test"
     yield
     deadline = time.monotonic() + 1
@@ -45,7 +46,9 @@ def no_leftover_processes() -> Iterator[None]:
 @pytest.fixture
 def need_sandbox() -> None:
     if not sandbox_available():
-        pytest.skip("bubblewrap is not installed")
+        pytest.fail(
+            "bubblewrap is not installed (bin/setup installs it: apt-get install bubblewrap)"
+        )
 
 
 @pytest.fixture(scope="session")
@@ -56,4 +59,4 @@ def go_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
     try:
         return go_cache_warm(cache_dir=tmp_path_factory.mktemp("go") / "go-cache")
     except GoUnavailable as exc:
-        pytest.skip(str(exc))
+        pytest.fail(f"no Go toolchain: {exc}")
