@@ -113,7 +113,12 @@ def exercise_check(*, exercise: CodingExercise, runner: Runner | None = None) ->
     """
     runner = runner or default_runner()
     problems: list[str] = []
-    reference = _run(exercise, exercise.reference_files, runner)
+    try:
+        reference = _run(exercise, exercise.reference_files, runner)
+        starter = _run(exercise, exercise.starter_files, runner)
+    except Exception as error:  # e.g. SandboxUnavailable: no bubblewrap on this machine
+        logger.exception("checking exercise %s could not run", exercise.pk)
+        return _check_store(exercise, ok=False, text=f"FAILED: could not run the check: {error}")
     passed = sum(1 for t in reference.tests if t.status == "pass")
     lines = [f"reference: {reference.verdict}, {passed}/{len(reference.tests)} tests passed"]
     if reference.verdict != "passed":
@@ -122,7 +127,6 @@ def exercise_check(*, exercise: CodingExercise, runner: Runner | None = None) ->
         lines += failing[:10]
         if reference.message:
             lines.append(f"  {reference.message[:1000]}")
-    starter = _run(exercise, exercise.starter_files, runner)
     lines.append(f"starter: {starter.verdict}")
     if starter.verdict == "passed":
         problems.append("the starter code already passes every test")
@@ -130,6 +134,10 @@ def exercise_check(*, exercise: CodingExercise, runner: Runner | None = None) ->
         problems.append("the runner failed (internal error)")
     ok = not problems
     text = "\n".join([("OK" if ok else "FAILED: " + "; ".join(problems)), *lines])
+    return _check_store(exercise, ok=ok, text=text)
+
+
+def _check_store(exercise: CodingExercise, *, ok: bool, text: str) -> CheckOutcome:
     exercise.check_status = (
         CodingExercise.CheckStatus.OK if ok else CodingExercise.CheckStatus.FAILED
     )
@@ -187,7 +195,19 @@ def exercise_import(
         if exercise is None:
             exercise = CodingExercise(section=section, slug=source.slug)
             exercise.order = CodingExercise.objects.filter(section=section).count() + 1
+        before = _source_fields(exercise)
         _apply_source(exercise, source)
+        if (
+            not created
+            and _source_fields(exercise) == before
+            and exercise.check_status == CodingExercise.CheckStatus.OK
+        ):
+            # The same folder again: nothing changed, its check stands.
+            if publish and not exercise.is_published:
+                exercise_publish(exercise=exercise)
+            return ExerciseImport(
+                exercise=exercise, created=False, check=CheckOutcome(True, exercise.check_report)
+            )
         exercise.is_published = False
         exercise.check_status = CodingExercise.CheckStatus.UNCHECKED
         exercise.save()
@@ -195,6 +215,17 @@ def exercise_import(
     if check.ok and publish:
         exercise_publish(exercise=exercise)
     return ExerciseImport(exercise=exercise, created=created, check=check)
+
+
+SOURCE_FIELDS = (
+    "title", "statement", "language", "starter_files", "test_files", "example_files",
+    "support_files", "reference_files", "scoring", "points", "cpu_seconds", "wall_seconds",
+    "memory_mb", "output_kb", "source_path",
+)  # fmt: skip
+
+
+def _source_fields(exercise: CodingExercise) -> tuple[Any, ...]:
+    return tuple(getattr(exercise, name) for name in SOURCE_FIELDS)
 
 
 def _apply_source(exercise: CodingExercise, source: ExerciseSource) -> None:

@@ -245,3 +245,37 @@ def test_import_our_folder_checks_it(tmp_path: Path, runner):
     assert again.exercise.is_published
     assert again.exercise.language == "python"
     assert again.exercise.memory_mb == 256
+
+
+def test_reimporting_an_unchanged_folder_does_not_run_the_check_again(tmp_path: Path, runner):
+    root = tmp_path / "ex"
+    for folder in ("starter", "solution", "tests"):
+        (root / folder).mkdir(parents=True)
+    (root / "exercise.toml").write_text('title = "Т"\nlanguage = "python"\n', encoding="utf-8")
+    (root / "starter/sol.py").write_text("def f(): raise NotImplementedError\n")
+    (root / "solution/sol.py").write_text("def f(): return 1  # SOLVED\n")
+    (root / "tests/test_sol.py").write_text("from sol import f\ndef test_f(): assert f() == 1\n")
+    section = SectionFactory.create()
+    exercise_import(path=root, section=section, runner=runner)
+    runs = len(runner.calls)
+
+    exercise_import(path=root, section=section, runner=runner)
+    assert len(runner.calls) == runs
+
+    (root / "tests/test_sol.py").write_text("from sol import f\ndef test_f(): assert f() == 1  \n")
+    exercise_import(path=root, section=section, runner=runner)
+    assert len(runner.calls) == runs + 2  # changed: reference and starter run again
+
+
+def test_a_machine_without_the_sandbox_fails_the_check_instead_of_crashing(exercise):
+    from grader.sandbox import SandboxUnavailable
+
+    def no_sandbox(**kwargs):
+        raise SandboxUnavailable("bubblewrap (bwrap) is not installed")
+
+    outcome = exercise_check(exercise=exercise, runner=no_sandbox)
+
+    assert not outcome.ok
+    assert "could not run the check: bubblewrap" in outcome.report
+    exercise.refresh_from_db()
+    assert (exercise.check_status, exercise.is_published) == ("failed", False)

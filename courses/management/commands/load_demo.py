@@ -52,10 +52,13 @@ class Command(BaseCommand):
                 result = exercise_import(path=path, section=section)
             except ExerciseError as error:
                 raise CommandError(str(error)) from None
-            state = "ok" if result.check.ok else "CHECK FAILED"
-            self.stdout.write(f"demo exercise {path.name}: {state}")
-            if not result.check.ok:
-                raise CommandError(f"demo exercise {path.name}: {result.check.report}")
+            if result.check.ok:
+                self.stdout.write(f"demo exercise {path.name}: ok")
+            else:
+                # Not fatal: the site still runs (say, on a machine without bubblewrap);
+                # the exercise stays unpublished. CI runs check_exercises, which fails.
+                first_line = result.check.report.splitlines()[0]
+                self.stderr.write(f"warning: demo exercise {path.name} not published: {first_line}")
 
     def _load_quizzes(self) -> None:
         # Imported here: courses must not depend on quizzes at import time.
