@@ -174,10 +174,52 @@ def _short_repr(value: object) -> str:
     return text if len(text) <= REPR_CAP else text[: REPR_CAP - 3] + "..."
 
 
+# Builtin types whose instances cannot carry a learner's __eq__ (they cannot be
+# replaced, and exact-type checks rule out subclasses).
+_SCALARS = (str, bytes, int, float, complex, bool, type(None))
+
+
+def _strict_equal(left, right, depth=0):
+    """`left == right`, but a learner's object cannot pass for a builtin value.
+
+    Plain `==` lets an object whose __eq__ always returns True match any expected
+    value, also inside lists and dicts (the comparison is handed to it). Where
+    either side is a builtin scalar or container, the other must be one too, of
+    the same kind, compared element by element. Other types compare with ==.
+    """
+    if depth > 200 or isinstance(left, _Approx) or isinstance(right, _Approx):
+        return left == right  # (pytest.approx is ours: its tolerance decides)
+    kinds = (type(left), type(right))
+    if kinds[0] in _SCALARS or kinds[1] in _SCALARS:
+        numbers = (int, float, complex, bool)
+        if not (kinds[0] in numbers and kinds[1] in numbers) and kinds[0] is not kinds[1]:
+            return False
+        return left == right
+    for container in (list, tuple):
+        if container in kinds:
+            if kinds[0] is not kinds[1] or len(left) != len(right):
+                return False
+            return all(_strict_equal(a, b, depth + 1) for a, b in zip(left, right, strict=True))
+    for container in (set, frozenset, dict):
+        if container in kinds:
+            if kinds[0] is not kinds[1] or len(left) != len(right):
+                return False
+            if any(type(key) not in (*_SCALARS, tuple) for key in (*left, *right)):
+                return left == right  # keys of other types: plain comparison
+            if container is dict:
+                return left.keys() == right.keys() and all(
+                    _strict_equal(left[key], right[key], depth + 1) for key in left
+                )
+            return left == right
+    return left == right
+
+
 def _assert_failed(left, right, op, source, actual_on_left, message=None):
     if op == "==":
         actual, expected = (left, right) if actual_on_left else (right, left)
         detail = f"expected {_short_repr(expected)}, got {_short_repr(actual)}"
+        if type(actual) is not type(expected) and _short_repr(actual) == _short_repr(expected):
+            detail += f" ({type(actual).__name__} instead of {type(expected).__name__})"
     else:
         detail = f"{_short_repr(left)} {op} {_short_repr(right)} is false"
     text = f"assert {source}: {detail}"
@@ -247,16 +289,20 @@ class AssertRewriter(ast.NodeTransformer):
                 ],
                 keywords=[],
             )
+            compare: ast.expr = ast.Compare(
+                ast.Name(left, ast.Load()), test.ops, [ast.Name(right, ast.Load())]
+            )
+            if isinstance(test.ops[0], ast.Eq):
+                compare = ast.Call(
+                    func=ast.Name("_zachet_equal", ast.Load()),
+                    args=[ast.Name(left, ast.Load()), ast.Name(right, ast.Load())],
+                    keywords=[],
+                )
             statements: list[ast.stmt] = [
                 ast.Assign([ast.Name(left, ast.Store())], test.left),
                 ast.Assign([ast.Name(right, ast.Store())], test.comparators[0]),
                 ast.If(
-                    test=ast.UnaryOp(
-                        ast.Not(),
-                        ast.Compare(
-                            ast.Name(left, ast.Load()), test.ops, [ast.Name(right, ast.Load())]
-                        ),
-                    ),
+                    test=ast.UnaryOp(ast.Not(), compare),
                     body=[ast.Raise(exc=raise_call)],
                     orelse=[],
                 ),
@@ -402,8 +448,31 @@ def _plain_method_call(klass, method):
     return call
 
 
+def _strict_unittest() -> None:
+    """unittest's assertEqual (and its aliases) with the same strict equality as `assert`."""
+    import unittest
+
+    original = unittest.TestCase.assertEqual
+    if getattr(original, "_zachet_strict", False):
+        return
+
+    def assert_equal(self, first, second, msg=None):
+        if not _strict_equal(first, second):
+            detail = f"{_short_repr(first)} != {_short_repr(second)}"
+            if type(first) is not type(second):
+                detail += f" ({type(first).__name__} vs {type(second).__name__})"
+            raise self.failureException(self._formatMessage(msg, detail))
+        original(self, first, second, msg)
+
+    assert_equal._zachet_strict = True  # type: ignore[attr-defined]
+    unittest.TestCase.assertEqual = assert_equal  # type: ignore[method-assign]
+    unittest.TestCase.assertEquals = assert_equal
+
+
 def _unittest_call(klass, method):
     import unittest
+
+    _strict_unittest()
 
     class Result(unittest.TestResult):
         def __init__(self) -> None:
@@ -534,6 +603,7 @@ def load_test_module(path: str, test_files: set[str]) -> tuple[types.ModuleType,
     module = types.ModuleType(name)
     module.__file__ = path
     module.__dict__["_zachet_assert_failed"] = _assert_failed
+    module.__dict__["_zachet_equal"] = _strict_equal
     module.__dict__["_zachet_plain_assert_failed"] = _plain_assert_failed
     sys.modules[name] = module
     exec(code, module.__dict__)  # noqa: S102 - the exercise's tests, inside the sandbox
