@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "courses",
     "quizzes",
     "grader",
+    "progress",
 ]
 
 MIDDLEWARE = [
@@ -212,6 +213,7 @@ CELERY_TASK_ROUTES = {
     "grader.tasks.*": {"queue": "code"},
     "quizzes.tasks.*": {"queue": "quiz"},
     "courses.tasks.*": {"queue": "quiz"},
+    "progress.tasks.*": {"queue": "quiz"},
 }
 
 # A dead broker must not hang a web request: kombu's defaults wait forever.
@@ -276,6 +278,11 @@ CELERY_BEAT_SCHEDULE: dict[str, Any] = {
         "task": "grader.tasks.requeue_stuck_submissions",
         "schedule": 60.0,
         "options": {"expires": 59},
+    },
+    "reconcile-progress": {
+        "task": "progress.tasks.reconcile",
+        "schedule": 3600.0,
+        "options": {"expires": 3000},
     },
     "requeue-stuck-attempts": {
         "task": "quizzes.tasks.requeue_stuck_attempts",

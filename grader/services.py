@@ -30,6 +30,7 @@ from grader.exercise_source import (
 )
 from grader.models import CodingExercise, Submission
 from grader.scoring import code_score
+from progress.services import exercise_progress_update
 
 logger = logging.getLogger(__name__)
 
@@ -357,6 +358,12 @@ def submission_grade(*, submission_id: int, runner: Runner | None = None) -> Gra
         submission.error_reason = ""
         submission.graded_at = timezone.now()
         submission.save()
+        # The learner's completion moves with the grade, in the same transaction.
+        exercise_progress_update(
+            learner_id=submission.learner_id,
+            exercise_id=exercise.pk,
+            section_id=exercise.section_id,
+        )
     return GradeOutcome(submission_id, Submission.Status.GRADED)
 
 

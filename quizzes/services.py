@@ -20,6 +20,7 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from progress.services import quiz_progress_update
 from quizzes import grading
 from quizzes.models import Answer, Attempt, Question, Quiz
 
@@ -327,6 +328,8 @@ def _attempt_finish(
             "grading_runs",
         ]
     )
+    # The learner's completion moves with the grade, in the same transaction.
+    quiz_progress_update(learner_id=attempt.learner_id, quiz_id=quiz.pk, section_id=quiz.section_id)
 
 
 def attempt_mark_error(*, attempt_id: int, reason: str) -> bool:

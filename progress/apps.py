@@ -1,0 +1,9 @@
+"""Progress: learners' enrolment and completion of items, sections, parts and courses."""
+
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class ProgressConfig(AppConfig):
+    name = "progress"
+    verbose_name = _("Learner progress")
