@@ -60,14 +60,10 @@ class ItemCompletion(models.Model):
                 | Q(quiz__isnull=True, exercise__isnull=False),
                 name="item_is_quiz_or_exercise",
             ),
-            models.UniqueConstraint(
-                fields=["learner", "quiz"], condition=Q(quiz__isnull=False), name="item_quiz_unique"
-            ),
-            models.UniqueConstraint(
-                fields=["learner", "exercise"],
-                condition=Q(exercise__isnull=False),
-                name="item_exercise_unique",
-            ),
+            # Not partial: NULLs never conflict, and a plain unique index can be
+            # the conflict target of the one-statement upsert in item_record.
+            models.UniqueConstraint(fields=["learner", "quiz"], name="item_quiz_unique"),
+            models.UniqueConstraint(fields=["learner", "exercise"], name="item_exercise_unique"),
         ]
         indexes = [models.Index(fields=["learner", "section"], name="item_learner_section")]
 

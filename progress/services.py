@@ -15,10 +15,13 @@ from decimal import Decimal
 
 from django.contrib.auth.models import User
 from django.db import transaction
+from django.db.models import Count, Q, Subquery
 from django.utils import timezone
 
 from courses.models import Course, Section
+from grader.models import CodingExercise
 from progress.models import Enrollment, ItemCompletion, SectionProgress
+from quizzes.models import Quiz
 
 logger = logging.getLogger(__name__)
 
@@ -28,21 +31,7 @@ def enrollment_create(*, learner: User, course: Course) -> Enrollment:
     return enrollment
 
 
-def section_required_items(*, section_id: int) -> tuple[set[int], set[int]]:
-    """(quiz ids, exercise ids) a learner must complete in the section."""
-    from grader.models import CodingExercise
-    from quizzes.models import Quiz
-
-    quizzes = set(Quiz.objects.filter(section_id=section_id).values_list("pk", flat=True))
-    exercises = set(
-        CodingExercise.objects.filter(section_id=section_id, is_published=True).values_list(
-            "pk", flat=True
-        )
-    )
-    return quizzes, exercises
-
-
-@transaction.atomic
+@transaction.atomic(savepoint=False)
 def item_record(
     *,
     learner_id: int,
@@ -52,37 +41,69 @@ def item_record(
     quiz_id: int | None = None,
     exercise_id: int | None = None,
 ) -> SectionProgress:
-    """Store whether the learner has completed a quiz or an exercise; refresh the section."""
+    """Store whether the learner has completed a quiz or an exercise; refresh the section.
+
+    Called inside the grading transaction (savepoint=False: no savepoint round
+    trips on the grading's hot path; an error rolls the whole grading back).
+    """
     if (quiz_id is None) == (exercise_id is None):
         raise ValueError("an item is a quiz or an exercise")
-    key = {"quiz_id": quiz_id} if quiz_id is not None else {"exercise_id": exercise_id}
-    ItemCompletion.objects.update_or_create(
-        learner_id=learner_id, **key,
-        defaults={"section_id": section_id, "complete": complete, "score": score},
+    key = "quiz" if quiz_id is not None else "exercise"
+    # One upsert statement (the partial unique index is the conflict target).
+    ItemCompletion.objects.bulk_create(
+        [
+            ItemCompletion(
+                learner_id=learner_id, section_id=section_id, quiz_id=quiz_id,
+                exercise_id=exercise_id, complete=complete, score=score,
+            )
+        ],
+        update_conflicts=True,
+        unique_fields=["learner", key],
+        update_fields=["section", "complete", "score", "updated_at"],
     )  # fmt: skip
     return section_progress_refresh(learner_id=learner_id, section_id=section_id)
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)
 def section_progress_refresh(
     *, learner_id: int, section_id: int, now: datetime | None = None
 ) -> SectionProgress:
     """Recompute a learner's section row from the item rows, under its row lock."""
-    SectionProgress.objects.bulk_create(
-        [SectionProgress(learner_id=learner_id, section_id=section_id)], ignore_conflicts=True
-    )
     # The one lock of progress: counting happens after taking it, so a concurrent
     # grading of another item of this section either committed before (and is
-    # counted) or waits here and counts ours.
-    progress = SectionProgress.objects.select_for_update().get(
+    # counted) or waits here and counts ours. (The counts are a separate, later
+    # statement on purpose: subqueries inside the locking SELECT would use the
+    # snapshot from before the wait.)
+    locked = SectionProgress.objects.select_for_update().filter(
         learner_id=learner_id, section_id=section_id
     )
-    quizzes, exercises = section_required_items(section_id=section_id)
-    done = ItemCompletion.objects.filter(learner_id=learner_id, complete=True)
-    complete = (
-        done.filter(quiz_id__in=quizzes).count() + done.filter(exercise_id__in=exercises).count()
-    )
-    total = len(quizzes) + len(exercises)
+    progress = locked.first()
+    if progress is None:
+        SectionProgress.objects.bulk_create(
+            [SectionProgress(learner_id=learner_id, section_id=section_id)],
+            ignore_conflicts=True,
+        )
+        progress = locked.get()
+    published = CodingExercise.objects.filter(section_id=section_id, is_published=True)
+    counts = Section.objects.filter(pk=section_id).annotate(
+        n_quizzes=Subquery(
+            Quiz.objects.filter(section_id=section_id)
+            .values("section_id").annotate(n=Count("pk")).values("n")
+        ),
+        n_exercises=Subquery(
+            published.values("section_id").annotate(n=Count("pk")).values("n")
+        ),
+        n_done=Subquery(
+            ItemCompletion.objects.filter(
+                Q(quiz__isnull=False) | Q(exercise__is_published=True),
+                learner_id=learner_id, section_id=section_id, complete=True,
+            ).values("section_id").annotate(n=Count("pk")).values("n")
+        ),
+    ).values("n_quizzes", "n_exercises", "n_done").get()  # fmt: skip
+    total = (counts["n_quizzes"] or 0) + (counts["n_exercises"] or 0)
+    # Items of this section only count while they are required (a quiz, or a
+    # published exercise).
+    complete = counts["n_done"] or 0
     completed = complete == total if total else progress.material_read_at is not None
     changed = (progress.items_complete, progress.items_total, progress.completed) != (
         complete,
@@ -115,14 +136,13 @@ def section_mark_read(*, learner: User, section: Section) -> SectionProgress:
 # --- derived from the grades ----------------------------------------------------------
 
 
-def quiz_item_from_grades(*, learner_id: int, quiz_id: int) -> tuple[bool, Decimal | None]:
+def quiz_item_from_grades(*, learner_id: int, quiz: Quiz) -> tuple[bool, Decimal | None]:
     """Complete when the quiz's policy score reaches its pass score."""
-    from quizzes.models import Attempt, Quiz
+    from quizzes.models import Attempt
     from quizzes.selectors import quiz_result_from
 
-    quiz = Quiz.objects.get(pk=quiz_id)
     percents = list(
-        Attempt.objects.filter(learner_id=learner_id, quiz_id=quiz_id, status="graded")
+        Attempt.objects.filter(learner_id=learner_id, quiz_id=quiz.pk, status="graded")
         .order_by("number")
         .values_list("percent", flat=True)
     )
@@ -142,10 +162,10 @@ def exercise_item_from_grades(*, learner_id: int, exercise_id: int) -> tuple[boo
     return passed, best
 
 
-def quiz_progress_update(*, learner_id: int, quiz_id: int, section_id: int) -> SectionProgress:
-    complete, score = quiz_item_from_grades(learner_id=learner_id, quiz_id=quiz_id)
+def quiz_progress_update(*, learner_id: int, quiz: Quiz) -> SectionProgress:
+    complete, score = quiz_item_from_grades(learner_id=learner_id, quiz=quiz)
     return item_record(
-        learner_id=learner_id, section_id=section_id, quiz_id=quiz_id,
+        learner_id=learner_id, section_id=quiz.section_id, quiz_id=quiz.pk,
         complete=complete, score=score,
     )  # fmt: skip
 
@@ -171,7 +191,7 @@ class Reconciliation:
 def progress_reconcile() -> Reconciliation:
     """Recompute every item and section row from the grades; repair and log any drift."""
     from grader.models import Submission
-    from quizzes.models import Attempt
+    from quizzes.models import Attempt, Quiz
 
     items_checked = items_fixed = 0
     pairs = {
@@ -189,7 +209,9 @@ def progress_reconcile() -> Reconciliation:
     for kind, learner_id, object_id, section_id in sorted(pairs):
         items_checked += 1
         if kind == "quiz":
-            complete, score = quiz_item_from_grades(learner_id=learner_id, quiz_id=object_id)
+            complete, score = quiz_item_from_grades(
+                learner_id=learner_id, quiz=Quiz.objects.get(pk=object_id)
+            )
             key = {"quiz_id": object_id}
         else:
             complete, score = exercise_item_from_grades(

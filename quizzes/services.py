@@ -329,7 +329,7 @@ def _attempt_finish(
         ]
     )
     # The learner's completion moves with the grade, in the same transaction.
-    quiz_progress_update(learner_id=attempt.learner_id, quiz_id=quiz.pk, section_id=quiz.section_id)
+    quiz_progress_update(learner_id=attempt.learner_id, quiz=quiz)
 
 
 def attempt_mark_error(*, attempt_id: int, reason: str) -> bool:
