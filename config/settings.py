@@ -74,6 +74,7 @@ INSTALLED_APPS = [
     "quizzes",
     "grader",
     "progress",
+    "accounts",
 ]
 
 MIDDLEWARE = [
@@ -151,7 +152,9 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
-LOGIN_URL = "admin:login"
+LOGIN_URL = "accounts:login"
+LOGIN_REDIRECT_URL = "progress:dashboard"
+LOGOUT_REDIRECT_URL = "courses:course_list"
 
 # --- Internationalisation -----------------------------------------------------
 

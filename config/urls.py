@@ -6,5 +6,8 @@ from django.urls import include, path
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("", include("accounts.urls")),
+    path("", include("progress.urls")),
+    path("", include("quizzes.urls")),
     path("", include("courses.urls")),
 ]

@@ -108,7 +108,11 @@ _MARKDOWN.add_render_rule("table_close", _table_close)
 
 def render_markdown(text: str) -> str:
     """Render Markdown to HTML that is safe to put on a page as is."""
-    html = _MARKDOWN.render(text)
+    return clean_html(_MARKDOWN.render(text))
+
+
+def clean_html(html: str) -> str:
+    """Author-written HTML reduced to what is safe to put on a page as is."""
     return nh3.clean(
         html,
         tags=ALLOWED_TAGS,

@@ -2,11 +2,22 @@
 
 from __future__ import annotations
 
-from django.contrib.auth.models import User
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+
+from django.contrib.auth.models import AnonymousUser, User
+from django.db.models import Count, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
+from django.utils.translation import gettext_lazy as _
 
 from courses.models import Course, Part, Section
 from courses.status import Completion
-from progress.models import SectionProgress
+from grader.models import CodingExercise
+from progress.models import Enrollment, ItemCompletion, SectionProgress
+from quizzes.models import Attempt, Quiz
+
+_COUNTED = ~Q(sections__status=Section.Status.ARCHIVED)
 
 
 def part_progress_for(*, learner: User, part: Part) -> Completion:
@@ -24,3 +35,211 @@ def course_progress_for(*, learner: User, course: Course) -> Completion:
         learner=learner, section__in=sections, completed=True
     ).count()
     return Completion(done=done, total=sections.count())
+
+
+# --- pages ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PartStanding:
+    part: Part
+    completion: Completion
+
+
+@dataclass(frozen=True)
+class CourseStanding:
+    """An enrolled course on the learner's dashboard, with progress per part."""
+
+    course: Course
+    enrolled_at: datetime
+    parts: list[PartStanding]
+
+    @property
+    def completion(self) -> Completion:
+        return Completion(
+            done=sum(p.completion.done for p in self.parts),
+            total=sum(p.completion.total for p in self.parts),
+        )
+
+
+def dashboard_for(*, learner: User) -> list[CourseStanding]:
+    """The learner's enrolled courses with per-part progress: two queries in all."""
+    enrollments = list(
+        Enrollment.objects.filter(learner=learner)
+        .select_related("course")
+        .order_by("-created_at", "-id")
+    )
+    if not enrollments:
+        return []
+    course_ids = [e.course_id for e in enrollments]
+    parts = (
+        Part.objects.filter(course_id__in=course_ids)
+        .annotate(
+            total=Count("sections", filter=_COUNTED),
+            # A subquery, not a join: joining every learner's progress rows
+            # and filtering afterwards reads the whole course's rows.
+            done=Coalesce(
+                Subquery(
+                    SectionProgress.objects.filter(
+                        learner=learner, completed=True, section__part=OuterRef("pk")
+                    )
+                    .exclude(section__status=Section.Status.ARCHIVED)
+                    .values("section__part")
+                    .annotate(n=Count("pk"))
+                    .values("n")
+                ),
+                0,
+            ),
+        )
+        .order_by("order", "number")
+    )
+    by_course: dict[int, list[PartStanding]] = {course_id: [] for course_id in course_ids}
+    for part in parts:
+        by_course[part.course_id].append(
+            PartStanding(part=part, completion=Completion(done=part.done, total=part.total))
+        )
+    standings = []
+    for enrollment in enrollments:
+        for standing in by_course[enrollment.course_id]:
+            standing.part.course = enrollment.course  # loaded already: no query per URL
+        standings.append(
+            CourseStanding(
+                course=enrollment.course,
+                enrolled_at=enrollment.created_at,
+                parts=by_course[enrollment.course_id],
+            )
+        )
+    return standings
+
+
+def is_enrolled(*, learner: User | AnonymousUser, course: Course) -> bool:
+    if not learner.is_authenticated:
+        return False
+    return Enrollment.objects.filter(learner=learner, course=course).exists()
+
+
+def section_progress_map(
+    *, learner: User | AnonymousUser, section_ids: list[int]
+) -> dict[int, SectionProgress]:
+    """The learner's progress rows for these sections (absent: not started)."""
+    if not learner.is_authenticated or not section_ids:
+        return {}
+    rows = SectionProgress.objects.filter(learner=learner, section_id__in=section_ids)
+    return {row.section_id: row for row in rows}
+
+
+@dataclass(frozen=True)
+class ItemState:
+    """A quiz or an exercise of a section as the learner stands on it."""
+
+    kind: str  # "quiz" | "exercise"
+    item: Quiz | CodingExercise
+    state: str  # "not_started" | "in_progress" | "passed" | "failed"
+    score: Decimal | None = None
+
+    @property
+    def state_label(self) -> str:
+        return str(ITEM_STATE_LABELS[self.state])
+
+    @property
+    def state_icon(self) -> str:
+        return {"not_started": "○", "in_progress": "◔", "passed": "✓", "failed": "✗"}[self.state]
+
+
+ITEM_STATE_LABELS = {
+    "not_started": _("not started"),
+    "in_progress": _("in progress"),
+    "passed": _("passed"),
+    "failed": _("not passed yet"),
+}
+
+
+def quiz_states_for(
+    *, learner: User | AnonymousUser, quizzes: list[Quiz]
+) -> dict[int, tuple[str, Decimal | None]]:
+    """Quiz id -> (state, policy score %) for the learner: two queries whatever the count."""
+    if not learner.is_authenticated or not quizzes:
+        return {}
+    ids = [quiz.pk for quiz in quizzes]
+    statuses: dict[int, set[str]] = {}
+    for quiz_id, status in Attempt.objects.filter(learner=learner, quiz_id__in=ids).values_list(
+        "quiz_id", "status"
+    ):
+        statuses.setdefault(quiz_id, set()).add(status)
+    items = {
+        quiz_id: (complete, score)
+        for quiz_id, complete, score in ItemCompletion.objects.filter(
+            learner=learner, quiz_id__in=ids
+        ).values_list("quiz_id", "complete", "score")
+    }
+    states: dict[int, tuple[str, Decimal | None]] = {}
+    for quiz_id in ids:
+        complete, score = items.get(quiz_id, (False, None))
+        seen = statuses.get(quiz_id, set())
+        if complete:
+            state = "passed"
+        elif seen & {Attempt.Status.IN_PROGRESS, Attempt.Status.SUBMITTED}:
+            state = "in_progress"
+        elif Attempt.Status.GRADED in seen:
+            state = "failed"
+        else:
+            state = "not_started"
+        states[quiz_id] = (state, score)
+    return states
+
+
+def section_items_for(*, learner: User | AnonymousUser, section: Section) -> list[ItemState]:
+    """The section's quizzes and published exercises with the learner's state on each."""
+    from grader.selectors import exercise_states_for
+
+    quizzes = list(Quiz.objects.filter(section=section).order_by("order", "id"))
+    exercises = list(
+        CodingExercise.objects.filter(section=section, is_published=True)
+        .only("id", "section_id", "title", "language", "order", "points")
+        .order_by("order", "id")
+    )
+    quiz_states = quiz_states_for(learner=learner, quizzes=quizzes)
+    exercise_states = (
+        exercise_states_for(learner=learner, section_ids=[section.pk])
+        if learner.is_authenticated and exercises
+        else {}
+    )
+    items = [
+        ItemState("quiz", quiz, *quiz_states.get(quiz.pk, ("not_started", None)))
+        for quiz in quizzes
+    ]
+    items += [
+        ItemState("exercise", exercise, exercise_states.get(exercise.pk, "not_started"))
+        for exercise in exercises
+    ]
+    return items
+
+
+@dataclass(frozen=True)
+class PartLearnerStanding:
+    """The learner's progress in a part, with each section's state."""
+
+    completion: Completion
+    section_states: dict[int, str]  # section id -> "not_started" | "in_progress" | "completed"
+
+
+def part_standing_for(
+    *, learner: User | AnonymousUser, part: Part, sections: list[Section]
+) -> PartLearnerStanding | None:
+    """From the part's sections (already loaded): one query, none for a visitor."""
+    if not isinstance(learner, User):
+        return None
+    rows = section_progress_map(learner=learner, section_ids=[s.pk for s in sections])
+    states = {}
+    for section in sections:
+        row = rows.get(section.pk)
+        if row is not None and row.completed:
+            states[section.pk] = "completed"
+        elif row is not None and (row.items_complete or row.material_read_at):
+            states[section.pk] = "in_progress"
+        else:
+            states[section.pk] = "not_started"
+    done = sum(1 for state in states.values() if state == "completed")
+    return PartLearnerStanding(
+        completion=Completion(done=done, total=len(sections)), section_states=states
+    )

@@ -8,7 +8,8 @@ Orders come from a seeded random generator, so a reload shows the same order.
 from __future__ import annotations
 
 import random
-from collections.abc import Mapping, Sequence
+import re
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, TypeVar
 
 T = TypeVar("T")
@@ -66,3 +67,112 @@ def public_spec(
     if question_type == "essay":
         return {"min_words": spec.get("min_words", 0), "max_words": spec.get("max_words")}
     raise ValueError(f"unknown question type {question_type!r}")
+
+
+def _form_text(values: Sequence[str]) -> str:
+    return values[0] if values else ""
+
+
+def response_from_form(view: Mapping[str, Any], field: Callable[[str], list[str]]) -> Any:
+    """One question's response JSON from an HTML form (the quiz page works without JavaScript).
+
+    `field(name)` returns the submitted values of a form field. Field names:
+    `q<id>` for the question's own input, `q<id>-<part id>` for ordering items,
+    matching prompts and gaps. An untouched question is `None` (no answer).
+    """
+    name = f"q{view['id']}"
+    kind = view["type"]
+    if kind == "single_choice":
+        choice = _form_text(field(name))
+        return {"choice": choice} if choice else None
+    if kind == "multiple_choice":
+        picked = [value for value in dict.fromkeys(field(name)) if value]
+        return {"choices": picked} if picked else None
+    if kind == "true_false":
+        value = _form_text(field(name))
+        return {"value": value == "true"} if value in {"true", "false"} else None
+    if kind in {"short_text", "numeric", "essay"}:
+        text = _form_text(field(name))
+        return {"text": text} if text.strip() else None
+    if kind == "ordering":
+        items = view["items"]
+        positions: list[tuple[float, int, str]] = []
+        touched = False
+        for index, item in enumerate(items):
+            raw = _form_text(field(f"{name}-{item['id']}")).strip()
+            try:
+                position = float(int(raw))
+                touched = True
+            except ValueError:
+                position = float("inf")
+            positions.append((position, index, item["id"]))
+        # Always a permutation: unnumbered items keep their shown order after the numbered.
+        return {"order": [item_id for *_key, item_id in sorted(positions)]} if touched else None
+    if kind == "matching":
+        matches = {
+            prompt["id"]: value
+            for prompt in view["prompts"]
+            if (value := _form_text(field(f"{name}-{prompt['id']}")))
+        }
+        return {"matches": matches} if matches else None
+    if kind == "fill_blanks":
+        gaps = {
+            gap["id"]: value
+            for gap in view["gaps"]
+            if (value := _form_text(field(f"{name}-{gap['id']}"))).strip()
+        }
+        return {"gaps": gaps} if gaps else None
+    raise ValueError(f"unknown question type {kind!r}")
+
+
+_GAP = re.compile(r"\{\{([^{}]+)\}\}")
+
+
+def blank_segments(text: str, gaps: Sequence[Mapping[str, Any]]) -> list[tuple[str, Any]]:
+    """A fill-in-the-blanks text as ("text", str) and ("gap", gap view) pieces, in order."""
+    by_id = {gap["id"]: gap for gap in gaps}
+    segments: list[tuple[str, Any]] = []
+    position = 0
+    for match in _GAP.finditer(text):
+        gap = by_id.get(match.group(1))
+        if gap is None:
+            continue
+        if match.start() > position:
+            segments.append(("text", text[position : match.start()]))
+        segments.append(("gap", gap))
+        position = match.end()
+    if position < len(text):
+        segments.append(("text", text[position:]))
+    return segments
+
+
+def response_summary(view: Mapping[str, Any], response: Any) -> list[str]:
+    """The learner's own answer in words, for the result page (never the correct one)."""
+    if not response:
+        return []
+    kind = view["type"]
+    if kind in {"single_choice", "multiple_choice"}:
+        texts = {choice["id"]: choice["text"] for choice in view["choices"]}
+        picked = [response["choice"]] if kind == "single_choice" else response["choices"]
+        return [texts.get(choice_id, "?") for choice_id in picked]
+    if kind == "true_false":
+        return ["true" if response["value"] else "false"]
+    if kind in {"short_text", "numeric", "essay"}:
+        return [response["text"]]
+    if kind == "ordering":
+        texts = {item["id"]: item["text"] for item in view["items"]}
+        return [texts.get(item_id, "?") for item_id in response["order"]]
+    if kind == "matching":
+        prompts = {prompt["id"]: prompt["prompt"] for prompt in view["prompts"]}
+        return [f"{prompts.get(k, '?')} → {v}" for k, v in response["matches"].items()]
+    if kind == "fill_blanks":
+        choices = {
+            (gap["id"], choice["id"]): choice["text"]
+            for gap in view["gaps"]
+            for choice in gap.get("choices", [])
+        }
+        return [
+            f"{gap_id}: {choices.get((gap_id, value), value)}"
+            for gap_id, value in response["gaps"].items()
+        ]
+    raise ValueError(f"unknown question type {kind!r}")

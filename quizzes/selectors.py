@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from django.contrib.auth.models import User
+from django.utils.html import linebreaks
 
+from courses.markdown import clean_html, render_markdown
 from quizzes.models import Attempt, Question, Quiz
-from quizzes.presentation import public_spec, seeded_order
+from quizzes.presentation import public_spec, response_summary, seeded_order
 
 
 @dataclass(frozen=True)
@@ -80,4 +83,93 @@ def quiz_result_from(*, quiz: Quiz, percents: list[Decimal]) -> QuizResult:
         percent = max(percents)
     return QuizResult(
         percent=percent, passed=percent >= quiz.pass_score, graded_attempts=len(percents)
+    )
+
+
+def question_text_html(text: str, text_format: str) -> str:
+    """A question's (or feedback's) text as safe HTML, whatever format it was written in."""
+    if text_format == Question.TextFormat.HTML:
+        return clean_html(text)
+    if text_format in {Question.TextFormat.PLAIN, Question.TextFormat.MOODLE}:
+        return linebreaks(text, autoescape=True)
+    return render_markdown(text)
+
+
+@dataclass(frozen=True)
+class AnswerReview:
+    """One question of a graded attempt as the learner may see it."""
+
+    number: int
+    view: dict[str, Any]
+    text_html: str
+    response: list[str]
+    points: Decimal
+    score: Decimal | None
+    pending_manual: bool
+    feedback_html: list[str]
+    explanation_html: str
+
+    @property
+    def outcome(self) -> str:
+        if self.pending_manual or self.score is None:
+            return "pending"
+        if self.score >= self.points:
+            return "correct"
+        return "partial" if self.score > 0 else "wrong"
+
+
+@dataclass(frozen=True)
+class AttemptReview:
+    attempt: Attempt
+    # Per-question feedback only as the quiz's feedback policy allows.
+    show_details: bool
+    details_from: datetime | None
+    answers: list[AnswerReview]
+
+
+def attempt_review(*, attempt: Attempt, now: datetime) -> AttemptReview:
+    """The result of an attempt for its learner: score always, details by the feedback policy."""
+    quiz = attempt.quiz
+    policy = quiz.feedback_policy
+    finished = attempt.status == Attempt.Status.GRADED or attempt.awaiting_manual_grading
+    if policy == Quiz.FeedbackPolicy.IMMEDIATELY:
+        show, details_from = finished, None
+    elif policy == Quiz.FeedbackPolicy.AFTER_DUE and quiz.due_at is not None:
+        show, details_from = finished and now >= quiz.due_at, quiz.due_at
+    elif policy == Quiz.FeedbackPolicy.AFTER_DUE:
+        show, details_from = finished, None  # no due date: "after due" is "after grading"
+    else:
+        show, details_from = False, None
+    if not show:
+        return AttemptReview(
+            attempt=attempt, show_details=False, details_from=details_from, answers=[]
+        )
+    answers = {answer.question_id: answer for answer in attempt.answers.all()}
+    reviews = []
+    for number, item in enumerate(attempt_questions(attempt=attempt), start=1):
+        question = item.question
+        answer = answers.get(question.pk)
+        response = answer.response if answer else None
+        fmt = question.text_format
+        reviews.append(
+            AnswerReview(
+                number=number,
+                view=item.view,
+                text_html=question_text_html(question.text, fmt),
+                response=response_summary(item.view, response),
+                points=question.points,
+                score=answer.score if answer else Decimal(0),
+                pending_manual=bool(answer and answer.needs_manual_grading),
+                feedback_html=[
+                    question_text_html(text, fmt)
+                    for text in (answer.feedback if answer else [])
+                    if text
+                ],
+                explanation_html=question_text_html(question.explanation, fmt)
+                if question.explanation
+                else "",
+            )
+        )
+    return AttemptReview(
+        attempt=attempt, show_details=True, details_from=details_from, answers=reviews
     )

@@ -1,0 +1,9 @@
+"""Accounts: learners sign up, log in and out (Django's users, our pages)."""
+
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class AccountsConfig(AppConfig):
+    name = "accounts"
+    verbose_name = _("Accounts")

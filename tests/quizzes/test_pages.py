@@ -1,0 +1,260 @@
+"""The learner's quiz pages: take an attempt through the forms, submit, see the result."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
+
+from quizzes import services
+from quizzes.models import Answer, Attempt, Quiz
+from quizzes.services import attempt_grade
+from tests.factories import QuestionFactory, QuizFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+SECRET_FEEDBACK = "секретный отзыв"
+SPECS = {
+    "single_choice": {
+        "choices": [
+            {"id": "a", "text": "горутина", "weight": 0, "feedback": ""},
+            {"id": "b", "text": "канал", "weight": 100, "feedback": SECRET_FEEDBACK},
+        ]
+    },
+    "multiple_choice": {
+        "scoring": "partial",
+        "choices": [
+            {"id": "a", "text": "select", "weight": 50},
+            {"id": "b", "text": "range", "weight": 50},
+            {"id": "c", "text": "goto", "weight": -100},
+        ],
+    },
+    "true_false": {"answer": True},
+    "short_text": {"answers": [{"text": "ключевое-слово-ответ", "weight": 100}]},
+    "numeric": {
+        "answers": [{"kind": "tolerance", "value": "2.718", "tolerance": "0.01", "weight": 100}]
+    },  # fmt: skip
+    "ordering": {
+        "scoring": "positions",
+        "items": [
+            {"id": "a", "text": "объявить"},
+            {"id": "b", "text": "присвоить"},
+            {"id": "c", "text": "прочитать"},
+        ],
+    },  # fmt: skip
+    "matching": {
+        "pairs": [
+            {"id": "a", "prompt": "chan", "answer": "канал"},
+            {"id": "b", "prompt": "map", "answer": "словарь"},
+        ],
+    },  # fmt: skip
+    "fill_blanks": {
+        "text": "Оператор {{1}} запускает горутину, их бывает {{2}}",
+        "gaps": [
+            {"id": "1", "kind": "text", "answers": [{"text": "go", "weight": 100}]},
+            {
+                "id": "2",
+                "kind": "choice",
+                "choices": [
+                    {"id": "x", "text": "много", "weight": 100},
+                    {"id": "y", "text": "одна", "weight": 0},
+                ],
+            },
+        ],
+    },  # fmt: skip
+    "essay": {"min_words": 0, "max_words": None},
+}
+
+
+@pytest.fixture
+def quiz() -> Quiz:
+    quiz = QuizFactory.create(pass_score=50, title="Проверка 4.1")
+    for order, (kind, spec) in enumerate(SPECS.items()):
+        QuestionFactory.create(quiz=quiz, type=kind, spec=spec, order=order, text=f"Вопрос {kind}")
+    return quiz
+
+
+@pytest.fixture
+def queued(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    sent: list[int] = []
+    monkeypatch.setattr(services, "attempt_queue_grading",
+                        lambda *, attempt_id: sent.append(attempt_id) or True)  # fmt: skip
+    return sent
+
+
+@pytest.fixture
+def learner_client(client: Client) -> Client:
+    client.force_login(UserFactory.create(username="ученик"))
+    return client
+
+
+def question_ids(quiz: Quiz) -> dict[str, int]:
+    return {q.type: q.pk for q in quiz.questions.all()}
+
+
+def full_answers(quiz: Quiz) -> dict[str, str | list[str]]:
+    ids = question_ids(quiz)
+    return {
+        f"q{ids['single_choice']}": "b",
+        f"q{ids['multiple_choice']}": ["a", "b"],
+        f"q{ids['true_false']}": "true",
+        f"q{ids['short_text']}": "  КЛЮЧЕВОЕ-слово-ответ ",
+        f"q{ids['numeric']}": "2,72",
+        f"q{ids['ordering']}-a": "1",
+        f"q{ids['ordering']}-b": "2",
+        f"q{ids['ordering']}-c": "3",
+        f"q{ids['matching']}-a": "канал",
+        f"q{ids['matching']}-b": "словарь",
+        f"q{ids['fill_blanks']}-1": "go",
+        f"q{ids['fill_blanks']}-2": "x",
+    }
+
+
+def start(client: Client, quiz: Quiz) -> Attempt:
+    response = client.post(reverse("quizzes:start", kwargs={"quiz_id": quiz.pk}))
+    assert response.status_code == 302
+    return Attempt.objects.get(quiz=quiz)
+
+
+def test_pages_need_a_login(client: Client, quiz: Quiz) -> None:
+    response = client.get(reverse("quizzes:quiz", kwargs={"quiz_id": quiz.pk}))
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("accounts:login"))
+
+
+def test_attempt_page_shows_every_question_type_without_answer_keys(
+    learner_client: Client, quiz: Quiz
+) -> None:
+    attempt = start(learner_client, quiz)
+    html = learner_client.get(
+        reverse("quizzes:attempt", kwargs={"attempt_id": attempt.pk})
+    ).content.decode()
+    for kind in SPECS:
+        assert f"Вопрос {kind}" in html or kind == "fill_blanks"
+    assert "Оператор" in html and "запускает горутину" in html
+    # What to choose from is shown; what is right never is.
+    assert "канал" in html and "словарь" in html and "прочитать" in html
+    for secret in (SECRET_FEEDBACK, "ключевое-слово-ответ", "2.718", "weight"):
+        assert secret not in html
+    # Every input has a label (for= / aria-label) — checked in full by axe in the browser tests.
+    assert html.count("<label") >= 10
+
+
+def test_answers_from_the_form_are_graded_and_the_result_shown(
+    learner_client: Client, quiz: Quiz, queued: list[int], django_capture_on_commit_callbacks
+) -> None:
+    attempt = start(learner_client, quiz)
+    url = reverse("quizzes:attempt", kwargs={"attempt_id": attempt.pk})
+    response = learner_client.post(url, {**full_answers(quiz), "action": "review"})
+    assert response.status_code == 302
+    assert response["Location"] == reverse("quizzes:confirm", kwargs={"attempt_id": attempt.pk})
+    confirm = learner_client.get(response["Location"]).content.decode()
+    assert "8" in confirm and "9" in confirm  # 8 of 9 answered (the essay is empty)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = learner_client.post(response["Location"])
+    assert response["Location"] == reverse("quizzes:result", kwargs={"attempt_id": attempt.pk})
+    assert queued == [attempt.pk]
+
+    fragment = learner_client.get(response["Location"] + "?fragment=1").content.decode()
+    assert "data-live-final" not in fragment  # still grading
+
+    attempt_grade(attempt_id=attempt.pk)
+    attempt.refresh_from_db()
+    # Every auto-graded answer read from the form is right: 8 of 9 points (essay waits).
+    scores = {a.question.type: a.score for a in attempt.answers.select_related("question")}
+    assert all(scores[kind] == Decimal("1") for kind in SPECS if kind != "essay"), scores
+
+
+def test_result_is_final_and_shows_feedback_when_policy_allows(
+    learner_client: Client, quiz: Quiz, queued: list[int]
+) -> None:
+    quiz.questions.filter(type="essay").delete()
+    attempt = start(learner_client, quiz)
+    learner_client.post(reverse("quizzes:attempt", kwargs={"attempt_id": attempt.pk}),
+                        {**full_answers(quiz), "action": "save"})  # fmt: skip
+    learner_client.post(reverse("quizzes:confirm", kwargs={"attempt_id": attempt.pk}))
+    attempt_grade(attempt_id=attempt.pk)
+    url = reverse("quizzes:result", kwargs={"attempt_id": attempt.pk})
+    fragment = learner_client.get(url + "?fragment=1").content.decode()
+    assert "data-live-final" in fragment
+    assert "8 of 8" in fragment or "8 из 8" in fragment
+    assert SECRET_FEEDBACK in fragment  # the feedback of the learner's own pick
+
+    quiz.feedback_policy = Quiz.FeedbackPolicy.NEVER
+    quiz.save()
+    fragment = learner_client.get(url + "?fragment=1").content.decode()
+    assert "data-live-final" in fragment and SECRET_FEEDBACK not in fragment
+
+    quiz.feedback_policy = Quiz.FeedbackPolicy.AFTER_DUE
+    quiz.due_at = timezone.now() + timedelta(days=1)
+    quiz.save()
+    fragment = learner_client.get(url + "?fragment=1").content.decode()
+    assert SECRET_FEEDBACK not in fragment
+
+
+def test_autosave_stores_answers_and_reports_time_up(
+    learner_client: Client, quiz: Quiz, queued: list[int]
+) -> None:
+    attempt = start(learner_client, quiz)
+    url = reverse("quizzes:autosave", kwargs={"attempt_id": attempt.pk})
+    ids = question_ids(quiz)
+    response = learner_client.post(url, {f"q{ids['numeric']}": "3,5"})
+    assert response.status_code == 200 and json.loads(response.content)["ok"] is True
+    assert Answer.objects.get(attempt=attempt, question_id=ids["numeric"]).response == {
+        "text": "3,5"
+    }
+
+    # A reload shows what was saved.
+    html = learner_client.get(
+        reverse("quizzes:attempt", kwargs={"attempt_id": attempt.pk})
+    ).content.decode()
+    assert 'value="3,5"' in html
+
+    Attempt.objects.filter(pk=attempt.pk).update(deadline=timezone.now() - timedelta(minutes=5))
+    response = learner_client.post(url, {f"q{ids['numeric']}": "4"})
+    assert response.status_code == 409
+    assert json.loads(response.content)["code"] == "time_is_up"
+
+
+def test_an_invalid_answer_is_refused_with_a_message_and_nothing_saved(
+    learner_client: Client, quiz: Quiz
+) -> None:
+    attempt = start(learner_client, quiz)
+    ids = question_ids(quiz)
+    url = reverse("quizzes:attempt", kwargs={"attempt_id": attempt.pk})
+    response = learner_client.post(url, {f"q{ids['single_choice']}": "zzz", "action": "save"},
+                                   follow=True)  # fmt: skip
+    assert response.status_code == 200
+    assert not Answer.objects.filter(attempt=attempt).exists()
+    assert b"could not be read" in response.content or "не удалось".encode() in response.content
+
+
+def test_another_learners_attempt_is_not_found(client: Client, quiz: Quiz) -> None:
+    owner = UserFactory.create(username="owner")
+    attempt = services.attempt_start(learner=owner, quiz=quiz)
+    client.force_login(UserFactory.create(username="intruder"))
+    for name in ("attempt", "confirm", "result", "autosave"):
+        url = reverse(f"quizzes:{name}", kwargs={"attempt_id": attempt.pk})
+        response = client.post(url) if name == "autosave" else client.get(url)
+        assert response.status_code == 404, name
+
+
+def test_attempt_limit_is_explained_on_the_quiz_page(
+    learner_client: Client, quiz: Quiz, queued: list[int]
+) -> None:
+    quiz.max_attempts = 1
+    quiz.save()
+    attempt = start(learner_client, quiz)
+    learner_client.post(reverse("quizzes:confirm", kwargs={"attempt_id": attempt.pk}))
+    response = learner_client.post(
+        reverse("quizzes:start", kwargs={"quiz_id": quiz.pk}), follow=True
+    )
+    assert Attempt.objects.filter(quiz=quiz).count() == 1
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "all your attempts" in html or "все попытки" in html
