@@ -70,6 +70,10 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "api",
+    "webhooks",
     "courses",
     "quizzes",
     "grader",
@@ -298,6 +302,74 @@ CELERY_BEAT_SCHEDULE: dict[str, Any] = {
 # submitted attempt not graded this long after it was queued is queued again.
 QUIZ_DEADLINE_GRACE_SECONDS = env_int("QUIZ_DEADLINE_GRACE_SECONDS", 15)
 QUIZ_STUCK_AFTER_SECONDS = env_int("QUIZ_STUCK_AFTER_SECONDS", 60)
+
+# --- REST API (/api/v1/, docs/api.md) and webhooks ----------------------------------
+
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "api.authentication.ApiTokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PAGINATION_CLASS": "api.pagination.ApiPagination",
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "api.errors.api_exception_handler",
+    "DEFAULT_THROTTLE_CLASSES": [
+        "rest_framework.throttling.AnonRateThrottle",
+        "rest_framework.throttling.UserRateThrottle",
+    ],
+    # Per process (the default local-memory cache): a guard against runaway
+    # clients, not an exact quota.
+    "DEFAULT_THROTTLE_RATES": {
+        "anon": os.environ.get("API_THROTTLE_ANON", "120/min"),
+        "user": os.environ.get("API_THROTTLE_USER", "1200/min"),
+        "auth": os.environ.get("API_THROTTLE_AUTH", "20/min"),
+    },
+    "TEST_REQUEST_DEFAULT_FORMAT": "json",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Zachet API",
+    "DESCRIPTION": "Courses, quizzes, code exercises, progress and webhooks. See docs/api.md.",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SCHEMA_PATH_PREFIX": r"/api/v1",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "ENUM_NAME_OVERRIDES": {
+        "SectionStatusEnum": "courses.models.Section.Status",
+        "AttemptStatusEnum": "quizzes.models.Attempt.Status",
+        "SubmissionStatusEnum": "grader.models.Submission.Status",
+        "DeliveryStatusEnum": "webhooks.models.WebhookDelivery.Status",
+        "CourseLanguageEnum": "courses.models.Course.Language",
+        "ExerciseLanguageEnum": "grader.models.CodingExercise.Language",
+        "EventEnum": "webhooks.models.Event",
+    },
+}
+# Webhook deliveries do network I/O that may wait seconds: their own queue and
+# worker, so a slow receiver never delays quiz feedback.
+CELERY_TASK_ROUTES["webhooks.tasks.*"] = {"queue": "webhooks"}
+CELERY_TASK_ROUTES["api.tasks.*"] = {"queue": "webhooks"}
+CELERY_BEAT_SCHEDULE["send-due-webhooks"] = {
+    "task": "webhooks.tasks.send_due_deliveries",
+    "schedule": 10.0,
+    "options": {"expires": 9},
+}
+CELERY_BEAT_SCHEDULE["purge-idempotency-records"] = {
+    "task": "api.tasks.purge_idempotency_records",
+    "schedule": 3600.0,
+    "options": {"expires": 3000},
+}
+# A failed delivery is tried again after BASE, 2 BASE, 4 BASE ... seconds, MAX times in all.
+WEBHOOK_RETRY_BASE_SECONDS = env_int("WEBHOOK_RETRY_BASE_SECONDS", 30)
+WEBHOOK_MAX_ATTEMPTS = env_int("WEBHOOK_MAX_ATTEMPTS", 8)
+WEBHOOK_TIMEOUT_SECONDS = env_int("WEBHOOK_TIMEOUT_SECONDS", 5)
+# Receivers on loopback or private addresses (SSRF into the site's own network)
+# are refused unless this is on; it is on in development.
+WEBHOOK_ALLOW_PRIVATE_TARGETS = env_bool("WEBHOOK_ALLOW_PRIVATE_TARGETS", DEBUG)
 
 # --- Logging ------------------------------------------------------------------
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
@@ -17,6 +18,13 @@ class Course(models.Model):
     description = models.TextField(_("description"), blank=True)
     language = models.CharField(
         _("language"), max_length=8, choices=Language.choices, default=Language.RUSSIAN
+    )
+    # Who may edit the course and see its learners' work (through the API).
+    instructors = models.ManyToManyField(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("instructors"),
+        related_name="courses_taught",
+        blank=True,
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)

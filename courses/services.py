@@ -284,3 +284,27 @@ def _check_stated_status(*, part: Part, source: PartSource, report: ImportReport
             f"{source.source_path}: the status line says {match.group(2)} of {match.group(3)} "
             f"sections but the part has {published} of {total}; the status is computed"
         )
+
+
+# --- API writes (instructors) -------------------------------------------------------
+
+
+def course_save(*, course: Course) -> Course:
+    """Save a course after validating it (slug unique, language known)."""
+    course.full_clean()
+    course.save()
+    return course
+
+
+def part_save(*, part: Part) -> Part:
+    """Save a part after validating it (its number unique in the course)."""
+    part.full_clean()
+    part.save()
+    return part
+
+
+def section_archive(*, section: Section) -> Section:
+    """Take a section out of the course. Archived, not deleted: learner progress hangs off it."""
+    section.status = Section.Status.ARCHIVED
+    section.save(update_fields=["status", "updated_at"])
+    return section

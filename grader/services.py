@@ -31,6 +31,7 @@ from grader.exercise_source import (
 from grader.models import CodingExercise, Submission
 from grader.scoring import code_score
 from progress.services import exercise_progress_update
+from webhooks.services import event_emit
 
 logger = logging.getLogger(__name__)
 
@@ -364,6 +365,7 @@ def submission_grade(*, submission_id: int, runner: Runner | None = None) -> Gra
             exercise_id=exercise.pk,
             section_id=exercise.section_id,
         )
+        event_emit(event="submission.graded", object_id=submission_id)  # webhooks, after commit
     return GradeOutcome(submission_id, Submission.Status.GRADED)
 
 
@@ -412,3 +414,50 @@ def submissions_requeue_stuck(*, now: datetime | None = None) -> int:
     if stuck:
         logger.info("re-queued %s of %s stuck submissions", queued, len(stuck))
     return queued
+
+
+# --- authoring through the API -----------------------------------------------------
+
+
+def exercise_submit_edit(*, exercise: CodingExercise, publish: bool) -> CodingExercise:
+    """Save an instructor's edit (API) and queue its check, which publishes it if asked.
+
+    `exercise_save` checks in the caller's process: fine in the admin, but a
+    check runs the sandbox twice (a minute with a cold Go cache), which no HTTP
+    client should wait for. The exercise is unpublished and unchecked until then.
+    """
+    exercise.is_published = False
+    exercise.check_status = CodingExercise.CheckStatus.UNCHECKED
+    exercise.check_report = ""
+    exercise.full_clean()
+    with transaction.atomic():
+        exercise.save()
+        exercise_id = exercise.pk
+        transaction.on_commit(
+            lambda: exercise_queue_check(exercise_id=exercise_id, publish=publish)
+        )
+    return exercise
+
+
+def exercise_queue_check(*, exercise_id: int, publish: bool) -> bool:
+    from grader.tasks import check_exercise_task
+
+    try:
+        check_exercise_task.apply_async(args=(exercise_id, publish), retry=False)
+    except Exception:
+        logger.warning("could not queue the check of exercise %s", exercise_id, exc_info=True)
+        return False
+    return True
+
+
+def exercise_check_and_publish(
+    *, exercise_id: int, publish: bool, runner: Runner | None = None
+) -> CheckOutcome | None:
+    """The queued check: run it on the exercise as it is now; publish it if asked and ok."""
+    exercise = CodingExercise.objects.filter(pk=exercise_id).first()
+    if exercise is None:
+        return None
+    outcome = exercise_check(exercise=exercise, runner=runner)
+    if outcome.ok and publish:
+        exercise_publish(exercise=exercise)
+    return outcome

@@ -9,7 +9,11 @@ from celery import Task, shared_task
 from celery.signals import celeryd_after_setup
 from django.db import InterfaceError, OperationalError
 
-from grader.services import submission_grade, submissions_requeue_stuck
+from grader.services import (
+    exercise_check_and_publish,
+    submission_grade,
+    submissions_requeue_stuck,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -56,3 +60,10 @@ def warm_go_build_cache(sender: Any = None, instance: Any = None, **kwargs: Any)
         go_cache_warm()
     except Exception:
         logger.exception("warming the Go build cache failed; runs will warm it on demand")
+
+
+@shared_task(name="grader.tasks.check_exercise", soft_time_limit=38, time_limit=42)
+def check_exercise_task(exercise_id: int, publish: bool) -> bool:
+    """An instructor's edit from the API: check it (reference passes, starter fails)."""
+    outcome = exercise_check_and_publish(exercise_id=exercise_id, publish=publish)
+    return bool(outcome and outcome.ok)

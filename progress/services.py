@@ -21,6 +21,7 @@ from courses.models import Course, Section
 from grader.models import CodingExercise
 from progress.models import Enrollment, ItemCompletion, SectionProgress
 from quizzes.models import Quiz
+from webhooks.services import event_emit
 
 logger = logging.getLogger(__name__)
 
@@ -116,6 +117,7 @@ def section_progress_refresh(
         if (had_complete, had_total, bool(was_completed)) != (complete, total, completed):
             if completed and not was_completed:
                 completed_at = stamp
+                event_emit(event="section.completed", object_id=row_id)  # webhooks, after commit
             elif not completed:
                 completed_at = None
             cursor.execute(

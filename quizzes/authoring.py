@@ -176,3 +176,36 @@ def quiz_export_gift(*, quiz: Quiz) -> tuple[str, list[str]]:
         ]
     )
     return text, skipped
+
+
+# --- API writes (instructors) -------------------------------------------------------
+
+
+class QuizEditError(Exception):
+    """Refused: the edit would lose learners' work."""
+
+
+def quiz_save(*, quiz: Quiz) -> Quiz:
+    """Save a quiz after validating it (pass score, dates in order)."""
+    quiz.full_clean()
+    quiz.save()
+    return quiz
+
+
+def quiz_delete(*, quiz: Quiz) -> None:
+    if quiz.attempts.exists():
+        raise QuizEditError("learners have attempted this quiz; it cannot be deleted")
+    quiz.delete()
+
+
+def question_save(*, question: Question) -> Question:
+    """Save a question; its spec is checked against its type (docs/question-types.md)."""
+    question.full_clean()  # Question.clean runs grading.validate_spec
+    question.save()
+    return question
+
+
+def question_delete(*, question: Question) -> None:
+    if question.answers.exists():
+        raise QuizEditError("learners have answered this question; it cannot be deleted")
+    question.delete()

@@ -23,6 +23,7 @@ from django.utils import timezone
 from progress.services import quiz_progress_update
 from quizzes import grading
 from quizzes.models import Answer, Attempt, Question, Quiz
+from webhooks.services import event_emit
 
 logger = logging.getLogger(__name__)
 
@@ -330,6 +331,7 @@ def _attempt_finish(
     )
     # The learner's completion moves with the grade, in the same transaction.
     quiz_progress_update(learner_id=attempt.learner_id, quiz=quiz)
+    event_emit(event="attempt.graded", object_id=attempt.pk)  # webhooks, after commit
 
 
 def attempt_mark_error(*, attempt_id: int, reason: str) -> bool:

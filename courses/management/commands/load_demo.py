@@ -113,6 +113,8 @@ class Command(BaseCommand):
         for warning in report.warnings:
             self.stderr.write(f"warning: {warning}")
         self.stdout.write(f"demo course: {report.lines()[-1]}")
+        course = report.course
+        assert course is not None  # course_import always sets it
         self._load_quizzes()
 
         group, _ = Group.objects.get_or_create(name=INSTRUCTOR_GROUP)
@@ -129,3 +131,5 @@ class Command(BaseCommand):
                 if instructor:
                     user.groups.add(group)
                 self.stdout.write(f"demo user {username} created")
+            if instructor:
+                course.instructors.add(user)

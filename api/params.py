@@ -1,0 +1,49 @@
+"""Query parameters of list filters, parsed strictly: a bad value is a 400, not a 500."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import OpenApiParameter
+from rest_framework.request import Request
+
+from api.errors import ApiError
+
+MAX_ID = 2**63 - 1
+
+
+def int_param(request: Request, name: str) -> int | None:
+    raw = request.query_params.get(name)
+    if raw is None or raw == "":
+        return None
+    if not raw.isdigit() or int(raw) > MAX_ID:
+        raise ApiError(
+            "invalid_filter",
+            _("%(name)s must be a positive whole number.") % {"name": name},
+            fields={name: [_("A positive whole number.")]},
+        )
+    return int(raw)
+
+
+def choice_param(request: Request, name: str, choices: Iterable[str]) -> str | None:
+    raw = request.query_params.get(name)
+    if raw is None or raw == "":
+        return None
+    allowed = list(choices)
+    if raw not in allowed:
+        raise ApiError(
+            "invalid_filter",
+            _("%(name)s must be one of: %(choices)s.")
+            % {"name": name, "choices": ", ".join(allowed)},
+            fields={name: [_("Not one of the choices.")]},
+        )
+    return raw
+
+
+def id_filter(name: str, what: str) -> OpenApiParameter:
+    return OpenApiParameter(name, int, description=f"Only {what}.")
+
+
+def choice_filter(name: str, choices: Iterable[str], what: str) -> OpenApiParameter:
+    return OpenApiParameter(name, str, enum=list(choices), description=f"Only {what}.")

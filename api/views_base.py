@@ -1,0 +1,144 @@
+"""What every resource view of /api/v1/ shares: role checks, filters and the write pattern.
+
+A write validates its input with a serializer, applies it to a model instance,
+checks the caller teaches the instance's course, and hands the instance to a
+service that validates and saves it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from django.db.models import Model, QuerySet
+from django.utils.translation import gettext as _
+from rest_framework import exceptions, mixins, status, viewsets
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from api.idempotency import idempotent
+from api.params import choice_param, int_param
+from api.roles import own_or_taught, teaches
+
+
+def require_teaches(user: Any, course_id: int) -> None:
+    if not teaches(user, course_id):
+        raise exceptions.PermissionDenied(_("Only the course's instructors may do this."))
+
+
+def apply(instance: Any, data: dict[str, Any]) -> Any:
+    """Set validated fields on an unsaved or loaded instance (many-to-many left out)."""
+    for name, value in data.items():
+        setattr(instance, name, value)
+    return instance
+
+
+class ReadViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet[Any]):
+    """List and detail, with the query-parameter filters the class declares."""
+
+    http_method_names = ["get", "post", "put", "patch", "delete", "head", "options"]
+    # query parameter -> field, for ids; and for choices, -> (field, allowed values)
+    id_filters: dict[str, str] = {}
+    choice_filters: dict[str, tuple[str, Sequence[str]]] = {}
+
+    def base_queryset(self) -> QuerySet[Any]:
+        raise NotImplementedError
+
+    def get_queryset(self) -> QuerySet[Any]:
+        rows = self.base_queryset()
+        for name, field in self.id_filters.items():
+            if (value := int_param(self.request, name)) is not None:
+                rows = rows.filter(**{field: value})
+        for name, (field, choices) in self.choice_filters.items():
+            if (wanted := choice_param(self.request, name, choices)) is not None:
+                rows = rows.filter(**{field: wanted})
+        return rows
+
+    def present(self, instance: Any) -> Any:
+        """The instance as the caller may see it (a view may answer per role)."""
+        return self.get_serializer(instance).data
+
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        page = self.paginate_queryset(self.get_queryset())
+        return self.get_paginated_response([self.present(row) for row in page or []])
+
+    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return Response(self.present(self.get_object()))
+
+
+class InstructorWriteViewSet(ReadViewSet):
+    """Create, edit and delete by the instructors of the instance's course."""
+
+    model: type[Model]
+    create_serializer_class: Any
+    update_serializer_class: Any
+    # 202 where the save queues more work (an exercise's check).
+    created_status = status.HTTP_201_CREATED
+    updated_status = status.HTTP_200_OK
+
+    def location(self, instance: Any) -> dict[str, str]:
+        """Headers of a write's response: a Location to poll, where there is one."""
+        return {}
+
+    def course_id_of(self, instance: Any) -> int:
+        raise NotImplementedError
+
+    def save_instance(self, instance: Any) -> Any:
+        raise NotImplementedError
+
+    def delete_instance(self, instance: Any) -> None:
+        instance.delete()
+
+    def get_serializer_class(self) -> Any:
+        if self.action == "partial_update":
+            return self.update_serializer_class
+        if self.action == "create":
+            return self.create_serializer_class
+        return self.serializer_class
+
+    def validated_instance(self, instance: Any, *, partial: bool) -> Any:
+        serializer = self.update_serializer_class if partial else self.create_serializer_class
+        given = serializer(instance if partial else None, data=self.request.data, partial=partial)
+        given.is_valid(raise_exception=True)
+        if partial:
+            require_teaches(self.request.user, self.course_id_of(instance))
+        instance = apply(instance, dict(given.validated_data))
+        require_teaches(self.request.user, self.course_id_of(instance))
+        return instance
+
+    @idempotent
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        instance = self.save_instance(self.validated_instance(self.model(), partial=False))
+        return Response(
+            self.present(instance), status=self.created_status, headers=self.location(instance)
+        )
+
+    def partial_update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        instance = self.save_instance(self.validated_instance(self.get_object(), partial=True))
+        return Response(
+            self.present(instance), status=self.updated_status, headers=self.location(instance)
+        )
+
+    def destroy(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        instance = self.get_object()
+        require_teaches(request.user, self.course_id_of(instance))
+        self.delete_instance(instance)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class LearnerWorkViewSet(ReadViewSet):
+    """Learners' work (attempts, submissions, progress): a learner's own rows, plus every
+    row of the courses the caller teaches; filterable by learner."""
+
+    work: QuerySet[Any]
+    # From the row to its course id, e.g. "quiz__section__part__course_id".
+    course_path: str
+    ordering: Sequence[str]
+
+    def base_queryset(self) -> QuerySet[Any]:
+        return own_or_taught(
+            self.request.user,
+            self.work.all(),
+            learner_field="learner_id",
+            course_path=self.course_path,
+        ).order_by(*self.ordering)

@@ -1,0 +1,156 @@
+"""Courses, parts and sections: everyone reads published content; instructors write."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Q, QuerySet
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import extend_schema, extend_schema_view
+from rest_framework import exceptions, status
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from api.idempotency import IDEMPOTENCY_PARAMETER, idempotent
+from api.params import choice_filter, id_filter
+from api.roles import ReadOnlyOrAuthenticated, is_admin, taught_course_ids
+from api.views_base import InstructorWriteViewSet, ReadViewSet, apply, require_teaches
+from courses.api.serializers import (
+    CourseSerializer,
+    CourseUpdateSerializer,
+    PartSerializer,
+    PartUpdateSerializer,
+    SectionSerializer,
+    SectionUpdateSerializer,
+)
+from courses.models import Course, Part, Section
+from courses.services import (
+    course_save,
+    part_save,
+    section_archive,
+    section_save,
+    section_slug_for,
+)
+
+
+def _schema(tag: str, *, filters: list[Any] | None = None, deletes: str = "") -> Any:
+    """The OpenAPI operations of a content view set (tag, list filters, idempotent create)."""
+    return extend_schema_view(
+        list=extend_schema(tags=[tag], parameters=filters or []),
+        retrieve=extend_schema(tags=[tag]),
+        create=extend_schema(tags=[tag], parameters=[IDEMPOTENCY_PARAMETER]),
+        partial_update=extend_schema(tags=[tag]),
+        destroy=extend_schema(tags=[tag], responses={204: None}, description=deletes),
+    )
+
+
+@_schema("courses")
+class CourseViewSet(ReadViewSet):
+    """Every course is public. Admins create and delete; instructors edit theirs."""
+
+    permission_classes = [ReadOnlyOrAuthenticated]
+    serializer_class = CourseSerializer
+
+    def base_queryset(self) -> QuerySet[Course]:
+        return Course.objects.prefetch_related("instructors").order_by("title", "id")
+
+    def get_serializer_class(self) -> Any:
+        if self.action == "partial_update" and not is_admin(self.request.user):
+            return CourseUpdateSerializer
+        return CourseSerializer
+
+    @idempotent
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        if not is_admin(request.user):
+            raise exceptions.PermissionDenied(_("Only admins create courses."))
+        given = CourseSerializer(data=request.data)
+        given.is_valid(raise_exception=True)
+        data = dict(given.validated_data)
+        instructors = data.pop("instructors", [])
+        course = course_save(course=apply(Course(), data))
+        course.instructors.set(instructors)
+        return Response(CourseSerializer(course).data, status=status.HTTP_201_CREATED)
+
+    def partial_update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        course = self.get_object()
+        require_teaches(request.user, course.pk)
+        given = self.get_serializer(course, data=request.data, partial=True)
+        given.is_valid(raise_exception=True)
+        data = dict(given.validated_data)
+        instructors = data.pop("instructors", None)
+        course_save(course=apply(course, data))
+        if instructors is not None:
+            course.instructors.set(instructors)
+        return Response(CourseSerializer(course).data)
+
+    def destroy(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        course = self.get_object()
+        if not is_admin(request.user):
+            raise exceptions.PermissionDenied(_("Only admins delete courses."))
+        course.delete()
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+@_schema("courses", filters=[id_filter("course", "this course's parts")])
+class PartViewSet(InstructorWriteViewSet):
+    permission_classes = [ReadOnlyOrAuthenticated]
+    model = Part
+    serializer_class = create_serializer_class = PartSerializer
+    update_serializer_class = PartUpdateSerializer
+    id_filters = {"course": "course_id"}
+
+    def base_queryset(self) -> QuerySet[Part]:
+        return Part.objects.order_by("course_id", "order", "number")
+
+    def course_id_of(self, instance: Part) -> int:
+        return instance.course_id
+
+    def save_instance(self, instance: Part) -> Part:
+        return part_save(part=instance)
+
+    def delete_instance(self, instance: Part) -> None:
+        if instance.sections.exists():
+            raise exceptions.ValidationError(
+                {"sections": [_("Archive or move the part's sections first.")]}
+            )
+        instance.delete()
+
+
+@_schema(
+    "courses",
+    filters=[
+        id_filter("course", "sections of this course"),
+        id_filter("part", "sections of this part"),
+        choice_filter("status", Section.Status.values, "sections in this status"),
+    ],
+    deletes="Archives the section (learner progress hangs off it).",
+)
+class SectionViewSet(InstructorWriteViewSet):
+    """Planned and published sections are listed; archived ones only to their instructors."""
+
+    permission_classes = [ReadOnlyOrAuthenticated]
+    model = Section
+    serializer_class = create_serializer_class = SectionSerializer
+    update_serializer_class = SectionUpdateSerializer
+    id_filters = {"course": "part__course_id", "part": "part_id"}
+    choice_filters = {"status": ("status", Section.Status.values)}
+
+    def base_queryset(self) -> QuerySet[Section]:
+        user = self.request.user
+        sections = Section.objects.select_related("part").order_by("part_id", "order", "id")
+        if is_admin(user):
+            return sections
+        return sections.filter(
+            ~Q(status=Section.Status.ARCHIVED) | Q(part__course_id__in=taught_course_ids(user))
+        )
+
+    def course_id_of(self, instance: Section) -> int:
+        return instance.part.course_id
+
+    def save_instance(self, instance: Section) -> Section:
+        if not instance.slug:
+            instance.slug = section_slug_for(title=instance.title, source_path="")
+        return section_save(section=instance)
+
+    def delete_instance(self, instance: Section) -> None:
+        section_archive(section=instance)

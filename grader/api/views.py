@@ -1,0 +1,195 @@
+"""Code exercises and submissions.
+
+Instructors write exercises (the check runs in the `code` worker: 202); learners
+read published ones without hidden tests or reference, submit code (202, poll)
+and read only their own submissions.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Q, QuerySet
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import extend_schema, extend_schema_view
+from rest_framework import status
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from api.errors import ApiError
+from api.idempotency import IDEMPOTENCY_PARAMETER, idempotent
+from api.params import choice_filter, id_filter
+from api.roles import is_admin, taught_course_ids, teaches
+from api.views_base import InstructorWriteViewSet, LearnerWorkViewSet
+from courses.models import Section
+from grader.api.serializers import (
+    ExerciseAuthorSerializer,
+    ExerciseAuthorUpdateSerializer,
+    ExerciseSerializer,
+    QueuedSerializer,
+    SubmissionCreateSerializer,
+    SubmissionDetailSerializer,
+    SubmissionSerializer,
+)
+from grader.models import CodingExercise, Submission
+from grader.services import ExerciseError, exercise_submit_edit, submission_create
+from progress.services import enrollment_create
+
+
+def visible_exercises(user: Any) -> QuerySet[CodingExercise]:
+    exercises = CodingExercise.objects.select_related("section__part")
+    if is_admin(user):
+        return exercises
+    return exercises.filter(
+        Q(is_published=True, section__status=Section.Status.PUBLISHED)
+        | Q(section__part__course_id__in=taught_course_ids(user))
+    )
+
+
+@extend_schema_view(
+    list=extend_schema(
+        tags=["exercises"],
+        parameters=[
+            id_filter("section", "exercises of this section"),
+            id_filter("course", "exercises of this course"),
+        ],
+        description="Instructors of the course get ExerciseAuthor (tests, reference); "
+        "learners get Exercise.",
+    ),
+    retrieve=extend_schema(tags=["exercises"]),
+    create=extend_schema(
+        tags=["exercises"],
+        request=ExerciseAuthorSerializer,
+        parameters=[IDEMPOTENCY_PARAMETER],
+        responses={202: ExerciseAuthorSerializer},
+        description="Saved unpublished; the check (reference passes, starter fails) runs "
+        "in the background and publishes it if `publish` and it passes. Poll check_status.",
+    ),
+    partial_update=extend_schema(
+        tags=["exercises"],
+        request=ExerciseAuthorUpdateSerializer,
+        responses={202: ExerciseAuthorSerializer},
+        description="Saved unpublished and checked again in the background (see create).",
+    ),
+    destroy=extend_schema(tags=["exercises"], responses={204: None}),
+)
+class ExerciseViewSet(InstructorWriteViewSet):
+    model = CodingExercise
+    serializer_class = ExerciseSerializer
+    create_serializer_class = ExerciseAuthorSerializer
+    update_serializer_class = ExerciseAuthorUpdateSerializer
+    id_filters = {"section": "section_id", "course": "section__part__course_id"}
+    # Saved, the check queued: 202 with the exercise to poll (check_status).
+    created_status = updated_status = status.HTTP_202_ACCEPTED
+
+    def base_queryset(self) -> QuerySet[CodingExercise]:
+        return visible_exercises(self.request.user).order_by("section_id", "order", "id")
+
+    def course_id_of(self, instance: CodingExercise) -> int:
+        return instance.section.part.course_id
+
+    def present(self, instance: CodingExercise) -> Any:
+        if teaches(self.request.user, self.course_id_of(instance)):
+            return ExerciseAuthorSerializer(instance).data
+        return ExerciseSerializer(instance).data
+
+    def save_instance(self, instance: CodingExercise) -> CodingExercise:
+        # `publish` is not a model field: the check publishes the exercise if it passes.
+        publish = instance.__dict__.pop("publish", instance.is_published)
+        return exercise_submit_edit(exercise=instance, publish=publish)
+
+    def delete_instance(self, instance: CodingExercise) -> None:
+        if instance.submissions.exists():
+            raise ApiError(
+                "in_use",
+                _("Learners have submitted code to this exercise; unpublish it instead."),
+                status_code=409,
+            )
+        instance.delete()
+
+    def location(self, instance: CodingExercise) -> dict[str, str]:
+        return {"Location": reverse("api:exercise-detail", kwargs={"pk": instance.pk})}
+
+
+def submission_url(submission: Submission) -> str:
+    return reverse("api:submission-detail", kwargs={"pk": submission.pk})
+
+
+def hide_hidden_tests(results: dict[str, Any]) -> dict[str, Any]:
+    """results.json without the source of the (hidden) tests."""
+    tests = [
+        {k: v for k, v in test.items() if k != "test_code"}
+        for test in results.get("tests", [])
+        if isinstance(test, dict)
+    ]
+    return {**results, "tests": tests}
+
+
+@extend_schema_view(
+    list=extend_schema(
+        tags=["submissions"],
+        parameters=[
+            id_filter("exercise", "submissions to this exercise"),
+            id_filter("learner", "submissions of this learner"),
+            choice_filter("status", Submission.Status.values, "submissions in this status"),
+        ],
+    ),
+    retrieve=extend_schema(tags=["submissions"], responses=SubmissionDetailSerializer),
+)
+class SubmissionViewSet(LearnerWorkViewSet):
+    serializer_class = SubmissionSerializer
+    id_filters = {"exercise": "exercise_id", "learner": "learner_id"}
+    choice_filters = {"status": ("status", Submission.Status.values)}
+
+    work = Submission.objects.select_related("exercise__section__part")
+    course_path = "exercise__section__part__course_id"
+    ordering = ("-created_at", "-id")
+
+    def present(self, instance: Submission) -> Any:
+        instance.url = submission_url(instance)  # type: ignore[attr-defined]
+        if self.action == "list":
+            return SubmissionSerializer(instance).data
+        data = dict(SubmissionDetailSerializer(instance).data)
+        if not teaches(self.request.user, instance.exercise.section.part.course_id):
+            data["results"] = hide_hidden_tests(data["results"] or {})
+        return data
+
+    @extend_schema(
+        tags=["submissions"],
+        request=SubmissionCreateSerializer,
+        parameters=[IDEMPOTENCY_PARAMETER],
+        responses={202: QueuedSerializer},
+    )
+    @idempotent
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        given = SubmissionCreateSerializer(data=request.data)
+        given.is_valid(raise_exception=True)
+        exercise = (
+            visible_exercises(request.user)
+            .select_related("section__part__course")
+            .filter(pk=given.validated_data["exercise"])
+            .first()
+        )
+        if exercise is None:
+            raise ApiError(
+                "not_found",
+                _("No such exercise."),
+                status_code=404,
+                fields={"exercise": [_("Unknown.")]},
+            )
+        try:
+            submission = submission_create(
+                learner=request.user,
+                exercise=exercise,
+                files=given.validated_data["files"],
+            )
+        except ExerciseError as error:
+            raise ApiError("invalid_submission", str(error)) from None
+        enrollment_create(learner=request.user, course=exercise.section.part.course)
+        url = submission_url(submission)
+        return Response(
+            QueuedSerializer({"id": submission.pk, "status": submission.status, "url": url}).data,
+            status=status.HTTP_202_ACCEPTED,
+            headers={"Location": url},
+        )

@@ -1,0 +1,195 @@
+"""Progress: mine, a course's learners (instructors), enrolment, the CSV gradebook."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth.models import User
+from django.db.models import Count, Q, QuerySet
+from django.http import StreamingHttpResponse
+from django.shortcuts import get_object_or_404
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from rest_framework import generics, status
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from api.idempotency import IDEMPOTENCY_PARAMETER, idempotent
+from api.params import id_filter
+from api.views_base import LearnerWorkViewSet, require_teaches
+from courses.models import Course, Section
+from courses.status import Completion
+from progress.api.gradebook import gradebook_csv_lines
+from progress.api.serializers import (
+    CourseProgressSerializer,
+    EnrollmentSerializer,
+    LearnerProgressSerializer,
+    SectionProgressSerializer,
+)
+from progress.models import Enrollment, SectionProgress
+from progress.services import enrollment_create, section_mark_read
+
+NOT_ARCHIVED = ~Q(status=Section.Status.ARCHIVED)
+
+
+@extend_schema_view(
+    list=extend_schema(
+        tags=["progress"],
+        parameters=[
+            id_filter("course", "sections of this course"),
+            id_filter("learner", "this learner's rows (instructors)"),
+        ],
+    ),
+    retrieve=extend_schema(tags=["progress"]),
+)
+class SectionProgressViewSet(LearnerWorkViewSet):
+    """Section progress rows: a learner's own; an instructor's, of all learners in their courses."""
+
+    serializer_class = SectionProgressSerializer
+    id_filters = {"course": "section__part__course_id", "learner": "learner_id"}
+
+    work = SectionProgress.objects.select_related("section__part")
+    course_path = "section__part__course_id"
+    ordering = ("learner_id", "section__part__order", "section__order", "section_id")
+
+
+def _course_completion(learner_id: int, course: Course) -> Completion:
+    sections = Section.objects.filter(NOT_ARCHIVED, part__course=course)
+    done = SectionProgress.objects.filter(
+        learner_id=learner_id, section__in=sections, completed=True
+    ).count()
+    return Completion(done=done, total=sections.count())
+
+
+class MyCoursesView(generics.ListAPIView[Enrollment]):
+    """The caller's enrolled courses with "N of M sections" completed."""
+
+    serializer_class = CourseProgressSerializer
+
+    def get_queryset(self) -> QuerySet[Enrollment]:
+        return (
+            Enrollment.objects.filter(learner=self.request.user)
+            .select_related("course")
+            .order_by("course_id")
+        )
+
+    @extend_schema(tags=["progress"])
+    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        page = self.paginate_queryset(self.get_queryset()) or []
+        out = []
+        for enrollment in page:
+            completion = _course_completion(request.user.pk, enrollment.course)
+            out.append(
+                {
+                    "course": enrollment.course_id,
+                    "sections_completed": completion.done,
+                    "sections_total": completion.total,
+                    "percent": completion.percent,
+                }
+            )
+        return self.get_paginated_response(CourseProgressSerializer(out, many=True).data)
+
+
+class CourseLearnersView(generics.ListAPIView[User]):
+    """Instructors: every learner of the course (enrolled or with progress), paginated."""
+
+    serializer_class = LearnerProgressSerializer
+
+    def get_queryset(self) -> QuerySet[User]:
+        course = get_object_or_404(Course, pk=self.kwargs["course_id"])
+        require_teaches(self.request.user, course.pk)
+        in_course = Q(section_progress__section__part__course=course)
+        return (
+            User.objects.filter(Q(enrollments__course=course) | in_course).distinct().order_by("id")
+        )
+
+    @extend_schema(tags=["progress"])
+    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        page = self.paginate_queryset(self.get_queryset()) or []
+        course_id = self.kwargs["course_id"]
+        sections = Section.objects.filter(NOT_ARCHIVED, part__course_id=course_id)
+        total = sections.count()
+        done = dict(
+            SectionProgress.objects.filter(
+                learner_id__in=[u.pk for u in page], section__in=sections, completed=True
+            )
+            .values("learner_id")
+            .annotate(n=Count("id"))
+            .values_list("learner_id", "n")
+        )
+        out = [
+            {
+                "learner": user.pk,
+                "username": user.get_username(),
+                "sections_completed": done.get(user.pk, 0),
+                "sections_total": total,
+            }
+            for user in page
+        ]
+        return self.get_paginated_response(LearnerProgressSerializer(out, many=True).data)
+
+
+class EnrollmentView(APIView):
+    @extend_schema(
+        tags=["progress"],
+        request=None,
+        parameters=[IDEMPOTENCY_PARAMETER],
+        responses={201: EnrollmentSerializer, 200: EnrollmentSerializer},
+    )
+    @idempotent
+    def post(self, request: Request, course_id: int) -> Response:
+        """Enrol the caller in the course (200 if already enrolled)."""
+        course = get_object_or_404(Course, pk=course_id)
+        existed = Enrollment.objects.filter(learner=request.user, course=course).exists()
+        enrollment = enrollment_create(learner=request.user, course=course)
+        body = EnrollmentSerializer(
+            {"course": course.pk, "learner": request.user.pk, "created_at": enrollment.created_at}
+        ).data
+        return Response(body, status=status.HTTP_200_OK if existed else status.HTTP_201_CREATED)
+
+
+class SectionReadView(APIView):
+    @extend_schema(
+        tags=["progress"],
+        request=None,
+        parameters=[IDEMPOTENCY_PARAMETER],
+        responses={200: SectionProgressSerializer},
+    )
+    @idempotent
+    def post(self, request: Request, section_id: int) -> Response:
+        """Mark a published section's material read (completes a section without items)."""
+        section = get_object_or_404(
+            Section.objects.select_related("part"),
+            pk=section_id,
+            status=Section.Status.PUBLISHED,
+        )
+        section_mark_read(learner=request.user, section=section)
+        row = SectionProgress.objects.select_related("section__part").get(
+            learner=request.user, section=section
+        )
+        return Response(SectionProgressSerializer(row).data)
+
+
+class GradebookView(APIView):
+    def perform_content_negotiation(self, request: Request, force: bool = False) -> Any:
+        # The body is CSV whatever the Accept header; errors stay JSON.
+        return super().perform_content_negotiation(request, force=True)
+
+    @extend_schema(
+        tags=["progress"],
+        responses={
+            (200, "text/csv"): OpenApiResponse(
+                OpenApiTypes.STR, description="learners × sections, per-item scores"
+            )
+        },
+    )
+    def get(self, request: Request, course_id: int) -> StreamingHttpResponse:
+        """The course's gradebook as CSV, streamed (instructors)."""
+        course = get_object_or_404(Course, pk=course_id)
+        require_teaches(request.user, course.pk)
+        response = StreamingHttpResponse(
+            gradebook_csv_lines(course=course), content_type="text/csv; charset=utf-8"
+        )
+        response["Content-Disposition"] = f'attachment; filename="gradebook-{course.slug}.csv"'
+        return response

@@ -1,0 +1,336 @@
+"""Quizzes, questions and attempts.
+
+Instructors of a course write its quizzes and questions and read every
+attempt in it; learners read quizzes of published sections, questions without
+answer keys, and only their own attempts.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Q, QuerySet
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from rest_framework import exceptions, status
+from rest_framework.decorators import action
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from api.errors import ApiError
+from api.idempotency import IDEMPOTENCY_PARAMETER, idempotent
+from api.params import choice_filter, id_filter
+from api.roles import is_admin, taught_course_ids, teaches
+from api.views_base import InstructorWriteViewSet, LearnerWorkViewSet
+from courses.models import Section
+from progress.services import enrollment_create
+from quizzes.api.serializers import (
+    AnswersSerializer,
+    AttemptDetailSerializer,
+    AttemptSerializer,
+    AttemptStartSerializer,
+    PublicQuestionSerializer,
+    QuestionSerializer,
+    QuestionUpdateSerializer,
+    QuizSerializer,
+    QuizUpdateSerializer,
+    SubmittedSerializer,
+)
+from quizzes.api.visibility import attempt_feedback_visible, attempt_result_visible
+from quizzes.authoring import (
+    QuizEditError,
+    question_delete,
+    question_save,
+    quiz_delete,
+    quiz_save,
+)
+from quizzes.models import Attempt, Question, Quiz
+from quizzes.presentation import public_spec
+from quizzes.selectors import attempt_questions
+from quizzes.services import (
+    QuizRuleError,
+    attempt_save_answers,
+    attempt_start,
+    attempt_submit,
+)
+
+# Quiz rules broken by the state of things (409) rather than by the request itself (400).
+CONFLICT_RULES = {"no_attempts_left", "not_in_progress", "time_is_up", "not_open", "busy"}
+
+
+def rule_error(error: QuizRuleError) -> ApiError:
+    return ApiError(
+        error.code, str(error), status_code=409 if error.code in CONFLICT_RULES else 400
+    )
+
+
+def visible_quizzes(user: Any) -> QuerySet[Quiz]:
+    """Quizzes of published sections, and every quiz of the courses the user teaches."""
+    quizzes = Quiz.objects.select_related("section__part")
+    if is_admin(user):
+        return quizzes
+    return quizzes.filter(
+        Q(section__status=Section.Status.PUBLISHED)
+        | Q(section__part__course_id__in=taught_course_ids(user))
+    )
+
+
+def edit_refused(error: QuizEditError) -> ApiError:
+    return ApiError("in_use", str(error), status_code=409)
+
+
+def _schema(tag: str, *, filters: list[Any], **operations: Any) -> Any:
+    return extend_schema_view(
+        list=extend_schema(tags=[tag], parameters=filters, **operations.get("list", {})),
+        retrieve=extend_schema(tags=[tag], **operations.get("retrieve", {})),
+        create=extend_schema(tags=[tag], parameters=[IDEMPOTENCY_PARAMETER]),
+        partial_update=extend_schema(tags=[tag]),
+        destroy=extend_schema(tags=[tag], responses={204: None}),
+    )
+
+
+@_schema(
+    "quizzes",
+    filters=[
+        id_filter("section", "quizzes of this section"),
+        id_filter("course", "quizzes of this course"),
+    ],
+)
+class QuizViewSet(InstructorWriteViewSet):
+    model = Quiz
+    serializer_class = create_serializer_class = QuizSerializer
+    update_serializer_class = QuizUpdateSerializer
+    id_filters = {"section": "section_id", "course": "section__part__course_id"}
+
+    def base_queryset(self) -> QuerySet[Quiz]:
+        return visible_quizzes(self.request.user).order_by("section_id", "order", "id")
+
+    def course_id_of(self, instance: Quiz) -> int:
+        return instance.section.part.course_id
+
+    def save_instance(self, instance: Quiz) -> Quiz:
+        return quiz_save(quiz=instance)
+
+    def delete_instance(self, instance: Quiz) -> None:
+        try:
+            quiz_delete(quiz=instance)
+        except QuizEditError as error:
+            raise edit_refused(error) from None
+
+
+def public_question(question: Question) -> dict[str, Any]:
+    """A question as a learner may read it outside an attempt (stored order, no shuffling)."""
+    return {
+        "id": question.pk,
+        "quiz": question.quiz_id,
+        "type": question.type,
+        "title": question.title,
+        "text": question.text,
+        "text_format": question.text_format,
+        "points": question.points,
+        "order": question.order,
+        "spec": public_spec(
+            question.type, question.spec, seed=0, salt=f"q{question.pk}", shuffle_choices=False
+        ),
+    }
+
+
+@_schema(
+    "quizzes",
+    filters=[id_filter("quiz", "questions of this quiz")],
+    list={
+        "responses": QuestionSerializer(many=True),
+        "description": "Instructors of the course get the whole spec; learners get "
+        "PublicQuestion (no answer keys).",
+    },
+    retrieve={"responses": QuestionSerializer},
+)
+class QuestionViewSet(InstructorWriteViewSet):
+    model = Question
+    serializer_class = create_serializer_class = QuestionSerializer
+    update_serializer_class = QuestionUpdateSerializer
+    id_filters = {"quiz": "quiz_id"}
+
+    def base_queryset(self) -> QuerySet[Question]:
+        return (
+            Question.objects.filter(quiz__in=visible_quizzes(self.request.user))
+            .select_related("quiz__section__part")
+            .order_by("quiz_id", "order", "id")
+        )
+
+    def course_id_of(self, instance: Question) -> int:
+        return instance.quiz.section.part.course_id
+
+    def save_instance(self, instance: Question) -> Question:
+        return question_save(question=instance)
+
+    def delete_instance(self, instance: Question) -> None:
+        try:
+            question_delete(question=instance)
+        except QuizEditError as error:
+            raise edit_refused(error) from None
+
+    def present(self, instance: Question) -> Any:
+        if teaches(self.request.user, self.course_id_of(instance)):
+            return QuestionSerializer(instance).data
+        return PublicQuestionSerializer(public_question(instance)).data
+
+
+def attempt_url(attempt: Attempt) -> str:
+    return reverse("api:attempt-detail", kwargs={"pk": attempt.pk})
+
+
+def attempt_body(attempt: Attempt, user: Any, with_questions: bool) -> dict[str, Any]:
+    """The attempt as `user` may see it: result and feedback by the quiz's feedback policy."""
+    body: dict[str, Any] = {
+        "id": attempt.pk,
+        "url": attempt_url(attempt),
+        "quiz": attempt.quiz_id,
+        "learner": attempt.learner_id,
+        "number": attempt.number,
+        "status": attempt.status,
+        "started_at": attempt.started_at,
+        "deadline": attempt.deadline,
+        "submitted_at": attempt.submitted_at,
+        "graded_at": attempt.graded_at,
+        "late": attempt.late,
+        "awaiting_manual_grading": attempt.awaiting_manual_grading,
+        "result": None,
+    }
+    if attempt_result_visible(attempt=attempt, user=user):
+        body["result"] = {
+            "score": attempt.score,
+            "max_score": attempt.max_score,
+            "percent": attempt.percent,
+            "passed": attempt.passed,
+            "penalty": attempt.penalty,
+        }
+    if not with_questions:
+        return body
+    show_feedback = attempt_feedback_visible(attempt=attempt, user=user)
+    answers = {a.question_id: a for a in attempt.answers.all()}
+    questions = []
+    for item in attempt_questions(attempt=attempt):
+        view = dict(item.view)
+        answer = answers.get(item.question.pk)
+        entry = {
+            key: view.pop(key) for key in ("id", "type", "title", "text", "text_format", "points")
+        }
+        entry["spec"] = view
+        entry["response"] = answer.response if answer else None
+        if show_feedback:
+            entry["score"] = answer.score if answer else None
+            entry["feedback"] = list(answer.feedback) if answer else []
+            entry["explanation"] = item.question.explanation
+        questions.append(entry)
+    body["questions"] = questions
+    return body
+
+
+@extend_schema_view(
+    list=extend_schema(
+        tags=["attempts"],
+        parameters=[
+            id_filter("quiz", "attempts at this quiz"),
+            id_filter("learner", "attempts of this learner"),
+            choice_filter("status", Attempt.Status.values, "attempts in this status"),
+        ],
+    ),
+    retrieve=extend_schema(tags=["attempts"], responses=AttemptDetailSerializer),
+)
+class AttemptViewSet(LearnerWorkViewSet):
+    """A learner's own attempts; an instructor's view of every attempt in their courses."""
+
+    serializer_class = AttemptSerializer
+    id_filters = {"quiz": "quiz_id", "learner": "learner_id"}
+    choice_filters = {"status": ("status", Attempt.Status.values)}
+
+    work = Attempt.objects.select_related("quiz__section__part")
+    course_path = "quiz__section__part__course_id"
+    ordering = ("-started_at", "-id")
+
+    def present(self, instance: Attempt) -> Any:
+        if self.action == "list":
+            return AttemptSerializer(attempt_body(instance, self.request.user, False)).data
+        return AttemptDetailSerializer(attempt_body(instance, self.request.user, True)).data
+
+    def _own(self) -> Attempt:
+        attempt = self.get_object()
+        if attempt.learner_id != self.request.user.pk:
+            raise exceptions.PermissionDenied(_("Only the learner answers their attempt."))
+        return attempt
+
+    @extend_schema(
+        tags=["attempts"],
+        request=AttemptStartSerializer,
+        parameters=[IDEMPOTENCY_PARAMETER],
+        responses={
+            201: AttemptDetailSerializer,
+            200: OpenApiResponse(AttemptDetailSerializer, "The attempt already in progress."),
+        },
+    )
+    @idempotent
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        given = AttemptStartSerializer(data=request.data)
+        given.is_valid(raise_exception=True)
+        quiz = (
+            visible_quizzes(request.user)
+            .select_related("section__part__course")
+            .filter(pk=given.validated_data["quiz"])
+            .first()
+        )
+        if quiz is None:
+            raise ApiError(
+                "not_found", _("No such quiz."), status_code=404, fields={"quiz": [_("Unknown.")]}
+            )
+        before = set(
+            Attempt.objects.filter(learner=request.user, quiz=quiz).values_list("pk", flat=True)
+        )
+        try:
+            attempt = attempt_start(learner=request.user, quiz=quiz)
+        except QuizRuleError as error:
+            raise rule_error(error) from None
+        enrollment_create(learner=request.user, course=quiz.section.part.course)
+        attempt.quiz = quiz
+        body = AttemptDetailSerializer(attempt_body(attempt, request.user, True))
+        created = attempt.pk not in before
+        return Response(
+            body.data,
+            status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
+            headers={"Location": attempt_url(attempt)},
+        )
+
+    @extend_schema(tags=["attempts"], request=AnswersSerializer, responses=AttemptDetailSerializer)
+    @action(detail=True, methods=["put"], url_path="answers")
+    def answers(self, request: Request, pk: str | None = None) -> Response:
+        attempt = self._own()
+        given = AnswersSerializer(data=request.data)
+        given.is_valid(raise_exception=True)
+        try:
+            attempt_save_answers(attempt=attempt, responses=given.validated_data["answers"])
+        except QuizRuleError as error:
+            raise rule_error(error) from None
+        attempt.refresh_from_db()
+        return Response(AttemptDetailSerializer(attempt_body(attempt, request.user, True)).data)
+
+    @extend_schema(
+        tags=["attempts"],
+        request=None,
+        parameters=[IDEMPOTENCY_PARAMETER],
+        responses={202: SubmittedSerializer},
+    )
+    @action(detail=True, methods=["post"], url_path="submit")
+    @idempotent
+    def submit(self, request: Request, pk: str | None = None) -> Response:
+        attempt = self._own()
+        try:
+            attempt = attempt_submit(attempt=attempt)
+        except QuizRuleError as error:
+            raise rule_error(error) from None
+        url = attempt_url(attempt)
+        return Response(
+            SubmittedSerializer({"status": attempt.status, "url": url}).data,
+            status=status.HTTP_202_ACCEPTED,
+            headers={"Location": url},
+        )

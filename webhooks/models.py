@@ -1,0 +1,85 @@
+"""Webhook endpoints and the log of their deliveries."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Event(models.TextChoices):
+    ATTEMPT_GRADED = "attempt.graded", "attempt.graded"
+    SUBMISSION_GRADED = "submission.graded", "submission.graded"
+    SECTION_COMPLETED = "section.completed", "section.completed"
+    PART_COMPLETED = "part.completed", "part.completed"
+
+
+class WebhookEndpoint(models.Model):
+    """Where an integration wants events. It gets the events its owner may see."""
+
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="webhook_endpoints"
+    )
+    url = models.URLField(_("URL"), max_length=500)
+    # Kept in clear: it signs every delivery (HMAC needs the secret itself).
+    secret = models.CharField(_("secret"), max_length=128)
+    # A list of Event values.
+    events = models.JSONField(_("events"), default=list)
+    description = models.CharField(_("description"), max_length=200, blank=True)
+    is_active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["id"]
+        verbose_name = _("webhook endpoint")
+        verbose_name_plural = _("webhook endpoints")
+
+    def __str__(self) -> str:
+        return f"{self.owner} → {self.url}"
+
+
+class WebhookDelivery(models.Model):
+    class Status(models.TextChoices):
+        PENDING = "pending", _("pending")
+        SENDING = "sending", _("sending")
+        RETRYING = "retrying", _("waiting to retry")
+        SUCCEEDED = "succeeded", _("succeeded")
+        FAILED = "failed", _("failed")
+
+    endpoint = models.ForeignKey(
+        WebhookEndpoint, on_delete=models.CASCADE, related_name="deliveries"
+    )
+    # Sent as X-Zachet-Delivery; a replay gets a new one.
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    event = models.CharField(_("event"), max_length=32, choices=Event.choices)
+    # The exact JSON text sent (signed as is).
+    body = models.TextField(_("request body"))
+    status = models.CharField(
+        _("status"), max_length=16, choices=Status.choices, default=Status.PENDING
+    )
+    attempts = models.PositiveIntegerField(_("attempts"), default=0)
+    next_attempt_at = models.DateTimeField(_("next attempt at"), null=True, blank=True)
+    # When the current send was claimed: a send claimed long ago died with its worker.
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    response_code = models.PositiveSmallIntegerField(_("response code"), null=True, blank=True)
+    response_body = models.TextField(_("response body (excerpt)"), blank=True)
+    error = models.TextField(_("error"), blank=True)
+    replay_of = models.ForeignKey(
+        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="replays"
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    delivered_at = models.DateTimeField(_("delivered at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("webhook delivery")
+        verbose_name_plural = _("webhook deliveries")
+        indexes = [
+            models.Index(fields=["status", "next_attempt_at"], name="delivery_status_next"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.event} → {self.endpoint_id} ({self.status})"

@@ -1,0 +1,329 @@
+"""Writes for webhooks: endpoints, emitting events, sending, retrying and replaying deliveries.
+
+Grading services call `event_emit` inside their transaction; nothing happens
+unless that transaction commits, and then only a task is queued: building the
+payloads and the HTTP calls happen in the `webhooks` worker, never on the
+grading path. A delivery is POSTed as JSON signed with HMAC-SHA256 over
+"{timestamp}.{body}" (docs/api.md says how to verify it), retried with
+exponential back-off while the receiver fails, and kept with its last response.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import ipaddress
+import logging
+import socket
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.contrib.auth.models import User
+from django.db import transaction
+from django.utils import timezone
+
+from webhooks.models import Event, WebhookDelivery, WebhookEndpoint
+
+logger = logging.getLogger(__name__)
+
+RESPONSE_EXCERPT_BYTES = 2048
+# A delivery claimed this long ago and still `sending` died with its worker.
+SENDING_STALE_AFTER = timedelta(seconds=60)
+# A delivery still `pending` this long after it was created lost its task (broker down).
+PENDING_STALE_AFTER = timedelta(seconds=30)
+# Retries shorter than this wait in the worker (countdown); longer ones, for the sweep.
+COUNTDOWN_LIMIT_SECONDS = 30.0
+USER_AGENT = "Zachet-Webhooks/1"
+
+
+class WebhookError(Exception):
+    """Refused: a bad endpoint URL or event name."""
+
+
+# --- endpoints ----------------------------------------------------------------------
+
+
+def _check_events(events: Iterable[str]) -> list[str]:
+    events = list(events)
+    unknown = sorted(set(events) - set(Event.values))
+    if unknown or not events:
+        raise WebhookError(
+            f"events must be a non-empty list of {', '.join(Event.values)}; unknown: {unknown}"
+        )
+    return sorted(set(events))
+
+
+def _check_url(url: str) -> str:
+    parts = urlsplit(url)
+    if parts.scheme not in {"http", "https"} or not parts.hostname:
+        raise WebhookError("the URL must be http:// or https:// with a host")
+    return url
+
+
+def endpoint_create(
+    *, owner: User, url: str, secret: str, events: Iterable[str], description: str = ""
+) -> WebhookEndpoint:
+    return WebhookEndpoint.objects.create(
+        owner=owner,
+        url=_check_url(url),
+        secret=secret,
+        events=_check_events(events),
+        description=description,
+    )
+
+
+def endpoint_update(*, endpoint: WebhookEndpoint, **changes: Any) -> WebhookEndpoint:
+    if "url" in changes:
+        changes["url"] = _check_url(changes["url"])
+    if "events" in changes:
+        changes["events"] = _check_events(changes["events"])
+    for name, value in changes.items():
+        setattr(endpoint, name, value)
+    endpoint.save()
+    return endpoint
+
+
+def endpoint_delete(*, endpoint: WebhookEndpoint) -> None:
+    endpoint.delete()
+
+
+# --- emitting -----------------------------------------------------------------------
+
+# Whether any endpoint is active, cached for a few seconds: the emit hook runs
+# after every grading, and with no webhooks registered it must cost nothing.
+_ACTIVE_CACHE_SECONDS = 5.0
+_active_cache: dict[str, float | bool] = {"at": -1e9, "value": False}
+
+
+def _any_active_endpoint() -> bool:
+    now = time.monotonic()
+    if now - float(_active_cache["at"]) > _ACTIVE_CACHE_SECONDS:
+        _active_cache["value"] = WebhookEndpoint.objects.filter(is_active=True).exists()
+        _active_cache["at"] = now
+    return bool(_active_cache["value"])
+
+
+def endpoint_cache_clear() -> None:
+    _active_cache["at"] = -1e9
+
+
+def event_emit(*, event: str, object_id: int) -> None:
+    """Called inside a grading transaction: once it commits, queue the event's fan-out."""
+    transaction.on_commit(lambda: event_queue(event=event, object_id=object_id))
+
+
+def event_queue(*, event: str, object_id: int) -> bool:
+    """Hand the event to the webhooks worker; False (logged) if the broker cannot take it."""
+    if not _any_active_endpoint():
+        return False
+    from webhooks.tasks import fan_out_event_task
+
+    try:
+        fan_out_event_task.apply_async(args=(event, object_id), retry=False)
+    except Exception:  # the broker is down: the grading stands, this event is lost (logged)
+        logger.warning("could not queue webhook event %s %s", event, object_id, exc_info=True)
+        return False
+    return True
+
+
+def event_fan_out(*, event: str, object_id: int) -> list[WebhookDelivery]:
+    """One delivery per active endpoint that subscribed to the event and may see the object."""
+    from webhooks.payloads import event_payloads
+
+    deliveries = []
+    with transaction.atomic():
+        for endpoint, kind, body in event_payloads(event=event, object_id=object_id):
+            deliveries.append(
+                WebhookDelivery.objects.create(endpoint=endpoint, event=kind, body=body)
+            )
+        ids = [d.pk for d in deliveries]
+        transaction.on_commit(lambda: [delivery_queue(delivery_id=i) for i in ids])
+    return deliveries
+
+
+# --- sending ------------------------------------------------------------------------
+
+
+def signature(*, secret: str, timestamp: int, body: str) -> str:
+    """The X-Zachet-Signature value: HMAC-SHA256 of "{timestamp}.{body}", hex."""
+    mac = hmac.new(secret.encode(), f"{timestamp}.{body}".encode(), hashlib.sha256)
+    return f"sha256={mac.hexdigest()}"
+
+
+def delivery_queue(*, delivery_id: int, countdown: float = 0) -> bool:
+    from webhooks.tasks import deliver_webhook_task
+
+    try:
+        deliver_webhook_task.apply_async(args=(delivery_id,), countdown=countdown, retry=False)
+    except Exception:
+        logger.warning("could not queue webhook delivery %s; the sweep will", delivery_id,
+                       exc_info=True)  # fmt: skip
+        return False
+    return True
+
+
+def retry_delay(attempts: int) -> float:
+    """Seconds before the next try after `attempts` failed tries: BASE, 2 BASE, 4 BASE ..."""
+    return float(settings.WEBHOOK_RETRY_BASE_SECONDS) * 2 ** max(0, attempts - 1)
+
+
+@dataclass(frozen=True)
+class SendOutcome:
+    delivery_id: int
+    status: str
+    # Seconds until the next try, when one is due.
+    retry_in: float | None = None
+
+
+class _NoRedirects(urllib.request.HTTPRedirectHandler):
+    """A redirect is an answer (logged), not followed: it could point anywhere."""
+
+    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
+        return None
+
+
+def _address_allowed(host: str) -> bool:
+    if settings.WEBHOOK_ALLOW_PRIVATE_TARGETS:
+        return True
+    try:
+        infos = socket.getaddrinfo(host, None)
+    except OSError:
+        return True  # let the request fail with the resolver's own error
+    for info in infos:
+        address = ipaddress.ip_address(info[4][0])
+        if not address.is_global:
+            return False
+    return True
+
+
+@dataclass(frozen=True)
+class HttpResult:
+    code: int | None
+    body: str
+    error: str
+
+
+Sender = Callable[[str, bytes, dict[str, str], float], HttpResult]
+
+
+def http_post(url: str, body: bytes, headers: dict[str, str], timeout: float) -> HttpResult:
+    host = urlsplit(url).hostname or ""
+    if not _address_allowed(host):
+        return HttpResult(None, "", f"refused: {host} is a private or loopback address")
+    opener = urllib.request.build_opener(_NoRedirects)
+    request = urllib.request.Request(url, data=body, headers=headers, method="POST")  # noqa: S310 - http(s) checked on save
+    try:
+        with opener.open(request, timeout=timeout) as response:
+            excerpt = response.read(RESPONSE_EXCERPT_BYTES)
+            return HttpResult(response.status, excerpt.decode("utf-8", "replace"), "")
+    except urllib.error.HTTPError as error:
+        excerpt = error.read(RESPONSE_EXCERPT_BYTES) if error.fp else b""
+        return HttpResult(error.code, excerpt.decode("utf-8", "replace"), "")
+    except (OSError, ValueError) as error:  # refused, timed out, DNS, bad URL
+        return HttpResult(None, "", f"{type(error).__name__}: {error}"[:1000])
+
+
+def delivery_send(
+    *, delivery_id: int, now: datetime | None = None, sender: Sender | None = None
+) -> SendOutcome:
+    """Send one delivery if it is due; safe to run twice (the row is claimed first)."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        # Locked only to claim it: the HTTP call happens after this commits.
+        delivery = (
+            WebhookDelivery.objects.select_for_update(of=("self",))
+            .select_related("endpoint")
+            .filter(pk=delivery_id)
+            .first()
+        )
+        if delivery is None:
+            return SendOutcome(delivery_id, "missing")
+        if delivery.status not in {WebhookDelivery.Status.PENDING, WebhookDelivery.Status.RETRYING}:
+            return SendOutcome(delivery_id, delivery.status)
+        if delivery.next_attempt_at and delivery.next_attempt_at > now:
+            wait = (delivery.next_attempt_at - now).total_seconds()
+            return SendOutcome(delivery_id, delivery.status, retry_in=wait)
+        delivery.status = WebhookDelivery.Status.SENDING
+        delivery.claimed_at = now
+        delivery.attempts += 1
+        delivery.save(update_fields=["status", "claimed_at", "attempts"])
+    endpoint = delivery.endpoint
+    timestamp = int(now.timestamp())
+    headers = {
+        "Content-Type": "application/json",
+        "User-Agent": USER_AGENT,
+        "X-Zachet-Event": delivery.event,
+        "X-Zachet-Delivery": str(delivery.uuid),
+        "X-Zachet-Timestamp": str(timestamp),
+        "X-Zachet-Signature": signature(
+            secret=endpoint.secret, timestamp=timestamp, body=delivery.body
+        ),
+    }
+    result = (sender or http_post)(
+        endpoint.url, delivery.body.encode(), headers, float(settings.WEBHOOK_TIMEOUT_SECONDS)
+    )
+    delivery.response_code = result.code
+    delivery.response_body = result.body
+    delivery.error = result.error
+    delivery.claimed_at = None
+    retry_in = None
+    if result.code is not None and 200 <= result.code < 300:
+        delivery.status = WebhookDelivery.Status.SUCCEEDED
+        delivery.delivered_at = timezone.now()
+        delivery.next_attempt_at = None
+    elif delivery.attempts >= settings.WEBHOOK_MAX_ATTEMPTS or not endpoint.is_active:
+        delivery.status = WebhookDelivery.Status.FAILED
+        delivery.next_attempt_at = None
+    else:
+        retry_in = retry_delay(delivery.attempts)
+        delivery.status = WebhookDelivery.Status.RETRYING
+        delivery.next_attempt_at = now + timedelta(seconds=retry_in)
+    delivery.save(
+        update_fields=[
+            "status", "response_code", "response_body", "error", "claimed_at",
+            "delivered_at", "next_attempt_at",
+        ]
+    )  # fmt: skip
+    return SendOutcome(delivery_id, delivery.status, retry_in=retry_in)
+
+
+def delivery_replay(*, delivery: WebhookDelivery) -> WebhookDelivery:
+    """Send the same event body again, as a new delivery (new X-Zachet-Delivery id)."""
+    with transaction.atomic():
+        replay = WebhookDelivery.objects.create(
+            endpoint=delivery.endpoint, event=delivery.event, body=delivery.body,
+            replay_of=delivery,
+        )  # fmt: skip
+        replay_id = replay.pk
+        transaction.on_commit(lambda: delivery_queue(delivery_id=replay_id))
+    return replay
+
+
+def deliveries_send_due(*, now: datetime | None = None) -> int:
+    """The sweep: queue deliveries whose retry is due, and those a dead worker or broker lost."""
+    now = now or timezone.now()
+    WebhookDelivery.objects.filter(
+        status=WebhookDelivery.Status.SENDING, claimed_at__lt=now - SENDING_STALE_AFTER
+    ).update(status=WebhookDelivery.Status.RETRYING, next_attempt_at=now, claimed_at=None)
+    due = list(
+        WebhookDelivery.objects.filter(
+            status=WebhookDelivery.Status.RETRYING, next_attempt_at__lte=now
+        ).values_list("pk", flat=True)[:500]
+    ) + list(
+        WebhookDelivery.objects.filter(
+            status=WebhookDelivery.Status.PENDING, created_at__lt=now - PENDING_STALE_AFTER
+        ).values_list("pk", flat=True)[:500]
+    )
+    queued = 0
+    for delivery_id in due:
+        if not delivery_queue(delivery_id=delivery_id):
+            break
+        queued += 1
+    return queued

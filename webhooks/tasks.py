@@ -1,0 +1,51 @@
+"""Celery tasks of the `webhooks` queue: ids in, one service call each."""
+
+from __future__ import annotations
+
+from celery import Task, shared_task
+from django.db import InterfaceError, OperationalError
+
+from webhooks.services import (
+    COUNTDOWN_LIMIT_SECONDS,
+    deliveries_send_due,
+    delivery_send,
+    event_fan_out,
+)
+
+TRANSIENT_ERRORS = (OperationalError, InterfaceError)
+
+
+@shared_task(
+    name="webhooks.tasks.fan_out_event",
+    autoretry_for=TRANSIENT_ERRORS,
+    retry_backoff=True,
+    max_retries=5,
+    soft_time_limit=20,
+    time_limit=30,
+)
+def fan_out_event_task(event: str, object_id: int) -> int:
+    return len(event_fan_out(event=event, object_id=object_id))
+
+
+@shared_task(
+    bind=True,
+    name="webhooks.tasks.deliver",
+    autoretry_for=TRANSIENT_ERRORS,
+    retry_backoff=True,
+    max_retries=5,
+    # The HTTP timeout is 5 s; well below the broker's 45 s visibility timeout.
+    soft_time_limit=20,
+    time_limit=30,
+)
+def deliver_webhook_task(self: Task, delivery_id: int) -> str:
+    outcome = delivery_send(delivery_id=delivery_id)
+    if outcome.retry_in is not None and outcome.retry_in <= COUNTDOWN_LIMIT_SECONDS:
+        # A short back-off waits here; longer ones are picked up by the sweep (a
+        # long countdown outlives Redis's visibility timeout and is delivered twice).
+        raise self.retry(countdown=outcome.retry_in, max_retries=None)
+    return outcome.status
+
+
+@shared_task(name="webhooks.tasks.send_due_deliveries", soft_time_limit=25, time_limit=30)
+def send_due_deliveries_task() -> int:
+    return deliveries_send_due()
