@@ -11,4 +11,5 @@ urlpatterns = [
     path("", include("progress.urls")),
     path("", include("quizzes.urls")),
     path("", include("courses.urls")),
+    path("", include("grader.urls")),
 ]

@@ -1,0 +1,364 @@
+"""Reads for the learner's exercise pages and for the section page's exercise states.
+
+Hidden tests (`test_files`), the reference solution and the `test_code` of results
+never leave this module: exercises are loaded with those columns deferred, and
+results are turned into `TestLine`s that have no field for test code.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+from django.contrib.auth.models import User
+from django.db.models import Exists, OuterRef
+from pygments import highlight
+from pygments.formatters import HtmlFormatter
+from pygments.lexer import Lexer
+from pygments.lexers import get_lexer_by_name, get_lexer_for_filename
+from pygments.util import ClassNotFound
+
+from courses.markdown import render_markdown
+from grader.models import CodingExercise, Submission
+
+# The most recent submissions listed on the exercise page.
+HISTORY_LIMIT = 20
+# Display caps: the runners clip already; these guard results stored by older runners.
+MESSAGE_CHARS = 4000
+OUTPUT_CHARS = 500
+CODE_PREFIX = "code"
+
+# What an exercise page may read of an exercise; the secret columns stay in the database.
+_SECRET_FIELDS = ("test_files", "reference_files", "support_files", "check_report")
+
+ExerciseState = str  # "not_started" | "in_progress" | "passed" | "failed"
+
+
+# --- the section page ------------------------------------------------------------------
+
+
+def exercise_states_for(*, learner: User, section_ids: Iterable[int]) -> dict[int, ExerciseState]:
+    """Every exercise of the sections -> the learner's state in it, in one query.
+
+    passed: some submission passed (what completes the item, as in progress.services);
+    else in_progress: a submission is queued or running; else failed: some submission was
+    graded; else not_started (also when the only runs ended in an internal error, which
+    is never the learner's doing).
+    """
+    mine = Submission.objects.filter(learner=learner, exercise=OuterRef("pk"))
+    rows = (
+        CodingExercise.objects.filter(section_id__in=list(section_ids))
+        .annotate(
+            passed=Exists(
+                mine.filter(status=Submission.Status.GRADED, verdict=Submission.Verdict.PASSED)
+            ),
+            pending=Exists(
+                mine.filter(status__in=[Submission.Status.QUEUED, Submission.Status.RUNNING])
+            ),
+            graded=Exists(mine.filter(status=Submission.Status.GRADED)),
+        )
+        .values_list("pk", "passed", "pending", "graded")
+    )
+    states: dict[int, ExerciseState] = {}
+    for exercise_id, passed, pending, graded in rows:
+        if passed:
+            states[exercise_id] = "passed"
+        elif pending:
+            states[exercise_id] = "in_progress"
+        elif graded:
+            states[exercise_id] = "failed"
+        else:
+            states[exercise_id] = "not_started"
+    return states
+
+
+# --- code display ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CodeFile:
+    """A file shown read-only: `html` is Pygments output (every character of the code escaped)."""
+
+    name: str
+    anchor: str
+    html: str
+
+
+@dataclass(frozen=True)
+class EditorFile:
+    name: str
+    field: str  # the form field name
+    text: str
+    indent: str  # "tab" or "4": what Tab inserts (editor.js)
+    rows: int
+
+
+def _lexer(name: str, language: str) -> Lexer | None:
+    try:
+        return get_lexer_for_filename(name)
+    except ClassNotFound:
+        pass
+    try:
+        return get_lexer_by_name(language)
+    except ClassNotFound:
+        return None
+
+
+def code_html(*, name: str, text: str, language: str, anchor: str = "") -> str:
+    """Highlighted, escaped code in a <pre>; with `anchor`, lines are numbered and get ids
+    `<anchor>-<n>` (compile errors link to them)."""
+    options: dict[str, Any] = {"classprefix": "hl-", "wrapcode": True, "cssclass": "code-view"}
+    if anchor:
+        options.update(linenos="inline", linespans=anchor)
+    lexer = _lexer(name, language) or get_lexer_by_name("text")
+    return highlight(text, lexer, HtmlFormatter(**options))
+
+
+def code_files(
+    files: Mapping[str, str], *, language: str, prefix: str = "", numbered: bool = False
+) -> list[CodeFile]:
+    result = []
+    for index, name in enumerate(sorted(files), start=1):
+        anchor = f"{prefix}{index}"
+        html = code_html(
+            name=name,
+            text=files[name],
+            language=language,
+            anchor=anchor if numbered else "",
+        )
+        result.append(CodeFile(name=name, anchor=anchor, html=html))
+    return result
+
+
+# --- the exercise page -------------------------------------------------------------------
+
+
+_LEADING_H1 = re.compile(r"\A\s*<h1>.*?</h1>\s*", re.DOTALL)
+
+
+@lru_cache(maxsize=256)
+def statement_html(statement: str) -> str:
+    """The statement as sanitised HTML, without its leading "# Title" (the page has its own h1).
+
+    Rendered on read and memoised by text: a statement is written rarely and read often.
+    """
+    return _LEADING_H1.sub("", render_markdown(statement), count=1)
+
+
+def exercise_get_published(*, exercise_id: int) -> CodingExercise | None:
+    """A published exercise with its section, part and course; never its secret columns."""
+    return (
+        CodingExercise.objects.select_related("section__part__course")
+        .defer(*_SECRET_FIELDS)
+        .filter(pk=exercise_id, is_published=True)
+        .first()
+    )
+
+
+@dataclass(frozen=True)
+class ExercisePage:
+    exercise: CodingExercise
+    statement_html: str
+    examples: list[CodeFile]
+    editor_files: list[EditorFile]
+    # What the editor holds: "draft" (code sent back with an error), "submission"
+    # (editor_from_submission's code) or "starter".
+    editor_source: str
+    editor_from_submission: Submission | None
+    history: list[Submission]
+
+    history_limit: int = HISTORY_LIMIT
+
+    @property
+    def latest(self) -> Submission | None:
+        return self.history[0] if self.history else None
+
+    @property
+    def latest_pending(self) -> bool:
+        return self.latest is not None and self.latest.status in {
+            Submission.Status.QUEUED,
+            Submission.Status.RUNNING,
+        }
+
+
+def editor_field(name: str) -> str:
+    return f"file:{name}"
+
+
+def _editor_files(exercise: CodingExercise, files: Mapping[str, str]) -> list[EditorFile]:
+    indent = "tab" if exercise.language == CodingExercise.Language.GO else "4"
+    result = []
+    for name in sorted(exercise.starter_files):
+        text = files.get(name, exercise.starter_files[name])
+        rows = min(max(text.count("\n") + 2, 12), 40)
+        result.append(
+            EditorFile(name=name, field=editor_field(name), text=text, indent=indent, rows=rows)
+        )
+    return result
+
+
+def exercise_page_for(
+    *,
+    exercise: CodingExercise,
+    learner: User,
+    draft: Mapping[str, str] | None = None,
+    start_over: bool = False,
+    from_submission_id: int | None = None,
+) -> ExercisePage:
+    """What the exercise page shows the learner, in a fixed number of queries.
+
+    The editor holds, first that applies: `draft` (code just sent back with an error),
+    the starter (`start_over`), the learner's submission `from_submission_id`, their
+    latest submission, the starter.
+    """
+    mine = Submission.objects.filter(learner=learner, exercise=exercise)
+    history = list(
+        mine.only(
+            "id", "status", "verdict", "score", "tests_passed", "tests_total", "runs",
+            "created_at", "exercise_id", "learner_id",
+        )[:HISTORY_LIMIT]
+    )  # fmt: skip
+    source: Submission | None = None
+    files: Mapping[str, str] = {}
+    editor_source = "starter"
+    if draft is not None:
+        files, editor_source = draft, "draft"
+    elif not start_over and history:
+        wanted = from_submission_id if from_submission_id is not None else history[0].pk
+        source = mine.only("id", "files", "created_at").filter(pk=wanted).first()
+        if source is not None:
+            files, editor_source = source.files, "submission"
+    return ExercisePage(
+        exercise=exercise,
+        statement_html=statement_html(exercise.statement),
+        examples=code_files(exercise.example_files, language=exercise.language, prefix="ex"),
+        editor_files=_editor_files(exercise, files),
+        editor_source=editor_source,
+        editor_from_submission=source,
+        history=history,
+    )
+
+
+# --- the submission page -----------------------------------------------------------------
+
+
+def submission_get_for(*, submission_id: int, learner: User) -> Submission | None:
+    """The learner's own submission with its exercise, section, part and course."""
+    return (
+        Submission.objects.select_related("exercise__section__part__course")
+        .defer(*(f"exercise__{name}" for name in _SECRET_FIELDS), "exercise__statement")
+        .filter(pk=submission_id, learner=learner)
+        .first()
+    )
+
+
+@dataclass(frozen=True)
+class TestLine:
+    """One test's result as the learner sees it. Deliberately no `test_code`: it is the
+    source of a hidden test."""
+
+    __test__ = False  # not a pytest class
+
+    name: str
+    status: str  # pass | fail | error
+    message: str
+    output: str
+
+
+@dataclass(frozen=True)
+class CompileError:
+    text: str
+    file: str = ""
+    line: int | None = None
+    column: int | None = None
+    anchor: str = ""  # id of the line in the submitted code, when the file is the learner's
+
+
+@dataclass(frozen=True)
+class SubmissionResult:
+    submission: Submission
+    final: bool
+    retrying: bool  # an internal error happened; it is queued again
+    message: str
+    compile_errors: list[CompileError]
+    tests: list[TestLine]
+    code: list[CodeFile]
+
+
+def _clip(value: Any, limit: int) -> str:
+    text = value if isinstance(value, str) else ""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+# "cache.go:12:5: undefined: x", "lasagna.py:1:14: SyntaxError: ..."
+_LOCATION = re.compile(
+    r"^(?P<file>[\w./-]+\.\w+):(?P<line>\d+)(?::(?P<column>\d+))?:\s*(?P<text>.*)$"
+)
+
+
+def _compile_errors(message: str, anchors: Mapping[str, str]) -> list[CompileError]:
+    errors = []
+    for raw in message.splitlines():
+        line = raw.strip()
+        if not line:
+            continue
+        match = _LOCATION.match(line)
+        if match is None:
+            errors.append(CompileError(text=line))
+            continue
+        name, number = match["file"], int(match["line"])
+        errors.append(
+            CompileError(
+                text=match["text"],
+                file=name,
+                line=number,
+                column=int(match["column"]) if match["column"] else None,
+                anchor=f"{anchors[name]}-{number}" if name in anchors else "",
+            )
+        )
+    return errors
+
+
+def submission_result(*, submission: Submission, with_code: bool = True) -> SubmissionResult:
+    """A submission's outcome for the page: only the keys of results.json meant for learners."""
+    results = submission.results if isinstance(submission.results, dict) else {}
+    final = submission.status in {Submission.Status.GRADED, Submission.Status.ERROR}
+    language = submission.exercise.language
+    code = (
+        code_files(submission.files, language=language, prefix=CODE_PREFIX, numbered=True)
+        if with_code
+        else []
+    )
+    # The same ids code_files gives the files (the fragment links to the page's code).
+    anchors = {name: f"{CODE_PREFIX}{i}" for i, name in enumerate(sorted(submission.files), 1)}
+    message = ""
+    compile_errors: list[CompileError] = []
+    tests: list[TestLine] = []
+    if submission.status == Submission.Status.GRADED:
+        message = _clip(results.get("message"), MESSAGE_CHARS)
+        if submission.verdict == Submission.Verdict.COMPILE_ERROR:
+            compile_errors = _compile_errors(message, anchors)
+        for entry in results.get("tests") or []:
+            if not isinstance(entry, dict):
+                continue
+            status = entry.get("status")
+            tests.append(
+                TestLine(
+                    name=_clip(entry.get("name"), 200),
+                    status=status if status in {"pass", "fail", "error"} else "error",
+                    message=_clip(entry.get("message"), MESSAGE_CHARS),
+                    output=_clip(entry.get("output"), OUTPUT_CHARS),
+                )
+            )
+    return SubmissionResult(
+        submission=submission,
+        final=final,
+        retrying=submission.status == Submission.Status.QUEUED and submission.runs > 0,
+        message=message,
+        compile_errors=compile_errors,
+        tests=tests,
+        code=code,
+    )

@@ -1,0 +1,15 @@
+"""The learner's code exercise pages."""
+
+from __future__ import annotations
+
+from django.urls import path
+
+from grader import views
+
+app_name = "grader"
+
+urlpatterns = [
+    path("exercises/<int:exercise_id>/", views.exercise_detail_view, name="exercise"),
+    path("exercises/<int:exercise_id>/submit/", views.exercise_submit_view, name="submit"),
+    path("submissions/<int:submission_id>/", views.submission_detail_view, name="submission"),
+]

@@ -1,0 +1,90 @@
+"""The learner's code exercise pages: the exercise with its editor, submit, the live result."""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils.cache import patch_vary_headers
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_POST
+
+from accounts.auth import current_learner
+from grader import selectors
+from grader.models import CodingExercise
+from grader.services import ExerciseError, submission_create
+
+
+def _exercise_or_404(exercise_id: int) -> CodingExercise:
+    exercise = selectors.exercise_get_published(exercise_id=exercise_id)
+    if exercise is None:
+        raise Http404
+    return exercise
+
+
+def _int_or_none(value: str | None) -> int | None:
+    return int(value) if value is not None and value.isdigit() else None
+
+
+@require_GET
+@login_required
+def exercise_detail_view(request: HttpRequest, exercise_id: int) -> HttpResponse:
+    exercise = _exercise_or_404(exercise_id)
+    page = selectors.exercise_page_for(
+        exercise=exercise,
+        learner=current_learner(request),
+        start_over="reset" in request.GET,
+        from_submission_id=_int_or_none(request.GET.get("from")),
+    )
+    return render(request, "grader/exercise_detail.html", {"page": page})
+
+
+@require_POST
+@login_required
+def exercise_submit_view(request: HttpRequest, exercise_id: int) -> HttpResponse:
+    exercise = _exercise_or_404(exercise_id)
+    # Browsers send a textarea's line breaks as CRLF; the code was written with LF.
+    files = {
+        name: request.POST[field].replace("\r\n", "\n")
+        for name in exercise.starter_files
+        if (field := selectors.editor_field(name)) in request.POST
+    }
+    try:
+        submission = submission_create(
+            learner=current_learner(request), exercise=exercise, files=files
+        )
+    except ExerciseError as error:
+        # Shown again with the learner's code as sent: nothing typed is lost.
+        page = selectors.exercise_page_for(
+            exercise=exercise, learner=current_learner(request), draft=files
+        )
+        return render(
+            request,
+            "grader/exercise_detail.html",
+            {"page": page, "submit_error": str(error)},
+            status=400,
+        )
+    url = reverse("grader:submission", kwargs={"submission_id": submission.pk})
+    return HttpResponseRedirect(url, status=303)
+
+
+def _wants_fragment(request: HttpRequest) -> bool:
+    return request.GET.get("fragment") == "1" or "X-Requested-With" in request.headers
+
+
+@require_GET
+@never_cache
+@login_required
+def submission_detail_view(request: HttpRequest, submission_id: int) -> HttpResponse:
+    submission = selectors.submission_get_for(
+        submission_id=submission_id, learner=current_learner(request)
+    )
+    if submission is None:
+        raise Http404  # someone else's submission looks the same as none at all
+    fragment = _wants_fragment(request)
+    result = selectors.submission_result(submission=submission, with_code=not fragment)
+    template = "grader/_submission_result.html" if fragment else "grader/submission_detail.html"
+    response = render(request, template, {"result": result, "submission": submission})
+    patch_vary_headers(response, ["X-Requested-With"])
+    return response
