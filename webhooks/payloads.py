@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import Iterator
+from decimal import Decimal
 from typing import Any
 
 from django.utils import timezone
@@ -55,9 +56,16 @@ def _endpoints(event: str) -> list[WebhookEndpoint]:
     ]
 
 
+class _Encoder(JSONEncoder):
+    """DRF's encoder, with decimals as strings ("87.50"), as the API itself sends them."""
+
+    def default(self, obj: Any) -> Any:
+        return str(obj) if isinstance(obj, Decimal) else super().default(obj)
+
+
 def _body(event: str, event_id: str, data: dict[str, Any]) -> str:
     envelope = {"id": event_id, "event": event, "created_at": timezone.now(), "data": data}
-    return json.dumps(envelope, cls=JSONEncoder, ensure_ascii=False, separators=(",", ":"))
+    return json.dumps(envelope, cls=_Encoder, ensure_ascii=False, separators=(",", ":"))
 
 
 def event_payloads(*, event: str, object_id: int) -> Iterator[tuple[WebhookEndpoint, str, str]]:

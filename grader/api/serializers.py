@@ -12,6 +12,7 @@ from typing import Any
 from django.utils.translation import gettext as _
 from rest_framework import serializers
 
+from api.params import MAX_ID
 from grader.exercise_source import MAX_BYTES, MAX_FILES
 from grader.models import CodingExercise, Submission
 
@@ -104,7 +105,7 @@ class ExerciseAuthorUpdateSerializer(ExerciseAuthorSerializer):
 
 
 class SubmissionCreateSerializer(serializers.Serializer):
-    exercise = serializers.IntegerField(min_value=1)
+    exercise = serializers.IntegerField(min_value=1, max_value=MAX_ID)
     files = FilesField()
 
 

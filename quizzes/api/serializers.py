@@ -12,6 +12,7 @@ from typing import Any
 from django.utils.translation import gettext as _
 from rest_framework import serializers
 
+from api.params import MAX_ID
 from quizzes import grading
 from quizzes.models import Attempt, Question, Quiz
 from quizzes.services import MAX_RESPONSE_BYTES
@@ -83,7 +84,7 @@ class PublicQuestionSerializer(serializers.Serializer):
 
 
 class AttemptStartSerializer(serializers.Serializer):
-    quiz = serializers.IntegerField(min_value=1)
+    quiz = serializers.IntegerField(min_value=1, max_value=MAX_ID)
 
 
 class AttemptResultSerializer(serializers.Serializer):
@@ -104,15 +105,16 @@ class AttemptQuestionSerializer(serializers.Serializer):
     spec = serializers.DictField()
     response = serializers.JSONField(allow_null=True)
     # Present only when the quiz's feedback policy shows it.
-    score = serializers.DecimalField(
-        max_digits=7, decimal_places=2, allow_null=True, required=False
-    )
+    # (not allow_null: that would print a missing score as null rather than leave it out)
+    score = serializers.DecimalField(max_digits=7, decimal_places=2, required=False)
     feedback = serializers.ListField(child=serializers.CharField(), required=False)
     explanation = serializers.CharField(required=False)
 
 
 class AttemptSerializer(serializers.ModelSerializer):
     url = serializers.CharField(read_only=True)
+    quiz = serializers.IntegerField(read_only=True)
+    learner = serializers.IntegerField(read_only=True)
     result = AttemptResultSerializer(allow_null=True, read_only=True)
 
     class Meta:

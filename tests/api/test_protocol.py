@@ -1,0 +1,187 @@
+"""The protocol: tokens, one error shape, bad input, pagination, throttling, idempotency."""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+import pytest
+from django.db import connection
+from django.test import override_settings
+from rest_framework.settings import api_settings
+from rest_framework.test import APIClient
+from rest_framework.throttling import UserRateThrottle
+
+from api.models import ApiToken, IdempotencyRecord
+from tests.api.conftest import World, client_for, error_of
+from tests.factories import UserFactory
+from webhooks.models import WebhookEndpoint
+
+pytestmark = pytest.mark.django_db
+
+ENDPOINT = {"url": "https://example.org/hook", "secret": "s" * 20, "events": ["attempt.graded"]}
+
+
+def test_token_roundtrip_and_hashing(world: World) -> None:
+    world.learner.set_password("pw-12345678")
+    world.learner.save()
+    client = APIClient()
+    wrong = client.post("/api/v1/auth/token/", {"username": "learner", "password": "nope"})
+    assert wrong.status_code == 401
+    assert error_of(wrong)["code"] == "invalid_credentials"
+    issued = client.post("/api/v1/auth/token/", {"username": "learner", "password": "pw-12345678"})
+    assert issued.status_code == 201
+    key = issued.json()["token"]
+    assert not ApiToken.objects.filter(key_hash=key).exists()  # stored as a hash only
+    client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
+    assert client.get("/api/v1/me/").json()["username"] == "learner"
+    assert client.delete("/api/v1/auth/token/").status_code == 204
+    revoked = client.get("/api/v1/me/")
+    assert revoked.status_code == 401
+    assert error_of(revoked)["code"] == "authentication_failed"
+    client.credentials(HTTP_AUTHORIZATION="Token a b")
+    assert client.get("/api/v1/me/").status_code == 401
+
+
+@pytest.mark.parametrize(
+    ("method", "url", "body", "code", "error"),
+    [
+        ("get", "/api/v1/no-such-thing/", None, 404, "not_found"),
+        ("get", "/api/v1/courses/999999/", None, 404, "not_found"),
+        ("put", "/api/v1/courses/", None, 405, "method_not_allowed"),
+        ("get", "/api/v1/courses/?page_size=101", None, 400, "invalid_page_size"),
+        ("get", "/api/v1/courses/?page_size=abc", None, 400, "invalid_page_size"),
+        ("get", "/api/v1/courses/?page=99", None, 404, "not_found"),
+        ("get", "/api/v1/sections/?part=x", None, 400, "invalid_filter"),
+        ("get", "/api/v1/attempts/?status=weird", None, 400, "invalid_filter"),
+        ("post", "/api/v1/attempts/", b"{not json", 400, "parse_error"),
+        ("post", "/api/v1/attempts/", b'{"quiz": "\xff\xfe"}', 400, "parse_error"),
+        ("post", "/api/v1/attempts/", b"[]", 400, "invalid"),
+        ("post", "/api/v1/attempts/", b'{"quiz": "x"}', 400, "invalid"),
+        ("post", "/api/v1/attempts/", b'{"quiz": 99999999999999999999999}', 400, "invalid"),
+    ],
+)
+def test_every_error_has_one_shape(
+    world: World, method: str, url: str, body: bytes | None, code: int, error: str
+) -> None:
+    client = client_for(world.learner)
+    kwargs: dict[str, Any] = {}
+    if body is not None:
+        kwargs = {"data": body, "content_type": "application/json"}
+    response = getattr(client, method)(url, **kwargs)
+    assert response.status_code == code, response.content
+    assert response["Content-Type"].startswith("application/json")
+    assert error_of(response)["code"] == error
+
+
+def test_validation_errors_name_the_fields(world: World) -> None:
+    response = client_for(world.learner).post(
+        "/api/v1/webhooks/endpoints/",
+        {"url": "ftp://x", "secret": "short", "events": ["nope"]},
+        format="json",
+    )
+    assert response.status_code == 400
+    assert {"url", "secret", "events.0"} <= set(error_of(response)["fields"])
+
+
+def test_throttled_requests_get_429_and_retry_after(world: World, monkeypatch) -> None:
+    monkeypatch.setattr(
+        UserRateThrottle, "THROTTLE_RATES", {**api_settings.DEFAULT_THROTTLE_RATES, "user": "3/min"}
+    )
+    client = client_for(world.learner)
+    codes = [client.get("/api/v1/me/").status_code for _ in range(4)]
+    assert codes == [200, 200, 200, 429]
+    response = client.get("/api/v1/me/")
+    assert error_of(response)["code"] == "throttled"
+    assert 1 <= int(response["Retry-After"]) <= 60
+
+
+def test_idempotency_key_replays_the_first_response(world: World) -> None:
+    client = client_for(world.learner)
+    first = client.post(
+        "/api/v1/webhooks/endpoints/", ENDPOINT, format="json", HTTP_IDEMPOTENCY_KEY="key-1"
+    )
+    second = client.post(
+        "/api/v1/webhooks/endpoints/", ENDPOINT, format="json", HTTP_IDEMPOTENCY_KEY="key-1"
+    )
+    assert first.status_code == second.status_code == 201
+    assert first.json() == second.json()
+    assert second["Idempotent-Replayed"] == "true"
+    assert WebhookEndpoint.objects.count() == 1
+    other_body = client.post(
+        "/api/v1/webhooks/endpoints/",
+        {**ENDPOINT, "url": "https://x.org/"},
+        format="json",
+        HTTP_IDEMPOTENCY_KEY="key-1",
+    )
+    assert other_body.status_code == 422
+    assert error_of(other_body)["code"] == "idempotency_key_reused"
+    # keys belong to a user: the same key from someone else is another request
+    theirs = client_for(world.other).post(
+        "/api/v1/webhooks/endpoints/", ENDPOINT, format="json", HTTP_IDEMPOTENCY_KEY="key-1"
+    )
+    assert theirs.status_code == 201
+    assert WebhookEndpoint.objects.count() == 2
+
+
+def test_a_refused_request_is_not_remembered(world: World) -> None:
+    client = client_for(world.learner)
+    bad = client.post(
+        "/api/v1/webhooks/endpoints/",
+        {**ENDPOINT, "events": []},
+        format="json",
+        HTTP_IDEMPOTENCY_KEY="k",
+    )
+    assert bad.status_code == 400
+    assert not IdempotencyRecord.objects.exists()
+    long_key = client.post(
+        "/api/v1/webhooks/endpoints/", ENDPOINT, format="json", HTTP_IDEMPOTENCY_KEY="k" * 256
+    )
+    assert long_key.status_code == 400
+    assert error_of(long_key)["code"] == "invalid_idempotency_key"
+
+
+def test_attempt_start_replay_keeps_201(world: World) -> None:
+    client = client_for(world.other_instructor)
+    first = client.post("/api/v1/attempts/", {"quiz": world.quiz.pk}, HTTP_IDEMPOTENCY_KEY="a")
+    again = client.post("/api/v1/attempts/", {"quiz": world.quiz.pk}, HTTP_IDEMPOTENCY_KEY="a")
+    assert first.status_code == again.status_code == 201
+    assert again["Location"] == first["Location"]
+
+
+@pytest.mark.django_db(transaction=True)
+@override_settings(WEBHOOK_ALLOW_PRIVATE_TARGETS=True)
+def test_concurrent_duplicates_create_one_object() -> None:
+    """Regression guard: two requests with one key at the same moment create one endpoint."""
+    user = UserFactory.create(username="racer")
+    barrier = threading.Barrier(4)
+    responses: list[Any] = []
+    failures: list[BaseException] = []
+
+    def send() -> None:
+        try:
+            client = client_for(user)
+            barrier.wait(timeout=10)
+            responses.append(
+                client.post(
+                    "/api/v1/webhooks/endpoints/",
+                    ENDPOINT,
+                    format="json",
+                    HTTP_IDEMPOTENCY_KEY="same",
+                )
+            )
+        except BaseException as error:
+            failures.append(error)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=send) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert failures == []
+    assert [r.status_code for r in responses] == [201] * 4
+    assert len({r.json()["id"] for r in responses}) == 1
+    assert WebhookEndpoint.objects.filter(owner=user).count() == 1
+    assert sum(r.get("Idempotent-Replayed") == "true" for r in responses) == 3

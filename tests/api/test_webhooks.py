@@ -1,0 +1,225 @@
+"""Webhooks against a local HTTP receiver: signatures, retries with back-off, replay, events."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import threading
+from collections.abc import Iterator
+from datetime import timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+import pytest
+from django.test import override_settings
+from django.utils import timezone
+
+from progress.services import section_mark_read
+from quizzes.services import attempt_grade, attempt_submit
+from tests.api.conftest import World, client_for
+from webhooks.models import WebhookDelivery, WebhookEndpoint
+from webhooks.services import (
+    delivery_send,
+    endpoint_cache_clear,
+    endpoint_create,
+    event_fan_out,
+    event_queue,
+    retry_delay,
+)
+
+pytestmark = pytest.mark.django_db
+SECRET = "receiver-secret-0123456789"
+
+
+class Receiver:
+    """An HTTP server in a thread that answers with the codes it is given, and records requests."""
+
+    def __init__(self) -> None:
+        self.codes: list[int] = []
+        self.requests: list[dict[str, Any]] = []
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                body = self.rfile.read(int(self.headers["Content-Length"])).decode()
+                receiver.requests.append({"headers": dict(self.headers), "body": body})
+                code = receiver.codes.pop(0) if receiver.codes else 200
+                self.send_response(code)
+                self.end_headers()
+                self.wfile.write(f"answer {code}".encode())
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hook"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+
+@pytest.fixture
+def receiver() -> Iterator[Receiver]:
+    server = Receiver()
+    server.thread.start()
+    try:
+        with override_settings(WEBHOOK_ALLOW_PRIVATE_TARGETS=True, WEBHOOK_RETRY_BASE_SECONDS=10):
+            yield server
+    finally:
+        server.server.shutdown()
+        server.server.server_close()
+
+
+def verify(request: dict[str, Any], secret: str = SECRET) -> bool:
+    """What docs/api.md tells a receiver to do."""
+    headers = request["headers"]
+    signed = f"{headers['X-Zachet-Timestamp']}.{request['body']}".encode()
+    expected = "sha256=" + hmac.new(secret.encode(), signed, hashlib.sha256).hexdigest()
+    return hmac.compare_digest(expected, headers["X-Zachet-Signature"])
+
+
+def graded_attempt_event(world: World, receiver: Receiver, owner: Any) -> WebhookDelivery:
+    endpoint_create(owner=owner, url=receiver.url, secret=SECRET, events=["attempt.graded"])
+    attempt_submit(attempt=world.attempt)
+    attempt_grade(attempt_id=world.attempt.pk)
+    (delivery,) = event_fan_out(event="attempt.graded", object_id=world.attempt.pk)
+    return delivery
+
+
+def test_signed_delivery_and_no_retry_after_2xx(world: World, receiver: Receiver) -> None:
+    delivery = graded_attempt_event(world, receiver, world.instructor)
+    outcome = delivery_send(delivery_id=delivery.pk)
+    assert outcome.status == "succeeded" and outcome.retry_in is None
+    (request,) = receiver.requests
+    assert verify(request)
+    assert not verify(request, secret="another-secret-0123456")
+    headers = request["headers"]
+    assert headers["X-Zachet-Event"] == "attempt.graded"
+    assert headers["X-Zachet-Delivery"] == str(delivery.uuid)
+    body = json.loads(request["body"])
+    assert body["event"] == "attempt.graded"
+    assert body["data"]["attempt"] == world.attempt.pk and body["data"]["percent"] == "0.00"
+    delivery.refresh_from_db()
+    assert (delivery.response_code, delivery.response_body, delivery.attempts) == (
+        200, "answer 200", 1,
+    )  # fmt: skip
+    # a second run of the task (a redelivered message) sends nothing
+    assert delivery_send(delivery_id=delivery.pk).status == "succeeded"
+    assert len(receiver.requests) == 1
+
+
+def test_a_500_is_retried_with_exponential_back_off(world: World, receiver: Receiver) -> None:
+    delivery = graded_attempt_event(world, receiver, world.instructor)
+    receiver.codes = [500, 503]
+    start = timezone.now()
+    first = delivery_send(delivery_id=delivery.pk, now=start)
+    assert (first.status, first.retry_in) == ("retrying", 10.0)
+    too_early = delivery_send(delivery_id=delivery.pk, now=start + timedelta(seconds=5))
+    assert too_early.status == "retrying" and len(receiver.requests) == 1
+    second = delivery_send(delivery_id=delivery.pk, now=start + timedelta(seconds=10))
+    assert (second.status, second.retry_in) == ("retrying", 20.0)
+    third = delivery_send(delivery_id=delivery.pk, now=start + timedelta(seconds=30))
+    assert third.status == "succeeded"
+    assert len(receiver.requests) == 3
+    assert all(verify(r) for r in receiver.requests)
+    assert [retry_delay(n) for n in (1, 2, 3, 4)] == [10, 20, 40, 80]
+
+
+@override_settings(WEBHOOK_MAX_ATTEMPTS=2)
+def test_gives_up_after_max_attempts(world: World, receiver: Receiver) -> None:
+    delivery = graded_attempt_event(world, receiver, world.instructor)
+    receiver.codes = [500, 500]
+    start = timezone.now()
+    delivery_send(delivery_id=delivery.pk, now=start)
+    assert delivery_send(delivery_id=delivery.pk, now=start + timedelta(minutes=1)).status == (
+        "failed"
+    )
+    delivery.refresh_from_db()
+    assert delivery.response_code == 500 and delivery.response_body == "answer 500"
+
+
+def test_replay_through_the_api(
+    world: World, receiver: Receiver, django_capture_on_commit_callbacks, monkeypatch
+) -> None:
+    delivery = graded_attempt_event(world, receiver, world.instructor)
+    delivery_send(delivery_id=delivery.pk)
+    sent: list[int] = []
+    monkeypatch.setattr(
+        "webhooks.services.delivery_queue",
+        lambda delivery_id: sent.append(delivery_send(delivery_id=delivery_id).delivery_id),
+    )
+    assert (
+        client_for(world.other)
+        .post(f"/api/v1/webhooks/deliveries/{delivery.pk}/replay/")
+        .status_code
+        == 404
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client_for(world.instructor).post(
+            f"/api/v1/webhooks/deliveries/{delivery.pk}/replay/"
+        )
+    assert response.status_code == 202
+    replay = response.json()
+    assert replay["replay_of"] == delivery.pk and sent == [replay["id"]]
+    first, again = receiver.requests
+    assert first["body"] == again["body"]
+    assert first["headers"]["X-Zachet-Delivery"] != again["headers"]["X-Zachet-Delivery"]
+    assert verify(again)
+    log = client_for(world.instructor).get("/api/v1/webhooks/deliveries/?status=succeeded").json()
+    assert {d["id"] for d in log["results"]} == {delivery.pk, replay["id"]}
+
+
+def test_learners_hear_only_their_own_events(world: World, receiver: Receiver) -> None:
+    endpoint_create(owner=world.other, url=receiver.url, secret=SECRET, events=["attempt.graded"])
+    endpoint_create(owner=world.learner, url=receiver.url, secret=SECRET, events=["attempt.graded"])
+    endpoint_create(
+        owner=world.other_instructor, url=receiver.url, secret=SECRET, events=["attempt.graded"]
+    )
+    attempt_submit(attempt=world.attempt)
+    attempt_grade(attempt_id=world.attempt.pk)
+    deliveries = event_fan_out(event="attempt.graded", object_id=world.attempt.pk)
+    assert [d.endpoint.owner for d in deliveries] == [world.learner]
+
+
+def test_grading_emits_after_commit_and_section_completion_emits_part_completed(
+    world: World, receiver: Receiver, django_capture_on_commit_callbacks, monkeypatch
+) -> None:
+    emitted: list[tuple[str, int]] = []
+    monkeypatch.setattr(
+        "webhooks.services.event_queue",
+        lambda event, object_id: emitted.append((event, object_id)),
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        attempt_submit(attempt=world.attempt)
+    with django_capture_on_commit_callbacks(execute=True):
+        attempt_grade(attempt_id=world.attempt.pk)
+    assert emitted == [("attempt.graded", world.attempt.pk)]
+
+    part = world.course_b.parts.create(number=1, title="Only part")
+    section = part.sections.create(number="1.1", title="S", slug="s", status="published")
+    endpoint_create(
+        owner=world.learner,
+        url=receiver.url,
+        secret=SECRET,
+        events=["section.completed", "part.completed"],
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        progress = section_mark_read(learner=world.learner, section=section)
+    assert emitted[-1] == ("section.completed", progress.id)
+    deliveries = event_fan_out(event="section.completed", object_id=progress.id)
+    assert sorted(d.event for d in deliveries) == ["part.completed", "section.completed"]
+
+
+def test_no_endpoints_means_nothing_is_queued(world: World) -> None:
+    endpoint_cache_clear()
+    assert WebhookEndpoint.objects.count() == 0
+    assert event_queue(event="attempt.graded", object_id=1) is False
+
+
+@override_settings(WEBHOOK_ALLOW_PRIVATE_TARGETS=False)
+def test_private_addresses_are_refused(world: World, receiver: Receiver) -> None:
+    with override_settings(WEBHOOK_ALLOW_PRIVATE_TARGETS=False):
+        delivery = graded_attempt_event(world, receiver, world.instructor)
+        outcome = delivery_send(delivery_id=delivery.pk)
+    assert outcome.status == "retrying" and receiver.requests == []
+    delivery.refresh_from_db()
+    assert "private or loopback" in delivery.error
