@@ -88,7 +88,8 @@ def graded_attempt_event(world: World, receiver: Receiver, owner: Any) -> Webhoo
 def test_signed_delivery_and_no_retry_after_2xx(world: World, receiver: Receiver) -> None:
     delivery = graded_attempt_event(world, receiver, world.instructor)
     outcome = delivery_send(delivery_id=delivery.pk)
-    assert outcome.status == "succeeded" and outcome.retry_in is None
+    assert outcome.status == "succeeded"
+    assert outcome.retry_in is None
     (request,) = receiver.requests
     assert verify(request)
     assert not verify(request, secret="another-secret-0123456")
@@ -97,7 +98,8 @@ def test_signed_delivery_and_no_retry_after_2xx(world: World, receiver: Receiver
     assert headers["X-Zachet-Delivery"] == str(delivery.uuid)
     body = json.loads(request["body"])
     assert body["event"] == "attempt.graded"
-    assert body["data"]["attempt"] == world.attempt.pk and body["data"]["percent"] == "0.00"
+    assert body["data"]["attempt"] == world.attempt.pk
+    assert body["data"]["percent"] == "0.00"
     delivery.refresh_from_db()
     assert (delivery.response_code, delivery.response_body, delivery.attempts) == (
         200, "answer 200", 1,
@@ -114,7 +116,8 @@ def test_a_500_is_retried_with_exponential_back_off(world: World, receiver: Rece
     first = delivery_send(delivery_id=delivery.pk, now=start)
     assert (first.status, first.retry_in) == ("retrying", 10.0)
     too_early = delivery_send(delivery_id=delivery.pk, now=start + timedelta(seconds=5))
-    assert too_early.status == "retrying" and len(receiver.requests) == 1
+    assert too_early.status == "retrying"
+    assert len(receiver.requests) == 1
     second = delivery_send(delivery_id=delivery.pk, now=start + timedelta(seconds=10))
     assert (second.status, second.retry_in) == ("retrying", 20.0)
     third = delivery_send(delivery_id=delivery.pk, now=start + timedelta(seconds=30))
@@ -134,7 +137,8 @@ def test_gives_up_after_max_attempts(world: World, receiver: Receiver) -> None:
         "failed"
     )
     delivery.refresh_from_db()
-    assert delivery.response_code == 500 and delivery.response_body == "answer 500"
+    assert delivery.response_code == 500
+    assert delivery.response_body == "answer 500"
 
 
 def test_replay_through_the_api(
@@ -159,7 +163,8 @@ def test_replay_through_the_api(
         )
     assert response.status_code == 202
     replay = response.json()
-    assert replay["replay_of"] == delivery.pk and sent == [replay["id"]]
+    assert replay["replay_of"] == delivery.pk
+    assert sent == [replay["id"]]
     first, again = receiver.requests
     assert first["body"] == again["body"]
     assert first["headers"]["X-Zachet-Delivery"] != again["headers"]["X-Zachet-Delivery"]
@@ -220,6 +225,7 @@ def test_private_addresses_are_refused(world: World, receiver: Receiver) -> None
     with override_settings(WEBHOOK_ALLOW_PRIVATE_TARGETS=False):
         delivery = graded_attempt_event(world, receiver, world.instructor)
         outcome = delivery_send(delivery_id=delivery.pk)
-    assert outcome.status == "retrying" and receiver.requests == []
+    assert outcome.status == "retrying"
+    assert receiver.requests == []
     delivery.refresh_from_db()
     assert "private or loopback" in delivery.error
