@@ -108,7 +108,16 @@ _MARKDOWN.add_render_rule("table_close", _table_close)
 
 def render_markdown(text: str) -> str:
     """Render Markdown to HTML that is safe to put on a page as is."""
-    return clean_html(_MARKDOWN.render(text))
+    return _scrollables_focusable(clean_html(_MARKDOWN.render(text)))
+
+
+def _scrollables_focusable(html: str) -> str:
+    # A code block or a wide table may scroll sideways: keyboard users must be
+    # able to focus it to scroll (WCAG 2.1.1; axe's scrollable-region-focusable).
+    # Added after cleaning, as a fixed attribute, so it cannot carry anything in.
+    return html.replace("<pre>", '<pre tabindex="0">').replace(
+        '<pre class="', '<pre tabindex="0" class="'
+    ).replace('<div class="table-scroll">', '<div class="table-scroll" tabindex="0">')
 
 
 def clean_html(html: str) -> str:

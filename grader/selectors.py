@@ -114,7 +114,9 @@ def code_html(*, name: str, text: str, language: str, anchor: str = "") -> str:
     if anchor:
         options.update(linenos="inline", linespans=anchor)
     lexer = _lexer(name, language) or get_lexer_by_name("text")
-    return highlight(text, lexer, HtmlFormatter(**options))
+    html = highlight(text, lexer, HtmlFormatter(**options))
+    # The block may scroll sideways: focusable, so a keyboard can scroll it (WCAG 2.1.1).
+    return html.replace("<pre>", '<pre tabindex="0">', 1)
 
 
 def code_files(

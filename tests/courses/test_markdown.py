@@ -62,7 +62,7 @@ def test_safe_links_keep_their_address_and_get_rel() -> None:
 def test_go_code_is_highlighted_with_prefixed_classes() -> None:
     html = render_markdown('```go\nfunc main() {\n\tfmt.Println("hi")\n}\n```')
 
-    assert '<pre><code class="language-go">' in html
+    assert '<pre tabindex="0"><code class="language-go">' in html
     assert '<span class="hl-kd">func</span>' in html
     assert '<span class="hl-s">"hi"</span>' in html
 
@@ -70,7 +70,7 @@ def test_go_code_is_highlighted_with_prefixed_classes() -> None:
 def test_unknown_language_falls_back_to_escaped_plain_code() -> None:
     html = render_markdown("```nosuchlanguage\n<b>bold</b> & <script>x</script>\n```")
 
-    assert "<pre><code" in html
+    assert '<pre tabindex="0"><code' in html
     assert "&lt;b&gt;bold&lt;/b&gt; &amp; &lt;script&gt;" in html
     assert "hl-" not in html
     assert "<b>" not in html
@@ -89,4 +89,4 @@ def test_tables_render_with_alignment() -> None:
     assert '<th style="text-align:left">Name</th>' in html
     assert '<td style="text-align:right">5</td>' in html
     # Wrapped so a wide table scrolls on its own instead of widening the page.
-    assert '<div class="table-scroll"><table>' in html
+    assert '<div class="table-scroll" tabindex="0"><table>' in html
