@@ -129,3 +129,14 @@ def live_worker_env(live_broker: str, transactional_db: None, tmp_path: Path) ->
         "DATABASE_URL": worker_database_url(),
         "ZACHET_VAR_DIR": str(tmp_path),
     }
+
+
+@pytest.fixture(scope="session")
+def go_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The shared Go build cache, warmed once per session (~20-30 s) into a temp directory."""
+    from grader.runners.go import GoUnavailable, go_cache_warm
+
+    try:
+        return go_cache_warm(cache_dir=tmp_path_factory.mktemp("go") / "go-cache")
+    except GoUnavailable as exc:
+        pytest.fail(f"no Go toolchain: {exc}")

@@ -49,14 +49,3 @@ def need_sandbox() -> None:
         pytest.fail(
             "bubblewrap is not installed (bin/setup installs it: apt-get install bubblewrap)"
         )
-
-
-@pytest.fixture(scope="session")
-def go_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The shared Go build cache, warmed once per session (~20-30 s) into a temp directory."""
-    from grader.runners.go import GoUnavailable, go_cache_warm
-
-    try:
-        return go_cache_warm(cache_dir=tmp_path_factory.mktemp("go") / "go-cache")
-    except GoUnavailable as exc:
-        pytest.fail(f"no Go toolchain: {exc}")
