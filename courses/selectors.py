@@ -164,22 +164,34 @@ def section_get_with_neighbours(
     )
     if section is None:
         return None
-    # The whole course's reading order, light columns only, to step over part
-    # boundaries: "next" after the last section of part 4 is the first of part 5.
+    # The whole course's reading order, to step over part boundaries: "next" after
+    # the last section of part 4 is the first of part 5. Plain rows, not model
+    # instances: a course has a hundred sections and the page shows two of them.
     sequence = list(
         Section.objects.filter(_NOT_ARCHIVED, part__course_id=section.part.course_id)
-        .select_related("part")
-        .only("id", "number", "title", "status", "order", "part__number", "part__order")
         .order_by("part__order", "part__number", "order", "id")
+        .values_list("id", "number", "title", "status", "part_id", "part__number")
     )
-    index = next(i for i, item in enumerate(sequence) if item.pk == section.pk)
-    previous_section = next(
-        (item for item in reversed(sequence[:index]) if item.is_published), None
-    )
-    next_section = next((item for item in sequence[index + 1 :] if item.is_published), None)
+    index = next(i for i, row in enumerate(sequence) if row[0] == section.pk)
+    published = Section.Status.PUBLISHED
+    previous_row = next((row for row in reversed(sequence[:index]) if row[3] == published), None)
+    next_row = next((row for row in sequence[index + 1 :] if row[3] == published), None)
+    previous_section = _neighbour(previous_row, course=section.part.course)
+    next_section = _neighbour(next_row, course=section.part.course)
     return SectionDetail(
         section=section, previous_section=previous_section, next_section=next_section
     )
+
+
+def _neighbour(
+    row: tuple[int, str, str, str, int, int] | None, *, course: Course
+) -> Section | None:
+    """A neighbouring section from its row, with what a link to it needs (no query)."""
+    if row is None:
+        return None
+    pk, number, title, status, part_id, part_number = row
+    part = Part(id=part_id, number=part_number, course=course)
+    return Section(id=pk, number=number, title=title, status=status, part=part)
 
 
 def section_get_by_number(*, number: str, course_slug: str | None = None) -> Section:

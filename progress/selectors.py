@@ -7,7 +7,7 @@ from datetime import datetime
 from decimal import Decimal
 
 from django.contrib.auth.models import AnonymousUser, User
-from django.db.models import Count, OuterRef, Q, Subquery
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
@@ -21,20 +21,23 @@ _COUNTED = ~Q(sections__status=Section.Status.ARCHIVED)
 
 
 def part_progress_for(*, learner: User, part: Part) -> Completion:
-    """Completed sections of the part out of all its (non-archived) sections."""
-    sections = Section.objects.filter(part=part).exclude(status=Section.Status.ARCHIVED)
-    done = SectionProgress.objects.filter(
-        learner=learner, section__in=sections, completed=True
-    ).count()
-    return Completion(done=done, total=sections.count())
+    """Completed sections of the part out of all its (non-archived) sections: one query."""
+    return _completion(learner=learner, sections=Section.objects.filter(part=part))
 
 
 def course_progress_for(*, learner: User, course: Course) -> Completion:
-    sections = Section.objects.filter(part__course=course).exclude(status=Section.Status.ARCHIVED)
-    done = SectionProgress.objects.filter(
-        learner=learner, section__in=sections, completed=True
-    ).count()
-    return Completion(done=done, total=sections.count())
+    return _completion(learner=learner, sections=Section.objects.filter(part__course=course))
+
+
+def _completion(*, learner: User, sections: QuerySet[Section]) -> Completion:
+    # EXISTS per section, not a join: a join would read every learner's rows.
+    completed = SectionProgress.objects.filter(
+        learner=learner, section=OuterRef("pk"), completed=True
+    )
+    counts = sections.exclude(status=Section.Status.ARCHIVED).aggregate(
+        total=Count("pk"), done=Count("pk", filter=Q(Exists(completed)))
+    )
+    return Completion(done=counts["done"], total=counts["total"])
 
 
 # --- pages ---------------------------------------------------------------------------
@@ -154,60 +157,57 @@ ITEM_STATE_LABELS = {
 }
 
 
-def quiz_states_for(
-    *, learner: User | AnonymousUser, quizzes: list[Quiz]
-) -> dict[int, tuple[str, Decimal | None]]:
-    """Quiz id -> (state, policy score %) for the learner: two queries whatever the count."""
-    if not learner.is_authenticated or not quizzes:
-        return {}
-    ids = [quiz.pk for quiz in quizzes]
-    statuses: dict[int, set[str]] = {}
-    for quiz_id, status in Attempt.objects.filter(learner=learner, quiz_id__in=ids).values_list(
-        "quiz_id", "status"
-    ):
-        statuses.setdefault(quiz_id, set()).add(status)
-    items = {
-        quiz_id: (complete, score)
-        for quiz_id, complete, score in ItemCompletion.objects.filter(
-            learner=learner, quiz_id__in=ids
-        ).values_list("quiz_id", "complete", "score")
-    }
-    states: dict[int, tuple[str, Decimal | None]] = {}
-    for quiz_id in ids:
-        complete, score = items.get(quiz_id, (False, None))
-        seen = statuses.get(quiz_id, set())
-        if complete:
+def _quizzes_with_states(
+    *, learner: User | AnonymousUser, section: Section
+) -> list[tuple[Quiz, str, Decimal | None]]:
+    """The section's quizzes, each with the learner's state and policy score %: one query.
+
+    The state comes from subqueries on the learner's rows (unique or indexed by
+    learner and quiz) rather than from two more queries for attempts and items.
+    """
+    quizzes = Quiz.objects.filter(section=section).order_by("order", "id")
+    if not learner.is_authenticated:
+        return [(quiz, "not_started", None) for quiz in quizzes]
+    item = ItemCompletion.objects.filter(learner=learner, quiz=OuterRef("pk"))
+    mine = Attempt.objects.filter(learner=learner, quiz=OuterRef("pk"))
+    rows = quizzes.annotate(
+        item_complete=Subquery(item.values("complete")[:1]),
+        item_score=Subquery(item.values("score")[:1]),
+        pending=Exists(
+            mine.filter(status__in=[Attempt.Status.IN_PROGRESS, Attempt.Status.SUBMITTED])
+        ),
+        graded=Exists(mine.filter(status=Attempt.Status.GRADED)),
+    )
+    result: list[tuple[Quiz, str, Decimal | None]] = []
+    for quiz in rows:
+        if quiz.item_complete:
             state = "passed"
-        elif seen & {Attempt.Status.IN_PROGRESS, Attempt.Status.SUBMITTED}:
+        elif quiz.pending:
             state = "in_progress"
-        elif Attempt.Status.GRADED in seen:
+        elif quiz.graded:
             state = "failed"
         else:
             state = "not_started"
-        states[quiz_id] = (state, score)
-    return states
+        result.append((quiz, state, quiz.item_score))
+    return result
 
 
 def section_items_for(*, learner: User | AnonymousUser, section: Section) -> list[ItemState]:
     """The section's quizzes and published exercises with the learner's state on each."""
     from grader.selectors import exercise_states_for
 
-    quizzes = list(Quiz.objects.filter(section=section).order_by("order", "id"))
+    quizzes = _quizzes_with_states(learner=learner, section=section)
     exercises = list(
         CodingExercise.objects.filter(section=section, is_published=True)
         .only("id", "section_id", "title", "language", "order", "points")
         .order_by("order", "id")
     )
-    quiz_states = quiz_states_for(learner=learner, quizzes=quizzes)
     exercise_states = (
         exercise_states_for(learner=learner, section_ids=[section.pk])
         if learner.is_authenticated and exercises
         else {}
     )
-    items = [
-        ItemState("quiz", quiz, *quiz_states.get(quiz.pk, ("not_started", None)))
-        for quiz in quizzes
-    ]
+    items = [ItemState("quiz", quiz, state, score) for quiz, state, score in quizzes]
     items += [
         ItemState("exercise", exercise, exercise_states.get(exercise.pk, "not_started"))
         for exercise in exercises
