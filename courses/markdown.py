@@ -115,9 +115,11 @@ def _scrollables_focusable(html: str) -> str:
     # A code block or a wide table may scroll sideways: keyboard users must be
     # able to focus it to scroll (WCAG 2.1.1; axe's scrollable-region-focusable).
     # Added after cleaning, as a fixed attribute, so it cannot carry anything in.
-    return html.replace("<pre>", '<pre tabindex="0">').replace(
-        '<pre class="', '<pre tabindex="0" class="'
-    ).replace('<div class="table-scroll">', '<div class="table-scroll" tabindex="0">')
+    return (
+        html.replace("<pre>", '<pre tabindex="0">')
+        .replace('<pre class="', '<pre tabindex="0" class="')
+        .replace('<div class="table-scroll">', '<div class="table-scroll" tabindex="0">')
+    )
 
 
 def clean_html(html: str) -> str:
