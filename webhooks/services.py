@@ -68,7 +68,13 @@ def _check_url(url: str) -> str:
 
 
 def endpoint_create(
-    *, owner: User, url: str, secret: str, events: Iterable[str], description: str = ""
+    *,
+    owner: User,
+    url: str,
+    secret: str,
+    events: Iterable[str],
+    description: str = "",
+    is_active: bool = True,
 ) -> WebhookEndpoint:
     return WebhookEndpoint.objects.create(
         owner=owner,
@@ -76,6 +82,7 @@ def endpoint_create(
         secret=secret,
         events=_check_events(events),
         description=description,
+        is_active=is_active,
     )
 
 

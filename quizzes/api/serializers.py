@@ -36,6 +36,18 @@ class QuizSerializer(serializers.ModelSerializer):
         ]  # fmt: skip
         read_only_fields = ["created_at", "updated_at"]
 
+    def _sensible(self, value: Any) -> Any:
+        # Far-off years come out with odd historical UTC offsets (LMT "+02:30:17").
+        if value is not None and not 2000 <= value.year <= 2999:
+            raise serializers.ValidationError(_("A date between the years 2000 and 2999."))
+        return value
+
+    def validate_opens_at(self, value: Any) -> Any:
+        return self._sensible(value)
+
+    def validate_due_at(self, value: Any) -> Any:
+        return self._sensible(value)
+
 
 class QuizUpdateSerializer(QuizSerializer):
     class Meta(QuizSerializer.Meta):
@@ -105,10 +117,16 @@ class AttemptQuestionSerializer(serializers.Serializer):
     spec = serializers.DictField()
     response = serializers.JSONField(allow_null=True)
     # Present only when the quiz's feedback policy shows it.
-    # (not allow_null: that would print a missing score as null rather than leave it out)
-    score = serializers.DecimalField(max_digits=7, decimal_places=2, required=False)
+    score = serializers.DecimalField(
+        max_digits=7, decimal_places=2, allow_null=True, required=False
+    )
     feedback = serializers.ListField(child=serializers.CharField(), required=False)
     explanation = serializers.CharField(required=False)
+
+    def to_representation(self, instance: Any) -> Any:
+        # Feedback left out by the policy stays out (DRF would print a missing nullable as null).
+        data = super().to_representation(instance)
+        return {key: value for key, value in data.items() if key in instance}
 
 
 class AttemptSerializer(serializers.ModelSerializer):

@@ -124,6 +124,15 @@ def test_idempotency_key_replays_the_first_response(world: World) -> None:
     assert WebhookEndpoint.objects.count() == 2
 
 
+def test_an_inactive_endpoint_can_be_created(world: World) -> None:
+    # Regression guard: found by schemathesis, `is_active` on create was a 500.
+    response = client_for(world.learner).post(
+        "/api/v1/webhooks/endpoints/", {**ENDPOINT, "is_active": False}, format="json"
+    )
+    assert response.status_code == 201
+    assert response.json()["is_active"] is False
+
+
 def test_a_refused_request_is_not_remembered(world: World) -> None:
     client = client_for(world.learner)
     bad = client.post(
