@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from datetime import timedelta
 from decimal import Decimal
 
@@ -268,3 +269,23 @@ def test_attempt_limit_is_explained_on_the_quiz_page(
     assert response.status_code == 200
     html = response.content.decode()
     assert "all your attempts" in html or "все попытки" in html
+
+
+@pytest.mark.parametrize(("policy", "shown"), [("best", "90"), ("last", "40"), ("average", "65")])
+def test_quiz_page_shows_the_score_by_the_quizs_policy(
+    learner_client: Client, quiz: Quiz, policy: str, shown: str
+) -> None:
+    quiz.score_policy = policy
+    quiz.save()
+    learner = UserFactory.create(username="ученик")
+    for number, percent in ((1, 90), (2, 40)):
+        Attempt.objects.create(
+            learner=learner, quiz=quiz, number=number, seed=1, started_at=timezone.now(),
+            status="graded", percent=percent,
+        )  # fmt: skip
+    html = learner_client.get(reverse("quizzes:quiz", kwargs={"quiz_id": quiz.pk})).content.decode()
+    standing = re.search(r'<p class="item-state[^"]*">(.*?)</p>', html, re.S)
+    assert standing is not None
+    assert f"{shown}%" in standing.group(1)
+    assert "90%" in html  # both attempts listed
+    assert "40%" in html
