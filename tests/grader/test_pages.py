@@ -20,6 +20,7 @@ from grader import services
 from grader.exercise_source import MAX_BYTES
 from grader.models import CodingExercise, Submission
 from grader.selectors import HISTORY_LIMIT, exercise_states_for
+from progress.models import Enrollment
 from tests.factories import SectionFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -272,6 +273,8 @@ def test_submit_creates_a_submission_queues_it_and_redirects(
     assert submission.files == {"cache.go": "package cache\n\nfunc Get() {}\n"}
     assert len(callbacks) == 1
     assert sent == [submission.pk]  # queued once committed
+    # Submitting enrols: the course is on the learner's dashboard.
+    assert Enrollment.objects.filter(learner=learner, course=exercise.section.part.course).exists()
 
 
 def test_a_refused_submission_keeps_the_code_and_says_why(signed_in, exercise, learner):
