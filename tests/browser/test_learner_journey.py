@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 from django.core.management import call_command
+from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.support import expected_conditions as ec
@@ -54,11 +55,24 @@ def demo_part_with_one_quiz_and_one_exercise(go_cache: Path) -> tuple[Quiz, Codi
 
 
 def wait(driver: WebDriver, seconds: float = 30) -> WebDriverWait[WebDriver]:
-    return WebDriverWait(driver, seconds, poll_frequency=0.1)
+    # Live regions replace their content while we look: an element found a moment
+    # ago may be gone (stale); look again rather than fail.
+    return WebDriverWait(
+        driver,
+        seconds,
+        poll_frequency=0.1,
+        ignored_exceptions=(NoSuchElementException, StaleElementReferenceException),
+    )
 
 
 def progress_text(driver: WebDriver) -> str:
-    return driver.find_element(By.CSS_SELECTOR, "[data-testid=part-progress]").text
+    """The part progress figures; the block may be re-rendered while read (a result arrived)."""
+    for _ in range(20):
+        try:
+            return driver.find_element(By.CSS_SELECTOR, "[data-testid=part-progress]").text
+        except StaleElementReferenceException:
+            continue
+    raise AssertionError("the progress block kept changing")
 
 
 def mark_page(driver: WebDriver) -> None:
