@@ -3,7 +3,7 @@
     .venv/bin/python bench/pages.py [--learners 1000] [--parts 10] [--sections 10]
         [--items 5] [--requests 300] [--database-url URL] [--keep]
 
-PostgreSQL by default (database `zachet_bench` on 127.0.0.1, created if missing);
+PostgreSQL by default (database `zachet_bench_pages` on 127.0.0.1, created if missing);
 `--database-url sqlite:///...` works too. Builds a course of parts x sections x
 items (quizzes of three questions and published code exercises, alternating) and
 enrols the learners with progress spread the way a real cohort's is: most far
@@ -41,7 +41,7 @@ from typing import Any
 BASE_DIR = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(BASE_DIR))
 
-POSTGRES_URL = "postgres://postgres@127.0.0.1:5432/zachet_bench"
+POSTGRES_URL = "postgres://postgres@127.0.0.1:5432/zachet_bench_pages"
 COURSE_SLUG = "bench-pages"
 LEARNER_PREFIX = "pages-"
 TARGET_P95_MS = 50.0
