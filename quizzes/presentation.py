@@ -7,6 +7,9 @@ Orders come from a seeded random generator, so a reload shows the same order.
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
 import random
 import re
 from collections.abc import Callable, Mapping, Sequence
@@ -23,13 +26,41 @@ def seeded_order(items: Sequence[T], *, seed: int, salt: str) -> list[T]:
     return shuffled
 
 
+def opaque_id(real_id: str, *, key: str, salt: str) -> str:
+    """What a learner sees instead of a choice's or an item's stored id.
+
+    Stored ids are chosen by authors and importers ("a", "b", … in the order
+    written, the right answer often first; an ordering question's items in the
+    right order), so showing them would give the answer away. Opaque ids come
+    from a keyed hash: stable for one attempt (a reload shows the same), useless
+    to anyone without the key.
+    """
+    digest = hmac.new(key.encode(), f"{salt}:{real_id}".encode(), hashlib.sha256).digest()
+    return base64.b32encode(digest[:5]).decode().lower()
+
+
+def _id_map(ids: Sequence[str], *, key: str, salt: str) -> dict[str, str]:
+    return {real: opaque_id(real, key=key, salt=salt) for real in ids} if key else {}
+
+
 def public_spec(
-    question_type: str, spec: Mapping[str, Any], *, seed: int, salt: str, shuffle_choices: bool
+    question_type: str,
+    spec: Mapping[str, Any],
+    *,
+    seed: int,
+    salt: str,
+    shuffle_choices: bool,
+    id_key: str = "",
 ) -> dict[str, Any]:
-    """The learner's view of a question's spec: what to choose from, never what is right."""
+    """The learner's view of a question's spec: what to choose from, never what is right.
+
+    With `id_key`, choice and item ids are opaque (see `opaque_id`); responses
+    then go through `response_ids(..., to_public=False)` before they are stored.
+    """
 
     def choices(items: Sequence[Mapping[str, Any]], key: str) -> list[dict[str, Any]]:
-        shown = [{"id": c["id"], "text": c["text"]} for c in items]
+        ids = _id_map([c["id"] for c in items], key=id_key, salt=key)
+        shown = [{"id": ids.get(c["id"], c["id"]), "text": c["text"]} for c in items]
         return seeded_order(shown, seed=seed, salt=key) if shuffle_choices else shown
 
     if question_type == "single_choice":
@@ -42,7 +73,8 @@ def public_spec(
         return {}
     if question_type == "ordering":
         # Always shuffled: the order is the answer. Never show the stored (correct) order.
-        items = [{"id": i["id"], "text": i["text"]} for i in spec["items"]]
+        ids = _id_map([i["id"] for i in spec["items"]], key=id_key, salt=salt)
+        items = [{"id": ids.get(i["id"], i["id"]), "text": i["text"]} for i in spec["items"]]
         shuffled = seeded_order(items, seed=seed, salt=salt)
         if len(items) > 1 and shuffled == items:
             shuffled = shuffled[1:] + shuffled[:1]
@@ -176,3 +208,46 @@ def response_summary(view: Mapping[str, Any], response: Any) -> list[str]:
             for gap_id, value in response["gaps"].items()
         ]
     raise ValueError(f"unknown question type {kind!r}")
+
+
+def response_ids(
+    question_type: str,
+    spec: Mapping[str, Any],
+    response: Any,
+    *,
+    id_key: str,
+    salt: str,
+    to_public: bool,
+) -> Any:
+    """A response with its choice / item ids turned opaque (`to_public`) or back into stored ids.
+
+    Ids that are not in the map (a typo, a stale page) are left as they are, so
+    validation refuses them as unknown ids; anything not of the expected shape
+    is returned unchanged for validation to refuse.
+    """
+    if not id_key or not isinstance(response, dict):
+        return response
+
+    def mapper(ids: Sequence[str], map_salt: str) -> Callable[[Any], Any]:
+        forward = _id_map(ids, key=id_key, salt=map_salt)
+        table = forward if to_public else {v: k for k, v in forward.items()}
+        return lambda value: table.get(value, value) if isinstance(value, str) else value
+
+    if question_type in {"single_choice", "multiple_choice"}:
+        convert = mapper([c["id"] for c in spec["choices"]], salt)
+        if question_type == "single_choice" and "choice" in response:
+            return {**response, "choice": convert(response["choice"])}
+        if question_type == "multiple_choice" and isinstance(response.get("choices"), list):
+            return {**response, "choices": [convert(c) for c in response["choices"]]}
+        return response
+    if question_type == "ordering" and isinstance(response.get("order"), list):
+        convert = mapper([i["id"] for i in spec["items"]], salt)
+        return {**response, "order": [convert(i) for i in response["order"]]}
+    if question_type == "fill_blanks" and isinstance(response.get("gaps"), dict):
+        gaps = dict(response["gaps"])
+        for gap in spec["gaps"]:
+            if gap["kind"] == "choice" and gap["id"] in gaps:
+                convert = mapper([c["id"] for c in gap["choices"]], f"{salt}:{gap['id']}")
+                gaps[gap["id"]] = convert(gaps[gap["id"]])
+        return {**response, "gaps": gaps}
+    return response

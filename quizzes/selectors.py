@@ -2,24 +2,61 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.models import User
 from django.utils.html import linebreaks
 
 from courses.markdown import clean_html, render_markdown
 from quizzes.models import Attempt, Question, Quiz
-from quizzes.presentation import public_spec, response_summary, seeded_order
+from quizzes.presentation import public_spec, response_ids, response_summary, seeded_order
 
 
 @dataclass(frozen=True)
 class AttemptQuestion:
     question: Question
-    # What the learner sees: text and the spec without answer keys.
+    # What the learner sees: text and the spec without answer keys, ids opaque.
     view: dict[str, Any]
+    id_key: str
+
+    def response_to_stored(self, response: Any) -> Any:
+        """A response in the ids the learner saw, in the stored ids (to save and grade)."""
+        return self._convert(response, to_public=False)
+
+    def response_to_shown(self, response: Any) -> Any:
+        """A stored response in the ids the learner sees (to show it back)."""
+        return self._convert(response, to_public=True)
+
+    def _convert(self, response: Any, *, to_public: bool) -> Any:
+        question = self.question
+        return response_ids(
+            question.type,
+            question.spec,
+            response,
+            id_key=self.id_key,
+            salt=f"q{question.pk}",
+            to_public=to_public,
+        )
+
+
+def _key(purpose: str) -> str:
+    return hmac.new(settings.SECRET_KEY.encode(), purpose.encode(), hashlib.sha256).hexdigest()
+
+
+def attempt_id_key(attempt: Attempt) -> str:
+    """The key of an attempt's opaque ids: from the server's secret, the attempt and its seed."""
+    return _key(f"attempt:{attempt.pk}:{attempt.seed}")
+
+
+def public_question_key() -> str:
+    """Opaque ids and order of questions read outside an attempt (API): the server's secret."""
+    return _key("public-questions")
 
 
 def attempt_questions(*, attempt: Attempt) -> list[AttemptQuestion]:
@@ -28,6 +65,7 @@ def attempt_questions(*, attempt: Attempt) -> list[AttemptQuestion]:
     questions = list(quiz.questions.order_by("order", "id"))
     if quiz.shuffle_questions:
         questions = seeded_order(questions, seed=attempt.seed, salt="questions")
+    id_key = attempt_id_key(attempt)
     return [
         AttemptQuestion(
             question=q,
@@ -44,8 +82,10 @@ def attempt_questions(*, attempt: Attempt) -> list[AttemptQuestion]:
                     seed=attempt.seed,
                     salt=f"q{q.id}",
                     shuffle_choices=quiz.shuffle_choices,
+                    id_key=id_key,
                 ),
             },
+            id_key=id_key,
         )
         for q in questions
     ]
@@ -156,7 +196,7 @@ def attempt_review(*, attempt: Attempt, now: datetime) -> AttemptReview:
                 number=number,
                 view=item.view,
                 text_html=question_text_html(question.text, fmt),
-                response=response_summary(item.view, response),
+                response=response_summary(item.view, item.response_to_shown(response)),
                 points=question.points,
                 score=answer.score if answer else Decimal(0),
                 pending_manual=bool(answer and answer.needs_manual_grading),

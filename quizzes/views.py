@@ -109,7 +109,7 @@ def _questions_context(attempt: Attempt) -> list[dict[str, Any]]:
     for number, item in enumerate(selectors.attempt_questions(attempt=attempt), start=1):
         view = item.view
         question = item.question
-        response = answers.get(question.pk) or {}
+        response = item.response_to_shown(answers.get(question.pk)) or {}
         entry: dict[str, Any] = {
             "number": number,
             "view": view,
@@ -137,8 +137,13 @@ def _questions_context(attempt: Attempt) -> list[dict[str, Any]]:
 
 
 def _responses(attempt: Attempt, request: HttpRequest) -> dict[int, Any]:
-    views = [item.view for item in selectors.attempt_questions(attempt=attempt)]
-    return {view["id"]: response_from_form(view, request.POST.getlist) for view in views}
+    # The form carries the opaque ids the learner saw; the service stores real ones.
+    return {
+        item.view["id"]: item.response_to_stored(
+            response_from_form(item.view, request.POST.getlist)
+        )
+        for item in selectors.attempt_questions(attempt=attempt)
+    }
 
 
 def _seconds_left(attempt: Attempt) -> int | None:

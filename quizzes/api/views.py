@@ -47,7 +47,7 @@ from quizzes.authoring import (
 )
 from quizzes.models import Attempt, Question, Quiz
 from quizzes.presentation import public_spec
-from quizzes.selectors import attempt_questions
+from quizzes.selectors import attempt_questions, public_question_key
 from quizzes.services import (
     QuizRuleError,
     attempt_save_answers,
@@ -120,7 +120,7 @@ class QuizViewSet(InstructorWriteViewSet):
 
 
 def public_question(question: Question) -> dict[str, Any]:
-    """A question as a learner may read it outside an attempt (stored order, no shuffling)."""
+    """A question as a learner may read it outside an attempt: no keys, ids, or stored order."""
     return {
         "id": question.pk,
         "quiz": question.quiz_id,
@@ -130,8 +130,15 @@ def public_question(question: Question) -> dict[str, Any]:
         "text_format": question.text_format,
         "points": question.points,
         "order": question.order,
+        # Opaque ids and an order keyed by the server's secret: neither the stored ids
+        # nor the stored order (an ordering question's answer) can be read back.
         "spec": public_spec(
-            question.type, question.spec, seed=0, salt=f"q{question.pk}", shuffle_choices=False
+            question.type,
+            question.spec,
+            seed=int(public_question_key()[:15], 16),
+            salt=f"q{question.pk}",
+            shuffle_choices=True,
+            id_key=public_question_key(),
         ),
     }
 
@@ -218,7 +225,8 @@ def attempt_body(attempt: Attempt, user: Any, with_questions: bool) -> dict[str,
             key: view.pop(key) for key in ("id", "type", "title", "text", "text_format", "points")
         }
         entry["spec"] = view
-        entry["response"] = answer.response if answer else None
+        # In the opaque ids this attempt shows (quizzes.presentation.opaque_id).
+        entry["response"] = item.response_to_shown(answer.response) if answer else None
         if show_feedback:
             entry["score"] = answer.score if answer else None
             entry["feedback"] = list(answer.feedback) if answer else []
@@ -308,7 +316,15 @@ class AttemptViewSet(LearnerWorkViewSet):
         given = AnswersSerializer(data=request.data)
         given.is_valid(raise_exception=True)
         try:
-            attempt_save_answers(attempt=attempt, responses=given.validated_data["answers"])
+            items = {item.question.pk: item for item in attempt_questions(attempt=attempt)}
+            # Answers name choices and items by the opaque ids the attempt showed.
+            responses = {
+                question_id: item.response_to_stored(response)
+                if (item := items.get(question_id))
+                else response
+                for question_id, response in given.validated_data["answers"].items()
+            }
+            attempt_save_answers(attempt=attempt, responses=responses)
         except QuizRuleError as error:
             raise rule_error(error) from None
         attempt.refresh_from_db()

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from grader.models import CodingExercise, Submission
 from progress.models import Enrollment
-from quizzes.models import Attempt, Quiz
+from quizzes.models import Answer, Attempt, Question, Quiz
 from quizzes.services import attempt_grade
 from tests.api.conftest import World, assert_no_secrets, client_for, error_of
 
@@ -35,11 +35,16 @@ def test_attempt_start_answer_submit_and_result(
     assert Enrollment.objects.filter(learner=world.other_instructor).exists()
 
     question = attempt["questions"][0]
+    # Choice ids are opaque per attempt (never the stored "a", "b", ...): pick by text.
+    shown_ids = [choice["id"] for choice in question["spec"]["choices"]]
+    assert not {"a", "b", "c"} & set(shown_ids)
+    right = next(c["id"] for c in question["spec"]["choices"] if c["text"] == "канал")
     saved = client.put(
-        f"{attempt['url']}answers/", {"answers": {str(question["id"]): {"choice": "b"}}}
+        f"{attempt['url']}answers/", {"answers": {str(question["id"]): {"choice": right}}}
     )
     assert saved.status_code == 200
-    assert saved.json()["questions"][0]["response"] == {"choice": "b"}
+    assert saved.json()["questions"][0]["response"] == {"choice": right}
+    assert Answer.objects.get(attempt_id=attempt["id"]).response == {"choice": "b"}  # stored id
 
     with django_capture_on_commit_callbacks(execute=True):
         submitted = client.post(f"{attempt['url']}submit/")
@@ -272,3 +277,26 @@ def test_exercise_delete_refused_when_submitted(world: World) -> None:
     assert response.status_code == 409
     assert error_of(response)["code"] == "in_use"
     assert CodingExercise.objects.filter(pk=world.exercise.pk).exists()
+
+
+def test_learners_cannot_read_answers_from_ids_or_order_outside_an_attempt(world: World) -> None:
+    # Authors and the GIFT importer number choices a, b, c in the order written, the
+    # right one often first, and store an ordering question's items in the right order.
+    items = [{"id": key, "text": f"шаг {key}"} for key in "abcde"]
+    ordering = Question.objects.create(
+        quiz=world.quiz, type="ordering", text="По порядку", points=1, order=9,
+        spec={"items": items, "scoring": "positions"},
+    )  # fmt: skip
+    client = client_for(world.learner)
+    body = client.get(f"/api/v1/questions/{ordering.pk}/").json()
+    shown = body["spec"]["items"]
+    assert {item["id"] for item in shown}.isdisjoint(set("abcde"))
+    assert [item["text"] for item in shown] != [item["text"] for item in items]
+    # Sorting the opaque ids does not give the answer back either (any fixed order
+    # would be luck: 1 in 120; this one is keyed by the server's secret).
+    by_id = [item["text"] for item in sorted(shown, key=lambda item: item["id"])]
+    assert by_id != [item["text"] for item in items]
+    # Stable: the same view on every read.
+    assert client.get(f"/api/v1/questions/{ordering.pk}/").json()["spec"] == body["spec"]
+    choice = client.get(f"/api/v1/questions/{world.question.pk}/").json()["spec"]["choices"]
+    assert {c["id"] for c in choice}.isdisjoint({"a", "b", "c"})

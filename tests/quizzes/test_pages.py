@@ -6,6 +6,7 @@ import json
 import re
 from datetime import timedelta
 from decimal import Decimal
+from typing import Any
 
 import pytest
 from django.test import Client
@@ -14,13 +15,14 @@ from django.utils import timezone
 
 from quizzes import services
 from quizzes.models import Answer, Attempt, Quiz
+from quizzes.selectors import attempt_questions
 from quizzes.services import attempt_grade
 from tests.factories import QuestionFactory, QuizFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
 SECRET_FEEDBACK = "секретный отзыв"
-SPECS = {
+SPECS: dict[str, dict[str, Any]] = {
     "single_choice": {
         "choices": [
             {"id": "a", "text": "горутина", "weight": 0, "feedback": ""},
@@ -102,21 +104,28 @@ def question_ids(quiz: Quiz) -> dict[str, int]:
     return {q.type: q.pk for q in quiz.questions.all()}
 
 
-def full_answers(quiz: Quiz) -> dict[str, str | list[str]]:
-    ids = question_ids(quiz)
+def full_answers(attempt: Attempt) -> dict[str, str | list[str]]:
+    """The right answers, as the form sends them: in the opaque ids this attempt shows."""
+    items = {item.question.type: item for item in attempt_questions(attempt=attempt)}
+    ids = {kind: item.question.pk for kind, item in items.items()}
+
+    def shown(kind: str, response: dict) -> dict:
+        return items[kind].response_to_shown(response)
+
+    first, second, third = shown("ordering", {"order": ["a", "b", "c"]})["order"]
     return {
-        f"q{ids['single_choice']}": "b",
-        f"q{ids['multiple_choice']}": ["a", "b"],
+        f"q{ids['single_choice']}": shown("single_choice", {"choice": "b"})["choice"],
+        f"q{ids['multiple_choice']}": shown("multiple_choice", {"choices": ["a", "b"]})["choices"],
         f"q{ids['true_false']}": "true",
         f"q{ids['short_text']}": "  КЛЮЧЕВОЕ-слово-ответ ",
         f"q{ids['numeric']}": "2,72",
-        f"q{ids['ordering']}-a": "1",
-        f"q{ids['ordering']}-b": "2",
-        f"q{ids['ordering']}-c": "3",
+        f"q{ids['ordering']}-{first}": "1",
+        f"q{ids['ordering']}-{second}": "2",
+        f"q{ids['ordering']}-{third}": "3",
         f"q{ids['matching']}-a": "канал",
         f"q{ids['matching']}-b": "словарь",
         f"q{ids['fill_blanks']}-1": "go",
-        f"q{ids['fill_blanks']}-2": "x",
+        f"q{ids['fill_blanks']}-2": shown("fill_blanks", {"gaps": {"2": "x"}})["gaps"]["2"],
     }
 
 
@@ -149,6 +158,11 @@ def test_attempt_page_shows_every_question_type_without_answer_keys(
     assert "прочитать" in html
     for secret in (SECRET_FEEDBACK, "ключевое-слово-ответ", "2.718", "weight"):
         assert secret not in html
+    # Stored ids ("a", "b" in the order written, the right one often first; an ordering
+    # question's items in the right order) never reach the page: ids are opaque.
+    for stored in ("a", "b", "c", "x", "y"):
+        assert f'value="{stored}"' not in html
+        assert f'-{stored}"' not in html.replace(f"q{question_ids(quiz)['matching']}-", "")
     # Every input has a label (for= / aria-label) — checked in full by axe in the browser tests.
     assert html.count("<label") >= 10
 
@@ -158,7 +172,7 @@ def test_answers_from_the_form_are_graded_and_the_result_shown(
 ) -> None:
     attempt = start(learner_client, quiz)
     url = reverse("quizzes:attempt", kwargs={"attempt_id": attempt.pk})
-    response = learner_client.post(url, {**full_answers(quiz), "action": "review"})
+    response = learner_client.post(url, {**full_answers(attempt), "action": "review"})
     assert response.status_code == 302
     assert response["Location"] == reverse("quizzes:confirm", kwargs={"attempt_id": attempt.pk})
     confirm = learner_client.get(response["Location"]).content.decode()
@@ -185,7 +199,7 @@ def test_result_is_final_and_shows_feedback_when_policy_allows(
     quiz.questions.filter(type="essay").delete()
     attempt = start(learner_client, quiz)
     learner_client.post(reverse("quizzes:attempt", kwargs={"attempt_id": attempt.pk}),
-                        {**full_answers(quiz), "action": "save"})  # fmt: skip
+                        {**full_answers(attempt), "action": "save"})  # fmt: skip
     learner_client.post(reverse("quizzes:confirm", kwargs={"attempt_id": attempt.pk}))
     attempt_grade(attempt_id=attempt.pk)
     url = reverse("quizzes:result", kwargs={"attempt_id": attempt.pk})
