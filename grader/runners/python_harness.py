@@ -332,7 +332,7 @@ class AssertRewriter(ast.NodeTransformer):
 # --- collection ---------------------------------------------------------------------------
 
 
-def _test_sources(source: str, tree: ast.Module) -> dict[str, str]:
+def test_function_sources(source: str, tree: ast.Module) -> dict[str, str]:
     """Source of each test function by qualified name ("func", "Class.method")."""
     import textwrap
 
@@ -590,14 +590,25 @@ def compile_error_message(error: SyntaxError) -> str:
     return f"{place}: {type(error).__name__}: {error.msg}"
 
 
-def load_test_module(path: str, test_files: set[str]) -> tuple[types.ModuleType, dict[str, str]]:
+def read_and_remove(path: str) -> str:
+    """The tests' source, then the file is gone: learner code, which runs once the tests
+    import it, cannot simply open the hidden tests and print them."""
     with open(path, encoding="utf-8") as file:
         source = file.read()
+    os.unlink(path)
+    return source
+
+
+def load_test_module(
+    path: str, source: str, test_files: set[str]
+) -> tuple[types.ModuleType, dict[str, str]]:
     try:
         tree = ast.parse(source, filename=path)
     except SyntaxError as exc:
         raise HarnessError(f"the tests do not compile: {compile_error_message(exc)}") from exc
-    sources = _test_sources(source, tree)
+    # No test source is kept here, nor written to the results file (which learner code
+    # can read): the runner takes each test's code from the files on the host.
+    sources: dict[str, str] = {}
     code = compile(AssertRewriter(source).visit(tree), path, "exec")
     name = os.path.splitext(os.path.basename(path))[0]
     module = types.ModuleType(name)
@@ -623,8 +634,10 @@ def main(argv: list[str]) -> int:
 
     modules = []
     try:
+        # Every test file is read (and removed) before any of them imports learner code.
+        sources = {path: read_and_remove(os.path.join(WORKDIR, path)) for path in test_paths}
         for path in test_paths:
-            modules.append(load_test_module(os.path.join(WORKDIR, path), test_files))
+            modules.append(load_test_module(os.path.join(WORKDIR, path), sources[path], test_files))
     except HarnessError as exc:
         results.data["error"] = {"kind": "internal_error", "message": str(exc)}
     except SyntaxError as exc:  # the learner's module (the tests' own are HarnessError)

@@ -347,3 +347,25 @@ def test_trivial_run_is_fast() -> None:
         )
         assert report.verdict == "passed"
     assert (time.monotonic() - started) / 5 < 0.25
+
+
+def test_learner_code_cannot_open_the_hidden_tests_and_print_them() -> None:
+    # Regression (review): the test file sat in the work directory while learner code
+    # ran, so `print(open("test_probe.py").read())` showed the hidden tests.
+    # (Test names are shown to learners anyway; the body is what stays hidden.)
+    hidden = PROBE_TEST.replace("    assert", "    # hidden_marker_7f3a: the expected values\n    assert")
+    solution = """import os
+def probe():
+    found = {}
+    for name in os.listdir("."):
+        try:
+            found[name] = open(name).read()
+        except OSError as exc:
+            found[name] = repr(exc)
+    print(found)
+    return found
+"""
+    report = run(solution, tests=hidden)
+    assert "hidden_marker_7f3a" not in report.stdout + report.stderr
+    assert all("hidden_marker_7f3a" not in test.output for test in report.tests)
+    assert report.tests  # the tests still ran
