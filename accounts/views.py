@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from django.contrib.auth import login
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.debug import sensitive_post_parameters
 
@@ -29,7 +30,8 @@ def signup_view(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         user = user_signup(form=form)
         login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-        return redirect(_next_url(request) or "progress:dashboard")
+        # A path, never a URL name: redirect("foo") would look "foo" up as a view name.
+        return HttpResponseRedirect(_next_url(request) or reverse("progress:dashboard"))
     status = 400 if request.method == "POST" else 200
     return render(
         request, "accounts/signup.html", {"form": form, "next": _next_url(request)}, status=status

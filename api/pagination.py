@@ -22,7 +22,7 @@ class ApiPagination(PageNumberPagination):
         raw = request.query_params.get(self.page_size_query_param)
         if raw is None:
             return self.page_size
-        if not raw.isdigit() or not 1 <= int(raw) <= MAX_PAGE_SIZE:
+        if not (raw.isascii() and raw.isdigit()) or not 1 <= int(raw) <= MAX_PAGE_SIZE:
             raise ApiError(
                 "invalid_page_size",
                 _("page_size must be a whole number from 1 to %(max)s.") % {"max": MAX_PAGE_SIZE},

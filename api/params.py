@@ -17,7 +17,8 @@ def int_param(request: Request, name: str) -> int | None:
     raw = request.query_params.get(name)
     if raw is None or raw == "":
         return None
-    if not raw.isdigit() or int(raw) > MAX_ID:
+    # isascii: str.isdigit() also accepts "²", which int() refuses.
+    if not (raw.isascii() and raw.isdigit()) or int(raw) > MAX_ID:
         raise ApiError(
             "invalid_filter",
             _("%(name)s must be a positive whole number.") % {"name": name},

@@ -22,6 +22,7 @@ from pygments.lexers import get_lexer_by_name, get_lexer_for_filename
 from pygments.util import ClassNotFound
 
 from courses.markdown import render_markdown
+from courses.models import Section
 from grader.models import CodingExercise, Submission
 
 # The most recent submissions listed on the exercise page.
@@ -155,7 +156,7 @@ def exercise_get_published(*, exercise_id: int) -> CodingExercise | None:
     return (
         CodingExercise.objects.select_related("section__part__course")
         .defer(*_SECRET_FIELDS)
-        .filter(pk=exercise_id, is_published=True)
+        .filter(pk=exercise_id, is_published=True, section__status=Section.Status.PUBLISHED)
         .first()
     )
 

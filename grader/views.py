@@ -25,7 +25,8 @@ def _exercise_or_404(exercise_id: int) -> CodingExercise:
 
 
 def _int_or_none(value: str | None) -> int | None:
-    return int(value) if value is not None and value.isdigit() else None
+    ok = value is not None and value.isascii() and value.isdigit() and len(value) < 19
+    return int(value) if ok and value is not None else None
 
 
 @require_GET

@@ -51,7 +51,9 @@ def _attempt_data(attempt: Attempt, with_result: bool) -> dict[str, Any]:
 def _endpoints(event: str) -> list[WebhookEndpoint]:
     return [
         endpoint
-        for endpoint in WebhookEndpoint.objects.filter(is_active=True).select_related("owner")
+        for endpoint in WebhookEndpoint.objects.filter(
+            is_active=True, owner__is_active=True
+        ).select_related("owner")
         if event in endpoint.events
     ]
 

@@ -163,7 +163,7 @@ class AnswersSerializer(serializers.Serializer):
             raise serializers.ValidationError(_("Too many answers in one request."))
         parsed: dict[int, Any] = {}
         for key, response in value.items():
-            if not key.isdigit() or len(key) > 18:
+            if not (key.isascii() and key.isdigit()) or len(key) > 18:
                 raise serializers.ValidationError(_("Keys are question ids."))
             if response is not None and not isinstance(response, dict):
                 raise serializers.ValidationError(

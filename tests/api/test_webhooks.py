@@ -183,6 +183,10 @@ def test_learners_hear_only_their_own_events(world: World, receiver: Receiver) -
     attempt_grade(attempt_id=world.attempt.pk)
     deliveries = event_fan_out(event="attempt.graded", object_id=world.attempt.pk)
     assert [d.endpoint.owner for d in deliveries] == [world.learner]
+    # A deactivated account's endpoints hear nothing more (found in review).
+    world.learner.is_active = False
+    world.learner.save()
+    assert event_fan_out(event="attempt.graded", object_id=world.attempt.pk) == []
 
 
 def test_grading_emits_after_commit_and_section_completion_emits_part_completed(

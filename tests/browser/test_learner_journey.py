@@ -131,7 +131,7 @@ def test_learner_signs_up_takes_a_quiz_solves_an_exercise_and_completes_a_sectio
     driver.find_element(By.CSS_SELECTOR, f'form[action="/quizzes/{quiz.pk}/start/"] button').click()
     wait(driver).until(ec.url_contains("/attempts/"))
     attempt = Attempt.objects.get(quiz=quiz)
-    single, true_false = quiz.questions.order_by("order")
+    _single, true_false = quiz.questions.order_by("order")
     # Choice ids on the page are opaque: pick the answer by its label, as a person does.
     driver.find_element(By.XPATH, "//label[normalize-space()='*pgxpool.Pool']").click()
     driver.find_element(By.ID, f"q{true_false.pk}-true").click()

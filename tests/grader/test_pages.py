@@ -177,6 +177,19 @@ def test_unpublished_exercise_is_404(signed_in):
     assert not Submission.objects.exists()
 
 
+def test_an_exercise_in_an_unpublished_section_is_404(signed_in):
+    # Regression (review): a published exercise of a planned section was open.
+    exercise = make_exercise(section=SectionFactory.create(planned=True))
+    assert signed_in.get(exercise_url(exercise)).status_code == 404
+    assert signed_in.post(submit_url(exercise), {"file:cache.go": "x"}).status_code == 404
+    assert not Submission.objects.exists()
+
+
+def test_a_non_ascii_digit_in_from_is_ignored(signed_in):
+    exercise = make_exercise()
+    assert signed_in.get(exercise_url(exercise) + "?from=%C2%B2").status_code == 200
+
+
 def test_missing_exercise_is_404(signed_in):
     assert signed_in.get(reverse("grader:exercise", kwargs={"exercise_id": 999})).status_code == 404
 

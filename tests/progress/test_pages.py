@@ -65,6 +65,20 @@ def test_sign_up_logs_in_and_lands_on_the_dashboard(client: Client) -> None:
     assert "ученица" in html
 
 
+def test_sign_up_goes_to_next_even_when_it_looks_like_a_view_name(client: Client) -> None:
+    # Regression (review): redirect("foo") looked "foo" up as a URL name: a 500.
+    response = client.post(
+        reverse("accounts:signup") + "?next=foo",
+        {"username": "next-user", "password1": "длинный-пароль-2026",
+         "password2": "длинный-пароль-2026"},
+    )  # fmt: skip
+    assert response.status_code == 302
+    assert response["Location"] == "foo"
+    outside = client.get(reverse("accounts:signup") + "?next=//evil.example/")
+    assert outside.status_code == 302  # signed in already: to the dashboard, never outside
+    assert "evil" not in outside["Location"]
+
+
 def test_sign_up_errors_are_shown_and_nothing_is_created(client: Client) -> None:
     response = english(client).post(
         reverse("accounts:signup"),
