@@ -17,7 +17,7 @@ from django.core.exceptions import (
     SuspiciousOperation,
 )
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import IntegrityError
+from django.db import DataError, IntegrityError
 from django.http import Http404, HttpRequest, JsonResponse
 from django.utils.encoding import force_str
 from django.utils.translation import gettext as _
@@ -101,6 +101,12 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response:
         )
     elif isinstance(exc, SuspiciousOperation | UnicodeDecodeError):
         exc = exceptions.ParseError(_("The request could not be read."))
+    elif isinstance(exc, DataError | UnicodeEncodeError):
+        # The database refused a value validation let through (a NUL character or a
+        # lone surrogate in text, a number out of range): the caller's input, not a 500.
+        exc = ApiError(
+            "invalid", _("A value could not be stored (unsupported characters or range).")
+        )
 
     if isinstance(exc, ApiError):
         body = error_body(exc.error_code, force_str(exc.detail), exc.fields)

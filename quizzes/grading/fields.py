@@ -160,6 +160,6 @@ def response_text(obj: JsonObject, key: str) -> str:
 
 def check_text_size(text: str, path: str) -> None:
     if len(text) > MAX_RESPONSE_TEXT_BYTES // 4 and (
-        len(text.encode("utf-8")) > MAX_RESPONSE_TEXT_BYTES
+        len(text.encode("utf-8", "surrogatepass")) > MAX_RESPONSE_TEXT_BYTES
     ):
         raise ResponseError(f"{path} must be at most 64 KB")

@@ -9,7 +9,7 @@ from types import MappingProxyType
 from typing import Any, Generic, TypeVar
 
 from quizzes.grading import blanks, choice, essay, matching, numeric, ordering, text
-from quizzes.grading.errors import SpecError
+from quizzes.grading.errors import ResponseError, SpecError
 from quizzes.grading.outcome import GradeResult, Outcome, result_from
 
 SpecT = TypeVar("SpecT")
@@ -111,8 +111,32 @@ def type_named(name: str) -> QuestionType[Any, Any]:
         raise SpecError(f"type '{name}' is not a question type (one of: {known})") from None
 
 
+def unstorable_text(value: Any, path: str = "") -> str | None:
+    """The path of a string a database cannot store as JSON text (NUL, a lone surrogate).
+
+    PostgreSQL's jsonb refuses both; refusing them here makes that a 400, not a 500.
+    """
+    if isinstance(value, str):
+        if "\x00" in value or any("\ud800" <= char <= "\udfff" for char in value):
+            return path or "(value)"
+        return None
+    if isinstance(value, Mapping):
+        items: Any = value.items()
+    elif isinstance(value, list):
+        items = enumerate(value)
+    else:
+        return None
+    for key, item in items:
+        where = f"{path}.{key}" if path else str(key)
+        if (found := unstorable_text(key, where)) or (found := unstorable_text(item, where)):
+            return found
+    return None
+
+
 def validate_spec(question_type: str, spec: Mapping[str, Any]) -> None:
     """Raise SpecError, naming the field, unless spec follows docs/question-types.md."""
+    if where := unstorable_text(spec):
+        raise SpecError(f"{where}: text with a NUL character or a lone surrogate")
     type_named(question_type).parse_spec(spec)
 
 
@@ -123,6 +147,8 @@ def validate_response(
 
     The spec must be valid (SpecError otherwise). A wrong answer is not an error.
     """
+    if where := unstorable_text(response):
+        raise ResponseError(f"{where}: text with a NUL character or a lone surrogate")
     qt = type_named(question_type)
     qt.check_response(qt.parse_spec(spec), qt.parse_response(response))
 

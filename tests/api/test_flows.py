@@ -300,3 +300,16 @@ def test_learners_cannot_read_answers_from_ids_or_order_outside_an_attempt(world
     assert client.get(f"/api/v1/questions/{ordering.pk}/").json()["spec"] == body["spec"]
     choice = client.get(f"/api/v1/questions/{world.question.pk}/").json()["spec"]["choices"]
     assert {c["id"] for c in choice}.isdisjoint({"a", "b", "c"})
+
+
+@pytest.mark.parametrize("escaped", ["hi\\u0000there", "hi\\ud800"])
+def test_answers_the_database_cannot_store_are_a_400(world: World, escaped: str) -> None:
+    # Regression (review): PostgreSQL's jsonb refuses NUL and lone surrogates: were 500s.
+    client = client_for(world.learner)
+    attempt = client.post("/api/v1/attempts/", {"quiz": world.quiz.pk}).json()
+    question = attempt["questions"][0]["id"]
+    # Written out by hand: json.dumps would not produce a lone surrogate escape as given.
+    body = '{"answers": {"' + str(question) + '": {"choice": "' + escaped + '"}}}'
+    response = client.put(f"{attempt['url']}answers/", body, content_type="application/json")
+    assert response.status_code == 400, response.content
+    assert not Answer.objects.filter(attempt_id=attempt["id"]).exists()

@@ -303,3 +303,18 @@ def test_quiz_page_shows_the_score_by_the_quizs_policy(
     assert f"{shown}%" in standing.group(1)
     assert "90%" in html  # both attempts listed
     assert "40%" in html
+
+
+def test_text_a_database_cannot_store_is_refused_not_a_500(
+    learner_client: Client, quiz: Quiz
+) -> None:
+    # Regression (review): PostgreSQL's jsonb refuses a NUL character (a 500).
+    # (A lone surrogate cannot arrive in a form: the API test covers it in JSON.)
+    text = "hi\x00there"
+    attempt = start(learner_client, quiz)
+    ids = question_ids(quiz)
+    url = reverse("quizzes:autosave", kwargs={"attempt_id": attempt.pk})
+    response = learner_client.post(url, {f"q{ids['essay']}": text})
+    assert response.status_code == 400
+    assert json.loads(response.content)["code"] == "invalid_response"
+    assert not Answer.objects.filter(attempt=attempt).exists()
