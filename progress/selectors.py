@@ -9,6 +9,7 @@ from decimal import Decimal
 from django.contrib.auth.models import AnonymousUser, User
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from courses.models import Course, Part, Section
@@ -192,6 +193,14 @@ def _quizzes_with_states(
     return result
 
 
+def _score_hidden(quiz: Quiz, now: datetime) -> bool:
+    return (
+        quiz.feedback_policy == Quiz.FeedbackPolicy.AFTER_DUE
+        and quiz.due_at is not None
+        and now < quiz.due_at
+    )
+
+
 def section_items_for(*, learner: User | AnonymousUser, section: Section) -> list[ItemState]:
     """The section's quizzes and published exercises with the learner's state on each."""
     from grader.selectors import exercise_states_for
@@ -207,7 +216,12 @@ def section_items_for(*, learner: User | AnonymousUser, section: Section) -> lis
         if learner.is_authenticated and exercises
         else {}
     )
-    items = [ItemState("quiz", quiz, state, score) for quiz, state, score in quizzes]
+    now = timezone.now()
+    items = [
+        # Under `after_due` the score waits for the due date, as on the quiz's own pages.
+        ItemState("quiz", quiz, state, None if _score_hidden(quiz, now) else score)
+        for quiz, state, score in quizzes
+    ]
     items += [
         ItemState("exercise", exercise, exercise_states.get(exercise.pk, "not_started"))
         for exercise in exercises

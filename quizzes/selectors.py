@@ -161,6 +161,8 @@ class AnswerReview:
 @dataclass(frozen=True)
 class AttemptReview:
     attempt: Attempt
+    # The total (score, percent, passed): not before the due date under `after_due`.
+    show_total: bool
     # Per-question feedback only as the quiz's feedback policy allows.
     show_details: bool
     details_from: datetime | None
@@ -180,9 +182,16 @@ def attempt_review(*, attempt: Attempt, now: datetime) -> AttemptReview:
         show, details_from = finished, None  # no due date: "after due" is "after grading"
     else:
         show, details_from = False, None
+    before_due = (
+        policy == Quiz.FeedbackPolicy.AFTER_DUE and quiz.due_at is not None and now < quiz.due_at
+    )
     if not show:
         return AttemptReview(
-            attempt=attempt, show_details=False, details_from=details_from, answers=[]
+            attempt=attempt,
+            show_total=not before_due,
+            show_details=False,
+            details_from=details_from,
+            answers=[],
         )
     answers = {answer.question_id: answer for answer in attempt.answers.all()}
     reviews = []
@@ -211,5 +220,9 @@ def attempt_review(*, attempt: Attempt, now: datetime) -> AttemptReview:
             )
         )
     return AttemptReview(
-        attempt=attempt, show_details=True, details_from=details_from, answers=reviews
+        attempt=attempt,
+        show_total=True,
+        show_details=True,
+        details_from=details_from,
+        answers=reviews,
     )

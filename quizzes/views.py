@@ -81,6 +81,10 @@ def quiz_view(request: HttpRequest, quiz_id: int) -> HttpResponse:
             ],
         ),
         "now": timezone.now(),
+        # Under `after_due` scores wait for the due date (as on the result page and the API).
+        "scores_hidden": quiz.feedback_policy == Quiz.FeedbackPolicy.AFTER_DUE
+        and quiz.due_at is not None
+        and timezone.now() < quiz.due_at,
         "time_limit_minutes": max(round(quiz.time_limit.total_seconds() / 60), 1)
         if quiz.time_limit
         else None,

@@ -318,3 +318,39 @@ def test_text_a_database_cannot_store_is_refused_not_a_500(
     assert response.status_code == 400
     assert json.loads(response.content)["code"] == "invalid_response"
     assert not Answer.objects.filter(attempt=attempt).exists()
+
+
+def test_under_after_due_scores_wait_for_the_due_date(
+    learner_client: Client, quiz: Quiz, queued: list[int]
+) -> None:
+    # Regression (review): the API hid the total before the due date, the pages showed it.
+    quiz.questions.filter(type="essay").delete()
+    quiz.feedback_policy = Quiz.FeedbackPolicy.AFTER_DUE
+    quiz.due_at = timezone.now() + timedelta(days=3)
+    quiz.save()
+    attempt = start(learner_client, quiz)
+    learner_client.post(reverse("quizzes:attempt", kwargs={"attempt_id": attempt.pk}),
+                        {**full_answers(attempt), "action": "save"})  # fmt: skip
+    learner_client.post(reverse("quizzes:confirm", kwargs={"attempt_id": attempt.pk}))
+    attempt_grade(attempt_id=attempt.pk)
+    result = learner_client.get(
+        reverse("quizzes:result", kwargs={"attempt_id": attempt.pk}) + "?fragment=1"
+    ).content.decode()
+    quiz_page = learner_client.get(
+        reverse("quizzes:quiz", kwargs={"quiz_id": quiz.pk})
+    ).content.decode()
+    assert "data-live-final" in result
+    # (Section completion still shows in the part's progress: progress is not feedback.)
+    quiz_page = re.sub(
+        r'<div class="learner-progress".*?</div>\s*</div>', "", quiz_page, flags=re.S
+    )
+    for html in (result, quiz_page):
+        assert "100%" not in html
+        assert "8 of 8" not in html
+        assert "8 из 8" not in html
+
+    Quiz.objects.filter(pk=quiz.pk).update(due_at=timezone.now() - timedelta(minutes=1))
+    result = learner_client.get(
+        reverse("quizzes:result", kwargs={"attempt_id": attempt.pk}) + "?fragment=1"
+    ).content.decode()
+    assert "100%" in result
