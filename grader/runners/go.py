@@ -10,6 +10,7 @@ code as itself, the owner of those inodes, so there the cache is copied instead.
 
 from __future__ import annotations
 
+import dataclasses
 import fcntl
 import hashlib
 import json
@@ -45,6 +46,8 @@ GO_MIN_MEMORY_MB = 1024
 # go's own processes and threads (go, compile, vet, link, the test binary) need room.
 GO_MIN_PROCESSES = 256
 CACHE_DIR_NAME = ".gocache"
+# The compiled tests, built in the work directory and run once the test sources are gone.
+TEST_BINARY = ".exercise.test"
 WARM_PACKAGES = (
     "bytes",
     "context",
@@ -127,6 +130,9 @@ def _warm_stamp() -> dict[str, str]:
         "go": (go_root() / "VERSION").read_text().splitlines()[0],
         "goroot": str(go_root()),
         "packages": hashlib.sha256(" ".join(WARM_PACKAGES).encode()).hexdigest(),
+        # What the warm-up builds besides the packages (the test2json tool since runs
+        # became build, then run without the test sources).
+        "recipe": "test-c+test2json, executable tools",
     }
 
 
@@ -174,6 +180,18 @@ def _build_cache(cache_dir: Path) -> None:
             timeout=600,
             check=False,
         )
+        if completed.returncode == 0:
+            # Runs convert the test binary's output with `go tool test2json`: cache the tool.
+            completed = subprocess.run(  # noqa: S603 - our toolchain
+                [str(go_root() / "bin" / "go"), "tool", "test2json", "-h"],
+                cwd=module,
+                env=env,
+                capture_output=True,
+                timeout=600,
+                check=False,
+            )
+            if completed.returncode == 2:  # -h prints the usage and exits 2: the tool ran
+                completed = subprocess.CompletedProcess(completed.args, 0, b"", b"")
         if completed.returncode != 0:
             shutil.rmtree(fresh, ignore_errors=True)
             raise GoUnavailable(
@@ -183,7 +201,10 @@ def _build_cache(cache_dir: Path) -> None:
     for directory, _, names in os.walk(fresh):
         os.chmod(directory, 0o755)  # noqa: S103 - the per-run copies are what the sandbox sees
         for name in names:
-            os.chmod(os.path.join(directory, name), 0o444)
+            path = os.path.join(directory, name)
+            # Read-only for everyone; cached tool binaries (test2json) stay executable.
+            executable = os.stat(path).st_mode & 0o100
+            os.chmod(path, 0o555 if executable else 0o444)
     (fresh / _STAMP).write_text(json.dumps(_warm_stamp()))
     (fresh / _STAMP).chmod(0o444)
     if cache_dir.exists():
@@ -255,14 +276,43 @@ def run_go_tests(
             if (workdir / name).exists():
                 os.chown(workdir / name, *sandbox_ids())  # -mod=mod may tidy them
         link_cache_layer(shared, workdir / CACHE_DIR_NAME)
-        result = sandbox_run(
-            [f"{root}/bin/go", "test", "-json", "-count=1", "./..."],
+        env = go_env(cache=f"{SANDBOX_WORKDIR}/{CACHE_DIR_NAME}", gopath="/tmp/gopath")  # noqa: S108
+        binary = f"{SANDBOX_WORKDIR}/{TEST_BINARY}"
+        # Two steps, so learner code never runs beside the hidden tests' source: compiling
+        # runs no learner code (no cgo, no build scripts in Go); then the test files are
+        # removed and the compiled tests run. (In one `go test`, learner code could open
+        # *_test.go and print it.)
+        build = sandbox_run(
+            [f"{root}/bin/go", "test", "-json", "-c", "-o", binary, "."],
             workdir=workdir,
             limits=go_limits(limits),
-            env=go_env(cache=f"{SANDBOX_WORKDIR}/{CACHE_DIR_NAME}", gopath="/tmp/gopath"),  # noqa: S108
+            env=env,
             ro_binds=[(root, root)],
         )
-    return go_report(result, expected=go_test_functions(test_files), limits=limits)
+        if build.returncode != 0 or not (workdir / TEST_BINARY).is_file():
+            return go_report(build, expected=go_test_functions(test_files), limits=limits)
+        for name in test_files:
+            (workdir / name).unlink(missing_ok=True)
+        run = sandbox_run(
+            [f"{root}/bin/go", "tool", "test2json", "-p", "exercise", binary,
+             "-test.v=test2json", "-test.count=1"],
+            workdir=workdir,
+            limits=go_limits(limits),
+            env=env,
+            ro_binds=[(root, root)],
+        )  # fmt: skip
+    return go_report(_joined(build, run), expected=go_test_functions(test_files), limits=limits)
+
+
+def _joined(build: SandboxResult, run: SandboxResult) -> SandboxResult:
+    """The build and the run as one result: the run's outcome, both outputs and costs."""
+    return dataclasses.replace(
+        run,
+        stdout=build.stdout + run.stdout,
+        stderr=build.stderr + run.stderr,
+        wall_seconds=build.wall_seconds + run.wall_seconds,
+        cpu_seconds=build.cpu_seconds + run.cpu_seconds,
+    )
 
 
 # --- test files ---------------------------------------------------------------------------

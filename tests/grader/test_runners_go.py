@@ -308,3 +308,28 @@ def test_a_panic_is_a_runtime_error() -> None:
     assert report.tests[0].message.startswith("panic: runtime error: index out of range")
     assert "solution.go:5" in report.tests[0].message
     assert report.tests[1].status == "error"  # never ran: the panic ended the test binary
+
+
+@pytest.mark.usefixtures("no_leftover_processes")
+def test_learner_code_cannot_open_the_hidden_tests_and_print_them() -> None:
+    # Regression (review): in one `go test` the _test.go files sat beside the running
+    # code, which could read them and print them into its failure output.
+    hidden = PROBE_TEST.replace(
+        "func TestProbe", "// hidden_marker_5c1d: expected values\nfunc TestProbe"
+    )
+    solution = probe(
+        ["os"],
+        "\tfound := map[string]string{}\n"
+        '\tentries, _ := os.ReadDir(".")\n'
+        "\tfor _, entry := range entries {\n"
+        "\t\tdata, err := os.ReadFile(entry.Name())\n"
+        "\t\tif err != nil {\n\t\t\tfound[entry.Name()] = err.Error()\n\t\t\tcontinue\n\t\t}\n"
+        "\t\tif len(data) > 400 {\n\t\t\tdata = data[:400]\n\t\t}\n"
+        "\t\tfound[entry.Name()] = string(data)\n"
+        "\t}\n"
+        "\treturn found",
+    )
+    report = run(solution, tests=hidden)
+    assert report.verdict == "failed"  # it ran, and its map was not empty
+    assert "probe.go" in everything(report)  # it could list and read its own files
+    assert "hidden_marker_5c1d" not in everything(report)
