@@ -353,7 +353,9 @@ def test_learner_code_cannot_open_the_hidden_tests_and_print_them() -> None:
     # Regression (review): the test file sat in the work directory while learner code
     # ran, so `print(open("test_probe.py").read())` showed the hidden tests.
     # (Test names are shown to learners anyway; the body is what stays hidden.)
-    hidden = PROBE_TEST.replace("    assert", "    # hidden_marker_7f3a: the expected values\n    assert")
+    hidden = PROBE_TEST.replace(
+        "    assert", "    # hidden_marker_7f3a: the expected values\n    assert"
+    )
     solution = """import os
 def probe():
     found = {}
