@@ -83,3 +83,21 @@ class WebhookDelivery(models.Model):
 
     def __str__(self) -> str:
         return f"{self.event} → {self.endpoint_id} ({self.status})"
+
+
+class PendingEvent(models.Model):
+    """An event written in the grading's own transaction, until it is fanned out.
+
+    The outbox: if the broker is down when the grading commits, the row stays and
+    the sweep (`deliveries_send_due`) fans it out later, so no event is lost.
+    """
+
+    event = models.CharField(max_length=32, choices=Event.choices)
+    object_id = models.BigIntegerField()
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"{self.event} {self.object_id}"

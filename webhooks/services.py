@@ -1,9 +1,10 @@
 """Writes for webhooks: endpoints, emitting events, sending, retrying and replaying deliveries.
 
-Grading services call `event_emit` inside their transaction; nothing happens
-unless that transaction commits, and then only a task is queued: building the
-payloads and the HTTP calls happen in the `webhooks` worker, never on the
-grading path. A delivery is POSTed as JSON signed with HMAC-SHA256 over
+Grading services call `event_emit` inside their transaction: it writes one
+small row (an outbox, only when some endpoint is active), so the event commits
+or rolls back with the grade and survives a broker outage; then a task is
+queued: building the payloads and the HTTP calls happen in the `webhooks`
+worker, never on the grading path. A delivery is POSTed as JSON signed with HMAC-SHA256 over
 "{timestamp}.{body}" (docs/api.md says how to verify it), retried with
 exponential back-off while the receiver fails, and kept with its last response.
 """
@@ -29,7 +30,7 @@ from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
 
-from webhooks.models import Event, WebhookDelivery, WebhookEndpoint
+from webhooks.models import Event, PendingEvent, WebhookDelivery, WebhookEndpoint
 
 logger = logging.getLogger(__name__)
 
@@ -122,22 +123,38 @@ def endpoint_cache_clear() -> None:
 
 
 def event_emit(*, event: str, object_id: int) -> None:
-    """Called inside a grading transaction: once it commits, queue the event's fan-out."""
-    transaction.on_commit(lambda: event_queue(event=event, object_id=object_id))
-
-
-def event_queue(*, event: str, object_id: int) -> bool:
-    """Hand the event to the webhooks worker; False (logged) if the broker cannot take it."""
+    """Called inside a grading transaction: the event becomes a row of it (an outbox), and
+    its fan-out is queued once it commits. With no active endpoint: nothing at all."""
     if not _any_active_endpoint():
-        return False
+        return
+    pending = PendingEvent.objects.create(event=event, object_id=object_id)
+    pending_id = pending.pk
+    transaction.on_commit(lambda: event_queue(pending_id=pending_id))
+
+
+def event_queue(*, pending_id: int) -> bool:
+    """Hand the event to the webhooks worker; False (logged) if the broker cannot take it:
+    the sweep fans it out later."""
     from webhooks.tasks import fan_out_event_task
 
     try:
-        fan_out_event_task.apply_async(args=(event, object_id), retry=False)
-    except Exception:  # the broker is down: the grading stands, this event is lost (logged)
-        logger.warning("could not queue webhook event %s %s", event, object_id, exc_info=True)
+        fan_out_event_task.apply_async(args=(pending_id,), retry=False)
+    except Exception:  # the broker is down: the row stays, the sweep picks it up
+        logger.warning("could not queue webhook event %s; the sweep will", pending_id,
+                       exc_info=True)  # fmt: skip
         return False
     return True
+
+
+def pending_event_fan_out(*, pending_id: int) -> list[WebhookDelivery]:
+    """Fan a pending event out and remove it, in one transaction: safe to run twice."""
+    with transaction.atomic():
+        pending = PendingEvent.objects.select_for_update().filter(pk=pending_id).first()
+        if pending is None:
+            return []  # fanned out already
+        deliveries = event_fan_out(event=pending.event, object_id=pending.object_id)
+        pending.delete()
+    return deliveries
 
 
 def event_fan_out(*, event: str, object_id: int) -> list[WebhookDelivery]:
@@ -328,6 +345,11 @@ def deliveries_send_due(*, now: datetime | None = None) -> int:
             status=WebhookDelivery.Status.PENDING, created_at__lt=now - PENDING_STALE_AFTER
         ).values_list("pk", flat=True)[:500]
     )
+    # Events whose fan-out was never queued (the broker was down at the grading's commit).
+    for pending_id in PendingEvent.objects.filter(
+        created_at__lt=now - PENDING_STALE_AFTER
+    ).values_list("pk", flat=True)[:500]:
+        pending_event_fan_out(pending_id=pending_id)
     queued = 0
     for delivery_id in due:
         if not delivery_queue(delivery_id=delivery_id):

@@ -9,7 +9,7 @@ from webhooks.services import (
     COUNTDOWN_LIMIT_SECONDS,
     deliveries_send_due,
     delivery_send,
-    event_fan_out,
+    pending_event_fan_out,
 )
 
 TRANSIENT_ERRORS = (OperationalError, InterfaceError)
@@ -23,8 +23,8 @@ TRANSIENT_ERRORS = (OperationalError, InterfaceError)
     soft_time_limit=20,
     time_limit=30,
 )
-def fan_out_event_task(event: str, object_id: int) -> int:
-    return len(event_fan_out(event=event, object_id=object_id))
+def fan_out_event_task(pending_id: int) -> int:
+    return len(pending_event_fan_out(pending_id=pending_id))
 
 
 @shared_task(

@@ -18,13 +18,15 @@ from django.utils import timezone
 from progress.services import section_mark_read
 from quizzes.services import attempt_grade, attempt_submit
 from tests.api.conftest import World, client_for
-from webhooks.models import WebhookDelivery, WebhookEndpoint
+from webhooks.models import PendingEvent, WebhookDelivery, WebhookEndpoint
 from webhooks.services import (
+    deliveries_send_due,
     delivery_send,
     endpoint_cache_clear,
     endpoint_create,
+    event_emit,
     event_fan_out,
-    event_queue,
+    pending_event_fan_out,
     retry_delay,
 )
 
@@ -193,10 +195,16 @@ def test_grading_emits_after_commit_and_section_completion_emits_part_completed(
     world: World, receiver: Receiver, django_capture_on_commit_callbacks, monkeypatch
 ) -> None:
     emitted: list[tuple[str, int]] = []
-    monkeypatch.setattr(
-        "webhooks.services.event_queue",
-        lambda event, object_id: emitted.append((event, object_id)),
-    )
+
+    def queue(*, pending_id: int) -> bool:
+        pending = PendingEvent.objects.get(pk=pending_id)
+        emitted.append((pending.event, pending.object_id))
+        return True
+
+    monkeypatch.setattr("webhooks.services.event_queue", queue)
+    endpoint_create(owner=world.learner, url=receiver.url, secret=SECRET,
+                    events=["attempt.graded"])  # fmt: skip
+    endpoint_cache_clear()
     with django_capture_on_commit_callbacks(execute=True):
         attempt_submit(attempt=world.attempt)
     with django_capture_on_commit_callbacks(execute=True):
@@ -218,10 +226,46 @@ def test_grading_emits_after_commit_and_section_completion_emits_part_completed(
     assert sorted(d.event for d in deliveries) == ["part.completed", "section.completed"]
 
 
-def test_no_endpoints_means_nothing_is_queued(world: World) -> None:
+def test_no_endpoints_means_nothing_is_written_or_queued(
+    world: World, django_capture_on_commit_callbacks
+) -> None:
     endpoint_cache_clear()
     assert WebhookEndpoint.objects.count() == 0
-    assert event_queue(event="attempt.graded", object_id=1) is False
+    with django_capture_on_commit_callbacks() as callbacks:
+        event_emit(event="attempt.graded", object_id=world.attempt.pk)
+    assert callbacks == []
+    assert not PendingEvent.objects.exists()
+
+
+def test_an_event_survives_a_broker_outage_at_the_grading_commit(
+    world: World, receiver: Receiver, django_capture_on_commit_callbacks, monkeypatch
+) -> None:
+    # The event is a row of the grading's transaction (an outbox): with the broker down
+    # at commit, the sweep fans it out later instead of the event being lost.
+    endpoint_create(owner=world.learner, url=receiver.url, secret=SECRET,
+                    events=["attempt.graded"])  # fmt: skip
+    endpoint_cache_clear()
+
+    def broker_down(*args: object, **kwargs: object) -> None:
+        raise ConnectionError("broker unreachable")
+
+    monkeypatch.setattr("webhooks.tasks.fan_out_event_task.apply_async", broker_down)
+    monkeypatch.setattr("webhooks.services.delivery_queue", lambda **kwargs: True)
+    with django_capture_on_commit_callbacks(execute=True):
+        attempt_submit(attempt=world.attempt)
+    with django_capture_on_commit_callbacks(execute=True):
+        attempt_grade(attempt_id=world.attempt.pk)
+    pending_id = PendingEvent.objects.get().pk
+    assert not WebhookDelivery.objects.exists()
+
+    deliveries_send_due(now=timezone.now() + timedelta(minutes=1))
+    assert not PendingEvent.objects.exists()
+    delivery = WebhookDelivery.objects.get()
+    assert delivery.event == "attempt.graded"
+    assert delivery.endpoint.owner == world.learner
+    # Twice is once: the row is gone, a second fan-out of it does nothing.
+    assert pending_event_fan_out(pending_id=pending_id) == []
+    assert WebhookDelivery.objects.count() == 1
 
 
 @override_settings(WEBHOOK_ALLOW_PRIVATE_TARGETS=False)
