@@ -16,6 +16,7 @@ from quizzes.grading import (
     QUESTION_TYPES,
     GradeResult,
     ResponseError,
+    SpecError,
     grade,
     validate_response,
     validate_spec,
@@ -209,7 +210,10 @@ def fill_blanks(draw: st.DrawFn) -> Case:
 def essay(draw: st.DrawFn) -> Case:
     low = draw(st.integers(0, 5))
     spec = {"min_words": low, "max_words": draw(st.none() | st.integers(max(low, 1), 10))}
-    return spec, {"text": draw(st.text(max_size=50))}
+    # Any text a database can store: NUL and lone surrogates are refused as responses
+    # (tested in tests/quizzes/test_pages.py and tests/api/test_flows.py).
+    storable = st.characters(exclude_categories=["Cs"], exclude_characters="\x00")
+    return spec, {"text": draw(st.text(alphabet=storable, max_size=50))}
 
 
 CASES: dict[str, Callable[[], st.SearchStrategy[Case]]] = {
@@ -358,3 +362,11 @@ def test_ordering_depends_on_the_order_not_on_the_ids(case: Case, seed: int) -> 
     )
     if spec["scoring"] == "pairs" and len(old) > 1:
         assert grade("ordering", spec, {"order": old[::-1]}, Decimal(1)).score == 0
+
+
+@pytest.mark.parametrize("bad", ["a\x00b", "a\ud800b"])
+def test_text_a_database_cannot_store_is_an_invalid_response(bad: str) -> None:
+    with pytest.raises(ResponseError, match="NUL character or a lone surrogate"):
+        validate_response("essay", {"min_words": 0, "max_words": None}, {"text": bad})
+    with pytest.raises(SpecError, match="NUL character or a lone surrogate"):
+        validate_spec("short_text", {"answers": [{"text": bad, "weight": 100}]})
