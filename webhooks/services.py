@@ -13,12 +13,12 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import http.client
 import ipaddress
 import logging
 import socket
+import ssl
 import time
-import urllib.error
-import urllib.request
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -206,25 +206,41 @@ class SendOutcome:
     retry_in: float | None = None
 
 
-class _NoRedirects(urllib.request.HTTPRedirectHandler):
-    """A redirect is an answer (logged), not followed: it could point anywhere."""
-
-    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
-        return None
-
-
-def _address_allowed(host: str) -> bool:
+def address_allowed(address: str) -> bool:
+    """Receivers on private, loopback or link-local addresses are refused (SSRF into the
+    site's own network), unless WEBHOOK_ALLOW_PRIVATE_TARGETS (development)."""
     if settings.WEBHOOK_ALLOW_PRIVATE_TARGETS:
         return True
-    try:
-        infos = socket.getaddrinfo(host, None)
-    except OSError:
-        return True  # let the request fail with the resolver's own error
-    for info in infos:
-        address = ipaddress.ip_address(info[4][0])
-        if not address.is_global:
-            return False
-    return True
+    ip = ipaddress.ip_address(address.split("%", 1)[0])
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        ip = ip.ipv4_mapped
+    # 6to4 and NAT64 addresses wrap IPv4 ones that may be private.
+    wrapped = ip in ipaddress.ip_network("2002::/16") or ip in ipaddress.ip_network("64:ff9b::/96")
+    return ip.is_global and not wrapped
+
+
+class _PinnedHTTPConnection(http.client.HTTPConnection):
+    """Connects to the address that was checked, not to whatever the name resolves to next
+    (a DNS answer that changes between the check and the connection: rebinding)."""
+
+    def __init__(self, host: str, port: int, *, address: str, timeout: float) -> None:
+        super().__init__(host, port, timeout=timeout)
+        self._address = address
+
+    def connect(self) -> None:
+        self.sock = socket.create_connection((self._address, self.port), self.timeout)
+
+
+class _PinnedHTTPSConnection(http.client.HTTPSConnection):
+    def __init__(self, host: str, port: int, *, address: str, timeout: float) -> None:
+        self._tls = ssl.create_default_context()
+        super().__init__(host, port, timeout=timeout, context=self._tls)
+        self._address = address
+
+    def connect(self) -> None:
+        sock = socket.create_connection((self._address, self.port), self.timeout)
+        # The certificate is checked against the host name (SNI too), not the address.
+        self.sock = self._tls.wrap_socket(sock, server_hostname=self.host)
 
 
 @dataclass(frozen=True)
@@ -238,20 +254,33 @@ Sender = Callable[[str, bytes, dict[str, str], float], HttpResult]
 
 
 def http_post(url: str, body: bytes, headers: dict[str, str], timeout: float) -> HttpResult:
-    host = urlsplit(url).hostname or ""
-    if not _address_allowed(host):
-        return HttpResult(None, "", f"refused: {host} is a private or loopback address")
-    opener = urllib.request.build_opener(_NoRedirects)
-    request = urllib.request.Request(url, data=body, headers=headers, method="POST")  # noqa: S310 - http(s) checked on save
+    """POST once: no proxy, no redirect followed (a redirect is an answer, logged), and only
+    to the address that passed the check."""
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    secure = parts.scheme == "https"
     try:
-        with opener.open(request, timeout=timeout) as response:
-            excerpt = response.read(RESPONSE_EXCERPT_BYTES)
-            return HttpResult(response.status, excerpt.decode("utf-8", "replace"), "")
-    except urllib.error.HTTPError as error:
-        excerpt = error.read(RESPONSE_EXCERPT_BYTES) if error.fp else b""
-        return HttpResult(error.code, excerpt.decode("utf-8", "replace"), "")
-    except (OSError, ValueError) as error:  # refused, timed out, DNS, bad URL
+        port = parts.port or (443 if secure else 80)
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except (OSError, ValueError) as error:
+        return HttpResult(None, "", f"could not resolve {host}: {error}"[:1000])
+    address = str(infos[0][4][0])
+    if not address_allowed(address):
+        return HttpResult(None, "", f"refused: {host} is a private or loopback address")
+    connection_class = _PinnedHTTPSConnection if secure else _PinnedHTTPConnection
+    connection = connection_class(host, port, address=address, timeout=timeout)
+    target = parts.path or "/"
+    if parts.query:
+        target += "?" + parts.query
+    try:
+        connection.request("POST", target, body=body, headers=headers)
+        response = connection.getresponse()
+        excerpt = response.read(RESPONSE_EXCERPT_BYTES)
+        return HttpResult(response.status, excerpt.decode("utf-8", "replace"), "")
+    except (OSError, ValueError, http.client.HTTPException) as error:  # refused, timed out
         return HttpResult(None, "", f"{type(error).__name__}: {error}"[:1000])
+    finally:
+        connection.close()
 
 
 def delivery_send(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import socket
 import threading
 from collections.abc import Iterator
 from datetime import timedelta
@@ -20,12 +21,14 @@ from quizzes.services import attempt_grade, attempt_submit
 from tests.api.conftest import World, client_for
 from webhooks.models import PendingEvent, WebhookDelivery, WebhookEndpoint
 from webhooks.services import (
+    address_allowed,
     deliveries_send_due,
     delivery_send,
     endpoint_cache_clear,
     endpoint_create,
     event_emit,
     event_fan_out,
+    http_post,
     pending_event_fan_out,
     retry_delay,
 )
@@ -277,3 +280,46 @@ def test_private_addresses_are_refused(world: World, receiver: Receiver) -> None
     assert receiver.requests == []
     delivery.refresh_from_db()
     assert "private or loopback" in delivery.error
+
+
+@override_settings(WEBHOOK_ALLOW_PRIVATE_TARGETS=False)
+@pytest.mark.parametrize(
+    ("address", "allowed"),
+    [
+        ("93.184.215.14", True),
+        ("2606:2800:21f:cb07:6820:80da:af6b:8b2c", True),
+        ("127.0.0.1", False),
+        ("10.1.2.3", False),
+        ("169.254.169.254", False),  # cloud metadata
+        ("::1", False),
+        ("::ffff:127.0.0.1", False),  # IPv4-mapped loopback
+        ("2002:7f00:1::1", False),  # 6to4 around 127.0.0.1
+        ("64:ff9b::a01:203", False),  # NAT64 around 10.1.2.3
+        ("fe80::1%eth0", False),
+    ],
+)
+def test_private_addresses_in_every_disguise_are_refused(address: str, allowed: bool) -> None:
+    assert address_allowed(address) is allowed
+
+
+@override_settings(WEBHOOK_ALLOW_PRIVATE_TARGETS=False)
+def test_the_checked_address_is_the_one_connected_to(monkeypatch: pytest.MonkeyPatch) -> None:
+    # DNS rebinding: the name resolves to a public address for the check and to
+    # 127.0.0.1 a moment later. The connection must go to the address that was checked.
+    answers = iter(["93.184.215.14", "127.0.0.1"])
+
+    def resolve(host: str, port: int, *args: object, **kwargs: object) -> list[tuple]:
+        return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", (next(answers), port))]
+
+    connected: list[tuple[str, int]] = []
+
+    def connect(address: tuple[str, int], *args: object, **kwargs: object) -> None:
+        connected.append(address)
+        raise ConnectionRefusedError("test: no network")
+
+    monkeypatch.setattr("webhooks.services.socket.getaddrinfo", resolve)
+    monkeypatch.setattr("webhooks.services.socket.create_connection", connect)
+    result = http_post("http://rebind.example/hook", b"{}", {}, 1.0)
+    assert connected == [("93.184.215.14", 80)]
+    assert result.code is None
+    assert "ConnectionRefusedError" in result.error
