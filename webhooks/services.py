@@ -219,26 +219,34 @@ def address_allowed(address: str) -> bool:
     return ip.is_global and not wrapped
 
 
+# How a name is resolved and a TCP connection opened: socket's own functions, replaceable
+# in tests (patching the socket module would reach every thread of the test process).
+Resolve = Callable[..., list[tuple[Any, ...]]]
+Dial = Callable[[tuple[str, int], float | None], socket.socket]
+
+
 class _PinnedHTTPConnection(http.client.HTTPConnection):
     """Connects to the address that was checked, not to whatever the name resolves to next
     (a DNS answer that changes between the check and the connection: rebinding)."""
 
-    def __init__(self, host: str, port: int, *, address: str, timeout: float) -> None:
+    def __init__(self, host: str, port: int, *, address: str, timeout: float, dial: Dial) -> None:
         super().__init__(host, port, timeout=timeout)
         self._address = address
+        self._dial = dial
 
     def connect(self) -> None:
-        self.sock = socket.create_connection((self._address, self.port), self.timeout)
+        self.sock = self._dial((self._address, self.port), self.timeout)
 
 
 class _PinnedHTTPSConnection(http.client.HTTPSConnection):
-    def __init__(self, host: str, port: int, *, address: str, timeout: float) -> None:
+    def __init__(self, host: str, port: int, *, address: str, timeout: float, dial: Dial) -> None:
         self._tls = ssl.create_default_context()
         super().__init__(host, port, timeout=timeout, context=self._tls)
         self._address = address
+        self._dial = dial
 
     def connect(self) -> None:
-        sock = socket.create_connection((self._address, self.port), self.timeout)
+        sock = self._dial((self._address, self.port), self.timeout)
         # The certificate is checked against the host name (SNI too), not the address.
         self.sock = self._tls.wrap_socket(sock, server_hostname=self.host)
 
@@ -253,7 +261,15 @@ class HttpResult:
 Sender = Callable[[str, bytes, dict[str, str], float], HttpResult]
 
 
-def http_post(url: str, body: bytes, headers: dict[str, str], timeout: float) -> HttpResult:
+def http_post(
+    url: str,
+    body: bytes,
+    headers: dict[str, str],
+    timeout: float,
+    *,
+    resolve: Resolve = socket.getaddrinfo,
+    dial: Dial = socket.create_connection,
+) -> HttpResult:
     """POST once: no proxy, no redirect followed (a redirect is an answer, logged), and only
     to the address that passed the check."""
     parts = urlsplit(url)
@@ -261,14 +277,14 @@ def http_post(url: str, body: bytes, headers: dict[str, str], timeout: float) ->
     secure = parts.scheme == "https"
     try:
         port = parts.port or (443 if secure else 80)
-        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+        infos = resolve(host, port, type=socket.SOCK_STREAM)
     except (OSError, ValueError) as error:
         return HttpResult(None, "", f"could not resolve {host}: {error}"[:1000])
     address = str(infos[0][4][0])
     if not address_allowed(address):
         return HttpResult(None, "", f"refused: {host} is a private or loopback address")
     connection_class = _PinnedHTTPSConnection if secure else _PinnedHTTPConnection
-    connection = connection_class(host, port, address=address, timeout=timeout)
+    connection = connection_class(host, port, address=address, timeout=timeout, dial=dial)
     target = parts.path or "/"
     if parts.query:
         target += "?" + parts.query
