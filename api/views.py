@@ -10,7 +10,6 @@ from rest_framework.exceptions import NotAuthenticated
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from api.errors import ApiError
@@ -18,6 +17,7 @@ from api.models import ApiToken
 from api.roles import is_admin, taught_course_ids
 from api.serializers import MeSerializer, TokenRequestSerializer, TokenSerializer
 from api.services import token_create, token_revoke
+from api.throttling import ScopedRateThrottle
 
 
 class TokenView(APIView):

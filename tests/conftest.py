@@ -35,6 +35,15 @@ def seed_7_of_7() -> Path:
     return path
 
 
+@pytest.fixture(autouse=True)
+def _local_memory_cache(settings: Any) -> None:
+    """Each test gets a private in-memory cache. The configured one may be Redis on the
+    broker's database, which clearing between tests would wipe."""
+    settings.CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "t"}
+    }
+
+
 @pytest.fixture(scope="session")
 def redis_broker_url() -> Iterator[str]:
     """A real Redis: REDIS_URL when set (CI), else the embedded server the quick start uses."""

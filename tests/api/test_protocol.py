@@ -6,13 +6,16 @@ import threading
 from typing import Any
 
 import pytest
+import redis
+from django.core.cache import caches
 from django.db import connection
 from django.test import override_settings
 from rest_framework.settings import api_settings
 from rest_framework.test import APIClient
-from rest_framework.throttling import UserRateThrottle
 
 from api.models import ApiToken, IdempotencyRecord
+from api.throttling import UserRateThrottle
+from config.devstack import free_port
 from tests.api.conftest import World, client_for, error_of
 from tests.factories import UserFactory
 from webhooks.models import WebhookEndpoint
@@ -97,6 +100,51 @@ def test_throttled_requests_get_429_and_retry_after(world: World, monkeypatch) -
     response = client.get("/api/v1/me/")
     assert error_of(response)["code"] == "throttled"
     assert 1 <= int(response["Retry-After"]) <= 60
+
+
+def redis_cache(location: str, prefix: str) -> dict[str, Any]:
+    return {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": location,
+            "KEY_PREFIX": prefix,
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+        }
+    }
+
+
+def test_throttle_counts_are_shared_by_every_web_process(
+    world: World, monkeypatch, redis_broker_url: str
+) -> None:
+    # given the Redis cache the settings choose when REDIS_URL is set, and a quota of 3
+    prefix = f"throttle-test-{world.learner.pk}-{threading.get_ident()}"
+    monkeypatch.setattr(
+        UserRateThrottle, "THROTTLE_RATES", {**api_settings.DEFAULT_THROTTLE_RATES, "user": "3/min"}
+    )
+    server = redis.Redis.from_url(redis_broker_url, decode_responses=True)
+    try:
+        with override_settings(CACHES=redis_cache(redis_broker_url, prefix)):
+            # when a learner spends the quota
+            client = client_for(world.learner)
+            codes = [client.get("/api/v1/me/").status_code for _ in range(4)]
+        # then it was counted in Redis, where every web process reads the same history
+        assert codes == [200, 200, 200, 429]
+        [key] = server.keys(f"{prefix}:*")
+        assert str(key).endswith(f"throttle_user_{world.learner.pk}")
+        with override_settings(CACHES=redis_cache(redis_broker_url, prefix)):
+            caches.close_all()  # what a second process starts from: no local state
+            assert client.get("/api/v1/me/").status_code == 429
+    finally:
+        for key in server.scan_iter(f"{prefix}:*"):
+            server.delete(key)
+        server.close()
+
+
+def test_an_unreachable_throttle_cache_lets_requests_through(world: World) -> None:
+    dead = f"redis://127.0.0.1:{free_port(0)}/0"
+    with override_settings(CACHES=redis_cache(dead, "dead")):
+        response = client_for(world.learner).get("/api/v1/me/")
+    assert response.status_code == 200
 
 
 def test_idempotency_key_replays_the_first_response(world: World) -> None:
