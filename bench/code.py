@@ -1,6 +1,6 @@
 """Code grading latency and throughput through the worker and the sandbox, vs the naive way.
 
-    .venv/bin/python bench/code.py [--python 60] [--go 12] [--concurrency 2]
+    .venv/bin/python bench/code.py [--python 60] [--go 12] [--concurrency 2]   (0: skip a language)
 
 PostgreSQL and Redis (DATABASE_URL, REDIS_URL; defaults: the local servers,
 database `zachet_bench`, Redis db 14). Submissions of a demo Python and a demo Go
@@ -135,6 +135,8 @@ def main() -> None:
             time.sleep(0.02)
 
     for language, count, rate in (("python", args.python, 10.0), ("go", args.go, 1.0)):
+        if count < 1:  # --go 0: Python only
+            continue
         imported = exercise_import(path=demo_folder(language), section=section)
         if not imported.check.ok:
             raise SystemExit(imported.check.report)

@@ -15,8 +15,9 @@ import stat
 import subprocess
 import sys
 from collections.abc import Mapping
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any
 
 from grader.runners.files import write_files
@@ -38,14 +39,15 @@ RESULTS_MAX_BYTES = 8 * 1024 * 1024
 
 @cache
 def _harness_bytecode(interpreter: str) -> bytes | None:
-    """The harness compiled ahead (saves ~5 ms a run), when `interpreter` is this Python's
-    version (the bytecode format changes between versions)."""
+    """The harness compiled ahead (saves ~5 ms a run), when `interpreter` reads this Python's
+    bytecode: the same magic number, which changes between minor versions only (the sandbox's
+    Debian 3.11.2 runs what our 3.11.7 compiles)."""
     probe = subprocess.run(  # noqa: S603 - the configured interpreter
-        [interpreter, "-I", "-S", "-c", "import sys; print(sys.hexversion)"],
+        [interpreter, "-I", "-S", "-c", "import importlib.util as u; print(u.MAGIC_NUMBER.hex())"],
         capture_output=True,
         check=False,
     )
-    if probe.returncode != 0 or probe.stdout.strip() != str(sys.hexversion).encode():
+    if probe.returncode != 0 or probe.stdout.strip() != importlib.util.MAGIC_NUMBER.hex().encode():
         return None
     code = compile(HARNESS.read_text(), f"{SANDBOX_WORKDIR}/{HARNESS_NAME}", "exec")
     # A .pyc header: magic, flags (0: timestamp-based), mtime and size (unchecked when run).
@@ -105,7 +107,10 @@ def run_python_tests(
 
 def read_results(path: Path, nonce: str) -> dict[str, Any] | None:
     """The harness's results, if the file is a plain file carrying our nonce (learner code
-    owns the directory: the file may be missing, forged, huge, a symlink or a FIFO)."""
+    owns the directory: the file may be missing, forged, huge, a symlink or a FIFO).
+
+    The file holds JSON lines: the whole result (written last), or, when the run was cut
+    short, the log of tests started and finished. Lines without our nonce are ignored."""
     try:
         descriptor = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
     except OSError:
@@ -118,22 +123,45 @@ def read_results(path: Path, nonce: str) -> dict[str, Any] | None:
             raw = file.read(RESULTS_MAX_BYTES + 1)
     finally:
         os.close(descriptor)
-    try:
-        data = json.loads(raw)
-    except ValueError:
-        return None
-    if not isinstance(data, dict) or not isinstance(data.get("nonce"), str):
-        return None
-    if not hmac.compare_digest(data["nonce"], nonce) or not isinstance(data.get("tests"), list):
-        return None
-    return data
+    state: dict[str, Any] | None = None
+    expected = nonce.encode()
+    for line in raw.splitlines():
+        try:
+            event = json.loads(line)
+        except ValueError:
+            continue  # a line cut off by a kill, or learner code's
+        if not isinstance(event, dict) or not isinstance(event.get("nonce"), str):
+            continue
+        if not hmac.compare_digest(event["nonce"].encode(), expected):
+            continue
+        if "tests" in event:  # the whole result
+            if isinstance(event["tests"], list):
+                state = event
+            continue
+        if state is None:
+            state = {"nonce": nonce, "done": False, "error": None, "running": None, "tests": []}
+        if "running" in event:
+            state["running"] = event["running"]
+        elif isinstance(event.get("test"), dict):
+            state["tests"].append(event["test"])
+            state["running"] = None
+        elif "skipped" in event:
+            state["running"] = None
+        elif event.get("memory_error") is True:
+            state["memory_error"] = True
+    return state
 
 
-def test_sources(test_files: Mapping[str, str]) -> dict[str, str]:
+def test_sources(test_files: Mapping[str, str]) -> Mapping[str, str]:
     """Each test's source by the names the harness reports ("test_x", "Class.test_y", and
     "module.test_x" when there are several test files), read here on the host."""
+    return _test_sources(tuple(test_files.items()))
+
+
+@lru_cache(maxsize=64)  # an exercise's tests are parsed once per worker, not once per run
+def _test_sources(test_files: tuple[tuple[str, str], ...]) -> Mapping[str, str]:
     found: dict[str, str] = {}
-    for path, text in test_files.items():
+    for path, text in test_files:
         try:
             tree = ast.parse(text)
         except SyntaxError:
@@ -142,7 +170,7 @@ def test_sources(test_files: Mapping[str, str]) -> dict[str, str]:
         for name, code in test_function_sources(text, tree).items():
             found.setdefault(name, code)
             found[f"{module}.{name}"] = code
-    return found
+    return MappingProxyType(found)
 
 
 def _tests_from(

@@ -5,8 +5,10 @@
 Collects unittest TestCase classes, plain `test_*` functions and `Test*` classes from the test
 files, runs each with its stdout/stderr captured, and writes JSON results to RESULTS_FILE,
 stamped with the nonce read (and deleted) from NONCE_FILE before any learner code runs: what
-learner code prints cannot pass for results. The results file is rewritten after every test, so
-a run killed by a limit still tells which tests finished and which one was running.
+learner code prints cannot pass for results. The results file is a log of JSON lines, each
+stamped: a line as each test starts and ends (a run killed by a limit still tells which tests
+finished and which one was running), then the whole result, written over the log at the end
+(so whatever learner code did to the file meanwhile is gone).
 
 Bare `assert left == right` in test files is rewritten (AST) so a failure says
 "expected X, got Y"; a minimal `pytest` module (mark.task, mark.parametrize, raises, approx,
@@ -566,6 +568,7 @@ def describe(error: BaseException, test_files: set[str]) -> str:
 class Results:
     def __init__(self, path: str, nonce: str) -> None:
         self.path = path
+        self.nonce = nonce
         self.data: dict[str, object] = {
             "nonce": nonce,
             "done": False,
@@ -574,6 +577,17 @@ class Results:
             "running": None,
             "tests": [],
         }
+        self._log: int | None = None
+
+    def log(self, **event: object) -> None:
+        """Append one event line (O(1) a test, where rewriting everything was O(tests))."""
+        line = json.dumps({"nonce": self.nonce, **event}) + "\n"
+        try:  # (contextlib.suppress would cost an import at start-up)
+            if self._log is None:
+                self._log = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+            os.write(self._log, line.encode("utf-8"))
+        except OSError:  # learner code broke the file or our descriptor: the final save counts
+            pass
 
     def save(self) -> None:
         temporary = self.path + ".tmp"
@@ -664,8 +678,7 @@ def main(argv: list[str]) -> int:
     results.data["tests"] = entries
     real_stdout, real_stderr = sys.stdout, sys.stderr
     for case in cases:
-        results.data["running"] = case.name
-        results.save()
+        results.log(running=case.name)
         capture = Capture()
         status, message = "pass", ""
         sys.stdout = sys.stderr = capture
@@ -677,23 +690,25 @@ def main(argv: list[str]) -> int:
             status, message = "fail", describe(exc, test_files)
         except MemoryError as exc:
             results.data["memory_error"] = True
+            results.log(memory_error=True)
             status, message = "error", describe(exc, test_files)
         except BaseException as exc:
             status, message = "error", describe(exc, test_files)
         finally:
             sys.stdout, sys.stderr = real_stdout, real_stderr
         if status == _SKIP:
+            results.log(skipped=case.name)
             continue
-        entries.append(
-            {
-                "name": case.name,
-                "status": status,
-                "message": message,
-                "output": capture.text(),
-                "test_code": case.test_code,
-                "task_id": case.task_id,
-            }
-        )
+        entry = {
+            "name": case.name,
+            "status": status,
+            "message": message,
+            "output": capture.text(),
+            "test_code": case.test_code,
+            "task_id": case.task_id,
+        }
+        entries.append(entry)
+        results.log(test=entry)
     results.data["running"] = None
     results.data["done"] = True
     results.save()

@@ -305,3 +305,38 @@ def test_python_results_need_our_nonce_and_a_plain_file(tmp_path: Path) -> None:
     os.mkfifo(fifo)
     assert read_results(fifo, "right") is None
     assert read_results(tmp_path / "missing.json", "right") is None
+
+
+def test_python_results_log_of_a_run_cut_short(tmp_path: Path) -> None:
+    # The harness logs each test as it starts and ends; a run killed in test_b leaves this.
+    entry = harness_data()["tests"][0]  # type: ignore[index]
+    lines = [
+        {"nonce": "right", "running": "test_a"},
+        {"nonce": "right", "test": entry},
+        {"nonce": "right", "running": "test_b"},
+        {"nonce": "forged", "test": {**entry, "name": "test_b"}},  # learner code's line
+        {"nonce": "ключ", "test": {**entry, "name": "test_b"}},  # not even ASCII
+    ]
+    path = tmp_path / "r.json"
+    path.write_text("\n".join(json.dumps(line) for line in lines) + '\n{"nonce": "right", "te')
+
+    data = read_results(path, "right")
+
+    assert data is not None
+    assert (data["done"], data["running"], data["tests"]) == (False, "test_b", [entry])
+    report = python_report(sandbox_result(), data, limits=Limits(), test_files={"t.py": ""})
+    assert report.verdict == "runtime_error"
+    assert [test.name for test in report.tests] == ["test_a", "test_b"]
+
+
+def test_python_results_whole_result_wins_over_the_log(tmp_path: Path) -> None:
+    path = tmp_path / "r.json"
+    final = harness_data(nonce="right")
+    path.write_text(
+        json.dumps({"nonce": "right", "running": "test_a"})
+        + "\n"
+        + json.dumps(final)
+        + "\n"
+        + json.dumps({"nonce": "wrong", **harness_data(tests=[])})
+    )
+    assert read_results(path, "right") == final
