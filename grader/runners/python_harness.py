@@ -699,7 +699,7 @@ def main(argv: list[str]) -> int:
         if status == _SKIP:
             results.log(skipped=case.name)
             continue
-        entry = {
+        entry: dict[str, object] = {
             "name": case.name,
             "status": status,
             "message": message,
