@@ -163,6 +163,23 @@ def sandbox_run(
     ro_binds: Sequence[tuple[str, str]] = (),
 ) -> SandboxResult:
     """Run `argv` in the sandbox with `workdir` at /work (also the current directory)."""
+    return sandbox_start(argv, workdir=workdir, limits=limits, env=env, ro_binds=ro_binds).go()
+
+
+def sandbox_start(
+    argv: Sequence[str],
+    *,
+    workdir: Path,
+    limits: Limits,
+    env: Mapping[str, str] = {},
+    ro_binds: Sequence[tuple[str, str]] = (),
+    wait_for_go: bool = False,
+) -> StartedSandbox:
+    """Start `argv` in the sandbox; `go()` supervises it to the end.
+
+    With `wait_for_go`, its stdin is a pipe that stays silent until `go(message)` writes the
+    message and closes it: a command that reads stdin first is started ahead of its work
+    (a warm start), and its wall-clock limit counts from `go`."""
     if not argv:
         raise ValueError("argv is empty")
     workdir = Path(workdir).resolve()
@@ -198,6 +215,7 @@ def sandbox_run(
     cgroups = _RunCgroups.create(
         memory_bytes=limits.memory_mb * 1024 * 1024, owner=uid if switch_user else None
     )
+    reaper = contextlib.ExitStack()
     try:
         launcher = [
             "/bin/sh",
@@ -224,11 +242,11 @@ def sandbox_run(
         if setpriv is not None:
             launcher = [setpriv, f"--reuid={uid}", f"--regid={gid}", "--clear-groups", *launcher]
         popen_switches = switch_user and setpriv is None
-        started = time.monotonic()
+        reaper.enter_context(_subreaper())
         try:
             process = subprocess.Popen(  # noqa: S603 - the launcher is ours, argv goes to bwrap
                 launcher,
-                stdin=subprocess.DEVNULL,
+                stdin=subprocess.PIPE if wait_for_go else subprocess.DEVNULL,
                 stdout=subprocess.PIPE,
                 stderr=subprocess.PIPE,
                 cwd=cwd,
@@ -245,19 +263,78 @@ def sandbox_run(
             raise SandboxUnavailable(f"could not start the sandbox: {exc}") from exc
         finally:
             os.close(status_write)
-        with _subreaper():
-            result = _supervise(process, limits, cgroups, started, status_read)
-    finally:
+    except BaseException:
+        reaper.close()
         cgroups.remove()
+        raise
+    return StartedSandbox(process, limits, cgroups, status_read, reaper)
 
-    # (learner code can print the same and exit the same way: it earns an internal error)
-    if (result.returncode == 1 and result.stderr.startswith(b"bwrap: ")) or (
-        result.returncode == _LAUNCHER_FAILED and result.stderr.startswith(b"zachet-sandbox: ")
-    ):
-        raise SandboxUnavailable(
-            "the sandbox failed to start: " + result.stderr.decode(errors="replace")[:500]
-        )
-    return result
+
+class StartedSandbox:
+    """A sandboxed command that was started; `go()` once, or `discard()`."""
+
+    def __init__(
+        self,
+        process: subprocess.Popen[bytes],
+        limits: Limits,
+        cgroups: _RunCgroups,
+        status_read: int,
+        reaper: contextlib.ExitStack,
+    ) -> None:
+        self._process = process
+        self._limits = limits
+        self._cgroups = cgroups
+        self._status_read = status_read
+        self._reaper = reaper
+        self._done = False
+
+    def alive(self) -> bool:
+        return not self._done and self._process.poll() is None
+
+    def go(self, message: bytes = b"") -> SandboxResult:
+        """Send `message` (for a command started with wait_for_go), then supervise the command
+        to its end under the limits; the sandbox is gone when this returns."""
+        if self._done:
+            raise RuntimeError("this sandbox has already run")
+        self._done = True
+        process = self._process
+        try:
+            started = time.monotonic()
+            cpu_before = self._cgroups.cpu_seconds() or 0.0  # a warm start's own CPU
+            if process.stdin is not None:
+                with contextlib.suppress(BrokenPipeError):  # it died waiting: supervised below
+                    process.stdin.write(message)
+                with contextlib.suppress(BrokenPipeError):
+                    process.stdin.close()
+            result = _supervise(
+                process, self._limits, self._cgroups, started, self._status_read, cpu_before
+            )
+        finally:
+            self._cgroups.remove()
+            self._reaper.close()
+        # (learner code can print the same and exit the same way: it earns an internal error)
+        if (result.returncode == 1 and result.stderr.startswith(b"bwrap: ")) or (
+            result.returncode == _LAUNCHER_FAILED and result.stderr.startswith(b"zachet-sandbox: ")
+        ):
+            raise SandboxUnavailable(
+                "the sandbox failed to start: " + result.stderr.decode(errors="replace")[:500]
+            )
+        return result
+
+    def discard(self) -> None:
+        """Kill it unused and clean up (the timed-out path of the supervisor, at once)."""
+        if self._done:
+            return
+        self._done = True
+        try:
+            if self._process.stdin is not None:
+                with contextlib.suppress(OSError):
+                    self._process.stdin.close()
+            expired = time.monotonic() - self._limits.wall_seconds
+            _supervise(self._process, self._limits, self._cgroups, expired, self._status_read)
+        finally:
+            self._cgroups.remove()
+            self._reaper.close()
 
 
 def _bwrap_command(
@@ -340,9 +417,11 @@ def _supervise(
     cgroups: _RunCgroups,
     started: float,
     status_fd: int,
+    cpu_before: float = 0.0,
 ) -> SandboxResult:
     """Read both pipes with a byte cap until the process exits; kill it at the wall-clock
-    deadline, at the output cap, or when all its processes together used up the CPU time."""
+    deadline, at the output cap, or when all its processes together used up the CPU time
+    (counted from `cpu_before`, what a warm start used before its work arrived)."""
     assert process.stdout is not None
     assert process.stderr is not None
     cap = limits.output_kb * 1024
@@ -368,7 +447,7 @@ def _supervise(
                 break  # bwrap exited; whatever still holds a pipe dies with its namespace
             if cpu_poll and exit_grace is None:
                 used = cgroups.cpu_seconds()
-                if used is not None and used >= limits.cpu_seconds:
+                if used is not None and used - cpu_before >= limits.cpu_seconds:
                     cpu_exceeded = True
                     break
             wait = (exit_grace or deadline) - now
@@ -400,6 +479,13 @@ def _supervise(
         process.stderr.close()
         _, status, usage = os.wait4(process.pid, 0)
         os.close(pidfd)
+        # bwrap has exited: what it reported and the loop did not read (a run stopped at
+        # once) is in the pipe, and names the init to reap.
+        while len(buffers["status"]) < 4096 and select.select([status_fd], [], [], 0)[0]:
+            chunk = os.read(status_fd, 4096)
+            if not chunk:
+                break
+            buffers["status"] += chunk[: 4096 - len(buffers["status"])]
         os.close(status_fd)
         process.returncode = os.waitstatus_to_exitcode(status)
         init_usage = _reap_orphaned_init(bytes(buffers["status"]))
@@ -408,6 +494,7 @@ def _supervise(
     cpu = cgroups.cpu_seconds()
     if cpu is None:  # without a cgroup: what the namespace's init reaped (a lower bound)
         cpu = usage.ru_utime + usage.ru_stime + init_usage
+    cpu = max(0.0, cpu - cpu_before)
 
     returncode: int | None = process.returncode
     signal: int | None = None

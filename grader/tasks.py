@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import logging
+import os
 from typing import Any
 
 from celery import Task, shared_task
-from celery.signals import celeryd_after_setup
+from celery.signals import celeryd_after_setup, worker_process_init, worker_process_shutdown
 from django.db import InterfaceError, OperationalError
 
+from grader.runners.python import python_warm_start
 from grader.services import (
     exercise_check_and_publish,
     submission_grade,
@@ -67,3 +69,16 @@ def check_exercise_task(exercise_id: int, publish: bool) -> bool:
     """An instructor's edit from the API: check it (reference passes, starter fails)."""
     outcome = exercise_check_and_publish(exercise_id=exercise_id, publish=publish)
     return bool(outcome and outcome.ok)
+
+
+@worker_process_init.connect
+def start_python_warm_starts(**kwargs: Any) -> None:
+    """Each worker process keeps its next Python sandbox started (GRADER_WARM_START=0: not).
+    Nothing starts until the process has run Python code, so quiz workers never do."""
+    if os.environ.get("GRADER_WARM_START", "1") != "0":
+        python_warm_start(True)
+
+
+@worker_process_shutdown.connect
+def stop_python_warm_starts(**kwargs: Any) -> None:
+    python_warm_start(False)

@@ -1,6 +1,10 @@
 """Our Python test harness; runs inside the sandbox, standard library only (no pytest per run).
 
     python3 -I -S -B harness.py NONCE_FILE RESULTS_FILE TEST_FILE...
+    python3 -I -S -B harness.py --wait     (then those arguments as a JSON list on stdin)
+
+With --wait the harness starts ahead of its work (a warm start): it imports what tests
+usually need, then waits for its arguments; stdin is /dev/null from then on.
 
 Collects unittest TestCase classes, plain `test_*` functions and `Test*` classes from the test
 files, runs each with its stdout/stderr captured, and writes JSON results to RESULTS_FILE,
@@ -715,5 +719,24 @@ def main(argv: list[str]) -> int:
     return 0
 
 
+def wait_for_arguments() -> list[str] | None:
+    """The arguments of a warm start, once the runner has written the files."""
+    import unittest  # noqa: F401 - most tests import it: loaded before the clock starts
+
+    line = sys.stdin.buffer.readline()
+    null = os.open(os.devnull, os.O_RDONLY)
+    os.dup2(null, 0)
+    os.close(null)
+    if not line:
+        return None  # discarded unused
+    arguments = json.loads(line)
+    if not isinstance(arguments, list) or not all(isinstance(a, str) for a in arguments):
+        raise SystemExit("bad arguments")
+    return arguments
+
+
 if __name__ == "__main__":
+    if sys.argv[1:] == ["--wait"]:
+        arguments = wait_for_arguments()
+        sys.exit(0 if arguments is None else main(arguments))
     sys.exit(main(sys.argv[1:]))
