@@ -20,6 +20,7 @@ from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
 
+from config.db import asynchronous_commit
 from courses.models import Section
 from grader.exercise_source import (
     MAX_BYTES,
@@ -303,6 +304,12 @@ class GradeOutcome:
     retry: bool = False
 
 
+GRADED_FIELDS = [
+    "verdict", "score", "tests_total", "tests_passed", "results", "stdout", "stderr",
+    "wall_seconds", "cpu_seconds", "runner_version", "status", "error_reason", "graded_at",
+]  # fmt: skip
+
+
 def submission_grade(*, submission_id: int, runner: Runner | None = None) -> GradeOutcome:
     """Run the submission in the sandbox and store the result; safe to deliver twice.
 
@@ -313,6 +320,7 @@ def submission_grade(*, submission_id: int, runner: Runner | None = None) -> Gra
     runner = runner or default_runner()
     token = uuid.uuid4().hex
     with transaction.atomic():
+        asynchronous_commit()
         submission = (
             Submission.objects.select_for_update(of=("self",))
             .select_related("exercise")
@@ -339,7 +347,12 @@ def submission_grade(*, submission_id: int, runner: Runner | None = None) -> Gra
         return _internal_error(submission_id, token, report.message or "runner internal error")
 
     with transaction.atomic():
-        submission = Submission.objects.select_for_update().get(pk=submission_id)
+        asynchronous_commit()
+        submission = (
+            Submission.objects.select_for_update()
+            .only("status", "error_reason", "learner_id")  # not the files again
+            .get(pk=submission_id)
+        )
         if submission.status != Submission.Status.RUNNING or submission.error_reason != token:
             return GradeOutcome(submission_id, submission.status)  # someone else finished it
         tests = list(report.tests)
@@ -358,7 +371,7 @@ def submission_grade(*, submission_id: int, runner: Runner | None = None) -> Gra
         submission.status = Submission.Status.GRADED
         submission.error_reason = ""
         submission.graded_at = timezone.now()
-        submission.save()
+        submission.save(update_fields=GRADED_FIELDS)
         # The learner's completion moves with the grade, in the same transaction.
         exercise_progress_update(
             learner_id=submission.learner_id,
