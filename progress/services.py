@@ -15,6 +15,7 @@ from decimal import Decimal
 
 from django.contrib.auth.models import User
 from django.db import connection, transaction
+from django.db.models import Count, Max, Q
 from django.utils import timezone
 
 from courses.models import Course, Section
@@ -166,12 +167,10 @@ def exercise_item_from_grades(*, learner_id: int, exercise_id: int) -> tuple[boo
     """Complete when some submission passed; the score is the best one."""
     from grader.models import Submission
 
-    graded = Submission.objects.filter(
+    found = Submission.objects.filter(
         learner_id=learner_id, exercise_id=exercise_id, status="graded"
-    )
-    passed = graded.filter(verdict="passed").exists()
-    best = graded.order_by("-score").values_list("score", flat=True).first()
-    return passed, best
+    ).aggregate(passes=Count("pk", filter=Q(verdict="passed")), best=Max("score"))
+    return found["passes"] > 0, found["best"]
 
 
 def quiz_progress_update(*, learner_id: int, quiz: Quiz) -> SectionProgress:
