@@ -6,6 +6,7 @@ import logging
 import os
 from typing import Any
 
+from billiard.process import current_process
 from celery import Task, shared_task
 from celery.signals import celeryd_after_setup, worker_process_init, worker_process_shutdown
 from django.db import InterfaceError, OperationalError
@@ -72,11 +73,29 @@ def check_exercise_task(exercise_id: int, publish: bool) -> bool:
 
 
 @worker_process_init.connect
-def start_python_warm_starts(**kwargs: Any) -> None:
-    """Each worker process keeps its next Python sandbox started (GRADER_WARM_START=0: not).
-    Nothing starts until the process has run Python code, so quiz workers never do."""
+def start_code_worker_process(**kwargs: Any) -> None:
+    """Each pool process gets its own sandbox uid and keeps its next Python sandbox started.
+
+    RLIMIT_NPROC counts every process of a uid: with one uid for all, a fork bomb in one
+    learner's run (or another process's waiting warm sandbox) would eat into the process
+    budget of every other run at the same moment. GRADER_SANDBOX_UID is the first uid;
+    process N of the pool uses that + N. GRADER_WARM_START=0 turns warm starts off; nothing
+    starts until the process has run Python code, so quiz workers never do.
+    """
+    index = getattr(current_process(), "index", None)
+    if isinstance(index, int) and index > 0:
+        base = int(os.environ.get("GRADER_SANDBOX_UID", "65534"))
+        os.environ["GRADER_SANDBOX_UID"] = str(sandbox_uid_for_process(base, index))
     if os.environ.get("GRADER_WARM_START", "1") != "0":
         python_warm_start(True)
+
+
+def sandbox_uid_for_process(base: int, index: int) -> int:
+    """Pool process 0 keeps `base` (65534, nobody); the others count up from 600000, far from
+    the uids and subordinate-uid ranges a host hands out, unless the base says otherwise."""
+    if index == 0:
+        return base
+    return (600000 if base == 65534 else base) + index
 
 
 @worker_process_shutdown.connect

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import os
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -12,6 +13,7 @@ import pytest
 
 from grader import sandbox
 from grader.sandbox import Limits, SandboxUnavailable, sandbox_ids, sandbox_run, sandbox_workdir
+from grader.tasks import sandbox_uid_for_process
 
 pytestmark = pytest.mark.slow
 
@@ -130,3 +132,66 @@ def test_unsandboxed_fallback_runs_with_rlimits_and_warns(
     assert result.stdout.decode().startswith("from the work directory")
     assert "WITHOUT A SANDBOX" in caplog.text
     assert os.environ["GRADER_ALLOW_UNSANDBOXED"] == "1"
+
+
+def start_hog(workdir: Path, processes: int) -> sandbox.StartedSandbox:
+    """A run that holds `processes` sleeping processes of its uid until discarded."""
+    return sandbox.sandbox_start(
+        ["/bin/sh", "-c", f"for i in $(seq {processes}); do sleep 30 & done; wait"],
+        workdir=workdir,
+        limits=Limits(processes=64, wall_seconds=30),
+    )
+
+
+def forks_ten(workdir: Path) -> int | None:
+    result = sandbox_run(
+        ["/bin/sh", "-c", "for i in $(seq 10); do sleep 0.1 & done; wait"],
+        workdir=workdir,
+        limits=Limits(processes=64),
+    )
+    return result.returncode
+
+
+def wait_for_processes(uid: int, count: int) -> None:
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        owned = sum(
+            1 for entry in os.scandir("/proc") if entry.name.isdigit() and _owner(entry) == uid
+        )
+        if owned >= count:
+            return
+        time.sleep(0.05)
+    raise AssertionError(f"uid {uid} never reached {count} processes")
+
+
+def _owner(entry: os.DirEntry[str]) -> int | None:
+    try:
+        return entry.stat().st_uid
+    except OSError:
+        return None
+
+
+@pytest.mark.usefixtures("need_sandbox", "no_leftover_processes")
+def test_a_run_under_another_uid_keeps_its_whole_process_budget(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    # given one learner's run holding 60 processes of the default sandbox uid
+    with sandbox_workdir() as hog_dir, sandbox_workdir() as other_dir:
+        hog = start_hog(hog_dir, 60)
+        try:
+            wait_for_processes(65534, 60)
+            # then a run under the same uid cannot even start...
+            with pytest.raises(SandboxUnavailable, match="Resource temporarily unavailable"):
+                forks_ten(other_dir)
+            # ...and a run under the next worker process's uid (grader.tasks) is unaffected
+            monkeypatch.setenv("GRADER_SANDBOX_UID", str(sandbox_uid_for_process(65534, 1)))
+            with sandbox_workdir() as own_dir:
+                assert forks_ten(own_dir) == 0
+        finally:
+            hog.discard()
+
+
+def test_each_worker_process_has_its_own_sandbox_uid() -> None:
+    uids = [sandbox_uid_for_process(65534, index) for index in range(4)]
+    assert uids == [65534, 600001, 600002, 600003]
+    assert [sandbox_uid_for_process(70000, index) for index in range(3)] == [70000, 70001, 70002]
