@@ -13,12 +13,13 @@ from typing import Any
 from django.db.models import Model, QuerySet
 from django.utils.translation import gettext as _
 from rest_framework import exceptions, mixins, status, viewsets
+from rest_framework.relations import PrimaryKeyRelatedField
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from api.idempotency import idempotent
 from api.params import choice_param, int_param
-from api.roles import own_or_taught, teaches
+from api.roles import is_any_instructor, own_or_taught, teaches
 
 
 def require_teaches(user: Any, course_id: int) -> None:
@@ -70,6 +71,8 @@ class InstructorWriteViewSet(ReadViewSet):
     """Create, edit and delete by the instructors of the instance's course."""
 
     model: type[Model]
+    # The field naming the parent (its course decides who may write): "quiz", "section"...
+    parent_field: str
     create_serializer_class: Any
     update_serializer_class: Any
     # 202 where the save queues more work (an exercise's check).
@@ -97,13 +100,22 @@ class InstructorWriteViewSet(ReadViewSet):
         return self.serializer_class
 
     def validated_instance(self, instance: Any, *, partial: bool) -> Any:
+        user = self.request.user
+        if not is_any_instructor(user):  # before any lookup: learners learn nothing of ids
+            raise exceptions.PermissionDenied(_("Only the course's instructors may do this."))
         serializer = self.update_serializer_class if partial else self.create_serializer_class
         given = serializer(instance if partial else None, data=self.request.data, partial=partial)
         given.is_valid(raise_exception=True)
         if partial:
-            require_teaches(self.request.user, self.course_id_of(instance))
+            require_teaches(user, self.course_id_of(instance))
         instance = apply(instance, dict(given.validated_data))
-        require_teaches(self.request.user, self.course_id_of(instance))
+        if not teaches(user, self.course_id_of(instance)):
+            # The parent exists but is another course's: answered as if it did not exist,
+            # so that ids of other courses' (unpublished) content cannot be probed.
+            value = given.validated_data.get(self.parent_field)
+            key = getattr(value, "pk", value)
+            message = PrimaryKeyRelatedField.default_error_messages["does_not_exist"]
+            raise exceptions.ValidationError({self.parent_field: [message.format(pk_value=key)]})
         return instance
 
     @idempotent

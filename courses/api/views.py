@@ -95,6 +95,7 @@ class CourseViewSet(ReadViewSet):
 class PartViewSet(InstructorWriteViewSet):
     permission_classes = [ReadOnlyOrAuthenticated]
     model = Part
+    parent_field = "course"
     serializer_class = create_serializer_class = PartSerializer
     update_serializer_class = PartUpdateSerializer
     id_filters = {"course": "course_id"}
@@ -130,6 +131,7 @@ class SectionViewSet(InstructorWriteViewSet):
 
     permission_classes = [ReadOnlyOrAuthenticated]
     model = Section
+    parent_field = "part"
     serializer_class = create_serializer_class = SectionSerializer
     update_serializer_class = SectionUpdateSerializer
     id_filters = {"course": "part__course_id", "part": "part_id"}

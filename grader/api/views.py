@@ -76,6 +76,7 @@ def visible_exercises(user: Any) -> QuerySet[CodingExercise]:
 )
 class ExerciseViewSet(InstructorWriteViewSet):
     model = CodingExercise
+    parent_field = "section"
     serializer_class = ExerciseSerializer
     create_serializer_class = ExerciseAuthorSerializer
     update_serializer_class = ExerciseAuthorUpdateSerializer

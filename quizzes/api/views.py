@@ -99,6 +99,7 @@ def _schema(tag: str, *, filters: list[Any], **operations: Any) -> Any:
 )
 class QuizViewSet(InstructorWriteViewSet):
     model = Quiz
+    parent_field = "section"
     serializer_class = create_serializer_class = QuizSerializer
     update_serializer_class = QuizUpdateSerializer
     id_filters = {"section": "section_id", "course": "section__part__course_id"}
@@ -155,6 +156,7 @@ def public_question(question: Question) -> dict[str, Any]:
 )
 class QuestionViewSet(InstructorWriteViewSet):
     model = Question
+    parent_field = "quiz"
     serializer_class = create_serializer_class = QuestionSerializer
     update_serializer_class = QuestionUpdateSerializer
     id_filters = {"quiz": "quiz_id"}

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import pytest
 
+from quizzes.models import Question
 from tests.api.conftest import (
     KEY_FIELDS,
     ROLES,
@@ -53,7 +54,8 @@ def test_only_the_courses_instructors_edit_it(world: World, role: str, code: int
     assert response.status_code == code
 
 
-@pytest.mark.parametrize(("role", "code"), expect("401 403 403 201 403 201"))
+# Another course's instructor is told the section does not exist (400): see below.
+@pytest.mark.parametrize(("role", "code"), expect("401 403 403 201 400 201"))
 def test_creating_a_quiz(world: World, role: str, code: int) -> None:
     response = client_for(user_of(world, role)).post(
         "/api/v1/quizzes/", {"section": world.section.pk, "title": "New quiz", "pass_score": 50}
@@ -176,3 +178,20 @@ def test_unpublished_content_is_hidden_from_learners(world: World) -> None:
     assert error_of(response)["code"] == "not_found"
     teacher = client_for(world.instructor)
     assert teacher.get(f"/api/v1/exercises/{world.exercise.pk}/").status_code == 200
+
+
+@pytest.mark.parametrize("role", ["learner", "other_instructor"])
+def test_writes_do_not_tell_whether_another_course_s_content_exists(
+    world: World, role: str
+) -> None:
+    # An id of a quiz the caller may not write to gets the same answer as an id of none.
+    client = client_for(getattr(world, role))
+    body = {"type": "true_false", "text": "?", "points": "1", "order": 9, "spec": {"answer": True}}
+    existing = client.post("/api/v1/questions/", {**body, "quiz": world.quiz.pk})
+    missing = client.post("/api/v1/questions/", {**body, "quiz": 999_999})
+
+    assert existing.status_code == missing.status_code
+    assert str(error_of(existing)).replace(f'"{world.quiz.pk}"', '"N"') == str(
+        error_of(missing)
+    ).replace('"999999"', '"N"')
+    assert Question.objects.filter(text="?").count() == 0
