@@ -21,6 +21,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from config.db import asynchronous_commit
+from config.queueing import enqueue
 from courses.models import Section
 from grader.exercise_source import (
     MAX_BYTES,
@@ -288,13 +289,8 @@ def submission_create(
 def submission_queue(*, submission_id: int, countdown: float = 0) -> bool:
     from grader.tasks import grade_submission_task
 
-    try:
-        grade_submission_task.apply_async(args=(submission_id,), countdown=countdown, retry=False)
-    except Exception:
-        logger.warning("could not queue submission %s; the sweep will", submission_id,
-                       exc_info=True)  # fmt: skip
-        return False
-    return True
+    what = f"submission {submission_id}"
+    return enqueue(grade_submission_task, submission_id, what=what, countdown=countdown)
 
 
 @dataclass(frozen=True)

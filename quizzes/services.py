@@ -21,6 +21,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from config.db import asynchronous_commit
+from config.queueing import enqueue
 from progress.services import quiz_progress_update
 from quizzes import grading
 from quizzes.models import Answer, Attempt, Question, Quiz
@@ -185,14 +186,7 @@ def attempt_queue_grading(*, attempt_id: int) -> bool:
     """Hand the grading to a worker; False (logged) if the broker cannot take it now."""
     from quizzes.tasks import grade_attempt_task
 
-    try:
-        grade_attempt_task.apply_async(args=(attempt_id,), retry=False)
-    except Exception:  # the broker is down or slow: the sweep will queue it later
-        logger.warning(
-            "could not queue grading of attempt %s; the sweep will", attempt_id, exc_info=True
-        )
-        return False
-    return True
+    return enqueue(grade_attempt_task, attempt_id, what=f"grading of attempt {attempt_id}")
 
 
 # --- grade ----------------------------------------------------------------------

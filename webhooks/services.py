@@ -30,6 +30,7 @@ from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
 
+from config.queueing import enqueue
 from webhooks.models import Event, PendingEvent, WebhookDelivery, WebhookEndpoint
 
 logger = logging.getLogger(__name__)
@@ -137,13 +138,7 @@ def event_queue(*, pending_id: int) -> bool:
     the sweep fans it out later."""
     from webhooks.tasks import fan_out_event_task
 
-    try:
-        fan_out_event_task.apply_async(args=(pending_id,), retry=False)
-    except Exception:  # the broker is down: the row stays, the sweep picks it up
-        logger.warning("could not queue webhook event %s; the sweep will", pending_id,
-                       exc_info=True)  # fmt: skip
-        return False
-    return True
+    return enqueue(fan_out_event_task, pending_id, what=f"webhook event {pending_id}")
 
 
 def pending_event_fan_out(*, pending_id: int) -> list[WebhookDelivery]:
@@ -184,13 +179,10 @@ def signature(*, secret: str, timestamp: int, body: str) -> str:
 def delivery_queue(*, delivery_id: int, countdown: float = 0) -> bool:
     from webhooks.tasks import deliver_webhook_task
 
-    try:
-        deliver_webhook_task.apply_async(args=(delivery_id,), countdown=countdown, retry=False)
-    except Exception:
-        logger.warning("could not queue webhook delivery %s; the sweep will", delivery_id,
-                       exc_info=True)  # fmt: skip
-        return False
-    return True
+    return enqueue(
+        deliver_webhook_task, delivery_id, what=f"webhook delivery {delivery_id}",
+        countdown=countdown,
+    )  # fmt: skip
 
 
 def retry_delay(attempts: int) -> float:
