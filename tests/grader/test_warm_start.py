@@ -32,7 +32,8 @@ class ProbeTest(unittest.TestCase):
 
 
 @pytest.fixture
-def warm() -> Iterator[None]:
+def warm(no_leftover_processes: None) -> Iterator[None]:
+    # Depends on the leftover check so that the waiting sandbox is discarded before it looks.
     python_runner.python_warm_start(True)
     try:
         yield
