@@ -44,6 +44,14 @@ def _local_memory_cache(settings: Any) -> None:
     }
 
 
+@pytest.fixture(autouse=True)
+def _fresh_question_cache() -> None:
+    """Tests roll back and reuse ids; the grading worker's question cache must not carry over."""
+    from quizzes.services import _QUESTIONS_CACHE
+
+    _QUESTIONS_CACHE.clear()
+
+
 @pytest.fixture(scope="session")
 def redis_broker_url() -> Iterator[str]:
     """A real Redis: REDIS_URL when set (CI), else the embedded server the quick start uses."""

@@ -363,3 +363,21 @@ def test_broker_down_at_submit_still_submits_and_the_sweep_queues_later(quiz, mo
     assert sent == [(attempt.id,)]
     # queued just now: the next sweep leaves it alone
     assert attempts_requeue_stuck(now=timezone.now() + timedelta(minutes=2, seconds=10)) == 0
+
+
+def test_a_question_edited_between_gradings_is_graded_by_its_new_key(quiz, queued):
+    # The worker keeps a quiz's questions between gradings: an edit must reach them.
+    learner = UserFactory.create()
+    first = take(quiz, learner, ALL_RIGHT, queued)
+    true_false = quiz.questions.get(type="true_false")
+    true_false.spec = {"answer": True}
+    true_false.save()  # as the admin does: no service involved
+
+    second = take(quiz, UserFactory.create(), ALL_RIGHT, queued)
+
+    assert first.score == Decimal("4.00")
+    assert second.score == Decimal("3.00")
+    quiz.questions.get(type="numeric").delete()
+    rest = {kind: response for kind, response in ALL_RIGHT.items() if kind != "numeric"}
+    third = take(quiz, UserFactory.create(), rest, queued)
+    assert (third.score, third.max_score) == (Decimal("2.00"), Decimal("3.00"))
