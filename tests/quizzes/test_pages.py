@@ -354,3 +354,21 @@ def test_under_after_due_scores_wait_for_the_due_date(
         reverse("quizzes:result", kwargs={"attempt_id": attempt.pk}) + "?fragment=1"
     ).content.decode()
     assert "100%" in result
+
+
+@pytest.mark.parametrize(
+    ("language", "at_5", "at_1"),
+    [("ru", "До конца 5 минут", "До конца 1 минута"), ("en", "5 minutes left", "1 minute left")],
+)
+def test_the_countdown_announcements_are_whole_sentences_in_the_learners_language(
+    learner_client: Client, quiz: Quiz, language: str, at_5: str, at_1: str
+) -> None:
+    quiz.time_limit = timedelta(minutes=20)
+    quiz.save()
+    attempt = start(learner_client, quiz)
+    html = learner_client.get(
+        reverse("quizzes:attempt", kwargs={"attempt_id": attempt.pk}),
+        HTTP_ACCEPT_LANGUAGE=language,
+    ).content.decode()
+    assert f'data-text-at-300="{at_5}"' in html
+    assert f'data-text-at-60="{at_1}"' in html

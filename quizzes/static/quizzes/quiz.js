@@ -71,9 +71,8 @@
       if (left <= mark && left > 0 && !announced[mark]) {
         announced[mark] = true;
         if (announce) {
-          announce.textContent = mark >= 60
-            ? (mark / 60) + " " + form.getAttribute("data-text-minutes-left")
-            : mark + " " + form.getAttribute("data-text-seconds-left");
+          // Whole sentences from the page, in the learner's language and plural form.
+          announce.textContent = form.getAttribute("data-text-at-" + mark);
         }
       }
     });
