@@ -372,3 +372,19 @@ def test_the_countdown_announcements_are_whole_sentences_in_the_learners_languag
     ).content.decode()
     assert f'data-text-at-300="{at_5}"' in html
     assert f'data-text-at-60="{at_1}"' in html
+
+
+@pytest.mark.parametrize(("points", "total"), [("14", "21 балла"), ("3", "10 баллов")])
+def test_the_total_agrees_with_its_number_in_russian(
+    learner_client: Client, quiz: Quiz, queued: list[int], points: str, total: str
+) -> None:
+    quiz.questions.filter(type="essay").delete()
+    quiz.questions.filter(type="true_false").update(points=Decimal(points))  # 7 + points
+    attempt = start(learner_client, quiz)
+    learner_client.post(reverse("quizzes:attempt", kwargs={"attempt_id": attempt.pk}),
+                        {**full_answers(attempt), "action": "save"})  # fmt: skip
+    learner_client.post(reverse("quizzes:confirm", kwargs={"attempt_id": attempt.pk}))
+    attempt_grade(attempt_id=attempt.pk)
+    url = reverse("quizzes:result", kwargs={"attempt_id": attempt.pk})
+    fragment = learner_client.get(url + "?fragment=1", HTTP_ACCEPT_LANGUAGE="ru").content.decode()
+    assert f"из {total} (100%)" in fragment
