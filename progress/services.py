@@ -12,6 +12,7 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
+from typing import Any
 
 from django.contrib.auth.models import User
 from django.db import connection, transaction
@@ -61,24 +62,38 @@ def item_record(
         raise ValueError("an item is a quiz or an exercise")
     target = "quiz_id" if quiz_id is not None else "exercise_id"
     now = connection.ops.adapt_datetimefield_value(timezone.now())
+    upsert = (
+        f"INSERT INTO {_ITEMS} (learner_id, section_id, quiz_id, exercise_id, complete, "  # noqa: S608 - names from model meta
+        f"score, updated_at) VALUES (%s, %s, %s, %s, %s, %s, %s) "
+        f"ON CONFLICT (learner_id, {target}) DO UPDATE SET section_id = excluded.section_id, "
+        f"complete = excluded.complete, score = excluded.score, "
+        f"updated_at = excluded.updated_at"
+    )  # fmt: skip
+    params = [learner_id, section_id, quiz_id, exercise_id, complete,
+              connection.ops.adapt_decimalfield_value(score, 7, 2), now]  # fmt: skip
+    if connection.vendor == "postgresql":
+        # One round trip: the upsert runs as a data-modifying WITH of the section's locking
+        # SELECT (PostgreSQL runs it to completion whether or not the SELECT reads it).
+        return section_progress_refresh(
+            learner_id=learner_id, section_id=section_id, first=(upsert, params)
+        )
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO {_ITEMS} (learner_id, section_id, quiz_id, exercise_id, complete, "  # noqa: S608 - names from model meta
-            f"score, updated_at) VALUES (%s, %s, %s, %s, %s, %s, %s) "
-            f"ON CONFLICT (learner_id, {target}) DO UPDATE SET section_id = excluded.section_id, "
-            f"complete = excluded.complete, score = excluded.score, "
-            f"updated_at = excluded.updated_at",
-            [learner_id, section_id, quiz_id, exercise_id, complete,
-             connection.ops.adapt_decimalfield_value(score, 7, 2), now],
-        )  # fmt: skip
+        cursor.execute(upsert, params)
     return section_progress_refresh(learner_id=learner_id, section_id=section_id)
 
 
 @transaction.atomic(savepoint=False)
 def section_progress_refresh(
-    *, learner_id: int, section_id: int, now: datetime | None = None
+    *,
+    learner_id: int,
+    section_id: int,
+    now: datetime | None = None,
+    first: tuple[str, list[Any]] | None = None,
 ) -> SectionProgress:
-    """Recompute a learner's section row from the item rows, under its row lock."""
+    """Recompute a learner's section row from the item rows, under its row lock.
+
+    `first`: a data-modifying statement (PostgreSQL) to run in the locking SELECT's round
+    trip, as its WITH."""
     lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
     select = (
         f"SELECT id, items_complete, items_total, completed, completed_at, material_read_at "  # noqa: S608 - names from model meta
@@ -92,7 +107,14 @@ def section_progress_refresh(
         # before (and is counted) or waits here and counts ours. The counts are a
         # separate, later statement on purpose: subqueries inside the locking
         # SELECT would use the snapshot from before the wait.
-        cursor.execute(select, [learner_id, section_id])
+        if first is None:
+            cursor.execute(select, [learner_id, section_id])
+        else:
+            statement, params = first
+            cursor.execute(
+                f"WITH first AS ({statement} RETURNING 1) {select}",
+                [*params, learner_id, section_id],
+            )
         row = cursor.fetchone()
         if row is None:
             cursor.execute(

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from celery import Task, shared_task
+from celery.signals import celeryd_after_setup
 from django.db import InterfaceError, OperationalError
 
+from config.db import asynchronous_commit_for_every_transaction
 from quizzes.services import (
     attempt_grade,
     attempt_mark_error,
@@ -53,3 +56,15 @@ def submit_expired_attempts_task() -> int:
 @shared_task(name="quizzes.tasks.requeue_stuck_attempts", soft_time_limit=25, time_limit=30)
 def requeue_stuck_attempts_task() -> int:
     return attempts_requeue_stuck()
+
+
+@celeryd_after_setup.connect
+def quiz_worker_commits_asynchronously(
+    sender: Any = None, instance: Any = None, **kwargs: Any
+) -> None:
+    """A worker serving only the quiz queue runs gradings, sweeps and reconciliations, all
+    redone if a database crash loses their commit: its connections commit asynchronously
+    (set before the pool forks, so every process has it)."""
+    consuming = set(instance.app.amqp.queues.consume_from or ()) if instance else set()
+    if consuming == {"quiz"}:
+        asynchronous_commit_for_every_transaction()
