@@ -381,3 +381,9 @@ def test_a_question_edited_between_gradings_is_graded_by_its_new_key(quiz, queue
     rest = {kind: response for kind, response in ALL_RIGHT.items() if kind != "numeric"}
     third = take(quiz, UserFactory.create(), rest, queued)
     assert (third.score, third.max_score) == (Decimal("2.00"), Decimal("3.00"))
+    # moved to another quiz: gone from this one too
+    single = quiz.questions.get(type="single_choice")
+    single.quiz = QuizFactory.create()
+    single.save()
+    fourth = take(quiz, UserFactory.create(), {"true_false": {"value": True}}, queued)
+    assert (fourth.score, fourth.max_score) == (Decimal("1.00"), Decimal("1.00"))

@@ -135,6 +135,16 @@ def start(client: Client, quiz: Quiz) -> Attempt:
     return Attempt.objects.get(quiz=quiz)
 
 
+def answered_right_and_graded(client: Client, quiz: Quiz) -> str:
+    """Start, answer everything right, submit, grade in-process; the result page's URL."""
+    attempt = start(client, quiz)
+    client.post(reverse("quizzes:attempt", kwargs={"attempt_id": attempt.pk}),
+                {**full_answers(attempt), "action": "save"})  # fmt: skip
+    client.post(reverse("quizzes:confirm", kwargs={"attempt_id": attempt.pk}))
+    attempt_grade(attempt_id=attempt.pk)
+    return reverse("quizzes:result", kwargs={"attempt_id": attempt.pk})
+
+
 def test_pages_need_a_login(client: Client, quiz: Quiz) -> None:
     response = client.get(reverse("quizzes:quiz", kwargs={"quiz_id": quiz.pk}))
     assert response.status_code == 302
@@ -197,12 +207,7 @@ def test_result_is_final_and_shows_feedback_when_policy_allows(
     learner_client: Client, quiz: Quiz, queued: list[int]
 ) -> None:
     quiz.questions.filter(type="essay").delete()
-    attempt = start(learner_client, quiz)
-    learner_client.post(reverse("quizzes:attempt", kwargs={"attempt_id": attempt.pk}),
-                        {**full_answers(attempt), "action": "save"})  # fmt: skip
-    learner_client.post(reverse("quizzes:confirm", kwargs={"attempt_id": attempt.pk}))
-    attempt_grade(attempt_id=attempt.pk)
-    url = reverse("quizzes:result", kwargs={"attempt_id": attempt.pk})
+    url = answered_right_and_graded(learner_client, quiz)
     fragment = learner_client.get(url + "?fragment=1").content.decode()
     assert "data-live-final" in fragment
     assert "8 of 8" in fragment or "8 из 8" in fragment
@@ -380,11 +385,6 @@ def test_the_total_agrees_with_its_number_in_russian(
 ) -> None:
     quiz.questions.filter(type="essay").delete()
     quiz.questions.filter(type="true_false").update(points=Decimal(points))  # 7 + points
-    attempt = start(learner_client, quiz)
-    learner_client.post(reverse("quizzes:attempt", kwargs={"attempt_id": attempt.pk}),
-                        {**full_answers(attempt), "action": "save"})  # fmt: skip
-    learner_client.post(reverse("quizzes:confirm", kwargs={"attempt_id": attempt.pk}))
-    attempt_grade(attempt_id=attempt.pk)
-    url = reverse("quizzes:result", kwargs={"attempt_id": attempt.pk})
+    url = answered_right_and_graded(learner_client, quiz)
     fragment = learner_client.get(url + "?fragment=1", HTTP_ACCEPT_LANGUAGE="ru").content.decode()
     assert f"из {total} (100%)" in fragment
