@@ -128,8 +128,11 @@ def main() -> None:
             return attempts
 
         def wait_graded(ids: list[int]) -> None:
+            # A range of this run's ids (consecutive: nothing else writes to the bench
+            # database), not an IN list of 1000: each poll costs the worker little CPU.
+            ours = Attempt.objects.filter(quiz=quiz, pk__range=(min(ids), max(ids)))
             deadline = time.monotonic() + 300
-            while Attempt.objects.filter(pk__in=ids, status="graded").count() < len(ids):
+            while ours.filter(status="graded").count() < len(ids):
                 if time.monotonic() > deadline:
                     raise SystemExit("attempts not graded within 300 s")
                 time.sleep(0.05)
