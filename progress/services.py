@@ -9,6 +9,7 @@ at the same moment cannot overwrite each other's count.
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -19,6 +20,7 @@ from django.db import connection, transaction
 from django.db.models import Count, Max, Q
 from django.utils import timezone
 
+from config.queueing import enqueue
 from courses.models import Course, Section
 from grader.models import CodingExercise
 from progress.models import Enrollment, ItemCompletion, SectionProgress
@@ -260,8 +262,20 @@ def progress_reconcile() -> Reconciliation:
             )  # fmt: skip
         sections.add((learner_id, section_id))
     sections |= set(SectionProgress.objects.values_list("learner_id", "section_id"))
-    sections_fixed = 0
-    for learner_id, section_id in sorted(sections):
+    sections_fixed = _sections_refresh(sorted(sections))
+    result = Reconciliation(items_checked, items_fixed, len(sections), sections_fixed)
+    if items_fixed or sections_fixed:
+        logger.warning("progress reconciliation fixed drift: %s", result)
+    else:
+        logger.info("progress reconciliation: no drift (%s)", result)
+    return result
+
+
+def _sections_refresh(pairs: Iterable[tuple[int, int]]) -> int:
+    """Recompute the (learner id, section id) rows, each in its own short transaction; the
+    number whose counts or completion changed."""
+    changed = 0
+    for learner_id, section_id in pairs:
         before = (
             SectionProgress.objects.filter(learner_id=learner_id, section_id=section_id)
             .values_list("items_complete", "items_total", "completed")
@@ -269,10 +283,41 @@ def progress_reconcile() -> Reconciliation:
         )
         after = section_progress_refresh(learner_id=learner_id, section_id=section_id)
         if before != (after.items_complete, after.items_total, after.completed):
-            sections_fixed += 1
-    result = Reconciliation(items_checked, items_fixed, len(sections), sections_fixed)
-    if items_fixed or sections_fixed:
-        logger.warning("progress reconciliation fixed drift: %s", result)
-    else:
-        logger.info("progress reconciliation: no drift (%s)", result)
-    return result
+            changed += 1
+    return changed
+
+
+# --- a section's items changed ---------------------------------------------------------
+# A quiz added, deleted or moved, or an exercise published, unpublished, deleted or moved,
+# changes what every learner of its section must complete (progress/signals.py).
+
+
+def sections_refresh(*, section_ids: Iterable[int]) -> int:
+    """Recompute every learner's row of these sections; the number of rows that changed."""
+    pairs = (
+        SectionProgress.objects.filter(section_id__in=list(section_ids))
+        .order_by("section_id", "learner_id")
+        .values_list("learner_id", "section_id")
+    )
+    changed = _sections_refresh(list(pairs))
+    if changed:
+        logger.info("section items changed: %d learners' section rows updated", changed)
+    return changed
+
+
+def sections_refresh_after_commit(section_ids: Iterable[int]) -> None:
+    """Queue `sections_refresh` once the caller's transaction commits. A broker that is
+    down loses nothing: the hourly reconciliation recomputes every row."""
+    from progress.tasks import refresh_sections_task
+
+    ids = sorted(set(section_ids))
+    what = f"the progress of sections {ids}"
+    transaction.on_commit(lambda: enqueue(refresh_sections_task, ids, what=what))
+
+
+def item_rows_move(*, item: Quiz | CodingExercise) -> None:
+    """A quiz or an exercise moved to another section: its learners' item rows follow it."""
+    key = {"quiz_id": item.pk} if isinstance(item, Quiz) else {"exercise_id": item.pk}
+    ItemCompletion.objects.filter(**key).update(
+        section_id=item.section_id, updated_at=timezone.now()
+    )

@@ -23,7 +23,7 @@ from quizzes.services import (
     attempt_start,
     attempt_submit,
 )
-from tests.factories import PartFactory, QuestionFactory, QuizFactory, SectionFactory, UserFactory
+from tests.factories import QuestionFactory, QuizFactory, UserFactory
 from tests.grader.test_services import FakeRunner
 
 pytestmark = pytest.mark.django_db
@@ -60,14 +60,6 @@ def solve(exercise: CodingExercise, learner, code: str = "SOLVED") -> Submission
     )
     submission_grade(submission_id=submission.pk, runner=FakeRunner())
     return submission
-
-
-@pytest.fixture
-def part():
-    part = PartFactory.create(number=4)
-    for index in range(1, 8):
-        SectionFactory.create(part=part, number=f"4.{index}", order=index)
-    return part
 
 
 def test_passing_the_only_quiz_completes_the_section_and_moves_the_part(part):
