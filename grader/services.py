@@ -19,6 +19,7 @@ from django.conf import settings
 from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from config.db import asynchronous_commit
 from config.queueing import enqueue
@@ -258,23 +259,24 @@ def submission_create(
 ) -> Submission:
     """Store a learner's files and queue their grading once committed."""
     if not exercise.is_published:
-        raise ExerciseError("this exercise is not open for submissions")
+        raise ExerciseError(_("This exercise is not open for submissions."))
     if not files:
-        raise ExerciseError("no files submitted")
+        raise ExerciseError(_("No files were submitted."))
     unknown = set(files) - set(exercise.starter_files)
     if unknown:
         raise ExerciseError(
-            f"unexpected files {sorted(unknown)};"
-            f" this exercise takes {sorted(exercise.starter_files)}"
-        )
+            _("Unexpected files: %(unknown)s. This exercise takes %(expected)s.")
+            % {"unknown": ", ".join(sorted(unknown)),
+               "expected": ", ".join(sorted(exercise.starter_files))}
+        )  # fmt: skip
     if len(files) > MAX_FILES:
-        raise ExerciseError(f"at most {MAX_FILES} files")
+        raise ExerciseError(_("At most %(n)s files.") % {"n": MAX_FILES})
     if any(not isinstance(text, str) for text in files.values()):
-        raise ExerciseError("file contents must be text")
+        raise ExerciseError(_("Files are text."))
     if sum(len(text.encode("utf-8", "surrogatepass")) for text in files.values()) > MAX_BYTES:
-        raise ExerciseError(f"at most {MAX_BYTES // 1024} KB of code")
+        raise ExerciseError(_("At most %(kb)s KB of files.") % {"kb": MAX_BYTES // 1024})
     if any("\x00" in text for text in files.values()):
-        raise ExerciseError("file contents must be text (NUL byte found)")
+        raise ExerciseError(_("Files are text (a NUL byte was found)."))
     # Files the learner did not send are taken from the starter.
     complete = {**exercise.starter_files, **files}
     with transaction.atomic():

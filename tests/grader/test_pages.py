@@ -300,7 +300,7 @@ def test_a_refused_submission_keeps_the_code_and_says_why(signed_in, exercise, l
     html = response.content.decode()
     assert response.status_code == 400
     assert 'role="alert"' in html
-    assert "KB of code" in html  # the service's reason
+    assert "At most 256 KB of files." in html  # the service's reason
     assert textarea_text(html, "file:cache.go").startswith(
         "package cache\n// my careful work &lt;b&gt;\n"
     )

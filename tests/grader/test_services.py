@@ -14,7 +14,7 @@ from typing import Any
 from unittest import mock
 
 import pytest
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from grader import services
 from grader.models import CodingExercise, Submission
@@ -190,23 +190,27 @@ def test_a_crashing_runner_is_an_internal_error_not_the_learners(exercise, queue
 
 
 @pytest.mark.parametrize(
-    ("files", "message"),
+    ("files", "message", "russian"),
     [
-        ({}, "no files"),
-        ({"../etc/passwd": "x"}, "unexpected files"),
-        ({"cache.go": "x" * (256 * 1024 + 1)}, "at most 256 KB"),
-        ({"cache.go": "a\x00b"}, "NUL byte"),
+        ({}, "No files", "Не отправлено ни одного файла"),
+        ({"../etc/passwd": "x"}, "Unexpected files: ../etc/passwd", "Лишние файлы: ../etc/passwd"),
+        ({"cache.go": "x" * (256 * 1024 + 1)}, "At most 256 KB", "Не более 256 КБ"),
+        ({"cache.go": "a\x00b"}, "NUL byte", "найден байт NUL"),
     ],
 )
-def test_bad_submissions_are_refused(exercise, queued, files, message):
-    with pytest.raises(ExerciseError, match=message):
+def test_bad_submissions_are_refused_saying_why_in_the_learners_language(
+    exercise, queued, files, message, russian
+):
+    with translation.override("en"), pytest.raises(ExerciseError, match=message):
+        submit(exercise, files, queued)
+    with translation.override("ru"), pytest.raises(ExerciseError, match=russian):
         submit(exercise, files, queued)
     assert not Submission.objects.exists()
 
 
 def test_unpublished_exercise_takes_no_submissions(exercise, queued):
     exercise_publish(exercise=exercise, publish=False)
-    with pytest.raises(ExerciseError, match="not open"):
+    with translation.override("en"), pytest.raises(ExerciseError, match="not open"):
         submit(exercise, {"cache.go": "x"}, queued)
 
 
