@@ -129,17 +129,20 @@ def attempt_save_answers(
             grading.validate_response(question.type, question.spec, response)
         except grading.ResponseError as error:
             raise QuizRuleError("invalid_response", f"question {question_id}: {error}") from None
+    saved = [
+        Answer(attempt=attempt, question_id=question_id, response=response, saved_at=now)
+        for question_id, response in responses.items()
+    ]
     with transaction.atomic():
         locked = Attempt.objects.select_for_update().get(pk=attempt.pk)
         _check_open_for_answers(locked, now)
-        saved = []
-        for question_id, response in responses.items():
-            answer, _created = Answer.objects.update_or_create(
-                attempt=locked,
-                question_id=question_id,
-                defaults={"response": response, "saved_at": now},
+        if saved:  # one upsert for the page's answers, not a SELECT and a write per question
+            Answer.objects.bulk_create(
+                saved,
+                update_conflicts=True,
+                unique_fields=["attempt", "question"],
+                update_fields=["response", "saved_at"],
             )
-            saved.append(answer)
     return saved
 
 

@@ -176,6 +176,21 @@ def test_an_invalid_response_is_refused_and_nothing_is_saved(quiz):
     assert not Answer.objects.filter(attempt=attempt).exists()
 
 
+def test_saving_again_replaces_those_answers_and_keeps_the_others(quiz):
+    attempt = attempt_start(learner=UserFactory.create(), quiz=quiz, now=T0)
+    ids = questions_of(quiz)
+    attempt_save_answers(
+        attempt=attempt,
+        responses={ids["true_false"]: {"value": True}, ids["single_choice"]: {"choice": "a"}},
+        now=T0,
+    )
+    later = T0 + timedelta(minutes=1)
+    attempt_save_answers(attempt=attempt, responses={ids["true_false"]: None}, now=later)
+
+    stored = {a.question_id: (a.response, a.saved_at) for a in attempt.answers.all()}
+    assert stored == {ids["true_false"]: (None, later), ids["single_choice"]: ({"choice": "a"}, T0)}
+
+
 # --- time limit (frozen clock: every service takes `now`) -------------------------
 
 
