@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter
@@ -42,9 +43,36 @@ def choice_param(request: Request, name: str, choices: Iterable[str]) -> str | N
     return raw
 
 
-def id_filter(name: str, what: str) -> OpenApiParameter:
-    return OpenApiParameter(name, int, description=f"Only {what}.")
+@dataclass(frozen=True)
+class IdFilter:
+    """`?name=<id>`: only the rows whose `field` is that id; `what` completes "Only ..." in the
+    schema ("quizzes of this section")."""
+
+    field: str
+    what: str
+
+    def value(self, request: Request, name: str) -> int | None:
+        return int_param(request, name)
+
+    def parameter(self, name: str) -> OpenApiParameter:
+        return OpenApiParameter(name, int, description=f"Only {self.what}.")
 
 
-def choice_filter(name: str, choices: Iterable[str], what: str) -> OpenApiParameter:
-    return OpenApiParameter(name, str, enum=list(choices), description=f"Only {what}.")
+@dataclass(frozen=True)
+class ChoiceFilter:
+    """`?name=<choice>`: only the rows whose `field` has that value."""
+
+    field: str
+    choices: Sequence[str]
+    what: str
+
+    def value(self, request: Request, name: str) -> str | None:
+        return choice_param(request, name, self.choices)
+
+    def parameter(self, name: str) -> OpenApiParameter:
+        return OpenApiParameter(
+            name, str, enum=list(self.choices), description=f"Only {self.what}."
+        )
+
+
+ListFilter = IdFilter | ChoiceFilter

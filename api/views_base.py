@@ -18,7 +18,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from api.idempotency import idempotent
-from api.params import choice_param, int_param
+from api.params import ListFilter
 from api.roles import is_any_instructor, own_or_taught, teaches
 
 
@@ -38,21 +38,17 @@ class ReadViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
     """List and detail, with the query-parameter filters the class declares."""
 
     http_method_names = ["get", "post", "put", "patch", "delete", "head", "options"]
-    # query parameter -> field, for ids; and for choices, -> (field, allowed values)
-    id_filters: dict[str, str] = {}
-    choice_filters: dict[str, tuple[str, Sequence[str]]] = {}
+    # The list's query parameters; the OpenAPI schema documents them from here (api.schema).
+    filters: dict[str, ListFilter] = {}
 
     def base_queryset(self) -> QuerySet[Any]:
         raise NotImplementedError
 
     def get_queryset(self) -> QuerySet[Any]:
         rows = self.base_queryset()
-        for name, field in self.id_filters.items():
-            if (value := int_param(self.request, name)) is not None:
-                rows = rows.filter(**{field: value})
-        for name, (field, choices) in self.choice_filters.items():
-            if (wanted := choice_param(self.request, name, choices)) is not None:
-                rows = rows.filter(**{field: wanted})
+        for name, wanted in self.filters.items():
+            if (value := wanted.value(self.request, name)) is not None:
+                rows = rows.filter(**{wanted.field: value})
         return rows
 
     def present(self, instance: Any) -> Any:

@@ -12,7 +12,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from api.idempotency import IDEMPOTENCY_PARAMETER, idempotent
-from api.params import choice_filter, id_filter
+from api.params import ChoiceFilter, IdFilter
 from api.roles import ReadOnlyOrAuthenticated, is_admin, taught_course_ids
 from api.views_base import InstructorWriteViewSet, ReadViewSet, apply, require_teaches
 from courses.api.serializers import (
@@ -33,10 +33,10 @@ from courses.services import (
 )
 
 
-def _schema(tag: str, *, filters: list[Any] | None = None, deletes: str = "") -> Any:
-    """The OpenAPI operations of a content view set (tag, list filters, idempotent create)."""
+def _schema(tag: str, *, deletes: str = "") -> Any:
+    """The OpenAPI operations of a content view set (tag, idempotent create)."""
     return extend_schema_view(
-        list=extend_schema(tags=[tag], parameters=filters or []),
+        list=extend_schema(tags=[tag]),
         retrieve=extend_schema(tags=[tag]),
         create=extend_schema(tags=[tag], parameters=[IDEMPOTENCY_PARAMETER]),
         partial_update=extend_schema(tags=[tag]),
@@ -91,14 +91,14 @@ class CourseViewSet(ReadViewSet):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
-@_schema("courses", filters=[id_filter("course", "this course's parts")])
+@_schema("courses")
 class PartViewSet(InstructorWriteViewSet):
     permission_classes = [ReadOnlyOrAuthenticated]
     model = Part
     parent_field = "course"
     serializer_class = create_serializer_class = PartSerializer
     update_serializer_class = PartUpdateSerializer
-    id_filters = {"course": "course_id"}
+    filters = {"course": IdFilter("course_id", "this course's parts")}
 
     def base_queryset(self) -> QuerySet[Part]:
         return Part.objects.order_by("course_id", "order", "number")
@@ -119,11 +119,6 @@ class PartViewSet(InstructorWriteViewSet):
 
 @_schema(
     "courses",
-    filters=[
-        id_filter("course", "sections of this course"),
-        id_filter("part", "sections of this part"),
-        choice_filter("status", Section.Status.values, "sections in this status"),
-    ],
     deletes="Archives the section (learner progress hangs off it).",
 )
 class SectionViewSet(InstructorWriteViewSet):
@@ -134,8 +129,11 @@ class SectionViewSet(InstructorWriteViewSet):
     parent_field = "part"
     serializer_class = create_serializer_class = SectionSerializer
     update_serializer_class = SectionUpdateSerializer
-    id_filters = {"course": "part__course_id", "part": "part_id"}
-    choice_filters = {"status": ("status", Section.Status.values)}
+    filters = {
+        "course": IdFilter("part__course_id", "sections of this course"),
+        "part": IdFilter("part_id", "sections of this part"),
+        "status": ChoiceFilter("status", Section.Status.values, "sections in this status"),
+    }
 
     def base_queryset(self) -> QuerySet[Section]:
         user = self.request.user

@@ -19,7 +19,7 @@ from rest_framework.response import Response
 
 from api.errors import ApiError
 from api.idempotency import IDEMPOTENCY_PARAMETER, idempotent
-from api.params import choice_filter, id_filter
+from api.params import ChoiceFilter, IdFilter
 from api.roles import is_admin, taught_course_ids, teaches
 from api.views_base import InstructorWriteViewSet, LearnerWorkViewSet
 from courses.models import Section
@@ -50,10 +50,6 @@ def visible_exercises(user: Any) -> QuerySet[CodingExercise]:
 @extend_schema_view(
     list=extend_schema(
         tags=["exercises"],
-        parameters=[
-            id_filter("section", "exercises of this section"),
-            id_filter("course", "exercises of this course"),
-        ],
         description="Instructors of the course get ExerciseAuthor (tests, reference); "
         "learners get Exercise.",
     ),
@@ -80,7 +76,10 @@ class ExerciseViewSet(InstructorWriteViewSet):
     serializer_class = ExerciseSerializer
     create_serializer_class = ExerciseAuthorSerializer
     update_serializer_class = ExerciseAuthorUpdateSerializer
-    id_filters = {"section": "section_id", "course": "section__part__course_id"}
+    filters = {
+        "section": IdFilter("section_id", "exercises of this section"),
+        "course": IdFilter("section__part__course_id", "exercises of this course"),
+    }
     # Saved, the check queued: 202 with the exercise to poll (check_status).
     created_status = updated_status = status.HTTP_202_ACCEPTED
 
@@ -128,20 +127,16 @@ def hide_hidden_tests(results: dict[str, Any]) -> dict[str, Any]:
 
 
 @extend_schema_view(
-    list=extend_schema(
-        tags=["submissions"],
-        parameters=[
-            id_filter("exercise", "submissions to this exercise"),
-            id_filter("learner", "submissions of this learner"),
-            choice_filter("status", Submission.Status.values, "submissions in this status"),
-        ],
-    ),
+    list=extend_schema(tags=["submissions"]),
     retrieve=extend_schema(tags=["submissions"], responses=SubmissionDetailSerializer),
 )
 class SubmissionViewSet(LearnerWorkViewSet):
     serializer_class = SubmissionSerializer
-    id_filters = {"exercise": "exercise_id", "learner": "learner_id"}
-    choice_filters = {"status": ("status", Submission.Status.values)}
+    filters = {
+        "exercise": IdFilter("exercise_id", "submissions to this exercise"),
+        "learner": IdFilter("learner_id", "submissions of this learner"),
+        "status": ChoiceFilter("status", Submission.Status.values, "submissions in this status"),
+    }
 
     work = Submission.objects.select_related("exercise__section__part")
     course_path = "exercise__section__part__course_id"

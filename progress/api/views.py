@@ -16,7 +16,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from api.idempotency import IDEMPOTENCY_PARAMETER, idempotent
-from api.params import id_filter
+from api.params import IdFilter
 from api.views_base import LearnerWorkViewSet, require_teaches
 from courses.models import Course, Section
 from courses.status import Completion
@@ -34,20 +34,17 @@ NOT_ARCHIVED = ~Q(status=Section.Status.ARCHIVED)
 
 
 @extend_schema_view(
-    list=extend_schema(
-        tags=["progress"],
-        parameters=[
-            id_filter("course", "sections of this course"),
-            id_filter("learner", "this learner's rows (instructors)"),
-        ],
-    ),
+    list=extend_schema(tags=["progress"]),
     retrieve=extend_schema(tags=["progress"]),
 )
 class SectionProgressViewSet(LearnerWorkViewSet):
     """Section progress rows: a learner's own; an instructor's, of all learners in their courses."""
 
     serializer_class = SectionProgressSerializer
-    id_filters = {"course": "section__part__course_id", "learner": "learner_id"}
+    filters = {
+        "course": IdFilter("section__part__course_id", "sections of this course"),
+        "learner": IdFilter("learner_id", "this learner's rows (instructors)"),
+    }
 
     work = SectionProgress.objects.select_related("section__part")
     course_path = "section__part__course_id"

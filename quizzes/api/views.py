@@ -20,7 +20,7 @@ from rest_framework.response import Response
 
 from api.errors import ApiError
 from api.idempotency import IDEMPOTENCY_PARAMETER, idempotent
-from api.params import choice_filter, id_filter
+from api.params import ChoiceFilter, IdFilter
 from api.roles import is_admin, taught_course_ids, teaches
 from api.views_base import InstructorWriteViewSet, LearnerWorkViewSet
 from courses.models import Section
@@ -80,9 +80,9 @@ def edit_refused(error: QuizEditError) -> ApiError:
     return ApiError("in_use", str(error), status_code=409)
 
 
-def _schema(tag: str, *, filters: list[Any], **operations: Any) -> Any:
+def _schema(tag: str, **operations: Any) -> Any:
     return extend_schema_view(
-        list=extend_schema(tags=[tag], parameters=filters, **operations.get("list", {})),
+        list=extend_schema(tags=[tag], **operations.get("list", {})),
         retrieve=extend_schema(tags=[tag], **operations.get("retrieve", {})),
         create=extend_schema(tags=[tag], parameters=[IDEMPOTENCY_PARAMETER]),
         partial_update=extend_schema(tags=[tag]),
@@ -90,19 +90,16 @@ def _schema(tag: str, *, filters: list[Any], **operations: Any) -> Any:
     )
 
 
-@_schema(
-    "quizzes",
-    filters=[
-        id_filter("section", "quizzes of this section"),
-        id_filter("course", "quizzes of this course"),
-    ],
-)
+@_schema("quizzes")
 class QuizViewSet(InstructorWriteViewSet):
     model = Quiz
     parent_field = "section"
     serializer_class = create_serializer_class = QuizSerializer
     update_serializer_class = QuizUpdateSerializer
-    id_filters = {"section": "section_id", "course": "section__part__course_id"}
+    filters = {
+        "section": IdFilter("section_id", "quizzes of this section"),
+        "course": IdFilter("section__part__course_id", "quizzes of this course"),
+    }
 
     def base_queryset(self) -> QuerySet[Quiz]:
         return visible_quizzes(self.request.user).order_by("section_id", "order", "id")
@@ -146,7 +143,6 @@ def public_question(question: Question) -> dict[str, Any]:
 
 @_schema(
     "quizzes",
-    filters=[id_filter("quiz", "questions of this quiz")],
     list={
         "responses": QuestionSerializer(many=True),
         "description": "Instructors of the course get the whole spec; learners get "
@@ -159,7 +155,7 @@ class QuestionViewSet(InstructorWriteViewSet):
     parent_field = "quiz"
     serializer_class = create_serializer_class = QuestionSerializer
     update_serializer_class = QuestionUpdateSerializer
-    id_filters = {"quiz": "quiz_id"}
+    filters = {"quiz": IdFilter("quiz_id", "questions of this quiz")}
 
     def base_queryset(self) -> QuerySet[Question]:
         return (
@@ -239,22 +235,18 @@ def attempt_body(attempt: Attempt, user: Any, with_questions: bool) -> dict[str,
 
 
 @extend_schema_view(
-    list=extend_schema(
-        tags=["attempts"],
-        parameters=[
-            id_filter("quiz", "attempts at this quiz"),
-            id_filter("learner", "attempts of this learner"),
-            choice_filter("status", Attempt.Status.values, "attempts in this status"),
-        ],
-    ),
+    list=extend_schema(tags=["attempts"]),
     retrieve=extend_schema(tags=["attempts"], responses=AttemptDetailSerializer),
 )
 class AttemptViewSet(LearnerWorkViewSet):
     """A learner's own attempts; an instructor's view of every attempt in their courses."""
 
     serializer_class = AttemptSerializer
-    id_filters = {"quiz": "quiz_id", "learner": "learner_id"}
-    choice_filters = {"status": ("status", Attempt.Status.values)}
+    filters = {
+        "quiz": IdFilter("quiz_id", "attempts at this quiz"),
+        "learner": IdFilter("learner_id", "attempts of this learner"),
+        "status": ChoiceFilter("status", Attempt.Status.values, "attempts in this status"),
+    }
 
     work = Attempt.objects.select_related("quiz__section__part")
     course_path = "quiz__section__part__course_id"

@@ -13,7 +13,7 @@ from rest_framework.response import Response
 
 from api.errors import ApiError
 from api.idempotency import IDEMPOTENCY_PARAMETER, idempotent
-from api.params import choice_filter, id_filter
+from api.params import ChoiceFilter, IdFilter
 from api.views_base import ReadViewSet
 from webhooks.api.serializers import DeliverySerializer, EndpointSerializer
 from webhooks.models import Event, WebhookDelivery, WebhookEndpoint
@@ -69,23 +69,18 @@ class EndpointViewSet(
 
 
 @extend_schema_view(
-    list=extend_schema(
-        tags=["webhooks"],
-        parameters=[
-            id_filter("endpoint", "deliveries to this endpoint"),
-            choice_filter("event", Event.values, "deliveries of this event"),
-            choice_filter("status", WebhookDelivery.Status.values, "deliveries in this status"),
-        ],
-    ),
+    list=extend_schema(tags=["webhooks"]),
     retrieve=extend_schema(tags=["webhooks"]),
 )
 class DeliveryViewSet(ReadViewSet):
     serializer_class = DeliverySerializer
     queryset = WebhookDelivery.objects.none()  # (for the schema; get_queryset is per owner)
-    id_filters = {"endpoint": "endpoint_id"}
-    choice_filters = {
-        "event": ("event", Event.values),
-        "status": ("status", WebhookDelivery.Status.values),
+    filters = {
+        "endpoint": IdFilter("endpoint_id", "deliveries to this endpoint"),
+        "event": ChoiceFilter("event", Event.values, "deliveries of this event"),
+        "status": ChoiceFilter(
+            "status", WebhookDelivery.Status.values, "deliveries in this status"
+        ),
     }
 
     def base_queryset(self) -> QuerySet[WebhookDelivery]:
