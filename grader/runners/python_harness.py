@@ -358,13 +358,12 @@ def test_function_sources(source: str, tree: ast.Module) -> dict[str, str]:
 
 
 class TestCase:
-    __slots__ = ("call", "name", "task_id", "test_code")
+    __slots__ = ("call", "name", "task_id")
 
-    def __init__(self, name: str, call, task_id: object, test_code: str) -> None:
+    def __init__(self, name: str, call, task_id: object) -> None:
         self.name = name
         self.call = call
         self.task_id = task_id if isinstance(task_id, int) else None
-        self.test_code = test_code
 
 
 def _param_id(value: object, name: str, index: int) -> str:
@@ -394,7 +393,7 @@ def _expand(name: str, function, call_with):
     ]
 
 
-def collect(module: types.ModuleType, sources: dict[str, str]) -> list[TestCase]:
+def collect(module: types.ModuleType) -> list[TestCase]:
     tests: list[TestCase] = []
     unittest = sys.modules.get("unittest")
     for attribute, value in list(vars(module).items()):
@@ -417,14 +416,7 @@ def collect(module: types.ModuleType, sources: dict[str, str]) -> list[TestCase]
                 else:
                     calls = _expand(qualified, function, _plain_method_call(value, method))
                 for name, call in calls:
-                    tests.append(
-                        TestCase(
-                            name,
-                            call,
-                            getattr(function, "_zachet_task", None),
-                            sources.get(qualified, ""),
-                        )
-                    )
+                    tests.append(TestCase(name, call, getattr(function, "_zachet_task", None)))
         elif (
             attribute.startswith("test")
             and isinstance(value, types.FunctionType)
@@ -432,11 +424,7 @@ def collect(module: types.ModuleType, sources: dict[str, str]) -> list[TestCase]
             and not getattr(value, "_zachet_skip", False)
         ):
             for name, call in _expand(attribute, value, value):
-                tests.append(
-                    TestCase(
-                        name, call, getattr(value, "_zachet_task", None), sources.get(attribute, "")
-                    )
-                )
+                tests.append(TestCase(name, call, getattr(value, "_zachet_task", None)))
     return tests
 
 
@@ -617,16 +605,14 @@ def read_and_remove(path: str) -> str:
     return source
 
 
-def load_test_module(
-    path: str, source: str, test_files: set[str]
-) -> tuple[types.ModuleType, dict[str, str]]:
+def load_test_module(path: str, source: str, test_files: set[str]) -> types.ModuleType:
     try:
         tree = ast.parse(source, filename=path)
     except SyntaxError as exc:
         raise HarnessError(f"the tests do not compile: {compile_error_message(exc)}") from exc
     # No test source is kept here, nor written to the results file (which learner code
-    # can read): the runner takes each test's code from the files on the host.
-    sources: dict[str, str] = {}
+    # can read): the runner takes each test's code (results.json's test_code) from the
+    # files on the host.
     code = compile(AssertRewriter(source).visit(tree), path, "exec")
     name = os.path.splitext(os.path.basename(path))[0]
     module = types.ModuleType(name)
@@ -636,7 +622,7 @@ def load_test_module(
     module.__dict__["_zachet_plain_assert_failed"] = _plain_assert_failed
     sys.modules[name] = module
     exec(code, module.__dict__)  # noqa: S102 - the exercise's tests, inside the sandbox
-    return module, sources
+    return module
 
 
 def main(argv: list[str]) -> int:
@@ -673,8 +659,8 @@ def main(argv: list[str]) -> int:
         return 0
 
     cases: list[TestCase] = []
-    for module, sources in modules:
-        for case in collect(module, sources):
+    for module in modules:
+        for case in collect(module):
             if len(modules) > 1:
                 case.name = f"{module.__name__}.{case.name}"
             cases.append(case)
@@ -708,7 +694,6 @@ def main(argv: list[str]) -> int:
             "status": status,
             "message": message,
             "output": capture.text(),
-            "test_code": case.test_code,
             "task_id": case.task_id,
         }
         entries.append(entry)
