@@ -17,7 +17,7 @@ from typing import Any
 
 from django.contrib.auth.models import User
 from django.db import connection, transaction
-from django.db.models import Count, Max, Q
+from django.db.models import Count, F, Max, OuterRef, Q, Subquery
 from django.utils import timezone
 
 from config.queueing import enqueue
@@ -128,14 +128,16 @@ def section_progress_refresh(
             cursor.execute(select, [learner_id, section_id])
             row = cursor.fetchone()
         row_id, had_complete, had_total, was_completed, completed_at, read_at = row
-        # Items count while they are required: a quiz, or a published exercise.
+        # Items count while they are required: a quiz, or a published exercise; and where
+        # they are now (an item row keeps the section it was graded in until repaired).
         cursor.execute(
             f"SELECT (SELECT COUNT(*) FROM {_QUIZZES} WHERE section_id = %s) "  # noqa: S608 - names from model meta
             f"+ (SELECT COUNT(*) FROM {_EXERCISES} WHERE section_id = %s AND is_published), "
-            f"(SELECT COUNT(*) FROM {_ITEMS} i LEFT JOIN {_EXERCISES} e ON e.id = i.exercise_id "
-            f"WHERE i.learner_id = %s AND i.section_id = %s AND i.complete "
-            f"AND (i.quiz_id IS NOT NULL OR e.is_published))",
-            [section_id, section_id, learner_id, section_id],
+            f"(SELECT COUNT(*) FROM {_ITEMS} i LEFT JOIN {_QUIZZES} q ON q.id = i.quiz_id "
+            f"LEFT JOIN {_EXERCISES} e ON e.id = i.exercise_id "
+            f"WHERE i.learner_id = %s AND i.complete "
+            f"AND (q.section_id = %s OR (e.section_id = %s AND e.is_published)))",
+            [section_id, section_id, learner_id, section_id, section_id],
         )
         total, complete = cursor.fetchone()
         completed = complete == total if total else read_at is not None
@@ -228,7 +230,8 @@ def progress_reconcile() -> Reconciliation:
     from grader.models import Submission
     from quizzes.models import Attempt, Quiz
 
-    items_checked = items_fixed = 0
+    items_checked = 0
+    items_fixed = item_sections_repair()  # results of moved quizzes and exercises
     pairs = {
         ("quiz", learner, quiz, section)
         for learner, quiz, section in Attempt.objects.filter(status="graded")
@@ -289,35 +292,81 @@ def _sections_refresh(pairs: Iterable[tuple[int, int]]) -> int:
 
 # --- a section's items changed ---------------------------------------------------------
 # A quiz added, deleted or moved, or an exercise published, unpublished, deleted or moved,
-# changes what every learner of its section must complete (progress/signals.py).
+# changes what every learner of its section must complete (progress/signals.py). Rows count
+# items by where each quiz or exercise is now, not by the item row's own section_id, so a
+# grading racing a move cannot put a result back in the old section; that column (which
+# the gradebook reads) is repaired here and by the reconciliation.
 
 
-def sections_refresh(*, section_ids: Iterable[int]) -> int:
-    """Recompute every learner's row of these sections; the number of rows that changed."""
-    pairs = (
-        SectionProgress.objects.filter(section_id__in=list(section_ids))
-        .order_by("section_id", "learner_id")
-        .values_list("learner_id", "section_id")
+def sections_refresh(*, section_ids: Iterable[int], wait_for_checks: bool = True) -> int | None:
+    """Recompute every learner's row of these sections, including learners with results
+    there but no row yet; the number of rows that changed.
+
+    None, without doing anything, while an exercise of these sections is being checked
+    (`wait_for_checks`): an edit unpublishes it until its check publishes it again, and
+    counting it out meanwhile would complete sections (and send section.completed) for
+    a minute. The task tries again later."""
+    ids = sorted(set(section_ids))
+    if (
+        wait_for_checks
+        and CodingExercise.objects.filter(
+            section_id__in=ids, check_status=CodingExercise.CheckStatus.UNCHECKED
+        ).exists()
+    ):
+        return None
+    item_sections_repair(section_ids=ids)
+    pairs = set(
+        SectionProgress.objects.filter(section_id__in=ids).values_list("learner_id", "section_id")
     )
-    changed = _sections_refresh(list(pairs))
+    pairs |= set(
+        ItemCompletion.objects.filter(quiz__section_id__in=ids).values_list(
+            "learner_id", "quiz__section_id"
+        )
+    )
+    pairs |= set(
+        ItemCompletion.objects.filter(
+            exercise__section_id__in=ids, exercise__is_published=True
+        ).values_list("learner_id", "exercise__section_id")
+    )
+    changed = _sections_refresh(sorted(pairs, key=lambda pair: (pair[1], pair[0])))
     if changed:
         logger.info("section items changed: %d learners' section rows updated", changed)
     return changed
 
 
+def item_sections_repair(*, section_ids: Iterable[int] | None = None) -> int:
+    """Item rows whose quiz or exercise has moved (to one of `section_ids`, or anywhere)
+    get its section; the number repaired."""
+    repaired = 0
+    for item in ("quiz", "exercise"):
+        rows = ItemCompletion.objects.filter(**{f"{item}__isnull": False}).exclude(
+            section_id=F(f"{item}__section_id")
+        )
+        if section_ids is not None:
+            rows = rows.filter(**{f"{item}__section_id__in": list(section_ids)})
+        model = Quiz if item == "quiz" else CodingExercise
+        current = model.objects.filter(pk=OuterRef(f"{item}_id")).values("section_id")[:1]
+        repaired += rows.update(section_id=Subquery(current), updated_at=timezone.now())
+    return repaired
+
+
 def sections_refresh_after_commit(section_ids: Iterable[int]) -> None:
-    """Queue `sections_refresh` once the caller's transaction commits. A broker that is
-    down loses nothing: the hourly reconciliation recomputes every row."""
+    """Queue `sections_refresh` once the caller's transaction commits: one task for all the
+    sections a transaction changes (an import or a cascade saves many items). A broker that
+    is down loses nothing: the hourly reconciliation recomputes every row."""
+    connection = transaction.get_connection()
+    pending: set[int] = connection.__dict__.setdefault("zachet_sections_to_refresh", set())
+    pending.update(section_ids)
+    # Each call registers a callback (a rolled-back savepoint drops its own); the first to
+    # run after the commit queues every section gathered, the others find nothing left.
+    # (After a rollback the gathered ids wait for the next commit: one refresh too many.)
+    transaction.on_commit(lambda: _sections_refresh_queue(pending))
+
+
+def _sections_refresh_queue(pending: set[int]) -> None:
     from progress.tasks import refresh_sections_task
 
-    ids = sorted(set(section_ids))
-    what = f"the progress of sections {ids}"
-    transaction.on_commit(lambda: enqueue(refresh_sections_task, ids, what=what))
-
-
-def item_rows_move(*, item: Quiz | CodingExercise) -> None:
-    """A quiz or an exercise moved to another section: its learners' item rows follow it."""
-    key = {"quiz_id": item.pk} if isinstance(item, Quiz) else {"exercise_id": item.pk}
-    ItemCompletion.objects.filter(**key).update(
-        section_id=item.section_id, updated_at=timezone.now()
-    )
+    ids = sorted(pending)
+    pending.clear()
+    if ids:
+        enqueue(refresh_sections_task, ids, what=f"the progress of sections {ids}")

@@ -3,9 +3,10 @@
 A section is complete when its quizzes and published exercises are (SectionProgress, and
 from it a part's and a course's "N из M разделов"). Adding, deleting or moving a quiz, or
 publishing, unpublishing, deleting or moving an exercise, from the admin, the API or an
-import, changes that for every learner of the section: the item rows of a moved item
-follow it at once, in the same transaction, and every learner's row of the sections
-concerned is recomputed by a task after the commit (sections_refresh_after_commit).
+import, changes that for every learner of the section: a task recomputes every learner's
+row of the sections concerned after the commit (sections_refresh_after_commit), from the
+database as it then is, so a stale instance saved here can cost a refresh, never a wrong
+row. Nothing heavy runs in the saving transaction (the admin checks an exercise in it).
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from django.db.models.signals import post_delete, post_save, pre_save
 from django.dispatch import receiver
 
 from grader.models import CodingExercise
-from progress.services import item_rows_move, sections_refresh_after_commit
+from progress.services import sections_refresh_after_commit
 from quizzes.models import Quiz
 
 # (section id, counts towards completion)
@@ -55,8 +56,7 @@ def placement_changed(sender: Any, instance: Quiz | CodingExercise, **kwargs: An
         return  # a title, a rule, a statement: the same items to complete
     sections = {section for section, counted in filter(None, (before, after)) if counted}
     if before is not None and before[0] != after[0]:
-        item_rows_move(item=instance)
-        sections |= {before[0], after[0]}
+        sections |= {before[0], after[0]}  # (the item rows follow in the task)
     if sections:
         sections_refresh_after_commit(sections)
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from celery import shared_task
+from celery import Task, shared_task
 
 from progress.services import progress_reconcile, sections_refresh
 
@@ -18,6 +18,16 @@ def reconcile_progress_task() -> dict[str, int]:
     }
 
 
-@shared_task(name="progress.tasks.refresh_sections", soft_time_limit=600, time_limit=660)
-def refresh_sections_task(section_ids: list[int]) -> int:
-    return sections_refresh(section_ids=section_ids)
+# While an exercise of the sections is being checked, wait for its outcome (10 s at a time,
+# up to 10 minutes), then refresh with whatever the database says.
+CHECK_WAIT_SECONDS = 10
+CHECK_WAITS = 60
+
+
+@shared_task(bind=True, name="progress.tasks.refresh_sections", soft_time_limit=600, time_limit=660)
+def refresh_sections_task(self: Task, section_ids: list[int]) -> int:
+    waited_enough = self.request.retries >= CHECK_WAITS
+    changed = sections_refresh(section_ids=section_ids, wait_for_checks=not waited_enough)
+    if changed is None:
+        raise self.retry(countdown=CHECK_WAIT_SECONDS, max_retries=CHECK_WAITS + 1)
+    return changed

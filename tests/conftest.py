@@ -52,6 +52,16 @@ def _fresh_question_cache() -> None:
     _QUESTIONS_CACHE.clear()
 
 
+@pytest.fixture(autouse=True)
+def _no_sections_waiting_for_refresh() -> None:
+    """Tests roll back instead of committing: sections gathered for a refresh after a commit
+    (progress.services.sections_refresh_after_commit) must not carry over."""
+    from django.db import connections
+
+    for connection in connections.all(initialized_only=True):
+        connection.__dict__.pop("zachet_sections_to_refresh", None)
+
+
 @pytest.fixture(scope="session")
 def redis_broker_url() -> Iterator[str]:
     """A real Redis: REDIS_URL when set (CI), else the embedded server the quick start uses."""
