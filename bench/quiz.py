@@ -133,6 +133,8 @@ def main() -> None:
             ours = Attempt.objects.filter(quiz=quiz, pk__range=(min(ids), max(ids)))
             deadline = time.monotonic() + 300
             while ours.filter(status="graded").count() < len(ids):
+                if ours.filter(status="error").exists():
+                    raise SystemExit("an attempt ended in error")
                 if time.monotonic() > deadline:
                     raise SystemExit("attempts not graded within 300 s")
                 time.sleep(0.05)

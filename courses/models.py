@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
@@ -126,3 +129,28 @@ class Section(models.Model):
     @property
     def is_published(self) -> bool:
         return self.status == self.Status.PUBLISHED
+
+
+def check_stays_in_course(item: models.Model, *, learners_work: models.QuerySet[Any]) -> None:
+    """A quiz or an exercise that learners have worked on moves between the sections of its
+    course, never to another course: its attempts or submissions, and the learners' progress,
+    would follow it there, in front of that course's instructors."""
+    section_id = getattr(item, "section_id", None)
+    if item.pk is None or section_id is None:
+        return
+    stored = (
+        type(item)
+        ._default_manager.filter(pk=item.pk)
+        .values_list("section__part__course_id", flat=True)
+        .first()
+    )
+    wanted = Section.objects.filter(pk=section_id).values_list("part__course_id", flat=True).first()
+    if stored is not None and wanted is not None and stored != wanted and learners_work.exists():
+        raise ValidationError(
+            {
+                "section": _(
+                    "Learners have already worked on this in its course: it can move only "
+                    "to another section of the same course."
+                )
+            }
+        )

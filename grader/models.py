@@ -9,7 +9,7 @@ from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from courses.models import Section
+from courses.models import Section, check_stays_in_course
 
 
 class CodingExercise(models.Model):
@@ -78,6 +78,9 @@ class CodingExercise(models.Model):
 
     def __str__(self) -> str:
         return f"{self.section.number} {self.title}"
+
+    def clean(self) -> None:
+        check_stays_in_course(self, learners_work=Submission.objects.filter(exercise_id=self.pk))
 
 
 class Submission(models.Model):

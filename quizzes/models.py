@@ -11,7 +11,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from courses.models import Section
+from courses.models import Section, check_stays_in_course
 from quizzes import grading
 
 
@@ -71,6 +71,9 @@ class Quiz(models.Model):
 
     def __str__(self) -> str:
         return f"{self.section.number} {self.title}"
+
+    def clean(self) -> None:
+        check_stays_in_course(self, learners_work=Attempt.objects.filter(quiz_id=self.pk))
 
 
 class Question(models.Model):

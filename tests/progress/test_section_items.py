@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 from celery.exceptions import Retry
+from django.core.exceptions import ValidationError
 from django.utils import translation
 
 from grader.models import CodingExercise
@@ -13,7 +14,7 @@ from progress.models import ItemCompletion, SectionProgress
 from progress.selectors import part_progress_for
 from progress.services import progress_reconcile, section_progress_refresh
 from quizzes.models import Quiz
-from tests.factories import QuestionFactory, QuizFactory, UserFactory
+from tests.factories import QuestionFactory, QuizFactory, SectionFactory, UserFactory
 from tests.grader.test_services import FakeRunner
 from tests.progress.test_progress import exercise_in, pass_quiz, solve
 
@@ -252,3 +253,24 @@ def test_a_check_that_never_ends_delays_the_refresh_only_so_long(part):
     assert result.successful()
     assert result.get() == 1
     assert row(learner, section) == (1, 1, True)
+
+
+def test_an_item_learners_worked_on_moves_within_its_course_only(part):
+    learner = UserFactory.create()
+    quiz, exercise = a_quiz(part.sections.get(number="4.1")), exercise_in(part.sections.first())
+    pass_quiz(quiz, learner)
+    solve(exercise, learner)
+    elsewhere = SectionFactory.create()  # another course's section
+    assert elsewhere.part.course_id != part.course_id
+
+    for item in (quiz, exercise):
+        item.section = elsewhere
+        with pytest.raises(ValidationError) as refused:
+            item.full_clean()
+        assert "section" in refused.value.message_dict
+        item.section = part.sections.get(number="4.5")
+        item.full_clean()  # within the course: fine
+
+    untouched = a_quiz(part.sections.get(number="4.2"))
+    untouched.section = elsewhere
+    untouched.full_clean()  # nobody has attempted it: it may go
