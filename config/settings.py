@@ -266,6 +266,9 @@ def broker_transport_options(broker_url: str) -> dict[str, Any]:
             "visibility_timeout": CELERY_VISIBILITY_TIMEOUT,
             "unacked_restore_interval": 5,
             "unacked_restore_throttle": 1,
+            # The restore scan takes a Redis lock for milliseconds; a worker killed holding
+            # it would stop every restore for kombu's default 300 s.
+            "unacked_mutex_expire": 15,
             "socket_timeout": 5,
             "socket_connect_timeout": 2,
             "socket_keepalive": True,

@@ -35,13 +35,17 @@ from tests.factories import QuestionFactory, QuizFactory, UserFactory
 pytestmark = [pytest.mark.slow, pytest.mark.services]
 
 
-def wait_until(condition: Callable[[], bool], *, timeout: float, what: str) -> None:
+def wait_until(
+    condition: Callable[[], bool], *, timeout: float, what: str | Callable[[], str]
+) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if condition():
             return
         time.sleep(0.1)
-    raise AssertionError(f"timed out after {timeout} s waiting for {what}")
+    raise AssertionError(
+        f"timed out after {timeout} s waiting for {what if isinstance(what, str) else what()}"
+    )
 
 
 def ten_question_quiz() -> Quiz:
@@ -66,6 +70,15 @@ def submit_attempts(quiz: Quiz, count: int) -> list[int]:
 
 def graded_count(ids: list[int]) -> int:
     return Attempt.objects.filter(pk__in=ids, status="graded").count()
+
+
+def statuses(ids: list[int]) -> dict[str, int]:
+    rows = Attempt.objects.filter(pk__in=ids).values_list("status", "grading_runs", "error_reason")
+    counts: dict[str, int] = {}
+    for status, runs, reason in rows:
+        key = f"{status}/runs={runs}" + (f"/{reason[:80]}" if reason else "")
+        counts[key] = counts.get(key, 0) + 1
+    return counts
 
 
 def test_submitted_attempt_is_graded_by_a_real_worker(live_worker_env):
@@ -112,7 +125,11 @@ def test_worker_killed_mid_batch_every_attempt_is_graded_exactly_once(live_worke
 
     # and a new worker starts
     with celery_worker(env, queues="quiz"):
-        wait_until(lambda: graded_count(ids) == len(ids), timeout=120, what="all gradings")
+        wait_until(
+            lambda: graded_count(ids) == len(ids),
+            timeout=120,
+            what=lambda: f"all gradings; attempts by status: {statuses(ids)}",
+        )
 
     # then every attempt is graded, once
     attempts = Attempt.objects.filter(pk__in=ids)
