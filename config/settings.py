@@ -195,8 +195,9 @@ if os.environ.get("CELERY_BROKER_URL"):
 elif REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL
 else:
-    # No server at all: kombu's filesystem transport, a folder of message files.
-    CELERY_BROKER_URL = "filesystem://"
+    # No server at all: kombu's filesystem transport, a folder of message files. (The host
+    # means nothing to it; naming one spares a kombu warning on every message sent.)
+    CELERY_BROKER_URL = "filesystem://localhost/"
 
 # The cache holds the API's throttle counters, which every web process must share:
 # Redis when there is one, else files under var/ (the embedded setup).

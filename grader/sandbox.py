@@ -2,9 +2,10 @@
 
 `sandbox_run` starts `bwrap` as an unprivileged uid (`GRADER_SANDBOX_UID`, default 65534) in
 new user, PID, network, IPC, UTS and cgroup namespaces, with a cleared environment, read-only
-`/usr`, a read-only root, size-capped private `/tmp` and `/dev/shm`, and the work directory at
-`/work`. Resource limits are set by a tiny `/bin/sh` launcher before it execs bwrap, so no Python
-code runs between fork and exec (`preexec_fn` is unsafe in threaded callers). Where the process's
+`/usr`, a read-only root, size-capped private `/tmp` and `/dev/shm`, and at `/work` the work
+directory (writable or read-only) or a size-capped tmpfs (WorkMount). Resource limits are set
+by a tiny `/bin/sh` launcher before it execs bwrap, so no Python code runs between fork and exec
+(`preexec_fn` is unsafe in threaded callers). Where the process's
 own memory cgroup lets us create a child, each run also gets a memory cgroup: the only limit that
 counts resident memory of all processes together (and tmpfs pages) instead of per-process address
 space.
@@ -18,6 +19,7 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import enum
 import errno
 import logging
 import math
@@ -36,6 +38,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 logger = logging.getLogger(__name__)
 
@@ -65,6 +68,20 @@ class Limits:
     processes: int = 64
     file_size_mb: int = 16
     open_files: int = 256
+
+
+class WorkMount(enum.Enum):
+    """What the sandbox sees at /work.
+
+    HOST: the work directory, writable. Learner code's files land on the host's disk, where
+    one file is capped (RLIMIT_FSIZE) but not their number: ~20 GB in a 10 s run here.
+    HOST_READ_ONLY: the work directory, read-only (files to write go to the /tmp tmpfs).
+    MEMORY: a tmpfs of the run's memory limit, empty (the command gets its files another
+    way, and rw_binds carry results out); its pages count in the run's memory cgroup."""
+
+    HOST = "host"
+    HOST_READ_ONLY = "host-read-only"
+    MEMORY = "memory"
 
 
 @dataclass(frozen=True)
@@ -161,9 +178,14 @@ def sandbox_run(
     limits: Limits,
     env: Mapping[str, str] = {},
     ro_binds: Sequence[tuple[str, str]] = (),
+    workdir_writable: bool = True,
 ) -> SandboxResult:
-    """Run `argv` in the sandbox with `workdir` at /work (also the current directory)."""
-    return sandbox_start(argv, workdir=workdir, limits=limits, env=env, ro_binds=ro_binds).go()
+    """Run `argv` in the sandbox with `workdir` at /work (also the current directory);
+    `workdir_writable=False` mounts it read-only (learner code then writes to /tmp only)."""
+    return sandbox_start(
+        argv, workdir=workdir, limits=limits, env=env, ro_binds=ro_binds,
+        work=WorkMount.HOST if workdir_writable else WorkMount.HOST_READ_ONLY,
+    ).go()  # fmt: skip
 
 
 def sandbox_start(
@@ -173,13 +195,18 @@ def sandbox_start(
     limits: Limits,
     env: Mapping[str, str] = {},
     ro_binds: Sequence[tuple[str, str]] = (),
+    rw_binds: Sequence[tuple[str, str]] = (),
     wait_for_go: bool = False,
+    work: WorkMount = WorkMount.HOST,
 ) -> StartedSandbox:
     """Start `argv` in the sandbox; `go()` supervises it to the end.
 
     With `wait_for_go`, its stdin is a pipe that stays silent until `go(message)` writes the
     message and closes it: a command that reads stdin first is started ahead of its work
-    (a warm start), and its wall-clock limit counts from `go`."""
+    (a warm start), and its wall-clock limit counts from `go`.
+
+    `work`: what /work is (WorkMount). `rw_binds`: host files mounted writable (a results
+    file into an in-memory /work)."""
     if not argv:
         raise ValueError("argv is empty")
     workdir = Path(workdir).resolve()
@@ -191,7 +218,7 @@ def sandbox_start(
 
     bwrap = _bwrap_path()
     if bwrap is not None:
-        command = _bwrap_command(bwrap, argv, workdir, limits, env, ro_binds)
+        command = _bwrap_command(bwrap, argv, workdir, limits, env, ro_binds, rw_binds, work)
         cwd = "/"
         child_env = {"PATH": SANDBOX_PATH}  # bwrap's own environment is readable in the sandbox
         switch_user = os.geteuid() == 0
@@ -201,7 +228,7 @@ def sandbox_start(
             "code WITHOUT A SANDBOX (rlimits only) as uid %d. Never do this in production.",
             os.getuid(),
         )
-        command, child_env = _unsandboxed_command(argv, workdir, env, ro_binds)
+        command, child_env = _unsandboxed_command(argv, workdir, env, [*ro_binds, *rw_binds])
         cwd = str(workdir)
         switch_user = False
     else:
@@ -302,10 +329,12 @@ class StartedSandbox:
             started = time.monotonic()
             cpu_before = self._cgroups.cpu_seconds() or 0.0  # a warm start's own CPU
             if process.stdin is not None:
-                with contextlib.suppress(BrokenPipeError):  # it died waiting: supervised below
-                    process.stdin.write(message)
-                with contextlib.suppress(BrokenPipeError):
-                    process.stdin.close()
+                if len(message) <= _PIPE_CAPACITY:  # into the empty pipe at once
+                    _write_and_close(process.stdin, message)
+                else:  # a command that stops reading must not hold us past the wall clock
+                    threading.Thread(
+                        target=_write_and_close, args=(process.stdin, message), daemon=True
+                    ).start()
             result = _supervise(
                 process, self._limits, self._cgroups, started, self._status_read, cpu_before
             )
@@ -337,6 +366,16 @@ class StartedSandbox:
             self._reaper.close()
 
 
+_PIPE_CAPACITY = 65536  # Linux's default pipe buffer
+
+
+def _write_and_close(pipe: Any, message: bytes) -> None:
+    with contextlib.suppress(OSError):  # (it died waiting, or was killed: supervised apart)
+        pipe.write(message)
+    with contextlib.suppress(OSError):
+        pipe.close()
+
+
 def _bwrap_command(
     bwrap: str,
     argv: Sequence[str],
@@ -344,6 +383,8 @@ def _bwrap_command(
     limits: Limits,
     env: Mapping[str, str],
     ro_binds: Sequence[tuple[str, str]],
+    rw_binds: Sequence[tuple[str, str]] = (),
+    work: WorkMount = WorkMount.HOST,
 ) -> list[str]:
     tmpfs_bytes = str(limits.memory_mb * 1024 * 1024)
     command = [
@@ -376,12 +417,16 @@ def _bwrap_command(
         tmpfs_bytes,
         "--tmpfs",
         "/tmp",  # noqa: S108 - the sandbox's own, private tmpfs
-        "--bind",
-        str(workdir),
-        SANDBOX_WORKDIR,
     ]
+    if work is WorkMount.MEMORY:
+        command += ["--size", tmpfs_bytes, "--tmpfs", SANDBOX_WORKDIR]
+    else:
+        mount = "--bind" if work is WorkMount.HOST else "--ro-bind"
+        command += [mount, str(workdir), SANDBOX_WORKDIR]
     for source, target in ro_binds:
         command += ["--ro-bind", source, target]
+    for source, target in rw_binds:
+        command += ["--bind", source, target]
     command += ["--remount-ro", "/dev", "--remount-ro", "/", "--chdir", SANDBOX_WORKDIR]
     command += ["--clearenv"]
     for key, value in {"PATH": SANDBOX_PATH, **env}.items():

@@ -24,7 +24,6 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
-from grader.runners.files import write_files
 from grader.runners.python_harness import test_function_sources
 from grader.runners.report import RunReport, TestCaseResult, Verdict, clip
 from grader.sandbox import (
@@ -32,7 +31,8 @@ from grader.sandbox import (
     Limits,
     SandboxResult,
     StartedSandbox,
-    sandbox_run,
+    WorkMount,
+    sandbox_hand_over,
     sandbox_start,
     sandbox_workdir,
 )
@@ -80,34 +80,25 @@ def run_python_tests(
     limits: Limits,
     support_files: Mapping[str, str] = {},
 ) -> RunReport:
+    """Run the tests in the sandbox: /work is a tmpfs of the run's memory limit (what learner
+    code writes counts as its memory, never lands on the host's disk); the harness gets the
+    files on stdin and only the results file is the host's."""
     interpreter, binds = python_interpreter()
     key = (interpreter, binds, limits)
     warm = _warm_take(key)
     with contextlib.ExitStack() as cleanup:
-        if warm is not None:
-            workdir, sandbox = warm.workdir, warm.sandbox
-            cleanup.push(warm.workdir_context)
-            cleanup.callback(sandbox.discard)  # if writing the files fails
-        else:
-            workdir, sandbox = cleanup.enter_context(sandbox_workdir()), None
-            harness = _write_harness(workdir, interpreter)
-        write_files(workdir, support_files, files, test_files)
-        nonce = secrets.token_hex(16)
-        nonce_name = f".zachet-nonce-{secrets.token_hex(8)}"
-        results_name = f".zachet-results-{secrets.token_hex(8)}.json"
-        (workdir / nonce_name).write_text(nonce, encoding="ascii")
-        arguments = [nonce_name, results_name, *test_files]
-        if sandbox is not None:
-            result = sandbox.go(json.dumps(arguments).encode() + b"\n")
-        else:
-            result = sandbox_run(
-                [interpreter, "-I", "-S", "-B", harness, *arguments],
-                workdir=workdir,
-                limits=limits,
-                env=HARNESS_ENV,
-                ro_binds=binds,
-            )
-        data = read_results(workdir / results_name, nonce)
+        if warm is None:
+            warm = _warm_start(key)
+        cleanup.push(warm.workdir_context)
+        cleanup.callback(warm.sandbox.discard)  # (after go(): nothing left to do)
+        work = {
+            "nonce": warm.nonce,
+            "results": warm.results_name,
+            "tests": list(test_files),
+            "files": {**support_files, **files, **test_files},
+        }
+        result = warm.sandbox.go(json.dumps(work).encode() + b"\n")
+        data = read_results(warm.workdir / warm.results_name, warm.nonce)
     if _warm_state["enabled"]:
         _warm_spawn(key)
     return python_report(result, data, limits=limits, test_files=test_files)
@@ -117,7 +108,8 @@ HARNESS_ENV = {"HOME": "/tmp", "LANG": "C.UTF-8", "PYTHONIOENCODING": "utf-8"}  
 
 
 def _write_harness(workdir: Path, interpreter: str) -> str:
-    """The harness into the work directory, compiled when the interpreter can read ours."""
+    """The harness into the run's host directory (bound read-only at /work), compiled when
+    the interpreter can read ours."""
     bytecode = _harness_bytecode(interpreter)
     if bytecode is None:
         shutil.copyfile(HARNESS, workdir / HARNESS_NAME)
@@ -139,6 +131,8 @@ class _Warm:
     workdir: Path
     workdir_context: contextlib.AbstractContextManager[Path]
     sandbox: StartedSandbox
+    nonce: str
+    results_name: str
 
 
 _warm_lock = threading.Lock()
@@ -175,25 +169,41 @@ def _warm_discard(warm: _Warm) -> None:
         warm.workdir_context.__exit__(None, None, None)
 
 
-def _warm_spawn(key: tuple[Any, ...]) -> None:
+def _warm_start(key: tuple[Any, ...]) -> _Warm:
+    """A sandbox started and waiting for its work: the harness, its results file (the one
+    host file it may write, under a name learner code cannot guess from outside) and an
+    empty in-memory /work."""
     interpreter, binds, limits = key
     context = sandbox_workdir()
     workdir = context.__enter__()
     try:
         harness = _write_harness(workdir, interpreter)
+        results_name = f".zachet-results-{secrets.token_hex(8)}"
+        results = workdir / results_name  # the same name as inside: unsandboxed runs agree
+        results.touch(mode=0o600)
+        sandbox_hand_over(results)
         sandbox = sandbox_start(
-            [interpreter, "-I", "-S", "-B", harness, "--wait"],
+            [interpreter, "-I", "-S", "-B", f"{SANDBOX_WORKDIR}/{harness}", "--wait"],
             workdir=workdir,
             limits=limits,
             env=HARNESS_ENV,
-            ro_binds=binds,
+            ro_binds=[*binds, (str(workdir / harness), f"{SANDBOX_WORKDIR}/{harness}")],
+            rw_binds=[(str(results), f"{SANDBOX_WORKDIR}/{results_name}")],
             wait_for_go=True,
+            work=WorkMount.MEMORY,
         )
-    except Exception:
+    except BaseException:
         context.__exit__(None, None, None)
+        raise
+    return _Warm(key, workdir, context, sandbox, secrets.token_hex(16), results_name)
+
+
+def _warm_spawn(key: tuple[Any, ...]) -> None:
+    try:
+        warm = _warm_start(key)
+    except Exception:
         logger.warning("could not start a warm sandbox", exc_info=True)
         return
-    warm = _Warm(key, workdir, context, sandbox)
     with _warm_lock:
         previous: _Warm | None = _warm_state["next"]
         _warm_state["next"] = warm

@@ -1,18 +1,19 @@
 """Our Python test harness; runs inside the sandbox, standard library only (no pytest per run).
 
-    python3 -I -S -B harness.py NONCE_FILE RESULTS_FILE TEST_FILE...
-    python3 -I -S -B harness.py --wait     (then those arguments as a JSON list on stdin)
+    python3 -I -S -B harness.py --wait
 
-With --wait the harness starts ahead of its work (a warm start): it imports what tests
-usually need, then waits for its arguments; stdin is /dev/null from then on.
+The harness starts ahead of its work (a warm start): it imports what tests usually need, then
+reads one JSON line on stdin, {"nonce", "results", "tests": [paths], "files": {path: text}};
+stdin is /dev/null from then on. It writes the exercise's and the learner's files into the
+work directory; the tests' sources stay in this process, never on disk, where learner code
+could open them.
 
 Collects unittest TestCase classes, plain `test_*` functions and `Test*` classes from the test
-files, runs each with its stdout/stderr captured, and writes JSON results to RESULTS_FILE,
-stamped with the nonce read (and deleted) from NONCE_FILE before any learner code runs: what
-learner code prints cannot pass for results. The results file is a log of JSON lines, each
-stamped: a line as each test starts and ends (a run killed by a limit still tells which tests
-finished and which one was running), then the whole result, written over the log at the end
-(so whatever learner code did to the file meanwhile is gone).
+files, runs each with its stdout/stderr captured, and appends JSON results to the results
+file, each line stamped with the nonce it got before any learner code ran: what learner code
+prints cannot pass for results. A line as each test starts and ends (a run killed by a limit
+still tells which tests finished and which one was running), then the whole result, which
+wins over anything before it.
 
 Bare `assert left == right` in test files is rewritten (AST) so a failure says
 "expected X, got Y"; a minimal `pytest` module (mark.task, mark.parametrize, raises, approx,
@@ -582,10 +583,11 @@ class Results:
             pass
 
     def save(self) -> None:
-        temporary = self.path + ".tmp"
-        with open(temporary, "w", encoding="utf-8") as file:
-            json.dump(self.data, file)
-        os.replace(temporary, self.path)
+        """The whole result, as the last line (the runner takes the last whole result)."""
+        line = json.dumps(self.data) + "\n"
+        if self._log is None:
+            self._log = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+        os.write(self._log, line.encode("utf-8"))
 
 
 def compile_error_message(error: SyntaxError) -> str:
@@ -596,13 +598,13 @@ def compile_error_message(error: SyntaxError) -> str:
     return f"{place}: {type(error).__name__}: {error.msg}"
 
 
-def read_and_remove(path: str) -> str:
-    """The tests' source, then the file is gone: learner code, which runs once the tests
-    import it, cannot simply open the hidden tests and print them."""
-    with open(path, encoding="utf-8") as file:
-        source = file.read()
-    os.unlink(path)
-    return source
+def write_work_file(path: str, text: str) -> None:
+    full = os.path.normpath(os.path.join(WORKDIR, path))
+    if not full.startswith(WORKDIR + os.sep):
+        raise HarnessError(f"file name outside the work directory: {path!r}")
+    os.makedirs(os.path.dirname(full), exist_ok=True)
+    with open(full, "w", encoding="utf-8") as file:
+        file.write(text)
 
 
 def load_test_module(path: str, source: str, test_files: set[str]) -> types.ModuleType:
@@ -625,21 +627,22 @@ def load_test_module(path: str, source: str, test_files: set[str]) -> types.Modu
     return module
 
 
-def main(argv: list[str]) -> int:
-    nonce_file, results_file, *test_paths = argv
-    with open(nonce_file, encoding="ascii") as file:
-        nonce = file.read().strip()
-    os.unlink(nonce_file)
-    results = Results(os.path.abspath(results_file), nonce)
+def main(work: dict) -> int:
+    nonce = work["nonce"]
+    results = Results(os.path.join(WORKDIR, work["results"]), nonce)
+    test_paths = list(work["tests"])
     test_files = set(test_paths)
+    files = work.pop("files")
+    sources = {path: files.pop(path) for path in test_paths}  # kept here, never on disk
     sys.path.insert(0, WORKDIR)
     sys.modules["pytest"] = _fake_pytest()
     sys.dont_write_bytecode = True
 
     modules = []
     try:
-        # Every test file is read (and removed) before any of them imports learner code.
-        sources = {path: read_and_remove(os.path.join(WORKDIR, path)) for path in test_paths}
+        for path, text in files.items():  # the exercise's other files and the learner's
+            write_work_file(path, text)
+        del files
         for path in test_paths:
             modules.append(load_test_module(os.path.join(WORKDIR, path), sources[path], test_files))
     except HarnessError as exc:
@@ -704,8 +707,8 @@ def main(argv: list[str]) -> int:
     return 0
 
 
-def wait_for_arguments() -> list[str] | None:
-    """The arguments of a warm start, once the runner has written the files."""
+def wait_for_work() -> dict | None:
+    """The run's work (see the module's docstring), once the runner sends it."""
     import unittest  # noqa: F401 - most tests import it: loaded before the clock starts
 
     line = sys.stdin.buffer.readline()
@@ -714,14 +717,22 @@ def wait_for_arguments() -> list[str] | None:
     os.close(null)
     if not line:
         return None  # discarded unused
-    arguments = json.loads(line)
-    if not isinstance(arguments, list) or not all(isinstance(a, str) for a in arguments):
-        raise SystemExit("bad arguments")
-    return arguments
+    work = json.loads(line)
+    if not (
+        isinstance(work, dict)
+        and isinstance(work.get("nonce"), str)
+        and isinstance(work.get("results"), str)
+        and isinstance(work.get("tests"), list)
+        and isinstance(work.get("files"), dict)
+        and all(isinstance(path, str) and path in work["files"] for path in work["tests"])
+        and all(isinstance(k, str) and isinstance(v, str) for k, v in work["files"].items())
+    ):
+        raise SystemExit("bad work")
+    return work
 
 
 if __name__ == "__main__":
-    if sys.argv[1:] == ["--wait"]:
-        arguments = wait_for_arguments()
-        sys.exit(0 if arguments is None else main(arguments))
-    sys.exit(main(sys.argv[1:]))
+    if sys.argv[1:] != ["--wait"]:
+        raise SystemExit("usage: harness.py --wait (the work comes on stdin)")
+    work = wait_for_work()
+    sys.exit(0 if work is None else main(work))

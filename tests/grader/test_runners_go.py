@@ -9,7 +9,9 @@ import hashlib
 import json
 import os
 import secrets
+import shutil
 import socket
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -135,7 +137,8 @@ def test_a_one_gigabyte_file_is_refused() -> None:
     report = run(
         probe(
             ["os"],
-            '\tf, err := os.Create("big")\n\tif err != nil {\n\t\treturn nil\n\t}\n'
+            '\tf, err := os.Create("/tmp/big")\n\tif err != nil {\n'
+            '\t\treturn map[string]string{"create": err.Error()}\n\t}\n'
             "\tchunk := make([]byte, 1<<20)\n\tfor i := 0; i < 1024; i++ {\n"
             '\t\tif _, err := f.Write(chunk); err != nil {\n\t\t\treturn map[string]string{"write": err.Error()}\n'
             "\t\t}\n\t}\n\treturn nil",
@@ -206,6 +209,30 @@ def test_writes_outside_the_work_directory_fail_or_vanish() -> None:
     )
     assert report.verdict == "passed", everything(report)
     assert not Path("/tmp", marker).exists()
+
+
+@pytest.mark.usefixtures("no_leftover_processes")
+def test_many_files_do_not_land_on_the_hosts_disk() -> None:
+    # Regression: /work was the host's disk while the tests ran (~20 GB in a 10 s run).
+    # Now it is read-only then; /tmp is a tmpfs counted in the run's memory.
+    disk_before = shutil.disk_usage(tempfile.gettempdir()).used
+    report = run(
+        probe(
+            ["fmt", "os"],
+            "\tchunk := make([]byte, 15<<20)\n\tresult := map[string]string{}\n"
+            '\tif err := os.WriteFile("here", chunk, 0o644); err == nil {\n'
+            '\t\treturn map[string]string{"work": "written"}\n\t}\n'
+            '\tresult["work"] = "refused"\n'
+            "\tfor i := 0; i < 2000; i++ {\n"
+            '\t\tif err := os.WriteFile(fmt.Sprintf("/tmp/f%d", i), chunk, 0o644); err != nil {\n'
+            '\t\t\tresult["tmp"] = "full"\n\t\t\tbreak\n\t\t}\n\t}\n\treturn result',
+        )
+    )
+    grew = shutil.disk_usage(tempfile.gettempdir()).used - disk_before
+    assert report.verdict in {"memory_limit", "failed"}, everything(report)
+    if report.verdict == "failed":  # (no memory cgroup: the tmpfs's own size stopped it)
+        assert "map[tmp:full work:refused]" in report.tests[0].message
+    assert grew < 256 * 1024 * 1024, grew
 
 
 @pytest.mark.usefixtures("no_leftover_processes")

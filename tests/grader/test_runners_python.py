@@ -4,9 +4,12 @@ their limits, leak nothing and leave no process behind; ordinary ones pass and f
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import secrets
+import shutil
 import socket
+import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -136,6 +139,24 @@ def test_a_one_gigabyte_file_is_refused() -> None:
     )
     assert report.verdict == "failed"
     assert "File too large" in report.tests[0].message
+
+
+@pytest.mark.usefixtures("no_leftover_processes")
+def test_many_files_in_the_work_directory_fill_the_memory_limit_not_the_disk() -> None:
+    # Regression: /work was the host's disk: 15 MB files, one after another, wrote ~20 GB
+    # in a 10 s run. Now it is a tmpfs counted in the run's memory.
+    disk_before = shutil.disk_usage(tempfile.gettempdir()).used
+    report = run(
+        "def probe():\n    chunk = b'x' * (1 << 20)\n    for i in range(2000):\n"
+        "        with open(f'f{i}', 'wb') as f:\n"
+        "            for _ in range(15):\n                f.write(chunk)\n    return {}\n",
+        limits=dataclasses.replace(TIGHT, wall_seconds=5, cpu_seconds=5),
+    )
+    grew = shutil.disk_usage(tempfile.gettempdir()).used - disk_before
+    assert report.verdict in {"memory_limit", "failed"}, everything(report)  # OOM, or ENOSPC
+    if report.verdict == "failed":
+        assert "No space left on device" in report.tests[0].message
+    assert grew < 256 * 1024 * 1024  # far from 2000 * 15 MB
 
 
 @pytest.mark.usefixtures("no_leftover_processes")

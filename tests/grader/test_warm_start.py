@@ -60,7 +60,11 @@ def test_the_next_run_finds_its_sandbox_waiting_and_the_results_are_the_same() -
     ready = waiting()
     assert ready is not None
     assert ready.sandbox.alive()
-    assert list(ready.workdir.iterdir()) == [ready.workdir / python_runner.HARNESS_BYTECODE_NAME]
+    # on the host: the harness and the (empty) results file; nothing of the next run yet
+    assert sorted(p.name for p in ready.workdir.iterdir()) == sorted(
+        [ready.results_name, python_runner.HARNESS_BYTECODE_NAME]
+    )
+    assert (ready.workdir / ready.results_name).stat().st_size == 0
 
     second = run("def probe():\n    return 'no'\n")
 
