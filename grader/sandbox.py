@@ -73,14 +73,13 @@ class Limits:
 class WorkMount(enum.Enum):
     """What the sandbox sees at /work.
 
-    HOST: the work directory, writable. Learner code's files land on the host's disk, where
-    one file is capped (RLIMIT_FSIZE) but not their number: ~20 GB in a 10 s run here.
-    HOST_READ_ONLY: the work directory, read-only (files to write go to the /tmp tmpfs).
-    MEMORY: a tmpfs of the run's memory limit, empty (the command gets its files another
-    way, and rw_binds carry results out); its pages count in the run's memory cgroup."""
+    HOST: the work directory, writable; for what runs no learner code (Go's build). Files
+    land on the host's disk, where one file is capped (RLIMIT_FSIZE) but not their number:
+    learner code wrote ~20 GB in a 10 s run here.
+    MEMORY: a tmpfs of the run's memory limit, its pages counted in the run's memory cgroup;
+    the command's files are bound in (ro_binds, rw_binds for results) or sent on stdin."""
 
     HOST = "host"
-    HOST_READ_ONLY = "host-read-only"
     MEMORY = "memory"
 
 
@@ -178,14 +177,9 @@ def sandbox_run(
     limits: Limits,
     env: Mapping[str, str] = {},
     ro_binds: Sequence[tuple[str, str]] = (),
-    workdir_writable: bool = True,
 ) -> SandboxResult:
-    """Run `argv` in the sandbox with `workdir` at /work (also the current directory);
-    `workdir_writable=False` mounts it read-only (learner code then writes to /tmp only)."""
-    return sandbox_start(
-        argv, workdir=workdir, limits=limits, env=env, ro_binds=ro_binds,
-        work=WorkMount.HOST if workdir_writable else WorkMount.HOST_READ_ONLY,
-    ).go()  # fmt: skip
+    """Run `argv` in the sandbox with `workdir` at /work (also the current directory)."""
+    return sandbox_start(argv, workdir=workdir, limits=limits, env=env, ro_binds=ro_binds).go()
 
 
 def sandbox_start(
@@ -421,8 +415,7 @@ def _bwrap_command(
     if work is WorkMount.MEMORY:
         command += ["--size", tmpfs_bytes, "--tmpfs", SANDBOX_WORKDIR]
     else:
-        mount = "--bind" if work is WorkMount.HOST else "--ro-bind"
-        command += [mount, str(workdir), SANDBOX_WORKDIR]
+        command += ["--bind", str(workdir), SANDBOX_WORKDIR]
     for source, target in ro_binds:
         command += ["--ro-bind", source, target]
     for source, target in rw_binds:

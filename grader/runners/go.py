@@ -22,6 +22,7 @@ import signal as signals
 import subprocess
 import sysconfig
 import tempfile
+import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from functools import cache
@@ -34,8 +35,10 @@ from grader.sandbox import (
     Limits,
     SandboxResult,
     SandboxUnavailable,
+    WorkMount,
     sandbox_ids,
     sandbox_run,
+    sandbox_start,
     sandbox_workdir,
 )
 
@@ -232,6 +235,12 @@ def link_cache_layer(shared: Path, target: Path) -> None:
         if owner_is_sandbox:
             for name in names:
                 os.chmod(os.path.join(directory, name), 0o644)
+    # go trims cache entries unused for 5 days once trim.txt is a day old, and the sandbox
+    # uid cannot mark the shared files used: a run's layer says it was trimmed just now.
+    trim = target / "trim.txt"
+    trim.unlink(missing_ok=True)  # (a hard link to the shared cache's)
+    trim.write_text(f"{int(time.time())}\n")
+    os.chown(trim, uid, gid)
 
 
 def _run_parent(shared: Path) -> Path | None:
@@ -293,18 +302,29 @@ def run_go_tests(
             return go_report(build, expected=go_test_functions(test_files), limits=limits)
         for name in test_files:
             (workdir / name).unlink(missing_ok=True)
-        # Learner code runs now: /work read-only, so what it writes goes to the /tmp tmpfs
-        # (counted in its memory), not to the host's disk (~20 GB in 10 s otherwise).
-        run = sandbox_run(
+        # Learner code runs now: /work is a tmpfs counted in its memory (the host's disk took
+        # ~20 GB in a 10 s run), with what the build left bound in read-only.
+        # (not the mount points the build's binds left behind: GOROOT may live under /work)
+        mounted = {Path(root).relative_to(SANDBOX_WORKDIR).parts[0]} if _under_work(root) else set()
+        entries = [
+            (str(path), f"{SANDBOX_WORKDIR}/{path.name}")
+            for path in workdir.iterdir()
+            if path.name not in mounted
+        ]
+        run = sandbox_start(
             [f"{root}/bin/go", "tool", "test2json", "-p", "exercise", binary,
              "-test.v=test2json", "-test.count=1"],
             workdir=workdir,
             limits=go_limits(limits),
             env=env,
-            ro_binds=[(root, root)],
-            workdir_writable=False,
-        )  # fmt: skip
+            ro_binds=[(root, root), *sorted(entries)],
+            work=WorkMount.MEMORY,
+        ).go()  # fmt: skip
     return go_report(_joined(build, run), expected=go_test_functions(test_files), limits=limits)
+
+
+def _under_work(path: str) -> bool:
+    return path.startswith(SANDBOX_WORKDIR + "/")
 
 
 def _joined(build: SandboxResult, run: SandboxResult) -> SandboxResult:

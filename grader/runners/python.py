@@ -213,32 +213,39 @@ def _warm_spawn(key: tuple[Any, ...]) -> None:
 
 def read_results(path: Path, nonce: str) -> dict[str, Any] | None:
     """The harness's results, if the file is a plain file carrying our nonce (learner code
-    owns the directory: the file may be missing, forged, huge, a symlink or a FIFO).
+    can write to it: the file may be missing, forged, huge, a symlink or a FIFO).
 
-    The file holds JSON lines: the whole result (written last), or, when the run was cut
-    short, the log of tests started and finished. Lines without our nonce are ignored."""
+    The file holds JSON lines: the log of tests started and finished, then the whole result
+    (the last line). Lines without our nonce are ignored; of a file grown past
+    RESULTS_MAX_BYTES (learner code's junk) only the end is read, where the result is."""
     try:
         descriptor = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
     except OSError:
         return None
     try:
         info = os.fstat(descriptor)
-        if not stat.S_ISREG(info.st_mode) or info.st_size > RESULTS_MAX_BYTES:
+        if not stat.S_ISREG(info.st_mode):
             return None
+        skip = max(0, info.st_size - RESULTS_MAX_BYTES)
         with os.fdopen(descriptor, "rb", closefd=False) as file:
-            raw = file.read(RESULTS_MAX_BYTES + 1)
+            file.seek(skip)
+            raw = file.read(RESULTS_MAX_BYTES)
     finally:
         os.close(descriptor)
+    if skip:
+        raw = raw.partition(b"\n")[2]  # the first line read is cut
     state: dict[str, Any] | None = None
-    expected = nonce.encode()
+    # The harness starts every line with our nonce: anything else (learner code's junk, which
+    # may be built to break a JSON parser) is never parsed.
+    prefix = json.dumps({"nonce": nonce})[:-1].encode()  # '{"nonce": "..."'
     for line in raw.splitlines():
+        if not hmac.compare_digest(line[: len(prefix)], prefix):
+            continue
         try:
             event = json.loads(line)
-        except ValueError:
-            continue  # a line cut off by a kill, or learner code's
-        if not isinstance(event, dict) or not isinstance(event.get("nonce"), str):
+        except Exception:  # noqa: S112 - cut off by a kill, or forged past our prefix
             continue
-        if not hmac.compare_digest(event["nonce"].encode(), expected):
+        if not isinstance(event, dict) or event.get("nonce") != nonce:
             continue
         if "tests" in event:  # the whole result
             if isinstance(event["tests"], list):

@@ -10,10 +10,10 @@ could open them.
 
 Collects unittest TestCase classes, plain `test_*` functions and `Test*` classes from the test
 files, runs each with its stdout/stderr captured, and appends JSON results to the results
-file, each line stamped with the nonce it got before any learner code ran: what learner code
+file, each line starting with the nonce it got before any learner code ran: what learner code
 prints cannot pass for results. A line as each test starts and ends (a run killed by a limit
-still tells which tests finished and which one was running), then the whole result, which
-wins over anything before it.
+still tells which tests finished and which one was running), then the whole result, written
+over that log and whatever learner code wrote to the file.
 
 Bare `assert left == right` in test files is rewritten (AST) so a failure says
 "expected X, got Y"; a minimal `pytest` module (mark.task, mark.parametrize, raises, approx,
@@ -573,21 +573,26 @@ class Results:
         self._log: int | None = None
 
     def log(self, **event: object) -> None:
-        """Append one event line (O(1) a test, where rewriting everything was O(tests))."""
-        line = json.dumps({"nonce": self.nonce, **event}) + "\n"
-        try:  # (contextlib.suppress would cost an import at start-up)
-            if self._log is None:
-                self._log = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
-            os.write(self._log, line.encode("utf-8"))
+        """Append one event line (O(1) a test, where rewriting everything was O(tests)). Each
+        starts on a line of its own, whatever learner code wrote to the file before it."""
+        try:  # noqa: SIM105 - (contextlib.suppress would cost an import at start-up)
+            self._write(json.dumps({"nonce": self.nonce, **event}))
         except OSError:  # learner code broke the file or our descriptor: the final save counts
             pass
 
     def save(self) -> None:
-        """The whole result, as the last line (the runner takes the last whole result)."""
-        line = json.dumps(self.data) + "\n"
+        """The whole result, in place of the log (and of whatever learner code wrote)."""
         if self._log is None:
             self._log = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
-        os.write(self._log, line.encode("utf-8"))
+        os.ftruncate(self._log, 0)
+        self._write(json.dumps({"nonce": self.nonce, **self.data}))
+
+    def _write(self, text: str) -> None:
+        if self._log is None:
+            self._log = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+        data = ("\n" + text + "\n").encode("utf-8")
+        while data:
+            data = data[os.write(self._log, data) :]
 
 
 def compile_error_message(error: SyntaxError) -> str:
@@ -607,15 +612,17 @@ def write_work_file(path: str, text: str) -> None:
         file.write(text)
 
 
-def load_test_module(path: str, source: str, test_files: set[str]) -> types.ModuleType:
+def compile_tests(path: str, source: str) -> types.CodeType:
     try:
         tree = ast.parse(source, filename=path)
     except SyntaxError as exc:
         raise HarnessError(f"the tests do not compile: {compile_error_message(exc)}") from exc
-    # No test source is kept here, nor written to the results file (which learner code
-    # can read): the runner takes each test's code (results.json's test_code) from the
-    # files on the host.
-    code = compile(AssertRewriter(source).visit(tree), path, "exec")
+    # No test source is kept, nor written to the results file (which learner code can read):
+    # the runner takes each test's code (results.json's test_code) from the files on the host.
+    return compile(AssertRewriter(source).visit(tree), path, "exec")
+
+
+def load_test_module(path: str, code: types.CodeType) -> types.ModuleType:
     name = os.path.splitext(os.path.basename(path))[0]
     module = types.ModuleType(name)
     module.__file__ = path
@@ -633,18 +640,23 @@ def main(work: dict) -> int:
     test_paths = list(work["tests"])
     test_files = set(test_paths)
     files = work.pop("files")
-    sources = {path: files.pop(path) for path in test_paths}  # kept here, never on disk
     sys.path.insert(0, WORKDIR)
     sys.modules["pytest"] = _fake_pytest()
     sys.dont_write_bytecode = True
 
     modules = []
     try:
+        # Every test file is compiled and its source dropped before any learner code runs:
+        # never on disk, and not in a variable learner code could find up the stack.
+        compiled = [
+            (path, compile_tests(os.path.join(WORKDIR, path), files.pop(path)))
+            for path in test_paths
+        ]
         for path, text in files.items():  # the exercise's other files and the learner's
             write_work_file(path, text)
         del files
-        for path in test_paths:
-            modules.append(load_test_module(os.path.join(WORKDIR, path), sources[path], test_files))
+        for path, code in compiled:
+            modules.append(load_test_module(os.path.join(WORKDIR, path), code))
     except HarnessError as exc:
         results.data["error"] = {"kind": "internal_error", "message": str(exc)}
     except SyntaxError as exc:  # the learner's module (the tests' own are HarnessError)

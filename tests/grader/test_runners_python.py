@@ -373,3 +373,36 @@ def probe():
     assert "hidden_marker_7f3a" not in report.stdout + report.stderr
     assert all("hidden_marker_7f3a" not in test.output for test in report.tests)
     assert report.tests  # the tests still ran
+
+
+def test_learner_code_finds_no_test_source_up_the_stack() -> None:
+    # Regression (review): the harness held every test file's source in a local variable
+    # while the tests imported learner code, which could walk the frames and print it.
+    hidden = PROBE_TEST.replace(
+        "    assert", "    # hidden_marker_7f3a: the expected values\n    assert"
+    )
+    solution = """import sys
+
+MARKER = "hidden_marker_" + "7f3a"  # (not in this file's own text)
+
+def _search(value, depth=0):
+    if isinstance(value, str):
+        return value != MARKER and MARKER in value
+    if depth < 3 and isinstance(value, dict):
+        return any(_search(v, depth + 1) for v in list(value.values()))
+    if depth < 3 and isinstance(value, (list, tuple)):
+        return any(_search(v, depth + 1) for v in value)
+    return False
+
+frame, found = sys._getframe(), {}
+while frame is not None:
+    for name, value in list(frame.f_locals.items()) + list(frame.f_globals.items()):
+        if _search(value):
+            found[name] = "source in " + frame.f_code.co_name
+    frame = frame.f_back
+
+def probe():
+    return found
+"""
+    report = run(solution, tests=hidden)
+    assert report.verdict == "passed", everything(report)

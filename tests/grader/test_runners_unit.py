@@ -11,7 +11,7 @@ import pytest
 from grader.runners import run_tests
 from grader.runners.files import validate_files
 from grader.runners.go import go_report, go_test_functions, parse_go_test_json, split_test_output
-from grader.runners.python import python_report, read_results
+from grader.runners.python import RESULTS_MAX_BYTES, python_report, read_results
 from grader.runners.report import RunReport, TestCaseResult
 from grader.sandbox import Limits, SandboxResult
 
@@ -305,6 +305,33 @@ def test_python_results_need_our_nonce_and_a_plain_file(tmp_path: Path) -> None:
     os.mkfifo(fifo)
     assert read_results(fifo, "right") is None
     assert read_results(tmp_path / "missing.json", "right") is None
+
+
+def test_python_results_survive_junk_learner_code_wrote_before_them(tmp_path: Path) -> None:
+    # Learner code can write to the results file (up to RLIMIT_FSIZE); the harness's whole
+    # result is the last line, and the end of a file past the read cap is what counts.
+    path = tmp_path / "r.json"
+    junk = (b"x" * 1000 + b"\n") * (RESULTS_MAX_BYTES // 1000 + 50)
+    path.write_bytes(junk + json.dumps(harness_data(nonce="right")).encode() + b"\n")
+    assert path.stat().st_size > RESULTS_MAX_BYTES
+
+    data = read_results(path, "right")
+
+    assert data is not None
+    assert data["done"] is True
+
+
+def test_python_results_lines_built_to_break_the_parser_are_skipped(tmp_path: Path) -> None:
+    # Regression (review): learner code can write to the results file; these lines raised
+    # RecursionError and UnicodeEncodeError in the worker, an internal error run 3 times.
+    path = tmp_path / "r.json"
+    bombs = ["[" * 5000, '{"nonce": "\\ud800"}', '{"nonce": "right", "tests": ' + "[" * 5000]
+    path.write_text("\n".join([*bombs, json.dumps(harness_data(nonce="right"))]) + "\n")
+
+    data = read_results(path, "right")
+
+    assert data is not None
+    assert data["done"] is True
 
 
 def test_python_results_log_of_a_run_cut_short(tmp_path: Path) -> None:
