@@ -370,6 +370,25 @@ def _write_and_close(pipe: Any, message: bytes) -> None:
         pipe.close()
 
 
+# The sandbox's own, private tmpfs mounts (not the host's).
+_TMP = "/tmp"  # noqa: S108
+_SHM = "/dev/shm"  # noqa: S108
+
+
+def _tmpfs_sizes(limits: Limits, work: WorkMount, *, memory_cgroup: bool) -> dict[str, int]:
+    """Bytes for each private tmpfs. With a memory cgroup each may take the whole limit: their
+    pages count in it with the processes'. Without one, nothing counts them (RLIMIT_AS is per
+    process, address space only), so they share the limit instead of tripling it."""
+    limit = limits.memory_mb * 1024 * 1024
+    mounts = [_TMP, _SHM, *([SANDBOX_WORKDIR] if work is WorkMount.MEMORY else [])]
+    if memory_cgroup:
+        return dict.fromkeys(mounts, limit)
+    shares = {_TMP: 2, _SHM: 1, SANDBOX_WORKDIR: 2}
+    total = sum(shares[mount] for mount in mounts)
+    page = 4096  # (the kernel rounds a tmpfs's size up to whole pages)
+    return {mount: limit * shares[mount] // total // page * page for mount in mounts}
+
+
 def _bwrap_command(
     bwrap: str,
     argv: Sequence[str],
@@ -380,7 +399,7 @@ def _bwrap_command(
     rw_binds: Sequence[tuple[str, str]] = (),
     work: WorkMount = WorkMount.HOST,
 ) -> list[str]:
-    tmpfs_bytes = str(limits.memory_mb * 1024 * 1024)
+    sizes = _tmpfs_sizes(limits, work, memory_cgroup="memory" in _own_cgroups()[1])
     command = [
         bwrap,
         "--unshare-all",
@@ -404,16 +423,16 @@ def _bwrap_command(
         "--dev",
         "/dev",
         "--size",
-        tmpfs_bytes,
+        str(sizes[_SHM]),
         "--tmpfs",
-        "/dev/shm",  # noqa: S108 - the sandbox's own, private tmpfs
+        _SHM,
         "--size",
-        tmpfs_bytes,
+        str(sizes[_TMP]),
         "--tmpfs",
-        "/tmp",  # noqa: S108 - the sandbox's own, private tmpfs
+        _TMP,
     ]
     if work is WorkMount.MEMORY:
-        command += ["--size", tmpfs_bytes, "--tmpfs", SANDBOX_WORKDIR]
+        command += ["--size", str(sizes[SANDBOX_WORKDIR]), "--tmpfs", SANDBOX_WORKDIR]
     else:
         command += ["--bind", str(workdir), SANDBOX_WORKDIR]
     for source, target in ro_binds:

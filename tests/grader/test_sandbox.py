@@ -66,6 +66,42 @@ def test_file_size_and_private_tmp_limits(workdir: Path) -> None:
     assert not Path("/tmp/t").exists() or Path("/tmp/t").stat().st_uid != sandbox_ids()[0]
 
 
+@pytest.mark.parametrize("memory_cgroup", [True, False])
+def test_private_tmpfs_share_the_memory_limit_unless_a_cgroup_counts_them(
+    memory_cgroup: bool,
+) -> None:
+    limits = Limits(memory_mb=256)
+    for work in sandbox.WorkMount:
+        sizes = sandbox._tmpfs_sizes(limits, work, memory_cgroup=memory_cgroup)
+        expected = {"/tmp", "/dev/shm"} | ({"/work"} if work is sandbox.WorkMount.MEMORY else set())
+        assert set(sizes) == expected
+        if memory_cgroup:  # their pages count in the cgroup with the processes'
+            assert set(sizes.values()) == {256 << 20}
+        else:  # nothing counts them: together no more than the limit
+            assert sum(sizes.values()) <= 256 << 20
+            assert min(sizes.values()) >= 256 << 20 // 5
+
+
+@pytest.mark.usefixtures("need_sandbox", "no_leftover_processes")
+def test_without_a_memory_cgroup_the_tmpfs_mounts_are_sized_to_share_the_limit(
+    workdir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("GRADER_SANDBOX_CGROUP", "0")
+    sandbox._own_cgroups.cache_clear()
+    try:
+        result = sandbox.sandbox_start(
+            [PYTHON, "-I", "-S", "-c",
+             "import os\nfor m in ('/work', '/tmp', '/dev/shm'):\n"
+             "    s = os.statvfs(m)\n    print(m, s.f_blocks * s.f_frsize)\n"],
+            workdir=workdir, limits=Limits(memory_mb=256), work=sandbox.WorkMount.MEMORY,
+        ).go()  # fmt: skip
+    finally:
+        sandbox._own_cgroups.cache_clear()
+    sizes = dict(line.split() for line in result.stdout.decode().splitlines())
+    assert set(sizes) == {"/work", "/tmp", "/dev/shm"}, result
+    assert sum(int(size) for size in sizes.values()) <= 256 << 20
+
+
 @pytest.mark.usefixtures("need_sandbox", "no_leftover_processes")
 def test_limits_are_reported(workdir: Path) -> None:
     loop = python("while True: pass", workdir, Limits(cpu_seconds=1, wall_seconds=3))
