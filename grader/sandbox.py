@@ -3,7 +3,7 @@
 `sandbox_run` starts `bwrap` as an unprivileged uid (`GRADER_SANDBOX_UID`, default 65534) in
 new user, PID, network, IPC, UTS and cgroup namespaces, with a cleared environment, read-only
 `/usr`, a read-only root, size-capped private `/tmp` and `/dev/shm`, and at `/work` the work
-directory (writable or read-only) or a size-capped tmpfs (WorkMount). Resource limits are set
+directory or a size-capped tmpfs (WorkMount). Resource limits are set
 by a tiny `/bin/sh` launcher before it execs bwrap, so no Python code runs between fork and exec
 (`preexec_fn` is unsafe in threaded callers). Where the process's
 own memory cgroup lets us create a child, each run also gets a memory cgroup: the only limit that

@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -130,14 +130,16 @@ def section_progress_refresh(
         row_id, had_complete, had_total, was_completed, completed_at, read_at = row
         # Items count while they are required: a quiz, or a published exercise; and where
         # they are now (an item row keeps the section it was graded in until repaired).
+        # Counted from the section's items, so the cost is the section's size, not the
+        # learner's whole course (the unique (learner, quiz / exercise) indexes).
         cursor.execute(
             f"SELECT (SELECT COUNT(*) FROM {_QUIZZES} WHERE section_id = %s) "  # noqa: S608 - names from model meta
             f"+ (SELECT COUNT(*) FROM {_EXERCISES} WHERE section_id = %s AND is_published), "
-            f"(SELECT COUNT(*) FROM {_ITEMS} i LEFT JOIN {_QUIZZES} q ON q.id = i.quiz_id "
-            f"LEFT JOIN {_EXERCISES} e ON e.id = i.exercise_id "
-            f"WHERE i.learner_id = %s AND i.complete "
-            f"AND (q.section_id = %s OR (e.section_id = %s AND e.is_published)))",
-            [section_id, section_id, learner_id, section_id, section_id],
+            f"(SELECT COUNT(*) FROM {_QUIZZES} q JOIN {_ITEMS} i ON i.quiz_id = q.id "
+            f"AND i.learner_id = %s AND i.complete WHERE q.section_id = %s) "
+            f"+ (SELECT COUNT(*) FROM {_EXERCISES} e JOIN {_ITEMS} i ON i.exercise_id = e.id "
+            f"AND i.learner_id = %s AND i.complete WHERE e.section_id = %s AND e.is_published)",
+            [section_id, section_id, learner_id, section_id, learner_id, section_id],
         )
         total, complete = cursor.fetchone()
         completed = complete == total if total else read_at is not None
@@ -298,6 +300,9 @@ def _sections_refresh(pairs: Iterable[tuple[int, int]]) -> int:
 # the gradebook reads) is repaired here and by the reconciliation.
 
 
+CHECK_IN_FLIGHT = timedelta(minutes=10)
+
+
 def sections_refresh(*, section_ids: Iterable[int], wait_for_checks: bool = True) -> int | None:
     """Recompute every learner's row of these sections, including learners with results
     there but no row yet; the number of rows that changed.
@@ -310,7 +315,10 @@ def sections_refresh(*, section_ids: Iterable[int], wait_for_checks: bool = True
     if (
         wait_for_checks
         and CodingExercise.objects.filter(
-            section_id__in=ids, check_status=CodingExercise.CheckStatus.UNCHECKED
+            section_id__in=ids,
+            check_status=CodingExercise.CheckStatus.UNCHECKED,
+            # (a check saved longer ago than a check takes was lost: nothing to wait for)
+            updated_at__gte=timezone.now() - CHECK_IN_FLIGHT,
         ).exists()
     ):
         return None

@@ -24,7 +24,9 @@ CHECK_WAIT_SECONDS = 10
 CHECK_WAITS = 60
 
 
-@shared_task(bind=True, name="progress.tasks.refresh_sections", soft_time_limit=600, time_limit=660)
+# Below the broker's 45 s visibility timeout, like every task that is not periodic: a longer
+# one would be delivered again while it runs. (The hourly reconciliation covers the rest.)
+@shared_task(bind=True, name="progress.tasks.refresh_sections", soft_time_limit=38, time_limit=42)
 def refresh_sections_task(self: Task, section_ids: list[int]) -> int:
     waited_enough = self.request.retries >= CHECK_WAITS
     changed = sections_refresh(section_ids=section_ids, wait_for_checks=not waited_enough)

@@ -90,7 +90,7 @@ def run_python_tests(
         if warm is None:
             warm = _warm_start(key)
         cleanup.push(warm.workdir_context)
-        cleanup.callback(warm.sandbox.discard)  # (after go(): nothing left to do)
+        cleanup.callback(warm.sandbox.discard)  # if go() is never reached
         work = {
             "nonce": warm.nonce,
             "results": warm.results_name,
@@ -215,9 +215,10 @@ def read_results(path: Path, nonce: str) -> dict[str, Any] | None:
     """The harness's results, if the file is a plain file carrying our nonce (learner code
     can write to it: the file may be missing, forged, huge, a symlink or a FIFO).
 
-    The file holds JSON lines: the log of tests started and finished, then the whole result
-    (the last line). Lines without our nonce are ignored; of a file grown past
-    RESULTS_MAX_BYTES (learner code's junk) only the end is read, where the result is."""
+    The file holds JSON lines: the log of tests started and finished, which the harness
+    replaces with the whole result at the end. Lines without our nonce are ignored; of a file
+    grown past RESULTS_MAX_BYTES (learner code's junk, or a run cut short) only the end is
+    read."""
     try:
         descriptor = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
     except OSError:

@@ -149,7 +149,9 @@ def test_worker_killed_mid_batch_every_attempt_is_graded_exactly_once(live_worke
             what=lambda: f"all gradings; attempts by status: {statuses(ids)}; {progress}",
         )
 
-    # then every attempt is graded, once
+    # then every attempt is graded, once, nearly all by redelivery (the sweep is for the rare
+    # message lost in the window above, not for redelivery that does not work)
+    assert progress["swept"] <= 3, progress
     attempts = Attempt.objects.filter(pk__in=ids)
     assert {a.status for a in attempts} == {"graded"}
     assert {a.grading_runs for a in attempts} == {1}
