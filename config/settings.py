@@ -325,6 +325,10 @@ CELERY_BEAT_SCHEDULE: dict[str, Any] = {
 # submitted attempt not graded this long after it was queued is queued again.
 QUIZ_DEADLINE_GRACE_SECONDS = env_int("QUIZ_DEADLINE_GRACE_SECONDS", 15)
 QUIZ_STUCK_AFTER_SECONDS = env_int("QUIZ_STUCK_AFTER_SECONDS", 60)
+# The sweep re-queues a grading that started and never finished (its worker died, or it
+# kills every worker that takes it) this many times, then gives up: the attempt or the
+# submission ends in `error`, costs the learner nothing, and the log and the admin say why.
+GRADING_MAX_REQUEUES = env_int("GRADING_MAX_REQUEUES", 5)
 
 # --- REST API (/api/v1/, docs/api.md) and webhooks ----------------------------------
 

@@ -48,7 +48,9 @@ class CodingExerciseAdmin(admin.ModelAdmin):
 
 @admin.register(Submission)
 class SubmissionAdmin(admin.ModelAdmin):
-    list_display = ("exercise", "learner", "status", "verdict", "score", "created_at", "runs")
+    list_display = (
+        "exercise", "learner", "status", "verdict", "score", "created_at", "runs", "requeues",
+    )  # fmt: skip
     list_filter = ("status", "verdict", "exercise__language")
     search_fields = ("learner__username", "exercise__title")
     list_select_related = ("exercise__section", "learner")

@@ -124,6 +124,8 @@ class Submission(models.Model):
     error_reason = models.TextField(_("error"), blank=True)
     # Internal-error runs so far (retried automatically; never the learner's fault).
     runs = models.PositiveIntegerField(default=0)
+    # Times the sweep re-queued it after a worker claimed it and never finished.
+    requeues = models.PositiveIntegerField(default=0)
     created_at = models.DateTimeField(_("submitted at"), auto_now_add=True)
     queued_at = models.DateTimeField(null=True, blank=True)
     started_at = models.DateTimeField(null=True, blank=True)

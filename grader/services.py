@@ -17,12 +17,14 @@ from typing import Any, Protocol
 
 from django.conf import settings
 from django.contrib.auth.models import User
-from django.db import transaction
+from django.db import InterfaceError, OperationalError, transaction
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from config.db import asynchronous_commit
 from config.queueing import enqueue
+from core.storable import storable_json, storable_text
 from courses.models import Section
 from grader.exercise_source import (
     MAX_BYTES,
@@ -43,6 +45,11 @@ MAX_RUNS = 3
 # Queued or running longer than this: the sweep queues it again.
 STUCK_AFTER = timedelta(seconds=getattr(settings, "GRADER_STUCK_AFTER_SECONDS", 120))
 EXCERPT_CHARS = 8000
+# Of the results JSON: each string (a test's message, output, name) and the tests kept.
+RESULT_TEXT_CHARS = 4000
+MAX_RESULT_TESTS = 1000
+# Transient: the database restarted or a connection dropped; the task retries them.
+TRANSIENT_DB_ERRORS = (OperationalError, InterfaceError)
 
 
 class ExerciseError(Exception):
@@ -146,14 +153,14 @@ def _check_store(exercise: CodingExercise, *, ok: bool, text: str) -> CheckOutco
     exercise.check_status = (
         CodingExercise.CheckStatus.OK if ok else CodingExercise.CheckStatus.FAILED
     )
-    exercise.check_report = text
+    exercise.check_report = storable_text(text, limit=20_000)  # holds programs' messages
     exercise.checked_at = timezone.now()
     if not ok:
         exercise.is_published = False
     exercise.save(
         update_fields=["check_status", "check_report", "checked_at", "is_published", "updated_at"]
     )
-    return CheckOutcome(ok=ok, report=text)
+    return CheckOutcome(ok=ok, report=exercise.check_report)
 
 
 def exercise_publish(*, exercise: CodingExercise, publish: bool = True) -> CodingExercise:
@@ -344,6 +351,22 @@ def submission_grade(*, submission_id: int, runner: Runner | None = None) -> Gra
     if report.verdict == "internal_error":
         return _internal_error(submission_id, token, report.message or "runner internal error")
 
+    try:
+        return _grade_store(submission_id, token, exercise, report)
+    except TRANSIENT_DB_ERRORS:
+        raise  # the database restarted or a connection dropped: the task retries
+    except Exception as error:
+        # Not transient: the same write would fail the same way on every delivery. Never
+        # the learner's fault, never a poison loop: retried a few runs, then `error`.
+        logger.exception("storing the grade of submission %s failed", submission_id)
+        return _internal_error(
+            submission_id, token, f"storing the grade failed: {type(error).__name__}: {error}"
+        )
+
+
+def _grade_store(
+    submission_id: int, token: str, exercise: CodingExercise, report: Report
+) -> GradeOutcome:
     with transaction.atomic():
         asynchronous_commit()
         submission = (
@@ -360,12 +383,15 @@ def submission_grade(*, submission_id: int, runner: Runner | None = None) -> Gra
         )
         submission.tests_total = len(tests)
         submission.tests_passed = sum(1 for t in tests if t.status == "pass")
-        submission.results = report.results_json()
-        submission.stdout = report.stdout[:EXCERPT_CHARS]
-        submission.stderr = report.stderr[:EXCERPT_CHARS]
+        # Everything below came out of learner code: made storable on every database.
+        submission.results = storable_json(
+            report.results_json(), text_limit=RESULT_TEXT_CHARS, max_items=MAX_RESULT_TESTS
+        )
+        submission.stdout = storable_text(report.stdout, limit=EXCERPT_CHARS)
+        submission.stderr = storable_text(report.stderr, limit=EXCERPT_CHARS)
         submission.wall_seconds = report.wall_seconds
         submission.cpu_seconds = report.cpu_seconds
-        submission.runner_version = report.runner_version[:100]
+        submission.runner_version = storable_text(report.runner_version, limit=100)
         submission.status = Submission.Status.GRADED
         submission.error_reason = ""
         submission.graded_at = timezone.now()
@@ -395,36 +421,65 @@ def _internal_error(submission_id: int, token: str, reason: str) -> GradeOutcome
             return GradeOutcome(submission_id, Submission.Status.QUEUED, retry=True)
         submission.status = Submission.Status.ERROR
         submission.verdict = Submission.Verdict.INTERNAL_ERROR
-        submission.error_reason = reason[:4000]
+        submission.error_reason = storable_text(reason, limit=4000)
         submission.graded_at = timezone.now()
-        submission.save()
+        submission.save(update_fields=["runs", "status", "verdict", "error_reason", "graded_at"])
         logger.error("submission %s: internal error after %s runs: %s", submission_id,
                      submission.runs, reason)  # fmt: skip
         return GradeOutcome(submission_id, Submission.Status.ERROR)
 
 
 def submissions_requeue_stuck(*, now: datetime | None = None) -> int:
-    """Queue again submissions whose grading never happened or whose worker died."""
+    """Queue again submissions whose grading never happened or whose worker died.
+
+    A submission found `running` was claimed by a worker that never finished it; after
+    GRADING_MAX_REQUEUES of those it is given up (`error`) rather than fed to worker after
+    worker. One still `queued` is waiting for a broker or behind a backlog: never given up.
+    """
     now = now or timezone.now()
     stuck = list(
         Submission.objects.filter(
             status__in=[Submission.Status.QUEUED, Submission.Status.RUNNING],
             queued_at__lt=now - STUCK_AFTER,
-        ).values_list("pk", flat=True)[:500]
+        ).values_list("pk", "status", "requeues")[:500]
     )
-    queued = 0
-    for submission_id in stuck:
+    queued = gave_up = 0
+    for submission_id, status, requeues in stuck:
+        abandoned = status == Submission.Status.RUNNING
+        if abandoned and requeues >= settings.GRADING_MAX_REQUEUES:
+            gave_up += _give_up(submission_id, requeues)
+            continue
         # A submission left `running` by a dead worker is claimed again by the next run.
         Submission.objects.filter(pk=submission_id, status=Submission.Status.RUNNING).update(
             status=Submission.Status.QUEUED
         )
         if not submission_queue(submission_id=submission_id):
             break
-        Submission.objects.filter(pk=submission_id).update(queued_at=now)
+        Submission.objects.filter(pk=submission_id).update(
+            queued_at=now, requeues=F("requeues") + int(abandoned)
+        )
         queued += 1
     if stuck:
         logger.info("re-queued %s of %s stuck submissions", queued, len(stuck))
     return queued
+
+
+def _give_up(submission_id: int, requeues: int) -> int:
+    reason = (
+        f"grading started {requeues + 1} times and never finished (the worker died or was "
+        "stopped each time); given up, not charged to the learner"
+    )
+    marked = Submission.objects.filter(
+        pk=submission_id, status__in=[Submission.Status.QUEUED, Submission.Status.RUNNING]
+    ).update(
+        status=Submission.Status.ERROR,
+        verdict=Submission.Verdict.INTERNAL_ERROR,
+        error_reason=reason,
+        graded_at=timezone.now(),
+    )
+    if marked:
+        logger.error("submission %s: %s", submission_id, reason)
+    return marked
 
 
 # --- authoring through the API -----------------------------------------------------

@@ -146,6 +146,8 @@ class Attempt(models.Model):
     # When the grading task was last handed to the broker (the sweep re-queues stale ones).
     grading_queued_at = models.DateTimeField(null=True, blank=True)
     grading_runs = models.PositiveIntegerField(default=0)
+    # Times the periodic sweep queued its grading again (settings.GRADING_MAX_REQUEUES).
+    requeues = models.PositiveIntegerField(default=0)
     awaiting_manual_grading = models.BooleanField(_("awaiting manual grading"), default=False)
     score = models.DecimalField(_("score"), max_digits=9, decimal_places=2, null=True, blank=True)
     max_score = models.DecimalField(

@@ -15,6 +15,8 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, TypeVar
 
+from core.storable import storable_text
+
 T = TypeVar("T")
 
 
@@ -102,7 +104,10 @@ def public_spec(
 
 
 def _form_text(values: Sequence[str]) -> str:
-    return values[0] if values else ""
+    # A pasted NUL or control character is kept visible (as \x00) rather than refusing the
+    # whole page of answers: the learner's text is never lost to a character a database
+    # cannot store. (The API refuses such text with a 400 instead: its caller can fix it.)
+    return storable_text(values[0]) if values else ""
 
 
 def response_from_form(view: Mapping[str, Any], field: Callable[[str], list[str]]) -> Any:

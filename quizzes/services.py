@@ -18,11 +18,12 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth.models import User
 from django.db import IntegrityError, connection, models, transaction
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 
 from config.db import asynchronous_commit
 from config.queueing import enqueue
+from core.storable import storable_text
 from progress.services import quiz_progress_update
 from quizzes import grading
 from quizzes.models import Answer, Attempt, Question, Quiz
@@ -398,7 +399,7 @@ def attempt_mark_error(*, attempt_id: int, reason: str) -> bool:
             attempt.save(update_fields=["grading_runs"])
             return False
         attempt.status = Attempt.Status.ERROR
-        attempt.error_reason = reason[:4000]
+        attempt.error_reason = storable_text(reason, limit=4000)
         attempt.save(update_fields=["status", "error_reason", "grading_runs"])
         logger.error("grading of attempt %s failed for good: %s", attempt_id, reason)
         return True
@@ -450,6 +451,7 @@ def attempt_regrade(*, attempt: Attempt) -> Attempt:
         locked.status = Attempt.Status.SUBMITTED
         locked.awaiting_manual_grading = False
         locked.grading_runs = 0
+        locked.requeues = 0
         locked.error_reason = ""
         locked.grading_queued_at = timezone.now()
         locked.save()
@@ -476,20 +478,42 @@ def attempts_submit_expired(*, now: datetime | None = None) -> int:
 
 
 def attempts_requeue_stuck(*, now: datetime | None = None) -> int:
-    """Queue again every submitted attempt whose grading never happened (broker was down...)."""
+    """Queue again every submitted attempt whose grading never happened (broker was down...).
+
+    An attempt re-queued GRADING_MAX_REQUEUES times that is still not graded kills or
+    stalls every worker that takes it: it is given up (`error`, costs no attempt), not fed
+    to the workers for ever.
+    """
     now = _now(now)
     stale = now - STUCK_AFTER
     stuck = list(
         Attempt.objects.filter(status=Attempt.Status.SUBMITTED, awaiting_manual_grading=False)
         .filter(Q(grading_queued_at__isnull=True) | Q(grading_queued_at__lt=stale))
-        .values_list("pk", flat=True)[:1000]
+        .values_list("pk", "requeues")[:1000]
     )
     queued = 0
-    for attempt_id in stuck:
+    for attempt_id, requeues in stuck:
+        if requeues >= settings.GRADING_MAX_REQUEUES:
+            _attempt_give_up(attempt_id, requeues)
+            continue
         if not attempt_queue_grading(attempt_id=attempt_id):
             break  # the broker is still down: try again at the next sweep
-        Attempt.objects.filter(pk=attempt_id).update(grading_queued_at=now)
+        Attempt.objects.filter(pk=attempt_id).update(
+            grading_queued_at=now, requeues=F("requeues") + 1
+        )
         queued += 1
     if stuck:
         logger.info("re-queued %s of %s stuck attempts", queued, len(stuck))
     return queued
+
+
+def _attempt_give_up(attempt_id: int, requeues: int) -> None:
+    reason = (
+        f"grading was queued {requeues + 1} times and never finished (the worker died or "
+        "was stopped each time); given up, the attempt is not counted"
+    )
+    marked = Attempt.objects.filter(
+        pk=attempt_id, status=Attempt.Status.SUBMITTED, awaiting_manual_grading=False
+    ).update(status=Attempt.Status.ERROR, error_reason=reason)
+    if marked:
+        logger.error("attempt %s: %s", attempt_id, reason)

@@ -31,6 +31,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from config.queueing import enqueue
+from core.storable import storable_text
 from webhooks.models import Event, PendingEvent, WebhookDelivery, WebhookEndpoint
 
 logger = logging.getLogger(__name__)
@@ -331,8 +332,9 @@ def delivery_send(
         endpoint.url, delivery.body.encode(), headers, float(settings.WEBHOOK_TIMEOUT_SECONDS)
     )
     delivery.response_code = result.code
-    delivery.response_body = result.body
-    delivery.error = result.error
+    # Another server's words: whatever it answered is stored (NUL bytes and all, escaped).
+    delivery.response_body = storable_text(result.body, limit=RESPONSE_EXCERPT_BYTES)
+    delivery.error = storable_text(result.error, limit=1000)
     delivery.claimed_at = None
     retry_in = None
     if result.code is not None and 200 <= result.code < 300:

@@ -410,7 +410,11 @@ def parse_go_test_json(stream: str) -> GoTestEvents:
             continue
         action = event.get("Action")
         test = event.get("Test")
-        text = event.get("Output") or ""
+        text = event.get("Output")
+        if not isinstance(text, str):
+            text = ""
+        if not isinstance(test, str):
+            test = None  # a line of junk shaped like an event: never a crash
         if action == "build-output":
             events.build_output.append(text)
         elif action == "build-fail":

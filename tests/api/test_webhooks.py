@@ -21,6 +21,7 @@ from quizzes.services import attempt_grade, attempt_submit
 from tests.api.conftest import World, client_for
 from webhooks.models import PendingEvent, WebhookDelivery, WebhookEndpoint
 from webhooks.services import (
+    HttpResult,
     address_allowed,
     deliveries_send_due,
     delivery_send,
@@ -321,3 +322,26 @@ def test_the_checked_address_is_the_one_connected_to() -> None:
     assert connected == [("93.184.215.14", 80)]
     assert result.code is None
     assert "ConnectionRefusedError" in result.error
+
+
+def test_a_receiver_answering_nul_bytes_and_junk_is_stored_escaped(world: World) -> None:
+    # Regression (issue 14): a NUL byte in another server's answer made the delivery's save
+    # fail on PostgreSQL and left it `sending` for ever. Its owner may be a learner.
+    endpoint_create(
+        owner=world.instructor, url="http://hooks.example.test/x", secret=SECRET,
+        events=["attempt.graded"],
+    )  # fmt: skip
+    attempt_submit(attempt=world.attempt)
+    attempt_grade(attempt_id=world.attempt.pk)
+    (delivery,) = event_fan_out(event="attempt.graded", object_id=world.attempt.pk)
+
+    def hostile(url: str, body: bytes, headers: dict[str, str], timeout: float) -> HttpResult:
+        junk = b"ok\x00\xff\x1b[2J".decode("utf-8", "surrogateescape")  # lone surrogates too
+        return HttpResult(500, junk, "reset\x00")
+
+    outcome = delivery_send(delivery_id=delivery.pk, sender=hostile)
+
+    assert outcome.status == "retrying"
+    delivery.refresh_from_db()
+    assert delivery.response_body == "ok\\x00\ufffd\\x1b[2J"
+    assert delivery.error == "reset\\x00"

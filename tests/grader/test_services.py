@@ -14,6 +14,7 @@ from typing import Any
 from unittest import mock
 
 import pytest
+from django.conf import settings
 from django.utils import timezone, translation
 
 from grader import services
@@ -283,3 +284,34 @@ def test_a_machine_without_the_sandbox_fails_the_check_instead_of_crashing(exerc
     assert "could not run the check: bubblewrap" in outcome.report
     exercise.refresh_from_db()
     assert (exercise.check_status, exercise.is_published) == ("failed", False)
+
+
+def test_the_sweep_gives_up_on_a_submission_no_worker_ever_finishes(exercise, queued, caplog):
+    # Regression (issue 14): a submission whose grading kills every worker that claims it
+    # (left `running`) was re-queued by the sweep for ever.
+    submission = submit(exercise, {"cache.go": "x"}, queued)
+    queued.clear()
+    clock = timezone.now()
+    for _claim in range(settings.GRADING_MAX_REQUEUES):
+        Submission.objects.filter(pk=submission.pk).update(status="running")  # a worker took it
+        clock += timedelta(minutes=5)
+        assert submissions_requeue_stuck(now=clock) == 1
+    Submission.objects.filter(pk=submission.pk).update(status="running")
+    clock += timedelta(minutes=5)
+    assert submissions_requeue_stuck(now=clock) == 0
+
+    assert queued == [submission.pk] * settings.GRADING_MAX_REQUEUES
+    submission.refresh_from_db()
+    assert (submission.status, submission.verdict) == ("error", "internal_error")
+    assert "never finished" in submission.error_reason
+    assert "never finished" in caplog.text
+
+
+def test_a_submission_waiting_in_a_backlog_is_never_given_up(exercise, queued):
+    submission = submit(exercise, {"cache.go": "x"}, queued)
+    clock = timezone.now()
+    for _sweep in range(settings.GRADING_MAX_REQUEUES + 3):  # still `queued`: nobody took it
+        clock += timedelta(minutes=5)
+        assert submissions_requeue_stuck(now=clock) == 1
+    submission.refresh_from_db()
+    assert (submission.status, submission.requeues) == ("queued", 0)

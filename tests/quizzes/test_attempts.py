@@ -7,6 +7,7 @@ from decimal import Decimal
 from unittest import mock
 
 import pytest
+from django.conf import settings
 from django.utils import timezone
 
 from quizzes import services
@@ -402,3 +403,36 @@ def test_a_question_edited_between_gradings_is_graded_by_its_new_key(quiz, queue
     single.save()
     fourth = take(quiz, UserFactory.create(), {"true_false": {"value": True}}, queued)
     assert (fourth.score, fourth.max_score) == (Decimal("1.00"), Decimal("1.00"))
+
+
+def test_the_sweep_gives_up_on_an_attempt_that_never_finishes_grading(quiz, monkeypatch, caplog):
+    # Regression (issue 14): an attempt whose grading kills every worker was re-queued by
+    # the sweep for ever. After GRADING_MAX_REQUEUES it ends in `error`, costing no attempt.
+    from quizzes import tasks
+
+    sent: list[tuple[int, ...]] = []
+    monkeypatch.setattr(
+        tasks.grade_attempt_task, "apply_async", lambda args, **kw: sent.append(args)
+    )
+    quiz.max_attempts = 1
+    quiz.save()
+    learner = UserFactory.create()
+    attempt = attempt_start(learner=learner, quiz=quiz, now=T0)
+    with mock.patch("django.db.transaction.on_commit", lambda f: f()):
+        attempt_submit(attempt=attempt, now=T0)
+    sent.clear()
+
+    clock = timezone.now()
+    for _sweep in range(settings.GRADING_MAX_REQUEUES):
+        clock += timedelta(minutes=2)
+        assert attempts_requeue_stuck(now=clock) == 1
+    clock += timedelta(minutes=2)
+    assert attempts_requeue_stuck(now=clock) == 0
+
+    assert len(sent) == settings.GRADING_MAX_REQUEUES
+    attempt.refresh_from_db()
+    assert attempt.status == "error"
+    assert "never finished" in attempt.error_reason
+    assert "never finished" in caplog.text
+    assert attempts_requeue_stuck(now=clock + timedelta(hours=1)) == 0  # left alone after
+    assert attempt_start(learner=learner, quiz=quiz, now=T0).number == 2  # not charged

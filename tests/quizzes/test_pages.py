@@ -310,19 +310,29 @@ def test_quiz_page_shows_the_score_by_the_quizs_policy(
     assert "40%" in html
 
 
-def test_text_a_database_cannot_store_is_refused_not_a_500(
+def test_text_a_database_cannot_store_is_kept_visible_not_lost(
     learner_client: Client, quiz: Quiz
 ) -> None:
-    # Regression (review): PostgreSQL's jsonb refuses a NUL character (a 500).
-    # (A lone surrogate cannot arrive in a form: the API test covers it in JSON.)
-    text = "hi\x00there"
+    # Regression (review): PostgreSQL's jsonb refuses a NUL character (a 500); then (issue 14)
+    # refusing it lost the whole page of answers. A pasted NUL or terminal escape is now kept
+    # as a visible escape, and the rest of the essay with it, on autosave and on the form.
+    # (A lone surrogate cannot arrive in a form: the API refuses it in JSON with a 400.)
     attempt = start(learner_client, quiz)
     ids = question_ids(quiz)
-    url = reverse("quizzes:autosave", kwargs={"attempt_id": attempt.pk})
-    response = learner_client.post(url, {f"q{ids['essay']}": text})
-    assert response.status_code == 400
-    assert json.loads(response.content)["code"] == "invalid_response"
-    assert not Answer.objects.filter(attempt=attempt).exists()
+    autosave = reverse("quizzes:autosave", kwargs={"attempt_id": attempt.pk})
+    response = learner_client.post(autosave, {f"q{ids['essay']}": "hi\x00there \x1b[31m"})
+    assert response.status_code == 200
+    essay = Answer.objects.get(attempt=attempt, question_id=ids["essay"])
+    assert essay.response == {"text": "hi\\x00there \\x1b[31m"}
+
+    page = reverse("quizzes:attempt", kwargs={"attempt_id": attempt.pk})
+    form = {f"q{ids['short_text']}": "a\x00b", f"q{ids['essay']}": "hi\x00there", "action": "save"}
+    learner_client.post(page, form)
+    answer = Answer.objects.get(attempt=attempt, question_id=ids["short_text"])
+    assert answer.response == {"text": "a\\x00b"}
+    html = learner_client.get(page).content.decode()
+    assert "hi\\x00there" in html
+    assert "\x00" not in html
 
 
 def test_under_after_due_scores_wait_for_the_due_date(
