@@ -138,12 +138,26 @@ def celery_worker_command(*, queue: str, concurrency: int, pool: str = "prefork"
     ]
 
 
+def _check_sandbox(env: dict[str, str]) -> bool:
+    """Say at start-up, with the fix, if learner code cannot run here (quizzes still work)."""
+    checked = subprocess.run(  # noqa: S603 - our manage.py
+        [sys.executable, str(BASE_DIR / "manage.py"), "check_sandbox"],
+        env=env, cwd=BASE_DIR, capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    if checked.returncode != 0:
+        lines = (checked.stderr or checked.stdout).strip().splitlines()
+        for line in lines:
+            print(f"warning: {line.removeprefix('CommandError: ')}", flush=True)
+    return checked.returncode == 0
+
+
 def run_stack(*, host: str, port: int, broker_url: str) -> int:
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     if broker_url:
         env["REDIS_URL"] = broker_url
     manage("migrate", "--no-input", "-v", "0", env=env)
     manage("load_demo", env=env)
+    sandbox_ok = _check_sandbox(env)
 
     commands = {
         "web": [
@@ -178,7 +192,8 @@ def run_stack(*, host: str, port: int, broker_url: str) -> int:
             f"  broker: {broker_url or 'filesystem (var/broker)'}\n"
             "  demo learner:    learner / learner-demo-2026\n"
             "  demo instructor: instructor / instructor-demo-2026  (admin: /admin/)\n"
-            "  Ctrl-C stops everything.\n",
+            "  Ctrl-C stops everything.\n"
+            + ("" if sandbox_ok else "  Code exercises cannot be graded here: see above.\n"),
             flush=True,
         )
         while not stopping:

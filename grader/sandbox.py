@@ -30,6 +30,7 @@ import select
 import selectors
 import shutil
 import signal as signals
+import stat
 import subprocess
 import tempfile
 import threading
@@ -57,6 +58,22 @@ shift 7
 exec "$@"
 """
 _LAUNCHER_FAILED = 125
+
+# bwrap looks its bind sources up as the sandbox uid, which cannot enter a checkout inside a
+# folder only its owner may enter (mode 0700, as home folders and `mktemp -d` are). Such
+# sources are bound first, by root, in a private mount namespace of the run, onto mount
+# points here (root's, reachable by all); bwrap binds them from there to the same targets
+# as before, so the sandbox sees nothing new. Each run's namespace is its own: every run
+# uses the same few mount points, and nothing shows on the host.
+STAGE_DIR = Path(os.environ.get("GRADER_STAGE_DIR", "/run/zachet-sandbox"))
+_STAGER = """
+n=$1; shift
+while [ "$n" -gt 0 ]; do
+  mount --bind "$1" "$2" || { echo "zachet-sandbox: cannot bind $1 for the sandbox" >&2; exit 125; }
+  shift 2; n=$((n - 1))
+done
+exec "$@"
+"""
 
 
 @dataclass(frozen=True)
@@ -211,11 +228,19 @@ def sandbox_start(
             raise ValueError(f"read-only bind source {source} does not exist")
 
     bwrap = _bwrap_path()
+    staged: dict[str, str] = {}
     if bwrap is not None:
-        command = _bwrap_command(bwrap, argv, workdir, limits, env, ro_binds, rw_binds, work)
+        switch_user = os.geteuid() == 0
+        if switch_user:
+            sources = [source for source, _target in [*ro_binds, *rw_binds]]
+            if work is WorkMount.HOST:
+                sources.append(str(workdir))
+            staged = _stage_points(sources, *sandbox_ids())
+        command = _bwrap_command(
+            bwrap, argv, workdir, limits, env, ro_binds, rw_binds, work, staged=staged
+        )
         cwd = "/"
         child_env = {"PATH": SANDBOX_PATH}  # bwrap's own environment is readable in the sandbox
-        switch_user = os.geteuid() == 0
     elif os.environ.get("GRADER_ALLOW_UNSANDBOXED") == "1":
         logger.warning(
             "WARNING: bubblewrap is not installed and GRADER_ALLOW_UNSANDBOXED=1: running learner "
@@ -262,6 +287,8 @@ def sandbox_start(
         setpriv = _setpriv_path() if switch_user else None
         if setpriv is not None:
             launcher = [setpriv, f"--reuid={uid}", f"--regid={gid}", "--clear-groups", *launcher]
+        if staged:
+            launcher = [*_stager_command(staged, setpriv), *launcher]
         popen_switches = switch_user and setpriv is None
         reaper.enter_context(_subreaper())
         try:
@@ -336,7 +363,7 @@ class StartedSandbox:
             self._cgroups.remove()
             self._reaper.close()
         # (learner code can print the same and exit the same way: it earns an internal error)
-        if (result.returncode == 1 and result.stderr.startswith(b"bwrap: ")) or (
+        if (result.returncode == 1 and result.stderr.startswith((b"bwrap: ", b"unshare: "))) or (
             result.returncode == _LAUNCHER_FAILED and result.stderr.startswith(b"zachet-sandbox: ")
         ):
             raise SandboxUnavailable(
@@ -398,7 +425,10 @@ def _bwrap_command(
     ro_binds: Sequence[tuple[str, str]],
     rw_binds: Sequence[tuple[str, str]] = (),
     work: WorkMount = WorkMount.HOST,
+    *,
+    staged: Mapping[str, str] = {},
 ) -> list[str]:
+    """`staged`: bind sources the sandbox uid cannot reach, and where they are staged."""
     sizes = _tmpfs_sizes(limits, work, memory_cgroup="memory" in _own_cgroups()[1])
     command = [
         bwrap,
@@ -434,16 +464,92 @@ def _bwrap_command(
     if work is WorkMount.MEMORY:
         command += ["--size", str(sizes[SANDBOX_WORKDIR]), "--tmpfs", SANDBOX_WORKDIR]
     else:
-        command += ["--bind", str(workdir), SANDBOX_WORKDIR]
+        command += ["--bind", staged.get(str(workdir), str(workdir)), SANDBOX_WORKDIR]
     for source, target in ro_binds:
-        command += ["--ro-bind", source, target]
+        command += ["--ro-bind", staged.get(source, source), target]
     for source, target in rw_binds:
-        command += ["--bind", source, target]
+        command += ["--bind", staged.get(source, source), target]
     command += ["--remount-ro", "/dev", "--remount-ro", "/", "--chdir", SANDBOX_WORKDIR]
     command += ["--clearenv"]
     for key, value in {"PATH": SANDBOX_PATH, **env}.items():
         command += ["--setenv", key, value]
     return [*command, "--", *argv]
+
+
+def reachable_by(path: str, uid: int, gid: int) -> bool:
+    """Whether `uid` (in group `gid` only, as the sandbox runs) may look `path` up: every
+    folder above it, as written and with symlinks resolved, lets it pass (mode bits; an ACL
+    that would let it is not read, which only stages what did not need it)."""
+    for chain in {Path(path), Path(os.path.realpath(path))}:
+        for folder in chain.parents:
+            try:
+                info = os.stat(folder)
+            except OSError:
+                return False
+            if info.st_uid == uid:
+                bit = stat.S_IXUSR
+            elif info.st_gid == gid:
+                bit = stat.S_IXGRP
+            else:
+                bit = stat.S_IXOTH
+            if not info.st_mode & bit:
+                return False
+    return True
+
+
+def _stage_points(sources: Sequence[str], uid: int, gid: int) -> dict[str, str]:
+    """A mount point in STAGE_DIR for each source the sandbox uid cannot reach."""
+    unreachable = [
+        source for source in dict.fromkeys(sources) if not reachable_by(source, uid, gid)
+    ]
+    if not unreachable:
+        return {}
+    _stage_dir_ready()
+    points = {}
+    for index, source in enumerate(unreachable):
+        is_dir = os.path.isdir(source)
+        point = STAGE_DIR / f"{'d' if is_dir else 'f'}{index}"
+        if not os.path.lexists(point):
+            if is_dir:
+                point.mkdir(mode=0o755)
+            else:
+                point.touch(mode=0o644)
+        if point.is_symlink() or point.is_dir() != is_dir:
+            raise SandboxUnavailable(f"{point} is not a mount point this sandbox made")
+        points[source] = str(point)
+    return points
+
+
+def _stage_dir_ready() -> None:
+    """STAGE_DIR exists, is root's and nobody else may write in it (what is mounted over its
+    entries becomes what learner code runs with: another user must not swap them)."""
+    with contextlib.suppress(FileExistsError):
+        STAGE_DIR.mkdir(mode=0o755, parents=True)
+    info = os.lstat(STAGE_DIR)
+    if not stat.S_ISDIR(info.st_mode) or info.st_uid != 0 or info.st_mode & 0o022:
+        raise SandboxUnavailable(
+            f"{STAGE_DIR} must be a folder of root's that only root may write to "
+            "(set GRADER_STAGE_DIR to another one)"
+        )
+
+
+@cache
+def _unshare_path() -> str | None:
+    return shutil.which("unshare", path=SANDBOX_PATH + os.pathsep + "/usr/sbin:/sbin")
+
+
+def _stager_command(staged: Mapping[str, str], setpriv: str | None) -> list[str]:
+    """What runs first, as root: a private mount namespace with the staged binds in it."""
+    unshare = _unshare_path()
+    if unshare is None or setpriv is None or shutil.which("mount", path=SANDBOX_PATH) is None:
+        raise SandboxUnavailable(
+            "the sandbox cannot reach files under a folder only its owner may enter, and "
+            "util-linux's unshare, mount and setpriv are needed to bind them for it: install "
+            "util-linux and mount (apt-get install util-linux mount)"
+        )
+    pairs = [path for source, point in staged.items() for path in (source, point)]
+    # unshare makes the new namespace's mounts private: nothing propagates to the host.
+    return [unshare, "--mount", "/bin/sh", "-c", _STAGER, "zachet-stage", str(len(staged)), *pairs]
 
 
 def _unsandboxed_command(

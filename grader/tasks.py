@@ -57,6 +57,11 @@ def warm_go_build_cache(sender: Any = None, instance: Any = None, **kwargs: Any)
     consuming = set(instance.app.amqp.queues.consume_from or ()) if instance else set()
     if consuming and "code" not in consuming:
         return
+    from grader.runners import runners_problems
+
+    for problem in runners_problems():
+        # At start-up, once, with the fix; each submission would only say "internal error".
+        logger.error("%s", problem)
     try:
         from grader.runners.go import go_cache_warm
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import os
+import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -231,3 +232,64 @@ def test_each_worker_process_has_its_own_sandbox_uid() -> None:
     uids = [sandbox_uid_for_process(65534, index) for index in range(4)]
     assert uids == [65534, 600001, 600002, 600003]
     assert [sandbox_uid_for_process(70000, index) for index in range(3)] == [70000, 70001, 70002]
+
+
+@pytest.mark.usefixtures("need_sandbox", "no_leftover_processes")
+def test_binds_from_a_folder_only_root_may_enter_reach_the_sandbox_and_nothing_else(
+    tmp_path: Path,
+) -> None:
+    # Regression (issue 15): bwrap looked bind sources up as the sandbox uid, so a checkout in
+    # a 0700 folder could not run any code. They are bound by root in the run's own mount
+    # namespace now; the sandbox sees what it is given and nothing of the folder around it.
+    private = tmp_path / "home"
+    (private / "tool").mkdir(parents=True)
+    private.chmod(0o700)
+    (private / "tool").chmod(0o755)
+    (private / "tool" / "hello.txt").write_text("hello")
+    (private / "tool" / "hello.txt").chmod(0o644)
+    (private / "secret.txt").write_text("the worker's secret")
+    (private / "single.txt").write_text("one file")
+    (private / "single.txt").chmod(0o644)
+    assert not sandbox.reachable_by(str(private / "tool"), *sandbox_ids())
+
+    with sandbox_workdir(parent=private) as workdir:  # /work itself inside the folder too
+        result = python(
+            "import os;"
+            "print(open('/opt/tool/hello.txt').read(), open('/opt/single.txt').read());"
+            f"print(os.path.exists({str(private / 'secret.txt')!r}), sorted(os.listdir('/opt')));"
+            "open('/work/out.txt', 'w').write('written')",
+            workdir,
+            ro_binds=[
+                (str(private / "tool"), "/opt/tool"),
+                (str(private / "single.txt"), "/opt/single.txt"),
+            ],
+        )
+        assert result.returncode == 0, result
+        assert result.stdout.decode().splitlines() == [
+            "hello one file",
+            "False ['single.txt', 'tool']",
+        ]
+        assert (workdir / "out.txt").read_text() == "written"
+    # The binds were made in the run's private namespace: the host's mount points stay empty.
+    assert all(not any(p.iterdir()) for p in sandbox.STAGE_DIR.iterdir() if p.is_dir())
+    assert str(private) not in Path("/proc/self/mountinfo").read_text()
+
+
+def test_only_sources_the_sandbox_uid_cannot_reach_are_staged() -> None:
+    uid, gid = 65534, 65534
+    with tempfile.TemporaryDirectory() as scratch:  # (pytest's tmp_path is in a 0700 folder)
+        top = Path(scratch)
+        top.chmod(0o755)
+        (top / "open" / "inner").mkdir(parents=True)
+        (top / "closed" / "inner").mkdir(parents=True)
+        (top / "closed").chmod(0o700)
+        (top / "closed" / "link").symlink_to(top / "open")
+        (top / "open" / "back").symlink_to(top / "closed" / "inner")
+
+        assert sandbox.reachable_by(str(top / "open" / "inner"), uid, gid)
+        assert sandbox.reachable_by(str(top / "closed"), uid, gid)  # the folder itself: yes
+        assert not sandbox.reachable_by(str(top / "closed" / "inner"), uid, gid)
+        assert not sandbox.reachable_by(str(top / "closed" / "link"), uid, gid)  # as written
+        assert not sandbox.reachable_by(str(top / "open" / "back"), uid, gid)  # as resolved
+        assert sandbox.reachable_by(str(top / "closed" / "inner"), 0, 0)  # its owner may enter
+        assert sandbox._stage_points(["/usr/bin", str(top / "open")], uid, gid) == {}

@@ -7,6 +7,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from grader.models import CodingExercise
+from grader.runners import runners_problems
 from grader.services import exercise_check
 
 
@@ -22,6 +23,9 @@ class Command(BaseCommand):
         )
         if options["course_slug"]:
             exercises = exercises.filter(section__part__course__slug=options["course_slug"])
+        if exercises.exists() and (problems := runners_problems()):
+            # One line with the fix now, not the same internal error for every exercise.
+            raise CommandError("\n".join(problems))
         failed = []
         for exercise in exercises:
             outcome = exercise_check(exercise=exercise)
