@@ -42,6 +42,8 @@ class PartAdmin(admin.ModelAdmin):
     list_filter = ("course",)
     search_fields = ("title",)
     inlines = [SectionInline]
+    # What import_course read; export writes it back (courses.part_readme). Edited in git.
+    readonly_fields = ("source_text",)
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Part]:
         live = ~Q(sections__status=Section.Status.ARCHIVED)

@@ -20,6 +20,9 @@ from pathlib import Path, PurePosixPath
 
 from django.utils.text import slugify
 
+from courses.part_readme import PART_TITLE_RE, ReadmeError, first_of_each_number
+from courses.part_readme import parse_part_readme as parse_part_readme_text
+
 # --- Data ---------------------------------------------------------------------
 
 
@@ -54,6 +57,10 @@ class PartSource:
     sections: tuple[SectionSource, ...] = ()
     # The status line as written, to warn when it disagrees with the sections.
     stated_status: str = ""
+    # The README as written (export changes only the lines the platform owns), and the
+    # sections whose line links their file.
+    source_text: str = ""
+    linked: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -86,8 +93,11 @@ MOJIBAKE_CODECS = ("mac_roman", "cp1252", "latin-1")
 MAX_SOURCE_BYTES = 5 * 1024 * 1024
 
 
-def read_source_text(path: Path, warnings: list[str] | None = None) -> str:
-    """Read a UTF-8 Markdown file: refuse binary and non-UTF-8, repair mojibake, use LF."""
+def read_source_text(
+    path: Path, warnings: list[str] | None = None, *, keep_line_endings: bool = False
+) -> str:
+    """Read a UTF-8 Markdown file: refuse binary and non-UTF-8, repair mojibake, use LF
+    (or, with `keep_line_endings`, the file's own, for a text written back as it came)."""
     if not path.exists():
         raise CourseSourceError(path, None, "file not found")
     if not path.is_file():
@@ -105,7 +115,9 @@ def read_source_text(path: Path, warnings: list[str] | None = None) -> str:
         raise CourseSourceError(
             path, line, f"not UTF-8 (byte 0x{data[error.start]:02x}); save the file as UTF-8"
         ) from None
-    text = text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
+    text = text.removeprefix("\ufeff")
+    if not keep_line_endings:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
     repaired = repair_mojibake(text)
     if repaired != text:
         if warnings is not None:
@@ -157,218 +169,49 @@ README_HEADINGS = {
     },
 }
 
-PART_TITLE_RE = re.compile(r"^# (?:Часть|Part)\s+(\d+)\s*[:.]\s*(\S.*)$")
-SECTION_LINKED_RE = re.compile(r"^### (\d+(?:\.\d+)+)\s+\[([^\]]+)\]\(([^)\s]*)\)\s*(✅)?\s*$")
-SECTION_PLAIN_RE = re.compile(r"^### (\d+(?:\.\d+)+)\s+(\S.*?)\s*(✅)?\s*$")
-LINK_RE = re.compile(r"\[([^\]]+)\]\(([^)\s]*)\)")
-STUDY_TIME_RE = re.compile(r"^\*\*([^*]+)\*\*\s*:\s*(\S.*)$")
 
-
-def _heading_kind(title: str) -> str | None:
-    for headings in README_HEADINGS.values():
-        for kind, text in headings.items():
-            if kind not in {"part", "study_time_label"} and title.strip() == text:
-                return kind
-    return None
-
-
-def _strip_blank_edges(lines: list[str]) -> str:
-    return "\n".join(lines).strip("\n").rstrip()
-
-
-def _material_path(link: str) -> str:
-    """ "./02_caching.md" -> "02_caching.md"; refuse links that leave the course."""
-    path = PurePosixPath(link)
-    if path.is_absolute() or link.startswith(("http://", "https://")):
-        raise ValueError("section link must be a relative path to a Markdown file")
-    parts = [p for p in path.parts if p != "."]
-    return str(PurePosixPath(*parts)) if parts else ""
-
-
-def parse_part_readme(text: str, *, path: Path) -> PartSource:
-    """Parse a part README (the course's own format) into a PartSource."""
-    lines = text.split("\n")
-    number = 0
-    title = ""
-    blocks: dict[str, tuple[int, list[str]]] = {}
-    current: str | None = None
-    footer_line = 0
-    footer: list[str] = []
-    for index, raw in enumerate(lines, start=1):
-        line = raw.rstrip()
-        if current == "footer":
-            if line:
-                footer.append(line)
-                footer_line = footer_line or index
-            continue
-        if line.startswith("# ") and not title:
-            match = PART_TITLE_RE.match(line)
-            if not match:
-                raise CourseSourceError(
-                    path, index, f"malformed part title {line!r}, expected '# Часть N: Title'"
-                )
-            number, title = int(match.group(1)), match.group(2).strip()
-            continue
-        if line.startswith("# "):
-            raise CourseSourceError(path, index, "a second '# ' title; a part README has one")
-        if line.startswith("## "):
-            kind = _heading_kind(line[3:])
-            if kind is None:
-                raise CourseSourceError(path, index, f"unknown heading {line!r}")
-            if kind in blocks:
-                raise CourseSourceError(path, index, f"heading {line!r} appears twice")
-            blocks[kind] = (index, [])
-            current = kind
-            continue
-        if line == "---" and current is not None and current != "description":
-            # The footer rule; a rule inside the description is part of the text.
-            current = "footer"
-            continue
-        if not title:
-            if line:
-                raise CourseSourceError(
-                    path, index, "not a part README: expected '# Часть N: Title' first"
-                )
-            continue
-        if current is None:
-            if line:
-                raise CourseSourceError(path, index, "text before the first '## ' heading")
-            continue
-        blocks[current][1].append(line)
-    if not title:
-        raise CourseSourceError(path, 1, "not a part README: no '# Часть N: Title' line")
-
-    sections: list[SectionSource] = []
-    for kind in ("published", "planned"):
-        if kind in blocks:
-            start, body = blocks[kind]
-            sections.extend(
-                _parse_section_list(
-                    body,
-                    first_line=start + 1,
-                    published=kind == "published",
-                    path=path,
-                    part_number=number,
-                )
-            )
-    _check_unique_numbers(sections, path=path)
-
-    study_time = ""
-    if "study_time" in blocks:
-        start, body = blocks["study_time"]
-        text_lines = [(start + 1 + i, b) for i, b in enumerate(body) if b.strip()]
-        if len(text_lines) != 1 or not (match := STUDY_TIME_RE.match(text_lines[0][1])):
-            line_no = text_lines[0][0] if text_lines else start
-            raise CourseSourceError(
-                path, line_no, "expected '**Примерно**: <time>' under study time"
-            )
-        study_time = match.group(2).strip()
-
-    nav_links: list[NavLink] = []
-    for offset, line in enumerate(footer):
-        items = [item.strip() for item in line.split(" | ")]
-        for item in items:
-            match = LINK_RE.fullmatch(item)
-            if not match:
-                raise CourseSourceError(
-                    path, footer_line + offset, f"footer item {item!r} is not a [label](link)"
-                )
-            nav_links.append(NavLink(label=match.group(1), href=match.group(2)))
-
+def parse_part_readme(text: str, *, path: Path, warnings: list[str] | None = None) -> PartSource:
+    """Read a part README tolerantly (courses.part_readme); refuse only a file that has no
+    `# Часть N: Title` line. What it does not understand is named in `warnings`."""
+    try:
+        readme = parse_part_readme_text(text)
+    except ReadmeError as error:
+        raise CourseSourceError(path, error.line, error.message) from None
+    if warnings is not None:
+        warnings.extend(f"{path}:{warning}" for warning in readme.warnings)
     return PartSource(
-        number=number,
-        title=title,
-        description=_strip_blank_edges(blocks["description"][1]) if "description" in blocks else "",
-        study_time=study_time,
+        number=readme.number,
+        title=readme.title,
+        description=readme.description,
+        study_time=readme.study_time,
         source_path=str(path),
-        nav_links=tuple(nav_links),
-        sections=tuple(sections),
-        stated_status=_strip_blank_edges(blocks["status"][1]) if "status" in blocks else "",
+        nav_links=tuple(NavLink(label=label, href=href) for label, href in readme.nav_links),
+        sections=tuple(
+            SectionSource(
+                number=section.number,
+                title=section.title,
+                published=section.published,
+                topics=section.topics,
+                source_path=section.source_path,
+                line=section.line,
+            )
+            for section in readme.sections
+        ),
+        stated_status=readme.stated_status,
+        source_text=text,
+        linked=frozenset(s.number for s in readme.sections if s.linked),
     )
-
-
-def _parse_section_list(
-    body: list[str], *, first_line: int, published: bool, path: Path, part_number: int
-) -> list[SectionSource]:
-    sections: list[SectionSource] = []
-    current: SectionSource | None = None
-    topics: list[str] = []
-
-    def close() -> None:
-        nonlocal current
-        if current is not None:
-            sections.append(replace(current, topics=tuple(topics)))
-        current = None
-
-    for offset, line in enumerate(body):
-        line_no = first_line + offset
-        if not line.strip():
-            continue
-        if line.startswith("### "):
-            close()
-            topics = []
-            linked = SECTION_LINKED_RE.match(line)
-            plain = None if linked else SECTION_PLAIN_RE.match(line)
-            if linked:
-                number, title, link = linked.group(1), linked.group(2).strip(), linked.group(3)
-                try:
-                    source_path = _material_path(link)
-                except ValueError as error:
-                    raise CourseSourceError(path, line_no, str(error)) from None
-            elif plain:
-                number, title, source_path = plain.group(1), plain.group(2).strip(), ""
-            else:
-                raise CourseSourceError(
-                    path, line_no, f"malformed section heading {line!r}, expected '### N.M Title'"
-                )
-            if number.split(".")[0] != str(part_number):
-                raise CourseSourceError(
-                    path, line_no, f"section {number} does not belong to part {part_number}"
-                )
-            current = SectionSource(
-                number=number,
-                title=title,
-                published=published,
-                source_path=source_path,
-                line=line_no,
-            )
-            continue
-        if line.startswith(("- ", "* ")):
-            if current is None:
-                raise CourseSourceError(path, line_no, "topic bullet before any '### ' section")
-            topic = line[2:].strip()
-            if not topic:
-                raise CourseSourceError(path, line_no, "empty topic bullet")
-            topics.append(topic)
-            continue
-        raise CourseSourceError(
-            path,
-            line_no,
-            f"unexpected line {line.strip()!r}; expected '### N.M Title' or '- topic'",
-        )
-    close()
-    return sections
-
-
-def _check_unique_numbers(sections: list[SectionSource], *, path: Path) -> None:
-    seen: dict[str, int] = {}
-    for section in sections:
-        if section.number in seen:
-            raise CourseSourceError(
-                path,
-                section.line,
-                f"section {section.number} already defined on line {seen[section.number]}",
-            )
-        seen[section.number] = section.line
 
 
 def load_part_readme(path: Path, warnings: list[str]) -> PartSource:
     """A part README and, where they sit beside it, the section files it links."""
-    part = parse_part_readme(read_source_text(path, warnings), path=path)
+    part = parse_part_readme(
+        read_source_text(path, warnings, keep_line_endings=True), path=path, warnings=warnings
+    )
     sections: list[SectionSource] = []
     for section in part.sections:
         material = None
-        if section.source_path:
+        if section.published and section.number in part.linked:
             material_file = path.parent / section.source_path
             if material_file.is_file():
                 material = read_source_text(material_file, warnings)
@@ -396,7 +239,8 @@ class _SummaryPart:
     number: int
     title: str
     line: int
-    items: list[tuple[int, str, str]] = field(default_factory=list)  # (line, title, link)
+    # (line, title, link, depth): depth 0 for a chapter, 1 for a chapter nested in it, ...
+    items: list[tuple[int, str, str, int]] = field(default_factory=list)
 
 
 def load_mdbook(root: Path, warnings: list[str]) -> CourseSource:
@@ -409,6 +253,7 @@ def load_mdbook(root: Path, warnings: list[str]) -> CourseSource:
 
     parts: list[_SummaryPart] = []
     prefix_links: list[tuple[int, str]] = []
+    indents: list[int] = []  # the indents of the open list levels
     for index, raw in enumerate(text.split("\n"), start=1):
         line = raw.rstrip()
         if not line.strip() or line.strip() == "---":
@@ -425,13 +270,20 @@ def load_mdbook(root: Path, warnings: list[str]) -> CourseSource:
             if any(p.number == number for p in parts):
                 raise CourseSourceError(summary_path, index, f"part {number} appears twice")
             parts.append(_SummaryPart(number=number, title=title, line=index))
+            indents = []
             continue
         if item := SUMMARY_ITEM_RE.match(line):
             if not parts:
                 raise CourseSourceError(
                     summary_path, index, "chapter list before the first '# Part' heading"
                 )
-            parts[-1].items.append((index, item.group(2).strip(), item.group(3).strip()))
+            indent = len(item.group(1).expandtabs(4))
+            while indents and indent < indents[-1]:
+                indents.pop()
+            if not indents or indent > indents[-1]:
+                indents.append(indent)
+            depth = len(indents) - 1
+            parts[-1].items.append((index, item.group(2).strip(), item.group(3).strip(), depth))
             continue
         if prefix := SUMMARY_PREFIX_RE.match(line.strip()):
             if parts:
@@ -486,8 +338,11 @@ def _resolve_book_file(book_dir: Path, link: str, summary_path: Path, line: int)
 def _mdbook_part(
     summary: _SummaryPart, *, book_dir: Path, summary_path: Path, warnings: list[str]
 ) -> PartSource:
+    """A part of SUMMARY.md: every chapter (nested ones and drafts `[Title]()` too) is a
+    section; the part folder's README, whatever its shape, adds the description, study time,
+    topics and planned sections SUMMARY.md does not list yet. SUMMARY.md wins a conflict."""
     files: list[Path | None] = []
-    for line_no, _title, link in summary.items:
+    for line_no, _title, link, _depth in summary.items:
         files.append(_resolve_book_file(book_dir, link, summary_path, line_no) if link else None)
     linked = [f for f in files if f is not None]
     part_dir = _common_dir(linked) if linked else None
@@ -496,32 +351,36 @@ def _mdbook_part(
         folder = ""
 
     readme: PartSource | None = None
-    if (
-        part_dir is not None
-        and part_dir != book_dir.resolve()
-        and (part_dir / "README.md").is_file()
-    ):
-        readme = parse_part_readme(
-            read_source_text(part_dir / "README.md", warnings), path=part_dir / "README.md"
-        )
-        if readme.number != summary.number:
-            raise CourseSourceError(
-                part_dir / "README.md",
-                1,
-                f"README is part {readme.number} but SUMMARY.md lists it as part {summary.number}",
+    readme_path = part_dir / "README.md" if part_dir is not None else None
+    if readme_path is not None and part_dir != book_dir.resolve() and readme_path.is_file():
+        text = read_source_text(readme_path, warnings, keep_line_endings=True)
+        try:
+            readme = parse_part_readme(text, path=readme_path, warnings=warnings)
+        except CourseSourceError as error:
+            warnings.append(f"{error}; its SUMMARY.md entries are imported without it")
+        if readme is not None and readme.number != summary.number:
+            warnings.append(
+                f"{readme_path}:1: README is part {readme.number} but SUMMARY.md lists it as "
+                f"part {summary.number}; SUMMARY.md wins and the README is not read"
             )
+            readme = None
     readme_sections = {s.number: s for s in readme.sections} if readme else {}
 
     sections: list[SectionSource] = []
-    for position, ((line_no, title, _link), file) in enumerate(
-        zip(summary.items, files, strict=True), start=1
-    ):
+    numbers: list[str] = []  # the number of the open chapter at each depth
+    counters: list[int] = []
+    for (line_no, title, _link, depth), file in zip(summary.items, files, strict=True):
+        del numbers[depth:], counters[depth + 1 :]
+        while len(counters) <= depth:
+            counters.append(0)
+        counters[depth] += 1
         numbered = NUMBERED_TITLE_RE.match(title)
-        number, title = (
-            (numbered.group(1), numbered.group(2))
-            if numbered
-            else (f"{summary.number}.{position}", title)
-        )
+        if numbered:
+            number, title = numbered.group(1), numbered.group(2)
+        else:
+            parent = numbers[depth - 1] if depth and len(numbers) >= depth else str(summary.number)
+            number = f"{parent}.{counters[depth]}"
+        numbers.append(number)
         described = readme_sections.pop(number, None)
         published = file is not None
         if described is not None and described.published != published:
@@ -547,26 +406,26 @@ def _mdbook_part(
                 line=line_no,
             )
         )
-    # Sections a part README plans but SUMMARY.md does not list yet.
+    # Sections a part README lists but SUMMARY.md does not (yet).
     for described in readme_sections.values():
         if described.published:
-            raise CourseSourceError(
-                part_dir / "README.md" if part_dir else summary_path,
-                described.line,
-                f"section {described.number} is marked done but SUMMARY.md does not list it",
+            warnings.append(
+                f"{readme_path}:{described.line}: section {described.number} is marked done "
+                "but SUMMARY.md does not list it; imported as planned"
             )
-        sections.append(described)
-    _check_unique_numbers(sections, path=summary_path)
+        sections.append(replace(described, published=False, source_path=""))
+    sections = first_of_each_number(sections, warnings, where=f"{summary_path}:")
     return PartSource(
         number=summary.number,
         title=summary.title if readme is None else readme.title,
         description=readme.description if readme else "",
         study_time=readme.study_time if readme else "",
         folder=folder,
-        source_path=str(part_dir / "README.md") if readme and part_dir else str(summary_path),
+        source_path=str(readme_path) if readme and readme_path else str(summary_path),
         nav_links=readme.nav_links if readme else (),
         sections=tuple(sections),
         stated_status=readme.stated_status if readme else "",
+        source_text=readme.source_text if readme else "",
     )
 
 

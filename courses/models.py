@@ -57,6 +57,9 @@ class Part(models.Model):
     # The README's navigation footer as [{"label": ..., "href": ...}], kept so an
     # exported README links where the author's did.
     nav_links = models.JSONField(_("navigation links"), default=list, blank=True)
+    # The README as imported, byte for byte: export writes it back with only the status line
+    # and the markers of sections whose state changed rewritten (courses.part_readme).
+    source_text = models.TextField(_("README as imported"), blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

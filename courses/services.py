@@ -176,6 +176,7 @@ def _part_upsert(*, course: Course, source: PartSource, report: ImportReport) ->
         "order": source.number,
         "source_path": source.source_path,
         "nav_links": [{"label": link.label, "href": link.href} for link in source.nav_links],
+        "source_text": source.source_text,
     }
     if source.folder:
         wanted["slug"] = source.folder

@@ -1,0 +1,131 @@
+"""A whole book in mdBook's layout: 7 parts at different stages, nested chapters, drafts, and
+part READMEs of every shape (or none). Every `# Часть N` becomes a part and every chapter a
+section, whatever the part folder's README says."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from courses.models import Course, Part, Section
+from courses.readme_export import part_readme_render
+from courses.services import course_import
+from tests.conftest import REPO_DIR
+
+pytestmark = pytest.mark.django_db
+
+CORPUS = REPO_DIR / "tests" / "data" / "readmes"
+STAGES = ["stub", "numbered", "none", "seed", "unknown", "wrong_number", "stub"]
+
+
+def generated_book(root: Path) -> dict[str, tuple[str, bool]]:
+    """Write the book; return what SUMMARY.md lists: section number -> (title, written?)."""
+    expected: dict[str, tuple[str, bool]] = {}
+    summary = ["# Содержание", "", "[Введение](intro.md)", ""]
+    (root / "intro.md").parent.mkdir(parents=True, exist_ok=True)
+    (root / "intro.md").write_text("О курсе.\n", encoding="utf-8")
+    (root / "book.toml").write_text('[book]\ntitle = "Go для C#"\n', encoding="utf-8")
+    for number, stage in enumerate(STAGES, start=1):
+        folder = root / f"part{number}"
+        folder.mkdir()
+        summary += [f"# Часть {number}: Тема {number}", ""]
+        for chapter in range(1, 4):
+            written = chapter <= number % 3 + 1  # parts at different stages
+            file = f"part{number}/{chapter:02}_chapter.md"
+            title = f"Глава {number}.{chapter}"
+            if written:
+                (root / file).write_text(f"# {title}\n\nТекст главы.\n", encoding="utf-8")
+            # Numbered titles in odd parts, plain in even ones (numbered by position).
+            shown = f"{number}.{chapter} {title}" if number % 2 else title
+            summary.append(f"- [{shown}]({file if written else ''})")
+            expected[f"{number}.{chapter}"] = (title, written)
+            if chapter == 2 and written:  # nested chapters, two levels deep
+                for sub in range(1, 3):
+                    sub_file = f"part{number}/{chapter:02}_{sub}_sub.md"
+                    (root / sub_file).write_text(f"# Подглава {sub}\n", encoding="utf-8")
+                    summary.append(f"    - [Подглава {number}.{chapter}.{sub}]({sub_file})")
+                    expected[f"{number}.{chapter}.{sub}"] = (
+                        f"Подглава {number}.{chapter}.{sub}",
+                        True,
+                    )
+                summary.append(f"        - [Черновик {number}.{chapter}.2.1]()")
+                expected[f"{number}.{chapter}.2.1"] = (f"Черновик {number}.{chapter}.2.1", False)
+        summary.append("")
+        readme = folder / "README.md"
+        if stage == "stub":
+            readme.write_text(f"# Часть {number}: Тема {number}\n\n---\n", encoding="utf-8")
+        elif stage == "numbered":
+            readme.write_text(
+                f"# Часть {number}: Тема {number}\n\n## Материалы\n\n### ✅ Завершено\n\n"
+                f"1. **[01_chapter.md](./01_chapter.md)** — Глава {number}.1\n"
+                "   - тема первой главы\n",
+                encoding="utf-8",
+            )
+        elif stage == "seed":
+            readme.write_text(
+                (CORPUS / "04_hyphen_status.md").read_text(encoding="utf-8").replace(
+                    "Часть 1:", f"Часть {number}:"
+                ).replace("### 1.", f"### {number}."),
+                encoding="utf-8",
+            )  # fmt: skip
+        elif stage == "unknown":
+            readme.write_text(
+                f"# Часть {number}: Тема {number}\n\nВступление.\n\n## Проекты\n\n- что-то\n",
+                encoding="utf-8",
+            )
+        elif stage == "wrong_number":
+            readme.write_text("# Часть 99: Не та часть\n", encoding="utf-8")
+    (root / "SUMMARY.md").write_text("\n".join(summary) + "\n", encoding="utf-8")
+    return expected
+
+
+def test_a_book_of_seven_parts_at_different_stages_imports_whole(tmp_path):
+    root = tmp_path / "book"
+    expected = generated_book(root)
+
+    report = course_import(path=root)
+
+    course = Course.objects.get(slug="book")
+    assert course.title == "Go для C#"
+    assert list(course.parts.order_by("number").values_list("number", flat=True)) == list(
+        range(1, 8)
+    )
+    sections = Section.objects.filter(part__course=course).exclude(status="archived")
+    found = {s.number: (s.title, s.status == "published") for s in sections}
+    # Every chapter of SUMMARY.md, nested and draft ones too (the seed-shaped README's
+    # planned section 4.3 is SUMMARY.md's 4.3 as well).
+    assert {n: v for n, v in found.items() if n in expected} == expected
+    assert set(found) == set(expected)
+    assert any("README is part 99 but SUMMARY.md lists it as part 6" in w for w in report.warnings)
+    assert any("section '## Проекты' is kept as it is" in w for w in report.warnings)
+    # A README adds what SUMMARY.md does not say: topics and the study time.
+    assert Section.objects.get(number="2.1").topics == ["тема первой главы"]
+    assert Part.objects.get(number=4).study_time == "1-2 недели"
+    assert Part.objects.get(number=6).title == "Тема 6"  # not the README of another part
+
+    again = course_import(path=root)
+    assert not again.changed, again.lines()
+
+
+def test_a_part_readme_of_a_book_is_exported_as_written(tmp_path):
+    root = tmp_path / "book"
+    generated_book(root)
+    course_import(path=root)
+    for number in (1, 2, 4, 5):
+        part = Part.objects.get(number=number)
+        written = (root / f"part{number}" / "README.md").read_text(encoding="utf-8")
+        exported = part_readme_render(part=part)
+        if number == 4:  # its status follows SUMMARY.md: 4 of 6 chapters (nested too) written
+            assert exported == written.replace("67% (2 из 3 разделов)", "67% (4 из 6 разделов)")
+            assert exported != written
+        else:
+            assert exported == written
+
+
+def test_the_demo_book_still_imports(tmp_path):
+    shutil.copytree(REPO_DIR / "demo" / "course", tmp_path / "course")
+    report = course_import(path=tmp_path / "course")
+    assert Part.objects.count() >= 1
+    assert not [w for w in report.warnings if "is kept as it is" in w], report.warnings
