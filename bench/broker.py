@@ -4,7 +4,7 @@
 
 Starts a real Celery worker per broker, sends N no-op tasks one after another
 and waits for each result; prints p50 / p95 / p99 and throughput. This is what
-chose the quick start's default broker (see config/devstack.py).
+chose the quick start's default broker (see core/devstack.py).
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from pathlib import Path
 BASE_DIR = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(BASE_DIR))
 
-from config.devstack import (  # noqa: E402
+from core.devstack import (  # noqa: E402
     celery_worker_command,
     embedded_redis,
     free_port,

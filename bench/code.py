@@ -101,7 +101,7 @@ def main() -> None:
     from django.db.models import Count, Q
 
     from config.celery import app
-    from config.devstack import celery_worker_command, stop_process
+    from core.devstack import celery_worker_command, stop_process
     from courses.models import Course, Part, Section
     from grader.models import Submission
     from grader.runners.go import go_cache_warm

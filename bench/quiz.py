@@ -71,7 +71,7 @@ def main() -> None:
     from django.core.management import call_command
 
     from config.celery import app, ping_task
-    from config.devstack import celery_worker_command, stop_process
+    from core.devstack import celery_worker_command, stop_process
     from courses.models import Course, Part, Section
     from quizzes.models import Attempt, Question, Quiz
     from quizzes.services import attempt_save_answers, attempt_start, attempt_submit

@@ -7,3 +7,16 @@ from django.utils.translation import gettext_lazy as _
 class GraderConfig(AppConfig):
     name = "grader"
     verbose_name = _("Code grader")
+
+    def ready(self) -> None:
+        from grader import signals  # noqa: F401 - registers the receivers
+        from grader.models import CodingExercise
+        from grader.selectors import exercise_checks_in_flight, exercise_grades, exercise_states
+        from progress.items import ItemKind, item_kind_register
+
+        # An exercise is an item of its section while it is published.
+        item_kind_register(
+            ItemKind(name="exercise", model=CodingExercise, counted_field="is_published",
+                     grades=exercise_grades, states=exercise_states,
+                     busy=exercise_checks_in_flight)
+        )  # fmt: skip

@@ -8,13 +8,16 @@ results are turned into `TestLine`s that have no field for test code.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
+from datetime import datetime, timedelta
+from decimal import Decimal
 from functools import lru_cache
 from typing import Any
 
 from django.contrib.auth.models import User
-from django.db.models import Exists, OuterRef
+from django.db.models import Count, Exists, Max, OuterRef, Q
+from django.utils import timezone
 from pygments import highlight
 from pygments.formatters import HtmlFormatter
 from pygments.lexer import Lexer
@@ -24,6 +27,7 @@ from pygments.util import ClassNotFound
 from courses.markdown import render_markdown
 from courses.models import Section
 from grader.models import CodingExercise, Submission
+from progress.items import ItemGrade, ItemState
 
 # The most recent submissions listed on the exercise page.
 HISTORY_LIMIT = 20
@@ -74,6 +78,63 @@ def exercise_states_for(*, learner: User, section_ids: Iterable[int]) -> dict[in
         else:
             states[exercise_id] = "not_started"
     return states
+
+
+def exercise_states(learner: Any, section: Section, now: datetime) -> list[ItemState]:
+    """The section's published exercises with the learner's state on each (the section page)."""
+    exercises = list(
+        CodingExercise.objects.filter(section=section, is_published=True)
+        .only("id", "section_id", "title", "language", "order", "points")
+        .order_by("order", "id")
+    )
+    states = (
+        exercise_states_for(learner=learner, section_ids=[section.pk])
+        if learner.is_authenticated and exercises
+        else {}
+    )
+    return [
+        ItemState("exercise", exercise, states.get(exercise.pk, "not_started"))
+        for exercise in exercises
+    ]
+
+
+def exercise_standing(*, learner_id: int, exercise_id: int) -> tuple[bool, Decimal | None]:
+    """Complete when some submission passed; the score is the best one."""
+    found = Submission.objects.filter(
+        learner_id=learner_id, exercise_id=exercise_id, status=Submission.Status.GRADED
+    ).aggregate(passes=Count("pk", filter=Q(verdict=Submission.Verdict.PASSED)), best=Max("score"))
+    return found["passes"] > 0, found["best"]
+
+
+def exercise_grades() -> Iterator[ItemGrade]:
+    """Every learner's result on every exercise they have a graded submission of."""
+    rows = (
+        Submission.objects.filter(status=Submission.Status.GRADED)
+        .values("learner_id", "exercise_id", "exercise__section_id")
+        .annotate(
+            passes=Count("pk", filter=Q(verdict=Submission.Verdict.PASSED)), best=Max("score")
+        )
+    )
+    for row in rows:
+        yield ItemGrade(
+            row["learner_id"], row["exercise_id"], row["exercise__section_id"],
+            row["passes"] > 0, row["best"],
+        )  # fmt: skip
+
+
+# An edit unpublishes an exercise until its check publishes it again; a check saved longer
+# ago than a check takes was lost: nothing to wait for.
+CHECK_IN_FLIGHT = timedelta(minutes=10)
+
+
+def exercise_checks_in_flight(section_ids: list[int]) -> bool:
+    """An exercise of these sections is being checked: counting it out meanwhile would complete
+    sections (and send section.completed) for a minute."""
+    return CodingExercise.objects.filter(
+        section_id__in=section_ids,
+        check_status=CodingExercise.CheckStatus.UNCHECKED,
+        updated_at__gte=timezone.now() - CHECK_IN_FLIGHT,
+    ).exists()
 
 
 # --- code display ------------------------------------------------------------------------

@@ -22,8 +22,8 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from config.db import asynchronous_commit
-from config.queueing import enqueue
+from core.db import asynchronous_commit
+from core.queueing import enqueue
 from core.storable import storable_json, storable_text
 from courses.models import Section
 from grader.exercise_source import (
@@ -35,7 +35,9 @@ from grader.exercise_source import (
 )
 from grader.models import CodingExercise, Submission
 from grader.scoring import code_score
-from progress.services import exercise_progress_update
+from grader.selectors import exercise_standing
+from progress.items import ItemRef
+from progress.services import item_record
 from webhooks.services import event_emit
 
 logger = logging.getLogger(__name__)
@@ -397,11 +399,13 @@ def _grade_store(
         submission.graded_at = timezone.now()
         submission.save(update_fields=GRADED_FIELDS)
         # The learner's completion moves with the grade, in the same transaction.
-        exercise_progress_update(
-            learner_id=submission.learner_id,
-            exercise_id=exercise.pk,
-            section_id=exercise.section_id,
+        complete, best = exercise_standing(
+            learner_id=submission.learner_id, exercise_id=exercise.pk
         )
+        item_record(
+            learner_id=submission.learner_id, section_id=exercise.section_id,
+            item=ItemRef("exercise", exercise.pk), complete=complete, score=best,
+        )  # fmt: skip
         event_emit(event="submission.graded", object_id=submission_id)  # webhooks, after commit
     return GradeOutcome(submission_id, Submission.Status.GRADED)
 

@@ -7,6 +7,3 @@ from django.utils.translation import gettext_lazy as _
 class ProgressConfig(AppConfig):
     name = "progress"
     verbose_name = _("Learner progress")
-
-    def ready(self) -> None:
-        from progress import signals  # noqa: F401 - registers the receivers

@@ -4,19 +4,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from decimal import Decimal
 
 from django.contrib.auth.models import AnonymousUser, User
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
-from django.utils.translation import gettext_lazy as _
 
 from courses.models import Course, Part, Section
 from courses.status import Completion
-from grader.models import CodingExercise
-from progress.models import Enrollment, ItemCompletion, SectionProgress
-from quizzes.models import Attempt, Quiz
+from progress.items import ItemState, section_items_states
+from progress.models import Enrollment, SectionProgress
 
 _COUNTED = ~Q(sections__status=Section.Status.ARCHIVED)
 
@@ -132,101 +129,10 @@ def section_progress_map(
     return {row.section_id: row for row in rows}
 
 
-@dataclass(frozen=True)
-class ItemState:
-    """A quiz or an exercise of a section as the learner stands on it."""
-
-    kind: str  # "quiz" | "exercise"
-    item: Quiz | CodingExercise
-    state: str  # "not_started" | "in_progress" | "passed" | "failed"
-    score: Decimal | None = None
-
-    @property
-    def state_label(self) -> str:
-        return str(ITEM_STATE_LABELS[self.state])
-
-    @property
-    def state_icon(self) -> str:
-        return {"not_started": "○", "in_progress": "◔", "passed": "✓", "failed": "✗"}[self.state]
-
-
-ITEM_STATE_LABELS = {
-    "not_started": _("not started"),
-    "in_progress": _("in progress"),
-    "passed": _("passed"),
-    "failed": _("not passed yet"),
-}
-
-
-def _quizzes_with_states(
-    *, learner: User | AnonymousUser, section: Section
-) -> list[tuple[Quiz, str, Decimal | None]]:
-    """The section's quizzes, each with the learner's state and policy score %: one query.
-
-    The state comes from subqueries on the learner's rows (unique or indexed by
-    learner and quiz) rather than from two more queries for attempts and items.
-    """
-    quizzes = Quiz.objects.filter(section=section).order_by("order", "id")
-    if not learner.is_authenticated:
-        return [(quiz, "not_started", None) for quiz in quizzes]
-    item = ItemCompletion.objects.filter(learner=learner, quiz=OuterRef("pk"))
-    mine = Attempt.objects.filter(learner=learner, quiz=OuterRef("pk"))
-    rows = quizzes.annotate(
-        item_complete=Subquery(item.values("complete")[:1]),
-        item_score=Subquery(item.values("score")[:1]),
-        pending=Exists(
-            mine.filter(status__in=[Attempt.Status.IN_PROGRESS, Attempt.Status.SUBMITTED])
-        ),
-        graded=Exists(mine.filter(status=Attempt.Status.GRADED)),
-    )
-    result: list[tuple[Quiz, str, Decimal | None]] = []
-    for quiz in rows:
-        if quiz.item_complete:
-            state = "passed"
-        elif quiz.pending:
-            state = "in_progress"
-        elif quiz.graded:
-            state = "failed"
-        else:
-            state = "not_started"
-        result.append((quiz, state, quiz.item_score))
-    return result
-
-
-def _score_hidden(quiz: Quiz, now: datetime) -> bool:
-    return (
-        quiz.feedback_policy == Quiz.FeedbackPolicy.AFTER_DUE
-        and quiz.due_at is not None
-        and now < quiz.due_at
-    )
-
-
 def section_items_for(*, learner: User | AnonymousUser, section: Section) -> list[ItemState]:
-    """The section's quizzes and published exercises with the learner's state on each."""
-    from grader.selectors import exercise_states_for
-
-    quizzes = _quizzes_with_states(learner=learner, section=section)
-    exercises = list(
-        CodingExercise.objects.filter(section=section, is_published=True)
-        .only("id", "section_id", "title", "language", "order", "points")
-        .order_by("order", "id")
-    )
-    exercise_states = (
-        exercise_states_for(learner=learner, section_ids=[section.pk])
-        if learner.is_authenticated and exercises
-        else {}
-    )
-    now = timezone.now()
-    items = [
-        # Under `after_due` the score waits for the due date, as on the quiz's own pages.
-        ItemState("quiz", quiz, state, None if _score_hidden(quiz, now) else score)
-        for quiz, state, score in quizzes
-    ]
-    items += [
-        ItemState("exercise", exercise, exercise_states.get(exercise.pk, "not_started"))
-        for exercise in exercises
-    ]
-    return items
+    """The section's quizzes and published exercises with the learner's state on each (each
+    kind of item lists its own: progress.items)."""
+    return section_items_states(learner=learner, section=section, now=timezone.now())
 
 
 @dataclass(frozen=True)

@@ -11,20 +11,19 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
 from django.contrib.auth.models import User
 from django.db import connection, transaction
-from django.db.models import Count, F, Max, OuterRef, Q, Subquery
+from django.db.models import F, OuterRef, Subquery
 from django.utils import timezone
 
-from config.queueing import enqueue
+from core.queueing import enqueue
 from courses.models import Course, Section
-from grader.models import CodingExercise
+from progress.items import ItemKind, ItemRef, item_kind, item_kinds
 from progress.models import Enrollment, ItemCompletion, SectionProgress
-from quizzes.models import Quiz
 from webhooks.services import event_emit
 
 logger = logging.getLogger(__name__)
@@ -41,8 +40,6 @@ def enrollment_create(*, learner: User, course: Course) -> Enrollment:
 # statements, progress cost ~5 ms of a ~12 ms quiz grading (bench/quiz.py).
 _ITEMS = ItemCompletion._meta.db_table
 _SECTION_ROWS = SectionProgress._meta.db_table
-_QUIZZES = Quiz._meta.db_table
-_EXERCISES = CodingExercise._meta.db_table
 
 
 @transaction.atomic(savepoint=False)
@@ -50,19 +47,21 @@ def item_record(
     *,
     learner_id: int,
     section_id: int,
+    item: ItemRef,
     complete: bool,
     score: Decimal | None,
-    quiz_id: int | None = None,
-    exercise_id: int | None = None,
 ) -> SectionProgress:
-    """Store whether the learner has completed a quiz or an exercise; refresh the section.
+    """Store what a grading computed: whether the learner has completed the item, and its
+    score; refresh the section.
 
     Called inside the grading transaction (savepoint=False: no savepoint round
     trips on the grading's hot path; an error rolls the whole grading back).
     """
-    if (quiz_id is None) == (exercise_id is None):
-        raise ValueError("an item is a quiz or an exercise")
-    target = "quiz_id" if quiz_id is not None else "exercise_id"
+    target = item_kind(item.kind).column
+    quiz_id = item.id if target == "quiz_id" else None
+    exercise_id = item.id if target == "exercise_id" else None
+    if quiz_id is None and exercise_id is None:
+        raise ValueError(f"an item is a quiz or an exercise, not a {item.kind}")
     now = connection.ops.adapt_datetimefield_value(timezone.now())
     upsert = (
         f"INSERT INTO {_ITEMS} (learner_id, section_id, quiz_id, exercise_id, complete, "  # noqa: S608 - names from model meta
@@ -128,19 +127,12 @@ def section_progress_refresh(
             cursor.execute(select, [learner_id, section_id])
             row = cursor.fetchone()
         row_id, had_complete, had_total, was_completed, completed_at, read_at = row
-        # Items count while they are required: a quiz, or a published exercise; and where
-        # they are now (an item row keeps the section it was graded in until repaired).
-        # Counted from the section's items, so the cost is the section's size, not the
-        # learner's whole course (the unique (learner, quiz / exercise) indexes).
-        cursor.execute(
-            f"SELECT (SELECT COUNT(*) FROM {_QUIZZES} WHERE section_id = %s) "  # noqa: S608 - names from model meta
-            f"+ (SELECT COUNT(*) FROM {_EXERCISES} WHERE section_id = %s AND is_published), "
-            f"(SELECT COUNT(*) FROM {_QUIZZES} q JOIN {_ITEMS} i ON i.quiz_id = q.id "
-            f"AND i.learner_id = %s AND i.complete WHERE q.section_id = %s) "
-            f"+ (SELECT COUNT(*) FROM {_EXERCISES} e JOIN {_ITEMS} i ON i.exercise_id = e.id "
-            f"AND i.learner_id = %s AND i.complete WHERE e.section_id = %s AND e.is_published)",
-            [section_id, section_id, learner_id, section_id, learner_id, section_id],
-        )
+        # Items count while they are required (a quiz; a published exercise) and where they
+        # are now (an item row keeps the section it was graded in until repaired). Counted
+        # from the section's items, so the cost is the section's size, not the learner's
+        # whole course (the unique (learner, quiz / exercise) indexes).
+        counting, kinds = _counting_sql()
+        cursor.execute(counting, [section_id] * len(kinds) + [learner_id, section_id] * len(kinds))
         total, complete = cursor.fetchone()
         completed = complete == total if total else read_at is not None
         if (had_complete, had_total, bool(was_completed)) != (complete, total, completed):
@@ -174,49 +166,29 @@ def section_mark_read(*, learner: User, section: Section) -> SectionProgress:
     return section_progress_refresh(learner_id=learner.pk, section_id=section.pk)
 
 
-# --- derived from the grades ----------------------------------------------------------
+def _counting_sql() -> tuple[str, list[ItemKind]]:
+    """SELECT (items to complete), (of them complete): one subquery per kind of item."""
+    if _COUNTING:
+        return _COUNTING[0]
+    kinds = item_kinds()
 
+    def counted(kind: ItemKind, alias: str) -> str:
+        return f" AND {alias}.{kind.counted_field}" if kind.counted_field else ""
 
-def quiz_item_from_grades(*, learner_id: int, quiz: Quiz) -> tuple[bool, Decimal | None]:
-    """Complete when the quiz's policy score reaches its pass score."""
-    from quizzes.models import Attempt
-    from quizzes.selectors import quiz_result_from
-
-    percents = list(
-        Attempt.objects.filter(learner_id=learner_id, quiz_id=quiz.pk, status="graded")
-        .order_by("number")
-        .values_list("percent", flat=True)
+    total = " + ".join(
+        f"(SELECT COUNT(*) FROM {k.table} t WHERE t.section_id = %s{counted(k, 't')})"  # noqa: S608 - names from model meta
+        for k in kinds
     )
-    result = quiz_result_from(quiz=quiz, percents=[p for p in percents if p is not None])
-    return result.passed, result.percent
+    complete = " + ".join(
+        f"(SELECT COUNT(*) FROM {k.table} t JOIN {_ITEMS} i ON i.{k.column} = t.id "  # noqa: S608 - names from model meta
+        f"AND i.learner_id = %s AND i.complete WHERE t.section_id = %s{counted(k, 't')})"
+        for k in kinds
+    )
+    _COUNTING.append((f"SELECT {total}, {complete}", kinds))
+    return _COUNTING[0]
 
 
-def exercise_item_from_grades(*, learner_id: int, exercise_id: int) -> tuple[bool, Decimal | None]:
-    """Complete when some submission passed; the score is the best one."""
-    from grader.models import Submission
-
-    found = Submission.objects.filter(
-        learner_id=learner_id, exercise_id=exercise_id, status="graded"
-    ).aggregate(passes=Count("pk", filter=Q(verdict="passed")), best=Max("score"))
-    return found["passes"] > 0, found["best"]
-
-
-def quiz_progress_update(*, learner_id: int, quiz: Quiz) -> SectionProgress:
-    complete, score = quiz_item_from_grades(learner_id=learner_id, quiz=quiz)
-    return item_record(
-        learner_id=learner_id, section_id=quiz.section_id, quiz_id=quiz.pk,
-        complete=complete, score=score,
-    )  # fmt: skip
-
-
-def exercise_progress_update(
-    *, learner_id: int, exercise_id: int, section_id: int
-) -> SectionProgress:
-    complete, score = exercise_item_from_grades(learner_id=learner_id, exercise_id=exercise_id)
-    return item_record(
-        learner_id=learner_id, section_id=section_id, exercise_id=exercise_id,
-        complete=complete, score=score,
-    )  # fmt: skip
+_COUNTING: list[tuple[str, list[ItemKind]]] = []
 
 
 @dataclass(frozen=True)
@@ -229,43 +201,26 @@ class Reconciliation:
 
 def progress_reconcile() -> Reconciliation:
     """Recompute every item and section row from the grades; repair and log any drift."""
-    from grader.models import Submission
-    from quizzes.models import Attempt, Quiz
-
     items_checked = 0
     items_fixed = item_sections_repair()  # results of moved quizzes and exercises
-    pairs = {
-        ("quiz", learner, quiz, section)
-        for learner, quiz, section in Attempt.objects.filter(status="graded")
-        .values_list("learner_id", "quiz_id", "quiz__section_id")
-        .distinct()
-    } | {
-        ("exercise", learner, exercise, section)
-        for learner, exercise, section in Submission.objects.filter(status="graded")
-        .values_list("learner_id", "exercise_id", "exercise__section_id")
-        .distinct()
-    }
     sections: set[tuple[int, int]] = set()
-    for kind, learner_id, object_id, section_id in sorted(pairs):
-        items_checked += 1
-        if kind == "quiz":
-            complete, score = quiz_item_from_grades(
-                learner_id=learner_id, quiz=Quiz.objects.get(pk=object_id)
-            )
-            key = {"quiz_id": object_id}
-        else:
-            complete, score = exercise_item_from_grades(
-                learner_id=learner_id, exercise_id=object_id
-            )
-            key = {"exercise_id": object_id}
-        stored = ItemCompletion.objects.filter(learner_id=learner_id, **key).first()
-        if stored is None or (stored.complete, stored.score) != (complete, score):
-            items_fixed += 1
-            item_record(
-                learner_id=learner_id, section_id=section_id, complete=complete, score=score,
-                **key,
-            )  # fmt: skip
-        sections.add((learner_id, section_id))
+    for kind in item_kinds():
+        stored = {
+            (learner_id, item_id): (complete, score)
+            for learner_id, item_id, complete, score in ItemCompletion.objects.filter(
+                **{f"{kind.name}__isnull": False}
+            ).values_list("learner_id", kind.column, "complete", "score")
+        }
+        for grade in sorted(kind.grades(), key=lambda g: (g.learner_id, g.item_id)):
+            items_checked += 1
+            if stored.get((grade.learner_id, grade.item_id)) != (grade.complete, grade.score):
+                items_fixed += 1
+                item_record(
+                    learner_id=grade.learner_id, section_id=grade.section_id,
+                    item=ItemRef(kind.name, grade.item_id), complete=grade.complete,
+                    score=grade.score,
+                )  # fmt: skip
+            sections.add((grade.learner_id, grade.section_id))
     sections |= set(SectionProgress.objects.values_list("learner_id", "section_id"))
     sections_fixed = _sections_refresh(sorted(sections))
     result = Reconciliation(items_checked, items_fixed, len(sections), sections_fixed)
@@ -294,13 +249,10 @@ def _sections_refresh(pairs: Iterable[tuple[int, int]]) -> int:
 
 # --- a section's items changed ---------------------------------------------------------
 # A quiz added, deleted or moved, or an exercise published, unpublished, deleted or moved,
-# changes what every learner of its section must complete (progress/signals.py). Rows count
+# changes what every learner of its section must complete (quizzes/, grader/ signals.py). Rows count
 # items by where each quiz or exercise is now, not by the item row's own section_id, so a
 # grading racing a move cannot put a result back in the old section; that column (which
 # the gradebook reads) is repaired here and by the reconciliation.
-
-
-CHECK_IN_FLIGHT = timedelta(minutes=10)
 
 
 def sections_refresh(*, section_ids: Iterable[int], wait_for_checks: bool = True) -> int | None:
@@ -312,30 +264,19 @@ def sections_refresh(*, section_ids: Iterable[int], wait_for_checks: bool = True
     counting it out meanwhile would complete sections (and send section.completed) for
     a minute. The task tries again later."""
     ids = sorted(set(section_ids))
-    if (
-        wait_for_checks
-        and CodingExercise.objects.filter(
-            section_id__in=ids,
-            check_status=CodingExercise.CheckStatus.UNCHECKED,
-            # (a check saved longer ago than a check takes was lost: nothing to wait for)
-            updated_at__gte=timezone.now() - CHECK_IN_FLIGHT,
-        ).exists()
-    ):
+    if wait_for_checks and any(kind.busy(ids) for kind in item_kinds()):
         return None
     item_sections_repair(section_ids=ids)
     pairs = set(
         SectionProgress.objects.filter(section_id__in=ids).values_list("learner_id", "section_id")
     )
-    pairs |= set(
-        ItemCompletion.objects.filter(quiz__section_id__in=ids).values_list(
-            "learner_id", "quiz__section_id"
+    for kind in item_kinds():
+        counted = {f"{kind.name}__{kind.counted_field}": True} if kind.counted_field else {}
+        pairs |= set(
+            ItemCompletion.objects.filter(
+                **{f"{kind.name}__section_id__in": ids}, **counted
+            ).values_list("learner_id", f"{kind.name}__section_id")
         )
-    )
-    pairs |= set(
-        ItemCompletion.objects.filter(
-            exercise__section_id__in=ids, exercise__is_published=True
-        ).values_list("learner_id", "exercise__section_id")
-    )
     changed = _sections_refresh(sorted(pairs, key=lambda pair: (pair[1], pair[0])))
     if changed:
         logger.info("section items changed: %d learners' section rows updated", changed)
@@ -346,16 +287,35 @@ def item_sections_repair(*, section_ids: Iterable[int] | None = None) -> int:
     """Item rows whose quiz or exercise has moved (to one of `section_ids`, or anywhere)
     get its section; the number repaired."""
     repaired = 0
-    for item in ("quiz", "exercise"):
+    for kind in item_kinds():
+        item = kind.name
         rows = ItemCompletion.objects.filter(**{f"{item}__isnull": False}).exclude(
             section_id=F(f"{item}__section_id")
         )
         if section_ids is not None:
             rows = rows.filter(**{f"{item}__section_id__in": list(section_ids)})
-        model = Quiz if item == "quiz" else CodingExercise
-        current = model.objects.filter(pk=OuterRef(f"{item}_id")).values("section_id")[:1]
+        current = kind.model._default_manager.filter(pk=OuterRef(kind.column)).values("section_id")[
+            :1
+        ]
         repaired += rows.update(section_id=Subquery(current), updated_at=timezone.now())
     return repaired
+
+
+# Where an item is: (its section's id, whether it counts towards completion there).
+Placement = tuple[int, bool]
+
+
+def item_placement_changed(*, before: Placement | None, after: Placement | None) -> None:
+    """An item was added (no `before`), moved, published or unpublished, or deleted (no
+    `after`): the sections whose items to complete changed are refreshed after the commit.
+    A title, a rule, a statement changes nothing here."""
+    if before == after:
+        return
+    sections = {section for section, counted in filter(None, (before, after)) if counted}
+    if before is not None and after is not None and before[0] != after[0]:
+        sections |= {before[0], after[0]}  # (the item rows follow in the task)
+    if sections:
+        sections_refresh_after_commit(sections)
 
 
 def sections_refresh_after_commit(section_ids: Iterable[int]) -> None:

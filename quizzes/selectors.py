@@ -4,18 +4,26 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
-from django.contrib.auth.models import User
+from django.contrib.auth.models import AnonymousUser, User
+from django.db.models import Exists, OuterRef, Subquery
+from django.utils import timezone
 from django.utils.html import linebreaks
 
 from courses.markdown import clean_html, render_markdown
+from courses.models import Section
+from progress.items import ItemGrade, ItemState
+from progress.models import ItemCompletion
 from quizzes.models import Attempt, Question, Quiz
 from quizzes.presentation import public_spec, response_ids, response_summary, seeded_order
+from quizzes.scoring import QuizResult, quiz_result
+from quizzes.visibility import ResultVisibility, result_visibility, scores_hidden_until_due
 
 
 @dataclass(frozen=True)
@@ -91,18 +99,9 @@ def attempt_questions(*, attempt: Attempt) -> list[AttemptQuestion]:
     ]
 
 
-@dataclass(frozen=True)
-class QuizResult:
-    """A learner's standing on a quiz under its score policy."""
-
-    percent: Decimal | None
-    passed: bool
-    graded_attempts: int
-
-
-def quiz_result_for(*, learner: User, quiz: Quiz) -> QuizResult:
+def quiz_result_for(*, learner_id: int, quiz: Quiz) -> QuizResult:
     percents = list(
-        Attempt.objects.filter(learner=learner, quiz=quiz, status=Attempt.Status.GRADED)
+        Attempt.objects.filter(learner_id=learner_id, quiz=quiz, status=Attempt.Status.GRADED)
         .order_by("number")
         .values_list("percent", flat=True)
     )
@@ -111,19 +110,63 @@ def quiz_result_for(*, learner: User, quiz: Quiz) -> QuizResult:
 
 def quiz_result_from(*, quiz: Quiz, percents: list[Decimal]) -> QuizResult:
     """Apply the score policy to the percents of graded attempts, oldest first."""
-    if not percents:
-        return QuizResult(percent=None, passed=False, graded_attempts=0)
-    if quiz.score_policy == Quiz.ScorePolicy.LAST:
-        percent = percents[-1]
-    elif quiz.score_policy == Quiz.ScorePolicy.AVERAGE:
-        percent = (sum(percents, Decimal(0)) / len(percents)).quantize(
-            Decimal("0.01"), rounding=ROUND_HALF_UP
-        )
-    else:
-        percent = max(percents)
-    return QuizResult(
-        percent=percent, passed=percent >= quiz.pass_score, graded_attempts=len(percents)
+    return quiz_result(policy=quiz.score_policy, pass_score=quiz.pass_score, percents=percents)
+
+
+# --- the quiz as an item of its section (registered with progress in apps.py) ----------
+
+
+def quiz_grades() -> Iterator[ItemGrade]:
+    """Every learner's result on every quiz they have a graded attempt of, from the grades."""
+    percents: dict[tuple[int, int], list[Decimal]] = {}
+    for learner_id, quiz_id, percent in (
+        Attempt.objects.filter(status=Attempt.Status.GRADED)
+        .order_by("number")
+        .values_list("learner_id", "quiz_id", "percent")
+    ):
+        percents.setdefault((learner_id, quiz_id), []).extend([] if percent is None else [percent])
+    quizzes = Quiz.objects.in_bulk({quiz_id for _learner, quiz_id in percents})
+    for (learner_id, quiz_id), graded in percents.items():
+        quiz = quizzes[quiz_id]
+        result = quiz_result_from(quiz=quiz, percents=graded)
+        yield ItemGrade(learner_id, quiz_id, quiz.section_id, result.passed, result.percent)
+
+
+def quiz_states(learner: User | AnonymousUser, section: Section, now: datetime) -> list[ItemState]:
+    """The section's quizzes, each with the learner's state and policy score %: one query.
+
+    The state comes from subqueries on the learner's rows (unique or indexed by
+    learner and quiz) rather than from two more queries for attempts and items.
+    Under `after_due` the score waits for the due date, as on the quiz's own pages.
+    """
+    quizzes = Quiz.objects.filter(section=section).order_by("order", "id")
+    if not learner.is_authenticated:
+        return [ItemState("quiz", quiz, "not_started") for quiz in quizzes]
+    item = ItemCompletion.objects.filter(learner=learner, quiz=OuterRef("pk"))
+    mine = Attempt.objects.filter(learner=learner, quiz=OuterRef("pk"))
+    rows = quizzes.annotate(
+        item_complete=Subquery(item.values("complete")[:1]),
+        item_score=Subquery(item.values("score")[:1]),
+        pending=Exists(
+            mine.filter(status__in=[Attempt.Status.IN_PROGRESS, Attempt.Status.SUBMITTED])
+        ),
+        graded=Exists(mine.filter(status=Attempt.Status.GRADED)),
     )
+    states = []
+    for quiz in rows:
+        if quiz.item_complete:
+            state = "passed"
+        elif quiz.pending:
+            state = "in_progress"
+        elif quiz.graded:
+            state = "failed"
+        else:
+            state = "not_started"
+        hidden = scores_hidden_until_due(
+            feedback_policy=quiz.feedback_policy, due_at=quiz.due_at, now=now
+        )
+        states.append(ItemState("quiz", quiz, state, None if hidden else quiz.item_score))
+    return states
 
 
 def question_text_html(text: str, text_format: str) -> str:
@@ -169,28 +212,34 @@ class AttemptReview:
     answers: list[AnswerReview]
 
 
+def attempt_visibility(
+    *, attempt: Attempt, teaches: bool, now: datetime | None = None
+) -> ResultVisibility:
+    """What of `attempt` its viewer may see (quizzes.visibility, the one rule)."""
+    quiz = attempt.quiz
+    return result_visibility(
+        feedback_policy=quiz.feedback_policy,
+        due_at=quiz.due_at,
+        graded=attempt.status == Attempt.Status.GRADED,
+        awaiting_manual_grading=attempt.awaiting_manual_grading,
+        teaches=teaches,
+        now=now or timezone.now(),
+    )
+
+
 def attempt_review(*, attempt: Attempt, now: datetime) -> AttemptReview:
     """The result of an attempt for its learner: score always, details by the feedback policy."""
     quiz = attempt.quiz
-    policy = quiz.feedback_policy
-    finished = attempt.status == Attempt.Status.GRADED or attempt.awaiting_manual_grading
-    if policy == Quiz.FeedbackPolicy.IMMEDIATELY:
-        show, details_from = finished, None
-    elif policy == Quiz.FeedbackPolicy.AFTER_DUE and quiz.due_at is not None:
-        show, details_from = finished and now >= quiz.due_at, quiz.due_at
-    elif policy == Quiz.FeedbackPolicy.AFTER_DUE:
-        show, details_from = finished, None  # no due date: "after due" is "after grading"
-    else:
-        show, details_from = False, None
-    before_due = (
-        policy == Quiz.FeedbackPolicy.AFTER_DUE and quiz.due_at is not None and now < quiz.due_at
+    visibility = attempt_visibility(attempt=attempt, teaches=False, now=now)
+    hidden_until_due = scores_hidden_until_due(
+        feedback_policy=quiz.feedback_policy, due_at=quiz.due_at, now=now
     )
-    if not show:
+    if not visibility.details:
         return AttemptReview(
             attempt=attempt,
-            show_total=not before_due,
+            show_total=not hidden_until_due,
             show_details=False,
-            details_from=details_from,
+            details_from=visibility.details_from,
             answers=[],
         )
     answers = {answer.question_id: answer for answer in attempt.answers.all()}
@@ -221,8 +270,8 @@ def attempt_review(*, attempt: Attempt, now: datetime) -> AttemptReview:
         )
     return AttemptReview(
         attempt=attempt,
-        show_total=True,
+        show_total=not hidden_until_due,
         show_details=True,
-        details_from=details_from,
+        details_from=visibility.details_from,
         answers=reviews,
     )

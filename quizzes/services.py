@@ -12,7 +12,7 @@ from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
@@ -21,12 +21,15 @@ from django.db import IntegrityError, connection, models, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from config.db import asynchronous_commit
-from config.queueing import enqueue
+from core.db import asynchronous_commit
+from core.queueing import enqueue
 from core.storable import storable_text
-from progress.services import quiz_progress_update
+from progress.items import ItemRef
+from progress.services import item_record
 from quizzes import grading
 from quizzes.models import Answer, Attempt, Question, Quiz
+from quizzes.scoring import attempt_score, retry_penalty
+from quizzes.selectors import quiz_result_for
 from webhooks.services import event_emit
 
 logger = logging.getLogger(__name__)
@@ -136,21 +139,37 @@ def attempt_save_answers(
     ]
     with transaction.atomic():
         locked = Attempt.objects.select_for_update().get(pk=attempt.pk)
-        _check_open_for_answers(locked, now)
-        if saved:  # one upsert for the page's answers, not a SELECT and a write per question
-            Answer.objects.bulk_create(
-                saved,
-                update_conflicts=True,
-                unique_fields=["attempt", "question"],
-                update_fields=["response", "saved_at"],
-            )
+        expired = attempt_expired(locked, now)
+        if not expired:
+            _check_open_for_answers(locked, now)
+            if saved:  # one upsert for the page's answers, not a SELECT and a write per question
+                Answer.objects.bulk_create(
+                    saved,
+                    update_conflicts=True,
+                    unique_fields=["attempt", "question"],
+                    update_fields=["response", "saved_at"],
+                )
+    if expired:
+        # The one rule on every channel (pages, autosave, API): time is up, so the attempt
+        # is submitted as of its deadline with the answers saved by then; these come late.
+        attempt_submit(attempt=attempt, now=locked.deadline, by_deadline=True)
+        raise QuizRuleError("time_is_up", "the time limit of this attempt has passed")
     return saved
+
+
+def attempt_expired(attempt: Attempt, now: datetime) -> bool:
+    """An attempt still open past its deadline (plus the grace for answers in flight)."""
+    return bool(
+        attempt.status == Attempt.Status.IN_PROGRESS
+        and attempt.deadline
+        and now > attempt.deadline + DEADLINE_GRACE
+    )
 
 
 def _check_open_for_answers(attempt: Attempt, now: datetime) -> None:
     if attempt.status != Attempt.Status.IN_PROGRESS:
         raise QuizRuleError("not_in_progress", "this attempt has been submitted")
-    if attempt.deadline and now > attempt.deadline + DEADLINE_GRACE:
+    if attempt_expired(attempt, now):
         raise QuizRuleError("time_is_up", "the time limit of this attempt has passed")
 
 
@@ -162,8 +181,9 @@ def attempt_submit(
 ) -> Attempt:
     """Close the attempt and queue its grading once the transaction commits.
 
-    If the broker is down the learner still gets "submitted": the periodic
-    sweep (`attempts_requeue_stuck`) queues it when the broker is back.
+    Past its deadline (and the grace) an attempt is submitted as of the deadline, on every
+    channel: what was saved by then is graded. If the broker is down the learner still gets
+    "submitted": the periodic sweep (`attempts_requeue_stuck`) queues it when it is back.
     """
     now = _now(now)
     with transaction.atomic():
@@ -174,8 +194,9 @@ def attempt_submit(
         )
         if locked.status != Attempt.Status.IN_PROGRESS:
             return locked  # already submitted: a double click is not an error
-        if not by_deadline:
-            _check_open_for_answers(locked, now)
+        if not by_deadline and attempt_expired(locked, now):
+            assert locked.deadline is not None
+            now = locked.deadline
         locked.status = Attempt.Status.SUBMITTED
         locked.submitted_at = now
         if locked.quiz.due_at and now > locked.quiz.due_at:
@@ -350,18 +371,15 @@ def _attempt_finish(
             .exclude(status=Attempt.Status.ERROR)
             .count()
         )
-        penalty = min(100, quiz.retry_penalty * previous)
-    score = (raw * (100 - penalty) / 100).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
-    percent = (
-        (score * 100 / max_score).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
-        if max_score
-        else Decimal(0)
+        penalty = retry_penalty(per_retry=quiz.retry_penalty, earlier_attempts=previous)
+    result = attempt_score(
+        raw=raw, max_score=max_score, penalty=penalty, pass_score=quiz.pass_score
     )
-    attempt.score = score
-    attempt.max_score = max_score
-    attempt.penalty = penalty
-    attempt.percent = percent
-    attempt.passed = percent >= quiz.pass_score
+    attempt.score = result.score
+    attempt.max_score = result.max_score
+    attempt.penalty = result.penalty
+    attempt.percent = result.percent
+    attempt.passed = result.passed
     attempt.status = Attempt.Status.GRADED
     attempt.graded_at = now
     attempt.awaiting_manual_grading = False
@@ -381,8 +399,17 @@ def _attempt_finish(
         ]
     )
     # The learner's completion moves with the grade, in the same transaction.
-    quiz_progress_update(learner_id=attempt.learner_id, quiz=quiz)
+    quiz_progress_record(learner_id=attempt.learner_id, quiz=quiz)
     event_emit(event="attempt.graded", object_id=attempt.pk)  # webhooks, after commit
+
+
+def quiz_progress_record(*, learner_id: int, quiz: Quiz) -> None:
+    """Tell progress where the learner now stands on the quiz (by its score policy)."""
+    result = quiz_result_for(learner_id=learner_id, quiz=quiz)
+    item_record(
+        learner_id=learner_id, section_id=quiz.section_id, item=ItemRef("quiz", quiz.pk),
+        complete=result.passed, score=result.percent,
+    )  # fmt: skip
 
 
 def attempt_mark_error(*, attempt_id: int, reason: str) -> bool:

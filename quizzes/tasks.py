@@ -9,7 +9,7 @@ from celery import Task, shared_task
 from celery.signals import celeryd_after_setup
 from django.db import InterfaceError, OperationalError
 
-from config.db import asynchronous_commit_for_every_transaction
+from core.db import asynchronous_commit_for_every_transaction
 from quizzes.services import (
     attempt_grade,
     attempt_mark_error,

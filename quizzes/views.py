@@ -22,6 +22,7 @@ from progress.services import enrollment_create
 from quizzes import selectors, services
 from quizzes.models import Attempt, Quiz
 from quizzes.presentation import blank_segments, response_from_form
+from quizzes.visibility import scores_hidden_until_due
 
 RULE_MESSAGES = {
     "not_open": gettext_lazy("This quiz is not open yet."),
@@ -82,9 +83,9 @@ def quiz_view(request: HttpRequest, quiz_id: int) -> HttpResponse:
         ),
         "now": timezone.now(),
         # Under `after_due` scores wait for the due date (as on the result page and the API).
-        "scores_hidden": quiz.feedback_policy == Quiz.FeedbackPolicy.AFTER_DUE
-        and quiz.due_at is not None
-        and timezone.now() < quiz.due_at,
+        "scores_hidden": scores_hidden_until_due(
+            feedback_policy=quiz.feedback_policy, due_at=quiz.due_at, now=timezone.now()
+        ),
         "time_limit_minutes": max(round(quiz.time_limit.total_seconds() / 60), 1)
         if quiz.time_limit
         else None,
@@ -167,8 +168,7 @@ def attempt_view(request: HttpRequest, attempt_id: int) -> HttpResponse:
         try:
             services.attempt_save_answers(attempt=attempt, responses=_responses(attempt, request))
         except services.QuizRuleError as error:
-            if error.code == "time_is_up":
-                services.attempt_submit(attempt=attempt, by_deadline=True)
+            if error.code == "time_is_up":  # (the service submitted it as of the deadline)
                 messages.warning(request, _rule_message(error))
                 return redirect("quizzes:result", attempt_id=attempt.pk)
             if error.code == "not_in_progress":
@@ -221,13 +221,9 @@ def attempt_confirm_view(request: HttpRequest, attempt_id: int) -> HttpResponse:
     if attempt.status != Attempt.Status.IN_PROGRESS:
         return redirect("quizzes:result", attempt_id=attempt.pk)
     if request.method == "POST":
-        try:
-            services.attempt_submit(attempt=attempt)
-        except services.QuizRuleError as error:
-            if error.code != "time_is_up":
-                raise
-            services.attempt_submit(attempt=attempt, by_deadline=True)
-            messages.warning(request, _rule_message(error))
+        if services.attempt_expired(attempt, timezone.now()):
+            messages.warning(request, str(RULE_MESSAGES["time_is_up"]))
+        services.attempt_submit(attempt=attempt)  # past the deadline: as of the deadline
         return redirect("quizzes:result", attempt_id=attempt.pk)
     total = attempt.quiz.questions.count()
     answered = attempt.answers.exclude(response__isnull=True).count()

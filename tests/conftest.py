@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from kombu import pools as kombu_pools
 
-from config.devstack import celery_worker_command, embedded_redis, free_port, stop_process
+from core.devstack import celery_worker_command, embedded_redis, free_port, stop_process
 
 REPO_DIR = Path(__file__).resolve().parent.parent
 # The course's Part 4 README at 2 of 7 and at 7 of 7 sections, byte for byte as

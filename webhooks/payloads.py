@@ -21,8 +21,8 @@ from api.roles import teaches
 from courses.models import Part, Section
 from grader.models import Submission
 from progress.models import SectionProgress
-from quizzes.api.visibility import attempt_result_visible
 from quizzes.models import Attempt
+from quizzes.selectors import attempt_visibility
 from webhooks.models import Event, WebhookEndpoint
 
 
@@ -82,7 +82,7 @@ def event_payloads(*, event: str, object_id: int) -> Iterator[tuple[WebhookEndpo
             if teaches(owner, course_id):
                 yield endpoint, event, _body(event, event_id, _attempt_data(attempt, True))
             elif owner.pk == attempt.learner_id:
-                visible = attempt_result_visible(attempt=attempt, user=owner)
+                visible = attempt_visibility(attempt=attempt, teaches=False).total
                 yield endpoint, event, _body(event, event_id, _attempt_data(attempt, visible))
         return
     if event == Event.SUBMISSION_GRADED:

@@ -30,7 +30,7 @@ from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
 
-from config.queueing import enqueue
+from core.queueing import enqueue
 from core.storable import storable_text
 from webhooks.models import Event, PendingEvent, WebhookDelivery, WebhookEndpoint
 

@@ -37,7 +37,6 @@ from quizzes.api.serializers import (
     QuizUpdateSerializer,
     SubmittedSerializer,
 )
-from quizzes.api.visibility import attempt_feedback_visible, attempt_result_visible
 from quizzes.authoring import (
     QuizEditError,
     question_delete,
@@ -47,7 +46,7 @@ from quizzes.authoring import (
 )
 from quizzes.models import Attempt, Question, Quiz
 from quizzes.presentation import public_spec
-from quizzes.selectors import attempt_questions, public_question_key
+from quizzes.selectors import attempt_questions, attempt_visibility, public_question_key
 from quizzes.services import (
     QuizRuleError,
     attempt_save_answers,
@@ -203,7 +202,10 @@ def attempt_body(attempt: Attempt, user: Any, with_questions: bool) -> dict[str,
         "awaiting_manual_grading": attempt.awaiting_manual_grading,
         "result": None,
     }
-    if attempt_result_visible(attempt=attempt, user=user):
+    visibility = attempt_visibility(
+        attempt=attempt, teaches=teaches(user, attempt.quiz.section.part.course_id)
+    )
+    if visibility.total:
         body["result"] = {
             "score": attempt.score,
             "max_score": attempt.max_score,
@@ -213,7 +215,7 @@ def attempt_body(attempt: Attempt, user: Any, with_questions: bool) -> dict[str,
         }
     if not with_questions:
         return body
-    show_feedback = attempt_feedback_visible(attempt=attempt, user=user)
+    show_feedback = visibility.details
     answers = {a.question_id: a for a in attempt.answers.all()}
     questions = []
     for item in attempt_questions(attempt=attempt):

@@ -15,7 +15,7 @@ from rest_framework.test import APIClient
 
 from api.models import ApiToken, IdempotencyRecord
 from api.throttling import UserRateThrottle
-from config.devstack import free_port
+from core.devstack import free_port
 from tests.api.conftest import World, client_for, error_of
 from tests.factories import UserFactory
 from webhooks.models import WebhookEndpoint

@@ -14,6 +14,7 @@ from django.urls import reverse
 
 from courses.models import Course, Part, Section
 from grader.models import CodingExercise, Submission
+from progress.items import ItemRef
 from progress.models import Enrollment
 from progress.services import enrollment_create, item_record
 from quizzes.models import Attempt
@@ -130,11 +131,11 @@ def test_completing_a_section_moves_the_part_from_0_to_14_percent(
     part_url = part7.get_absolute_url()
     assert "0% (0 из 7 разделов)" in client.get(part_url).content.decode()
 
-    item_record(learner_id=learner.pk, section_id=section.pk, quiz_id=quiz.pk, complete=True,
-                score=Decimal(100))  # fmt: skip
+    item_record(learner_id=learner.pk, section_id=section.pk, item=ItemRef("quiz", quiz.pk),
+                complete=True, score=Decimal(100))  # fmt: skip
     html = client.get(part_url).content.decode()
     assert "0% (0 из 7 разделов)" in html  # the exercise is still to do
-    item_record(learner_id=learner.pk, section_id=section.pk, exercise_id=exercise.pk,
+    item_record(learner_id=learner.pk, section_id=section.pk, item=ItemRef("exercise", exercise.pk),
                 complete=True, score=Decimal(1))  # fmt: skip
 
     html = client.get(part_url).content.decode()
@@ -158,7 +159,7 @@ def test_section_page_lists_items_with_the_learners_state(client: Client, part7:
                            started_at="2026-11-01T10:00Z", status="graded", percent=90)  # fmt: skip
     Attempt.objects.create(learner=learner, quiz=failed_quiz, number=1, seed=1,
                            started_at="2026-11-01T10:00Z", status="graded", percent=10)  # fmt: skip
-    item_record(learner_id=learner.pk, section_id=section.pk, quiz_id=passed_quiz.pk,
+    item_record(learner_id=learner.pk, section_id=section.pk, item=ItemRef("quiz", passed_quiz.pk),
                 complete=True, score=Decimal(90))  # fmt: skip
     Submission.objects.create(learner=learner, exercise=exercise, files={}, status="running")
 
@@ -218,7 +219,8 @@ def build(slug: str, learner: User, *, parts: int, sections: int, items: int) ->
                 Attempt.objects.create(learner=learner, quiz=quiz, number=1, seed=1,
                                        started_at="2026-11-01T10:00Z", status="graded",
                                        percent=100)  # fmt: skip
-                item_record(learner_id=learner.pk, section_id=section.pk, quiz_id=quiz.pk,
+                item_record(learner_id=learner.pk, section_id=section.pk,
+                            item=ItemRef("quiz", quiz.pk),
                             complete=True, score=Decimal(100))  # fmt: skip
                 exercise = exercise_in(section, slug=f"ex{i}")
                 Submission.objects.create(learner=learner, exercise=exercise, files={},

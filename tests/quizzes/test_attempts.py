@@ -299,7 +299,7 @@ def test_score_policy(quiz, queued, policy, percent, passed):
     take(quiz, learner, ALL_RIGHT, queued)
     take(quiz, learner, {"true_false": {"value": False}}, queued)
 
-    result = quiz_result_for(learner=learner, quiz=quiz)
+    result = quiz_result_for(learner_id=learner.pk, quiz=quiz)
 
     assert (result.percent, result.passed, result.graded_attempts) == (percent, passed, 2)
 

@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 from django.utils import timezone
 
-from config.devstack import celery_worker_command, embedded_redis, free_port
+from core.devstack import celery_worker_command, embedded_redis, free_port
 from quizzes.models import Attempt, Quiz
 from quizzes.services import (
     STUCK_AFTER,

@@ -1,4 +1,4 @@
-"""The whole site on one machine with nothing installed: `python -m config.devstack`.
+"""The whole site on one machine with nothing installed: `python -m core.devstack`.
 
 Started by `bin/run`. It prepares the database and the demo course, then runs and
 supervises the web server, one Celery worker per queue and the beat scheduler.

@@ -9,7 +9,7 @@ import pytest
 from django.db import connection
 from django.db.backends.signals import connection_created
 
-from config import db
+from core import db
 from quizzes.tasks import quiz_worker_commits_asynchronously
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -1,0 +1,108 @@
+"""The kinds of item a section holds (quizzes, coding exercises), as progress sees them.
+
+Progress sits below the grading apps: it never imports them. Each grading app registers
+its kind here when Django starts (its AppConfig.ready), and passes what it computed as
+values (`progress.services.item_record`). Progress counts items, recomputes rows and lists
+a section's items through these registrations only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+@dataclass(frozen=True)
+class ItemRef:
+    """One quiz or exercise: its kind's name and its id."""
+
+    kind: str
+    id: int
+
+
+@dataclass(frozen=True)
+class ItemGrade:
+    """A learner's standing on an item, recomputed from the grades."""
+
+    learner_id: int
+    item_id: int
+    section_id: int
+    complete: bool
+    score: Decimal | None
+
+
+ITEM_STATE_LABELS = {
+    "not_started": _("not started"),
+    "in_progress": _("in progress"),
+    "passed": _("passed"),
+    "failed": _("not passed yet"),
+}
+
+
+@dataclass(frozen=True)
+class ItemState:
+    """A quiz or an exercise of a section as the learner stands on it (the section page)."""
+
+    kind: str  # an ItemKind's name
+    item: Any  # the quiz or exercise row
+    state: str  # "not_started" | "in_progress" | "passed" | "failed"
+    score: Decimal | None = None
+
+    @property
+    def state_label(self) -> str:
+        return str(ITEM_STATE_LABELS[self.state])
+
+    @property
+    def state_icon(self) -> str:
+        return {"not_started": "○", "in_progress": "◔", "passed": "✓", "failed": "✗"}[self.state]
+
+
+@dataclass(frozen=True)
+class ItemKind:
+    # The ItemCompletion field naming this kind ("quiz", "exercise").
+    name: str
+    model: type[models.Model]
+    # A boolean field of the item that must be true for it to count ("is_published").
+    counted_field: str | None
+    # Every learner's result on every item of this kind, recomputed from the grades.
+    grades: Callable[[], Iterable[ItemGrade]]
+    # A section's items of this kind with the learner's state on each, in order.
+    states: Callable[..., list[ItemState]]
+    # Whether an item of these sections is being changed (an exercise's check in flight).
+    busy: Callable[[list[int]], bool] = lambda section_ids: False
+
+    @property
+    def column(self) -> str:
+        return f"{self.name}_id"
+
+    @property
+    def table(self) -> str:
+        return self.model._meta.db_table
+
+
+_KINDS: dict[str, ItemKind] = {}
+
+
+def item_kind_register(kind: ItemKind) -> None:
+    _KINDS[kind.name] = kind
+
+
+def item_kinds() -> list[ItemKind]:
+    if not _KINDS:
+        raise RuntimeError("no item kinds registered: are quizzes and grader installed?")
+    return list(_KINDS.values())
+
+
+def item_kind(name: str) -> ItemKind:
+    return _KINDS[name]
+
+
+def section_items_states(*, learner: Any, section: Any, now: datetime) -> list[ItemState]:
+    """The section's items of every kind with the learner's state on each."""
+    return [state for kind in item_kinds() for state in kind.states(learner, section, now)]
