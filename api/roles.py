@@ -1,59 +1,11 @@
-"""Who may do what through the API: admin, the instructors of a course, learners.
-
-An admin is a staff user or a superuser (they can already change anything in the
-admin site). An instructor is a user in `Course.instructors` of that course, and
-is an instructor of that course only. Everyone else signed in is a learner, who
-sees published content and their own work.
-"""
+"""The API's permission classes; who is an admin or a course's instructor is accounts.roles."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Q, QuerySet
 from rest_framework.permissions import SAFE_METHODS, BasePermission
 from rest_framework.request import Request
-
-from courses.models import Course
-
-
-def is_admin(user: Any) -> bool:
-    return bool(user and user.is_authenticated and (user.is_staff or user.is_superuser))
-
-
-def taught_course_ids(user: Any) -> set[int]:
-    """Ids of the courses the user teaches (all courses for an admin: see `teaches`)."""
-    if not (user and user.is_authenticated):
-        return set()
-    cached = getattr(user, "_taught_course_ids", None)
-    if cached is None:
-        cached = set(Course.objects.filter(instructors=user).values_list("pk", flat=True))
-        user._taught_course_ids = cached
-    return set(cached)
-
-
-def teaches(user: Any, course_id: int) -> bool:
-    return is_admin(user) or course_id in taught_course_ids(user)
-
-
-def is_any_instructor(user: Any) -> bool:
-    return is_admin(user) or bool(taught_course_ids(user))
-
-
-def course_scope(user: Any, course_path: str) -> Q:
-    """Rows whose course (reached by `course_path`) the user teaches; all rows for an admin."""
-    if is_admin(user):
-        return Q()
-    return Q(**{f"{course_path}__in": taught_course_ids(user)})
-
-
-def own_or_taught(user: Any, queryset: QuerySet[Any], *, learner_field: str, course_path: str):
-    """A learner's own rows, plus every row of the courses the user teaches."""
-    if is_admin(user):
-        return queryset
-    return queryset.filter(
-        Q(**{learner_field: user.pk}) | Q(**{f"{course_path}__in": taught_course_ids(user)})
-    )
 
 
 class ReadOnlyOrAuthenticated(BasePermission):

@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 from celery import shared_task
+from django.conf import settings
 
 from api.services import idempotency_records_purge
 
 
-@shared_task(name="api.tasks.purge_idempotency_records", soft_time_limit=25, time_limit=30)
+@shared_task(
+    name="api.tasks.purge_idempotency_records",
+    soft_time_limit=settings.SHORT_TASK_SOFT_TIME_LIMIT,
+    time_limit=settings.SHORT_TASK_TIME_LIMIT,
+)
 def purge_idempotency_records_task() -> int:
     return idempotency_records_purge()

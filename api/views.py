@@ -12,9 +12,9 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.roles import is_admin, taught_course_ids
 from api.errors import ApiError
 from api.models import ApiToken
-from api.roles import is_admin, taught_course_ids
 from api.serializers import MeSerializer, TokenRequestSerializer, TokenSerializer
 from api.services import token_create, token_revoke
 from api.throttling import ScopedRateThrottle

@@ -17,9 +17,9 @@ from rest_framework.relations import PrimaryKeyRelatedField
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from accounts.roles import is_any_instructor, own_or_taught, teaches
 from api.idempotency import idempotent
 from api.params import ListFilter
-from api.roles import is_any_instructor, own_or_taught, teaches
 
 
 def require_teaches(user: Any, course_id: int) -> None:

@@ -11,7 +11,7 @@ app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 
 
-@app.task(name="config.ping")
+@app.task(name="config.ping", soft_time_limit=5, time_limit=10)
 def ping_task() -> str:
     """A no-op task: the floor for latency benchmarks and a liveness probe for workers."""
     return "pong"

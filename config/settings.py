@@ -79,6 +79,7 @@ INSTALLED_APPS = [
     "grader",
     "progress",
     "accounts",
+    "demo",
 ]
 
 MIDDLEWARE = [
@@ -259,6 +260,14 @@ CELERY_TASK_PUBLISH_RETRY_POLICY = {
 # 45 s + 5 s keeps "back within a minute". Every task's hard time limit must stay
 # below the visibility timeout, or a long task would be delivered twice.
 CELERY_VISIBILITY_TIMEOUT = env_int("CELERY_VISIBILITY_TIMEOUT", 45)
+# Task time limits, derived from it (tests/config/test_celery.py ties them): a task is
+# stopped before the broker would give it to another worker. Code runs and exercise checks
+# get the most (a sandbox run plus start-up); gradings, sweeps and sends the short one. A
+# longer task (the hourly reconciliation) acknowledges its message at once instead.
+TASK_TIME_LIMIT = CELERY_VISIBILITY_TIMEOUT - 3
+TASK_SOFT_TIME_LIMIT = TASK_TIME_LIMIT - 4
+SHORT_TASK_TIME_LIMIT = min(30, TASK_TIME_LIMIT)
+SHORT_TASK_SOFT_TIME_LIMIT = SHORT_TASK_TIME_LIMIT - 5
 
 
 def broker_transport_options(broker_url: str) -> dict[str, Any]:
@@ -325,6 +334,8 @@ CELERY_BEAT_SCHEDULE: dict[str, Any] = {
 # submitted attempt not graded this long after it was queued is queued again.
 QUIZ_DEADLINE_GRACE_SECONDS = env_int("QUIZ_DEADLINE_GRACE_SECONDS", 15)
 QUIZ_STUCK_AFTER_SECONDS = env_int("QUIZ_STUCK_AFTER_SECONDS", 60)
+# A submission queued or running this long (a run is at most TASK_TIME_LIMIT) is queued again.
+GRADER_STUCK_AFTER_SECONDS = env_int("GRADER_STUCK_AFTER_SECONDS", 120)
 # The sweep re-queues a grading that started and never finished (its worker died, or it
 # kills every worker that takes it) this many times, then gives up: the attempt or the
 # submission ends in `error`, costs the learner nothing, and the log and the admin say why.

@@ -1,4 +1,7 @@
-"""Server-rendered course pages: one selector call each, then a template."""
+"""Server-rendered course pages: one selector call each, then a template.
+
+The learner's progress beside the content comes from progress' template tags
+(progress_tags), so courses depends on nothing above it."""
 
 from __future__ import annotations
 
@@ -6,7 +9,6 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from courses import selectors
-from progress import selectors as progress_selectors
 
 
 def course_list_view(request: HttpRequest) -> HttpResponse:
@@ -17,10 +19,7 @@ def course_detail_view(request: HttpRequest, course_slug: str) -> HttpResponse:
     overview = selectors.course_get_with_parts(slug=course_slug)
     if overview is None:
         raise Http404
-    enrolled = progress_selectors.is_enrolled(learner=request.user, course=overview.course)
-    return render(
-        request, "courses/course_detail.html", {"overview": overview, "enrolled": enrolled}
-    )
+    return render(request, "courses/course_detail.html", {"overview": overview})
 
 
 def part_detail_view(request: HttpRequest, course_slug: str, part_number: int) -> HttpResponse:
@@ -28,11 +27,8 @@ def part_detail_view(request: HttpRequest, course_slug: str, part_number: int) -
     if detail is None:
         raise Http404
     sections = detail.published_sections + detail.planned_sections
-    # The learner's own progress beside the authoring status: one query more.
-    standing = progress_selectors.part_standing_for(
-        learner=request.user, part=detail.part, sections=sections
-    )
-    return render(request, "courses/part_detail.html", {"detail": detail, "standing": standing})
+    # (the learner's own progress beside the authoring status: the template, one query more)
+    return render(request, "courses/part_detail.html", {"detail": detail, "sections": sections})
 
 
 def section_detail_view(
@@ -43,13 +39,4 @@ def section_detail_view(
     )
     if detail is None:
         raise Http404
-    learner = request.user
-    context = {
-        "detail": detail,
-        "items": progress_selectors.section_items_for(learner=learner, section=detail.section),
-        "progress": progress_selectors.section_progress_map(
-            learner=learner, section_ids=[detail.section.pk]
-        ).get(detail.section.pk),
-        "enrolled": progress_selectors.is_enrolled(learner=learner, course=detail.course),
-    }
-    return render(request, "courses/section_detail.html", context)
+    return render(request, "courses/section_detail.html", {"detail": detail})

@@ -11,12 +11,20 @@ class GraderConfig(AppConfig):
     def ready(self) -> None:
         from grader import signals  # noqa: F401 - registers the receivers
         from grader.models import CodingExercise
-        from grader.selectors import exercise_checks_in_flight, exercise_grades, exercise_states
+        from grader.selectors import (
+            exercise_checks_in_flight,
+            exercise_grades,
+            exercise_states,
+            submission_graded_event,
+        )
         from progress.items import ItemKind, item_kind_register
+        from webhooks.payloads import event_source_register
 
         # An exercise is an item of its section while it is published.
         item_kind_register(
             ItemKind(name="exercise", model=CodingExercise, counted_field="is_published",
                      grades=exercise_grades, states=exercise_states,
-                     busy=exercise_checks_in_flight)
+                     busy=exercise_checks_in_flight,
+                     column_title="{section} exercise: {title} (points)")
         )  # fmt: skip
+        event_source_register("submission.graded", submission_graded_event)

@@ -122,6 +122,8 @@ class Submission(models.Model):
     cpu_seconds = models.FloatField(null=True, blank=True)
     runner_version = models.CharField(max_length=100, blank=True)
     error_reason = models.TextField(_("error"), blank=True)
+    # The run that claimed it (queued -> running): only that run may write its grade.
+    claim = models.CharField(max_length=32, blank=True, editable=False)
     # Internal-error runs so far (retried automatically; never the learner's fault).
     runs = models.PositiveIntegerField(default=0)
     # Times the sweep re-queued it after a worker claimed it and never finished.

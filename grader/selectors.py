@@ -28,6 +28,7 @@ from courses.markdown import render_markdown
 from courses.models import Section
 from grader.models import CodingExercise, Submission
 from progress.items import ItemGrade, ItemState
+from webhooks.payloads import EventSubject
 
 # The most recent submissions listed on the exercise page.
 HISTORY_LIMIT = 20
@@ -135,6 +136,33 @@ def exercise_checks_in_flight(section_ids: list[int]) -> bool:
         check_status=CodingExercise.CheckStatus.UNCHECKED,
         updated_at__gte=timezone.now() - CHECK_IN_FLIGHT,
     ).exists()
+
+
+def submission_graded_event(submission_id: int) -> list[tuple[str, EventSubject]]:
+    """The submission.graded webhook's data (the same for the learner and the instructors)."""
+    submission = (
+        Submission.objects.select_related("exercise__section__part")
+        .filter(pk=submission_id)
+        .first()
+    )
+    if submission is None:
+        return []
+    section = submission.exercise.section
+    data = {
+        "submission": submission.pk,
+        "exercise": submission.exercise_id,
+        "section": section.pk,
+        "course": section.part.course_id,
+        "learner": submission.learner_id,
+        "status": submission.status,
+        "verdict": submission.verdict,
+        "score": submission.score,
+        "tests_passed": submission.tests_passed,
+        "tests_total": submission.tests_total,
+        "graded_at": submission.graded_at,
+    }
+    subject = EventSubject(section.part.course_id, submission.learner_id, data, data)
+    return [("submission.graded", subject)]
 
 
 # --- code display ------------------------------------------------------------------------

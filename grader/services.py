@@ -45,7 +45,7 @@ logger = logging.getLogger(__name__)
 # An internal error (the sandbox or the harness broke) is retried this many times.
 MAX_RUNS = 3
 # Queued or running longer than this: the sweep queues it again.
-STUCK_AFTER = timedelta(seconds=getattr(settings, "GRADER_STUCK_AFTER_SECONDS", 120))
+STUCK_AFTER = timedelta(seconds=settings.GRADER_STUCK_AFTER_SECONDS)
 EXCERPT_CHARS = 8000
 # Of the results JSON: each string (a test's message, output, name) and the tests kept.
 RESULT_TEXT_CHARS = 4000
@@ -341,8 +341,8 @@ def submission_grade(*, submission_id: int, runner: Runner | None = None) -> Gra
             return GradeOutcome(submission_id, submission.status if submission else "missing")
         submission.status = Submission.Status.RUNNING
         submission.started_at = timezone.now()
-        submission.error_reason = token  # the claim; replaced by the outcome
-        submission.save(update_fields=["status", "started_at", "error_reason"])
+        submission.claim = token  # this run's; a write needs it to still be the claim
+        submission.save(update_fields=["status", "started_at", "claim"])
 
     exercise = submission.exercise
     try:
@@ -373,10 +373,10 @@ def _grade_store(
         asynchronous_commit()
         submission = (
             Submission.objects.select_for_update()
-            .only("status", "error_reason", "learner_id")  # not the files again
+            .only("status", "claim", "learner_id")  # not the files again
             .get(pk=submission_id)
         )
-        if submission.status != Submission.Status.RUNNING or submission.error_reason != token:
+        if submission.status != Submission.Status.RUNNING or submission.claim != token:
             return GradeOutcome(submission_id, submission.status)  # someone else finished it
         tests = list(report.tests)
         submission.verdict = report.verdict
@@ -414,7 +414,7 @@ def _internal_error(submission_id: int, token: str, reason: str) -> GradeOutcome
     """Never the learner's fault: back to the queue a few times, then `error`."""
     with transaction.atomic():
         submission = Submission.objects.select_for_update().get(pk=submission_id)
-        if submission.status != Submission.Status.RUNNING or submission.error_reason != token:
+        if submission.status != Submission.Status.RUNNING or submission.claim != token:
             return GradeOutcome(submission_id, submission.status)
         submission.runs += 1
         if submission.runs < MAX_RUNS:

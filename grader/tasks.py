@@ -9,6 +9,7 @@ from typing import Any
 from billiard.process import current_process
 from celery import Task, shared_task
 from celery.signals import celeryd_after_setup, worker_process_init, worker_process_shutdown
+from django.conf import settings
 from django.db import InterfaceError, OperationalError
 
 from grader.runners.python import python_warm_start
@@ -30,9 +31,9 @@ TRANSIENT_ERRORS = (OperationalError, InterfaceError)
     retry_backoff=True,
     max_retries=8,
     # Above the largest sandbox wall limit (plus start-up), below the broker's
-    # 45 s visibility timeout so a slow run is not delivered twice.
-    soft_time_limit=38,
-    time_limit=42,
+    # visibility timeout so a slow run is not delivered twice.
+    soft_time_limit=settings.TASK_SOFT_TIME_LIMIT,
+    time_limit=settings.TASK_TIME_LIMIT,
 )
 def grade_submission_task(self: Task, submission_id: int) -> str:
     outcome = submission_grade(submission_id=submission_id)
@@ -42,7 +43,11 @@ def grade_submission_task(self: Task, submission_id: int) -> str:
     return outcome.status
 
 
-@shared_task(name="grader.tasks.requeue_stuck_submissions", soft_time_limit=25, time_limit=30)
+@shared_task(
+    name="grader.tasks.requeue_stuck_submissions",
+    soft_time_limit=settings.SHORT_TASK_SOFT_TIME_LIMIT,
+    time_limit=settings.SHORT_TASK_TIME_LIMIT,
+)
 def requeue_stuck_submissions_task() -> int:
     return submissions_requeue_stuck()
 
@@ -70,7 +75,11 @@ def warm_go_build_cache(sender: Any = None, instance: Any = None, **kwargs: Any)
         logger.exception("warming the Go build cache failed; runs will warm it on demand")
 
 
-@shared_task(name="grader.tasks.check_exercise", soft_time_limit=38, time_limit=42)
+@shared_task(
+    name="grader.tasks.check_exercise",
+    soft_time_limit=settings.TASK_SOFT_TIME_LIMIT,
+    time_limit=settings.TASK_TIME_LIMIT,
+)
 def check_exercise_task(exercise_id: int, publish: bool) -> bool:
     """An instructor's edit from the API: check it (reference passes, starter fails)."""
     outcome = exercise_check_and_publish(exercise_id=exercise_id, publish=publish)

@@ -7,3 +7,9 @@ from django.utils.translation import gettext_lazy as _
 class ProgressConfig(AppConfig):
     name = "progress"
     verbose_name = _("Learner progress")
+
+    def ready(self) -> None:
+        from progress.selectors import section_completed_events
+        from webhooks.payloads import event_source_register
+
+        event_source_register("section.completed", section_completed_events)

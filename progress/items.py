@@ -76,6 +76,8 @@ class ItemKind:
     states: Callable[..., list[ItemState]]
     # Whether an item of these sections is being changed (an exercise's check in flight).
     busy: Callable[[list[int]], bool] = lambda section_ids: False
+    # The gradebook's column for one: "4.2 quiz: Title (%)".
+    column_title: str = "{section} {kind}: {title}"
 
     @property
     def column(self) -> str:
@@ -84,6 +86,10 @@ class ItemKind:
     @property
     def table(self) -> str:
         return self.model._meta.db_table
+
+    def counted(self) -> dict[str, bool]:
+        """The lookup of items that count (for the item's own queryset)."""
+        return {self.counted_field: True} if self.counted_field else {}
 
 
 _KINDS: dict[str, ItemKind] = {}

@@ -14,6 +14,7 @@ from courses.models import Course, Part, Section
 from courses.status import Completion
 from progress.items import ItemState, section_items_states
 from progress.models import Enrollment, SectionProgress
+from webhooks.payloads import EventSubject
 
 _COUNTED = ~Q(sections__status=Section.Status.ARCHIVED)
 
@@ -163,3 +164,45 @@ def part_standing_for(
     return PartLearnerStanding(
         completion=Completion(done=done, total=len(sections)), section_states=states
     )
+
+
+# --- webhooks (registered in apps.py) ----------------------------------------------------
+
+
+def section_completed_events(progress_id: int) -> list[tuple[str, EventSubject]]:
+    """section.completed, and part.completed when it was the part's last section."""
+    row = SectionProgress.objects.select_related("section__part").filter(pk=progress_id).first()
+    if row is None or not row.completed:
+        return []
+    section = row.section
+    course_id = section.part.course_id
+    data = {
+        "learner": row.learner_id,
+        "section": section.pk,
+        "number": section.number,
+        "title": section.title,
+        "part": section.part_id,
+        "course": course_id,
+        "completed_at": row.completed_at,
+    }
+    events = [("section.completed", EventSubject(course_id, row.learner_id, data, data))]
+    if part_completed_by(learner_id=row.learner_id, part=section.part):
+        part = section.part
+        part_data = {
+            "learner": row.learner_id, "part": part.pk, "number": part.number,
+            "title": part.title, "course": course_id,
+        }  # fmt: skip
+        events.append(
+            ("part.completed", EventSubject(course_id, row.learner_id, part_data, part_data))
+        )
+    return events
+
+
+def part_completed_by(*, learner_id: int, part: Part) -> bool:
+    """Every (non-archived) section of the part is complete for the learner."""
+    sections = Section.objects.filter(part=part).exclude(status=Section.Status.ARCHIVED)
+    total = sections.count()
+    done = SectionProgress.objects.filter(
+        learner_id=learner_id, section__in=sections, completed=True
+    ).count()
+    return total > 0 and done == total

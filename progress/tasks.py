@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from celery import Task, shared_task
+from django.conf import settings
 
 from progress.services import progress_reconcile, sections_refresh
 
 
-@shared_task(name="progress.tasks.reconcile", soft_time_limit=600, time_limit=660)
+# Longer than the broker's visibility timeout: acknowledged when taken, or Redis would hand
+# it to a second worker while it runs. A reconciliation lost to a crash runs next hour.
+@shared_task(name="progress.tasks.reconcile", soft_time_limit=600, time_limit=660, acks_late=False)
 def reconcile_progress_task() -> dict[str, int]:
     result = progress_reconcile()
     return {
@@ -24,9 +27,14 @@ CHECK_WAIT_SECONDS = 10
 CHECK_WAITS = 60
 
 
-# Below the broker's 45 s visibility timeout, like every task that is not periodic: a longer
-# one would be delivered again while it runs. (The hourly reconciliation covers the rest.)
-@shared_task(bind=True, name="progress.tasks.refresh_sections", soft_time_limit=38, time_limit=42)
+# Below the broker's visibility timeout: a longer one would be delivered again while it
+# runs. (The hourly reconciliation covers the rest.)
+@shared_task(
+    bind=True,
+    name="progress.tasks.refresh_sections",
+    soft_time_limit=settings.TASK_SOFT_TIME_LIMIT,
+    time_limit=settings.TASK_TIME_LIMIT,
+)
 def refresh_sections_task(self: Task, section_ids: list[int]) -> int:
     waited_enough = self.request.retries >= CHECK_WAITS
     changed = sections_refresh(section_ids=section_ids, wait_for_checks=not waited_enough)

@@ -12,10 +12,12 @@ class QuizzesConfig(AppConfig):
         from progress.items import ItemKind, item_kind_register
         from quizzes import signals  # noqa: F401 - registers the receivers
         from quizzes.models import Quiz
-        from quizzes.selectors import quiz_grades, quiz_states
+        from quizzes.selectors import attempt_graded_event, quiz_grades, quiz_states
+        from webhooks.payloads import event_source_register
 
         # A quiz is an item of its section: it counts while it exists.
         item_kind_register(
             ItemKind(name="quiz", model=Quiz, counted_field=None, grades=quiz_grades,
-                     states=quiz_states)
+                     states=quiz_states, column_title="{section} quiz: {title} (%)")
         )  # fmt: skip
+        event_source_register("attempt.graded", attempt_graded_event)

@@ -24,6 +24,7 @@ from quizzes.models import Attempt, Question, Quiz
 from quizzes.presentation import public_spec, response_ids, response_summary, seeded_order
 from quizzes.scoring import QuizResult, quiz_result
 from quizzes.visibility import ResultVisibility, result_visibility, scores_hidden_until_due
+from webhooks.payloads import EventSubject
 
 
 @dataclass(frozen=True)
@@ -275,3 +276,39 @@ def attempt_review(*, attempt: Attempt, now: datetime) -> AttemptReview:
         details_from=visibility.details_from,
         answers=reviews,
     )
+
+
+# --- webhooks (registered in apps.py) ----------------------------------------------------
+
+
+def attempt_graded_event(attempt_id: int) -> list[tuple[str, EventSubject]]:
+    """The attempt.graded webhook's data: the result for the course's instructors, and for
+    its learner as the quiz's feedback policy shows it to them now."""
+    attempt = Attempt.objects.select_related("quiz__section__part").filter(pk=attempt_id).first()
+    if attempt is None or attempt.status != Attempt.Status.GRADED:
+        return []
+    data: dict[str, Any] = {
+        "attempt": attempt.pk,
+        "quiz": attempt.quiz_id,
+        "section": attempt.quiz.section_id,
+        "course": attempt.quiz.section.part.course_id,
+        "learner": attempt.learner_id,
+        "number": attempt.number,
+        "status": attempt.status,
+        "late": attempt.late,
+        "graded_at": attempt.graded_at,
+    }
+    result = {
+        "score": attempt.score,
+        "max_score": attempt.max_score,
+        "percent": attempt.percent,
+        "passed": attempt.passed,
+    }
+    visible = attempt_visibility(attempt=attempt, teaches=False).total
+    subject = EventSubject(
+        course_id=data["course"],
+        learner_id=attempt.learner_id,
+        data=data | result,
+        learner_data=data | result if visible else data,
+    )
+    return [("attempt.graded", subject)]

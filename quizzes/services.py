@@ -37,7 +37,7 @@ logger = logging.getLogger(__name__)
 # Answers that arrive this long after the deadline still count (network, clock skew).
 DEADLINE_GRACE = timedelta(seconds=getattr(settings, "QUIZ_DEADLINE_GRACE_SECONDS", 15))
 # A submitted attempt not graded this long after it was queued is queued again.
-STUCK_AFTER = timedelta(seconds=getattr(settings, "QUIZ_STUCK_AFTER_SECONDS", 60))
+STUCK_AFTER = timedelta(seconds=settings.QUIZ_STUCK_AFTER_SECONDS)
 # A crash inside grading is retried this many times before the attempt is marked `error`.
 MAX_GRADING_RUNS = 3
 MAX_RESPONSE_BYTES = 64 * 1024

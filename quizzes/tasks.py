@@ -7,6 +7,7 @@ from typing import Any
 
 from celery import Task, shared_task
 from celery.signals import celeryd_after_setup
+from django.conf import settings
 from django.db import InterfaceError, OperationalError
 
 from core.db import asynchronous_commit_for_every_transaction
@@ -30,9 +31,9 @@ TRANSIENT_ERRORS = (OperationalError, InterfaceError)
     retry_backoff=True,
     retry_backoff_max=30,
     max_retries=8,
-    # Well below the broker's visibility timeout (45 s): a slow run is not delivered twice.
-    soft_time_limit=20,
-    time_limit=30,
+    # Well below the broker's visibility timeout: a slow run is not delivered twice.
+    soft_time_limit=settings.SHORT_TASK_SOFT_TIME_LIMIT,
+    time_limit=settings.SHORT_TASK_TIME_LIMIT,
 )
 def grade_attempt_task(self: Task, attempt_id: int) -> str:
     try:
@@ -48,12 +49,20 @@ def grade_attempt_task(self: Task, attempt_id: int) -> str:
         raise self.retry(countdown=2, max_retries=None) from error
 
 
-@shared_task(name="quizzes.tasks.submit_expired_attempts", soft_time_limit=25, time_limit=30)
+@shared_task(
+    name="quizzes.tasks.submit_expired_attempts",
+    soft_time_limit=settings.SHORT_TASK_SOFT_TIME_LIMIT,
+    time_limit=settings.SHORT_TASK_TIME_LIMIT,
+)
 def submit_expired_attempts_task() -> int:
     return attempts_submit_expired()
 
 
-@shared_task(name="quizzes.tasks.requeue_stuck_attempts", soft_time_limit=25, time_limit=30)
+@shared_task(
+    name="quizzes.tasks.requeue_stuck_attempts",
+    soft_time_limit=settings.SHORT_TASK_SOFT_TIME_LIMIT,
+    time_limit=settings.SHORT_TASK_TIME_LIMIT,
+)
 def requeue_stuck_attempts_task() -> int:
     return attempts_requeue_stuck()
 

@@ -10,42 +10,41 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
 from django.utils import timezone
 from rest_framework.utils.encoders import JSONEncoder
 
-from api.roles import teaches
-from courses.models import Part, Section
-from grader.models import Submission
-from progress.models import SectionProgress
-from quizzes.models import Attempt
-from quizzes.selectors import attempt_visibility
-from webhooks.models import Event, WebhookEndpoint
+from accounts.roles import teaches
+from webhooks.models import WebhookEndpoint
 
 
-def _attempt_data(attempt: Attempt, with_result: bool) -> dict[str, Any]:
-    data: dict[str, Any] = {
-        "attempt": attempt.pk,
-        "quiz": attempt.quiz_id,
-        "section": attempt.quiz.section_id,
-        "course": attempt.quiz.section.part.course_id,
-        "learner": attempt.learner_id,
-        "number": attempt.number,
-        "status": attempt.status,
-        "late": attempt.late,
-        "graded_at": attempt.graded_at,
-    }
-    if with_result:
-        data |= {
-            "score": attempt.score,
-            "max_score": attempt.max_score,
-            "percent": attempt.percent,
-            "passed": attempt.passed,
-        }
-    return data
+@dataclass(frozen=True)
+class EventSubject:
+    """What an event is about, as the app that owns the object tells it."""
+
+    course_id: int
+    learner_id: int
+    # What an instructor of the course hears, and what the learner hears (less, where the
+    # quiz's feedback policy hides the score from them for now).
+    data: dict[str, Any]
+    learner_data: dict[str, Any]
+
+
+# event -> the owning app's reader: object id -> the events it makes (the event itself,
+# and any it completes: a section that completes its part), none when the object is gone
+# or not final.
+EventSource = Callable[[int], Iterable[tuple[str, EventSubject]]]
+_SOURCES: dict[str, EventSource] = {}
+
+
+def event_source_register(event: str, source: EventSource) -> None:
+    """The apps that own the objects register their events here (AppConfig.ready):
+    webhooks never read their tables."""
+    _SOURCES[event] = source
 
 
 def _endpoints(event: str) -> list[WebhookEndpoint]:
@@ -71,95 +70,20 @@ def _body(event: str, event_id: str, data: dict[str, Any]) -> str:
 
 
 def event_payloads(*, event: str, object_id: int) -> Iterator[tuple[WebhookEndpoint, str, str]]:
-    event_id = str(uuid.uuid4())
-    if event == Event.ATTEMPT_GRADED:
-        attempt = Attempt.objects.select_related("quiz__section__part").filter(pk=object_id).first()
-        if attempt is None or attempt.status != Attempt.Status.GRADED:
-            return
-        course_id = attempt.quiz.section.part.course_id
-        for endpoint in _endpoints(event):
+    source = _SOURCES.get(event)
+    if source is None:
+        raise ValueError(f"unknown event {event!r}")
+    for kind, subject in source(object_id):
+        event_id = str(uuid.uuid4())
+        teacher_body = _body(kind, event_id, subject.data)
+        learner_body = (
+            teacher_body
+            if subject.learner_data == subject.data
+            else _body(kind, event_id, subject.learner_data)
+        )
+        for endpoint in _endpoints(kind):
             owner = endpoint.owner
-            if teaches(owner, course_id):
-                yield endpoint, event, _body(event, event_id, _attempt_data(attempt, True))
-            elif owner.pk == attempt.learner_id:
-                visible = attempt_visibility(attempt=attempt, teaches=False).total
-                yield endpoint, event, _body(event, event_id, _attempt_data(attempt, visible))
-        return
-    if event == Event.SUBMISSION_GRADED:
-        submission = (
-            Submission.objects.select_related("exercise__section__part")
-            .filter(pk=object_id)
-            .first()
-        )
-        if submission is None:
-            return
-        section = submission.exercise.section
-        data = {
-            "submission": submission.pk,
-            "exercise": submission.exercise_id,
-            "section": section.pk,
-            "course": section.part.course_id,
-            "learner": submission.learner_id,
-            "status": submission.status,
-            "verdict": submission.verdict,
-            "score": submission.score,
-            "tests_passed": submission.tests_passed,
-            "tests_total": submission.tests_total,
-            "graded_at": submission.graded_at,
-        }
-        yield from _for_audience(event, event_id, data, submission.learner_id, section.part)
-        return
-    if event == Event.SECTION_COMPLETED:
-        progress = (
-            SectionProgress.objects.select_related("section__part").filter(pk=object_id).first()
-        )
-        if progress is None or not progress.completed:
-            return
-        section = progress.section
-        data = {
-            "learner": progress.learner_id,
-            "section": section.pk,
-            "number": section.number,
-            "title": section.title,
-            "part": section.part_id,
-            "course": section.part.course_id,
-            "completed_at": progress.completed_at,
-        }
-        yield from _for_audience(event, event_id, data, progress.learner_id, section.part)
-        # The section that completes a part completes the part too: one more event.
-        if part_completed_by(learner_id=progress.learner_id, part=section.part):
-            yield from part_event_payloads(learner_id=progress.learner_id, part=section.part)
-        return
-    raise ValueError(f"unknown event {event!r}")
-
-
-def _for_audience(
-    event: str, event_id: str, data: dict[str, Any], learner_id: int, part: Part
-) -> Iterator[tuple[WebhookEndpoint, str, str]]:
-    body = _body(event, event_id, data)
-    for endpoint in _endpoints(event):
-        if endpoint.owner.pk == learner_id or teaches(endpoint.owner, part.course_id):
-            yield endpoint, event, body
-
-
-def part_completed_by(*, learner_id: int, part: Part) -> bool:
-    """Every (non-archived) section of the part is complete for the learner."""
-    sections = Section.objects.filter(part=part).exclude(status=Section.Status.ARCHIVED)
-    total = sections.count()
-    done = SectionProgress.objects.filter(
-        learner_id=learner_id, section__in=sections, completed=True
-    ).count()
-    return total > 0 and done == total
-
-
-def part_event_payloads(
-    *, learner_id: int, part: Part
-) -> Iterator[tuple[WebhookEndpoint, str, str]]:
-    data = {
-        "learner": learner_id,
-        "part": part.pk,
-        "number": part.number,
-        "title": part.title,
-        "course": part.course_id,
-    }
-    yield from _for_audience(Event.PART_COMPLETED, str(uuid.uuid4()), data, learner_id, part)
+            if teaches(owner, subject.course_id):
+                yield endpoint, kind, teacher_body
+            elif owner.pk == subject.learner_id:
+                yield endpoint, kind, learner_body

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from celery import Task, shared_task
+from django.conf import settings
 from django.db import InterfaceError, OperationalError
 
 from webhooks.services import (
@@ -20,8 +21,8 @@ TRANSIENT_ERRORS = (OperationalError, InterfaceError)
     autoretry_for=TRANSIENT_ERRORS,
     retry_backoff=True,
     max_retries=5,
-    soft_time_limit=20,
-    time_limit=30,
+    soft_time_limit=settings.SHORT_TASK_SOFT_TIME_LIMIT,
+    time_limit=settings.SHORT_TASK_TIME_LIMIT,
 )
 def fan_out_event_task(pending_id: int) -> int:
     return len(pending_event_fan_out(pending_id=pending_id))
@@ -34,8 +35,8 @@ def fan_out_event_task(pending_id: int) -> int:
     retry_backoff=True,
     max_retries=5,
     # The HTTP timeout is 5 s; well below the broker's 45 s visibility timeout.
-    soft_time_limit=20,
-    time_limit=30,
+    soft_time_limit=settings.SHORT_TASK_SOFT_TIME_LIMIT,
+    time_limit=settings.SHORT_TASK_TIME_LIMIT,
 )
 def deliver_webhook_task(self: Task, delivery_id: int) -> str:
     outcome = delivery_send(delivery_id=delivery_id)
@@ -46,6 +47,10 @@ def deliver_webhook_task(self: Task, delivery_id: int) -> str:
     return outcome.status
 
 
-@shared_task(name="webhooks.tasks.send_due_deliveries", soft_time_limit=25, time_limit=30)
+@shared_task(
+    name="webhooks.tasks.send_due_deliveries",
+    soft_time_limit=settings.SHORT_TASK_SOFT_TIME_LIMIT,
+    time_limit=settings.SHORT_TASK_TIME_LIMIT,
+)
 def send_due_deliveries_task() -> int:
     return deliveries_send_due()

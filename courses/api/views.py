@@ -11,9 +11,10 @@ from rest_framework import exceptions, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from accounts.roles import is_admin, taught_course_ids
 from api.idempotency import IDEMPOTENCY_PARAMETER, idempotent
 from api.params import ChoiceFilter, IdFilter
-from api.roles import ReadOnlyOrAuthenticated, is_admin, taught_course_ids
+from api.roles import ReadOnlyOrAuthenticated
 from api.views_base import InstructorWriteViewSet, ReadViewSet, apply, require_teaches
 from courses.api.serializers import (
     CourseSerializer,

@@ -17,9 +17,8 @@ from django.contrib.auth.models import User
 from django.db.models import Q
 
 from courses.models import Course, Section
-from grader.models import CodingExercise
+from progress.items import ItemKind, ItemRef, item_kinds
 from progress.models import ItemCompletion, SectionProgress
-from quizzes.models import Quiz
 
 BATCH = 500
 
@@ -28,8 +27,7 @@ BATCH = 500
 class Column:
     title: str
     section_id: int
-    quiz_id: int | None = None
-    exercise_id: int | None = None
+    item: ItemRef | None = None  # None: the section's "completed" column
 
 
 class _Line:
@@ -46,26 +44,23 @@ def gradebook_columns(*, course: Course) -> list[Column]:
         .order_by("part__order", "part__number", "order", "id")
     )
     ids = [s.pk for s in sections]
-    quizzes: dict[int, list[Quiz]] = {}
-    for quiz in Quiz.objects.filter(section_id__in=ids).order_by("order", "id"):
-        quizzes.setdefault(quiz.section_id, []).append(quiz)
-    exercises: dict[int, list[CodingExercise]] = {}
-    for exercise in CodingExercise.objects.filter(section_id__in=ids, is_published=True).order_by(
-        "order", "id"
-    ):
-        exercises.setdefault(exercise.section_id, []).append(exercise)
+    # Each kind's items of these sections (quizzes, then published exercises), in order.
+    items: dict[int, list[tuple[ItemKind, Any]]] = {}
+    for kind in item_kinds():
+        item: Any
+        for item in (
+            kind.model._default_manager.filter(section_id__in=ids, **kind.counted())
+            .only("id", "section_id", "title")
+            .order_by("order", "id")
+        ):
+            items.setdefault(item.section_id, []).append((kind, item))
     columns = []
     for section in sections:
-        for quiz in quizzes.get(section.pk, []):
-            columns.append(Column(f"{section.number} quiz: {quiz.title} (%)", section.pk, quiz.pk))
-        for exercise in exercises.get(section.pk, []):
-            columns.append(
-                Column(
-                    f"{section.number} exercise: {exercise.title} (points)",
-                    section.pk,
-                    exercise_id=exercise.pk,
-                )
+        for kind, item in items.get(section.pk, []):
+            title = kind.column_title.format(
+                section=section.number, kind=kind.name, title=item.title
             )
+            columns.append(Column(title, section.pk, ItemRef(kind.name, item.pk)))
         columns.append(Column(f"{section.number} completed", section.pk))
     return columns
 
@@ -103,14 +98,14 @@ def gradebook_csv_lines(*, course: Course) -> Iterator[str]:
     yield writer.writerow(["learner_id", "username", *[_text(c.title) for c in columns]])
     for batch in _learner_batches(course):
         ids = [learner_id for learner_id, _name in batch]
-        items: dict[tuple[int, str, int], Any] = {}
-        for learner_id, quiz_id, exercise_id, score in ItemCompletion.objects.filter(
+        columns_of = [kind.column for kind in item_kinds()]
+        scores: dict[tuple[int, ItemRef], Any] = {}
+        for learner_id, *refs, score in ItemCompletion.objects.filter(
             learner_id__in=ids, section_id__in=section_ids
-        ).values_list("learner_id", "quiz_id", "exercise_id", "score"):
-            if quiz_id is not None:
-                items[(learner_id, "q", quiz_id)] = score
-            else:
-                items[(learner_id, "e", exercise_id)] = score
+        ).values_list("learner_id", *columns_of, "score"):
+            for kind, item_id in zip(item_kinds(), refs, strict=True):
+                if item_id is not None:
+                    scores[(learner_id, ItemRef(kind.name, item_id))] = score
         completed = set(
             SectionProgress.objects.filter(
                 learner_id__in=ids, section_id__in=section_ids, completed=True
@@ -119,10 +114,8 @@ def gradebook_csv_lines(*, course: Course) -> Iterator[str]:
         for learner_id, username in batch:
             row = [str(learner_id), _text(username)]
             for column in columns:
-                if column.quiz_id is not None:
-                    row.append(_cell(items.get((learner_id, "q", column.quiz_id))))
-                elif column.exercise_id is not None:
-                    row.append(_cell(items.get((learner_id, "e", column.exercise_id))))
+                if column.item is not None:
+                    row.append(_cell(scores.get((learner_id, column.item))))
                 else:
                     row.append("yes" if (learner_id, column.section_id) in completed else "no")
             yield writer.writerow(row)

@@ -1,4 +1,5 @@
-"""The learner's progress in a part, as a block that refreshes itself when a grade arrives."""
+"""The learner's progress on the course pages (courses' views know nothing of progress:
+their templates ask here), and the part's block that refreshes itself when a grade arrives."""
 
 from __future__ import annotations
 
@@ -6,7 +7,10 @@ from typing import Any
 
 from django import template
 
-from courses.models import Part, Section
+from courses.models import Course, Part, Section
+from progress import selectors
+from progress.items import ItemState
+from progress.models import SectionProgress
 from progress.selectors import PartLearnerStanding, part_progress_for
 
 register = template.Library()
@@ -25,3 +29,33 @@ def learner_part_progress(context: dict[str, Any], part: Part) -> dict[str, Any]
 def section_state(standing: PartLearnerStanding, section: Section) -> str:
     """`{{ standing|section_state:section }}`: the learner's state of one section."""
     return standing.section_states.get(section.pk, "not_started")
+
+
+@register.simple_tag(takes_context=True)
+def learner_enrolled(context: dict[str, Any], course: Course) -> bool:
+    """`{% learner_enrolled course as enrolled %}`"""
+    return selectors.is_enrolled(learner=context["request"].user, course=course)
+
+
+@register.simple_tag(takes_context=True)
+def learner_part_standing(
+    context: dict[str, Any], part: Part, sections: list[Section]
+) -> PartLearnerStanding | None:
+    """`{% learner_part_standing part sections as standing %}`: one query, none for a visitor."""
+    return selectors.part_standing_for(
+        learner=context["request"].user, part=part, sections=sections
+    )
+
+
+@register.simple_tag(takes_context=True)
+def learner_section_items(context: dict[str, Any], section: Section) -> list[ItemState]:
+    """`{% learner_section_items section as items %}`: its quizzes and exercises, with the
+    learner's state on each."""
+    return selectors.section_items_for(learner=context["request"].user, section=section)
+
+
+@register.simple_tag(takes_context=True)
+def learner_section_progress(context: dict[str, Any], section: Section) -> SectionProgress | None:
+    """`{% learner_section_progress section as progress %}`"""
+    rows = selectors.section_progress_map(learner=context["request"].user, section_ids=[section.pk])
+    return rows.get(section.pk)

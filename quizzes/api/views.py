@@ -18,10 +18,10 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from accounts.roles import is_admin, taught_course_ids, teaches
 from api.errors import ApiError
 from api.idempotency import IDEMPOTENCY_PARAMETER, idempotent
 from api.params import ChoiceFilter, IdFilter
-from api.roles import is_admin, taught_course_ids, teaches
 from api.views_base import InstructorWriteViewSet, LearnerWorkViewSet
 from courses.models import Section
 from progress.services import enrollment_create

@@ -122,3 +122,24 @@ def test_a_dead_broker_fails_a_publish_quickly_instead_of_hanging(tmp_path):
     assert name == "OperationalError"
     assert float(seconds) < 10
     assert time.monotonic() - started < 30
+
+
+def test_every_task_ends_before_the_broker_would_deliver_it_again(settings):
+    # Regression (issue 13): the limits were numbers written in each decorator, and the
+    # hourly reconciliation (up to 660 s, acknowledged late) would have been handed to a
+    # second worker 45 s into its run.
+    app.loader.import_default_modules()
+    ours = {name: task for name, task in app.tasks.items() if not name.startswith("celery.")}
+    assert {"grader.tasks.grade_submission", "quizzes.tasks.grade_attempt",
+            "progress.tasks.reconcile", "webhooks.tasks.deliver"} <= set(ours)  # fmt: skip
+    visibility = settings.CELERY_VISIBILITY_TIMEOUT
+    for name, task in ours.items():
+        acks_late = app.conf.task_acks_late if task.acks_late is None else task.acks_late
+        if task.time_limit is None:
+            assert not acks_late, f"{name} has no time limit but is acknowledged late"
+            continue
+        assert task.soft_time_limit < task.time_limit, name
+        if acks_late:
+            assert task.time_limit < visibility, f"{name}: {task.time_limit} s >= {visibility} s"
+    grading = ours["grader.tasks.grade_submission"]
+    assert grading.time_limit == settings.TASK_TIME_LIMIT == visibility - 3

@@ -61,7 +61,6 @@ class Command(BaseCommand):
                 self.stderr.write(f"warning: demo exercise {path.name} not published: {first_line}")
 
     def _load_quizzes(self) -> None:
-        # Imported here: courses must not depend on quizzes at import time.
         from courses.selectors import section_get_by_number
         from quizzes.authoring import QuizImportError, question_upsert, quiz_import_gift
         from quizzes.models import Quiz

@@ -1,0 +1,8 @@
+"""The demo site (`manage.py load_demo`)."""
+
+from django.apps import AppConfig
+
+
+class DemoConfig(AppConfig):
+    name = "demo"
+    verbose_name = "Demo"

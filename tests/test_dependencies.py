@@ -1,0 +1,81 @@
+"""The apps' imports run one way (issue 13): no circles, and nothing below the grading apps
+(progress, webhooks, courses, api, accounts, core) imports quizzes or grader.
+
+Read from the source with `ast`, function-level imports included: an import inside a function
+is an arrow all the same."""
+
+from __future__ import annotations
+
+import ast
+from collections import defaultdict
+from pathlib import Path
+
+from tests.conftest import REPO_DIR
+
+APPS = ["accounts", "api", "config", "core", "courses", "demo", "grader", "progress", "quizzes",
+        "webhooks"]  # fmt: skip
+BELOW_GRADING = {"accounts", "api", "core", "courses", "progress", "webhooks"}
+
+
+def app_imports(root: Path = REPO_DIR) -> dict[str, dict[str, set[str]]]:
+    """app -> imported app -> the files that import it."""
+    found: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
+    for app in APPS:
+        for path in (root / app).rglob("*.py"):
+            relative = path.relative_to(root)
+            if "migrations" in relative.parts or relative.parts[:2] == ("demo", "exercises"):
+                continue
+            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+                if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+                    names = [node.module]
+                elif isinstance(node, ast.Import):
+                    names = [alias.name for alias in node.names]
+                else:
+                    continue
+                for name in names:
+                    top = name.split(".")[0]
+                    if top in APPS and top != app:
+                        found[app][top].add(str(relative))
+    return found
+
+
+def test_nothing_below_the_grading_apps_imports_them():
+    imports = app_imports()
+    wrong = {
+        f"{app} -> {target}: {sorted(files)}"
+        for app in BELOW_GRADING
+        for target, files in imports[app].items()
+        if target in {"quizzes", "grader", "demo", "config"}
+    }
+    assert not wrong
+
+
+def test_the_apps_import_each_other_without_circles():
+    imports = app_imports()
+
+    def reachable(start: str) -> set[str]:
+        seen: set[str] = set()
+        todo = [start]
+        while todo:
+            for target in imports[todo.pop()]:
+                if target not in seen:
+                    seen.add(target)
+                    todo.append(target)
+        return seen
+
+    circles = sorted(
+        f"{app} -> {target} ({sorted(imports[app][target])[0]})"
+        for app in APPS
+        for target in imports[app]
+        if app in reachable(target)
+    )
+    assert not circles
+
+
+def test_the_check_sees_an_import_inside_a_function(tmp_path: Path):
+    (tmp_path / "progress").mkdir()
+    (tmp_path / "progress" / "late.py").write_text(
+        "def f():\n    from quizzes.models import Quiz\n    import grader.models\n"
+    )
+    imports = app_imports(tmp_path)
+    assert set(imports["progress"]) == {"quizzes", "grader"}
