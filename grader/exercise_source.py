@@ -13,10 +13,12 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
 
+from grader.runners.files import MAX_FILES, MAX_TOTAL_BYTES
+
 LANGUAGES = ("go", "python")
 SCORINGS = ("all_or_nothing", "per_test", "per_task")
-MAX_FILES = 20
-MAX_BYTES = 256 * 1024
+# A file set's limits are the runs' (grader.runners.files), defined there once.
+MAX_BYTES = MAX_TOTAL_BYTES
 DEFAULT_LIMITS = {
     "go": {"cpu_seconds": 10.0, "wall_seconds": 20.0, "memory_mb": 512, "output_kb": 64},
     "python": {"cpu_seconds": 5.0, "wall_seconds": 10.0, "memory_mb": 256, "output_kb": 64},

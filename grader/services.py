@@ -22,7 +22,9 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core import grading_work
 from core.db import asynchronous_commit
+from core.grading_work import StuckWork, run_again_after_internal_error, stuck_work_requeue
 from core.queueing import enqueue
 from core.storable import storable_json, storable_text
 from courses.models import Section
@@ -37,13 +39,13 @@ from grader.models import CodingExercise, Submission
 from grader.scoring import code_score
 from grader.selectors import exercise_standing
 from progress.items import ItemRef
-from progress.services import item_record
+from progress.services import enrollment_create, item_record
 from webhooks.services import event_emit
 
 logger = logging.getLogger(__name__)
 
-# An internal error (the sandbox or the harness broke) is retried this many times.
-MAX_RUNS = 3
+# An internal error (the sandbox or the harness broke) is run again: core.grading_work.
+MAX_RUNS = grading_work.MAX_RUNS
 # Queued or running longer than this: the sweep queues it again.
 STUCK_AFTER = timedelta(seconds=settings.GRADER_STUCK_AFTER_SECONDS)
 EXCERPT_CHARS = 8000
@@ -293,6 +295,8 @@ def submission_create(
             learner=learner, exercise=exercise, files=complete, queued_at=timezone.now()
         )
         submission_id = submission.pk
+        # Working on a course's exercise enrols the learner (it is on their dashboard).
+        enrollment_create(learner=learner, course=exercise.section.part.course)
         transaction.on_commit(lambda: submission_queue(submission_id=submission_id))
     return submission
 
@@ -417,7 +421,7 @@ def _internal_error(submission_id: int, token: str, reason: str) -> GradeOutcome
         if submission.status != Submission.Status.RUNNING or submission.claim != token:
             return GradeOutcome(submission_id, submission.status)
         submission.runs += 1
-        if submission.runs < MAX_RUNS:
+        if run_again_after_internal_error(runs=submission.runs):
             submission.status = Submission.Status.QUEUED
             submission.error_reason = ""
             submission.queued_at = timezone.now()
@@ -434,47 +438,42 @@ def _internal_error(submission_id: int, token: str, reason: str) -> GradeOutcome
 
 
 def submissions_requeue_stuck(*, now: datetime | None = None) -> int:
-    """Queue again submissions whose grading never happened or whose worker died.
-
-    A submission found `running` was claimed by a worker that never finished it; after
-    GRADING_MAX_REQUEUES of those it is given up (`error`) rather than fed to worker after
-    worker. One still `queued` is waiting for a broker or behind a backlog: never given up.
-    """
+    """Queue again submissions whose grading never happened or whose worker died
+    (core.grading_work: one found `running` was abandoned by a worker)."""
     now = now or timezone.now()
-    stuck = list(
-        Submission.objects.filter(
-            status__in=[Submission.Status.QUEUED, Submission.Status.RUNNING],
-            queued_at__lt=now - STUCK_AFTER,
-        ).values_list("pk", "status", "requeues")[:500]
-    )
-    queued = gave_up = 0
-    for submission_id, status, requeues in stuck:
-        abandoned = status == Submission.Status.RUNNING
-        if abandoned and requeues >= settings.GRADING_MAX_REQUEUES:
-            gave_up += _give_up(submission_id, requeues)
-            continue
+    rows = Submission.objects.filter(
+        status__in=[Submission.Status.QUEUED, Submission.Status.RUNNING],
+        queued_at__lt=now - STUCK_AFTER,
+    ).values_list("pk", "status", "requeues")[:500]
+
+    def queue(work: StuckWork) -> bool:
         # A submission left `running` by a dead worker is claimed again by the next run.
-        Submission.objects.filter(pk=submission_id, status=Submission.Status.RUNNING).update(
+        Submission.objects.filter(pk=work.id, status=Submission.Status.RUNNING).update(
             status=Submission.Status.QUEUED
         )
-        if not submission_queue(submission_id=submission_id):
-            break
-        Submission.objects.filter(pk=submission_id).update(
-            queued_at=now, requeues=F("requeues") + int(abandoned)
+        if not submission_queue(submission_id=work.id):
+            return False
+        Submission.objects.filter(pk=work.id).update(
+            queued_at=now, requeues=F("requeues") + int(work.abandoned)
         )
-        queued += 1
-    if stuck:
-        logger.info("re-queued %s of %s stuck submissions", queued, len(stuck))
-    return queued
+        return True
+
+    return stuck_work_requeue(
+        stuck=[StuckWork(pk, status == Submission.Status.RUNNING, n) for pk, status, n in rows],
+        queue=queue,
+        give_up=_give_up,
+        max_requeues=settings.GRADING_MAX_REQUEUES,
+        what="submissions",
+    )
 
 
-def _give_up(submission_id: int, requeues: int) -> int:
+def _give_up(work: StuckWork) -> bool:
     reason = (
-        f"grading started {requeues + 1} times and never finished (the worker died or was "
-        "stopped each time); given up, not charged to the learner"
+        f"grading started {work.requeues + 1} times and never finished (the worker died or "
+        "was stopped each time); given up, not charged to the learner"
     )
     marked = Submission.objects.filter(
-        pk=submission_id, status__in=[Submission.Status.QUEUED, Submission.Status.RUNNING]
+        pk=work.id, status__in=[Submission.Status.QUEUED, Submission.Status.RUNNING]
     ).update(
         status=Submission.Status.ERROR,
         verdict=Submission.Verdict.INTERNAL_ERROR,
@@ -482,8 +481,8 @@ def _give_up(submission_id: int, requeues: int) -> int:
         graded_at=timezone.now(),
     )
     if marked:
-        logger.error("submission %s: %s", submission_id, reason)
-    return marked
+        logger.error("submission %s: %s", work.id, reason)
+    return bool(marked)
 
 
 # --- authoring through the API -----------------------------------------------------

@@ -14,7 +14,6 @@ from accounts.auth import current_learner
 from grader import selectors
 from grader.models import CodingExercise
 from grader.services import ExerciseError, submission_create
-from progress.services import enrollment_create
 
 
 def _exercise_or_404(exercise_id: int) -> CodingExercise:
@@ -67,8 +66,6 @@ def exercise_submit_view(request: HttpRequest, exercise_id: int) -> HttpResponse
             {"page": page, "submit_error": str(error)},
             status=400,
         )
-    # Working on a course's exercise enrols the learner (the course is on their dashboard).
-    enrollment_create(learner=submission.learner, course=exercise.section.part.course)
     url = reverse("grader:submission", kwargs={"submission_id": submission.pk})
     return HttpResponseRedirect(url, status=303)
 

@@ -21,15 +21,17 @@ from django.db import IntegrityError, connection, models, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from core import grading_work
 from core.db import asynchronous_commit
+from core.grading_work import StuckWork, run_again_after_internal_error, stuck_work_requeue
 from core.queueing import enqueue
 from core.storable import storable_text
 from progress.items import ItemRef
-from progress.services import item_record
+from progress.services import enrollment_create, item_record
 from quizzes import grading
 from quizzes.models import Answer, Attempt, Question, Quiz
 from quizzes.scoring import attempt_score, retry_penalty
-from quizzes.selectors import quiz_result_for
+from quizzes.selectors import attempt_questions, quiz_result_for
 from webhooks.services import event_emit
 
 logger = logging.getLogger(__name__)
@@ -39,7 +41,7 @@ DEADLINE_GRACE = timedelta(seconds=getattr(settings, "QUIZ_DEADLINE_GRACE_SECOND
 # A submitted attempt not graded this long after it was queued is queued again.
 STUCK_AFTER = timedelta(seconds=settings.QUIZ_STUCK_AFTER_SECONDS)
 # A crash inside grading is retried this many times before the attempt is marked `error`.
-MAX_GRADING_RUNS = 3
+MAX_GRADING_RUNS = grading_work.MAX_RUNS  # a crash in grading: core.grading_work
 MAX_RESPONSE_BYTES = 64 * 1024
 
 
@@ -71,7 +73,10 @@ def attempt_start(*, learner: User, quiz: Quiz, now: datetime | None = None) -> 
     for _try in range(5):
         try:
             with transaction.atomic():
-                return _attempt_start_once(learner=learner, quiz=quiz, now=now)
+                attempt = _attempt_start_once(learner=learner, quiz=quiz, now=now)
+                # Working on a course's quiz enrols the learner (it is on their dashboard).
+                enrollment_create(learner=learner, course=quiz.section.part.course)
+                return attempt
         except IntegrityError:
             continue  # someone else started one at the same moment: look again
     raise QuizRuleError("busy", "could not start the attempt, try again")
@@ -117,10 +122,25 @@ def _attempt_start_once(*, learner: User, quiz: Quiz, now: datetime) -> Attempt:
 
 
 def attempt_save_answers(
-    *, attempt: Attempt, responses: Mapping[int, Any], now: datetime | None = None
+    *,
+    attempt: Attempt,
+    responses: Mapping[int, Any],
+    now: datetime | None = None,
+    shown_ids: bool = False,
 ) -> list[Answer]:
-    """Autosave: store the learner's responses (question id -> response JSON)."""
+    """Autosave: store the learner's responses (question id -> response JSON).
+
+    `shown_ids`: the responses name choices and items by the opaque ids this attempt showed
+    the learner (the pages and the API); they are stored by their real ids."""
     now = _now(now)
+    if shown_ids:
+        items = {item.question.pk: item for item in attempt_questions(attempt=attempt)}
+        responses = {
+            question_id: item.response_to_stored(response)
+            if (item := items.get(question_id))
+            else response
+            for question_id, response in responses.items()
+        }
     questions = {q.id: q for q in attempt.quiz.questions.filter(id__in=list(responses))}
     unknown = set(responses) - set(questions)
     if unknown:
@@ -422,7 +442,7 @@ def attempt_mark_error(*, attempt_id: int, reason: str) -> bool:
         if attempt is None or attempt.status != Attempt.Status.SUBMITTED:
             return False
         attempt.grading_runs += 1
-        if attempt.grading_runs < MAX_GRADING_RUNS:
+        if run_again_after_internal_error(runs=attempt.grading_runs):
             attempt.save(update_fields=["grading_runs"])
             return False
         attempt.status = Attempt.Status.ERROR
@@ -505,42 +525,40 @@ def attempts_submit_expired(*, now: datetime | None = None) -> int:
 
 
 def attempts_requeue_stuck(*, now: datetime | None = None) -> int:
-    """Queue again every submitted attempt whose grading never happened (broker was down...).
-
-    An attempt re-queued GRADING_MAX_REQUEUES times that is still not graded kills or
-    stalls every worker that takes it: it is given up (`error`, costs no attempt), not fed
-    to the workers for ever.
-    """
+    """Queue again every submitted attempt whose grading never happened (broker was down,
+    a worker died). Grading runs in one transaction, so a worker that died leaves no trace:
+    every re-queue counts towards giving up (core.grading_work)."""
     now = _now(now)
     stale = now - STUCK_AFTER
-    stuck = list(
+    rows = (
         Attempt.objects.filter(status=Attempt.Status.SUBMITTED, awaiting_manual_grading=False)
         .filter(Q(grading_queued_at__isnull=True) | Q(grading_queued_at__lt=stale))
         .values_list("pk", "requeues")[:1000]
     )
-    queued = 0
-    for attempt_id, requeues in stuck:
-        if requeues >= settings.GRADING_MAX_REQUEUES:
-            _attempt_give_up(attempt_id, requeues)
-            continue
-        if not attempt_queue_grading(attempt_id=attempt_id):
-            break  # the broker is still down: try again at the next sweep
-        Attempt.objects.filter(pk=attempt_id).update(
-            grading_queued_at=now, requeues=F("requeues") + 1
-        )
-        queued += 1
-    if stuck:
-        logger.info("re-queued %s of %s stuck attempts", queued, len(stuck))
-    return queued
+
+    def queue(work: StuckWork) -> bool:
+        if not attempt_queue_grading(attempt_id=work.id):
+            return False  # the broker is still down: try again at the next sweep
+        Attempt.objects.filter(pk=work.id).update(grading_queued_at=now, requeues=F("requeues") + 1)
+        return True
+
+    return stuck_work_requeue(
+        stuck=[StuckWork(pk, True, requeues) for pk, requeues in rows],
+        queue=queue,
+        give_up=_attempt_give_up,
+        max_requeues=settings.GRADING_MAX_REQUEUES,
+        what="attempts",
+    )
 
 
-def _attempt_give_up(attempt_id: int, requeues: int) -> None:
+def _attempt_give_up(work: StuckWork) -> bool:
     reason = (
-        f"grading was queued {requeues + 1} times and never finished (the worker died or "
-        "was stopped each time); given up, the attempt is not counted"
+        f"grading was queued {work.requeues + 1} times and never finished (the worker died "
+        "or was stopped each time); given up, the attempt is not counted"
     )
     marked = Attempt.objects.filter(
-        pk=attempt_id, status=Attempt.Status.SUBMITTED, awaiting_manual_grading=False
+        pk=work.id, status=Attempt.Status.SUBMITTED, awaiting_manual_grading=False
     ).update(status=Attempt.Status.ERROR, error_reason=reason)
     if marked:
-        logger.error("attempt %s: %s", attempt_id, reason)
+        logger.error("attempt %s: %s", work.id, reason)
+    return bool(marked)

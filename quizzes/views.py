@@ -18,7 +18,6 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from accounts.auth import current_learner
-from progress.services import enrollment_create
 from quizzes import selectors, services
 from quizzes.models import Attempt, Quiz
 from quizzes.presentation import blank_segments, response_from_form
@@ -103,7 +102,6 @@ def attempt_start_view(request: HttpRequest, quiz_id: int) -> HttpResponse:
     except services.QuizRuleError as error:
         messages.error(request, _rule_message(error))
         return redirect("quizzes:quiz", quiz_id=quiz.pk)
-    enrollment_create(learner=learner, course=quiz.section.part.course)
     return redirect("quizzes:attempt", attempt_id=attempt.pk)
 
 
@@ -142,11 +140,9 @@ def _questions_context(attempt: Attempt) -> list[dict[str, Any]]:
 
 
 def _responses(attempt: Attempt, request: HttpRequest) -> dict[int, Any]:
-    # The form carries the opaque ids the learner saw; the service stores real ones.
+    # The form carries the opaque ids the learner saw (the service stores the real ones).
     return {
-        item.view["id"]: item.response_to_stored(
-            response_from_form(item.view, request.POST.getlist)
-        )
+        item.view["id"]: response_from_form(item.view, request.POST.getlist)
         for item in selectors.attempt_questions(attempt=attempt)
     }
 
@@ -166,7 +162,9 @@ def attempt_view(request: HttpRequest, attempt_id: int) -> HttpResponse:
     if request.method == "POST":
         action = request.POST.get("action", "save")
         try:
-            services.attempt_save_answers(attempt=attempt, responses=_responses(attempt, request))
+            services.attempt_save_answers(
+                attempt=attempt, responses=_responses(attempt, request), shown_ids=True
+            )
         except services.QuizRuleError as error:
             if error.code == "time_is_up":  # (the service submitted it as of the deadline)
                 messages.warning(request, _rule_message(error))
@@ -197,7 +195,9 @@ def attempt_autosave_view(request: HttpRequest, attempt_id: int) -> JsonResponse
     """Autosave from quiz.js: the same form, answered with JSON."""
     attempt = _own_attempt(request, attempt_id)
     try:
-        services.attempt_save_answers(attempt=attempt, responses=_responses(attempt, request))
+        services.attempt_save_answers(
+            attempt=attempt, responses=_responses(attempt, request), shown_ids=True
+        )
     except services.QuizRuleError as error:
         closed = error.code in {"time_is_up", "not_in_progress"}
         return JsonResponse(

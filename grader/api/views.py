@@ -34,7 +34,6 @@ from grader.api.serializers import (
 )
 from grader.models import CodingExercise, Submission
 from grader.services import ExerciseError, exercise_submit_edit, submission_create
-from progress.services import enrollment_create
 
 
 def visible_exercises(user: Any) -> QuerySet[CodingExercise]:
@@ -182,7 +181,6 @@ class SubmissionViewSet(LearnerWorkViewSet):
             )
         except ExerciseError as error:
             raise ApiError("invalid_submission", str(error)) from None
-        enrollment_create(learner=request.user, course=exercise.section.part.course)
         url = submission_url(submission)
         return Response(
             QueuedSerializer({"id": submission.pk, "status": submission.status, "url": url}).data,

@@ -6,6 +6,8 @@ import re
 from collections.abc import Mapping
 from pathlib import Path
 
+# What a learner may send, and an exercise folder may hold per file set: the one definition
+# (exercise_source, the services and the API's serializers take it from here).
 MAX_FILES = 20
 MAX_TOTAL_BYTES = 256 * 1024
 # Path components are plain names: no dot-files (the runners' own files start with "." or

@@ -24,7 +24,6 @@ from api.idempotency import IDEMPOTENCY_PARAMETER, idempotent
 from api.params import ChoiceFilter, IdFilter
 from api.views_base import InstructorWriteViewSet, LearnerWorkViewSet
 from courses.models import Section
-from progress.services import enrollment_create
 from quizzes.api.serializers import (
     AnswersSerializer,
     AttemptDetailSerializer,
@@ -295,7 +294,6 @@ class AttemptViewSet(LearnerWorkViewSet):
             attempt = attempt_start(learner=request.user, quiz=quiz)
         except QuizRuleError as error:
             raise rule_error(error) from None
-        enrollment_create(learner=request.user, course=quiz.section.part.course)
         attempt.quiz = quiz
         body = AttemptDetailSerializer(attempt_body(attempt, request.user, True))
         created = attempt.pk not in before
@@ -312,15 +310,10 @@ class AttemptViewSet(LearnerWorkViewSet):
         given = AnswersSerializer(data=request.data)
         given.is_valid(raise_exception=True)
         try:
-            items = {item.question.pk: item for item in attempt_questions(attempt=attempt)}
             # Answers name choices and items by the opaque ids the attempt showed.
-            responses = {
-                question_id: item.response_to_stored(response)
-                if (item := items.get(question_id))
-                else response
-                for question_id, response in given.validated_data["answers"].items()
-            }
-            attempt_save_answers(attempt=attempt, responses=responses)
+            attempt_save_answers(
+                attempt=attempt, responses=given.validated_data["answers"], shown_ids=True
+            )
         except QuizRuleError as error:
             raise rule_error(error) from None
         attempt.refresh_from_db()
