@@ -59,7 +59,7 @@ class Part(models.Model):
     nav_links = models.JSONField(_("navigation links"), default=list, blank=True)
     # The README as imported, byte for byte: export writes it back with only the status line
     # and the markers of sections whose state changed rewritten (courses.part_readme).
-    source_text = models.TextField(_("README as imported"), blank=True)
+    source_text = models.TextField(_("README as imported"), blank=True, default="", db_default="")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

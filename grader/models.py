@@ -123,11 +123,11 @@ class Submission(models.Model):
     runner_version = models.CharField(max_length=100, blank=True)
     error_reason = models.TextField(_("error"), blank=True)
     # The run that claimed it (queued -> running): only that run may write its grade.
-    claim = models.CharField(max_length=32, blank=True, editable=False)
+    claim = models.CharField(max_length=32, blank=True, editable=False, default="", db_default="")
     # Internal-error runs so far (retried automatically; never the learner's fault).
     runs = models.PositiveIntegerField(default=0)
     # Times the sweep re-queued it after a worker claimed it and never finished.
-    requeues = models.PositiveIntegerField(default=0)
+    requeues = models.PositiveIntegerField(default=0, db_default=0)
     created_at = models.DateTimeField(_("submitted at"), auto_now_add=True)
     queued_at = models.DateTimeField(null=True, blank=True)
     started_at = models.DateTimeField(null=True, blank=True)

@@ -147,7 +147,7 @@ class Attempt(models.Model):
     grading_queued_at = models.DateTimeField(null=True, blank=True)
     grading_runs = models.PositiveIntegerField(default=0)
     # Times the periodic sweep queued its grading again (settings.GRADING_MAX_REQUEUES).
-    requeues = models.PositiveIntegerField(default=0)
+    requeues = models.PositiveIntegerField(default=0, db_default=0)
     awaiting_manual_grading = models.BooleanField(_("awaiting manual grading"), default=False)
     score = models.DecimalField(_("score"), max_digits=9, decimal_places=2, null=True, blank=True)
     max_score = models.DecimalField(

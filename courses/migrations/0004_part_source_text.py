@@ -13,6 +13,6 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='part',
             name='source_text',
-            field=models.TextField(blank=True, verbose_name='README as imported'),
+            field=models.TextField(blank=True, db_default='', default='', verbose_name='README as imported'),
         ),
     ]
