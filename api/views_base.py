@@ -7,7 +7,7 @@ service that validates and saves it.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from django.db.models import Model, QuerySet
@@ -17,7 +17,7 @@ from rest_framework.relations import PrimaryKeyRelatedField
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from accounts.roles import is_any_instructor, own_or_taught, teaches
+from accounts.roles import is_any_instructor, teaches
 from api.idempotency import idempotent
 from api.params import ListFilter
 
@@ -135,18 +135,12 @@ class InstructorWriteViewSet(ReadViewSet):
 
 
 class LearnerWorkViewSet(ReadViewSet):
-    """Learners' work (attempts, submissions, progress): a learner's own rows, plus every
-    row of the courses the caller teaches; filterable by learner."""
+    """Learners' work (attempts, submissions, progress): what the app's `<work>_visible_to`
+    selector lets the caller see (a learner's own rows, every row of the courses the caller
+    teaches), the same function the pages use; filterable by learner."""
 
-    work: QuerySet[Any]
-    # From the row to its course id, e.g. "quiz__section__part__course_id".
-    course_path: str
+    visible: Callable[[Any], QuerySet[Any]]
     ordering: Sequence[str]
 
     def base_queryset(self) -> QuerySet[Any]:
-        return own_or_taught(
-            self.request.user,
-            self.work.all(),
-            learner_field="learner_id",
-            course_path=self.course_path,
-        ).order_by(*self.ordering)
+        return self.visible(self.request.user).order_by(*self.ordering)

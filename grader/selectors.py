@@ -16,7 +16,7 @@ from functools import lru_cache
 from typing import Any
 
 from django.contrib.auth.models import User
-from django.db.models import Count, Exists, Max, OuterRef, Q
+from django.db.models import Count, Exists, Max, OuterRef, Q, QuerySet
 from django.utils import timezone
 from pygments import highlight
 from pygments.formatters import HtmlFormatter
@@ -24,6 +24,7 @@ from pygments.lexer import Lexer
 from pygments.lexers import get_lexer_by_name, get_lexer_for_filename
 from pygments.util import ClassNotFound
 
+from accounts.roles import is_admin, own_or_taught, taught_course_ids
 from courses.markdown import render_markdown
 from courses.models import Section
 from grader.models import CodingExercise, Submission
@@ -41,6 +42,31 @@ CODE_PREFIX = "code"
 _SECRET_FIELDS = ("test_files", "reference_files", "support_files", "check_report")
 
 ExerciseState = str  # "not_started" | "in_progress" | "passed" | "failed"
+
+
+# --- who may see what (the API, the pages and progress ask here) -----------------------
+
+
+def exercises_visible_to(user: Any) -> QuerySet[CodingExercise]:
+    """Published exercises of published sections, and every exercise of the courses the
+    user teaches."""
+    exercises = CodingExercise.objects.select_related("section__part")
+    if is_admin(user):
+        return exercises
+    return exercises.filter(
+        Q(is_published=True, section__status=Section.Status.PUBLISHED)
+        | Q(section__part__course_id__in=taught_course_ids(user))
+    )
+
+
+def submissions_visible_to(user: Any) -> QuerySet[Submission]:
+    """A learner's own submissions, and every submission in the courses the user teaches."""
+    return own_or_taught(
+        user,
+        Submission.objects.select_related("exercise__section__part"),
+        learner_field="learner_id",
+        course_path="exercise__section__part__course_id",
+    )
 
 
 # --- the section page ------------------------------------------------------------------
@@ -339,8 +365,10 @@ def exercise_page_for(
 
 def submission_get_for(*, submission_id: int, learner: User) -> Submission | None:
     """The learner's own submission with its exercise, section, part and course."""
+    # What the API shows this user, narrowed to their own (the page is the learner's).
     return (
-        Submission.objects.select_related("exercise__section__part__course")
+        submissions_visible_to(learner)
+        .select_related("exercise__section__part__course")
         .defer(*(f"exercise__{name}" for name in _SECRET_FIELDS), "exercise__statement")
         .filter(pk=submission_id, learner=learner)
         .first()

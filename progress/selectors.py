@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from django.contrib.auth.models import AnonymousUser, User
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from accounts.roles import own_or_taught
 from courses.models import Course, Part, Section
 from courses.status import Completion
 from progress.items import ItemState, section_items_states
@@ -17,6 +19,16 @@ from progress.models import Enrollment, SectionProgress
 from webhooks.payloads import EventSubject
 
 _COUNTED = ~Q(sections__status=Section.Status.ARCHIVED)
+
+
+def section_progress_visible_to(user: Any) -> QuerySet[SectionProgress]:
+    """A learner's own section rows, and every learner's in the courses the user teaches."""
+    return own_or_taught(
+        user,
+        SectionProgress.objects.select_related("section__part"),
+        learner_field="learner_id",
+        course_path="section__part__course_id",
+    )
 
 
 def part_progress_for(*, learner: User, part: Part) -> Completion:

@@ -50,8 +50,9 @@ def _quiz_for_learner(quiz_id: int) -> Quiz:
 def _own_attempt(request: HttpRequest, attempt_id: int) -> Attempt:
     """The learner's own attempt; anyone else's is a 404, not a 403 (it does not exist for them)."""
     learner = current_learner(request)
+    # What the API shows this user, narrowed to their own: the pages are where one takes it.
     return get_object_or_404(
-        Attempt.objects.select_related("quiz__section__part__course"),
+        selectors.attempts_visible_to(learner).select_related("quiz__section__part__course"),
         pk=attempt_id,
         learner=learner,
     )

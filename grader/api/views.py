@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema, extend_schema_view
@@ -17,12 +17,11 @@ from rest_framework import status
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from accounts.roles import is_admin, taught_course_ids, teaches
+from accounts.roles import teaches
 from api.errors import ApiError
 from api.idempotency import IDEMPOTENCY_PARAMETER, idempotent
 from api.params import ChoiceFilter, IdFilter
 from api.views_base import InstructorWriteViewSet, LearnerWorkViewSet
-from courses.models import Section
 from grader.api.serializers import (
     ExerciseAuthorSerializer,
     ExerciseAuthorUpdateSerializer,
@@ -33,17 +32,8 @@ from grader.api.serializers import (
     SubmissionSerializer,
 )
 from grader.models import CodingExercise, Submission
+from grader.selectors import exercises_visible_to, submissions_visible_to
 from grader.services import ExerciseError, exercise_submit_edit, submission_create
-
-
-def visible_exercises(user: Any) -> QuerySet[CodingExercise]:
-    exercises = CodingExercise.objects.select_related("section__part")
-    if is_admin(user):
-        return exercises
-    return exercises.filter(
-        Q(is_published=True, section__status=Section.Status.PUBLISHED)
-        | Q(section__part__course_id__in=taught_course_ids(user))
-    )
 
 
 @extend_schema_view(
@@ -83,7 +73,7 @@ class ExerciseViewSet(InstructorWriteViewSet):
     created_status = updated_status = status.HTTP_202_ACCEPTED
 
     def base_queryset(self) -> QuerySet[CodingExercise]:
-        return visible_exercises(self.request.user).order_by("section_id", "order", "id")
+        return exercises_visible_to(self.request.user).order_by("section_id", "order", "id")
 
     def course_id_of(self, instance: CodingExercise) -> int:
         return instance.section.part.course_id
@@ -137,8 +127,7 @@ class SubmissionViewSet(LearnerWorkViewSet):
         "status": ChoiceFilter("status", Submission.Status.values, "submissions in this status"),
     }
 
-    work = Submission.objects.select_related("exercise__section__part")
-    course_path = "exercise__section__part__course_id"
+    visible = staticmethod(submissions_visible_to)
     ordering = ("-created_at", "-id")
 
     def present(self, instance: Submission) -> Any:
@@ -161,7 +150,7 @@ class SubmissionViewSet(LearnerWorkViewSet):
         given = SubmissionCreateSerializer(data=request.data)
         given.is_valid(raise_exception=True)
         exercise = (
-            visible_exercises(request.user)
+            exercises_visible_to(request.user)
             .select_related("section__part__course")
             .filter(pk=given.validated_data["exercise"])
             .first()

@@ -28,6 +28,7 @@ from progress.api.serializers import (
     SectionProgressSerializer,
 )
 from progress.models import Enrollment, SectionProgress
+from progress.selectors import section_progress_visible_to
 from progress.services import enrollment_create, section_mark_read
 
 NOT_ARCHIVED = ~Q(status=Section.Status.ARCHIVED)
@@ -46,8 +47,7 @@ class SectionProgressViewSet(LearnerWorkViewSet):
         "learner": IdFilter("learner_id", "this learner's rows (instructors)"),
     }
 
-    work = SectionProgress.objects.select_related("section__part")
-    course_path = "section__part__course_id"
+    visible = staticmethod(section_progress_visible_to)
     ordering = ("learner_id", "section__part__order", "section__order", "section_id")
 
 

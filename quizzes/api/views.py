@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
@@ -18,12 +18,11 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from accounts.roles import is_admin, taught_course_ids, teaches
+from accounts.roles import teaches
 from api.errors import ApiError
 from api.idempotency import IDEMPOTENCY_PARAMETER, idempotent
 from api.params import ChoiceFilter, IdFilter
 from api.views_base import InstructorWriteViewSet, LearnerWorkViewSet
-from courses.models import Section
 from quizzes.api.serializers import (
     AnswersSerializer,
     AttemptDetailSerializer,
@@ -45,7 +44,13 @@ from quizzes.authoring import (
 )
 from quizzes.models import Attempt, Question, Quiz
 from quizzes.presentation import public_spec
-from quizzes.selectors import attempt_questions, attempt_visibility, public_question_key
+from quizzes.selectors import (
+    attempt_questions,
+    attempt_visibility,
+    attempts_visible_to,
+    public_question_key,
+    quizzes_visible_to,
+)
 from quizzes.services import (
     QuizRuleError,
     attempt_save_answers,
@@ -60,17 +65,6 @@ CONFLICT_RULES = {"no_attempts_left", "not_in_progress", "time_is_up", "not_open
 def rule_error(error: QuizRuleError) -> ApiError:
     return ApiError(
         error.code, str(error), status_code=409 if error.code in CONFLICT_RULES else 400
-    )
-
-
-def visible_quizzes(user: Any) -> QuerySet[Quiz]:
-    """Quizzes of published sections, and every quiz of the courses the user teaches."""
-    quizzes = Quiz.objects.select_related("section__part")
-    if is_admin(user):
-        return quizzes
-    return quizzes.filter(
-        Q(section__status=Section.Status.PUBLISHED)
-        | Q(section__part__course_id__in=taught_course_ids(user))
     )
 
 
@@ -100,7 +94,7 @@ class QuizViewSet(InstructorWriteViewSet):
     }
 
     def base_queryset(self) -> QuerySet[Quiz]:
-        return visible_quizzes(self.request.user).order_by("section_id", "order", "id")
+        return quizzes_visible_to(self.request.user).order_by("section_id", "order", "id")
 
     def course_id_of(self, instance: Quiz) -> int:
         return instance.section.part.course_id
@@ -157,7 +151,7 @@ class QuestionViewSet(InstructorWriteViewSet):
 
     def base_queryset(self) -> QuerySet[Question]:
         return (
-            Question.objects.filter(quiz__in=visible_quizzes(self.request.user))
+            Question.objects.filter(quiz__in=quizzes_visible_to(self.request.user))
             .select_related("quiz__section__part")
             .order_by("quiz_id", "order", "id")
         )
@@ -249,8 +243,7 @@ class AttemptViewSet(LearnerWorkViewSet):
         "status": ChoiceFilter("status", Attempt.Status.values, "attempts in this status"),
     }
 
-    work = Attempt.objects.select_related("quiz__section__part")
-    course_path = "quiz__section__part__course_id"
+    visible = staticmethod(attempts_visible_to)
     ordering = ("-started_at", "-id")
 
     def present(self, instance: Attempt) -> Any:
@@ -278,7 +271,7 @@ class AttemptViewSet(LearnerWorkViewSet):
         given = AttemptStartSerializer(data=request.data)
         given.is_valid(raise_exception=True)
         quiz = (
-            visible_quizzes(request.user)
+            quizzes_visible_to(request.user)
             .select_related("section__part__course")
             .filter(pk=given.validated_data["quiz"])
             .first()
