@@ -44,10 +44,20 @@ def course_scope(user: Any, course_path: str) -> Q:
     return Q(**{f"{course_path}__in": taught_course_ids(user)})
 
 
-def own_or_taught(user: Any, queryset: QuerySet[Any], *, learner_field: str, course_path: str):
+def own_or_taught(
+    user: Any, queryset: QuerySet[Any], *, course_path: str, learner_field: str = "learner_id"
+) -> QuerySet[Any]:
     """A learner's own rows, plus every row of the courses the user teaches."""
     if is_admin(user):
         return queryset
     return queryset.filter(
         Q(**{learner_field: user.pk}) | Q(**{f"{course_path}__in": taught_course_ids(user)})
     )
+
+
+def published_or_taught(user: Any, queryset: QuerySet[Any], *, published: Q) -> QuerySet[Any]:
+    """Content rows that are `published`, plus every row of the courses the user teaches
+    (rows with a `section`)."""
+    if is_admin(user):
+        return queryset
+    return queryset.filter(published | Q(section__part__course_id__in=taught_course_ids(user)))

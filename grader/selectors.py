@@ -24,7 +24,7 @@ from pygments.lexer import Lexer
 from pygments.lexers import get_lexer_by_name, get_lexer_for_filename
 from pygments.util import ClassNotFound
 
-from accounts.roles import is_admin, own_or_taught, taught_course_ids
+from accounts.roles import own_or_taught, published_or_taught
 from courses.markdown import render_markdown
 from courses.models import Section
 from grader.models import CodingExercise, Submission
@@ -50,23 +50,15 @@ ExerciseState = str  # "not_started" | "in_progress" | "passed" | "failed"
 def exercises_visible_to(user: Any) -> QuerySet[CodingExercise]:
     """Published exercises of published sections, and every exercise of the courses the
     user teaches."""
+    published = Q(is_published=True, section__status=Section.Status.PUBLISHED)
     exercises = CodingExercise.objects.select_related("section__part")
-    if is_admin(user):
-        return exercises
-    return exercises.filter(
-        Q(is_published=True, section__status=Section.Status.PUBLISHED)
-        | Q(section__part__course_id__in=taught_course_ids(user))
-    )
+    return published_or_taught(user, exercises, published=published)
 
 
 def submissions_visible_to(user: Any) -> QuerySet[Submission]:
     """A learner's own submissions, and every submission in the courses the user teaches."""
-    return own_or_taught(
-        user,
-        Submission.objects.select_related("exercise__section__part"),
-        learner_field="learner_id",
-        course_path="exercise__section__part__course_id",
-    )
+    submissions = Submission.objects.select_related("exercise__section__part")
+    return own_or_taught(user, submissions, course_path="exercise__section__part__course_id")
 
 
 # --- the section page ------------------------------------------------------------------

@@ -23,12 +23,8 @@ _COUNTED = ~Q(sections__status=Section.Status.ARCHIVED)
 
 def section_progress_visible_to(user: Any) -> QuerySet[SectionProgress]:
     """A learner's own section rows, and every learner's in the courses the user teaches."""
-    return own_or_taught(
-        user,
-        SectionProgress.objects.select_related("section__part"),
-        learner_field="learner_id",
-        course_path="section__part__course_id",
-    )
+    rows = SectionProgress.objects.select_related("section__part")
+    return own_or_taught(user, rows, course_path="section__part__course_id")
 
 
 def part_progress_for(*, learner: User, part: Part) -> Completion:

@@ -16,7 +16,7 @@ from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 from django.utils.html import linebreaks
 
-from accounts.roles import is_admin, own_or_taught, taught_course_ids
+from accounts.roles import own_or_taught, published_or_taught
 from courses.markdown import clean_html, render_markdown
 from courses.models import Section
 from progress.items import ItemGrade, ItemState
@@ -106,23 +106,15 @@ def attempt_questions(*, attempt: Attempt) -> list[AttemptQuestion]:
 
 def quizzes_visible_to(user: Any) -> QuerySet[Quiz]:
     """Quizzes of published sections, and every quiz of the courses the user teaches."""
+    published = Q(section__status=Section.Status.PUBLISHED)
     quizzes = Quiz.objects.select_related("section__part")
-    if is_admin(user):
-        return quizzes
-    return quizzes.filter(
-        Q(section__status=Section.Status.PUBLISHED)
-        | Q(section__part__course_id__in=taught_course_ids(user))
-    )
+    return published_or_taught(user, quizzes, published=published)
 
 
 def attempts_visible_to(user: Any) -> QuerySet[Attempt]:
     """A learner's own attempts, and every attempt in the courses the user teaches."""
-    return own_or_taught(
-        user,
-        Attempt.objects.select_related("quiz__section__part"),
-        learner_field="learner_id",
-        course_path="quiz__section__part__course_id",
-    )
+    attempts = Attempt.objects.select_related("quiz__section__part")
+    return own_or_taught(user, attempts, course_path="quiz__section__part__course_id")
 
 
 def quiz_result_for(*, learner_id: int, quiz: Quiz) -> QuizResult:
