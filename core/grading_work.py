@@ -40,19 +40,26 @@ def stuck_work_requeue(
     *,
     stuck: Iterable[StuckWork],
     queue: Callable[[StuckWork], bool],
-    give_up: Callable[[StuckWork], bool],
+    give_up: Callable[[StuckWork, str], bool],
     max_requeues: int,
     what: str,
 ) -> int:
     """Queue again each piece of stuck work, or give it up; the number queued.
 
     `queue` sends it (False: the broker is down, so the sweep stops until next time) and
-    records the re-queue; `give_up` ends it in `error` (False if it finished meanwhile)."""
+    records the re-queue; `give_up(work, reason)` ends it in `error` with the reason for the
+    instructor (False if it finished meanwhile)."""
     stuck = list(stuck)
     queued = given_up = 0
     for work in stuck:
         if work.abandoned and work.requeues >= max_requeues:
-            given_up += give_up(work)
+            reason = (
+                f"grading was started {work.requeues + 1} times and never finished (the worker "
+                "died or was stopped each time); given up, not charged to the learner"
+            )
+            if give_up(work, reason):
+                given_up += 1
+                logger.error("%s %s: %s", what, work.id, reason)
             continue
         if not queue(work):
             break

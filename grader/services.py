@@ -467,22 +467,17 @@ def submissions_requeue_stuck(*, now: datetime | None = None) -> int:
     )
 
 
-def _give_up(work: StuckWork) -> bool:
-    reason = (
-        f"grading started {work.requeues + 1} times and never finished (the worker died or "
-        "was stopped each time); given up, not charged to the learner"
+def _give_up(work: StuckWork, reason: str) -> bool:
+    return bool(
+        Submission.objects.filter(
+            pk=work.id, status__in=[Submission.Status.QUEUED, Submission.Status.RUNNING]
+        ).update(
+            status=Submission.Status.ERROR,
+            verdict=Submission.Verdict.INTERNAL_ERROR,
+            error_reason=reason,
+            graded_at=timezone.now(),
+        )
     )
-    marked = Submission.objects.filter(
-        pk=work.id, status__in=[Submission.Status.QUEUED, Submission.Status.RUNNING]
-    ).update(
-        status=Submission.Status.ERROR,
-        verdict=Submission.Verdict.INTERNAL_ERROR,
-        error_reason=reason,
-        graded_at=timezone.now(),
-    )
-    if marked:
-        logger.error("submission %s: %s", work.id, reason)
-    return bool(marked)
 
 
 # --- authoring through the API -----------------------------------------------------

@@ -57,20 +57,16 @@ def item_record(
     Called inside the grading transaction (savepoint=False: no savepoint round
     trips on the grading's hot path; an error rolls the whole grading back).
     """
-    target = item_kind(item.kind).column
-    quiz_id = item.id if target == "quiz_id" else None
-    exercise_id = item.id if target == "exercise_id" else None
-    if quiz_id is None and exercise_id is None:
-        raise ValueError(f"an item is a quiz or an exercise, not a {item.kind}")
+    target = item_kind(item.kind).column  # the other kinds' columns stay NULL
     now = connection.ops.adapt_datetimefield_value(timezone.now())
     upsert = (
-        f"INSERT INTO {_ITEMS} (learner_id, section_id, quiz_id, exercise_id, complete, "  # noqa: S608 - names from model meta
-        f"score, updated_at) VALUES (%s, %s, %s, %s, %s, %s, %s) "
+        f"INSERT INTO {_ITEMS} (learner_id, section_id, {target}, complete, score, updated_at) "  # noqa: S608 - names from model meta
+        f"VALUES (%s, %s, %s, %s, %s, %s) "
         f"ON CONFLICT (learner_id, {target}) DO UPDATE SET section_id = excluded.section_id, "
         f"complete = excluded.complete, score = excluded.score, "
         f"updated_at = excluded.updated_at"
     )  # fmt: skip
-    params = [learner_id, section_id, quiz_id, exercise_id, complete,
+    params = [learner_id, section_id, item.id, complete,
               connection.ops.adapt_decimalfield_value(score, 7, 2), now]  # fmt: skip
     if connection.vendor == "postgresql":
         # One round trip: the upsert runs as a data-modifying WITH of the section's locking

@@ -70,7 +70,18 @@ def public_question_key() -> str:
 
 
 def attempt_questions(*, attempt: Attempt) -> list[AttemptQuestion]:
-    """The attempt's questions in the order its seed gives (stable across reloads)."""
+    """The attempt's questions in the order its seed gives (stable across reloads).
+
+    Kept on the instance: a page save reads them for the form and again in the service."""
+    cached: list[AttemptQuestion] | None = getattr(attempt, "_attempt_questions", None)
+    if cached is not None:
+        return cached
+    questions = _attempt_questions(attempt)
+    attempt._attempt_questions = questions  # type: ignore[attr-defined]
+    return questions
+
+
+def _attempt_questions(attempt: Attempt) -> list[AttemptQuestion]:
     quiz = attempt.quiz
     questions = list(quiz.questions.order_by("order", "id"))
     if quiz.shuffle_questions:

@@ -551,14 +551,9 @@ def attempts_requeue_stuck(*, now: datetime | None = None) -> int:
     )
 
 
-def _attempt_give_up(work: StuckWork) -> bool:
-    reason = (
-        f"grading was queued {work.requeues + 1} times and never finished (the worker died "
-        "or was stopped each time); given up, the attempt is not counted"
+def _attempt_give_up(work: StuckWork, reason: str) -> bool:
+    return bool(
+        Attempt.objects.filter(
+            pk=work.id, status=Attempt.Status.SUBMITTED, awaiting_manual_grading=False
+        ).update(status=Attempt.Status.ERROR, error_reason=reason)
     )
-    marked = Attempt.objects.filter(
-        pk=work.id, status=Attempt.Status.SUBMITTED, awaiting_manual_grading=False
-    ).update(status=Attempt.Status.ERROR, error_reason=reason)
-    if marked:
-        logger.error("attempt %s: %s", work.id, reason)
-    return bool(marked)

@@ -27,7 +27,8 @@ def sweep(stuck, *, broker_up=True, max_requeues=5):
             queued.append(work.id)
         return broker_up
 
-    def give_up(work):
+    def give_up(work, reason):
+        assert "never finished" in reason
         given_up.append(work.id)
         return True
 
@@ -46,6 +47,7 @@ def test_abandoned_work_is_given_up_after_the_limit_and_waiting_work_never(caplo
     with caplog.at_level(logging.INFO):
         assert sweep(stuck) == (2, [1, 3], [2])
     assert "gave up 1 things" in caplog.text
+    assert "things 2: grading was started 6 times and never finished" in caplog.text
 
 
 def test_a_broker_that_is_down_stops_the_sweep_and_loses_nothing():
