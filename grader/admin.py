@@ -9,12 +9,19 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
+from core.admin_writes import DeletesThroughService
 from grader.models import CodingExercise, Submission
-from grader.services import ExerciseError, exercise_check, exercise_save
+from grader.services import (
+    ExerciseError,
+    exercise_check,
+    exercise_deletable,
+    exercise_delete,
+    exercise_save,
+)
 
 
 @admin.register(CodingExercise)
-class CodingExerciseAdmin(admin.ModelAdmin):
+class CodingExerciseAdmin(DeletesThroughService):
     list_display = ("title", "section", "language", "scoring", "check_status", "is_published")
     list_filter = ("language", "check_status", "is_published", "section__part__course")
     search_fields = ("title", "slug")
@@ -34,6 +41,13 @@ class CodingExerciseAdmin(admin.ModelAdmin):
             return
         level = messages.SUCCESS if outcome.ok else messages.ERROR
         self.message_user(request, outcome.report.splitlines()[0], level)
+
+    # Learners' submissions hang on it: unpublish it instead.
+    def deletable(self, obj: CodingExercise) -> bool:
+        return exercise_deletable(obj)
+
+    def delete(self, obj: CodingExercise) -> None:
+        exercise_delete(exercise=obj)
 
     @admin.action(description=_("Check the selected exercises again"))
     def check_again(self, request: HttpRequest, queryset: QuerySet[CodingExercise]) -> None:

@@ -9,7 +9,6 @@ class GraderConfig(AppConfig):
     verbose_name = _("Code grader")
 
     def ready(self) -> None:
-        from grader import signals  # noqa: F401 - registers the receivers
         from grader.models import CodingExercise
         from grader.selectors import (
             exercise_checks_in_flight,

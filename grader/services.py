@@ -39,7 +39,7 @@ from grader.models import CodingExercise, Submission
 from grader.scoring import code_score
 from grader.selectors import exercise_standing
 from progress.items import ItemRef
-from progress.services import enrollment_create, item_record
+from progress.services import Placement, enrollment_create, item_placement_watch, item_record
 from webhooks.services import event_emit
 
 logger = logging.getLogger(__name__)
@@ -122,11 +122,36 @@ class CheckOutcome:
     report: str
 
 
+def _placement(exercise: CodingExercise) -> Placement | None:
+    """Where the exercise is in the database, and whether it counts there (published)."""
+    if exercise.pk is None:
+        return None
+    row = (
+        CodingExercise.objects.filter(pk=exercise.pk)
+        .values_list("section_id", "is_published")
+        .first()
+    )
+    return None if row is None else (row[0], bool(row[1]))
+
+
+def _watched(exercise: CodingExercise) -> Any:
+    """Around each public authoring service: a change of the exercise's section or of its
+    publication refreshes learners' progress there after the commit (nothing listens to
+    saves). The private helpers below write unwatched, so one service call that unpublishes
+    and publishes again changes, and queues, nothing."""
+    return item_placement_watch(lambda: _placement(exercise))
+
+
 def exercise_check(*, exercise: CodingExercise, runner: Runner | None = None) -> CheckOutcome:
     """Run the reference (must pass every test) and the starter (must not pass); store it.
 
     Only an exercise whose check is ok may be published; a failed check unpublishes.
     """
+    with _watched(exercise):
+        return _check(exercise, runner)
+
+
+def _check(exercise: CodingExercise, runner: Runner | None) -> CheckOutcome:
     runner = runner or default_runner()
     problems: list[str] = []
     try:
@@ -168,6 +193,11 @@ def _check_store(exercise: CodingExercise, *, ok: bool, text: str) -> CheckOutco
 
 
 def exercise_publish(*, exercise: CodingExercise, publish: bool = True) -> CodingExercise:
+    with _watched(exercise):
+        return _publish(exercise, publish)
+
+
+def _publish(exercise: CodingExercise, publish: bool = True) -> CodingExercise:
     if publish and exercise.check_status != CodingExercise.CheckStatus.OK:
         raise ExerciseError(
             f"{exercise}: not published: its check has not passed ({exercise.check_status})"
@@ -183,11 +213,24 @@ def exercise_save(*, exercise: CodingExercise, runner: Runner | None = None) -> 
     exercise.is_published = False
     exercise.check_status = CodingExercise.CheckStatus.UNCHECKED
     exercise.full_clean()
-    exercise.save()
-    outcome = exercise_check(exercise=exercise, runner=runner)
-    if outcome.ok and wanted_published:
-        exercise_publish(exercise=exercise)
+    with _watched(exercise):
+        exercise.save()
+        outcome = _check(exercise, runner)
+        if outcome.ok and wanted_published:
+            _publish(exercise)
     return outcome
+
+
+def exercise_deletable(exercise: CodingExercise) -> bool:
+    """Learners' submissions hang on it: unpublish it instead."""
+    return not exercise.submissions.exists()
+
+
+def exercise_delete(*, exercise: CodingExercise) -> None:
+    if not exercise_deletable(exercise):
+        raise ExerciseError(f"{exercise}: learners have submitted code; unpublish it instead")
+    with transaction.atomic(), _watched(exercise):
+        exercise.delete()
 
 
 @dataclass(frozen=True)
@@ -205,11 +248,20 @@ def exercise_import(
         source = load_exercise_source(path)
     except ExerciseSourceError as error:
         raise ExerciseError(str(error)) from None
+    exercise = CodingExercise.objects.filter(
+        section=section, slug=source.slug
+    ).first() or CodingExercise(section=section, slug=source.slug)
+    with _watched(exercise):
+        return _import(source, exercise, publish, runner)
+
+
+def _import(
+    source: ExerciseSource, exercise: CodingExercise, publish: bool, runner: Runner | None
+) -> ExerciseImport:
+    section = exercise.section
     with transaction.atomic():
-        exercise = CodingExercise.objects.filter(section=section, slug=source.slug).first()
-        created = exercise is None
-        if exercise is None:
-            exercise = CodingExercise(section=section, slug=source.slug)
+        created = exercise.pk is None
+        if created:
             exercise.order = CodingExercise.objects.filter(section=section).count() + 1
         before = _source_fields(exercise)
         _apply_source(exercise, source)
@@ -220,16 +272,16 @@ def exercise_import(
         ):
             # The same folder again: nothing changed, its check stands.
             if publish and not exercise.is_published:
-                exercise_publish(exercise=exercise)
+                _publish(exercise)
             return ExerciseImport(
                 exercise=exercise, created=False, check=CheckOutcome(True, exercise.check_report)
             )
         exercise.is_published = False
         exercise.check_status = CodingExercise.CheckStatus.UNCHECKED
         exercise.save()
-    check = exercise_check(exercise=exercise, runner=runner)
+    check = _check(exercise, runner)
     if check.ok and publish:
-        exercise_publish(exercise=exercise)
+        _publish(exercise)
     return ExerciseImport(exercise=exercise, created=created, check=check)
 
 
@@ -494,7 +546,7 @@ def exercise_submit_edit(*, exercise: CodingExercise, publish: bool) -> CodingEx
     exercise.check_status = CodingExercise.CheckStatus.UNCHECKED
     exercise.check_report = ""
     exercise.full_clean()
-    with transaction.atomic():
+    with transaction.atomic(), _watched(exercise):
         exercise.save()
         exercise_id = exercise.pk
         transaction.on_commit(
@@ -521,7 +573,8 @@ def exercise_check_and_publish(
     exercise = CodingExercise.objects.filter(pk=exercise_id).first()
     if exercise is None:
         return None
-    outcome = exercise_check(exercise=exercise, runner=runner)
-    if outcome.ok and publish:
-        exercise_publish(exercise=exercise)
+    with _watched(exercise):
+        outcome = _check(exercise, runner)
+        if outcome.ok and publish:
+            _publish(exercise)
     return outcome

@@ -9,7 +9,8 @@ at the same moment cannot overwrite each other's count.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -245,7 +246,8 @@ def _sections_refresh(pairs: Iterable[tuple[int, int]]) -> int:
 
 # --- a section's items changed ---------------------------------------------------------
 # A quiz added, deleted or moved, or an exercise published, unpublished, deleted or moved,
-# changes what every learner of its section must complete (quizzes/, grader/ signals.py). Rows count
+# changes what every learner of its section must complete: the authoring services
+# (quizzes.authoring, grader.services) wrap their writes in `item_placement_watch`. Rows count
 # items by where each quiz or exercise is now, not by the item row's own section_id, so a
 # grading racing a move cannot put a result back in the old section; that column (which
 # the gradebook reads) is repaired here and by the reconciliation.
@@ -299,6 +301,17 @@ def item_sections_repair(*, section_ids: Iterable[int] | None = None) -> int:
 
 # Where an item is: (its section's id, whether it counts towards completion there).
 Placement = tuple[int, bool]
+
+
+@contextmanager
+def item_placement_watch(placement: Callable[[], Placement | None]) -> Iterator[None]:
+    """Around an authoring service's writes to one item: `placement` (read from the database)
+    before and after them, and the sections whose items changed refreshed after the commit.
+    The services that add, move, publish or delete quizzes and exercises call this; nothing
+    listens to saves (the hourly reconciliation repairs rows a raw ORM write left stale)."""
+    before = placement()
+    yield
+    item_placement_changed(before=before, after=placement())
 
 
 def item_placement_changed(*, before: Placement | None, after: Placement | None) -> None:

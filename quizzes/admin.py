@@ -11,31 +11,79 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
+from core.admin_writes import DeletesThroughService
+from quizzes.authoring import (
+    question_deletable,
+    question_delete,
+    question_save,
+    quiz_deletable,
+    quiz_delete,
+    quiz_save,
+    quizzes_touch,
+)
 from quizzes.models import Answer, Attempt, Question, Quiz
 from quizzes.services import QuizRuleError, answer_grade_manually, attempt_regrade
 
 
+class QuestionFormSet(forms.BaseInlineFormSet):
+    def clean(self) -> None:
+        super().clean()
+        for form in self.deleted_forms:
+            question = form.instance
+            if question.pk is not None and not question_deletable(question):
+                raise forms.ValidationError(
+                    _("%(question)s: learners have answered it; it cannot be deleted")
+                    % {"question": question}
+                )
+
+
 class QuestionInline(admin.StackedInline):
     model = Question
+    formset = QuestionFormSet
     fields = ("order", "type", "title", "text", "text_format", "points", "spec", "explanation")
     extra = 0
 
 
 @admin.register(Quiz)
-class QuizAdmin(admin.ModelAdmin):
+class QuizAdmin(DeletesThroughService):
     list_display = ("title", "section", "pass_score", "max_attempts", "score_policy", "due_at")
     list_filter = ("section__part__course", "score_policy", "feedback_policy")
     search_fields = ("title", "section__title")
     list_select_related = ("section",)
     inlines = [QuestionInline]
 
+    # Writes go through quizzes.authoring, as from the API: the worker's cache of a quiz's
+    # questions and learners' section progress follow them.
+    def save_model(self, request: HttpRequest, obj: Quiz, form: Any, change: bool) -> None:
+        quiz_save(quiz=obj)
+
+    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
+        super().save_related(request, form, formsets, change)  # the inline questions
+        quizzes_touch({form.instance.pk})
+
+    # A quiz learners attempted stays: their attempts and grades hang on it.
+    def deletable(self, obj: Quiz) -> bool:
+        return quiz_deletable(obj)
+
+    def delete(self, obj: Quiz) -> None:
+        quiz_delete(quiz=obj)
+
 
 @admin.register(Question)
-class QuestionAdmin(admin.ModelAdmin):
+class QuestionAdmin(DeletesThroughService):
     list_display = ("__str__", "quiz", "type", "points", "order")
     list_filter = ("type", "quiz__section__part__course")
     search_fields = ("title", "text")
     list_select_related = ("quiz__section",)
+
+    def save_model(self, request: HttpRequest, obj: Question, form: Any, change: bool) -> None:
+        question_save(question=obj)
+
+    def deletable(self, obj: Question) -> bool:
+        return question_deletable(obj)
+
+    def delete(self, obj: Question) -> None:
+        question_delete(question=obj)
 
 
 class AnswerInline(admin.TabularInline):

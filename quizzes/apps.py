@@ -10,7 +10,6 @@ class QuizzesConfig(AppConfig):
 
     def ready(self) -> None:
         from progress.items import ItemKind, item_kind_register
-        from quizzes import signals  # noqa: F401 - registers the receivers
         from quizzes.models import Quiz
         from quizzes.selectors import attempt_graded_event, quiz_grades, quiz_states
         from webhooks.payloads import event_source_register

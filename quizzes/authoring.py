@@ -1,4 +1,13 @@
-"""Instructors' writes: quizzes and their questions from GIFT files, and back to GIFT."""
+"""Instructors' writes: quizzes and their questions, from the admin, the API and GIFT files,
+and back to GIFT.
+
+Every write of a quiz or a question goes through here, for two follow-ups no save listener
+does for us:
+- a quiz's `updated_at` moves with any change to its questions (`quizzes_touch`): the
+  grading worker caches a quiz's questions keyed by (quiz id, updated_at);
+- a quiz added, moved or deleted changes what every learner of its section must complete:
+  progress refreshes those sections after the commit (`item_placement_watch`).
+"""
 
 from __future__ import annotations
 
@@ -8,9 +17,11 @@ from pathlib import Path
 from typing import Any, cast, get_args
 
 from django.db import transaction
+from django.utils import timezone
 
 from courses.course_source import CourseSourceError, read_source_text
 from courses.models import Section
+from progress.services import Placement, item_placement_watch
 from quizzes import grading
 from quizzes.gift import GiftError, GiftQuestion, parse_gift, render_gift
 from quizzes.gift import QuestionType as GiftQuestionType
@@ -61,6 +72,20 @@ def _question_fields(question: GiftQuestion, order: int) -> dict[str, Any]:
     }
 
 
+def _placement(quiz: Quiz) -> Placement | None:
+    """Where the quiz is in the database (a quiz always counts towards its section)."""
+    if quiz.pk is None:
+        return None
+    section = Quiz.objects.filter(pk=quiz.pk).values_list("section_id", flat=True).first()
+    return None if section is None else (section, True)
+
+
+def quizzes_touch(quiz_ids: set[int | None]) -> None:
+    """Move the quizzes' updated_at: their questions changed (the worker's cache key)."""
+    ids = [quiz_id for quiz_id in quiz_ids if quiz_id is not None]
+    Quiz.objects.filter(pk__in=ids).update(updated_at=timezone.now())
+
+
 def _label(question: GiftQuestion | Question, index: int) -> str:
     return question.title or f"#{index} {question.text[:40]!r}"
 
@@ -99,7 +124,9 @@ def quiz_import_gift(
         or (questions[0].category.split("/")[-1].strip() if questions[0].category else "")
         or section.title
     )
-    quiz, _created = Quiz.objects.get_or_create(section=section, title=title)
+    quiz = Quiz.objects.filter(section=section, title=title).first()
+    if quiz is None:
+        quiz = quiz_save(quiz=Quiz(section=section, title=title))
     report = QuizImportReport(quiz=quiz)
     existing = list(quiz.questions.order_by("order", "id"))
     by_title = {q.title: q for q in existing if q.title}
@@ -132,6 +159,8 @@ def quiz_import_gift(
         else:
             row.delete()
             report.removed.append(_label(row, index))
+    if report.created or report.updated or report.removed:
+        quizzes_touch({quiz.pk})
     return report
 
 
@@ -143,12 +172,15 @@ def question_upsert(*, quiz: Quiz, title: str, fields: dict[str, Any]) -> tuple[
         raise QuizImportError(f"question {title!r}: {error}") from None
     question = quiz.questions.filter(title=title).first()
     if question is None:
-        return Question.objects.create(quiz=quiz, title=title, **fields), True
+        question = Question.objects.create(quiz=quiz, title=title, **fields)
+        quizzes_touch({quiz.pk})
+        return question, True
     changed = [name for name, value in fields.items() if getattr(question, name) != value]
     for name in changed:
         setattr(question, name, fields[name])
     if changed:
         question.save()
+        quizzes_touch({quiz.pk})
     return question, bool(changed)
 
 
@@ -186,26 +218,41 @@ class QuizEditError(Exception):
 
 
 def quiz_save(*, quiz: Quiz) -> Quiz:
-    """Save a quiz after validating it (pass score, dates in order)."""
+    """Save a quiz (new, edited or moved) after validating it (pass score, dates in order)."""
     quiz.full_clean()
-    quiz.save()
+    with transaction.atomic(), item_placement_watch(lambda: _placement(quiz)):
+        quiz.save()
     return quiz
 
 
+def quiz_deletable(quiz: Quiz) -> bool:
+    return not quiz.attempts.exists()
+
+
 def quiz_delete(*, quiz: Quiz) -> None:
-    if quiz.attempts.exists():
+    if not quiz_deletable(quiz):
         raise QuizEditError("learners have attempted this quiz; it cannot be deleted")
-    quiz.delete()
+    with transaction.atomic(), item_placement_watch(lambda: _placement(quiz)):
+        quiz.delete()
 
 
 def question_save(*, question: Question) -> Question:
     """Save a question; its spec is checked against its type (docs/question-types.md)."""
     question.full_clean()  # Question.clean runs grading.validate_spec
-    question.save()
+    with transaction.atomic():
+        before = Question.objects.filter(pk=question.pk).values_list("quiz_id", flat=True).first()
+        question.save()
+        quizzes_touch({question.quiz_id, before})  # both quizzes when it moves
     return question
 
 
+def question_deletable(question: Question) -> bool:
+    return not question.answers.exists()
+
+
 def question_delete(*, question: Question) -> None:
-    if question.answers.exists():
+    if not question_deletable(question):
         raise QuizEditError("learners have answered this question; it cannot be deleted")
-    question.delete()
+    with transaction.atomic():
+        question.delete()
+        quizzes_touch({question.quiz_id})

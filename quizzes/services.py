@@ -278,8 +278,8 @@ def attempt_grade(*, attempt_id: int, now: datetime | None = None) -> GradingOut
 GRADED_ANSWER_FIELDS = ["score", "feedback", "details", "needs_manual_grading", "graded_at"]
 
 # A worker's questions of recently graded quizzes, by quiz id: (the quiz's updated_at when
-# read, the questions). Any change to a question moves its quiz's updated_at (signals.py),
-# so a changed quiz misses here and is read again.
+# read, the questions). Any change to a question moves its quiz's updated_at
+# (quizzes.authoring.quizzes_touch), so a changed quiz misses here and is read again.
 _QUESTIONS_CACHE: OrderedDict[int, tuple[datetime, list[Question]]] = OrderedDict()
 _QUESTIONS_CACHE_SIZE = 256
 

@@ -167,3 +167,25 @@ def go_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
         return go_cache_warm(cache_dir=tmp_path_factory.mktemp("go") / "go-cache")
     except GoUnavailable as exc:
         pytest.fail(f"no Go toolchain: {exc}")
+
+
+@pytest.fixture
+def tasks_run_inline(monkeypatch: Any) -> list[tuple[str, tuple]]:
+    """What the worker would do with the queued task, run here (the broker hop is tested with
+    a real worker elsewhere); the tasks queued, in order."""
+    queued: list[tuple[str, tuple]] = []
+
+    from celery.exceptions import Retry
+
+    def enqueue(task: Any, *args: Any, what: str, countdown: float = 0) -> bool:
+        queued.append((task.name, args))
+        try:
+            task(*args)
+        except Retry:  # the task asked to run later: here, never
+            queued.append(("retry later", args))
+        return True
+
+    monkeypatch.setattr("progress.services.enqueue", enqueue)
+    monkeypatch.setattr("quizzes.services.attempt_queue_grading", lambda **kw: True)
+    monkeypatch.setattr("grader.services.submission_queue", lambda **kw: True)
+    return queued

@@ -33,7 +33,13 @@ from grader.api.serializers import (
 )
 from grader.models import CodingExercise, Submission
 from grader.selectors import exercises_visible_to, submissions_visible_to
-from grader.services import ExerciseError, exercise_submit_edit, submission_create
+from grader.services import (
+    ExerciseError,
+    exercise_deletable,
+    exercise_delete,
+    exercise_submit_edit,
+    submission_create,
+)
 
 
 @extend_schema_view(
@@ -89,13 +95,13 @@ class ExerciseViewSet(InstructorWriteViewSet):
         return exercise_submit_edit(exercise=instance, publish=publish)
 
     def delete_instance(self, instance: CodingExercise) -> None:
-        if instance.submissions.exists():
+        if not exercise_deletable(instance):
             raise ApiError(
                 "in_use",
                 _("Learners have submitted code to this exercise; unpublish it instead."),
                 status_code=409,
             )
-        instance.delete()
+        exercise_delete(exercise=instance)
 
     def location(self, instance: CodingExercise) -> dict[str, str]:
         return {"Location": reverse("api:exercise-detail", kwargs={"pk": instance.pk})}

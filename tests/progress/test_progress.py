@@ -15,6 +15,7 @@ from grader.services import submission_grade
 from progress.models import ItemCompletion, SectionProgress
 from progress.selectors import course_progress_for, part_progress_for
 from progress.services import progress_reconcile, section_mark_read
+from quizzes.authoring import question_save
 from quizzes.models import Attempt, Quiz
 from quizzes.services import (
     attempt_grade,
@@ -125,7 +126,7 @@ def test_a_regrade_that_lowers_the_grade_makes_the_section_incomplete_again(part
     question.spec = {"choices": [{"id": "a", "text": "x", "weight": 0},
                                  {"id": "b", "text": "y", "weight": 0},
                                  {"id": "c", "text": "z", "weight": 100}]}  # fmt: skip
-    question.save()
+    question_save(question=question)
     with mock.patch("django.db.transaction.on_commit", lambda f: f()):
         attempt_regrade(attempt=attempt)
     attempt_grade(attempt_id=attempt.pk)

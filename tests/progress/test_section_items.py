@@ -1,18 +1,25 @@
 """Learners' section rows follow the section's items: quizzes and exercises added, deleted,
-moved, published or unpublished by an instructor after learners made progress."""
+moved, published or unpublished by an instructor after learners made progress, through the
+authoring services (the admin's, the API's and the imports' one way in)."""
 
 from __future__ import annotations
 
 import pytest
-from celery.exceptions import Retry
 from django.core.exceptions import ValidationError
 from django.utils import translation
 
 from grader.models import CodingExercise
-from grader.services import exercise_check_and_publish, exercise_submit_edit
+from grader.services import (
+    exercise_check,
+    exercise_check_and_publish,
+    exercise_publish,
+    exercise_save,
+    exercise_submit_edit,
+)
 from progress.models import ItemCompletion, SectionProgress
 from progress.selectors import part_progress_for
 from progress.services import progress_reconcile, section_progress_refresh
+from quizzes.authoring import quiz_delete, quiz_save
 from quizzes.models import Quiz
 from tests.factories import QuestionFactory, QuizFactory, SectionFactory, UserFactory
 from tests.grader.test_services import FakeRunner
@@ -21,33 +28,13 @@ from tests.progress.test_progress import exercise_in, pass_quiz, solve
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def tasks_run_inline(monkeypatch):
-    """What the worker would do with the queued task, run here (the broker hop is tested with
-    a real worker elsewhere); the tasks queued, in order."""
-    queued: list[tuple[str, tuple]] = []
-
-    def enqueue(task, *args, what: str, countdown: float = 0) -> bool:
-        queued.append((task.name, args))
-        try:
-            task(*args)
-        except Retry:  # the task asked to run later: here, never
-            queued.append(("retry later", args))
-        return True
-
-    monkeypatch.setattr("progress.services.enqueue", enqueue)
-    monkeypatch.setattr("quizzes.services.attempt_queue_grading", lambda **kw: True)
-    monkeypatch.setattr("grader.services.submission_queue", lambda **kw: True)
-    return queued
-
-
 def row(learner, section) -> tuple[int, int, bool]:
     progress = SectionProgress.objects.get(learner=learner, section=section)
     return progress.items_complete, progress.items_total, progress.completed
 
 
 def a_quiz(section):
-    quiz = QuizFactory.create(section=section)
+    quiz = quiz_save(quiz=QuizFactory.build(section=section))
     QuestionFactory.create(quiz=quiz)
     return quiz
 
@@ -74,7 +61,7 @@ def test_a_quiz_added_to_a_completed_section_reopens_it_and_deleting_it_closes_i
         assert part_progress_for(learner=learner, part=part).summary() == "0% (0 из 7 разделов)"
 
     with django_capture_on_commit_callbacks(execute=True):
-        added.delete()
+        quiz_delete(quiz=added)
 
     assert row(learner, section) == (1, 1, True)
     assert row(other, section) == (0, 1, False)
@@ -91,13 +78,11 @@ def test_publishing_and_unpublishing_an_exercise_changes_what_completes_the_sect
     assert row(learner, section) == (1, 2, False)
 
     with django_capture_on_commit_callbacks(execute=True):
-        exercise.is_published = False
-        exercise.save()
+        exercise_publish(exercise=exercise, publish=False)
     assert row(learner, section) == (1, 1, True)
 
     with django_capture_on_commit_callbacks(execute=True):
-        exercise.is_published = True
-        exercise.save()
+        exercise_publish(exercise=exercise)
     assert row(learner, section) == (1, 2, False)
     solve(exercise, learner)
     assert row(learner, section) == (2, 2, True)
@@ -116,7 +101,7 @@ def test_a_quiz_moved_to_another_section_takes_its_learners_results_along(
 
     with django_capture_on_commit_callbacks(execute=True):
         moved.section = target
-        moved.save()
+        quiz_save(quiz=moved)
 
     assert ItemCompletion.objects.get(learner=learner, quiz=moved).section_id == target.pk
     assert row(learner, source) == (1, 1, True)
@@ -137,7 +122,7 @@ def test_a_moved_exercise_counts_where_it_now_is(
 
     with django_capture_on_commit_callbacks(execute=True):
         exercise.section = target
-        exercise.save()
+        exercise_save(exercise=exercise, runner=FakeRunner())  # checked again, published
 
     assert row(learner, target) == (2, 2, True)
     assert row(learner, source) == (0, 0, False)  # no items left, material not read
@@ -152,9 +137,9 @@ def test_edits_that_keep_the_items_queue_nothing(
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         quiz.title = "Новое название"
         quiz.pass_score = 80
-        quiz.save()
+        quiz_save(quiz=quiz)
         exercise.statement = "Новый текст"
-        exercise.save()
+        exercise_save(exercise=exercise, runner=FakeRunner())  # unpublished, checked, published
     assert callbacks == []
     assert tasks_run_inline == []
 
@@ -170,12 +155,11 @@ def test_a_stale_copy_of_a_moved_exercise_saved_later_does_not_move_results_back
     stale = CodingExercise.objects.get(pk=exercise.pk)
     with django_capture_on_commit_callbacks(execute=True):
         exercise.section = target
-        exercise.save()
+        exercise_save(exercise=exercise, runner=FakeRunner())
     assert row(learner, target) == (1, 1, True)
 
     with django_capture_on_commit_callbacks(execute=True):
-        stale.check_report = "OK again"
-        stale.save(update_fields=["check_report"])  # section 4.1 in memory only
+        exercise_check(exercise=stale, runner=FakeRunner())  # section 4.1 in memory only
 
     assert CodingExercise.objects.get(pk=exercise.pk).section_id == target.pk
     assert ItemCompletion.objects.get(learner=learner, exercise=exercise).section_id == target.pk
@@ -188,7 +172,7 @@ def test_a_result_recorded_in_the_old_section_after_a_move_counts_in_the_new_one
     learner = UserFactory.create()
     source, target = part.sections.get(number="4.1"), part.sections.get(number="4.2")
     quiz = a_quiz(source)
-    Quiz.objects.filter(pk=quiz.pk).update(section=target)  # the move, signals aside
+    Quiz.objects.filter(pk=quiz.pk).update(section=target)  # the move, no service involved
     pass_quiz(quiz, learner)
     ItemCompletion.objects.filter(learner=learner).update(section=source)  # the late write
 

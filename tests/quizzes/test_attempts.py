@@ -11,6 +11,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from quizzes import services
+from quizzes.authoring import QuizEditError, question_delete, question_save
 from quizzes.models import Answer, Attempt, Quiz
 from quizzes.selectors import attempt_questions, quiz_result_for
 from quizzes.services import (
@@ -387,22 +388,35 @@ def test_a_question_edited_between_gradings_is_graded_by_its_new_key(quiz, queue
     first = take(quiz, learner, ALL_RIGHT, queued)
     true_false = quiz.questions.get(type="true_false")
     true_false.spec = {"answer": True}
-    true_false.save()  # as the admin does: no service involved
+    question_save(question=true_false)  # as the admin and the API do
 
     second = take(quiz, UserFactory.create(), ALL_RIGHT, queued)
 
     assert first.score == Decimal("4.00")
     assert second.score == Decimal("3.00")
-    quiz.questions.get(type="numeric").delete()
-    rest = {kind: response for kind, response in ALL_RIGHT.items() if kind != "numeric"}
-    third = take(quiz, UserFactory.create(), rest, queued)
-    assert (third.score, third.max_score) == (Decimal("2.00"), Decimal("3.00"))
-    # moved to another quiz: gone from this one too
+    # a question added, then one moved to another quiz: each in the next grading
+    items = [{"id": "a", "text": "1"}, {"id": "b", "text": "2"}]
+    spec = {"items": items, "scoring": "positions"}
+    question_save(question=QuestionFactory.build(quiz=quiz, type="ordering", order=4, points=3,
+                                                 spec=spec))  # fmt: skip
+    third = take(quiz, UserFactory.create(), ALL_RIGHT, queued)
+    assert (third.score, third.max_score) == (Decimal("3.00"), Decimal("7.00"))
     single = quiz.questions.get(type="single_choice")
     single.quiz = QuizFactory.create()
-    single.save()
+    question_save(question=single)
     fourth = take(quiz, UserFactory.create(), {"true_false": {"value": True}}, queued)
-    assert (fourth.score, fourth.max_score) == (Decimal("1.00"), Decimal("1.00"))
+    assert (fourth.score, fourth.max_score) == (Decimal("1.00"), Decimal("5.00"))
+
+
+def test_a_question_nobody_answered_is_deleted_and_an_answered_one_is_kept(quiz, queued):
+    unanswered = question_save(question=QuestionFactory.build(quiz=quiz, order=9))
+    question_delete(question=unanswered)
+    assert not quiz.questions.filter(pk=unanswered.pk).exists()
+    take(quiz, UserFactory.create(), ALL_RIGHT, queued)
+    numeric = quiz.questions.get(type="numeric")
+    with pytest.raises(QuizEditError, match="answered"):
+        question_delete(question=numeric)
+    assert quiz.questions.filter(pk=numeric.pk).exists()
 
 
 def test_the_sweep_gives_up_on_an_attempt_that_never_finishes_grading(quiz, monkeypatch, caplog):
