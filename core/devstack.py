@@ -24,7 +24,6 @@ from contextlib import contextmanager
 from pathlib import Path
 
 BASE_DIR = Path(__file__).resolve().parent.parent
-VAR_DIR = Path(os.environ.get("ZACHET_VAR_DIR", BASE_DIR / "var"))
 
 
 def stop_process(process: subprocess.Popen[bytes], *, timeout: float = 15) -> None:
@@ -213,15 +212,17 @@ def run_stack(*, host: str, port: int, broker_url: str) -> int:
 
 
 def main() -> int:
-    host = os.environ.get("HOST", "127.0.0.1")
-    port = int(os.environ.get("PORT", "8000"))
-    if os.environ.get("REDIS_URL") or os.environ.get("CELERY_BROKER_URL"):
-        return run_stack(host=host, port=port, broker_url=os.environ.get("REDIS_URL", ""))
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    from django.conf import settings  # every knob is read there (config/settings.py)
+
+    host, port = settings.RUN_HOST, settings.RUN_PORT
+    if settings.REDIS_URL or not settings.CELERY_BROKER_URL.startswith("filesystem:"):
+        return run_stack(host=host, port=port, broker_url=settings.REDIS_URL)
     if embedded_redis_binary() is None:
-        print("embedded Redis not available: using the filesystem broker in var/broker")
+        print(f"embedded Redis not available: using the filesystem broker in {settings.BROKER_DIR}")
         return run_stack(host=host, port=port, broker_url="")
-    redis_port = free_port(int(os.environ.get("EMBEDDED_REDIS_PORT", "6390")))
-    with embedded_redis(port=redis_port, data_dir=VAR_DIR / "redis") as url:
+    redis_port = free_port(settings.EMBEDDED_REDIS_PORT)
+    with embedded_redis(port=redis_port, data_dir=settings.VAR_DIR / "redis") as url:
         return run_stack(host=host, port=port, broker_url=url)
 
 

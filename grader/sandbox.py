@@ -41,6 +41,8 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from django.conf import settings
+
 logger = logging.getLogger(__name__)
 
 # Where the work directory appears inside the sandbox.
@@ -65,7 +67,6 @@ _LAUNCHER_FAILED = 125
 # points here (root's, reachable by all); bwrap binds them from there to the same targets
 # as before, so the sandbox sees nothing new. Each run's namespace is its own: every run
 # uses the same few mount points, and nothing shows on the host.
-STAGE_DIR = Path(os.environ.get("GRADER_STAGE_DIR", "/run/zachet-sandbox"))
 _STAGER = """
 n=$1; shift
 while [ "$n" -gt 0 ]; do
@@ -130,13 +131,32 @@ class SandboxUnavailable(RuntimeError):
     """The sandbox cannot run anything here (no bwrap, or bwrap failed to set up)."""
 
 
+# This process's place in a worker's pool (grader.tasks sets it): each gets its own uid.
+_pool_index = 0
+
+
+def sandbox_pool_process(index: int) -> None:
+    global _pool_index
+    _pool_index = index
+
+
+def sandbox_uid_for_process(base: int, index: int) -> int:
+    """Pool process 0 keeps `base` (65534, nobody); the others count up from 600000, far from
+    the uids and subordinate-uid ranges a host hands out, unless the base says otherwise."""
+    if index == 0:
+        return base
+    return (600000 if base == 65534 else base) + index
+
+
 def sandbox_ids() -> tuple[int, int]:
-    """The uid and gid learner code runs as: GRADER_SANDBOX_UID (default 65534) when we are root,
-    else our own (an unprivileged worker cannot switch users; bwrap still isolates)."""
+    """The uid and gid learner code runs as when we are root: settings.GRADER_SANDBOX_UID
+    (default 65534), plus N in pool process N, so one learner's processes never count
+    against another run's RLIMIT_NPROC; else our own (an unprivileged worker cannot switch
+    users; bwrap still isolates)."""
     if os.geteuid() != 0:
         return os.getuid(), os.getgid()
-    uid = int(os.environ.get("GRADER_SANDBOX_UID", "65534"))
-    return uid, int(os.environ.get("GRADER_SANDBOX_GID", str(uid)))
+    uid = sandbox_uid_for_process(settings.GRADER_SANDBOX_UID, _pool_index)
+    return uid, settings.GRADER_SANDBOX_GID or uid
 
 
 @contextlib.contextmanager
@@ -173,8 +193,7 @@ def _remove_tree(path: Path) -> None:
 
 @cache
 def _bwrap_path() -> str | None:
-    found = shutil.which("bwrap", path=os.environ.get("PATH", "") + os.pathsep + SANDBOX_PATH)
-    return found
+    return shutil.which("bwrap") or shutil.which("bwrap", path=SANDBOX_PATH)  # PATH's first
 
 
 @cache
@@ -241,7 +260,7 @@ def sandbox_start(
         )
         cwd = "/"
         child_env = {"PATH": SANDBOX_PATH}  # bwrap's own environment is readable in the sandbox
-    elif os.environ.get("GRADER_ALLOW_UNSANDBOXED") == "1":
+    elif settings.GRADER_ALLOW_UNSANDBOXED:
         logger.warning(
             "WARNING: bubblewrap is not installed and GRADER_ALLOW_UNSANDBOXED=1: running learner "
             "code WITHOUT A SANDBOX (rlimits only) as uid %d. Never do this in production.",
@@ -498,7 +517,7 @@ def reachable_by(path: str, uid: int, gid: int) -> bool:
 
 
 def _stage_points(sources: Sequence[str], uid: int, gid: int) -> dict[str, str]:
-    """A mount point in STAGE_DIR for each source the sandbox uid cannot reach."""
+    """A mount point in GRADER_STAGE_DIR for each source the sandbox uid cannot reach."""
     unreachable = [
         source for source in dict.fromkeys(sources) if not reachable_by(source, uid, gid)
     ]
@@ -508,7 +527,7 @@ def _stage_points(sources: Sequence[str], uid: int, gid: int) -> dict[str, str]:
     points = {}
     for index, source in enumerate(unreachable):
         is_dir = os.path.isdir(source)
-        point = STAGE_DIR / f"{'d' if is_dir else 'f'}{index}"
+        point = settings.GRADER_STAGE_DIR / f"{'d' if is_dir else 'f'}{index}"
         if not os.path.lexists(point):
             if is_dir:
                 point.mkdir(mode=0o755)
@@ -521,14 +540,15 @@ def _stage_points(sources: Sequence[str], uid: int, gid: int) -> dict[str, str]:
 
 
 def _stage_dir_ready() -> None:
-    """STAGE_DIR exists, is root's and nobody else may write in it (what is mounted over its
-    entries becomes what learner code runs with: another user must not swap them)."""
+    """GRADER_STAGE_DIR exists, is root's and nobody else may write in it (what is mounted
+    over its entries becomes what learner code runs with: another user must not swap them)."""
+    stage_dir = settings.GRADER_STAGE_DIR
     with contextlib.suppress(FileExistsError):
-        STAGE_DIR.mkdir(mode=0o755, parents=True)
-    info = os.lstat(STAGE_DIR)
+        stage_dir.mkdir(mode=0o755, parents=True)
+    info = os.lstat(stage_dir)
     if not stat.S_ISDIR(info.st_mode) or info.st_uid != 0 or info.st_mode & 0o022:
         raise SandboxUnavailable(
-            f"{STAGE_DIR} must be a folder of root's that only root may write to "
+            f"{stage_dir} must be a folder of root's that only root may write to "
             "(set GRADER_STAGE_DIR to another one)"
         )
 
@@ -883,7 +903,7 @@ def _keyed_value(path: Path, key: str) -> int:
 def _own_cgroups() -> tuple[int, dict[str, Path]]:
     """The cgroup version and this process's writable memory and cpuacct cgroup directories
     (v1), or its v2 cgroup for both where it delegates the controllers."""
-    if os.environ.get("GRADER_SANDBOX_CGROUP", "1") == "0":
+    if not settings.GRADER_SANDBOX_CGROUP:
         return 1, {}
     try:
         lines = Path("/proc/self/cgroup").read_text().splitlines()

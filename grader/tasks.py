@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import os
 from typing import Any
 
 from billiard.process import current_process
@@ -13,6 +12,7 @@ from django.conf import settings
 from django.db import InterfaceError, OperationalError
 
 from grader.runners.python import python_warm_start
+from grader.sandbox import sandbox_pool_process
 from grader.services import (
     exercise_check_and_publish,
     submission_grade,
@@ -98,18 +98,9 @@ def start_code_worker_process(**kwargs: Any) -> None:
     """
     index = getattr(current_process(), "index", None)
     if isinstance(index, int) and index > 0:
-        base = int(os.environ.get("GRADER_SANDBOX_UID", "65534"))
-        os.environ["GRADER_SANDBOX_UID"] = str(sandbox_uid_for_process(base, index))
-    if os.environ.get("GRADER_WARM_START", "1") != "0":
+        sandbox_pool_process(index)
+    if settings.GRADER_WARM_START:
         python_warm_start(True)
-
-
-def sandbox_uid_for_process(base: int, index: int) -> int:
-    """Pool process 0 keeps `base` (65534, nobody); the others count up from 600000, far from
-    the uids and subordinate-uid ranges a host hands out, unless the base says otherwise."""
-    if index == 0:
-        return base
-    return (600000 if base == 65534 else base) + index
 
 
 @worker_process_shutdown.connect

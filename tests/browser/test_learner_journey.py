@@ -12,6 +12,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from django.conf import settings
 from django.core.management import call_command
 from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
 from selenium.webdriver.common.by import By
@@ -96,7 +97,7 @@ def submit_code(page: Page, exercise: CodingExercise, code: str) -> None:
 def test_learner_signs_up_takes_a_quiz_solves_an_exercise_and_completes_a_section(
     browser: WebDriver, live_server, live_worker_env, go_cache, monkeypatch
 ) -> None:
-    monkeypatch.setenv("GRADER_GO_CACHE", str(go_cache))  # the import check, in this process
+    monkeypatch.setattr(settings, "GRADER_GO_CACHE", go_cache)  # the import check, in this process
     quiz, exercise = demo_part_with_one_quiz_and_one_exercise(go_cache)
     page = Page(browser, live_server.url, "learner-journey")
     driver = browser

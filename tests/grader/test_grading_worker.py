@@ -7,6 +7,7 @@ import tomllib
 from pathlib import Path
 
 import pytest
+from django.conf import settings
 
 from grader.models import Submission
 from grader.services import exercise_import, submission_create
@@ -35,7 +36,7 @@ def wait_graded(ids: list[int], timeout: float) -> None:
 
 @pytest.mark.parametrize("language", ["go", "python"])
 def test_submissions_are_graded_by_a_real_worker(live_worker_env, go_cache, monkeypatch, language):
-    monkeypatch.setenv("GRADER_GO_CACHE", str(go_cache))  # the in-process import check
+    monkeypatch.setattr(settings, "GRADER_GO_CACHE", go_cache)  # the in-process import check
     env = {**live_worker_env, "GRADER_GO_CACHE": str(go_cache)}
     imported = exercise_import(path=demo_exercise(language), section=SectionFactory.create())
     assert imported.check.ok, imported.check.report

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
@@ -20,7 +21,7 @@ def test_a_working_machine_has_no_problems(capsys):
 
 def test_no_bubblewrap_is_one_line_per_language_with_the_fix(monkeypatch):
     monkeypatch.setattr(sandbox, "_bwrap_path", lambda: None)
-    monkeypatch.delenv("GRADER_ALLOW_UNSANDBOXED", raising=False)
+    monkeypatch.setattr(settings, "GRADER_ALLOW_UNSANDBOXED", False)
 
     problems = runners_problems()
 
@@ -32,7 +33,7 @@ def test_no_bubblewrap_is_one_line_per_language_with_the_fix(monkeypatch):
 
 def test_a_missing_go_toolchain_is_named(monkeypatch):
     go.go_root.cache_clear()
-    monkeypatch.setenv("GRADER_GOROOT", "/nonexistent/go")
+    monkeypatch.setattr(settings, "GRADER_GOROOT", "/nonexistent/go")
     try:
         (problem,) = runners_problems()
     finally:
@@ -49,7 +50,7 @@ def test_check_exercises_says_why_once_instead_of_failing_every_exercise(monkeyp
         section=SectionFactory.create(), slug="x", title="X", statement="X", language="go",
     )  # fmt: skip
     monkeypatch.setattr(sandbox, "_bwrap_path", lambda: None)
-    monkeypatch.delenv("GRADER_ALLOW_UNSANDBOXED", raising=False)
+    monkeypatch.setattr(settings, "GRADER_ALLOW_UNSANDBOXED", False)
     with pytest.raises(CommandError, match=r"cannot run in the sandbox.*Fix:"):
         call_command("check_exercises")
     assert CodingExercise.objects.get().check_status == "unchecked"  # nothing was run

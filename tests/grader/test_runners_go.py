@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from django.conf import settings
 
 from grader import sandbox
 from grader.runners import RunReport, run_tests
@@ -37,7 +38,7 @@ func TestProbe(t *testing.T) {
 
 @pytest.fixture(autouse=True)
 def shared_cache(go_cache: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.setenv("GRADER_GO_CACHE", str(go_cache))
+    monkeypatch.setattr(settings, "GRADER_GO_CACHE", go_cache)
     return go_cache
 
 

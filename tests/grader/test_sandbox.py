@@ -11,10 +11,17 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from django.conf import settings
 
 from grader import sandbox
-from grader.sandbox import Limits, SandboxUnavailable, sandbox_ids, sandbox_run, sandbox_workdir
-from grader.tasks import sandbox_uid_for_process
+from grader.sandbox import (
+    Limits,
+    SandboxUnavailable,
+    sandbox_ids,
+    sandbox_run,
+    sandbox_uid_for_process,
+    sandbox_workdir,
+)
 
 pytestmark = pytest.mark.slow
 
@@ -87,7 +94,7 @@ def test_private_tmpfs_share_the_memory_limit_unless_a_cgroup_counts_them(
 def test_without_a_memory_cgroup_the_tmpfs_mounts_are_sized_to_share_the_limit(
     workdir: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setenv("GRADER_SANDBOX_CGROUP", "0")
+    monkeypatch.setattr(settings, "GRADER_SANDBOX_CGROUP", False)
     sandbox._own_cgroups.cache_clear()
     try:
         result = sandbox.sandbox_start(
@@ -142,7 +149,7 @@ def test_without_bwrap_the_sandbox_is_unavailable(
     workdir: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(sandbox, "_bwrap_path", lambda: None)
-    monkeypatch.delenv("GRADER_ALLOW_UNSANDBOXED", raising=False)
+    monkeypatch.setattr(settings, "GRADER_ALLOW_UNSANDBOXED", False)
     with pytest.raises(SandboxUnavailable, match="bubblewrap"):
         python("print(1)", workdir)
 
@@ -151,7 +158,7 @@ def test_unsandboxed_fallback_runs_with_rlimits_and_warns(
     workdir: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
     monkeypatch.setattr(sandbox, "_bwrap_path", lambda: None)
-    monkeypatch.setenv("GRADER_ALLOW_UNSANDBOXED", "1")
+    monkeypatch.setattr(settings, "GRADER_ALLOW_UNSANDBOXED", True)
     (workdir / "data.txt").write_text("from the work directory")
     with caplog.at_level(logging.WARNING, logger="grader.sandbox"):
         result = sandbox_run(
@@ -168,7 +175,6 @@ def test_unsandboxed_fallback_runs_with_rlimits_and_warns(
         )
     assert result.stdout.decode().startswith("from the work directory")
     assert "WITHOUT A SANDBOX" in caplog.text
-    assert os.environ["GRADER_ALLOW_UNSANDBOXED"] == "1"
 
 
 def start_hog(workdir: Path, processes: int) -> sandbox.StartedSandbox:
@@ -221,7 +227,7 @@ def test_a_run_under_another_uid_keeps_its_whole_process_budget(
             with pytest.raises(SandboxUnavailable, match="Resource temporarily unavailable"):
                 forks_ten(other_dir)
             # ...and a run under the next worker process's uid (grader.tasks) is unaffected
-            monkeypatch.setenv("GRADER_SANDBOX_UID", str(sandbox_uid_for_process(65534, 1)))
+            monkeypatch.setattr(sandbox, "_pool_index", 1)  # as grader.tasks sets it
             with sandbox_workdir() as own_dir:
                 assert forks_ten(own_dir) == 0
         finally:
@@ -271,7 +277,7 @@ def test_binds_from_a_folder_only_root_may_enter_reach_the_sandbox_and_nothing_e
         ]
         assert (workdir / "out.txt").read_text() == "written"
     # The binds were made in the run's private namespace: the host's mount points stay empty.
-    assert all(not any(p.iterdir()) for p in sandbox.STAGE_DIR.iterdir() if p.is_dir())
+    assert all(not any(p.iterdir()) for p in settings.GRADER_STAGE_DIR.iterdir() if p.is_dir())
     assert str(private) not in Path("/proc/self/mountinfo").read_text()
 
 
