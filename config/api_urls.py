@@ -19,6 +19,7 @@ from progress.api.views import (
     SectionReadView,
 )
 from quizzes.api.views import AttemptViewSet, QuestionViewSet, QuizViewSet
+from teaching.api.views import RegradeViewSet
 from webhooks.api.views import DeliveryViewSet, EndpointViewSet
 
 app_name = "api"
@@ -33,6 +34,7 @@ router.register("attempts", AttemptViewSet, basename="attempt")
 router.register("exercises", ExerciseViewSet, basename="exercise")
 router.register("submissions", SubmissionViewSet, basename="submission")
 router.register("progress/sections", SectionProgressViewSet, basename="section-progress")
+router.register("regrades", RegradeViewSet, basename="regrade")
 router.register("webhooks/endpoints", EndpointViewSet, basename="webhook-endpoint")
 router.register("webhooks/deliveries", DeliveryViewSet, basename="webhook-delivery")
 

@@ -85,6 +85,7 @@ INSTALLED_APPS = [
     "progress",
     "accounts",
     "demo",
+    "teaching",
 ]
 
 MIDDLEWARE = [
@@ -247,6 +248,9 @@ CELERY_TASK_ROUTES = {
     "quizzes.tasks.*": {"queue": "quiz"},
     "courses.tasks.*": {"queue": "quiz"},
     "progress.tasks.*": {"queue": "quiz"},
+    # Regrades (thousands of gradings, code runs among them) never wait in front of a
+    # learner's feedback: their own queue and worker.
+    "teaching.tasks.*": {"queue": "regrade"},
 }
 
 # A dead broker must not hang a web request: kombu's defaults wait forever.

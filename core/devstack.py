@@ -168,6 +168,8 @@ def run_stack(*, host: str, port: int, broker_url: str) -> int:
         ],
         "worker-quiz": celery_worker_command(queue="quiz", concurrency=2),
         "worker-code": celery_worker_command(queue="code", concurrency=1),
+        # Regrades: thousands of gradings at once, never in front of learners' feedback.
+        "worker-regrade": celery_worker_command(queue="regrade", concurrency=1),
         # Webhook deliveries wait on other servers: their own worker (docs/api.md).
         "worker-webhooks": celery_worker_command(queue="webhooks", concurrency=1),
         "beat": [sys.executable, "-m", "celery", "-A", "config", "beat", "--loglevel", "INFO"],

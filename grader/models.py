@@ -3,13 +3,21 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
 from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from core.versions import content_version
 from courses.models import Section, check_stays_in_course
+
+# The fields tests_version covers.
+VERSIONED_FIELDS = frozenset({
+    "language", "test_files", "example_files", "support_files", "scoring", "points",
+    "cpu_seconds", "wall_seconds", "memory_mb", "output_kb",
+})  # fmt: skip
 
 
 class CodingExercise(models.Model):
@@ -65,6 +73,11 @@ class CodingExercise(models.Model):
     )
     check_report = models.TextField(_("check report"), blank=True)
     checked_at = models.DateTimeField(_("checked at"), null=True, blank=True)
+    # What submissions are graded against (the tests, support files, scoring and limits), as
+    # a version (core.versions): each graded submission records the one it ran with.
+    tests_version = models.CharField(
+        _("tests version"), max_length=12, default="", db_default="", editable=False
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -79,8 +92,24 @@ class CodingExercise(models.Model):
     def __str__(self) -> str:
         return f"{self.section.number} {self.title}"
 
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        fields = kwargs.get("update_fields")
+        # (A save of other fields only, as from a stale copy, leaves the stored version.)
+        if fields is None or VERSIONED_FIELDS & set(fields):
+            self.tests_version = self.current_tests_version()
+            if fields is not None:
+                kwargs["update_fields"] = {*fields, "tests_version"}
+        super().save(*args, **kwargs)
+
     def clean(self) -> None:
         check_stays_in_course(self, learners_work=Submission.objects.filter(exercise_id=self.pk))
+
+    def current_tests_version(self) -> str:
+        return content_version(
+            self.language, self.test_files, self.example_files, self.support_files,
+            self.scoring, Decimal(self.points), float(self.cpu_seconds),
+            float(self.wall_seconds), self.memory_mb, self.output_kb,
+        )  # fmt: skip
 
 
 class Submission(models.Model):
@@ -121,6 +150,8 @@ class Submission(models.Model):
     wall_seconds = models.FloatField(null=True, blank=True)
     cpu_seconds = models.FloatField(null=True, blank=True)
     runner_version = models.CharField(max_length=100, blank=True)
+    # The exercise's tests_version this grade was computed with ("" before versions existed).
+    tests_version = models.CharField(max_length=12, default="", db_default="", blank=True)
     error_reason = models.TextField(_("error"), blank=True)
     # The run that claimed it (queued -> running): only that run may write its grade.
     claim = models.CharField(max_length=32, blank=True, editable=False, default="", db_default="")

@@ -103,7 +103,7 @@ def exercise_limits(exercise: CodingExercise) -> Any:
     )
 
 
-def _run(exercise: CodingExercise, files: Mapping[str, str], runner: Runner) -> Report:
+def exercise_run(exercise: CodingExercise, files: Mapping[str, str], runner: Runner) -> Report:
     return runner(
         language=exercise.language,
         files=dict(files),
@@ -155,8 +155,8 @@ def _check(exercise: CodingExercise, runner: Runner | None) -> CheckOutcome:
     runner = runner or default_runner()
     problems: list[str] = []
     try:
-        reference = _run(exercise, exercise.reference_files, runner)
-        starter = _run(exercise, exercise.starter_files, runner)
+        reference = exercise_run(exercise, exercise.reference_files, runner)
+        starter = exercise_run(exercise, exercise.starter_files, runner)
     except Exception as error:  # e.g. SandboxUnavailable: no bubblewrap on this machine
         logger.exception("checking exercise %s could not run", exercise.pk)
         return _check_store(exercise, ok=False, text=f"FAILED: could not run the check: {error}")
@@ -367,10 +367,14 @@ class GradeOutcome:
     retry: bool = False
 
 
-GRADED_FIELDS = [
+# The fields a report sets (submission_report_store), which a regrade computes and writes.
+REPORT_FIELDS = [
     "verdict", "score", "tests_total", "tests_passed", "results", "stdout", "stderr",
-    "wall_seconds", "cpu_seconds", "runner_version", "status", "error_reason", "graded_at",
+    "wall_seconds", "cpu_seconds", "runner_version", "tests_version",
 ]  # fmt: skip
+
+
+GRADED_FIELDS = [*REPORT_FIELDS, "status", "error_reason", "graded_at"]
 
 
 def submission_grade(*, submission_id: int, runner: Runner | None = None) -> GradeOutcome:
@@ -402,7 +406,7 @@ def submission_grade(*, submission_id: int, runner: Runner | None = None) -> Gra
 
     exercise = submission.exercise
     try:
-        report = _run(exercise, submission.files, runner)
+        report = exercise_run(exercise, submission.files, runner)
     except Exception as error:  # the sandbox itself failed: an internal error
         logger.exception("running submission %s failed", submission_id)
         return _internal_error(submission_id, token, f"{type(error).__name__}: {error}")
@@ -434,36 +438,47 @@ def _grade_store(
         )
         if submission.status != Submission.Status.RUNNING or submission.claim != token:
             return GradeOutcome(submission_id, submission.status)  # someone else finished it
-        tests = list(report.tests)
-        submission.verdict = report.verdict
-        submission.score = code_score(
-            scoring=exercise.scoring, points=exercise.points, verdict=report.verdict, tests=tests
-        )
-        submission.tests_total = len(tests)
-        submission.tests_passed = sum(1 for t in tests if t.status == "pass")
-        # Everything below came out of learner code: made storable on every database.
-        submission.results = storable_json(
-            report.results_json(), text_limit=RESULT_TEXT_CHARS, max_items=MAX_RESULT_TESTS
-        )
-        submission.stdout = storable_text(report.stdout, limit=EXCERPT_CHARS)
-        submission.stderr = storable_text(report.stderr, limit=EXCERPT_CHARS)
-        submission.wall_seconds = report.wall_seconds
-        submission.cpu_seconds = report.cpu_seconds
-        submission.runner_version = storable_text(report.runner_version, limit=100)
+        submission_report_store(submission, exercise, report)
         submission.status = Submission.Status.GRADED
         submission.error_reason = ""
         submission.graded_at = timezone.now()
         submission.save(update_fields=GRADED_FIELDS)
         # The learner's completion moves with the grade, in the same transaction.
-        complete, best = exercise_standing(
-            learner_id=submission.learner_id, exercise_id=exercise.pk
-        )
-        item_record(
-            learner_id=submission.learner_id, section_id=exercise.section_id,
-            item=ItemRef("exercise", exercise.pk), complete=complete, score=best,
-        )  # fmt: skip
+        exercise_progress_record(learner_id=submission.learner_id, exercise=exercise)
         event_emit(event="submission.graded", object_id=submission_id)  # webhooks, after commit
     return GradeOutcome(submission_id, Submission.Status.GRADED)
+
+
+def submission_report_store(
+    submission: Submission, exercise: CodingExercise, report: Report
+) -> None:
+    """Set the submission's grade from a run's report (not saved)."""
+    tests = list(report.tests)
+    submission.verdict = report.verdict
+    submission.score = code_score(
+        scoring=exercise.scoring, points=exercise.points, verdict=report.verdict, tests=tests
+    )
+    submission.tests_total = len(tests)
+    submission.tests_passed = sum(1 for t in tests if t.status == "pass")
+    # Everything below came out of learner code: made storable on every database.
+    submission.results = storable_json(
+        report.results_json(), text_limit=RESULT_TEXT_CHARS, max_items=MAX_RESULT_TESTS
+    )
+    submission.stdout = storable_text(report.stdout, limit=EXCERPT_CHARS)
+    submission.stderr = storable_text(report.stderr, limit=EXCERPT_CHARS)
+    submission.wall_seconds = report.wall_seconds
+    submission.cpu_seconds = report.cpu_seconds
+    submission.runner_version = storable_text(report.runner_version, limit=100)
+    submission.tests_version = exercise.tests_version
+
+
+def exercise_progress_record(*, learner_id: int, exercise: CodingExercise) -> None:
+    """Tell progress where the learner now stands on the exercise (any pass, best score)."""
+    complete, best = exercise_standing(learner_id=learner_id, exercise_id=exercise.pk)
+    item_record(
+        learner_id=learner_id, section_id=exercise.section_id,
+        item=ItemRef("exercise", exercise.pk), complete=complete, score=best,
+    )  # fmt: skip
 
 
 def _internal_error(submission_id: int, token: str, reason: str) -> GradeOutcome:

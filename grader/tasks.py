@@ -22,6 +22,10 @@ from grader.services import (
 logger = logging.getLogger(__name__)
 
 TRANSIENT_ERRORS = (OperationalError, InterfaceError)
+# Pool process N of the regrade worker (teaching.tasks, code runs among its work) runs
+# learner code as the sandbox uid of process 100 + N: never one a code worker process uses.
+REGRADE_POOL_OFFSET = 100
+_POOL_OFFSET = 0
 
 
 @shared_task(
@@ -60,7 +64,10 @@ def warm_go_build_cache(sender: Any = None, instance: Any = None, **kwargs: Any)
     in var/ and survives restarts, so only the first start pays.
     """
     consuming = set(instance.app.amqp.queues.consume_from or ()) if instance else set()
-    if consuming and "code" not in consuming:
+    if "regrade" in consuming:  # its pool processes' sandbox uids follow the code worker's
+        global _POOL_OFFSET
+        _POOL_OFFSET = REGRADE_POOL_OFFSET
+    if consuming and not consuming & {"code", "regrade"}:
         return
     from grader.runners import runners_problems
 
@@ -97,8 +104,8 @@ def start_code_worker_process(**kwargs: Any) -> None:
     starts until the process has run Python code, so quiz workers never do.
     """
     index = getattr(current_process(), "index", None)
-    if isinstance(index, int) and index > 0:
-        sandbox_pool_process(index)
+    if isinstance(index, int) and index + _POOL_OFFSET > 0:
+        sandbox_pool_process(index + _POOL_OFFSET)
     if settings.GRADER_WARM_START:
         python_warm_start(True)
 

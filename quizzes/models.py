@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -11,6 +12,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from core.versions import content_version
 from courses.models import Section, check_stays_in_course
 from quizzes import grading
 
@@ -76,6 +78,10 @@ class Quiz(models.Model):
         check_stays_in_course(self, learners_work=Attempt.objects.filter(quiz_id=self.pk))
 
 
+# The fields Question.key_version covers.
+VERSIONED_FIELDS = frozenset({"type", "spec", "points"})
+
+
 class Question(models.Model):
     class TextFormat(models.TextChoices):
         MARKDOWN = "markdown", "Markdown"
@@ -103,6 +109,11 @@ class Question(models.Model):
     explanation = models.TextField(_("explanation (general feedback)"), blank=True)
     # Type-specific: choices, accepted answers, ... (see docs/question-types.md).
     spec = models.JSONField(_("specification"), default=dict)
+    # What answers are graded against (type, spec, points), as a version (core.versions):
+    # each graded answer records the one it was graded with.
+    key_version = models.CharField(
+        _("answer key version"), max_length=12, default="", db_default="", editable=False
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -113,6 +124,18 @@ class Question(models.Model):
 
     def __str__(self) -> str:
         return self.title or self.text[:60]
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        fields = kwargs.get("update_fields")
+        # (A save of other fields only, as from a stale copy, leaves the stored version.)
+        if fields is None or VERSIONED_FIELDS & set(fields):
+            self.key_version = self.current_key_version()
+            if fields is not None:
+                kwargs["update_fields"] = {*fields, "key_version"}
+        super().save(*args, **kwargs)
+
+    def current_key_version(self) -> str:
+        return content_version(self.type, self.spec, Decimal(self.points))
 
     def clean(self) -> None:
         try:
@@ -203,6 +226,8 @@ class Answer(models.Model):
         related_name="+",
     )
     graded_at = models.DateTimeField(null=True, blank=True)
+    # The question's key_version this score was computed with ("" before versions existed).
+    key_version = models.CharField(max_length=12, default="", db_default="", blank=True)
 
     class Meta:
         ordering = ["attempt_id", "question_id"]

@@ -275,7 +275,9 @@ def attempt_grade(*, attempt_id: int, now: datetime | None = None) -> GradingOut
         return GradingOutcome(attempt_id, attempt.status, already_done=False)
 
 
-GRADED_ANSWER_FIELDS = ["score", "feedback", "details", "needs_manual_grading", "graded_at"]
+GRADED_ANSWER_FIELDS = [
+    "score", "feedback", "details", "needs_manual_grading", "graded_at", "key_version",
+]  # fmt: skip
 
 # A worker's questions of recently graded quizzes, by quiz id: (the quiz's updated_at when
 # read, the questions). Any change to a question moves its quiz's updated_at
@@ -317,6 +319,7 @@ def _grade_answers(*, attempt: Attempt, now: datetime, clock_given: bool) -> Non
         answer.details = dict(result.details)
         answer.needs_manual_grading = result.needs_manual
         answer.graded_at = None if result.needs_manual else now
+        answer.key_version = question.key_version
         answers[question.id] = answer
         needs_manual = needs_manual or result.needs_manual
     # One upsert statement for all answers, not one UPDATE per question: grading
@@ -336,7 +339,7 @@ def _grade_answers(*, attempt: Attempt, now: datetime, clock_given: bool) -> Non
 _ANSWERS = Answer._meta.db_table
 _ANSWER_COLUMNS = [
     "attempt_id", "question_id", "response", "saved_at", "score", "feedback", "details",
-    "needs_manual_grading", "graded_at",
+    "needs_manual_grading", "graded_at", "key_version",
 ]  # fmt: skip
 
 
@@ -363,6 +366,7 @@ def _answers_upsert(answers: list[Answer]) -> None:
             as_json["details"].get_db_prep_value(answer.details, connection),
             answer.needs_manual_grading,
             ops.adapt_datetimefield_value(answer.graded_at),
+            answer.key_version,
         ]
     row = "(" + ", ".join(["%s"] * len(_ANSWER_COLUMNS)) + ")"
     updated = ", ".join(f"{name} = excluded.{name}" for name in GRADED_ANSWER_FIELDS)
@@ -478,6 +482,7 @@ def answer_grade_manually(
         locked.needs_manual_grading = False
         locked.graded_by_id = grader.pk
         locked.graded_at = now
+        locked.key_version = locked.question.key_version
         locked.save()
         if (
             attempt.status == Attempt.Status.SUBMITTED

@@ -13,7 +13,7 @@ from pathlib import Path
 from tests.conftest import REPO_DIR
 
 APPS = ["accounts", "api", "config", "core", "courses", "demo", "grader", "progress", "quizzes",
-        "webhooks"]  # fmt: skip
+        "teaching", "webhooks"]  # fmt: skip
 BELOW_GRADING = {"accounts", "api", "core", "courses", "progress", "webhooks"}
 
 

@@ -1,0 +1,101 @@
+"""Regrades in the admin: start one (its dry run is queued), read its changes, apply it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib import admin, messages
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
+
+from teaching.models import GradeChange, RegradeJob
+from teaching.regrade import RegradeError, job_summary, regrade_apply, regrade_start
+
+
+class GradeChangeInline(admin.TabularInline):
+    model = GradeChange
+    fields = ("learner", "attempt", "submission", "old_score", "new_score", "old_passed",
+              "new_passed", "status", "applied_at")  # fmt: skip
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    show_change_link = False
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+class RegradeForm(forms.ModelForm):
+    class Meta:
+        model = RegradeJob
+        fields = ["question", "quiz", "exercise", "scope", "reason"]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if (
+            self.instance.pk is None
+            and sum(data.get(name) is not None for name in ("question", "quiz", "exercise")) != 1
+        ):
+            raise forms.ValidationError(_("Choose one question, quiz or exercise to regrade."))
+        return data
+
+
+@admin.register(RegradeJob)
+class RegradeJobAdmin(admin.ModelAdmin):
+    list_display = ("__str__", "course", "scope", "status", "percent_done", "created_by",
+                    "created_at", "applied_at")  # fmt: skip
+    list_filter = ("status", "target", "course")
+    list_select_related = ("course", "created_by", "question", "quiz", "exercise")
+    inlines = [GradeChangeInline]
+    actions = ["apply"]
+    form = RegradeForm
+
+    def get_inlines(self, request: HttpRequest, obj: Any = None) -> Any:
+        return [] if obj is None else self.inlines
+
+    def get_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        if obj is None:
+            return ["question", "quiz", "exercise", "scope", "reason"]
+        return [
+            "target", "question", "quiz", "exercise", "scope", "reason", "status", "summary",
+            "created_by", "applied_by", "computed_at", "applied_at", "error",
+        ]  # fmt: skip
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        return [] if obj is None else self.get_fields(request, obj)
+
+    @admin.display(description=_("summary"))
+    def summary(self, obj: RegradeJob) -> str:
+        return ", ".join(f"{key}: {value}" for key, value in job_summary(obj).items())
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return obj is None or super().has_change_permission(request, obj)
+
+    def save_model(self, request: HttpRequest, obj: RegradeJob, form: Any, change: bool) -> None:
+        if change:
+            return
+        try:
+            job = regrade_start(
+                by=request.user,  # type: ignore[arg-type]
+                reason=form.cleaned_data["reason"],
+                question=form.cleaned_data.get("question"),
+                quiz=None if form.cleaned_data.get("question") else form.cleaned_data.get("quiz"),
+                exercise=form.cleaned_data.get("exercise"),
+                latest_only=form.cleaned_data["scope"] == RegradeJob.Scope.LATEST,
+            )
+        except RegradeError as error:
+            self.message_user(request, str(error), messages.ERROR)
+            return
+        obj.pk = job.pk
+        self.message_user(request, _("Dry run queued: the changes appear here when it is done."))
+
+    @admin.action(description=_("Apply the selected dry runs"))
+    def apply(self, request: HttpRequest, queryset: QuerySet[RegradeJob]) -> None:
+        for job in queryset:
+            try:
+                regrade_apply(job=job, by=request.user)  # type: ignore[arg-type]
+                self.message_user(request, _("%(job)s: applying") % {"job": job})
+            except RegradeError as error:
+                self.message_user(request, f"{job}: {error}", messages.WARNING)

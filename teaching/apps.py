@@ -1,0 +1,10 @@
+"""Instructor tools: regrading, and (next) the gradebook, item analysis and similarity."""
+
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class TeachingConfig(AppConfig):
+    name = "teaching"
+    verbose_name = _("Instructor tools")
+    default_auto_field = "django.db.models.BigAutoField"

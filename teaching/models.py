@@ -1,0 +1,124 @@
+"""Regrade jobs and the grade changes they compute and apply (the grades' history)."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from courses.models import Course
+from grader.models import CodingExercise, Submission
+from quizzes.models import Attempt, Question, Quiz
+
+
+class RegradeJob(models.Model):
+    """Grade learners' work on one question, quiz or exercise again: first computed (a dry
+    run: nothing of the learners' is written), then applied by an instructor."""
+
+    class Target(models.TextChoices):
+        QUESTION = "question", _("a question")
+        QUIZ = "quiz", _("a quiz")
+        EXERCISE = "exercise", _("an exercise")
+
+    class Scope(models.TextChoices):
+        ALL = "all", _("every graded attempt or submission")
+        LATEST = "latest", _("each learner's latest")
+
+    class Status(models.TextChoices):
+        COMPUTING = "computing", _("dry run running")
+        READY = "ready", _("dry run done: ready to apply")
+        APPLYING = "applying", _("applying")
+        APPLIED = "applied", _("applied")
+        OUTDATED = "outdated", _("outdated: edited after the dry run")
+        FAILED = "failed", _("failed")
+
+    course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="regrade_jobs")
+    target = models.CharField(_("target"), max_length=16, choices=Target.choices)
+    quiz = models.ForeignKey(Quiz, on_delete=models.CASCADE, null=True, blank=True)
+    question = models.ForeignKey(Question, on_delete=models.CASCADE, null=True, blank=True)
+    exercise = models.ForeignKey(CodingExercise, on_delete=models.CASCADE, null=True, blank=True)
+    scope = models.CharField(_("scope"), max_length=16, choices=Scope.choices, default=Scope.ALL)
+    reason = models.TextField(_("why"))
+    status = models.CharField(
+        _("status"), max_length=16, choices=Status.choices, default=Status.COMPUTING
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    applied_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+        related_name="+",
+    )  # fmt: skip
+    created_at = models.DateTimeField(auto_now_add=True)
+    computed_at = models.DateTimeField(null=True, blank=True)
+    applied_at = models.DateTimeField(null=True, blank=True)
+    # Progress: work in scope, computed so far (by id, past `cursor`), and the outcome.
+    total = models.PositiveIntegerField(default=0)
+    computed = models.PositiveIntegerField(default=0)
+    cursor = models.BigIntegerField(default=0)
+    unchanged = models.PositiveIntegerField(default=0)
+    # Submissions the sandbox could not run (internal errors): their grades stand.
+    not_run = models.JSONField(default=list, blank=True)
+    # What the dry run graded against: {question id: key_version} or {"tests": version}.
+    versions = models.JSONField(default=dict, blank=True)
+    error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("regrade")
+        verbose_name_plural = _("regrades")
+
+    def __str__(self) -> str:
+        item = self.question or self.quiz or self.exercise
+        return f"{_('regrade')} #{self.pk}: {item}"
+
+    @property
+    def percent_done(self) -> int:
+        if self.status in {self.Status.COMPUTING} and self.total:
+            return min(100, self.computed * 100 // self.total)
+        if self.status == self.Status.APPLYING:
+            changes = self.changes.count()
+            done = self.changes.exclude(status=GradeChange.Status.PENDING).count()
+            return done * 100 // changes if changes else 100
+        return 100
+
+
+class GradeChange(models.Model):
+    """One attempt's or submission's grade that a regrade changes: old and new, why (the job's
+    reason), who (the job's instructor) and when. Applied ones are the grade's history."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("would change")
+        APPLIED = "applied", _("changed")
+        STALE = "stale", _("left alone: graded again since the dry run")
+
+    job = models.ForeignKey(RegradeJob, on_delete=models.CASCADE, related_name="changes")
+    learner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+    attempt = models.ForeignKey(
+        Attempt, on_delete=models.CASCADE, null=True, blank=True, related_name="grade_changes"
+    )
+    submission = models.ForeignKey(
+        Submission, on_delete=models.CASCADE, null=True, blank=True, related_name="grade_changes"
+    )
+    old_score = models.DecimalField(max_digits=9, decimal_places=2)
+    new_score = models.DecimalField(max_digits=9, decimal_places=2)
+    old_passed = models.BooleanField()
+    new_passed = models.BooleanField()
+    detail = models.JSONField(default=dict)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
+    applied_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["job_id", "id"]
+        verbose_name = _("grade change")
+        verbose_name_plural = _("grade changes")
+        indexes = [models.Index(fields=["job", "status"], name="gradechange_job_status")]
+
+    def __str__(self) -> str:
+        return f"{self.learner}: {self.old_score} → {self.new_score}"
+
+    @property
+    def pass_flipped(self) -> bool:
+        return self.old_passed != self.new_passed
