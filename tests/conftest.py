@@ -132,7 +132,7 @@ def celery_app_using(broker_url: str, *, purge: bool = True) -> Iterator[None]:
     try:
         if purge:
             with app.connection_for_write() as conn:
-                for queue in ("quiz", "code"):
+                for queue in ("quiz", "code", "regrade"):
                     conn.default_channel.queue_purge(queue)
         yield
     finally:
