@@ -12,4 +12,5 @@ urlpatterns = [
     path("", include("quizzes.urls")),
     path("", include("courses.urls")),
     path("", include("grader.urls")),
+    path("", include("teaching.urls")),
 ]

@@ -1,0 +1,43 @@
+"""Instructor pages of a course (teaching.views)."""
+
+from __future__ import annotations
+
+from django.urls import path
+
+from teaching import views
+
+app_name = "teaching"
+
+urlpatterns = [
+    path("teach/<slug:course_slug>/", views.teach_home_view, name="home"),
+    path("teach/<slug:course_slug>/gradebook/", views.gradebook_view, name="gradebook"),
+    path(
+        "teach/<slug:course_slug>/learners/<int:learner_id>/sections/<int:section_id>/",
+        views.learner_section_view,
+        name="learner_section",
+    ),
+    path(
+        "teach/<slug:course_slug>/analysis/quizzes/<int:quiz_id>/",
+        views.analysis_quiz_view,
+        name="analysis_quiz",
+    ),
+    path(
+        "teach/<slug:course_slug>/analysis/exercises/<int:exercise_id>/",
+        views.analysis_exercise_view,
+        name="analysis_exercise",
+    ),
+    path("teach/<slug:course_slug>/regrades/", views.regrade_list_view, name="regrades"),
+    path("teach/<slug:course_slug>/regrades/new/", views.regrade_start_view, name="regrade_start"),
+    path("teach/<slug:course_slug>/regrades/<int:job_id>/", views.regrade_view, name="regrade"),
+    path(
+        "teach/<slug:course_slug>/similarity/exercises/<int:exercise_id>/",
+        views.similarity_view,
+        name="similarity",
+    ),
+    path(
+        "teach/<slug:course_slug>/similarity/exercises/<int:exercise_id>/"
+        "pairs/<int:a_id>/<int:b_id>/",
+        views.similarity_pair_view,
+        name="similarity_pair",
+    ),
+]

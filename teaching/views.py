@@ -1,0 +1,227 @@
+"""Instructor pages of a course, outside the admin: gradebook, item analysis, regrades and
+similar solutions. A course's instructors only; for everyone else they do not exist (404).
+Every page works without JavaScript (forms and links; a running job's page refreshes
+itself with a meta refresh)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.models import User
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from accounts.roles import teaches
+from courses.models import Course, Section
+from grader.models import CodingExercise, Submission
+from quizzes.models import Question, Quiz
+from teaching import copying
+from teaching.analysis import exercise_analysis, quiz_analysis
+from teaching.gradebook import SORTS, gradebook_page, learner_section_work
+from teaching.models import RegradeJob
+from teaching.regrade import RegradeError, job_summary, regrade_apply, regrade_start
+
+
+def _course(request: HttpRequest, course_slug: str) -> Course:
+    course = get_object_or_404(Course, slug=course_slug)
+    if not teaches(request.user, course.pk):
+        raise Http404  # a learner sees no instructor page, not a "forbidden" one
+    return course
+
+
+def _int(value: str | None) -> int | None:
+    ok = value is not None and value.isascii() and value.isdigit() and len(value) < 19
+    return int(value) if ok and value is not None else None
+
+
+def _quizzes(course: Course) -> list[Quiz]:
+    return list(
+        Quiz.objects.filter(section__part__course=course)
+        .select_related("section")
+        .prefetch_related("questions")
+        .order_by("section__part__number", "section__order", "section_id", "order", "id")
+    )
+
+
+def _exercises(course: Course) -> list[CodingExercise]:
+    return list(
+        CodingExercise.objects.filter(section__part__course=course)
+        .select_related("section")
+        .order_by("section__part__number", "section__order", "section_id", "order", "id")
+    )
+
+
+@require_GET
+@login_required
+def teach_home_view(request: HttpRequest, course_slug: str) -> HttpResponse:
+    course = _course(request, course_slug)
+    context = {"course": course, "quizzes": _quizzes(course), "exercises": _exercises(course)}
+    return render(request, "teaching/home.html", context)
+
+
+@require_GET
+@login_required
+def gradebook_view(request: HttpRequest, course_slug: str) -> HttpResponse:
+    course = _course(request, course_slug)
+    sort = request.GET.get("sort", "name")
+    completed = {"yes": True, "no": False}.get(request.GET.get("completed", ""))
+    book = gradebook_page(
+        course=course,
+        search=request.GET.get("q", "")[:100],
+        sort=sort if sort in SORTS else "name",
+        section_id=_int(request.GET.get("section")),
+        completed=completed,
+        page=_int(request.GET.get("page")) or 1,
+    )
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = {
+        "course": course, "book": book, "sort": sort, "q": request.GET.get("q", ""),
+        "section_filter": _int(request.GET.get("section")),
+        "completed_filter": request.GET.get("completed", ""), "query": query.urlencode(),
+    }  # fmt: skip
+    return render(request, "teaching/gradebook.html", context)
+
+
+@require_GET
+@login_required
+def learner_section_view(
+    request: HttpRequest, course_slug: str, learner_id: int, section_id: int
+) -> HttpResponse:
+    course = _course(request, course_slug)
+    section = get_object_or_404(Section, pk=section_id, part__course=course)
+    learner = get_object_or_404(User, pk=learner_id)
+    work = learner_section_work(learner=learner, section=section)
+    return render(request, "teaching/learner_section.html", {"course": course, "work": work})
+
+
+@require_GET
+@login_required
+def analysis_quiz_view(request: HttpRequest, course_slug: str, quiz_id: int) -> HttpResponse:
+    course = _course(request, course_slug)
+    quiz = get_object_or_404(Quiz, pk=quiz_id, section__part__course=course)
+    context = {"course": course, "analysis": quiz_analysis(quiz=quiz), "form": RegradeForm()}
+    return render(request, "teaching/analysis_quiz.html", context)
+
+
+@require_GET
+@login_required
+def analysis_exercise_view(
+    request: HttpRequest, course_slug: str, exercise_id: int
+) -> HttpResponse:
+    course = _course(request, course_slug)
+    exercise = get_object_or_404(CodingExercise, pk=exercise_id, section__part__course=course)
+    context = {
+        "course": course, "analysis": exercise_analysis(exercise=exercise), "form": RegradeForm(),
+    }  # fmt: skip
+    return render(request, "teaching/analysis_exercise.html", context)
+
+
+class RegradeForm(forms.Form):
+    target = forms.CharField(widget=forms.HiddenInput)  # "quiz:3", "question:7", "exercise:2"
+    scope = forms.ChoiceField(
+        label=gettext_lazy("Whose work"), choices=RegradeJob.Scope.choices, initial="all"
+    )
+    reason = forms.CharField(
+        label=gettext_lazy("Why (kept in every changed grade's history)"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+
+def _target(course: Course, value: str) -> dict[str, Any]:
+    kind, _sep, number = value.partition(":")
+    pk = _int(number)
+    models: dict[str, Any] = {"quiz": Quiz, "question": Question, "exercise": CodingExercise}
+    if kind not in models or pk is None:
+        raise Http404
+    path = "quiz__section__part__course" if kind == "question" else "section__part__course"
+    return {kind: get_object_or_404(models[kind], pk=pk, **{path: course})}
+
+
+@require_GET
+@login_required
+def regrade_list_view(request: HttpRequest, course_slug: str) -> HttpResponse:
+    course = _course(request, course_slug)
+    jobs = RegradeJob.objects.filter(course=course).select_related(
+        "question", "quiz", "exercise", "created_by"
+    )[:100]
+    context = {"course": course, "jobs": jobs, "quizzes": _quizzes(course),
+               "exercises": _exercises(course), "form": RegradeForm()}  # fmt: skip
+    return render(request, "teaching/regrade_list.html", context)
+
+
+@require_POST
+@login_required
+def regrade_start_view(request: HttpRequest, course_slug: str) -> HttpResponse:
+    course = _course(request, course_slug)
+    form = RegradeForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Say why, and choose whose work to regrade."))
+        return redirect("teaching:regrades", course_slug=course.slug)
+    try:
+        job = regrade_start(
+            by=request.user,  # type: ignore[arg-type]
+            reason=form.cleaned_data["reason"],
+            latest_only=form.cleaned_data["scope"] == RegradeJob.Scope.LATEST,
+            **_target(course, form.cleaned_data["target"]),
+        )
+    except RegradeError as error:
+        messages.error(request, str(error))
+        return redirect("teaching:regrades", course_slug=course.slug)
+    return redirect("teaching:regrade", course_slug=course.slug, job_id=job.pk)
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+@login_required
+def regrade_view(request: HttpRequest, course_slug: str, job_id: int) -> HttpResponse:
+    course = _course(request, course_slug)
+    job = get_object_or_404(
+        RegradeJob.objects.select_related("question", "quiz", "exercise", "created_by"),
+        pk=job_id, course=course,
+    )  # fmt: skip
+    if request.method == "POST":
+        try:
+            regrade_apply(job=job, by=request.user)  # type: ignore[arg-type]
+            messages.success(request, _("Applying: the grades change as you watch."))
+        except RegradeError as error:
+            messages.error(request, str(error))
+        return redirect("teaching:regrade", course_slug=course.slug, job_id=job.pk)
+    changes = job.changes.select_related("learner", "attempt", "submission").order_by("id")[:500]
+    running = job.status in {RegradeJob.Status.COMPUTING, RegradeJob.Status.APPLYING}
+    context = {"course": course, "job": job, "summary": job_summary(job), "changes": changes,
+               "running": running}  # fmt: skip
+    return render(request, "teaching/regrade.html", context)
+
+
+@require_GET
+@login_required
+def similarity_view(request: HttpRequest, course_slug: str, exercise_id: int) -> HttpResponse:
+    course = _course(request, course_slug)
+    exercise = get_object_or_404(CodingExercise, pk=exercise_id, section__part__course=course)
+    pairs = copying.similar_pairs(exercise=exercise)
+    context = {"course": course, "exercise": exercise, "pairs": pairs}
+    return render(request, "teaching/similarity.html", context)
+
+
+@require_GET
+@login_required
+def similarity_pair_view(
+    request: HttpRequest, course_slug: str, exercise_id: int, a_id: int, b_id: int
+) -> HttpResponse:
+    course = _course(request, course_slug)
+    exercise = get_object_or_404(CodingExercise, pk=exercise_id, section__part__course=course)
+    a = get_object_or_404(Submission.objects.select_related("learner"), pk=a_id, exercise=exercise)
+    b = get_object_or_404(Submission.objects.select_related("learner"), pk=b_id, exercise=exercise)
+    score, files = copying.pair_detail(exercise=exercise, a=a, b=b)
+    context = {"course": course, "exercise": exercise, "a": a, "b": b,
+               "percent": round(score * 100), "files": files}  # fmt: skip
+    return render(request, "teaching/similarity_pair.html", context)

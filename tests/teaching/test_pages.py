@@ -1,0 +1,187 @@
+"""The instructor pages: reached from the course page by its instructors only (404 for
+anyone else), working without JavaScript, with a constant number of queries."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+
+from grader.models import Submission
+from quizzes.authoring import question_save
+from teaching.models import RegradeJob
+from teaching.regrade import regrade_apply_step, regrade_compute_step
+from tests.factories import QuestionFactory, QuizFactory, SectionFactory, UserFactory
+from tests.progress.test_progress import exercise_in, pass_quiz, solve
+from tests.teaching.test_regrade import RIGHT_IS_C
+from tests.teaching.test_similarity import DISGUISED, INDEPENDENT, ORIGINAL, STARTER
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def course_world(monkeypatch):
+    monkeypatch.setattr("teaching.regrade.enqueue", lambda task, *args, what: True)
+    section = SectionFactory.create(number="4.2", title="Кэширование")
+    course = section.part.course
+    instructor = UserFactory.create(username="teacher")
+    course.instructors.add(instructor)
+    quiz = QuizFactory.create(section=section, title="Кэш")
+    question = QuestionFactory.create(quiz=quiz, text="Что такое TTL?")
+    exercise = exercise_in(section)
+    learners = [UserFactory.create(username=f"learner{i}") for i in range(3)]
+    for learner, choice in zip(learners, "bba", strict=True):
+        pass_quiz(quiz, learner, choice=choice)
+    solve(exercise, learners[0])
+    return course, section, quiz, question, exercise, instructor, learners
+
+
+def client_of(user) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def pages(course, section, quiz, exercise, learner) -> list[str]:
+    base = f"/teach/{course.slug}/"
+    return [
+        base, base + "gradebook/", f"{base}learners/{learner.pk}/sections/{section.pk}/",
+        f"{base}analysis/quizzes/{quiz.pk}/", f"{base}analysis/exercises/{exercise.pk}/",
+        base + "regrades/", f"{base}similarity/exercises/{exercise.pk}/",
+    ]  # fmt: skip
+
+
+def test_only_the_courses_instructors_see_the_pages(course_world):
+    course, section, quiz, _question, exercise, instructor, learners = course_world
+    other_instructor = UserFactory.create()
+    SectionFactory.create().part.course.instructors.add(other_instructor)
+    urls = pages(course, section, quiz, exercise, learners[0])
+    for url in urls:
+        assert client_of(instructor).get(url).status_code == 200, url
+        assert client_of(learners[0]).get(url).status_code == 404, url
+        assert client_of(other_instructor).get(url).status_code == 404, url
+        assert Client().get(url).status_code == 302, url  # to the login page
+    course_page = client_of(instructor).get(course.get_absolute_url()).content.decode()
+    assert f'href="/teach/{course.slug}/"' in course_page
+    assert "/teach/" not in client_of(learners[0]).get(course.get_absolute_url()).content.decode()
+
+
+def test_the_gradebook_filters_sorts_searches_and_links_each_cell(course_world):
+    course, section, _quiz, _question, _exercise, instructor, learners = course_world
+    api = client_of(instructor)
+
+    html = api.get(f"/teach/{course.slug}/gradebook/").content.decode()
+    assert all(learner.username in html for learner in learners)
+    assert f"/teach/{course.slug}/learners/{learners[0].pk}/sections/{section.pk}/" in html
+
+    found = api.get(f"/teach/{course.slug}/gradebook/?q=learner1").content.decode()
+    assert "learner1" in found
+    assert "learner0" not in found
+    # learner0 passed the quiz and solved the exercise: the only one done with 4.2
+    done = api.get(f"/teach/{course.slug}/gradebook/?section={section.pk}&completed=yes")
+    assert "learner0" in done.content.decode()
+    assert "learner1" not in done.content.decode()
+    behind = api.get(f"/teach/{course.slug}/gradebook/?section={section.pk}&completed=no")
+    assert "learner0" not in behind.content.decode()
+    assert "learner1" in behind.content.decode()
+    top = api.get(f"/teach/{course.slug}/gradebook/?sort=-name").content.decode()
+    assert top.index("learner2") < top.index("learner0")
+    work = api.get(f"/teach/{course.slug}/learners/{learners[0].pk}/sections/{section.pk}/")
+    assert "Что такое TTL?" in work.content.decode()
+    assert "SOLVED" in work.content.decode()  # the submitted code
+
+
+def test_the_gradebook_reads_the_same_queries_for_any_number_of_learners(course_world):
+    course, _section, quiz, _question, _exercise, instructor, _learners = course_world
+    api = client_of(instructor)
+    url = f"/teach/{course.slug}/gradebook/"
+    api.get(url)
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert api.get(url).status_code == 200
+        return len(captured)
+
+    few = queries()
+    for i in range(20):
+        pass_quiz(quiz, UserFactory.create(username=f"more{i}"))
+    assert queries() == few
+
+
+def test_item_analysis_shows_the_numbers_and_charts(course_world):
+    course, _section, quiz, _question, exercise, instructor, _learners = course_world
+    api = client_of(instructor)
+    html = api.get(f"/teach/{course.slug}/analysis/quizzes/{quiz.pk}/").content.decode()
+    assert "<svg" in html
+    assert 'role="img"' in html
+    assert "66,7" in html  # facility: 2 of 3 right (a Russian decimal comma)
+    page = api.get(f"/teach/{course.slug}/analysis/exercises/{exercise.pk}/").content.decode()
+    assert "<svg" in page
+
+
+def test_an_instructor_fixes_a_key_dry_runs_and_applies_from_the_pages(course_world):
+    course, section, _quiz, question, _exercise, instructor, learners = course_world
+    question.spec = RIGHT_IS_C
+    question_save(question=question)
+    api = client_of(instructor)
+
+    started = api.post(
+        f"/teach/{course.slug}/regrades/new/",
+        {"target": f"question:{question.pk}", "scope": "all", "reason": "ключ"},
+    )
+    job = RegradeJob.objects.get()
+    assert started.status_code == 302
+    assert started["Location"] == f"/teach/{course.slug}/regrades/{job.pk}/"
+    assert 'http-equiv="refresh"' in api.get(started["Location"]).content.decode()
+    while regrade_compute_step(job_id=job.pk):
+        pass
+    page = api.get(started["Location"]).content.decode()
+    assert "learner0" in page
+    assert "learner1" in page
+    assert "learner2" not in page  # chose "a": wrong under both keys
+
+    api.post(started["Location"])
+    while regrade_apply_step(job_id=job.pk):
+        pass
+    gradebook = api.get(f"/teach/{course.slug}/gradebook/").content.decode()
+    assert "gradebook__cell--done" not in gradebook  # learner0 fails the quiz now
+    work = api.get(f"/teach/{course.slug}/learners/{learners[0].pk}/sections/{section.pk}/")
+    assert "ключ" in work.content.decode()  # the grade's history: why
+
+
+def test_an_unknown_target_is_not_found(course_world):
+    course, *_rest, instructor, _learners = course_world
+    other_quiz = QuizFactory.create()
+    response = client_of(instructor).post(
+        f"/teach/{course.slug}/regrades/new/",
+        {"target": f"quiz:{other_quiz.pk}", "scope": "all", "reason": "x"},
+    )
+    assert response.status_code == 404
+    assert not RegradeJob.objects.exists()
+
+
+def test_similar_solutions_are_listed_and_compared_side_by_side(course_world):
+    course, section, _quiz, _question, _exercise, instructor, learners = course_world
+    from grader.models import CodingExercise
+
+    exercise = CodingExercise.objects.create(
+        section=section, slug="bucket", title="Бакет", statement="…", language="python",
+        starter_files={"bucket.py": STARTER}, test_files={"test_bucket.py": "x"},
+        reference_files={"bucket.py": ORIGINAL}, is_published=True, check_status="ok",
+    )  # fmt: skip
+    for learner, code in zip(learners, [ORIGINAL, DISGUISED, INDEPENDENT], strict=True):
+        Submission.objects.create(
+            learner=learner, exercise=exercise, status="graded", verdict="passed", score=10,
+            files={"bucket.py": code},
+        )  # fmt: skip
+    api = client_of(instructor)
+
+    listing = api.get(f"/teach/{course.slug}/similarity/exercises/{exercise.pk}/").content.decode()
+    assert "learner0 — learner1" in listing
+    assert "learner2" not in listing
+    a, b = Submission.objects.filter(exercise=exercise).order_by("id")[:2]
+    pair = api.get(f"/teach/{course.slug}/similarity/exercises/{exercise.pk}/pairs/{a.pk}/{b.pk}/")
+    assert pair.status_code == 200
+    assert pair.content.decode().count("<mark>") >= 2
+    assert "self.left -= 1" in pair.content.decode()
