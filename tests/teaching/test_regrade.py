@@ -6,6 +6,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
+from django.utils import translation
 
 from grader.models import Submission
 from progress.models import SectionProgress
@@ -25,6 +26,13 @@ from tests.grader.test_services import FakeRunner
 from tests.progress.test_progress import exercise_in, pass_quiz, solve
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _in_english():
+    """The refusals are matched in English (the site's default language is Russian)."""
+    with translation.override("en"):
+        yield
 
 RIGHT_IS_C = {
     "choices": [
