@@ -1,0 +1,151 @@
+"""An instructor's journey in Chromium: fix a wrong key in the admin, dry-run a regrade from
+the item analysis, apply it, and see the gradebook change. Every page axe-clean, no
+JavaScript needed for any step (a running job's page refreshes itself)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
+from selenium.webdriver.remote.webdriver import WebDriver
+from selenium.webdriver.support import expected_conditions as ec
+from selenium.webdriver.support.ui import WebDriverWait
+
+from quizzes.models import Attempt
+from teaching.models import RegradeJob
+from tests.browser.conftest import Page
+from tests.factories import QuestionFactory, QuizFactory, SectionFactory, UserFactory
+from tests.progress.test_progress import pass_quiz
+from tests.teaching.test_regrade import RIGHT_IS_C
+
+pytestmark = [pytest.mark.slow, pytest.mark.browser]
+
+PASSWORD = "пароль-преподавателя-2026"
+
+
+@pytest.fixture
+def tasks_run_at_once(monkeypatch):
+    """The regrade queue's worker, in this process: each queued task runs when queued."""
+
+    def run(task, *args, what: str) -> bool:
+        task.apply(args=args)
+        return True
+
+    monkeypatch.setattr("teaching.regrade.enqueue", run)
+    monkeypatch.setattr("teaching.tasks.enqueue", run)
+
+
+def test_fix_a_key_dry_run_apply_and_see_the_gradebook_change(
+    browser: WebDriver, live_server, tasks_run_at_once
+) -> None:
+    section = SectionFactory.create(number="4.2", title="Кэширование", status="published")
+    course = section.part.course
+    quiz = QuizFactory.create(section=section, title="TTL и вытеснение")
+    question = QuestionFactory.create(quiz=quiz, title="TTL", text="Что задаёт TTL?")
+    teacher = UserFactory.create(username="teacher", is_staff=True, is_superuser=True)
+    teacher.set_password(PASSWORD)
+    teacher.save()
+    course.instructors.add(teacher)
+    for name in ("anna", "boris"):
+        pass_quiz(quiz, UserFactory.create(username=name), choice="b")
+    page = Page(browser, live_server.url, "instructor-journey")
+    driver = browser
+    driver.delete_all_cookies()
+    wait = WebDriverWait(driver, 30)
+
+    page.open(f"/accounts/login/?next={course.get_absolute_url()}")
+    driver.find_element(By.ID, "id_username").send_keys("teacher")
+    driver.find_element(By.ID, "id_password").send_keys(PASSWORD, Keys.ENTER)
+    wait.until(ec.url_contains(course.get_absolute_url()))
+    driver.find_element(By.CSS_SELECTOR, f'a[href="/teach/{course.slug}/"]').click()
+    wait.until(ec.url_contains(f"/teach/{course.slug}/"))
+    page.check("teaching home")
+    driver.find_element(By.CSS_SELECTOR, f'a[href="/teach/{course.slug}/gradebook/"]').click()
+    page.check("gradebook before")
+    assert len(driver.find_elements(By.CSS_SELECTOR, ".gradebook__cell--done")) == 2
+
+    # the instructor finds that "c" was right, and fixes the key in the admin
+    page.open(f"/admin/quizzes/question/{question.pk}/change/")
+    spec = driver.find_element(By.ID, "id_spec")
+    spec.clear()
+    spec.send_keys(json.dumps(RIGHT_IS_C))
+    driver.find_element(By.NAME, "_save").click()
+    wait.until(ec.url_to_be(f"{live_server.url}/admin/quizzes/question/"))  # saved
+
+    page.open(f"/teach/{course.slug}/analysis/quizzes/{quiz.pk}/")
+    page.check("item analysis")
+    form = driver.find_element(By.CSS_SELECTOR, f'input[value="question:{question.pk}"]')
+    form = form.find_element(By.XPATH, "./ancestor::form")
+    form.find_element(By.TAG_NAME, "textarea").send_keys("ключ был неверным: верен вариант c")
+    form.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+    wait.until(ec.url_contains(f"/teach/{course.slug}/regrades/"))
+    job = RegradeJob.objects.get()
+    wait.until(lambda _d: RegradeJob.objects.get(pk=job.pk).status == "ready")
+    driver.refresh()
+    page.check("dry run")
+    rows = driver.find_elements(By.CSS_SELECTOR, "table tbody tr")
+    assert sorted(r.find_element(By.TAG_NAME, "th").text for r in rows) == ["anna", "boris"]
+    assert all(a.passed for a in Attempt.objects.all())  # the dry run wrote nothing
+
+    driver.find_element(By.CSS_SELECTOR, "form[method=post] button.button--primary").click()
+    wait.until(lambda _d: RegradeJob.objects.get(pk=job.pk).status == "applied")
+    driver.refresh()
+    page.check("applied")
+    assert not any(a.passed for a in Attempt.objects.all())
+
+    driver.find_element(By.CSS_SELECTOR, f'a[href="/teach/{course.slug}/gradebook/"]').click()
+    page.check("gradebook after")
+    assert driver.find_elements(By.CSS_SELECTOR, ".gradebook__cell--done") == []
+    driver.find_element(By.CSS_SELECTOR, ".gradebook__cell a").click()
+    page.check("a learner's work")
+    assert "ключ был неверным" in driver.page_source  # the grade's history
+
+
+def test_the_other_instructor_pages_are_axe_clean(browser: WebDriver, live_server) -> None:
+    from grader.models import CodingExercise, Submission
+    from tests.progress.test_progress import exercise_in, solve
+    from tests.teaching.test_similarity import DISGUISED, ORIGINAL, STARTER
+
+    section = SectionFactory.create(number="4.4", title="Ограничение скорости")
+    course = section.part.course
+    teacher = UserFactory.create(username="teacher2")
+    teacher.set_password(PASSWORD)
+    teacher.save()
+    course.instructors.add(teacher)
+    solve(exercise_in(section), UserFactory.create(username="vera"))
+    exercise = CodingExercise.objects.create(
+        section=section, slug="bucket", title="Бакет", statement="…", language="python",
+        starter_files={"bucket.py": STARTER}, test_files={"t.py": "x"},
+        reference_files={"bucket.py": ORIGINAL}, is_published=True, check_status="ok",
+    )  # fmt: skip
+    a, b = (
+        Submission.objects.create(
+            learner=UserFactory.create(username=name),
+            exercise=exercise,
+            status="graded",
+            verdict="passed",
+            score=10,
+            files={"bucket.py": code},
+        )
+        for name, code in (("gleb", ORIGINAL), ("dina", DISGUISED))
+    )
+    page = Page(browser, live_server.url, "instructor-pages")
+    driver = browser
+    driver.delete_all_cookies()
+    page.open("/accounts/login/")
+    driver.find_element(By.ID, "id_username").send_keys("teacher2")
+    driver.find_element(By.ID, "id_password").send_keys(PASSWORD, Keys.ENTER)
+    WebDriverWait(driver, 30).until(ec.url_changes(live_server.url + "/accounts/login/"))
+
+    base = f"/teach/{course.slug}/"
+    for label, path in (
+        ("regrades", base + "regrades/"),
+        ("exercise analysis", f"{base}analysis/exercises/{exercise.pk}/"),
+        ("similar solutions", f"{base}similarity/exercises/{exercise.pk}/"),
+        ("a pair side by side", f"{base}similarity/exercises/{exercise.pk}/pairs/{a.pk}/{b.pk}/"),
+    ):
+        page.open(path)
+        page.check(label)
+    assert driver.find_elements(By.TAG_NAME, "mark")
