@@ -18,6 +18,10 @@ DEBUG off): what is timed is what a server spends, without the network. A first
 pass under CaptureQueriesContext counts SQL queries per page; a page whose count
 varies from learner to learner shows a range.
 
+The instructor's pages (issue 16) are timed the same way, as the course's instructor: the
+gradebook (a random page of 50 learners, sorted), a learner's work in a section, the item
+analysis of a quiz and of an exercise, the regrades, the similar solutions of an exercise.
+
 Not a test: it prints numbers. Target (issue 5): p95 under 50 ms on every page.
 """
 
@@ -544,8 +548,8 @@ class Browser:
         """Status code and body size."""
         environ = {
             "REQUEST_METHOD": "GET",
-            "PATH_INFO": path,
-            "QUERY_STRING": "",
+            "PATH_INFO": path.partition("?")[0],
+            "QUERY_STRING": path.partition("?")[2],
             "SCRIPT_NAME": "",
             "SERVER_NAME": "localhost",
             "SERVER_PORT": "80",
@@ -669,17 +673,76 @@ def run_pages(args: argparse.Namespace, rng: random.Random) -> list[PageResult]:
                 lambda: reverse("grader:exercise", kwargs={"exercise_id": rng.choice(exercises)}),
             )
         )
+    # The course's instructor, on the pages outside the admin (issue 16).
+    from courses.models import Course
+
+    instructor, _ = User.objects.get_or_create(username="bench-instructor")
+    Course.objects.get(slug=COURSE_SLUG).instructors.add(instructor)
+    section_ids = list(
+        Section.objects.filter(part__course__slug=COURSE_SLUG).values_list("pk", flat=True)
+    )
+    teach = {"course_slug": COURSE_SLUG}
+    pages_of_learners = len(learners) // 50 + 1
+    instructor_pages: list[tuple[str, Callable[[], str]]] = [
+        ("teach", lambda: reverse("teaching:home", kwargs=teach)),
+        (
+            "gradebook",
+            lambda: (
+                reverse("teaching:gradebook", kwargs=teach)
+                + f"?page={rng.randint(1, pages_of_learners)}"
+                + f"&sort={rng.choice(['name', '-progress'])}"
+            ),
+        ),
+        (
+            "learner",
+            lambda: reverse(
+                "teaching:learner_section",
+                kwargs={
+                    **teach,
+                    "learner_id": rng.choice(learners).pk,
+                    "section_id": rng.choice(section_ids),
+                },
+            ),
+        ),
+        (
+            "analysis-q",
+            lambda: reverse(
+                "teaching:analysis_quiz", kwargs={**teach, "quiz_id": rng.choice(quizzes)}
+            ),
+        ),
+        (
+            "analysis-x",
+            lambda: reverse(
+                "teaching:analysis_exercise",
+                kwargs={**teach, "exercise_id": rng.choice(exercises)},
+            ),
+        ),
+        ("regrades", lambda: reverse("teaching:regrades", kwargs=teach)),
+        (
+            "similar",
+            lambda: reverse(
+                "teaching:similarity", kwargs={**teach, "exercise_id": rng.choice(exercises)}
+            ),
+        ),
+    ]
     browser = Browser()
     results = []
     for name, url in pages:
         results.append(measure(browser, name, page(url), args.requests))
+        print(f"  {name}: done", file=sys.stderr, flush=True)
+
+    def as_instructor(url: Callable[[], str]) -> Callable[[], tuple[Any, str]]:
+        return lambda: (instructor, url())
+
+    for name, url in instructor_pages:
+        results.append(measure(browser, name, as_instructor(url), args.requests))
         print(f"  {name}: done", file=sys.stderr, flush=True)
     return results
 
 
 def report(results: list[PageResult]) -> None:
     print(
-        f"{'page':<10} {'requests':>8} {'mean':>7} {'p50':>7} {'p95':>7} {'p99':>7} "
+        f"{'page':<11} {'requests':>8} {'mean':>7} {'p50':>7} {'p95':>7} {'p99':>7} "
         f"{'max':>7} {'cpu':>6} {'queries':>8} {'KB':>6}  p95 < {TARGET_P95_MS:.0f} ms"
     )
     for r in results:
@@ -688,7 +751,7 @@ def report(results: list[PageResult]) -> None:
         queries = str(fewest) if fewest == most else f"{fewest}-{most}"
         verdict = "yes" if q[94] < TARGET_P95_MS else "no"
         print(
-            f"{r.name:<10} {len(r.times_ms):>8} {statistics.mean(r.times_ms):>7.1f} "
+            f"{r.name:<11} {len(r.times_ms):>8} {statistics.mean(r.times_ms):>7.1f} "
             f"{q[49]:>7.1f} {q[94]:>7.1f} {q[98]:>7.1f} {max(r.times_ms):>7.1f} {r.cpu_ms:>6.1f} "
             f"{queries:>8} {r.kbytes:>6.1f}  {verdict}"
         )

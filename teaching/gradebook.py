@@ -14,6 +14,9 @@ from django.contrib.auth.models import User
 from django.core.paginator import Page, Paginator
 from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
+from django.utils.html import format_html
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext as _
 
 from courses.models import Course, Section
 from grader.models import Submission
@@ -36,6 +39,7 @@ class Cell:
     items_total: int
     completed: bool
     started: bool
+    html: SafeString  # the cell's content, made here: 50 rows x 10-100 sections per page
 
 
 @dataclass(frozen=True)
@@ -51,6 +55,12 @@ class Gradebook:
     page: Page[Any]
     rows: list[Row]
     learners: int  # matching the search and filter
+    parts: list[tuple[int, str]]  # (number, title) of every part, for the part filter
+    part: int | None  # the part shown, or None: all
+
+
+# A course with more sections than this shows one part at a time unless asked for all.
+ALL_PARTS_UP_TO = 20
 
 
 def course_sections(course: Course) -> list[Section]:
@@ -74,13 +84,20 @@ def course_learners(course: Course) -> QuerySet[User]:
 def gradebook_page(
     *,
     course: Course,
+    cell_url: str,
+    part: int | None = None,
+    all_parts: bool = False,
     search: str = "",
     sort: str = "name",
     section_id: int | None = None,
     completed: bool | None = None,
     page: int = 1,
 ) -> Gradebook:
-    sections = course_sections(course)
+    every = course_sections(course)
+    parts = sorted({(s.part.number, s.part.title) for s in every})
+    if part is None and not all_parts and len(every) > ALL_PARTS_UP_TO and parts:
+        part = parts[0][0]
+    sections = [s for s in every if part is None or s.part.number == part]
     done = (
         SectionProgress.objects.filter(
             learner=OuterRef("pk"), section__in=[s.pk for s in sections], completed=True
@@ -113,22 +130,46 @@ def gradebook_page(
             learner__in=[u.pk for u in people], section__in=[s.pk for s in sections]
         ).only("learner_id", "section_id", "items_complete", "items_total", "completed")
     }
+    labels = {
+        "completed": _("completed"), "not_started": _("not started"),
+    }  # fmt: skip
     rows = []
     for learner in people:
         cells = []
         for section in sections:
             row = progress.get((learner.pk, section.pk))
-            cells.append(
-                Cell(
-                    section=section,
-                    items_complete=row.items_complete if row else 0,
-                    items_total=row.items_total if row else 0,
-                    completed=bool(row and row.completed),
-                    started=row is not None,
-                )
-            )
+            cells.append(_cell(section, row, learner, cell_url, labels))
         rows.append(Row(learner, learner.completed_sections, cells))  # type: ignore[attr-defined]
-    return Gradebook(sections, current, rows, paginator.count)
+    return Gradebook(sections, current, rows, paginator.count, parts, part)
+
+
+def _cell(
+    section: Section,
+    row: SectionProgress | None,
+    learner: User,
+    cell_url: str,
+    labels: dict[str, str],
+) -> Cell:
+    """`cell_url` has {learner} and {section} for the ids (one reverse() per page)."""
+    if row is None:
+        html = format_html(
+            '<span aria-hidden="true">—</span><span class="visually-hidden">{}</span>',
+            labels["not_started"],
+        )
+        return Cell(section, 0, 0, False, False, html)
+    name = _("%(learner)s, section %(number)s") % {
+        "learner": learner.username, "number": section.number,
+    }  # fmt: skip
+    html = format_html(
+        '<a href="{}">{}{}/{}<span class="visually-hidden"> {}{}</span></a>',
+        cell_url.format(learner=learner.pk, section=section.pk),
+        mark_safe('<span aria-hidden="true">✓ </span>') if row.completed else "",
+        row.items_complete,
+        row.items_total,
+        name,
+        f", {labels['completed']}" if row.completed else "",
+    )
+    return Cell(section, row.items_complete, row.items_total, row.completed, True, html)
 
 
 @dataclass(frozen=True)
@@ -145,12 +186,13 @@ def learner_section_work(*, learner: User, section: Section) -> LearnerSectionWo
     attempts = list(
         Attempt.objects.filter(learner=learner, quiz__section=section)
         .select_related("quiz")
-        .prefetch_related("answers__question")
+        .prefetch_related("answers__question", "grade_changes__job__created_by")
         .order_by("quiz__order", "quiz_id", "number")
     )
     submissions = list(
         Submission.objects.filter(learner=learner, exercise__section=section)
         .select_related("exercise")
+        .prefetch_related("grade_changes__job__created_by")
         .order_by("exercise__order", "exercise_id", "id")
     )
     progress = SectionProgress.objects.filter(learner=learner, section=section).first()

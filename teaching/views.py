@@ -13,6 +13,7 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.auth.models import User
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
@@ -42,11 +43,9 @@ def _int(value: str | None) -> int | None:
 
 
 def _quizzes(course: Course) -> list[Quiz]:
+    quizzes = Quiz.objects.filter(section__part__course=course).select_related("section")
     return list(
-        Quiz.objects.filter(section__part__course=course)
-        .select_related("section")
-        .prefetch_related("questions")
-        .order_by("section__part__number", "section__order", "section_id", "order", "id")
+        quizzes.order_by("section__part__number", "section__order", "section_id", "order", "id")
     )
 
 
@@ -72,8 +71,16 @@ def gradebook_view(request: HttpRequest, course_slug: str) -> HttpResponse:
     course = _course(request, course_slug)
     sort = request.GET.get("sort", "name")
     completed = {"yes": True, "no": False}.get(request.GET.get("completed", ""))
+    cell_url = reverse(
+        "teaching:learner_section",
+        kwargs={"course_slug": course.slug, "learner_id": 1, "section_id": 2},
+    ).replace("/1/sections/2/", "/{learner}/sections/{section}/")
+    part = request.GET.get("part", "")
     book = gradebook_page(
         course=course,
+        cell_url=cell_url,
+        part=_int(part),
+        all_parts=part == "all",
         search=request.GET.get("q", "")[:100],
         sort=sort if sort in SORTS else "name",
         section_id=_int(request.GET.get("section")),
@@ -86,6 +93,7 @@ def gradebook_view(request: HttpRequest, course_slug: str) -> HttpResponse:
         "course": course, "book": book, "sort": sort, "q": request.GET.get("q", ""),
         "section_filter": _int(request.GET.get("section")),
         "completed_filter": request.GET.get("completed", ""), "query": query.urlencode(),
+        "part_filter": part,
     }  # fmt: skip
     return render(request, "teaching/gradebook.html", context)
 

@@ -34,6 +34,7 @@ def _in_english():
     with translation.override("en"):
         yield
 
+
 RIGHT_IS_C = {
     "choices": [
         {"id": "a", "text": "x", "weight": 0, "feedback": ""},
