@@ -337,6 +337,11 @@ CELERY_BEAT_SCHEDULE: dict[str, Any] = {
         "schedule": 30.0,
         "options": {"expires": 29},
     },
+    "resume-stalled-regrades": {
+        "task": "teaching.tasks.resume_stalled_regrades",
+        "schedule": 60.0,
+        "options": {"expires": 59},
+    },
 }
 
 # Quiz rules: answers this long after an attempt's deadline still count; a

@@ -39,9 +39,14 @@ class SubmissionRegrade:
     old_verdict: str
     grade: dict[str, Any]  # REPORT_FIELDS, as JSON
 
+    old_tests_passed: int | None
+
     @property
     def changed(self) -> bool:
-        return (self.old_score, self.old_passed) != (self.new_score, self.new_passed)
+        """Score, passing, verdict or the number of tests passed."""
+        old = (self.old_score, self.old_passed, self.old_verdict, self.old_tests_passed)
+        new = (self.new_score, self.new_passed, self.grade["verdict"], self.grade["tests_passed"])
+        return old != new
 
     def detail(self) -> dict[str, Any]:
         return {"old_verdict": self.old_verdict, "grade": self.grade}
@@ -70,7 +75,7 @@ def submission_regrade(
         old_score=submission.score or Decimal(0), new_score=fresh.score or Decimal(0),
         old_passed=submission.verdict == Submission.Verdict.PASSED,
         new_passed=fresh.verdict == Submission.Verdict.PASSED,
-        old_verdict=submission.verdict, grade=grade,
+        old_verdict=submission.verdict, grade=grade, old_tests_passed=submission.tests_passed,
     )  # fmt: skip
 
 

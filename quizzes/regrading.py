@@ -38,13 +38,23 @@ class AttemptRegrade:
     new_percent: Decimal
     old_passed: bool
     new_passed: bool
+    old_max_score: Decimal
     max_score: Decimal
-    # The answers whose grade changes: question id -> score, feedback, details, key version.
+    # The answers whose grade changes: question id -> score, feedback, details, key version,
+    # and the score it had (apply writes nothing if it is no longer that).
     answers: dict[int, dict[str, Any]]
 
     @property
     def changed(self) -> bool:
-        return (self.old_score, self.old_passed) != (self.new_score, self.new_passed)
+        """Anything of the grade: a score or its feedback, the total, the percent (points
+        changed), or passing."""
+        old = (self.old_score, self.old_percent, self.old_max_score, self.old_passed)
+        return bool(self.answers) or old != (
+            self.new_score,
+            self.new_percent,
+            self.max_score,
+            self.new_passed,
+        )
 
     def detail(self) -> dict[str, Any]:
         """What apply needs, as JSON."""
@@ -92,11 +102,11 @@ def attempts_regrade(
                 raw += stored or Decimal(0)
                 continue
             raw += result.score
-            if stored != result.score or answer is None:
+            if answer is None or stored != result.score or answer.feedback != list(result.feedback):
                 changed_answers[question.id] = {
                     "score": str(result.score), "feedback": list(result.feedback),
                     "details": dict(result.details), "key_version": question.key_version,
-                    "graded_at": now,
+                    "graded_at": now, "old_score": None if stored is None else str(stored),
                 }  # fmt: skip
         max_score = sum((q.points for q in questions), Decimal(0))
         new = attempt_score(
@@ -108,7 +118,8 @@ def attempts_regrade(
                 old_score=attempt.score or Decimal(0), new_score=new.score,
                 old_percent=attempt.percent or Decimal(0), new_percent=new.percent,
                 old_passed=bool(attempt.passed), new_passed=new.passed,
-                max_score=new.max_score, answers=changed_answers,
+                old_max_score=attempt.max_score or Decimal(0), max_score=new.max_score,
+                answers=changed_answers,
             )
         )  # fmt: skip
     return results
@@ -126,33 +137,50 @@ def attempt_regrade_apply(
             .filter(pk=attempt_id, status=Attempt.Status.GRADED)
             .first()
         )
-        if attempt is None or (attempt.score, bool(attempt.passed)) != (old_score, old_passed):
+        if attempt is None or (attempt.score or Decimal(0), bool(attempt.passed)) != (
+            old_score,
+            old_passed,
+        ):
             return False
         existing = {a.question_id: a for a in attempt.answers.all()}
+        # Everything checked before anything is written: an answer graded by hand, or graded
+        # otherwise, since the dry run leaves the whole attempt alone.
+        for question_id, grade in detail["answers"].items():
+            answer = existing.get(int(question_id))
+            current = None if answer is None or answer.score is None else str(answer.score)
+            if answer is not None and (
+                answer.graded_by_id is not None or current != grade["old_score"]
+            ):
+                return False
+        now = timezone.now()
         for question_id, grade in detail["answers"].items():
             answer = existing.get(int(question_id)) or Answer(
-                attempt=attempt, question_id=int(question_id), response=None,
-                saved_at=timezone.now(),
-            )  # fmt: skip
-            if answer.graded_by_id is not None:
-                return False  # an instructor graded it meanwhile: theirs stands
+                attempt=attempt, question_id=int(question_id), response=None, saved_at=now
+            )
             answer.score = Decimal(grade["score"])
             answer.feedback = grade["feedback"]
             answer.details = grade["details"]
             answer.key_version = grade["key_version"]
             answer.needs_manual_grading = False
-            answer.graded_at = timezone.now()
+            answer.graded_at = now
             answer.save()
-        attempt.score = Decimal(detail["new_score"])
-        attempt.max_score = Decimal(detail["max_score"])
-        attempt.percent = Decimal(detail["new_percent"])
-        attempt.passed = bool(detail["new_passed"])
+            existing[answer.question_id] = answer
+        # The total from the answers as they now are (an instructor's grade of another answer
+        # since the dry run counts), under the quiz's rules as they now are.
+        raw = sum((a.score or Decimal(0) for a in existing.values()), Decimal(0))
+        result = attempt_score(
+            raw=raw, max_score=Decimal(detail["max_score"]), penalty=attempt.penalty,
+            pass_score=attempt.quiz.pass_score,
+        )  # fmt: skip
+        attempt.score, attempt.max_score = result.score, result.max_score
+        attempt.percent, attempt.passed = result.percent, result.passed
         attempt.save(update_fields=["score", "max_score", "percent", "passed"])
         quiz_progress_record(learner_id=attempt.learner_id, quiz=attempt.quiz)
         event_emit(event="attempt.graded", object_id=attempt.pk)
         return True
 
 
-def key_versions(questions: Iterable[Question]) -> dict[str, str]:
-    """What a regrade computed against, to refuse applying it after another edit."""
-    return {str(q.pk): q.key_version for q in questions}
+def key_versions(quiz: Quiz, questions: Iterable[Question]) -> dict[str, str]:
+    """What a regrade computed against (each question's key, the pass score), to refuse
+    applying it after another edit."""
+    return {"pass_score": str(quiz.pass_score), **{str(q.pk): q.key_version for q in questions}}

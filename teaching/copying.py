@@ -47,10 +47,14 @@ def similar_pairs(*, exercise: CodingExercise) -> list[SimilarPair]:
     found: Any = cache.get(key)
     if found is None:
         prints = {s.pk: _fingerprints(exercise, s) for s in solutions}
-        found = [(p.a, p.b, p.score) for p in similarity.similar_pairs(prints)]
+        pairs = [(p.a, p.b, p.score) for p in similarity.similar_pairs(prints)]
+        found = (pairs, sorted(similarity.corpus_common(prints)))
         cache.set(key, found, timeout=3600)
+        cache.set(f"similar-common:{exercise.pk}", found[1], timeout=3600)
     return [
-        SimilarPair(by_id[a], by_id[b], score) for a, b, score in found if a in by_id and b in by_id
+        SimilarPair(by_id[a], by_id[b], score)
+        for a, b, score in found[0]
+        if a in by_id and b in by_id
     ]
 
 
@@ -65,7 +69,9 @@ def pair_detail(
     *, exercise: CodingExercise, a: Submission, b: Submission
 ) -> tuple[float, list[SideBySide]]:
     fa, fb = _fingerprints(exercise, a), _fingerprints(exercise, b)
-    shared = fa.hashes & fb.hashes
+    # What most solutions share counts here as on the list (known once the list was read).
+    common = frozenset(cache.get(f"similar-common:{exercise.pk}") or ())
+    shared = (fa.hashes & fb.hashes) - common
     regions_a = similarity.shared_regions(fa, shared)
     regions_b = similarity.shared_regions(fb, shared)
     files = []
@@ -77,4 +83,4 @@ def pair_detail(
                 similarity.marked(b.files.get(name, ""), regions_b.get(name, [])),
             )
         )
-    return similarity.similarity(fa, fb), files
+    return similarity.similarity(fa, fb, ignore=common), files

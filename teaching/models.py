@@ -50,6 +50,8 @@ class RegradeJob(models.Model):
         related_name="+",
     )  # fmt: skip
     created_at = models.DateTimeField(auto_now_add=True)
+    # Moves with every step: the sweep queues again a job that stopped moving.
+    updated_at = models.DateTimeField(auto_now=True)
     computed_at = models.DateTimeField(null=True, blank=True)
     applied_at = models.DateTimeField(null=True, blank=True)
     # Progress: work in scope, computed so far (by id, past `cursor`), and the outcome.

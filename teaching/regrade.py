@@ -16,17 +16,22 @@
 from __future__ import annotations
 
 import logging
+import time
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
+from celery.exceptions import SoftTimeLimitExceeded
+from django.conf import settings
 from django.contrib.auth.models import User
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import Count, Q, QuerySet, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.roles import teaches
 from core.queueing import enqueue
+from core.storable import storable_text
 from grader.models import CodingExercise, Submission
 from grader.regrading import (
     SubmissionRegrade,
@@ -47,11 +52,13 @@ from teaching.models import GradeChange, RegradeJob
 
 logger = logging.getLogger(__name__)
 
-# Per task: attempts are graded in-process (~0.1 ms each); code runs in the sandbox (up to
-# its wall limit each), so a batch stays well inside a task's time limit.
+# Per task: attempts are graded in-process (~0.1 ms each); code runs in the sandbox, as
+# many as fit in the task's soft time limit with room for one more run at the exercise's
+# wall limit (at least one per task), so a batch never outlives its task.
 QUIZ_BATCH = 500
-CODE_BATCH = 4
+CODE_BATCH = 50
 APPLY_BATCH = 200
+CODE_MARGIN_SECONDS = 3
 
 
 class RegradeError(Exception):
@@ -104,7 +111,8 @@ def _versions_now(job: RegradeJob) -> dict[str, str]:
         )
         return {"tests": version}
     assert job.quiz_id is not None
-    return key_versions(Question.objects.filter(quiz_id=job.quiz_id))
+    quiz = Quiz.objects.get(pk=job.quiz_id)
+    return key_versions(quiz, Question.objects.filter(quiz=quiz))
 
 
 def _scope(job: RegradeJob) -> QuerySet[Any]:
@@ -139,12 +147,13 @@ def regrade_compute_step(*, job_id: int, runner: Runner | None = None) -> bool:
         _outdated(job)
         return False
     scope = _scope(job).filter(pk__gt=job.cursor).order_by("pk")
+    batch: list[Any]
     if job.exercise is not None:
-        batch: list[Any] = list(scope.select_related("exercise")[:CODE_BATCH])
-        changes, unchanged, not_run = _code_changes(job, batch, runner)
+        candidates = list(scope.select_related("exercise")[:CODE_BATCH])
+        changes, unchanged, not_run, batch = _code_changes(job, candidates, runner)
     else:
-        batch = list(scope.select_related("quiz").prefetch_related("answers")[:QUIZ_BATCH])
-        changes, unchanged, not_run = _quiz_changes(job, batch), 0, []
+        attempts = list(scope.select_related("quiz").prefetch_related("answers")[:QUIZ_BATCH])
+        changes, not_run, batch = _quiz_changes(job, attempts), [], attempts
         unchanged = len(batch) - len(changes)
     with transaction.atomic():
         locked = RegradeJob.objects.select_for_update().get(pk=job_id)
@@ -183,27 +192,40 @@ def _change(
 
 def _code_changes(
     job: RegradeJob, submissions: list[Submission], runner: Runner | None
-) -> tuple[list[GradeChange], int, list[int]]:
-    changes, unchanged, not_run = [], 0, []
+) -> tuple[list[GradeChange], int, list[int], list[Submission]]:
+    """The changes of as many of `submissions` as the task's time allows, and those done."""
+    changes: list[GradeChange] = []
+    not_run: list[int] = []
+    done: list[Submission] = []
+    unchanged = 0
+    started = time.monotonic()
+    budget = settings.TASK_SOFT_TIME_LIMIT - CODE_MARGIN_SECONDS
     for submission in submissions:
+        run_for = submission.exercise.wall_seconds + CODE_MARGIN_SECONDS
+        if done and time.monotonic() - started + run_for > budget:
+            break  # the rest in the next task
         try:
             result = submission_regrade(
                 submission=submission, exercise=submission.exercise, runner=runner
             )
+        except SoftTimeLimitExceeded:
+            raise  # the task ran out of time: this batch again, never "could not run"
         except Exception:  # the sandbox failed: this grade stands, the job says so
             logger.exception("regrade %s: submission %s could not run", job.pk, submission.pk)
             result = None
+        done.append(submission)
         if result is None:
             not_run.append(submission.pk)
         elif result.changed:
             changes.append(_change(job, result, submission_id=result.submission_id))
         else:
             unchanged += 1
-    return changes, unchanged, not_run
+    return changes, unchanged, not_run, done
 
 
 def _outdated(job: RegradeJob) -> None:
-    RegradeJob.objects.filter(pk=job.pk).update(
+    running = [RegradeJob.Status.COMPUTING, RegradeJob.Status.READY, RegradeJob.Status.APPLYING]
+    RegradeJob.objects.filter(pk=job.pk, status__in=running).update(
         status=RegradeJob.Status.OUTDATED,
         error=_("The key or the tests changed after this dry run: start a new regrade."),
     )
@@ -236,6 +258,9 @@ def regrade_apply_step(*, job_id: int) -> bool:
     job = RegradeJob.objects.get(pk=job_id)
     if job.status != RegradeJob.Status.APPLYING:
         return False
+    if _versions_now(job) != job.versions:  # edited while applying: stop where it is
+        _outdated(job)
+        return False
     pending = list(
         job.changes.filter(status=GradeChange.Status.PENDING).order_by("pk")[:APPLY_BATCH]
     )
@@ -253,11 +278,13 @@ def regrade_apply_step(*, job_id: int) -> bool:
                     submission_id=change.submission_id, old_score=change.old_score,
                     old_passed=change.old_passed, detail=change.detail,
                 )  # fmt: skip
-            GradeChange.objects.filter(pk=change.pk).update(
+            # (only a pending row: a second delivery of this task never rewrites history)
+            GradeChange.objects.filter(pk=change.pk, status=GradeChange.Status.PENDING).update(
                 status=GradeChange.Status.APPLIED if done else GradeChange.Status.STALE,
                 applied_at=timezone.now() if done else None,
             )
     if pending:
+        RegradeJob.objects.filter(pk=job.pk).update(updated_at=timezone.now())  # (moving)
         return True
     _versions_stamp(job)
     RegradeJob.objects.filter(pk=job.pk, status=RegradeJob.Status.APPLYING).update(
@@ -272,7 +299,8 @@ def _versions_stamp(job: RegradeJob) -> None:
     if job.exercise_id is not None:
         scope.exclude(pk__in=job.not_run).update(tests_version=job.versions["tests"])
         return
-    questions = [int(q) for q in job.versions] if job.question_id is None else [job.question_id]
+    keys = [int(q) for q in job.versions if q.isdigit()]
+    questions = keys if job.question_id is None else [job.question_id]
     for question_id in questions:
         Answer.objects.filter(
             attempt__in=scope.values("pk"), question_id=question_id, graded_by__isnull=True
@@ -280,17 +308,42 @@ def _versions_stamp(job: RegradeJob) -> None:
 
 
 def job_summary(job: RegradeJob) -> dict[str, Any]:
-    """The numbers an instructor reads before applying."""
-    changes = job.changes.all()
+    """The numbers an instructor reads before applying (one aggregate query)."""
+    numbers = job.changes.aggregate(
+        changes=Count("pk"),
+        pass_to_fail=Count("pk", filter=Q(old_passed=True, new_passed=False)),
+        fail_to_pass=Count("pk", filter=Q(old_passed=False, new_passed=True)),
+        applied=Count("pk", filter=Q(status=GradeChange.Status.APPLIED)),
+        stale=Count("pk", filter=Q(status=GradeChange.Status.STALE)),
+        new=Sum("new_score"),
+        old=Sum("old_score"),
+    )
     return {
-        "total": job.total,
-        "computed": job.computed,
-        "changes": changes.count(),
-        "unchanged": job.unchanged,
-        "not_run": len(job.not_run),
-        "pass_to_fail": changes.filter(old_passed=True, new_passed=False).count(),
-        "fail_to_pass": changes.filter(old_passed=False, new_passed=True).count(),
-        "applied": changes.filter(status=GradeChange.Status.APPLIED).count(),
-        "stale": changes.filter(status=GradeChange.Status.STALE).count(),
-        "score_delta": str(sum((c.new_score - c.old_score for c in changes), Decimal(0))),
-    }
+        "total": job.total, "computed": job.computed, "changes": numbers["changes"],
+        "unchanged": job.unchanged, "not_run": len(job.not_run),
+        "pass_to_fail": numbers["pass_to_fail"], "fail_to_pass": numbers["fail_to_pass"],
+        "applied": numbers["applied"], "stale": numbers["stale"],
+        "score_delta": str((numbers["new"] or Decimal(0)) - (numbers["old"] or Decimal(0))),
+    }  # fmt: skip
+
+
+def regrades_resume_stalled(*, now: datetime | None = None) -> int:
+    """The sweep: a job whose next step was never queued (the broker was down) or was lost
+    with its worker moves again. Queued again when it has not moved for two task lifetimes."""
+    stalled = RegradeJob.objects.filter(
+        status__in=[RegradeJob.Status.COMPUTING, RegradeJob.Status.APPLYING],
+        updated_at__lt=(now or timezone.now()) - timedelta(seconds=2 * settings.TASK_TIME_LIMIT),
+    )
+    count = 0
+    for job in stalled:
+        queue = _queue_compute if job.status == RegradeJob.Status.COMPUTING else _queue_apply
+        RegradeJob.objects.filter(pk=job.pk).update(updated_at=timezone.now())
+        count += bool(queue(job.pk))
+    return count
+
+
+def regrade_failed(*, job_id: int, error: str) -> None:
+    """A step failed for a reason that would fail it again: the job says why and stops."""
+    RegradeJob.objects.filter(
+        pk=job_id, status__in=[RegradeJob.Status.COMPUTING, RegradeJob.Status.APPLYING]
+    ).update(status=RegradeJob.Status.FAILED, error=storable_text(error, limit=4000))

@@ -105,17 +105,23 @@ KEYWORDS = {
     ),
 }
 
-_TOKEN = re.compile(
-    r"""
-    (?P<comment>\#[^\n]*|//[^\n]*|/\*.*?\*/)
-    |(?P<string>(?:[rRbBuUfF]{0,2})(?:\"\"\".*?\"\"\"|'''.*?'''|"(?:\\.|[^"\\\n])*"|'(?:\\.|[^'\\\n])*'|`[^`]*`))
+_LEXER = r"""
+    (?P<comment>{comment})
+    |(?P<string>(?:[rRbBuUfF]{{0,2}})(?:\"\"\".*?\"\"\"|'\'\'.*?'\'\'|"(?:\\.|[^"\\\n])*"|'(?:\\.|[^'\\\n])*'|`[^`]*`))
     |(?P<number>\d[\w.]*)
     |(?P<name>[^\W\d]\w*)
-    |(?P<op>:=|==|!=|<=|>=|&&|\|\||<-|\+\+|--|\*\*|//|->|<<|>>|[-+*/%=<>!&|^~.,;:()\[\]{}@])
+    |(?P<op>:=|==|!=|<=|>=|&&|\|\||<-|\+\+|--|\*\*|//|->|<<|>>|[-+*/%=<>!&|^~.,;:()\[\]{{}}@])
     |(?P<space>\s+)
     |(?P<other>.)
-    """,
-    re.VERBOSE | re.DOTALL,
+"""
+# Comments by language: in Python `//` is floor division, in Go `#` is nothing.
+_COMMENTS = {"python": r"\#[^\n]*", "go": r"//[^\n]*|/\*.*?\*/"}
+_TOKENS = {
+    language: re.compile(_LEXER.format(comment=comment), re.VERBOSE | re.DOTALL)
+    for language, comment in _COMMENTS.items()
+}
+_ANY_COMMENT = re.compile(
+    _LEXER.format(comment="|".join(_COMMENTS.values())), re.VERBOSE | re.DOTALL
 )
 
 
@@ -132,7 +138,7 @@ def tokens(files: Mapping[str, str], *, language: str) -> list[Token]:
     keywords = KEYWORDS.get(language, frozenset())
     out: list[Token] = []
     for name in sorted(files):
-        for match in _TOKEN.finditer(files[name]):
+        for match in _TOKENS.get(language, _ANY_COMMENT).finditer(files[name]):
             group = match.lastgroup
             if group in {"comment", "space"}:
                 continue
@@ -206,6 +212,22 @@ class Pair:
     shared: frozenset[int]
 
 
+def common_fingerprints(holders: Mapping[int, Sequence[int]], solutions: int) -> frozenset[int]:
+    """Fingerprints in more than COMMON_SHARE of the solutions: what the exercise makes
+    everyone write, no evidence of copying."""
+    limit = max(2, int(solutions * COMMON_SHARE))
+    return frozenset(h for h, keys in holders.items() if len(keys) > limit)
+
+
+def corpus_common(solutions: Mapping[int, Fingerprints]) -> frozenset[int]:
+    holders: dict[int, list[int]] = defaultdict(list)
+    usable = [fp for fp in solutions.values() if len(fp.hashes) >= MIN_FINGERPRINTS]
+    for index, fp in enumerate(usable):
+        for h in fp.hashes:
+            holders[h].append(index)
+    return common_fingerprints(holders, len(usable))
+
+
 def similar_pairs(
     solutions: Mapping[int, Fingerprints], *, threshold: float = THRESHOLD
 ) -> list[Pair]:
@@ -216,8 +238,7 @@ def similar_pairs(
     for key, hashes in usable.items():
         for h in hashes:
             holders[h].append(key)
-    limit = max(2, int(len(usable) * COMMON_SHARE))
-    common = frozenset(h for h, keys in holders.items() if len(keys) > limit)
+    common = common_fingerprints(holders, len(usable))
     counts: dict[tuple[int, int], int] = defaultdict(int)
     for h, keys in holders.items():
         if h not in common:

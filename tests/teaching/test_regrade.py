@@ -270,3 +270,127 @@ def test_the_admin_starts_a_dry_run_and_applies_it(
     while regrade_apply_step(job_id=job.pk):
         pass
     assert not Attempt.objects.get(learner=learner).passed
+
+
+# --- review findings: each of these wrote a wrong grade before it was fixed --------------
+
+
+def test_points_changed_with_the_same_score_still_regrade_the_percent(course_quiz, queued):
+    quiz, _question, instructor = course_quiz
+    second = QuestionFactory.create(quiz=quiz)
+    learner = UserFactory.create()
+    attempt = pass_quiz(quiz, learner, choice="b")  # both right: 2 of 2
+    Answer.objects.filter(attempt=attempt, question=second).update(score=0)  # (1 of 2)
+    Attempt.objects.filter(pk=attempt.pk).update(score=1, percent=50)
+    second.points = Decimal(3)
+    second.spec = RIGHT_IS_C  # (still wrong for "b")
+    question_save(question=second)
+
+    job = apply(compute(regrade_start(by=instructor, quiz=quiz, reason="веса")), instructor)
+
+    attempt.refresh_from_db()
+    assert (attempt.score, attempt.max_score, attempt.percent) == (1, 4, 25)
+    assert job.changes.get().status == GradeChange.Status.APPLIED
+
+
+def test_an_answer_graded_by_hand_after_the_dry_run_leaves_the_attempt_alone(course_quiz, queued):
+    quiz, question, instructor = course_quiz
+    learner = UserFactory.create()
+    attempt = pass_quiz(quiz, learner, choice="b")
+    question.spec = RIGHT_IS_C
+    question_save(question=question)
+    job = compute(regrade_start(by=instructor, quiz=quiz, reason="fix"))
+    Answer.objects.filter(attempt=attempt).update(graded_by=instructor)  # by hand meanwhile
+
+    apply(job, instructor)
+
+    assert job.changes.get().status == GradeChange.Status.STALE
+    assert Answer.objects.get(attempt=attempt).score == 1  # nothing half-written
+    assert Attempt.objects.get(pk=attempt.pk).passed
+
+
+def test_a_pass_score_changed_after_the_dry_run_makes_it_outdated(course_quiz, queued):
+    quiz, question, instructor = course_quiz
+    pass_quiz(quiz, UserFactory.create(), choice="b")
+    question.spec = RIGHT_IS_C
+    question_save(question=question)
+    job = compute(regrade_start(by=instructor, quiz=quiz, reason="fix"))
+    quiz.pass_score = 0
+    quiz.save()
+    with pytest.raises(RegradeError, match="changed after"):
+        regrade_apply(job=job, by=instructor)
+
+
+def test_an_edit_while_applying_stops_the_job_and_a_second_delivery_keeps_history(
+    course_quiz, queued
+):
+    quiz, question, instructor = course_quiz
+    for _ in range(2):
+        pass_quiz(quiz, UserFactory.create(), choice="b")
+    question.spec = RIGHT_IS_C
+    question_save(question=question)
+    job = compute(regrade_start(by=instructor, quiz=quiz, reason="fix"))
+    regrade_apply(job=job, by=instructor)
+    assert regrade_apply_step(job_id=job.pk)  # one batch applied
+    applied = set(job.changes.filter(status="applied").values_list("pk", flat=True))
+    assert len(applied) == 2
+    # a second delivery of the same step finds the grades changed: history stays "applied"
+    GradeChange.objects.filter(job=job).update(status="pending")
+    regrade_apply_step(job_id=job.pk)
+    assert set(job.changes.filter(status="stale").values_list("pk", flat=True)) == applied
+    GradeChange.objects.filter(job=job).update(status="applied")
+    # and an edit while applying: the job stops as outdated
+    job2 = compute(regrade_start(by=instructor, quiz=quiz, reason="again"))
+    RegradeJob.objects.filter(pk=job2.pk).update(status="applying")
+    question.points = Decimal(5)
+    question_save(question=question)
+    assert not regrade_apply_step(job_id=job2.pk)
+    assert RegradeJob.objects.get(pk=job2.pk).status == RegradeJob.Status.OUTDATED
+
+
+def test_a_stalled_job_is_queued_again_and_a_broken_step_fails_the_job(
+    course_quiz, queued, monkeypatch
+):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from teaching.regrade import regrades_resume_stalled
+    from teaching.tasks import regrade_compute_task
+
+    quiz, _question, instructor = course_quiz
+    job = regrade_start(by=instructor, quiz=quiz, reason="x")  # its task was never queued
+    assert regrades_resume_stalled() == 0  # not stalled yet
+    later = timezone.now() + timedelta(minutes=10)
+    assert regrades_resume_stalled(now=later) == 1
+    assert queued == ["teaching.tasks.regrade_compute"]
+
+    def broken(**kwargs):
+        raise ValueError("a bug")
+
+    monkeypatch.setattr("teaching.tasks.regrade_compute_step", broken)
+    assert regrade_compute_task.apply(args=[job.pk]).get() is False
+    job.refresh_from_db()
+    assert job.status == RegradeJob.Status.FAILED
+    assert "ValueError: a bug" in job.error
+
+
+def test_code_batches_stop_before_the_tasks_time_runs_out(queued, monkeypatch, settings):
+    section = SectionFactory.create()
+    instructor = UserFactory.create()
+    section.part.course.instructors.add(instructor)
+    exercise = exercise_in(section)
+    for _ in range(3):
+        solve(exercise, UserFactory.create(), code="nearly")
+    exercise.wall_seconds = 10
+    exercise.test_files = {"a_test.go": "package a // v2"}
+    exercise.save()
+    clock = iter([0, 30, 30, 30])  # the second run would end past 38 - 3 s
+    monkeypatch.setattr("teaching.regrade.time.monotonic", lambda: next(clock))
+    settings.TASK_SOFT_TIME_LIMIT = 38
+    job = regrade_start(by=instructor, exercise=exercise, reason="x")
+
+    assert regrade_compute_step(job_id=job.pk, runner=FakeRunner())
+
+    job.refresh_from_db()
+    assert job.computed == 1  # the rest waits for the next task

@@ -101,6 +101,8 @@ def fp(code: str):
 def test_identifiers_literals_and_comments_are_normalised():
     kinds = [t.kind for t in tokens({"a.py": "x = 1  # c\nprint('s')"}, language="python")]
     assert kinds == ["V", "=", "N", "V", "(", "S", ")"]
+    floor = [t.kind for t in tokens({"a.py": "x = a // b + c"}, language="python")]
+    assert floor == ["V", "=", "V", "//", "V", "+", "V"]  # floor division, not a comment
     go = [t.kind for t in tokens({"a.go": "func f() { /* c */ return `raw` }"}, language="go")]
     assert go == ["func", "V", "(", ")", "{", "return", "S", "}"]
 
