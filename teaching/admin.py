@@ -11,7 +11,13 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from teaching.models import GradeChange, RegradeJob
-from teaching.regrade import RegradeError, job_summary, regrade_apply, regrade_start
+from teaching.regrade import (
+    RegradeError,
+    job_summary,
+    regrade_apply,
+    regrade_check,
+    regrade_start,
+)
 
 
 class GradeChangeInline(admin.TabularInline):
@@ -32,13 +38,19 @@ class RegradeForm(forms.ModelForm):
         model = RegradeJob
         fields = ["question", "quiz", "exercise", "scope", "reason"]
 
+    user: Any = None  # the admin's request user (RegradeJobAdmin.get_form sets it)
+
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
-        if (
-            self.instance.pk is None
-            and sum(data.get(name) is not None for name in ("question", "quiz", "exercise")) != 1
-        ):
-            raise forms.ValidationError(_("Choose one question, quiz or exercise to regrade."))
+        if self.instance.pk is None:
+            question = data.get("question")
+            try:
+                regrade_check(
+                    by=self.user, reason=data.get("reason") or "", question=question,
+                    quiz=None if question else data.get("quiz"), exercise=data.get("exercise"),
+                )  # fmt: skip
+            except RegradeError as error:
+                raise forms.ValidationError(str(error)) from None
         return data
 
 
@@ -51,6 +63,10 @@ class RegradeJobAdmin(admin.ModelAdmin):
     inlines = [GradeChangeInline]
     actions = ["apply"]
     form = RegradeForm
+
+    def get_form(self, request: Any, obj: Any = None, change: bool = False, **kwargs: Any) -> Any:
+        form = super().get_form(request, obj, change=change, **kwargs)
+        return type(form.__name__, (form,), {"user": request.user})
 
     def get_inlines(self, request: HttpRequest, obj: Any = None) -> Any:
         return [] if obj is None else self.inlines
@@ -76,7 +92,7 @@ class RegradeJobAdmin(admin.ModelAdmin):
     def save_model(self, request: HttpRequest, obj: RegradeJob, form: Any, change: bool) -> None:
         if change:
             return
-        try:
+        try:  # (checked by the form; a refusal here is a race with a role change)
             job = regrade_start(
                 by=request.user,  # type: ignore[arg-type]
                 reason=form.cleaned_data["reason"],

@@ -69,6 +69,27 @@ class RegradeForbidden(RegradeError):
     """Not an instructor of the course (the API answers 404: nothing to see there)."""
 
 
+def regrade_check(
+    *,
+    by: User,
+    reason: str,
+    quiz: Quiz | None = None,
+    question: Question | None = None,
+    exercise: CodingExercise | None = None,
+) -> int:
+    """The course of a regrade `by` may start, else RegradeError saying why (forms call
+    this to show the refusal beside the fields)."""
+    if sum(x is not None for x in (quiz, question, exercise)) != 1:
+        raise RegradeError(_("Choose one question, quiz or exercise to regrade."))
+    if not reason.strip():
+        raise RegradeError(_("Say why (the reason is kept in every changed grade's history)."))
+    item = question.quiz if question is not None else (quiz or exercise)
+    course_id = item.section.part.course_id  # type: ignore[union-attr]
+    if not teaches(by, course_id):
+        raise RegradeForbidden(_("Only the course's instructors can regrade."))
+    return course_id
+
+
 def regrade_start(
     *,
     by: User,
@@ -78,16 +99,9 @@ def regrade_start(
     exercise: CodingExercise | None = None,
     latest_only: bool = False,
 ) -> RegradeJob:
-    if sum(x is not None for x in (quiz, question, exercise)) != 1:
-        raise RegradeError(_("Choose one question, quiz or exercise to regrade."))
-    if not reason.strip():
-        raise RegradeError(_("Say why (the reason is kept in every changed grade's history)."))
+    course_id = regrade_check(by=by, reason=reason, quiz=quiz, question=question, exercise=exercise)
     if question is not None:
         quiz = question.quiz
-    section = (quiz or exercise).section  # type: ignore[union-attr]
-    course_id = section.part.course_id
-    if not teaches(by, course_id):
-        raise RegradeForbidden(_("Only the course's instructors can regrade."))
     job = RegradeJob(
         course_id=course_id, quiz=quiz, question=question, exercise=exercise,
         target=(RegradeJob.Target.QUESTION if question else

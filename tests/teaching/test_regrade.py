@@ -394,3 +394,16 @@ def test_code_batches_stop_before_the_tasks_time_runs_out(queued, monkeypatch, s
 
     job.refresh_from_db()
     assert job.computed == 1  # the rest waits for the next task
+
+
+def test_the_admin_form_says_why_a_regrade_is_refused(client, course_quiz, queued):
+    from django.contrib.auth.models import User
+
+    quiz, _question, _instructor = course_quiz
+    client.force_login(User.objects.create_superuser("root", "root@example.com", "pw-tests"))
+    response = client.post(
+        "/admin/teaching/regradejob/add/", {"quiz": quiz.pk, "scope": "all", "reason": "  "}
+    )
+    assert response.status_code == 200  # the form again, with the reason
+    assert "Укажите причину" in response.content.decode()  # (the admin speaks Russian)
+    assert not RegradeJob.objects.exists()
