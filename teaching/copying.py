@@ -69,8 +69,11 @@ def pair_detail(
     *, exercise: CodingExercise, a: Submission, b: Submission
 ) -> tuple[float, list[SideBySide]]:
     fa, fb = _fingerprints(exercise, a), _fingerprints(exercise, b)
-    # What most solutions share counts here as on the list (known once the list was read).
-    common = frozenset(cache.get(f"similar-common:{exercise.pk}") or ())
+    # What most solutions share is ignored here as on the list (computed with it, cached).
+    common_key = f"similar-common:{exercise.pk}"
+    if cache.get(common_key) is None:
+        similar_pairs(exercise=exercise)
+    common = frozenset(cache.get(common_key) or ())
     shared = (fa.hashes & fb.hashes) - common
     regions_a = similarity.shared_regions(fa, shared)
     regions_b = similarity.shared_regions(fb, shared)
