@@ -78,7 +78,6 @@ def attempts_regrade(
     """Each attempt's result under `questions` (the quiz's, as they are now). With
     `question_id`, only that question's answers are graded again; the others keep theirs."""
     results = []
-    now = timezone.now().isoformat()
     for attempt in attempts:
         quiz = attempt.quiz
         answers = {a.question_id: a for a in attempt.answers.all()}
@@ -106,7 +105,7 @@ def attempts_regrade(
                 changed_answers[question.id] = {
                     "score": str(result.score), "feedback": list(result.feedback),
                     "details": dict(result.details), "key_version": question.key_version,
-                    "graded_at": now, "old_score": None if stored is None else str(stored),
+                    "old_score": None if stored is None else str(stored),
                 }  # fmt: skip
         max_score = sum((q.points for q in questions), Decimal(0))
         new = attempt_score(

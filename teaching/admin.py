@@ -86,9 +86,6 @@ class RegradeJobAdmin(admin.ModelAdmin):
     def summary(self, obj: RegradeJob) -> str:
         return ", ".join(f"{key}: {value}" for key, value in job_summary(obj).items())
 
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return obj is None or super().has_change_permission(request, obj)
-
     def save_model(self, request: HttpRequest, obj: RegradeJob, form: Any, change: bool) -> None:
         if change:
             return
