@@ -348,7 +348,8 @@ CELERY_BEAT_SCHEDULE: dict[str, Any] = {
 # submitted attempt not graded this long after it was queued is queued again.
 QUIZ_DEADLINE_GRACE_SECONDS = env_int("QUIZ_DEADLINE_GRACE_SECONDS", 15)
 QUIZ_STUCK_AFTER_SECONDS = env_int("QUIZ_STUCK_AFTER_SECONDS", 60)
-# A submission queued or running this long (a run is at most TASK_TIME_LIMIT) is queued again.
+# A submission queued this long, or running this long since a worker took it (a run is at most
+# TASK_TIME_LIMIT), is queued again.
 GRADER_STUCK_AFTER_SECONDS = env_int("GRADER_STUCK_AFTER_SECONDS", 120)
 
 # --- the sandbox and the runners (docs/grader.md) ---------------------------------------

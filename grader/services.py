@@ -18,7 +18,7 @@ from typing import Any, Protocol
 from django.conf import settings
 from django.contrib.auth.models import User
 from django.db import InterfaceError, OperationalError, transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -508,16 +508,21 @@ def submissions_requeue_stuck(*, now: datetime | None = None) -> int:
     """Queue again submissions whose grading never happened or whose worker died
     (core.grading_work: one found `running` was abandoned by a worker)."""
     now = now or timezone.now()
-    rows = Submission.objects.filter(
-        status__in=[Submission.Status.QUEUED, Submission.Status.RUNNING],
-        queued_at__lt=now - STUCK_AFTER,
-    ).values_list("pk", "status", "requeues")[:500]
+    stale = now - STUCK_AFTER
+    # A `running` row is judged by when its worker took it, not by when it was queued: one
+    # that waited in a backlog is being graded right now, and a run is stopped by the task's
+    # time limit (settings.TASK_TIME_LIMIT) long before STUCK_AFTER. (Judged by queued_at,
+    # such healthy runs were thrown back to the queue and, after N rounds, given up.)
+    waiting = Q(status=Submission.Status.QUEUED, queued_at__lt=stale)
+    taken = Q(status=Submission.Status.RUNNING) & (
+        Q(started_at__lt=stale) | Q(started_at__isnull=True, queued_at__lt=stale)
+    )
+    rows = Submission.objects.filter(waiting | taken).values_list("pk", "status", "requeues")[:500]
 
     def queue(work: StuckWork) -> bool:
-        # A submission left `running` by a dead worker is claimed again by the next run.
-        Submission.objects.filter(pk=work.id, status=Submission.Status.RUNNING).update(
-            status=Submission.Status.QUEUED
-        )
+        # A submission left `running` by a dead worker is claimed again by the next run (not
+        # one a worker has taken since it was read: `taken` holds only for a stale claim).
+        Submission.objects.filter(taken, pk=work.id).update(status=Submission.Status.QUEUED)
         if not submission_queue(submission_id=work.id):
             return False
         Submission.objects.filter(pk=work.id).update(

@@ -217,7 +217,7 @@ def test_unpublished_exercise_takes_no_submissions(exercise, queued):
 
 def test_the_sweep_requeues_stuck_submissions(exercise, queued):
     submission = submit(exercise, {"cache.go": "x"}, queued)
-    Submission.objects.filter(pk=submission.pk).update(status="running")
+    Submission.objects.filter(pk=submission.pk).update(status="running", started_at=timezone.now())
     queued.clear()
 
     assert submissions_requeue_stuck(now=timezone.now()) == 0
@@ -293,10 +293,11 @@ def test_the_sweep_gives_up_on_a_submission_no_worker_ever_finishes(exercise, qu
     queued.clear()
     clock = timezone.now()
     for _claim in range(settings.GRADING_MAX_REQUEUES):
-        Submission.objects.filter(pk=submission.pk).update(status="running")  # a worker took it
+        # a worker took it (and died)
+        Submission.objects.filter(pk=submission.pk).update(status="running", started_at=clock)
         clock += timedelta(minutes=5)
         assert submissions_requeue_stuck(now=clock) == 1
-    Submission.objects.filter(pk=submission.pk).update(status="running")
+    Submission.objects.filter(pk=submission.pk).update(status="running", started_at=clock)
     clock += timedelta(minutes=5)
     assert submissions_requeue_stuck(now=clock) == 0
 
@@ -315,3 +316,37 @@ def test_a_submission_waiting_in_a_backlog_is_never_given_up(exercise, queued):
         assert submissions_requeue_stuck(now=clock) == 1
     submission.refresh_from_db()
     assert (submission.status, submission.requeues) == ("queued", 0)
+
+
+def test_a_run_taken_after_a_backlog_is_left_to_finish(exercise, runner, queued, monkeypatch):
+    # Regression (issue 14 review): a `running` submission counted as abandoned once it had
+    # been *queued* over STUCK_AFTER ago, so one that waited in a backlog and was being graded
+    # right then was thrown back to the queue (its grade dropped), counted as a re-queue, and
+    # after GRADING_MAX_REQUEUES such rounds given up as `error`.
+    clock = timezone.now()
+    monkeypatch.setattr(timezone, "now", lambda: clock)
+    submission = submit(exercise, {"cache.go": "x"}, queued)
+    for _sweep in range(3):  # the beat's sweeps while it waits: not stale yet
+        clock += timedelta(seconds=30)
+        assert submissions_requeue_stuck() == 0
+    clock += services.STUCK_AFTER - timedelta(seconds=100)  # a worker takes it just in time
+    swept_while_running: list[int] = []
+
+    def slow_runner(**kwargs: Any) -> FakeReport:
+        nonlocal clock
+        clock += timedelta(seconds=20)  # the run, within the task's time limit
+        swept_while_running.append(submissions_requeue_stuck())
+        return runner(**kwargs)
+
+    outcome = submission_grade(submission_id=submission.pk, runner=slow_runner)
+
+    assert swept_while_running == [0]
+    assert outcome.status == "graded"
+    submission.refresh_from_db()
+    assert (submission.status, submission.verdict, submission.requeues) == ("graded", "failed", 0)
+    # A run that outlives every time limit is still found: its worker died.
+    Submission.objects.filter(pk=submission.pk).update(status="running", started_at=clock)
+    clock += services.STUCK_AFTER + timedelta(seconds=1)
+    assert submissions_requeue_stuck() == 1
+    submission.refresh_from_db()
+    assert (submission.status, submission.requeues) == ("queued", 1)
