@@ -109,6 +109,8 @@ class AttemptAdmin(admin.ModelAdmin):
         "late",
         "awaiting_manual_grading",
         "submitted_at",
+        "grading_runs",
+        "requeues",
         "error_reason",
     )
     list_filter = ("status", "awaiting_manual_grading", "late", "quiz__section__part__course")

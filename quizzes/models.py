@@ -171,6 +171,9 @@ class Attempt(models.Model):
     grading_runs = models.PositiveIntegerField(default=0)
     # Times the periodic sweep queued its grading again (settings.GRADING_MAX_REQUEUES).
     requeues = models.PositiveIntegerField(default=0, db_default=0)
+    # When a worker last took the grading the sweep queued again (the first delivery, right
+    # after submit, writes nothing): taken since last queued and still not graded, it died.
+    grading_claimed_at = models.DateTimeField(null=True, blank=True)
     awaiting_manual_grading = models.BooleanField(_("awaiting manual grading"), default=False)
     score = models.DecimalField(_("score"), max_digits=9, decimal_places=2, null=True, blank=True)
     max_score = models.DecimalField(

@@ -228,11 +228,15 @@ def attempt_submit(
     return locked
 
 
-def attempt_queue_grading(*, attempt_id: int) -> bool:
-    """Hand the grading to a worker; False (logged) if the broker cannot take it now."""
+def attempt_queue_grading(*, attempt_id: int, claim: bool = False) -> bool:
+    """Hand the grading to a worker; False (logged) if the broker cannot take it now.
+
+    `claim`: the worker records that it took it (`attempt_grade`); the sweep's re-deliveries
+    ask for it, the first delivery after submit does not."""
     from quizzes.tasks import grade_attempt_task
 
-    return enqueue(grade_attempt_task, attempt_id, what=f"grading of attempt {attempt_id}")
+    args = (attempt_id, True) if claim else (attempt_id,)
+    return enqueue(grade_attempt_task, *args, what=f"grading of attempt {attempt_id}")
 
 
 # --- grade ----------------------------------------------------------------------
@@ -245,14 +249,25 @@ class GradingOutcome:
     already_done: bool
 
 
-def attempt_grade(*, attempt_id: int, now: datetime | None = None) -> GradingOutcome:
+def attempt_grade(
+    *, attempt_id: int, now: datetime | None = None, claim: bool = False
+) -> GradingOutcome:
     """Grade every answer of a submitted attempt and write the result; safe to run twice.
 
     The attempt row is locked for the whole grading, so two deliveries of the
     same task grade it once: the second finds it graded and returns.
+
+    `claim` (a delivery the sweep queued again): first record that a worker took it, in a
+    statement of its own that commits at once, so the sweep can tell a worker that died
+    grading it (given up after a few) from a queue that never delivered it (never given up).
+    The first delivery after submit skips this write: it is on every learner's wait.
     """
     clock_given = now is not None
     now = _now(now)
+    if claim:
+        Attempt.objects.filter(
+            pk=attempt_id, status=Attempt.Status.SUBMITTED, awaiting_manual_grading=False
+        ).update(grading_claimed_at=now)
     with transaction.atomic():
         # The one row lock of the grading flow: held until the result is written.
         # of=("self",): lock the attempt only; a plain FOR UPDATE over the join
@@ -531,24 +546,37 @@ def attempts_submit_expired(*, now: datetime | None = None) -> int:
 
 def attempts_requeue_stuck(*, now: datetime | None = None) -> int:
     """Queue again every submitted attempt whose grading never happened (broker was down,
-    a worker died). Grading runs in one transaction, so a worker that died leaves no trace:
-    every re-queue counts towards giving up (core.grading_work)."""
+    a worker died). Grading runs in one transaction, so a worker that died grading leaves
+    no trace but the claim its re-delivery stamps first (`attempt_grade(claim=True)`): an
+    attempt taken since it was last queued and still not graded was abandoned, which counts
+    towards giving up (core.grading_work); one no worker took (workers down or behind a
+    backlog) is never given up."""
     now = _now(now)
     stale = now - STUCK_AFTER
     rows = (
         Attempt.objects.filter(status=Attempt.Status.SUBMITTED, awaiting_manual_grading=False)
         .filter(Q(grading_queued_at__isnull=True) | Q(grading_queued_at__lt=stale))
-        .values_list("pk", "requeues")[:1000]
+        # Taken within STUCK_AFTER: it is being graded now (a grading's time limit is shorter).
+        .exclude(grading_claimed_at__gte=stale)
+        .values_list("pk", "requeues", "grading_queued_at", "grading_claimed_at")[:1000]
     )
 
     def queue(work: StuckWork) -> bool:
-        if not attempt_queue_grading(attempt_id=work.id):
+        if not attempt_queue_grading(attempt_id=work.id, claim=True):
             return False  # the broker is still down: try again at the next sweep
-        Attempt.objects.filter(pk=work.id).update(grading_queued_at=now, requeues=F("requeues") + 1)
+        Attempt.objects.filter(pk=work.id).update(
+            grading_queued_at=now, requeues=F("requeues") + int(work.abandoned)
+        )
         return True
 
+    def abandoned(queued: datetime | None, claimed: datetime | None) -> bool:
+        return claimed is not None and (queued is None or claimed >= queued)
+
     return stuck_work_requeue(
-        stuck=[StuckWork(pk, True, requeues) for pk, requeues in rows],
+        stuck=[
+            StuckWork(pk, abandoned(queued, claimed), requeues)
+            for pk, requeues, queued, claimed in rows
+        ],
         queue=queue,
         give_up=_attempt_give_up,
         max_requeues=settings.GRADING_MAX_REQUEUES,

@@ -35,9 +35,10 @@ TRANSIENT_ERRORS = (OperationalError, InterfaceError)
     soft_time_limit=settings.SHORT_TASK_SOFT_TIME_LIMIT,
     time_limit=settings.SHORT_TASK_TIME_LIMIT,
 )
-def grade_attempt_task(self: Task, attempt_id: int) -> str:
+def grade_attempt_task(self: Task, attempt_id: int, claim: bool = False) -> str:
+    # claim: a re-delivery from the sweep (quizzes.services.attempt_queue_grading)
     try:
-        return attempt_grade(attempt_id=attempt_id).status
+        return attempt_grade(attempt_id=attempt_id, claim=claim).status
     except TRANSIENT_ERRORS:
         raise
     except Exception as error:

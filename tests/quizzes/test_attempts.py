@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from typing import Any
 from unittest import mock
 
 import pytest
 from django.conf import settings
+from django.urls import reverse
 from django.utils import timezone
 
 from quizzes import services
@@ -377,7 +379,7 @@ def test_broker_down_at_submit_still_submits_and_the_sweep_queues_later(quiz, mo
         tasks.grade_attempt_task, "apply_async", lambda args, **kw: sent.append(args)
     )
     assert attempts_requeue_stuck(now=timezone.now() + timedelta(minutes=2)) == 1
-    assert sent == [(attempt.id,)]
+    assert sent == [(attempt.id, True)]  # the sweep's delivery records its claim
     # queued just now: the next sweep leaves it alone
     assert attempts_requeue_stuck(now=timezone.now() + timedelta(minutes=2, seconds=10)) == 0
 
@@ -419,34 +421,110 @@ def test_a_question_nobody_answered_is_deleted_and_an_answered_one_is_kept(quiz,
     assert quiz.questions.filter(pk=numeric.pk).exists()
 
 
-def test_the_sweep_gives_up_on_an_attempt_that_never_finishes_grading(quiz, monkeypatch, caplog):
-    # Regression (issue 14): an attempt whose grading kills every worker was re-queued by
-    # the sweep for ever. After GRADING_MAX_REQUEUES it ends in `error`, costing no attempt.
+class Clock:
+    """The services' clock (django.utils.timezone.now), moved on by the test."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.now = timezone.now()
+        monkeypatch.setattr(timezone, "now", lambda: self.now)
+
+    def advance(self, **delta: float) -> None:
+        self.now += timedelta(**delta)
+
+
+class WorkerKilled(BaseException):
+    """The worker process dies mid-grading (SIGKILL, the OOM killer): nothing it had not
+    committed is kept, and no handler of the task runs."""
+
+
+@pytest.fixture
+def broker(monkeypatch) -> list[tuple[int, ...]]:
+    """The grading tasks' arguments as sent to the broker, which no worker takes."""
     from quizzes import tasks
 
     sent: list[tuple[int, ...]] = []
     monkeypatch.setattr(
         tasks.grade_attempt_task, "apply_async", lambda args, **kw: sent.append(args)
     )
-    quiz.max_attempts = 1
-    quiz.save()
-    learner = UserFactory.create()
+    return sent
+
+
+def submitted(quiz: Quiz, learner) -> Attempt:
     attempt = attempt_start(learner=learner, quiz=quiz, now=T0)
     with mock.patch("django.db.transaction.on_commit", lambda f: f()):
         attempt_submit(attempt=attempt, now=T0)
-    sent.clear()
+    return attempt
 
-    clock = timezone.now()
-    for _sweep in range(settings.GRADING_MAX_REQUEUES):
-        clock += timedelta(minutes=2)
-        assert attempts_requeue_stuck(now=clock) == 1
-    clock += timedelta(minutes=2)
-    assert attempts_requeue_stuck(now=clock) == 0
 
-    assert len(sent) == settings.GRADING_MAX_REQUEUES
+def test_an_attempt_no_worker_takes_is_never_given_up(quiz, broker, monkeypatch):
+    # Regression (issue 14 review): every re-queue counted as a worker that died, so with the
+    # quiz worker down or behind a backlog for ~8 minutes every submitted attempt ended in
+    # `error`, saying its grading had been started and never finished.
+    from quizzes import tasks
+
+    clock = Clock(monkeypatch)
+    attempt = submitted(quiz, UserFactory.create())
+    assert broker == [(attempt.id,)]  # the first delivery: no claim to write on the hot path
+    for _sweep in range(settings.GRADING_MAX_REQUEUES * 3):
+        clock.advance(minutes=2)
+        assert attempts_requeue_stuck() == 1
+    attempt.refresh_from_db()
+    assert (attempt.status, attempt.requeues, attempt.error_reason) == ("submitted", 0, "")
+    assert broker[1:] == [(attempt.id, True)] * (settings.GRADING_MAX_REQUEUES * 3)
+
+    # A worker takes it at last, 90 s after it was queued; the beat sweeps while it grades.
+    clock.advance(seconds=90)
+    swept_while_grading: list[int] = []
+    grade_answers = services._grade_answers
+
+    def grading_while_the_beat_sweeps(**kwargs: Any) -> None:
+        clock.advance(seconds=5)
+        swept_while_grading.append(attempts_requeue_stuck())
+        grade_answers(**kwargs)
+
+    monkeypatch.setattr(services, "_grade_answers", grading_while_the_beat_sweeps)
+    assert tasks.grade_attempt_task(*broker[-1]) == "graded"
+    assert swept_while_grading == [0]  # taken just now: left to its worker
+    attempt.refresh_from_db()
+    assert (attempt.status, attempt.requeues) == ("graded", 0)
+
+
+def test_the_sweep_gives_up_on_an_attempt_whose_worker_dies_each_time(
+    quiz, broker, monkeypatch, caplog, admin_client
+):
+    # Regression (issue 14): an attempt whose grading kills every worker was re-queued by
+    # the sweep for ever. After GRADING_MAX_REQUEUES it ends in `error`, costing no attempt.
+    from quizzes import tasks
+
+    def killed(**kwargs: Any) -> None:
+        raise WorkerKilled
+
+    clock = Clock(monkeypatch)
+    quiz.max_attempts = 1
+    quiz.save()
+    learner = UserFactory.create()
+    attempt = submitted(quiz, learner)
+    monkeypatch.setattr(services, "_grade_answers", killed)
+    for _claim in range(settings.GRADING_MAX_REQUEUES + 1):
+        clock.advance(minutes=2)
+        assert attempts_requeue_stuck() == 1
+        clock.advance(seconds=1)
+        with pytest.raises(WorkerKilled):
+            tasks.grade_attempt_task(*broker[-1])  # the sweep's re-delivery, taken
+    attempt.refresh_from_db()
+    assert (attempt.status, attempt.requeues) == ("submitted", settings.GRADING_MAX_REQUEUES)
+    clock.advance(minutes=2)
+    assert attempts_requeue_stuck() == 0
+
+    assert len(broker) == 1 + settings.GRADING_MAX_REQUEUES + 1
     attempt.refresh_from_db()
     assert attempt.status == "error"
     assert "never finished" in attempt.error_reason
     assert "never finished" in caplog.text
-    assert attempts_requeue_stuck(now=clock + timedelta(hours=1)) == 0  # left alone after
+    changelist = admin_client.get(reverse("admin:quizzes_attempt_changelist")).content.decode()
+    assert "never finished" in changelist
+    change = reverse("admin:quizzes_attempt_change", args=[attempt.pk])
+    assert "grading claimed at" in admin_client.get(change).content.decode().lower()
+    clock.advance(hours=1)
+    assert attempts_requeue_stuck() == 0  # left alone after
     assert attempt_start(learner=learner, quiz=quiz, now=T0).number == 2  # not charged
