@@ -15,12 +15,13 @@ from __future__ import annotations
 
 import re
 import tomllib
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
 
 from django.utils.text import slugify
 
-from courses.part_readme import PART_TITLE_RE, ReadmeError, first_of_each_number
+from courses.part_readme import PART_TITLE_RE, ReadmeError, find_links, first_of_each_number
 from courses.part_readme import parse_part_readme as parse_part_readme_text
 
 # --- Data ---------------------------------------------------------------------
@@ -94,10 +95,13 @@ MAX_SOURCE_BYTES = 5 * 1024 * 1024
 
 
 def read_source_text(
-    path: Path, warnings: list[str] | None = None, *, keep_line_endings: bool = False
+    path: Path, warnings: list[str] | None = None, *, as_written: bool = False
 ) -> str:
-    """Read a UTF-8 Markdown file: refuse binary and non-UTF-8, repair mojibake, use LF
-    (or, with `keep_line_endings`, the file's own, for a text written back as it came)."""
+    """Read a UTF-8 Markdown file: refuse binary and non-UTF-8, repair mojibake, use LF.
+
+    With `as_written`, the text exactly as in the file (its line endings, a byte order
+    mark, its encoding even when mis-encoded): a README the export writes back line for line.
+    """
     if not path.exists():
         raise CourseSourceError(path, None, "file not found")
     if not path.is_file():
@@ -115,34 +119,35 @@ def read_source_text(
         raise CourseSourceError(
             path, line, f"not UTF-8 (byte 0x{data[error.start]:02x}); save the file as UTF-8"
         ) from None
-    text = text.removeprefix("\ufeff")
-    if not keep_line_endings:
-        text = text.replace("\r\n", "\n").replace("\r", "\n")
-    repaired = repair_mojibake(text)
-    if repaired != text:
-        if warnings is not None:
-            warnings.append(f"{path}: repaired text that had been decoded with the wrong code page")
-        text = repaired
-    return text
+    repaired, codec = mojibake_repaired(text)
+    if codec is not None and warnings is not None:
+        warnings.append(
+            f"{path}: its text had been decoded as {codec} and saved again (mojibake); it was "
+            "read repaired. Save the file as UTF-8 to fix it in git"
+        )
+    if as_written:
+        return text
+    return repaired.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
 
 
-def repair_mojibake(text: str) -> str:
-    """Undo UTF-8 text that was decoded as a single-byte code page and re-encoded.
+def mojibake_repaired(text: str) -> tuple[str, str | None]:
+    """Undo UTF-8 text that was decoded as a single-byte code page and re-encoded: (the
+    text, the code page), or (`text`, None) when it is not such text.
 
     Legitimate text practically never survives the round trip "encode with a
     single-byte code page, decode as UTF-8" (it needs valid multi-byte
     sequences everywhere it has non-ASCII), so success means mojibake.
     """
     if text.isascii():
-        return text
+        return text, None
     for codec in MOJIBAKE_CODECS:
         try:
             candidate = text.encode(codec).decode("utf-8")
         except (UnicodeEncodeError, UnicodeDecodeError):
             continue
         if candidate != text:
-            return candidate
-    return text
+            return candidate, codec
+    return text, None
 
 
 # --- Part README ----------------------------------------------------------------
@@ -174,7 +179,7 @@ def parse_part_readme(text: str, *, path: Path, warnings: list[str] | None = Non
     """Read a part README tolerantly (courses.part_readme); refuse only a file that has no
     `# Часть N: Title` line. What it does not understand is named in `warnings`."""
     try:
-        readme = parse_part_readme_text(text)
+        readme = parse_part_readme_text(mojibake_repaired(text)[0])
     except ReadmeError as error:
         raise CourseSourceError(path, error.line, error.message) from None
     if warnings is not None:
@@ -206,7 +211,7 @@ def parse_part_readme(text: str, *, path: Path, warnings: list[str] | None = Non
 def load_part_readme(path: Path, warnings: list[str]) -> PartSource:
     """A part README and, where they sit beside it, the section files it links."""
     part = parse_part_readme(
-        read_source_text(path, warnings, keep_line_endings=True), path=path, warnings=warnings
+        read_source_text(path, warnings, as_written=True), path=path, warnings=warnings
     )
     sections: list[SectionSource] = []
     for section in part.sections:
@@ -228,8 +233,9 @@ def load_part_readme(path: Path, warnings: list[str]) -> PartSource:
 
 # --- mdBook ---------------------------------------------------------------------
 
-SUMMARY_ITEM_RE = re.compile(r"^(\s*)[-*]\s+\[([^\]]+)\]\(([^)]*)\)\s*$")
-SUMMARY_PREFIX_RE = re.compile(r"^\[([^\]]+)\]\(([^)]*)\)\s*$")
+SUMMARY_ITEM_RE = re.compile(r"^(\s*)[-*+]\s+(\[.*)$")
+# A part's own page, listed first with its chapters nested under it.
+PART_PAGES = {"readme.md", "index.md"}
 NUMBERED_TITLE_RE = re.compile(r"^(\d+(?:\.\d+)+)\.?\s+(\S.*)$")
 SUMMARY_TITLES = {"summary", "содержание", "оглавление"}
 
@@ -272,7 +278,7 @@ def load_mdbook(root: Path, warnings: list[str]) -> CourseSource:
             parts.append(_SummaryPart(number=number, title=title, line=index))
             indents = []
             continue
-        if item := SUMMARY_ITEM_RE.match(line):
+        if (item := SUMMARY_ITEM_RE.match(line)) and (link := _summary_link(item.group(2))):
             if not parts:
                 raise CourseSourceError(
                     summary_path, index, "chapter list before the first '# Part' heading"
@@ -283,22 +289,23 @@ def load_mdbook(root: Path, warnings: list[str]) -> CourseSource:
             if not indents or indent > indents[-1]:
                 indents.append(indent)
             depth = len(indents) - 1
-            parts[-1].items.append((index, item.group(2).strip(), item.group(3).strip(), depth))
+            parts[-1].items.append((index, link[0], link[1], depth))
             continue
-        if prefix := SUMMARY_PREFIX_RE.match(line.strip()):
+        if line.startswith("[") and (prefix := _summary_link(line.strip())):
             if parts:
                 continue  # suffix chapters (appendices) are not sections
-            prefix_links.append((index, prefix.group(2)))
+            prefix_links.append((index, prefix[1]))
             continue
         raise CourseSourceError(summary_path, index, f"unexpected line in SUMMARY.md: {line!r}")
     if not parts:
         raise CourseSourceError(summary_path, None, "no '# Part' headings: not an mdBook course")
 
     book = _read_book_toml(root, warnings)
+    part_readmes = _part_readmes(book_dir)
     description: str | None = book.get("description")
-    for line_no, link in prefix_links[:1]:
-        if link and description is None:
-            intro = _resolve_book_file(book_dir, link, summary_path, line_no)
+    for line_no, intro_link in prefix_links[:1]:
+        if intro_link and description is None:
+            intro = _resolve_book_file(book_dir, intro_link, summary_path, line_no)
             description = read_source_text(intro, warnings).strip()
 
     return CourseSource(
@@ -306,12 +313,28 @@ def load_mdbook(root: Path, warnings: list[str]) -> CourseSource:
         title=book.get("title"),
         description=description,
         parts=tuple(
-            _mdbook_part(p, book_dir=book_dir, summary_path=summary_path, warnings=warnings)
+            _mdbook_part(
+                p,
+                book_dir=book_dir,
+                summary_path=summary_path,
+                part_readmes=part_readmes,
+                warnings=warnings,
+            )
             for p in parts
         ),
         whole_course=True,
         warnings=tuple(warnings),
     )
+
+
+def _summary_link(text: str) -> tuple[str, str] | None:
+    """(title, link) of `[title](link)` alone on a line, as mdBook reads it: the title may
+    hold brackets and code (`[[]byte и строки](x.md)`); a draft's link is empty."""
+    links = find_links(text)
+    if len(links) != 1 or links[0].start != 0 or text[links[0].end :].strip():
+        return None
+    title = " ".join(links[0].text.split())
+    return (title, links[0].href) if title else None
 
 
 def _read_book_toml(root: Path, warnings: list[str]) -> dict[str, str]:
@@ -336,24 +359,53 @@ def _resolve_book_file(book_dir: Path, link: str, summary_path: Path, line: int)
 
 
 def _mdbook_part(
-    summary: _SummaryPart, *, book_dir: Path, summary_path: Path, warnings: list[str]
+    summary: _SummaryPart,
+    *,
+    book_dir: Path,
+    summary_path: Path,
+    part_readmes: Mapping[int, Path],
+    warnings: list[str],
 ) -> PartSource:
     """A part of SUMMARY.md: every chapter (nested ones and drafts `[Title]()` too) is a
     section; the part folder's README, whatever its shape, adds the description, study time,
-    topics and planned sections SUMMARY.md does not list yet. SUMMARY.md wins a conflict."""
+    topics and planned sections SUMMARY.md does not list yet. SUMMARY.md wins a conflict.
+
+    The part's folder is the one its README is in: the part's own page when SUMMARY.md lists
+    it first (`- [Часть 1](part1/README.md)` with the chapters nested under it, which are
+    then the part's sections), else the nearest folder above all its chapters that has a
+    README, else the folder whose README says it is this part (a part of drafts only)."""
+    items = list(summary.items)
+    part_page: Path | None = None
+    if items and items[0][3] == 0 and PurePosixPath(items[0][2]).name.lower() in PART_PAGES:
+        part_page = _resolve_book_file(book_dir, items[0][2], summary_path, items[0][0])
+        items = [(line, title, link, max(depth - 1, 0)) for line, title, link, depth in items[1:]]
     files: list[Path | None] = []
-    for line_no, _title, link, _depth in summary.items:
+    for line_no, _title, link, _depth in items:
         files.append(_resolve_book_file(book_dir, link, summary_path, line_no) if link else None)
     linked = [f for f in files if f is not None]
-    part_dir = _common_dir(linked) if linked else None
-    folder = str(part_dir.relative_to(book_dir.resolve())) if part_dir else ""
+    root = book_dir.resolve()
+    part_dir: Path | None = None
+    if part_page is not None:
+        part_dir = part_page.parent
+    elif linked:
+        part_dir = _common_dir(linked)
+        with_readme = part_dir
+        while not (with_readme / "README.md").is_file() and with_readme.parent != root:
+            if not with_readme.is_relative_to(root) or with_readme == root:
+                break
+            with_readme = with_readme.parent
+        if (with_readme / "README.md").is_file() and with_readme != root:
+            part_dir = with_readme
+    elif summary.number in part_readmes:
+        part_dir = part_readmes[summary.number].parent
+    folder = str(part_dir.relative_to(root)) if part_dir else ""
     if folder == ".":
         folder = ""
 
     readme: PartSource | None = None
-    readme_path = part_dir / "README.md" if part_dir is not None else None
-    if readme_path is not None and part_dir != book_dir.resolve() and readme_path.is_file():
-        text = read_source_text(readme_path, warnings, keep_line_endings=True)
+    readme_path = part_page or (part_dir / "README.md" if part_dir is not None else None)
+    if readme_path is not None and part_dir != root and readme_path.is_file():
+        text = read_source_text(readme_path, warnings, as_written=True)
         try:
             readme = parse_part_readme(text, path=readme_path, warnings=warnings)
         except CourseSourceError as error:
@@ -369,7 +421,7 @@ def _mdbook_part(
     sections: list[SectionSource] = []
     numbers: list[str] = []  # the number of the open chapter at each depth
     counters: list[int] = []
-    for (line_no, title, _link, depth), file in zip(summary.items, files, strict=True):
+    for (line_no, title, _link, depth), file in zip(items, files, strict=True):
         del numbers[depth:], counters[depth + 1 :]
         while len(counters) <= depth:
             counters.append(0)
@@ -427,6 +479,21 @@ def _mdbook_part(
         stated_status=readme.stated_status if readme else "",
         source_text=readme.source_text if readme else "",
     )
+
+
+def _part_readmes(book_dir: Path) -> dict[int, Path]:
+    """The book's part READMEs (a folder or two down) by the part number their title says."""
+    found: dict[int, Path] = {}
+    for path in sorted([*book_dir.glob("*/README.md"), *book_dir.glob("*/*/README.md")]):
+        try:
+            head = path.read_bytes()[:4096].decode("utf-8", errors="replace")
+        except OSError:
+            continue
+        for line in head.splitlines()[:40]:
+            if match := PART_TITLE_RE.match(line):
+                found.setdefault(int(match.group(1)), path.resolve())
+                break
+    return found
 
 
 def _common_dir(files: list[Path]) -> Path:

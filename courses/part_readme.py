@@ -5,8 +5,9 @@ part README cannot do without): the course's own layout (`## Завершённ�
 `## Планируемые материалы` with `### 4.1 [Title](./file.md) ✅` headings), one
 `## Материалы` block with `### ✅ Завершено` / `### 🚧 В разработке` sub-headings and
 numbered items (`1. **[file.md](./file.md)** — Title`, linked = written; `2. **file.md** —
-Title`, planned), both mixed, stubs, extra sections and free text. What it does not know
-is kept in the text and named in a warning, never refused.
+Title`, planned), bullets and task lists (`- [x] …`), all of them mixed, stubs, extra
+sections and free text. What it does not know is kept in the text and named in a warning,
+never refused. Code blocks and HTML comments are text, never structure.
 
 `part_readme_rewrite` is the export: the author's text with only the lines the platform
 owns changed, the status line's figures and the markers of sections whose state changed,
@@ -17,7 +18,7 @@ for byte. Pure: no database, no Django.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol, TypeVar
 
@@ -30,11 +31,13 @@ class ReadmeSection:
     title: str
     published: bool
     topics: tuple[str, ...]
-    source_path: str  # the material file, linked ("./02_caching.md") or planned ("**02.md**")
-    linked: bool  # the line links its file (a written section)
+    source_path: str  # the material file, linked ("02_caching.md") or named ("**02.md**")
+    linked: bool  # the line links its file (a written section's material)
     line: int  # 1-based
-    # What an unmarked line in its block means: the state the block's heading gives.
+    # What the line means without a marker of its own: its block's (or sub-heading's) word.
     block_published: bool
+    # "heading" (### 4.1 …), "item" (1. …), "bullet" (- …) or "task" (- [x] …).
+    shape: str = "heading"
 
 
 @dataclass(frozen=True)
@@ -55,6 +58,8 @@ class PartReadme:
     status: StatusLine | None
     stated_status: str
     warnings: tuple[str, ...] = ()
+    # Reference-style link targets ("[ref]: ./01_x.md"), by lower-case name.
+    references: Mapping[str, str] = field(default_factory=dict)
 
 
 class ReadmeError(ValueError):
@@ -64,42 +69,64 @@ class ReadmeError(ValueError):
         super().__init__(f"{line}: {message}")
 
 
-PART_TITLE_RE = re.compile(r"^#\s+(?:Часть|Part)\s+(\d+)\b\s*(?:[:.—–-]\s*)?(\S.*?)?\s*#*\s*$")
-HEADING_RE = re.compile(r"^(#{2,6})\s+(.*?)\s*#*\s*$")
-SECTION_HEADING_RE = re.compile(r"^(\d+(?:\.\d+)+)\.?\s+(\S.*)$")
-NUMBERED_ITEM_RE = re.compile(r"^\s{0,3}(\d+)[.)]\s+(\S.*)$")
-BULLET_RE = re.compile(r"^(\s*)[-*+]\s+(.*?)\s*$")
-LINK_RE = re.compile(r"\[([^\]]*)\]\(([^)\s]*)\)")
-BOLD_FILE_RE = re.compile(r"\*\*([^*\s]+\.md)\*\*")
-TITLE_AFTER_DASH_RE = re.compile(r"\s+[—–-]\s+(\S.*)$")
+# "Часть 4: Title", "**Часть 17:** Title", "📦 Часть 3 — Title", "ЧАСТЬ 2.", "Part 8: Title"
+_PART_TITLE = (
+    r"(?:[^\w\s*_]+\s*)*[*_]{0,2}\s*(?:часть|part)\s+(\d+)(?![\d.]\d)"
+    r"(?:[\s*_]*[:.—–-])?[\s*_]*(\S.*?)?[\s*_#]*$"
+)
+PART_TITLE_RE = re.compile(r"^\ufeff?#(?!#)\s*" + _PART_TITLE, re.IGNORECASE)
+_SETEXT_PART_TITLE_RE = re.compile(r"^\ufeff?\s{0,3}" + _PART_TITLE, re.IGNORECASE)
+_SETEXT_H1_RE = re.compile(r"^\s{0,3}=+\s*$")
+HEADING_RE = re.compile(r"^\s{0,3}(#{2,6})\s+(.*?)(?:\s+#+)?\s*$")
+# "4.1 Title", "4.1. Title", "4.1: Title", "4.1 — Title", "4.1) Title"
+SECTION_NUMBER_RE = re.compile(r"^(\d+(?:\.\d+)+)(?:[.:)]|\s+[—–-])?(?:\s+|$)(.*)$")
+NUMBERED_ITEM_RE = re.compile(r"^(\s*)(\d{1,9})[.)](?:\s+(.*)|\s*)$")
+BULLET_RE = re.compile(r"^(\s*)[-*+](?:\s+(.*?)|)\s*$")
+TASK_RE = re.compile(r"^\[([ xX])\]\s+(.*)$")
+RULE_RE = re.compile(r"^\s{0,3}(?:(?:-\s*){3,}|(?:\*\s*){3,}|(?:_\s*){3,})$")
+FENCE_RE = re.compile(r"^\s{0,3}(`{3,}|~{3,})")
+REFERENCE_RE = re.compile(r"^\s{0,3}\[([^\]]+)\]:\s*<?([^\s>]+)>?")
 STUDY_TIME_RE = re.compile(r"^\*\*([^*]+)\*\*\s*:?\s*(\S.*)$")
 DONE_MARK, PLANNED_MARK = "✅", "🚧"
-PLANNED_MARKS = ("🚧", "⏳", "📝", "🔜")
-# "🚧 **В разработке** — 29% (2 из 7 разделов)", "✅ Завершено - 100% (7/7)", ...
+# A section line's markers: done, and planned ("🚧 in progress", "🔜 soon", "⏳ pending").
+# 🚧 is the course's own and outweighs a link; 🔜 and ⏳ also decorate titles, so a line that
+# links its file is written whatever they say.
+PLANNED_MARKS = ("🚧", "🔜", "⏳")
+WEAK_PLANNED_MARKS = ("🔜", "⏳")
+MARKS = (DONE_MARK, *PLANNED_MARKS)
+# "🚧 **В разработке** — 29% (2 из 7 разделов)", "✅ Завершено - 100% (7/7)", "— **50%** (1/2)"
 STATUS_RE = re.compile(
-    r"(?P<icon>[✅🚧⏳]\ufe0f?\s*)?(?P<label>\*\*[^*]+\*\*|[^\d%—–(|:*✅🚧⏳]*?)\s*(?P<sep>[—–-]|:)\s*"
-    r"(?P<percent>\d{1,3})\s*%\s*\((?P<done>\d+)(?P<of>\s*/\s*|\s+(?:из|of)\s+)(?P<total>\d+)"
-    r"(?P<noun>\s+[^)\d]+)?\)"
+    r"(?P<icon>[✅🚧⏳]\ufe0f?\s*)?(?P<label>\*\*[^*]+\*\*|__[^_]+__|[^\d%—–(|:*_✅🚧⏳]*?)"
+    r"\s*(?:(?P<sep>[—–-]|:)\s*)?(?:\*\*|__)?(?P<percent>\d{1,3})\s*%\s*(?:\*\*|__)?\s*"
+    r"\((?P<done>\d+)(?P<of>\s*/\s*|\s+(?:из|of)\s+)(?P<total>\d+)(?P<noun>\s+[^)\d]+)?\)"
 )
+STATUS_WORDS_RE = re.compile(r"^(?:[-*+]\s+)?[*_]*\s*(?:статус|status|прогресс|progress)\b", re.I)
 
-# ## headings by what they hold (lower case, the course's two languages).
+# ## headings by what they hold, as `_key` gives them (lower case, no emoji, ё as е).
 BLOCK_KINDS = {
     "описание": "description", "description": "description", "о части": "description",
-    "статус": "status", "status": "status",
-    "завершённые материалы": "published", "завершенные материалы": "published",
-    "completed materials": "published", "готовые материалы": "published",
+    "об этой части": "description", "введение": "description", "about": "description",
+    "статус": "status", "status": "status", "прогресс": "status", "progress": "status",
+    "статус части": "status", "текущий статус": "status",
+    "завершенные материалы": "published", "completed materials": "published",
+    "готовые материалы": "published", "написанные материалы": "published",
+    "завершенные разделы": "published", "готовые разделы": "published",
     "планируемые материалы": "planned", "planned materials": "planned",
-    "в планах": "planned",
+    "в планах": "planned", "планируемые разделы": "planned", "в разработке": "planned",
     "материалы": "materials", "materials": "materials", "содержание": "materials",
     "разделы": "materials", "contents": "materials", "sections": "materials",
+    "материалы части": "materials", "разделы части": "materials", "оглавление": "materials",
     "время изучения": "study_time", "study time": "study_time",
+    "время прохождения": "study_time", "продолжительность": "study_time",
 }  # fmt: skip
-# ### sub-headings inside a materials block that set the state of what follows.
+SECTION_KINDS = {"published", "planned", "materials"}
+# ### sub-headings inside a block of sections that set the state of what follows.
 SUBHEADING_STATES = {
-    "завершено": True, "завершённые": True, "завершенные": True, "готово": True,
-    "completed": True, "done": True, "written": True,
+    "завершено": True, "завершенные": True, "готово": True, "готовые": True,
+    "написано": True, "completed": True, "done": True, "written": True, "ready": True,
     "в разработке": False, "планируется": False, "планируемые": False, "в планах": False,
-    "planned": False, "in progress": False,
+    "запланировано": False, "скоро": False, "planned": False, "in progress": False,
+    "coming soon": False, "todo": False,
 }  # fmt: skip
 
 
@@ -108,66 +135,259 @@ def split_lines(text: str) -> list[str]:
     return re.findall(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+$", text)
 
 
-def _plain(text: str) -> str:
-    """A line's text without its markers, links (their text kept) and bold."""
-    text = LINK_RE.sub(lambda m: m.group(1), text)
-    for mark in (DONE_MARK, *PLANNED_MARKS, "\ufe0f"):
-        text = text.replace(mark, "")
-    return text.replace("**", "").replace("__", "").strip()
+# --- links -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Link:
+    text: str
+    href: str
+    start: int
+    end: int
+
+
+def _closing(text: str, start: int, opening: str, closing: str) -> int:
+    """The index of the bracket that closes text[start] (nested ones and `code` skipped)."""
+    depth = 0
+    index = start
+    while index < len(text):
+        char = text[index]
+        if char == "\\":
+            index += 2
+            continue
+        if char == "`":
+            end = text.find("`", index + 1)
+            index = end + 1 if end > 0 else index + 1
+            continue
+        if char == opening:
+            depth += 1
+        elif char == closing:
+            depth -= 1
+            if depth == 0:
+                return index
+        index += 1
+    return -1
+
+
+def find_links(text: str, references: Mapping[str, str] = {}) -> list[Link]:
+    """The Markdown links in a line: `[text](href "title")`, `[text](<href>)`, `[text][ref]`
+    and `[text][]` (from `references`), text with brackets or code in it."""
+    links: list[Link] = []
+    index = 0
+    while (start := text.find("[", index)) >= 0:
+        if start > 0 and text[start - 1] in "\\!":  # escaped, or an image
+            index = start + 1
+            continue
+        close = _closing(text, start, "[", "]")
+        if close < 0:
+            break
+        label = text[start + 1 : close]
+        after = close + 1
+        if text[after : after + 1] == "(":
+            end = _closing(text, after, "(", ")")
+            if end > 0:
+                destination = text[after + 1 : end].strip()
+                if destination.startswith("<"):
+                    href = destination[1 : destination.find(">")] if ">" in destination else ""
+                else:
+                    href = destination.split()[0] if destination else ""
+                links.append(Link(label, href, start, end + 1))
+                index = end + 1
+                continue
+        if text[after : after + 1] == "[":
+            end = text.find("]", after)
+            if end > 0:
+                name = text[after + 1 : end] or label
+                if (target := references.get(name.strip().lower())) is not None:
+                    links.append(Link(label, target, start, end + 1))
+                    index = end + 1
+                    continue
+        index = start + 1
+    return links
+
+
+def material_path(href: str) -> str:
+    """The Markdown file a link points at, relative to the README ("./02_x.md" ->
+    "02_x.md"); "" for anything else (another site, an anchor, a file outside the part)."""
+    href = href.split("#", 1)[0].split("?", 1)[0]
+    if not href or re.match(r"^[a-z][a-z0-9+.-]*:|^/", href, re.IGNORECASE):
+        return ""
+    parts = [part for part in href.split("/") if part not in ("", ".")]
+    if not parts or ".." in parts or not parts[-1].lower().endswith(".md"):
+        return ""
+    return "/".join(parts)
+
+
+def _without_links(text: str, links: Sequence[Link]) -> str:
+    for link in reversed(links):
+        text = text[: link.start] + link.text + text[link.end :]
+    return text
+
+
+# --- what a line says ----------------------------------------------------------------
+
+
+def _key(title: str) -> str:
+    """A heading's words: lower case, no emoji, punctuation, links or bold; ё as е."""
+    text = _without_links(title, find_links(title)).lower().replace("ё", "е")
+    words = "".join(ch if ch.isalnum() or ch.isspace() else " " for ch in text)
+    return " ".join(words.split())
 
 
 def _block_kind(title: str) -> str | None:
-    return BLOCK_KINDS.get(_plain(title).rstrip(":").strip().lower())
+    return BLOCK_KINDS.get(_key(title))
 
 
-def _subheading_state(title: str) -> bool | None:
-    if DONE_MARK in title and not SECTION_HEADING_RE.match(_plain(title)):
-        return True
-    if any(mark in title for mark in PLANNED_MARKS) and not SECTION_HEADING_RE.match(_plain(title)):
+def _without_marks(text: str) -> str:
+    for mark in MARKS:
+        text = re.sub(rf"{mark}\ufe0f?", " ", text)
+    return text
+
+
+def _plain(text: str, references: Mapping[str, str] = {}) -> str:
+    """A title: links as their text, no markers, bold or stray separators, spaces single."""
+    text = _without_links(text, find_links(text, references))
+    text = _without_marks(text).replace("**", "").replace("__", "")
+    text = " ".join(text.split())
+    return text.strip(" —–-:|").strip()
+
+
+def _marked_state(text: str, references: Mapping[str, str] = {}) -> bool | None:
+    """The state a section's line gives itself: 🚧 planned, ✅ written, a link to its
+    Markdown file written, ⏳ or 🔜 planned; None when it says nothing (its block decides)."""
+    if PLANNED_MARK in text:
         return False
-    return SUBHEADING_STATES.get(_plain(title).rstrip(":").strip().lower())
-
-
-def _marked_state(text: str) -> bool | None:
-    """The state a line states itself: ✅ or a link is written, 🚧 planned; None: unmarked."""
     if DONE_MARK in text:
         return True
-    if any(mark in text for mark in PLANNED_MARKS):
-        return False
-    if LINK_RE.search(text):
+    if any(material_path(link.href) for link in find_links(text, references)):
         return True
+    if any(mark in text for mark in WEAK_PLANNED_MARKS):
+        return False
     return None
 
 
-def _material_link(text: str) -> str:
-    """The relative Markdown file a line links ("./02_caching.md" -> "02_caching.md")."""
-    for match in LINK_RE.finditer(text):
-        href = match.group(2).split("#", 1)[0]
-        if href and not href.startswith(("http://", "https://", "/", "mailto:")):
-            parts = [p for p in href.split("/") if p not in ("", ".")]
-            if parts and ".." not in parts:
-                return "/".join(parts)
-    return ""
+def _subheading_state(title: str) -> bool | None:
+    """The state a `### ✅ Завершено` / `### 🚧 В разработке` sub-heading sets."""
+    if (state := SUBHEADING_STATES.get(_key(title))) is not None:
+        return state
+    if any(material_path(link.href) for link in find_links(title)):
+        return None  # a section's heading, not a sub-heading
+    if DONE_MARK in title and not any(mark in title for mark in PLANNED_MARKS):
+        return True
+    if any(mark in title for mark in PLANNED_MARKS):
+        return False
+    return None
+
+
+# What starts an item: "**[01_x.md](./01_x.md)**", "[Title](./x.md)", or the file it will be,
+# "**02_x.md**", "`02_x.md`", "02_x.md".
+_BOLD_FILE_RE = re.compile(
+    r"^\*\*`?([^*`\s]+\.md)`?\*\*|^__`?([^`\s]+?\.md)`?__|^`([^`\s]+\.md)`"
+    r"|^([\w./-]+\.md)(?=\s|$)"
+)
+_LEADING_MARKS_RE = re.compile(rf"^(?:\s*(?:{'|'.join(MARKS)})\ufe0f?)+\s*")
+
+
+def _item_title_and_file(text: str, references: Mapping[str, str]) -> tuple[str, str, bool]:
+    """(title, material file, linked?) of an item's text after its list marker."""
+    text = _LEADING_MARKS_RE.sub("", text)
+    links = find_links(text, references)
+    files = [path for link in links if (path := material_path(link.href))]
+    linked_file = files[0] if files else ""
+    bold = text.startswith(("**", "__"))
+    inner = text[2:] if bold else text
+    lead = next((link for link in find_links(inner, references) if link.start == 0), None)
+    if lead is not None:
+        end = lead.end + (2 if bold and inner[lead.end : lead.end + 2] in ("**", "__") else 0)
+        rest = _plain(inner[end:], references)
+        if lead.text.strip().lower().endswith(".md") or not lead.text.strip():
+            return rest or _plain(lead.text), linked_file, bool(linked_file)
+        return _plain(lead.text, references), linked_file, bool(linked_file)
+    if named := _BOLD_FILE_RE.match(text):
+        rest = _plain(text[named.end() :], references)
+        path = next(group for group in named.groups() if group)
+        return rest or path, path, False
+    return _plain(text, references), linked_file, bool(linked_file)
+
+
+# --- reading ---------------------------------------------------------------------------
+
+
+def _structure_view(lines: Sequence[str]) -> list[str]:
+    """The lines as structure sees them: code blocks and HTML comments blanked out (they
+    are text, kept as written, never headings, sections or a status)."""
+    view: list[str] = []
+    fence = ""
+    in_comment = False
+    for line in lines:
+        if fence:
+            view.append("")
+            stripped = line.strip()
+            if set(stripped) == {fence[0]} and len(stripped) >= len(fence):
+                fence = ""
+            continue
+        if not in_comment and (opening := FENCE_RE.match(line)):
+            fence = opening.group(1)
+            view.append("")
+            continue
+        shown = ""
+        rest = line
+        while rest:
+            if in_comment:
+                end = rest.find("-->")
+                if end < 0:
+                    rest = ""
+                    break
+                rest = rest[end + 3 :]
+                in_comment = False
+            else:
+                start = rest.find("<!--")
+                if start < 0:
+                    shown += rest
+                    break
+                shown += rest[:start]
+                rest = rest[start + 4 :]
+                in_comment = True
+        view.append(shown if shown.strip() else "")
+    return view
+
+
+def _title_line(view: Sequence[str]) -> tuple[int, re.Match[str]] | None:
+    for index, line in enumerate(view):
+        if match := PART_TITLE_RE.match(line):
+            return index, match
+        next_line = view[index + 1] if index + 1 < len(view) else ""
+        if _SETEXT_H1_RE.match(next_line) and (match := _SETEXT_PART_TITLE_RE.match(line)):
+            return index, match
+    return None
 
 
 def parse_part_readme(text: str) -> PartReadme:
     """Read a README; ReadmeError only when it has no `# Часть N: Title` line."""
     lines = [line.rstrip("\r\n") for line in split_lines(text)]
+    view = _structure_view(lines)
     warnings: list[str] = []
-    title_at = next((i for i, line in enumerate(lines) if PART_TITLE_RE.match(line)), None)
-    if title_at is None:
+    found_title = _title_line(view)
+    if found_title is None:
         first = next((i for i, line in enumerate(lines) if line.strip()), 0)
         raise ReadmeError(first + 1, "not a part README: no '# Часть N: Title' line")
-    title_match = PART_TITLE_RE.match(lines[title_at])
-    assert title_match is not None
+    title_at, title_match = found_title
     number = int(title_match.group(1))
     title = (title_match.group(2) or "").strip() or f"Часть {number}"
+    if not view[title_at].lstrip("\ufeff").startswith("#"):
+        title_at += 1  # the "====" under a Setext title is part of it
+
+    references = {
+        match.group(1).strip().lower(): match.group(2)
+        for line in view
+        if (match := REFERENCE_RE.match(line))
+    }
 
     # Blocks: (kind, heading line index, body line indexes); "intro" before the first ##.
     blocks: list[tuple[str, int, list[int]]] = [("intro", title_at, [])]
     footer_at: int | None = None
     for index in range(title_at + 1, len(lines)):
-        line = lines[index]
+        line = view[index]
         heading = HEADING_RE.match(line)
         if heading and len(heading.group(1)) == 2:
             kind = _block_kind(heading.group(2))
@@ -177,65 +397,67 @@ def parse_part_readme(text: str) -> PartReadme:
             blocks.append((kind, index, []))
             footer_at = None
             continue
-        if line.strip() in {"---", "***", "___"}:
+        if RULE_RE.match(line):
             footer_at = index
         blocks[-1][2].append(index)
 
     def body(kind: str) -> list[int]:
         return next((lines_ for k, _at, lines_ in blocks if k == kind), [])
 
-    # The footer: links after the last rule, when nothing but links follows it.
+    # The footer: navigation links after the last rule, when nothing else follows it.
     nav_links: list[tuple[str, str]] = []
     if footer_at is not None:
-        after = [lines[i] for i in range(footer_at + 1, len(lines)) if lines[i].strip()]
-        if after and all(LINK_RE.search(line) for line in after):
-            nav_links = [(m.group(1), m.group(2)) for line in after for m in LINK_RE.finditer(line)]
+        after = [view[i] for i in range(footer_at + 1, len(lines)) if view[i].strip()]
+        if after and all(
+            find_links(line, references) and not NUMBERED_ITEM_RE.match(line) for line in after
+        ):
+            nav_links = [
+                (link.text, link.href) for line in after for link in find_links(line, references)
+            ]
         else:
             footer_at = None
     cut = footer_at if footer_at is not None else len(lines)
 
-    def text_of(indexes: list[int]) -> str:
-        kept = [lines[i] for i in indexes if i < cut]
-        while kept and (not kept[-1].strip() or kept[-1].strip() in {"---", "***", "___"}):
-            kept.pop()  # blank lines and a closing rule are layout, not text
-        return "\n".join(kept).strip("\n").rstrip()
-
-    description = text_of(body("description")) or text_of(body("intro"))
-
     status: StatusLine | None = None
     stated_status = ""
     # The status block's line; else a line that says it is the status ("**Статус**: ...",
-    # "🚧 В разработке — ..."), never a figure in some other text.
-    status_candidates = [i for i in body("status") if lines[i].strip()] + [
+    # "🚧 В разработке — ..."), never a figure in some other text or list.
+    in_status = set(body("status"))
+    status_candidates = [i for i in body("status") if view[i].strip()] + [
         i
-        for i in range(len(lines))
-        if i not in body("status")
-        and re.match(r"^\W*(?:статус|status|[✅🚧⏳])", lines[i].strip(), re.IGNORECASE)
+        for i in range(title_at + 1, len(lines))
+        if i not in in_status
+        and (STATUS_WORDS_RE.match(view[i].strip()) or re.match(r"^[*_]*[✅🚧⏳]", view[i].strip()))
     ]
     for index in status_candidates:
         if index >= cut:
             continue
-        if match := STATUS_RE.search(lines[index]):
+        if match := STATUS_RE.search(view[index]):
             status = StatusLine(index + 1, int(match.group("done")), int(match.group("total")))
             stated_status = lines[index].strip()
             break
     if status is None and body("status"):
-        stated_status = text_of(body("status"))
+        stated_status = _text_of(lines, body("status"), cut)
         if stated_status:
             warnings.append(f"{body('status')[0] + 1}: the status line has no 'N% (N из M)'")
 
+    # The part's words: its "Описание", else what comes before the first "##" (without a
+    # status line written there, which the platform shows itself).
+    status_at = frozenset({status.line - 1} if status else ())
+    description = _text_of(lines, body("description"), cut, skip=status_at) or _text_of(
+        lines, body("intro"), cut, skip=status_at
+    )
+
     study_time = ""
-    if study := [lines[i].strip() for i in body("study_time") if i < cut and lines[i].strip()]:
+    if study := [lines[i].strip() for i in body("study_time") if i < cut and view[i].strip()]:
         match = STUDY_TIME_RE.match(study[0])
         study_time = (match.group(2) if match else study[0]).strip()
 
-    sections: list[ReadmeSection] = []
+    reader = _SectionReader(part=number, view=view, references=references, warnings=warnings)
     for kind, _at, indexes in blocks:
-        if kind in {"published", "planned", "materials", "extra"}:
-            sections += _sections_of(
-                lines, [i for i in indexes if i < cut], kind=kind, part=number, warnings=warnings
-            )
-    unique = first_of_each_number(sections, warnings)
+        if kind in SECTION_KINDS or kind == "extra":
+            reader.read_block(kind, [i for i in indexes if i < cut])
+    unique = first_of_each_number(reader.sections(), warnings)
     return PartReadme(
         number=number,
         title=title,
@@ -246,7 +468,17 @@ def parse_part_readme(text: str) -> PartReadme:
         status=status,
         stated_status=stated_status,
         warnings=tuple(warnings),
+        references=references,
     )
+
+
+def _text_of(
+    lines: Sequence[str], indexes: list[int], cut: int, skip: frozenset[int] = frozenset()
+) -> str:
+    kept = [lines[i] for i in indexes if i < cut and i not in skip]
+    while kept and (not kept[-1].strip() or RULE_RE.match(kept[-1])):
+        kept.pop()  # blank lines and a closing rule are layout, not text
+    return "\n".join(kept).strip("\n").rstrip()
 
 
 class Numbered(Protocol):
@@ -284,92 +516,203 @@ class _Open:
     linked: bool
     line: int
     block_published: bool
+    shape: str
+    indent: int = 0
     topics: list[str] = field(default_factory=list)
 
 
-def _sections_of(
-    lines: list[str], indexes: list[int], *, kind: str, part: int, warnings: list[str]
-) -> list[ReadmeSection]:
-    # What an unmarked line means: a "### 4.3 Title" heading takes its ## block's word
-    # (planned in one "Материалы" block, as the course writes planned sections); a numbered
-    # item takes the last "### ✅ Завершено" / "### 🚧 В разработке" sub-heading's.
-    headings_default = kind == "published"
-    default = headings_default
-    found: list[_Open] = []
-    current: _Open | None = None
-    ordinal = 0
-    for index in indexes:
-        line = lines[index]
-        if not line.strip():
-            continue
-        heading = HEADING_RE.match(line)
-        if heading:
-            text = heading.group(2)
-            numbered = SECTION_HEADING_RE.match(_plain(text))
-            if kind == "extra" and not (numbered and numbered.group(1).startswith(f"{part}.")):
-                current = None  # in a block we do not know, only "### 4.3 Title" is a section
-                continue
-            if numbered:
-                current = _open(text, numbered.group(1), index, headings_default)
-                found.append(current)
-                continue
-            state = _subheading_state(text)
-            if state is not None:
-                default = state
-            else:
-                warnings.append(f"{index + 1}: heading {line.strip()!r} is kept as it is")
-            current = None
-            continue
-        item = NUMBERED_ITEM_RE.match(line) if kind != "extra" else None
-        if item and not BULLET_RE.match(line):
-            ordinal = int(item.group(1))
-            current = _open(item.group(2), f"{part}.{ordinal}", index, default, numbered=True)
-            found.append(current)
-            continue
-        bullet = BULLET_RE.match(line)
-        if bullet and current is not None and bullet.group(2):
-            current.topics.append(bullet.group(2))
-            continue
-        # Free text in a list of sections: kept in the README, not a section's.
-    for section in found:
-        if section.number.split(".")[0] != str(part):
-            warnings.append(
-                f"{section.line}: section {section.number} is not numbered in part {part}"
+def _is_topic(current: _Open, indent: int, *, numbered: bool) -> bool:
+    """Whether a list line under a section is one of its topics: any list under a heading;
+    under a numbered item, bullets at any indent and numbered lines indented under it;
+    under a bullet, what is indented under it."""
+    if current.shape == "heading":
+        return True
+    if current.shape == "item" and not numbered:
+        return True
+    return indent > current.indent
+
+
+class _SectionReader:
+    """The sections of a README's blocks, in order, numbered as the author means them.
+
+    A `### 4.3 Title` heading carries its number. A list item takes the part's next number:
+    its list's own (`3.` is N.3) unless that goes back (a list restarted after a
+    sub-heading, or `1.` on every item, as Markdown allows), then the one after the last.
+    Under a section, lists (numbered or not, at any indent) are its topics.
+    """
+
+    def __init__(
+        self, *, part: int, view: Sequence[str], references: Mapping[str, str], warnings: list[str]
+    ) -> None:
+        self.part = part
+        self.view = view
+        self.references = references
+        self.warnings = warnings
+        self.found: list[_Open] = []
+        self.last = 0  # the highest N.x number given so far
+
+    def sections(self) -> list[ReadmeSection]:
+        for section in self.found:
+            if section.number.split(".")[0] != str(self.part):
+                self.warnings.append(
+                    f"{section.line}: section {section.number} is not numbered in part {self.part}"
+                )
+        return [
+            ReadmeSection(
+                number=s.number, title=s.title, published=s.published, topics=tuple(s.topics),
+                source_path=s.source_path, linked=s.linked, line=s.line,
+                block_published=s.block_published, shape=s.shape,
             )
-    return [
-        ReadmeSection(
-            number=s.number, title=s.title, published=s.published, topics=tuple(s.topics),
-            source_path=s.source_path, linked=s.linked, line=s.line,
-            block_published=s.block_published,
+            for s in self.found
+        ]  # fmt: skip
+
+    def _next_number(self, wanted: int | None = None) -> str:
+        taken = {s.number for s in self.found}
+        minor = wanted if wanted is not None and wanted > self.last else self.last + 1
+        while f"{self.part}.{minor}" in taken:
+            minor += 1
+        self.last = minor
+        return f"{self.part}.{minor}"
+
+    def _explicit(self, number: str) -> str:
+        major, _, rest = number.partition(".")
+        if major == str(self.part) and rest.isdigit():
+            self.last = max(self.last, int(rest))
+        return number
+
+    def read_block(self, kind: str, indexes: list[int]) -> None:
+        # What an unmarked line means: a "### 4.3 Title" heading takes its ## block's word
+        # (planned in one "Материалы" block, as the course writes planned sections); a list
+        # item takes the last "### ✅ Завершено" / "### 🚧 В разработке" sub-heading's.
+        headings_default = kind == "published"
+        default = headings_default
+        current: _Open | None = None
+        bare_bullets = kind != "materials"
+        for index in indexes:
+            line = self.view[index]
+            if not line.strip():
+                continue
+            if heading := HEADING_RE.match(line):
+                current, state = self._heading(kind, index, heading.group(2), headings_default)
+                # Under a heading it cannot read, bare bullets are that heading's text.
+                bare_bullets = state is not None or current is not None
+                default = default if state is None else state
+                continue
+            item = NUMBERED_ITEM_RE.match(line)
+            bullet = None if item else BULLET_RE.match(line)
+            if item is None and bullet is None:
+                continue  # free text in a list of sections: kept in the README, not a section's
+            listed = item or bullet
+            assert listed is not None
+            indent = len(listed.group(1).expandtabs(4))
+            text = (listed.group(3) if item else listed.group(2) or "").strip()
+            if current is not None and _is_topic(current, indent, numbered=item is not None):
+                if topic := _plain(TASK_RE.sub(r"\2", text), self.references):
+                    current.topics.append(topic)
+                continue
+            if kind == "extra" or not text:
+                current = None
+                continue
+            opened = self._item(
+                index, text, indent, default, ordinal=int(item.group(2)) if item else None,
+                bare_bullets=bare_bullets,
+            )  # fmt: skip
+            if opened is None:
+                self.warnings.append(f"{index + 1}: line {line.strip()!r} is kept as it is")
+            current = opened
+
+    def _heading(
+        self, kind: str, index: int, text: str, headings_default: bool
+    ) -> tuple[_Open | None, bool | None]:
+        """(the section it opens, the state it sets for what follows: a sub-heading's)."""
+        plain = _plain(text, self.references)
+        numbered = SECTION_NUMBER_RE.match(_without_links(text, find_links(text)).strip(" *_"))
+        numbered = numbered or SECTION_NUMBER_RE.match(plain)
+        if numbered and not (kind == "extra" and not numbered.group(1).startswith(f"{self.part}.")):
+            number = self._explicit(numbered.group(1))
+            return self._open(index, text, number, headings_default, "heading"), None
+        if kind == "extra":
+            return None, None  # in a block we do not know, only "### 4.3 Title" is a section
+        state = _subheading_state(text)
+        if state is not None:
+            return None, state
+        if any(material_path(link.href) for link in find_links(text, self.references)):
+            # "### [Title](./05_x.md) ✅": a section heading without a number
+            number = self._next_number()
+            return self._open(index, text, number, headings_default, "heading"), None
+        self.warnings.append(f"{index + 1}: heading {self.view[index].strip()!r} is kept as it is")
+        return None, None
+
+    def _item(
+        self,
+        index: int,
+        text: str,
+        indent: int,
+        default: bool,
+        *,
+        ordinal: int | None,
+        bare_bullets: bool,
+    ) -> _Open | None:
+        """A list item that opens a section: numbered, a task, with a section number or a
+        Markdown file; a bare bullet only where its block says what its lines are."""
+        task = TASK_RE.match(text)
+        if task:
+            text = task.group(2)
+        shape = "task" if task else ("item" if ordinal is not None else "bullet")
+        explicit = SECTION_NUMBER_RE.match(_plain(text, self.references))
+        if explicit and explicit.group(1).startswith(f"{self.part}."):
+            number = self._explicit(explicit.group(1))
+        elif shape != "bullet" or bare_bullets or _item_title_and_file(text, self.references)[1]:
+            number = self._next_number(ordinal)
+        else:
+            return None
+        opened = self._open(index, text, number, default, shape, item=True)
+        if task:
+            opened.published = task.group(1) != " "
+        opened.indent = indent
+        return opened
+
+    def _open(
+        self, index: int, text: str, number: str, default: bool, shape: str, *, item: bool = False
+    ) -> _Open:
+        if item:
+            body = text
+            if explicit := SECTION_NUMBER_RE.match(body.strip(" *_")):
+                body = explicit.group(2) if explicit.group(1) == number else body
+            title, path, linked = _item_title_and_file(body, self.references)
+        else:
+            links = find_links(text, self.references)
+            files = [p for link in links if (p := material_path(link.href))]
+            path, linked = (files[0], True) if files else ("", False)
+            title = _plain(text, self.references)
+            if numbered := SECTION_NUMBER_RE.match(title):
+                title = numbered.group(2).strip(" —–-:|")
+        marked = _marked_state(text, self.references)
+        opened = _Open(
+            number=number,
+            title=title or number,
+            published=default if marked is None else marked,
+            source_path=path,
+            linked=linked,
+            line=index + 1,
+            block_published=default,
+            shape=shape,
         )
-        for s in found
-    ]  # fmt: skip
-
-
-def _open(text: str, number: str, index: int, default: bool, *, numbered: bool = False) -> _Open:
-    linked_path = _material_link(text)
-    planned_file = BOLD_FILE_RE.search(LINK_RE.sub("", text))
-    if numbered:
-        # "**[01_x.md](./01_x.md)** — Title", "**02_x.md** — Title", "[Title](./x.md)", "Title"
-        after = TITLE_AFTER_DASH_RE.search(text)
-        title = _plain(after.group(1)) if after else _plain(text)
-    else:
-        title = _plain(text)
-        if numbered_heading := SECTION_HEADING_RE.match(title):
-            title = numbered_heading.group(2)
-    marked = _marked_state(text)
-    return _Open(
-        number=number,
-        title=title.strip() or number,
-        published=default if marked is None else marked,
-        source_path=linked_path or (planned_file.group(1) if planned_file else ""),
-        linked=bool(linked_path),
-        line=index + 1,
-        block_published=default,
-    )
+        self.found.append(opened)
+        return opened
 
 
 # --- writing it back -------------------------------------------------------------------
+
+# The status label in the README's own language, by whether the part is complete.
+STATUS_LABELS = {"ru": ("В разработке", "Завершено"), "en": ("In progress", "Completed")}
+# "N из M <noun>": the noun agrees with M (genitive after "из": 1, 21 -> singular).
+COUNT_NOUNS = (
+    ("раздела", "разделов"), ("темы", "тем"), ("главы", "глав"), ("урока", "уроков"),
+    ("статьи", "статей"), ("модуля", "модулей"), ("материала", "материалов"),
+    ("занятия", "занятий"), ("section", "sections"), ("chapter", "chapters"),
+    ("topic", "topics"), ("lesson", "lessons"), ("module", "modules"), ("article", "articles"),
+)  # fmt: skip
 
 
 def part_readme_rewrite(
@@ -379,15 +722,12 @@ def part_readme_rewrite(
     paths: Mapping[str, str] = {},
     done: int,
     total: int,
-    status_words: Callable[[int, int], tuple[str, str, str]],
 ) -> str:
     """`text` with the status line's figures set to `done` of `total` and the marker of each
     section whose state in `published` (number -> written?) differs from the text's; `paths`
-    (number -> material file) names the file to link where the text names none.
-
-    `status_words(done, total)` gives (icon, label, "N из M разделов") in the course's
-    language, used where the author's words no longer fit (a part that became complete).
-    """
+    (number -> material file) names the file to link where the text names none. Words the
+    figures change (the label of a part that became complete, the noun after "из") are
+    written in the README's own language."""
     readme = parse_part_readme(text)
     lines = split_lines(text)
     for section in readme.sections:
@@ -396,15 +736,17 @@ def part_readme_rewrite(
             continue
         index = section.line - 1
         body, ending = _split_ending(lines[index])
-        if wanted:
-            path = section.source_path or paths.get(section.number, "")
-            lines[index] = _marked_done(body, section.title, path) + ending
+        if section.shape == "task":
+            body = re.sub(r"\[[ xX]\]", "[x]" if wanted else "[ ]", body, count=1)
+        elif wanted:
+            body = _marked_done(body, section, paths.get(section.number, ""), readme.references)
         else:
-            lines[index] = _marked_planned(body, section.block_published) + ending
+            body = _marked_planned(body, section, readme.references)
+        lines[index] = body + ending
     if readme.status is not None:
         index = readme.status.line - 1
         body, ending = _split_ending(lines[index])
-        lines[index] = _status_rewritten(body, done, total, status_words) + ending
+        lines[index] = _status_rewritten(body, done, total) + ending
     return "".join(lines)
 
 
@@ -413,59 +755,115 @@ def _split_ending(line: str) -> tuple[str, str]:
     return stripped, line[len(stripped) :]
 
 
-def _marked_done(line: str, title: str, path: str) -> str:
-    """A written section's line: its file linked (the bold file name or the heading's title),
-    and on a heading, or where no link could be made, the ✅ of the course's headings."""
-    for mark in PLANNED_MARKS:
-        line = re.sub(rf"\s*{mark}\ufe0f?", "", line)
-    if not LINK_RE.search(line) and path:
+def _without_mark(line: str, marks: Sequence[str]) -> str:
+    """`line` without the markers, and the one space that set each apart."""
+    for mark in marks:
+        line = re.sub(rf" ?{mark}\ufe0f?(?= |$)| ?{mark}\ufe0f?|{mark}\ufe0f? ?", "", line)
+    return line
+
+
+def _reads(line: str, section: ReadmeSection, references: Mapping[str, str]) -> bool:
+    marked = _marked_state(line, references)
+    return section.block_published if marked is None else marked
+
+
+def _marked_done(
+    line: str, section: ReadmeSection, path: str, references: Mapping[str, str]
+) -> str:
+    """A written section's line: no planned marker; its file linked where the line names it
+    (the bold file name, or a heading's title); the ✅ of the course's headings, and of any
+    line that would not read as written without it."""
+    line = _without_mark(line, (PLANNED_MARK,))
+    path = section.source_path or path
+    if path and not any(material_path(link.href) for link in find_links(line, references)):
         href = f"./{path}"
-        if f"**{path}**" in line:
-            line = line.replace(f"**{path}**", f"**[{path}]({href})**", 1)
-        elif line.lstrip().startswith("#") and title in line:
-            line = line.replace(title, f"[{title}]({href})", 1)
-    if DONE_MARK not in line and (line.lstrip().startswith("#") or not LINK_RE.search(line)):
+        for named, linked in (
+            (f"**{path}**", f"**[{path}]({href})**"),
+            (f"__{path}__", f"__[{path}]({href})__"),
+            (f"`{path}`", f"[`{path}`]({href})"),
+            (path, f"[{path}]({href})"),
+        ):
+            if named in line:
+                line = line.replace(named, linked, 1)
+                break
+        else:
+            if section.shape == "heading" and section.title in line:
+                line = line.replace(section.title, f"[{section.title}]({href})", 1)
+    if not _reads(line, section, references):
+        line = _without_mark(line, WEAK_PLANNED_MARKS)
+    if (section.shape == "heading" and DONE_MARK not in line) or not _reads(
+        line, section, references
+    ):
         line = line.rstrip() + f" {DONE_MARK}"
     return line
 
 
-def _marked_planned(line: str, block_published: bool) -> str:
-    """A planned section's line: no ✅, no link (a link reads as written), and where the
-    block says "written" of unmarked lines, the 🚧 that says otherwise."""
-    line = re.sub(rf"\s*{DONE_MARK}\ufe0f?", "", line)
-    line = LINK_RE.sub(lambda m: m.group(1), line)
-    if block_published:
+def _marked_planned(line: str, section: ReadmeSection, references: Mapping[str, str]) -> str:
+    """A planned section's line: no ✅, and where the line would still read as written (its
+    link, its block's word), the 🚧 that says otherwise. The link stays: the file is named
+    where it was, and the section is written again by taking the 🚧 away."""
+    line = _without_mark(line, (DONE_MARK,))
+    if _reads(line, section, references):
         line = line.rstrip() + f" {PLANNED_MARK}"
     return line
 
 
-def _status_rewritten(
-    line: str, done: int, total: int, words: Callable[[int, int], tuple[str, str, str]]
-) -> str:
+def _count_noun(noun: str, total: int) -> str:
+    """The noun after "N из M" agreeing with M ("из 1 раздела", "из 7 разделов", "of 1
+    section"); a noun it does not know, and any words after it, as the author wrote them."""
+    match = re.match(r"(\s+)(\w+)(.*)$", noun, re.DOTALL)
+    if match is None:
+        return noun
+    space, word, rest = match.groups()
+    for one, many in COUNT_NOUNS:
+        if word.lower() in {one, many}:
+            # English: one; Russian genitive after "из": 1, 21, 31 ... but not 11
+            singular = total == 1 if word.isascii() else total % 10 == 1 and total % 100 != 11
+            form = one if singular else many
+            return space + (form.capitalize() if word[:1].isupper() else form) + rest
+    return noun
+
+
+def _status_rewritten(line: str, done: int, total: int) -> str:
     match = STATUS_RE.search(line)
     if match is None or (int(match.group("done")), int(match.group("total"))) == (done, total):
         return line
     from courses.status import completion_percent
 
-    icon, label, count = words(done, total)
+    replacements: list[tuple[int, int, str]] = [
+        (match.start("percent"), match.end("percent"), str(completion_percent(done, total))),
+        (match.start("done"), match.end("done"), str(done)),
+        (match.start("total"), match.end("total"), str(total)),
+    ]
+    if match.group("noun"):
+        noun = match.group("noun")
+        replacements.append((match.start("noun"), match.end("noun"), _count_noun(noun, total)))
     was_complete = int(match.group("done")) == int(match.group("total")) > 0
     now_complete = done == total > 0
-    new_icon = match.group("icon") or ""
-    new_label = match.group("label")
     if was_complete != now_complete:
-        if new_icon:
-            new_icon = icon + new_icon[len(new_icon.rstrip()) :]
-        bold = new_label.startswith("**")
-        new_label = f"**{label}**" if bold else label
-    if match.group("of").strip() == "/":
-        figures = f"{done}{match.group('of')}{total}"
-    elif match.group("noun"):
-        figures = count  # "2 из 7 разделов": the noun agrees with the new number
-    else:
-        figures = f"{done}{match.group('of')}{total}"
-    replaced = (
-        f"{new_icon}{new_label}{line[match.end('label') : match.start('percent')]}"
-        f"{completion_percent(done, total)}{line[match.end('percent') : match.start('done')]}"
-        f"{figures})"
-    )
-    return line[: match.start()] + replaced + line[match.end() :]
+        icon = match.group("icon")
+        if icon:
+            new_icon = DONE_MARK if now_complete else PLANNED_MARK
+            replacements.append((match.start("icon"), match.start("icon") + 1, new_icon))
+        label = match.group("label")
+        bare = label.strip("*_ ").strip()
+        if bare and not STATUS_WORDS_RE.match(bare):
+            language = "ru" if re.search("[а-яё]", line, re.IGNORECASE) else "en"
+            word = STATUS_LABELS[language][now_complete]
+            start = match.start("label") + label.index(bare)
+            replacements.append((start, start + len(bare), word))
+    for start, end, new in sorted(replacements, reverse=True):
+        line = line[:start] + new + line[end:]
+    return line
+
+
+__all__ = [
+    "PART_TITLE_RE",
+    "PartReadme",
+    "ReadmeError",
+    "ReadmeSection",
+    "first_of_each_number",
+    "parse_part_readme",
+    "part_readme_rewrite",
+    "split_lines",
+]

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from django.utils import translation
 
-from courses.course_source import README_HEADINGS
+from courses.course_source import README_HEADINGS, mojibake_repaired
 from courses.models import Part, Section
 from courses.part_readme import part_readme_rewrite
-from courses.status import Completion, part_status_icon, part_status_label, part_status_line
+from courses.status import Completion, part_status_line
 
 
 def part_readme_render(*, part: Part) -> str:
@@ -23,7 +23,7 @@ def part_readme_render(*, part: Part) -> str:
     published = [s for s in sections if s.status == Section.Status.PUBLISHED]
     planned = [s for s in sections if s.status == Section.Status.PLANNED]
     if part.source_text:
-        return _source_rewritten(part, sections, language)
+        return _source_rewritten(part, sections)
     with translation.override(language):
         status = part_status_line(Completion(done=len(published), total=len(sections)))
 
@@ -63,21 +63,21 @@ def _section_heading(section: Section) -> str:
     return f"### {section.number} {section.title}"
 
 
-def _source_rewritten(part: Part, sections: list[Section], language: str) -> str:
-    def status_words(done: int, total: int) -> tuple[str, str, str]:
-        completion = Completion(done=done, total=total)
-        with translation.override(language):
-            return (
-                part_status_icon(completion),
-                str(part_status_label(completion)),
-                completion.count_text(),
-            )
-
-    return part_readme_rewrite(
-        part.source_text,
+def _source_rewritten(part: Part, sections: list[Section]) -> str:
+    # A README that reached git mis-encoded (UTF-8 read through a code page and saved again)
+    # was imported repaired; it goes back in its own encoding, so only the platform's lines
+    # differ in git. (The import's warning tells its author to save it as UTF-8.)
+    text, codec = mojibake_repaired(part.source_text)
+    rewritten = part_readme_rewrite(
+        text,
         published={s.number: s.status == Section.Status.PUBLISHED for s in sections},
         paths={s.number: s.source_path for s in sections if s.source_path},
         done=sum(1 for s in sections if s.status == Section.Status.PUBLISHED),
         total=len(sections),
-        status_words=status_words,
     )
+    if codec is None:
+        return rewritten
+    try:
+        return rewritten.encode("utf-8").decode(codec)
+    except UnicodeDecodeError:
+        return rewritten  # a new character the code page has no byte for: UTF-8 it is

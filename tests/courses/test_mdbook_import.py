@@ -129,3 +129,63 @@ def test_the_demo_book_still_imports(tmp_path):
     report = course_import(path=tmp_path / "course")
     assert Part.objects.count() >= 1
     assert not [w for w in report.warnings if "is kept as it is" in w], report.warnings
+
+
+def write_files(root: Path, files: dict[str, str]) -> None:
+    for name, text in files.items():
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / name).write_text(text, encoding="utf-8")
+
+
+def test_each_part_finds_its_own_readme_in_the_usual_book_layouts(tmp_path):
+    # Regression (issue 12 review): a part's own page listed first became section N.1 and
+    # pushed the real N.1 out; a part of drafts only, or whose chapters sit one folder
+    # down, never read its README; a "[]" in a chapter title refused the whole book.
+    root = tmp_path / "book"
+    write_files(root, {
+        "SUMMARY.md": (
+            "# Summary\n\n"
+            "# Часть 1: Основы\n\n"
+            "- [Часть 1: Основы](part1/README.md)\n"
+            "    - [1.1 Установка](part1/01_setup.md)\n"
+            "    - [[]byte и строки](part1/02_bytes.md)\n"
+            "        - [Срезы `s[i:j]`](part1/03_slices.md)\n\n"
+            "# Часть 2: Конкурентность\n\n"
+            "- [Горутины]()\n"
+            "- [Каналы]()\n\n"
+            "# Часть 3: Пакеты\n\n"
+            "- [Модули](part3/chapters/modules.md)\n"
+        ),
+        "part1/README.md": "# Часть 1: Основы\n\nПервые шаги.\n",
+        "part1/01_setup.md": "# Установка\n",
+        "part1/02_bytes.md": "# Байты\n",
+        "part1/03_slices.md": "# Срезы\n",
+        "concurrency/README.md": (
+            "# Часть 2: Конкурентность\n\nГорутины и каналы.\n\n"
+            "## Время изучения\n\n**Примерно**: 2 недели\n"
+        ),
+        "part3/README.md": "# Часть 3: Пакеты\n\nМодули и пакеты.\n",
+        "part3/chapters/modules.md": "# Модули\n",
+    })  # fmt: skip
+
+    report = course_import(path=root)
+
+    sections = {
+        s.number: (s.title, s.status, s.source_path)
+        for s in Section.objects.filter(part__course__slug="book")
+    }
+    assert sections == {
+        "1.1": ("Установка", "published", "01_setup.md"),
+        "1.2": ("[]byte и строки", "published", "02_bytes.md"),
+        "1.2.1": ("Срезы `s[i:j]`", "published", "03_slices.md"),
+        "2.1": ("Горутины", "planned", ""),
+        "2.2": ("Каналы", "planned", ""),
+        "3.1": ("Модули", "published", "chapters/modules.md"),
+    }
+    parts = {p.number: p for p in Part.objects.all()}
+    assert (parts[1].slug, parts[1].description) == ("part1", "Первые шаги.")
+    assert (parts[2].slug, parts[2].description, parts[2].study_time) == (
+        "concurrency", "Горутины и каналы.", "2 недели",
+    )  # fmt: skip
+    assert (parts[3].slug, parts[3].description) == ("part3", "Модули и пакеты.")
+    assert not [w for w in report.warnings if "already on line" in w], report.warnings

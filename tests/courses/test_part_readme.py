@@ -1,3 +1,4 @@
+# ruff: noqa: E501 - tables of README lines read better unwrapped
 """Hand-written part READMEs in every shape the course's authors use (tests/data/readmes/):
 each imports, its export is the input byte for byte, a re-import changes nothing, and the
 status computed from its sections is the one its author wrote. Then the export after a
@@ -11,6 +12,7 @@ import shutil
 import pytest
 
 from courses.models import Course, Part, Section
+from courses.part_readme import ReadmeError, parse_part_readme, part_readme_rewrite
 from courses.readme_export import part_readme_render
 from courses.services import course_import
 from tests.conftest import REPO_DIR
@@ -34,9 +36,25 @@ EXPECTED = {
     "11_subheading_plain_items.md": (11, {"11.1": T, "11.2": T, "11.3": T}),
     "12_title_separator_and_trailing_text.md": (12, {"12.1": T, "12.2": F}),
     "13_mixed_everything.md": (13, {"13.1": T, "13.2": T, "13.3": F, "13.4": F}),
+    # A byte order mark; a code block and HTML comments holding what looks like structure.
+    "14_bom_code_and_comments.md": (14, {"14.1": T, "14.2": F}),
+    # Lists restarted under each sub-heading, "1." on every item, numbered topics.
+    "15_restarted_lists.md": (15, {"15.1": T, "15.2": T, "15.3": F, "15.4": F, "15.5": F}),
+    # Links with a title, in <>, by reference; another site's link and ⏳ in planned items.
+    "16_link_forms.md": (16, {"16.1": T, "16.2": T, "16.3": T, "16.4": F, "16.5": F}),
+    # Emoji in the title and the ## headings; "4.1:", "4.2 —" and "4.3)" section numbers.
+    "17_emoji_headings.md": (17, {"17.1": T, "17.2": F, "17.3": F}),
+    # A bold title; task lists; bare bullets in the planned block; "**50%** (2 из 4 тем)".
+    "18_bullets_and_tasks.md": (18, {"18.1": T, "18.2": T, "18.3": F, "18.4": F}),
+    # A Setext title; the status written before the first ##, not part of the description.
+    "19_setext_title_status_in_intro.md": (19, {"19.1": T, "19.2": F}),
+    # A rule between the block's heading and its items, and the navigation's rule.
+    "20_rules_around_items.md": (20, {"20.1": T, "20.2": T}),
+    # English; sections as linked bullets under "Done", a bold file name under "Planned".
+    "21_english_bullets.md": (21, {"21.1": T, "21.2": T, "21.3": F}),
 }
-# "29% (2 из 7 разделов)", "50% (1/2)", "50% (1 of 2 sections)": the author's figures.
-STATED = re.compile(r"(\d+)%\s*\((\d+)(?:\s*/\s*|\s+(?:из|of)\s+)(\d+)")
+# "29% (2 из 7 разделов)", "50% (1/2)", "**50%** (1 of 2 sections)": the author's figures.
+STATED = re.compile(r"(\d+)%(?:\*\*)?\s*\((\d+)(?:\s*/\s*|\s+(?:из|of)\s+)(\d+)")
 
 
 def test_the_corpus_is_what_the_table_describes():
@@ -156,8 +174,113 @@ def test_a_written_section_that_goes_back_to_planned_is_marked_so(course, tmp_pa
 
     exported = part_readme_render(part=part)
 
-    assert "2. **02_sync_primitives.md** — Примитивы sync 🚧\n" in exported
+    # Its link stays (taking the 🚧 away makes it written again, as it was): one marker.
+    assert (
+        "2. **[02_sync_primitives.md](./02_sync_primitives.md)** — Примитивы sync 🚧\n" in exported
+    )
     assert "🚧 **В разработке** — 20% (1 из 5 разделов)\n" in exported
     path.write_text(exported, encoding="utf-8")
     course_import(path=path, course_slug=course.slug)
     assert sections_of(part)["2.2"] is False
+
+
+def flipped(name: str) -> list[tuple[str, bool]]:
+    return [(number, not written) for number, written in EXPECTED[name][1].items()]
+
+
+@pytest.mark.parametrize(
+    ("name", "number", "written"),
+    [(name, number, written) for name in sorted(EXPECTED) for number, written in flipped(name)],
+)
+def test_every_section_of_every_readme_changes_state_in_two_lines(
+    course, tmp_path, name, number, written
+):
+    """Whatever the shape, a section that changes state changes its own line and the status
+    line, nothing else; the export imported again says what the database did, and exports
+    the same again."""
+    path = tmp_path / "README.md"
+    shutil.copyfile(CORPUS / name, path)
+    course_import(path=path, course_slug=course.slug)
+    status = Section.Status.PUBLISHED if written else Section.Status.PLANNED
+    Section.objects.filter(number=number).update(status=status)
+    part = Part.objects.get(number=EXPECTED[name][0])
+    wanted = sections_of(part)
+    titles = dict(part.sections.values_list("number", "title"))
+
+    exported = part_readme_render(part=part)
+
+    original = (CORPUS / name).read_bytes().decode("utf-8")
+    lines, old_lines = exported.splitlines(keepends=True), original.splitlines(keepends=True)
+    assert len(lines) == len(old_lines)
+    changed = [i for i, (old, new) in enumerate(zip(old_lines, lines, strict=True)) if old != new]
+    assert 1 <= len(changed) <= 2, changed
+    path.write_bytes(exported.encode("utf-8"))
+    course_import(path=path, course_slug=course.slug)
+    part = Part.objects.get(pk=part.pk)
+    assert sections_of(part) == wanted
+    assert dict(part.sections.values_list("number", "title")) == titles
+    assert part_readme_render(part=part) == exported
+
+
+def test_new_shapes_read_as_their_authors_mean(course, tmp_path):
+    for name in ("15_restarted_lists.md", "16_link_forms.md", "18_bullets_and_tasks.md"):
+        shutil.copyfile(CORPUS / name, tmp_path / name)
+        course_import(path=tmp_path / name, course_slug=course.slug)
+    rows = {s.number: s for s in Section.objects.all()}
+    # Numbered sub-items are topics, not sections that push the real ones out.
+    assert rows["15.1"].topics == ["Handler и ServeMux", "Тайм-ауты сервера"]
+    assert rows["15.3"].source_path == "03_grpc.md"
+    assert [(rows[n].title, rows[n].source_path) for n in ("16.1", "16.2", "16.3", "16.5")] == [
+        ("Ошибки как значения", "01_errors.md"),
+        ("Обёртки ошибок", "02 wrapping.md"),
+        ("Пользовательские ошибки", "03_custom.md"),
+        ("errgroup", "05_errgroup.md"),
+    ]
+    assert rows["18.2"].source_path == "02_redis.md"
+    assert (rows["18.3"].title, rows["18.4"].title) == ("Kafka", "NATS")
+    # The status written before the first "##" is not the part's description.
+    shutil.copyfile(CORPUS / "19_setext_title_status_in_intro.md", tmp_path / "README.md")
+    course_import(path=tmp_path / "README.md", course_slug=course.slug)
+    part = Part.objects.get(number=19)
+    assert (part.title, part.description) == (
+        "Обобщения",
+        "Обобщённые типы и ограничения в сравнении с generics в C#.",
+    )
+
+
+@pytest.mark.parametrize(
+    ("line", "done", "total", "expected"),
+    [
+        ("🚧 **В разработке** — 29% (2 из 7 разделов)", 3, 7, "🚧 **В разработке** — 43% (3 из 7 разделов)"),
+        ("🚧 **В разработке** — 0% (0 из 1 раздела)", 1, 2, "🚧 **В разработке** — 50% (1 из 2 разделов)"),
+        ("🚧 В разработке — 50% (1 из 2 разделов)", 1, 21, "🚧 В разработке — 5% (1 из 21 раздела)"),
+        ("⏳ В разработке - **50%** (2 из 4 тем)", 4, 4, "✅ Завершено - **100%** (4 из 4 тем)"),
+        ("🚧 В работе — 40% (2 из 5 разделов готово)", 3, 5, "🚧 В работе — 60% (3 из 5 разделов готово)"),
+        ("✅ **Завершено** — 100% (2 из 2 глав)", 1, 2, "🚧 **В разработке** — 50% (1 из 2 глав)"),
+        ("🚧 **In progress** — 50% (1 of 2 sections)", 2, 2, "✅ **Completed** — 100% (2 of 2 sections)"),
+        ("✅ Done - 100% (1 of 1 section)", 1, 2, "🚧 In progress - 50% (1 of 2 sections)"),
+        ("**Статус**: 50% (1/2)", 2, 2, "**Статус**: 100% (2/2)"),
+        ("Прогресс: 🚧 3% (1/30)", 1, 31, "Прогресс: 🚧 3% (1/31)"),
+    ],
+)  # fmt: skip
+def test_the_status_line_keeps_the_authors_words(line, done, total, expected):
+    text = f"# Часть 1: Т\n\n## Статус\n\n{line}\n"
+    assert part_readme_rewrite(text, published={}, done=done, total=total) == (
+        f"# Часть 1: Т\n\n## Статус\n\n{expected}\n"
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "line"),
+    [
+        ("Просто текст\n", 1),
+        ("\n\n## Часть 3: не заголовок первого уровня\n", 3),
+        ("# Часть четыре: буквами\n", 1),
+        ("```\n# Часть 1: в блоке кода\n```\n", 1),
+    ],
+)
+def test_only_a_file_without_a_part_title_is_refused(text, line):
+    with pytest.raises(ReadmeError) as refused:
+        parse_part_readme(text)
+    assert refused.value.line == line
+    assert "no '# Часть N: Title' line" in refused.value.message
