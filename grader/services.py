@@ -499,8 +499,10 @@ def _internal_error(submission_id: int, token: str, reason: str) -> GradeOutcome
         submission.error_reason = storable_text(reason, limit=4000)
         submission.graded_at = timezone.now()
         submission.save(update_fields=["runs", "status", "verdict", "error_reason", "graded_at"])
+        # The stored (escaped) reason: a runner's message may carry learner output, and a
+        # terminal escape in it must not reach whoever reads the log.
         logger.error("submission %s: internal error after %s runs: %s", submission_id,
-                     submission.runs, reason)  # fmt: skip
+                     submission.runs, submission.error_reason)  # fmt: skip
         return GradeOutcome(submission_id, Submission.Status.ERROR)
 
 

@@ -467,7 +467,8 @@ def attempt_mark_error(*, attempt_id: int, reason: str) -> bool:
         attempt.status = Attempt.Status.ERROR
         attempt.error_reason = storable_text(reason, limit=4000)
         attempt.save(update_fields=["status", "error_reason", "grading_runs"])
-        logger.error("grading of attempt %s failed for good: %s", attempt_id, reason)
+        # Escaped, as stored: an exception's message may quote a learner's answer.
+        logger.error("grading of attempt %s failed for good: %s", attempt_id, attempt.error_reason)
         return True
 
 

@@ -645,6 +645,7 @@ def main(work: dict) -> int:
     sys.dont_write_bytecode = True
 
     modules = []
+    learner_code_ran = False
     try:
         # Every test file is compiled and its source dropped before any learner code runs:
         # never on disk, and not in a variable learner code could find up the stack.
@@ -655,10 +656,17 @@ def main(work: dict) -> int:
         for path, text in files.items():  # the exercise's other files and the learner's
             write_work_file(path, text)
         del files
+        learner_code_ran = True  # from here on: the tests import the learner's modules
         for path, code in compiled:
             modules.append(load_test_module(os.path.join(WORKDIR, path), code))
     except HarnessError as exc:
-        results.data["error"] = {"kind": "internal_error", "message": str(exc)}
+        if learner_code_ran:
+            # Learner code can reach our class (sys.modules["__main__"], gc) and raise it:
+            # taken as ours, it forced an internal error with a message of its choosing,
+            # three runs and a submission in `error`. Only what fails before it runs is ours.
+            results.data["error"] = {"kind": "runtime_error", "message": describe(exc, test_files)}
+        else:
+            results.data["error"] = {"kind": "internal_error", "message": str(exc)}
     except SyntaxError as exc:  # the learner's module (the tests' own are HarnessError)
         results.data["error"] = {"kind": "compile_error", "message": compile_error_message(exc)}
     except ImportError as exc:

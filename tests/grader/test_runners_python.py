@@ -408,3 +408,28 @@ def probe():
 """
     report = run(solution, tests=hidden)
     assert report.verdict == "passed", everything(report)
+
+
+def test_learner_code_raising_the_harness_error_is_its_own_runtime_error() -> None:
+    # Regression (issue 14 review): learner code fetched the harness's HarnessError (from
+    # sys.modules["__main__"]) and raised it at import time; the harness took it as its own:
+    # an internal error with a message of the learner's choosing, three runs, then `error`.
+    solution = """import sys
+
+HarnessError = vars(sys.modules["__main__"])["HarnessError"]
+raise HarnessError("\\x1b[2J platform failure, not my fault")
+
+def probe():
+    return {}
+"""
+    report = run(solution)
+    assert report.verdict == "runtime_error", everything(report)
+    assert report.message.startswith("HarnessError: ")
+    assert "probe.py:4" in report.message
+
+
+def test_tests_that_do_not_compile_are_an_internal_error() -> None:
+    # Before any learner code runs, the harness's own failures stay internal errors.
+    report = run("def probe():\n    return {}\n", tests="def test_probe(:\n    pass\n")
+    assert report.verdict == "internal_error"
+    assert report.message.startswith("the tests do not compile: test_probe.py:1")

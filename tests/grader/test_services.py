@@ -179,6 +179,22 @@ def test_internal_error_is_retried_then_marked_error(exercise, runner, queued):
     assert "sandbox exploded" in submission.error_reason
 
 
+def test_an_internal_errors_reason_reaches_the_log_escaped(exercise, queued, caplog):
+    # Regression (issue 14 review): the reason was logged raw, and a runner's message can
+    # carry learner output: a learner's "\x1b[2J" cleared the screen of whoever read the log.
+    def broken(**kwargs: Any) -> FakeReport:
+        return FakeReport(verdict="internal_error", message="\x1b[2J\x1b[31mFAKE\x00")
+
+    submission = submit(exercise, {"cache.go": "x"}, queued)
+    for _run in range(services.MAX_RUNS):
+        submission_grade(submission_id=submission.pk, runner=broken)
+    submission.refresh_from_db()
+    assert submission.status == "error"
+    assert "\\x1b[2J\\x1b[31mFAKE\\x00" in caplog.text
+    assert "\x1b" not in caplog.text
+    assert "\x00" not in caplog.text
+
+
 def test_a_crashing_runner_is_an_internal_error_not_the_learners(exercise, queued):
     def crash(**kwargs):
         raise OSError("bwrap: setting up uid map: Permission denied")

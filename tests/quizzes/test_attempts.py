@@ -360,6 +360,22 @@ def test_a_crash_inside_grading_is_retried_then_marked_error(quiz, queued, monke
     assert attempt_start(learner=learner, quiz=quiz, now=T0).number == 2
 
 
+def test_a_grading_errors_reason_reaches_the_log_escaped(quiz, queued, caplog):
+    # Regression (issue 14 review): the reason was logged raw; an exception's message may quote
+    # a learner's answer, and its "\x1b[2J" cleared the screen of whoever read the log.
+    attempt = attempt_start(learner=UserFactory.create(), quiz=quiz, now=T0)
+    with mock.patch("django.db.transaction.on_commit", lambda f: f()):
+        attempt_submit(attempt=attempt, now=T0)
+    reason = "ValueError: could not read '\x1b[2J\x00'"
+    while not services.attempt_mark_error(attempt_id=attempt.id, reason=reason):
+        pass
+    attempt.refresh_from_db()
+    assert attempt.error_reason == "ValueError: could not read '\\x1b[2J\\x00'"
+    assert attempt.error_reason in caplog.text
+    assert "\x1b" not in caplog.text
+    assert "\x00" not in caplog.text
+
+
 def test_broker_down_at_submit_still_submits_and_the_sweep_queues_later(quiz, monkeypatch):
     from quizzes import tasks
 
