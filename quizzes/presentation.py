@@ -15,7 +15,7 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, TypeVar
 
-from core.storable import storable_text
+from quizzes.grading.fields import MAX_RESPONSE_TEXT_BYTES
 
 T = TypeVar("T")
 
@@ -103,40 +103,50 @@ def public_spec(
     raise ValueError(f"unknown question type {question_type!r}")
 
 
-def _form_text(values: Sequence[str]) -> str:
-    # A pasted NUL or control character is kept visible (as \x00) rather than refusing the
-    # whole page of answers: the learner's text is never lost to a character a database
-    # cannot store. (The API refuses such text with a 400 instead: its caller can fix it.)
-    return storable_text(values[0]) if values else ""
+def _form_value(value: str) -> str:
+    """A value of the form as the learner typed it, cut just past the longest answer: a longer
+    one is refused all the same (the limit is on what was typed), and a 2 MB paste costs no
+    more to check than that. A NUL or a control character is left for the service, which
+    stores it as a visible escape once the answer is validated (core.storable)."""
+    return value[: MAX_RESPONSE_TEXT_BYTES + 1]
 
 
-def response_from_form(view: Mapping[str, Any], field: Callable[[str], list[str]]) -> Any:
+def response_from_form(view: Mapping[str, Any], form: Callable[[str], list[str]]) -> Any:
     """One question's response JSON from an HTML form (the quiz page works without JavaScript).
 
-    `field(name)` returns the submitted values of a form field. Field names:
+    `form(name)` returns the submitted values of a form field. Field names:
     `q<id>` for the question's own input, `q<id>-<part id>` for ordering items,
-    matching prompts and gaps. An untouched question is `None` (no answer).
+    matching prompts and gaps. An untouched question is `None` (no answer). The text is as
+    typed: `quizzes.services.attempt_save_answers(..., as_typed=True)` makes it storable.
     """
+
+    def field(name: str) -> list[str]:  # every value of the form, through `_form_value`
+        return [_form_value(value) for value in form(name)]
+
+    def first(name: str) -> str:
+        values = field(name)
+        return values[0] if values else ""
+
     name = f"q{view['id']}"
     kind = view["type"]
     if kind == "single_choice":
-        choice = _form_text(field(name))
+        choice = first(name)
         return {"choice": choice} if choice else None
     if kind == "multiple_choice":
         picked = [value for value in dict.fromkeys(field(name)) if value]
         return {"choices": picked} if picked else None
     if kind == "true_false":
-        value = _form_text(field(name))
+        value = first(name)
         return {"value": value == "true"} if value in {"true", "false"} else None
     if kind in {"short_text", "numeric", "essay"}:
-        text = _form_text(field(name))
+        text = first(name)
         return {"text": text} if text.strip() else None
     if kind == "ordering":
         items = view["items"]
         positions: list[tuple[float, int, str]] = []
         touched = False
         for index, item in enumerate(items):
-            raw = _form_text(field(f"{name}-{item['id']}")).strip()
+            raw = first(f"{name}-{item['id']}").strip()
             try:
                 position = float(int(raw))
                 touched = True
@@ -149,14 +159,14 @@ def response_from_form(view: Mapping[str, Any], field: Callable[[str], list[str]
         matches = {
             prompt["id"]: value
             for prompt in view["prompts"]
-            if (value := _form_text(field(f"{name}-{prompt['id']}")))
+            if (value := first(f"{name}-{prompt['id']}"))
         }
         return {"matches": matches} if matches else None
     if kind == "fill_blanks":
         gaps = {
             gap["id"]: value
             for gap in view["gaps"]
-            if (value := _form_text(field(f"{name}-{gap['id']}"))).strip()
+            if (value := first(f"{name}-{gap['id']}")).strip()
         }
         return {"gaps": gaps} if gaps else None
     raise ValueError(f"unknown question type {kind!r}")

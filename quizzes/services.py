@@ -25,10 +25,11 @@ from core import grading_work
 from core.db import asynchronous_commit
 from core.grading_work import StuckWork, run_again_after_internal_error, stuck_work_requeue
 from core.queueing import enqueue
-from core.storable import storable_text
+from core.storable import storable_json, storable_text
 from progress.items import ItemRef
 from progress.services import enrollment_create, item_record
 from quizzes import grading
+from quizzes.grading.fields import MAX_RESPONSE_TEXT_BYTES
 from quizzes.models import Answer, Attempt, Question, Quiz
 from quizzes.scoring import attempt_score, retry_penalty
 from quizzes.selectors import attempt_questions, quiz_result_for
@@ -43,6 +44,9 @@ STUCK_AFTER = timedelta(seconds=settings.QUIZ_STUCK_AFTER_SECONDS)
 # A crash inside grading is retried this many times before the attempt is marked `error`.
 MAX_GRADING_RUNS = grading_work.MAX_RUNS  # a crash in grading: core.grading_work
 MAX_RESPONSE_BYTES = 64 * 1024
+# The most a validated text typed on a page can grow to once escaped: each byte at most four
+# characters (a control character, one byte, becomes "\x01").
+TYPED_TEXT_ESCAPED_CHARS = 4 * MAX_RESPONSE_TEXT_BYTES
 
 
 class QuizRuleError(Exception):
@@ -127,11 +131,17 @@ def attempt_save_answers(
     responses: Mapping[int, Any],
     now: datetime | None = None,
     shown_ids: bool = False,
+    as_typed: bool = False,
 ) -> list[Answer]:
     """Autosave: store the learner's responses (question id -> response JSON).
 
     `shown_ids`: the responses name choices and items by the opaque ids this attempt showed
-    the learner (the pages and the API); they are stored by their real ids."""
+    the learner (the pages and the API); they are stored by their real ids.
+    `as_typed` (the pages): the text is as the learner typed it. It is validated as typed
+    (64 KB of it is fine, however many control characters it holds), then a NUL or another
+    control character is stored as a visible escape (`\x00`, core.storable) rather than the
+    whole page of answers refused. The API refuses such text with a 400: its caller can fix
+    it."""
     now = _now(now)
     if shown_ids:
         items = {item.question.pk: item for item in attempt_questions(attempt=attempt)}
@@ -150,9 +160,18 @@ def attempt_save_answers(
         if response is None:
             continue
         try:
-            grading.validate_response(question.type, question.spec, response)
+            grading.validate_response(
+                question.type, question.spec, response, unstorable_ok=as_typed
+            )
         except grading.ResponseError as error:
             raise QuizRuleError("invalid_response", f"question {question_id}: {error}") from None
+    if as_typed:
+        # Escaping lengthens the text (a control character becomes four), after the checks:
+        # the limits are on what the learner typed, and no validated text is ever cut.
+        responses = {
+            question_id: storable_json(response, text_limit=TYPED_TEXT_ESCAPED_CHARS)
+            for question_id, response in responses.items()
+        }
     saved = [
         Answer(attempt=attempt, question_id=question_id, response=response, saved_at=now)
         for question_id, response in responses.items()

@@ -164,7 +164,10 @@ def attempt_view(request: HttpRequest, attempt_id: int) -> HttpResponse:
         action = request.POST.get("action", "save")
         try:
             services.attempt_save_answers(
-                attempt=attempt, responses=_responses(attempt, request), shown_ids=True
+                attempt=attempt,
+                responses=_responses(attempt, request),
+                shown_ids=True,
+                as_typed=True,
             )
         except services.QuizRuleError as error:
             if error.code == "time_is_up":  # (the service submitted it as of the deadline)
@@ -197,7 +200,7 @@ def attempt_autosave_view(request: HttpRequest, attempt_id: int) -> JsonResponse
     attempt = _own_attempt(request, attempt_id)
     try:
         services.attempt_save_answers(
-            attempt=attempt, responses=_responses(attempt, request), shown_ids=True
+            attempt=attempt, responses=_responses(attempt, request), shown_ids=True, as_typed=True
         )
     except services.QuizRuleError as error:
         closed = error.code in {"time_is_up", "not_in_progress"}

@@ -141,13 +141,20 @@ def validate_spec(question_type: str, spec: Mapping[str, Any]) -> None:
 
 
 def validate_response(
-    question_type: str, spec: Mapping[str, Any], response: Mapping[str, Any] | None
+    question_type: str,
+    spec: Mapping[str, Any],
+    response: Mapping[str, Any] | None,
+    *,
+    unstorable_ok: bool = False,
 ) -> None:
     """Raise ResponseError unless the API should accept this response; None is "no answer".
 
     The spec must be valid (SpecError otherwise). A wrong answer is not an error.
+    `unstorable_ok`: the caller makes the text storable after this (the quiz pages keep a
+    pasted NUL as a visible escape), so a NUL is no reason to refuse; sizes are checked on
+    the text as given, which is what the learner typed.
     """
-    if where := unstorable_text(response):
+    if not unstorable_ok and (where := unstorable_text(response)):
         raise ResponseError(f"{where}: text with a NUL character or a lone surrogate")
     qt = type_named(question_type)
     qt.check_response(qt.parse_spec(spec), qt.parse_response(response))

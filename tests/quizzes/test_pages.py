@@ -13,7 +13,8 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from quizzes import services
+from quizzes import grading, services
+from quizzes.grading.fields import MAX_RESPONSE_TEXT_BYTES
 from quizzes.models import Answer, Attempt, Quiz
 from quizzes.selectors import attempt_questions
 from quizzes.services import attempt_grade
@@ -133,6 +134,10 @@ def start(client: Client, quiz: Quiz) -> Attempt:
     response = client.post(reverse("quizzes:start", kwargs={"quiz_id": quiz.pk}))
     assert response.status_code == 302
     return Attempt.objects.get(quiz=quiz)
+
+
+def autosave_url(attempt: Attempt) -> str:
+    return reverse("quizzes:autosave", kwargs={"attempt_id": attempt.pk})
 
 
 def answered_right_and_graded(client: Client, quiz: Quiz) -> str:
@@ -319,7 +324,7 @@ def test_text_a_database_cannot_store_is_kept_visible_not_lost(
     # (A lone surrogate cannot arrive in a form: the API refuses it in JSON with a 400.)
     attempt = start(learner_client, quiz)
     ids = question_ids(quiz)
-    autosave = reverse("quizzes:autosave", kwargs={"attempt_id": attempt.pk})
+    autosave = autosave_url(attempt)
     response = learner_client.post(autosave, {f"q{ids['essay']}": "hi\x00there \x1b[31m"})
     assert response.status_code == 200
     essay = Answer.objects.get(attempt=attempt, question_id=ids["essay"])
@@ -398,3 +403,60 @@ def test_the_total_agrees_with_its_number_in_russian(
     url = answered_right_and_graded(learner_client, quiz)
     fragment = learner_client.get(url + "?fragment=1", HTTP_ACCEPT_LANGUAGE="ru").content.decode()
     assert f"из {total} (100%)" in fragment
+
+
+def test_the_answer_limit_is_on_what_the_learner_typed_not_on_its_escapes(
+    learner_client: Client, quiz: Quiz
+) -> None:
+    # Regression (issue 14 review): the page escaped the text before the 64 KB check, and each
+    # control character becomes four, so an essay of 20 KB as typed was refused as too long:
+    # autosave answered 400 and nothing on the page was saved.
+    attempt = start(learner_client, quiz)
+    ids = question_ids(quiz)
+    autosave = autosave_url(attempt)
+    essay = "\x01" * 20_000 + " мои слова"
+    form = {f"q{ids['essay']}": essay, f"q{ids['numeric']}": "2,72"}
+
+    response = learner_client.post(autosave, form)
+
+    assert response.status_code == 200, response.content
+    saved = Answer.objects.get(attempt=attempt, question_id=ids["essay"]).response
+    assert saved == {"text": "\\x01" * 20_000 + " мои слова"}  # whole, kept visible
+    assert Answer.objects.get(attempt=attempt, question_id=ids["numeric"]).response == {
+        "text": "2,72"
+    }
+    # Exactly the limit as typed is an answer; a byte more is refused, as on the API.
+    at_limit = "\x01" * MAX_RESPONSE_TEXT_BYTES
+    assert learner_client.post(autosave, {f"q{ids['essay']}": at_limit}).status_code == 200
+    over = learner_client.post(autosave, {f"q{ids['essay']}": at_limit + "x"})
+    assert (over.status_code, json.loads(over.content)["code"]) == (400, "invalid_response")
+
+
+def test_a_huge_paste_is_refused_without_escaping_it(
+    learner_client: Client, quiz: Quiz, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Regression (issue 14 review): the whole value was escaped before any check, so a 2 MB
+    # paste of NUL characters cost ~1.5 s of CPU on every autosave. It is cut just past the
+    # limit first, and refused as too long before any escaping.
+    attempt = start(learner_client, quiz)
+    ids = question_ids(quiz)
+    autosave = autosave_url(attempt)
+    checked: list[int] = []
+    validate = grading.validate_response
+
+    def measuring(kind: str, spec: Any, response: Any, **kwargs: Any) -> None:
+        if kind == "essay":
+            checked.append(len(response["text"]))
+        validate(kind, spec, response, **kwargs)
+
+    def never(*args: Any, **kwargs: Any) -> Any:
+        raise AssertionError("a text refused as too long was escaped")
+
+    monkeypatch.setattr(grading, "validate_response", measuring)
+    monkeypatch.setattr(services, "storable_json", never)
+
+    response = learner_client.post(autosave, {f"q{ids['essay']}": "\x00" * 2_000_000})
+
+    assert (response.status_code, json.loads(response.content)["code"]) == (400, "invalid_response")
+    assert checked == [MAX_RESPONSE_TEXT_BYTES + 1]
+    assert not Answer.objects.filter(attempt=attempt).exists()
