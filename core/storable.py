@@ -34,7 +34,8 @@ def storable_text(text: str | bytes, *, limit: int | None = None) -> str:
     Bytes are read as UTF-8, an invalid sequence becoming U+FFFD; a surrogate pair is
     joined into its character and a lone surrogate becomes U+FFFD; NUL and the other
     control characters but tab and line ends become visible escapes (`\\x00`, `\\x1b`).
-    Past `limit` the text is cut and ends with a "[... truncated]" marker.
+    Past `limit` the text is cut and ends with a "[... truncated]" marker (a `limit` too small
+    for the marker just cuts).
     """
     if isinstance(text, bytes):
         if limit is not None:
@@ -49,7 +50,9 @@ def storable_text(text: str | bytes, *, limit: int | None = None) -> str:
         text = _SURROGATE.sub(REPLACEMENT, text)
     text = _UNSAFE.sub(_escape, text)
     if limit is not None and len(text) > limit:
-        text = text[: max(limit - len(TRUNCATED), 0)] + TRUNCATED
+        if limit <= len(TRUNCATED):  # no room for the marker: at most `limit` all the same
+            return text[: max(limit, 0)]
+        text = text[: limit - len(TRUNCATED)] + TRUNCATED
     return text
 
 

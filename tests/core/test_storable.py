@@ -65,6 +65,15 @@ def test_any_input_becomes_storable_text(raw, limit):
         assert len(text) <= limit
 
 
+@given(ANY_TEXT | st.binary(max_size=300), st.integers(min_value=-1, max_value=len(TRUNCATED) + 2))
+def test_a_limit_smaller_than_the_marker_is_still_at_most_the_limit(raw, limit):
+    # Regression (issue 14 review): a limit below the marker's length gave the whole marker,
+    # longer than the limit promised.
+    text = storable_text(raw, limit=limit)
+    assert len(text) <= max(limit, 0)
+    assert "\x00" not in text
+
+
 @given(st.text(alphabet=st.characters(min_codepoint=0x20, max_codepoint=0x7E), max_size=200))
 def test_printable_text_is_kept_as_it_is(text):
     assert storable_text(text) == text
