@@ -48,7 +48,8 @@ def stuck_work_requeue(
 
     `queue` sends it (False: the broker is down, so the sweep stops until next time) and
     records the re-queue; `give_up(work, reason)` ends it in `error` with the reason for the
-    instructor (False if it finished meanwhile)."""
+    instructor (False if it finished meanwhile). `what` names one piece ("submission"), for
+    the log."""
     stuck = list(stuck)
     queued = given_up = 0
     for work in stuck:
@@ -65,9 +66,9 @@ def stuck_work_requeue(
             break
         queued += 1
     if stuck:
-        logger.info("re-queued %s of %s stuck %s", queued, len(stuck), what)
+        logger.info("re-queued %s of %s stuck %ss", queued, len(stuck), what)
     if given_up:
         logger.error(
-            "gave up %s %s that never finished after %s re-queues", given_up, what, max_requeues
+            "gave up %s %ss that never finished after %s re-queues", given_up, what, max_requeues
         )
     return queued

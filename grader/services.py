@@ -537,7 +537,7 @@ def submissions_requeue_stuck(*, now: datetime | None = None) -> int:
         queue=queue,
         give_up=_give_up,
         max_requeues=settings.GRADING_MAX_REQUEUES,
-        what="submissions",
+        what="submission",
     )
 
 

@@ -600,7 +600,7 @@ def attempts_requeue_stuck(*, now: datetime | None = None) -> int:
         queue=queue,
         give_up=_attempt_give_up,
         max_requeues=settings.GRADING_MAX_REQUEUES,
-        what="attempts",
+        what="attempt",
     )
 
 

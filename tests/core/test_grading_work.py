@@ -33,7 +33,7 @@ def sweep(stuck, *, broker_up=True, max_requeues=5):
         return True
 
     count = stuck_work_requeue(
-        stuck=stuck, queue=queue, give_up=give_up, max_requeues=max_requeues, what="things"
+        stuck=stuck, queue=queue, give_up=give_up, max_requeues=max_requeues, what="thing"
     )
     return count, queued, given_up
 
@@ -47,7 +47,9 @@ def test_abandoned_work_is_given_up_after_the_limit_and_waiting_work_never(caplo
     with caplog.at_level(logging.INFO):
         assert sweep(stuck) == (2, [1, 3], [2])
     assert "gave up 1 things" in caplog.text
-    assert "things 2: grading was started 6 times and never finished" in caplog.text
+    # Regression (issue 14 review): it read "things 2: ...", one piece of work named plural.
+    assert "thing 2: grading was started 6 times and never finished" in caplog.text
+    assert "things 2" not in caplog.text
 
 
 def test_a_broker_that_is_down_stops_the_sweep_and_loses_nothing():
