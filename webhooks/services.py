@@ -372,9 +372,26 @@ def delivery_replay(*, delivery: WebhookDelivery) -> WebhookDelivery:
 def deliveries_send_due(*, now: datetime | None = None) -> int:
     """The sweep: queue deliveries whose retry is due, and those a dead worker or broker lost."""
     now = now or timezone.now()
-    WebhookDelivery.objects.filter(
+    abandoned = WebhookDelivery.objects.filter(
         status=WebhookDelivery.Status.SENDING, claimed_at__lt=now - SENDING_STALE_AFTER
-    ).update(status=WebhookDelivery.Status.RETRYING, next_attempt_at=now, claimed_at=None)
+    )
+    # Each claim is a try (attempts). One whose every try ended before its outcome was stored
+    # (the worker died, or the database refused the result) is given up after the tries it
+    # is allowed, with the reason, as grading work is (core.grading_work): not sent again
+    # every minute for ever.
+    for delivery_id, attempts in abandoned.filter(
+        attempts__gte=settings.WEBHOOK_MAX_ATTEMPTS
+    ).values_list("pk", "attempts")[:500]:
+        reason = (
+            f"sent {attempts} times and its outcome never stored (the worker died or the "
+            "result could not be saved each time); given up"
+        )
+        if abandoned.filter(pk=delivery_id).update(
+            status=WebhookDelivery.Status.FAILED, claimed_at=None, next_attempt_at=None,
+            error=reason,
+        ):  # fmt: skip
+            logger.error("webhook delivery %s: %s", delivery_id, reason)
+    abandoned.update(status=WebhookDelivery.Status.RETRYING, next_attempt_at=now, claimed_at=None)
     due = list(
         WebhookDelivery.objects.filter(
             status=WebhookDelivery.Status.RETRYING, next_attempt_at__lte=now

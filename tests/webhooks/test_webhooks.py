@@ -13,12 +13,14 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
+from django.db import DataError
 from django.test import override_settings
 from django.utils import timezone
 
 from progress.services import section_mark_read
 from quizzes.services import attempt_grade, attempt_submit
 from tests.api.conftest import World, client_for
+from webhooks import services as webhook_services
 from webhooks.models import PendingEvent, WebhookDelivery, WebhookEndpoint
 from webhooks.services import (
     HttpResult,
@@ -345,3 +347,45 @@ def test_a_receiver_answering_nul_bytes_and_junk_is_stored_escaped(world: World)
     delivery.refresh_from_db()
     assert delivery.response_body == "ok\\x00\ufffd\\x1b[2J"
     assert delivery.error == "reset\\x00"
+
+
+@override_settings(WEBHOOK_MAX_ATTEMPTS=3)
+def test_a_delivery_whose_outcome_cannot_be_stored_is_given_up_not_sent_for_ever(
+    world: World, receiver: Receiver, monkeypatch: pytest.MonkeyPatch, caplog: Any
+) -> None:
+    # Regression (issue 14 review): a delivery whose outcome the database refused for a reason
+    # that is not transient was left `sending`; the sweep set it back to `retrying` and it was
+    # sent again every minute, for ever. Every try counts; after the last it is `failed`.
+    delivery = graded_attempt_event(world, receiver, world.instructor)
+    save = WebhookDelivery.save
+
+    def refusing_the_outcome(self: WebhookDelivery, *args: Any, **kwargs: Any) -> None:
+        if "response_body" in (kwargs.get("update_fields") or ()):
+            raise DataError("a value this database refuses")
+        save(self, *args, **kwargs)
+
+    monkeypatch.setattr(WebhookDelivery, "save", refusing_the_outcome)
+    queued: list[int] = []
+
+    def queue(*, delivery_id: int, countdown: float = 0) -> bool:
+        queued.append(delivery_id)
+        return True
+
+    monkeypatch.setattr(webhook_services, "delivery_queue", queue)
+    clock = timezone.now()
+    for _try in range(3):
+        with pytest.raises(DataError):
+            delivery_send(delivery_id=delivery.pk, now=clock)
+        clock += timedelta(minutes=2)
+        deliveries_send_due(now=clock)
+
+    assert len(receiver.requests) == 3
+    assert queued.count(delivery.pk) == 2  # sent again after the first two tries only
+    delivery.refresh_from_db()
+    assert (delivery.status, delivery.attempts, delivery.claimed_at) == ("failed", 3, None)
+    assert delivery.error.startswith("sent 3 times and its outcome never stored")
+    assert f"webhook delivery {delivery.pk}: sent 3 times" in caplog.text
+    deliveries_send_due(now=clock + timedelta(hours=1))
+    assert queued.count(delivery.pk) == 2
+    assert delivery_send(delivery_id=delivery.pk, now=clock).status == "failed"
+    assert len(receiver.requests) == 3
