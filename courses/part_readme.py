@@ -549,6 +549,7 @@ class _SectionReader:
         self.references = references
         self.warnings = warnings
         self.found: list[_Open] = []
+        self.taken: set[str] = set()  # their numbers
         self.last = 0  # the highest N.x number given so far
 
     def sections(self) -> list[ReadmeSection]:
@@ -567,9 +568,8 @@ class _SectionReader:
         ]  # fmt: skip
 
     def _next_number(self, wanted: int | None = None) -> str:
-        taken = {s.number for s in self.found}
         minor = wanted if wanted is not None and wanted > self.last else self.last + 1
-        while f"{self.part}.{minor}" in taken:
+        while f"{self.part}.{minor}" in self.taken:
             minor += 1
         self.last = minor
         return f"{self.part}.{minor}"
@@ -699,6 +699,7 @@ class _SectionReader:
             shape=shape,
         )
         self.found.append(opened)
+        self.taken.add(number)
         return opened
 
 
