@@ -15,13 +15,20 @@ from __future__ import annotations
 
 import re
 import tomllib
+from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
 
 from django.utils.text import slugify
 
-from courses.part_readme import PART_TITLE_RE, ReadmeError, find_links, first_of_each_number
+from courses.part_readme import (
+    PART_TITLE_RE,
+    ReadmeError,
+    find_links,
+    first_of_each_number,
+    part_number_of,
+)
 from courses.part_readme import parse_part_readme as parse_part_readme_text
 
 # --- Data ---------------------------------------------------------------------
@@ -404,6 +411,9 @@ def _mdbook_part(
 
     readme: PartSource | None = None
     readme_path = part_page or (part_dir / "README.md" if part_dir is not None else None)
+    if part_page is not None and part_page.name.lower() != "readme.md":
+        beside = part_page.parent / "README.md"  # "index.md" as the page, the README beside it
+        readme_path = beside if beside.is_file() else part_page
     if readme_path is not None and part_dir != root and readme_path.is_file():
         text = read_source_text(readme_path, warnings, as_written=True)
         try:
@@ -416,7 +426,12 @@ def _mdbook_part(
                 f"part {summary.number}; SUMMARY.md wins and the README is not read"
             )
             readme = None
+    # The README's sections by file, else by title, else by number: SUMMARY.md numbers by
+    # position, a README as its author counts.
     readme_sections = {s.number: s for s in readme.sections} if readme else {}
+    readme_files = {s.source_path: s for s in readme_sections.values() if s.source_path}
+    titles = Counter(s.title for s in readme_sections.values())
+    readme_titles = {s.title: s for s in readme_sections.values() if titles[s.title] == 1}
 
     sections: list[SectionSource] = []
     numbers: list[str] = []  # the number of the open chapter at each depth
@@ -433,7 +448,22 @@ def _mdbook_part(
             parent = numbers[depth - 1] if depth and len(numbers) >= depth else str(summary.number)
             number = f"{parent}.{counters[depth]}"
         numbers.append(number)
-        described = readme_sections.pop(number, None)
+        source_path = ""
+        if file is not None and part_dir is not None:
+            source_path = str(PurePosixPath(*file.relative_to(part_dir).parts))
+        # (A draft matches whatever file its README line names: the one it will be.)
+        fits = {"", source_path} if source_path else None
+        described = readme_files.get(source_path) if source_path else None
+        by_title = readme_titles.get(title)
+        if described is None and by_title and (fits is None or by_title.source_path in fits):
+            described = by_title
+        by_number = readme_sections.get(number)
+        if described is None and by_number and (fits is None or by_number.source_path in fits):
+            described = by_number
+        if described is not None and readme_sections.get(described.number) is described:
+            readme_sections.pop(described.number)
+        else:
+            described = None  # already taken by another chapter
         published = file is not None
         if described is not None and described.published != published:
             warnings.append(
@@ -442,10 +472,8 @@ def _mdbook_part(
                 f"{'published' if described.published else 'planned'} in its part README;"
                 " SUMMARY.md wins"
             )
-        source_path = ""
         material = None
         if file is not None and part_dir is not None:
-            source_path = str(PurePosixPath(*file.relative_to(part_dir).parts))
             material = read_source_text(file, warnings)
         sections.append(
             SectionSource(
@@ -486,13 +514,11 @@ def _part_readmes(book_dir: Path) -> dict[int, Path]:
     found: dict[int, Path] = {}
     for path in sorted([*book_dir.glob("*/README.md"), *book_dir.glob("*/*/README.md")]):
         try:
-            head = path.read_bytes()[:4096].decode("utf-8", errors="replace")
+            head = path.read_bytes()[:8192].decode("utf-8", errors="replace")
         except OSError:
             continue
-        for line in head.splitlines()[:40]:
-            if match := PART_TITLE_RE.match(line):
-                found.setdefault(int(match.group(1)), path.resolve())
-                break
+        if (number := part_number_of(head)) is not None:
+            found.setdefault(number, path.resolve())
     return found
 
 

@@ -18,6 +18,7 @@ for byte. Pure: no database, no Django.
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol, TypeVar
@@ -34,8 +35,8 @@ class ReadmeSection:
     source_path: str  # the material file, linked ("02_caching.md") or named ("**02.md**")
     linked: bool  # the line links its file (a written section's material)
     line: int  # 1-based
-    # What the line means without a marker of its own: its block's (or sub-heading's) word.
-    block_published: bool
+    # What its block (or sub-heading) says of its lines: written, planned, or nothing.
+    block_state: bool | None
     # "heading" (### 4.1 …), "item" (1. …), "bullet" (- …) or "task" (- [x] …).
     shape: str = "heading"
 
@@ -70,9 +71,11 @@ class ReadmeError(ValueError):
 
 
 # "Часть 4: Title", "**Часть 17:** Title", "📦 Часть 3 — Title", "ЧАСТЬ 2.", "Part 8: Title"
+# (Each repetition takes one character: a run of "=" or "!" cannot backtrack exponentially.
+# A closing "#" run needs a space before it, so "Go глазами C#" keeps its "#".)
 _PART_TITLE = (
-    r"(?:[^\w\s*_]+\s*)*[*_]{0,2}\s*(?:часть|part)\s+(\d+)(?![\d.]\d)"
-    r"(?:[\s*_]*[:.—–-])?[\s*_]*(\S.*?)?[\s*_#]*$"
+    r"(?:[^\w\s*_]\s*)*[*_]{0,2}\s*(?:часть|part)\s+(\d+)(?![\d.]\d)"
+    r"(?:[\s*_]*[:.—–-])?[\s*_]*(\S.*?)?[*_]*(?:\s+#+)?\s*$"
 )
 PART_TITLE_RE = re.compile(r"^\ufeff?#(?!#)\s*" + _PART_TITLE, re.IGNORECASE)
 _SETEXT_PART_TITLE_RE = re.compile(r"^\ufeff?\s{0,3}" + _PART_TITLE, re.IGNORECASE)
@@ -88,46 +91,72 @@ FENCE_RE = re.compile(r"^\s{0,3}(`{3,}|~{3,})")
 REFERENCE_RE = re.compile(r"^\s{0,3}\[([^\]]+)\]:\s*<?([^\s>]+)>?")
 STUDY_TIME_RE = re.compile(r"^\*\*([^*]+)\*\*\s*:?\s*(\S.*)$")
 DONE_MARK, PLANNED_MARK = "✅", "🚧"
-# A section line's markers: done, and planned ("🚧 in progress", "🔜 soon", "⏳ pending").
-# 🚧 is the course's own and outweighs a link; 🔜 and ⏳ also decorate titles, so a line that
-# links its file is written whatever they say.
-PLANNED_MARKS = ("🚧", "🔜", "⏳")
-WEAK_PLANNED_MARKS = ("🔜", "⏳")
-MARKS = (DONE_MARK, *PLANNED_MARKS)
-# "🚧 **В разработке** — 29% (2 из 7 разделов)", "✅ Завершено - 100% (7/7)", "— **50%** (1/2)"
-STATUS_RE = re.compile(
+# A section line's markers: done (✅, and the ✔️ and ☑️ some authors use), planned ("🚧 in
+# progress", "🔜 soon", "⏳ pending", "⬜"). 🚧 is the course's own and outweighs a link; the
+# others also decorate titles, so a line that links its file is written whatever they say.
+DONE_MARKS = (DONE_MARK, "✔", "☑")
+PLANNED_MARKS = (PLANNED_MARK, "🔜", "⏳", "⬜")
+WEAK_PLANNED_MARKS = PLANNED_MARKS[1:]
+MARKS = (*DONE_MARKS, *PLANNED_MARKS)
+# "🚧 **В разработке** — 29% (2 из 7 разделов)", "✅ Завершено - 100% (7/7)", "— **50%** (1/2)",
+# "🚧 В разработке (1/3)"; and figures first: "**Прогресс:** 1 из 3 разделов (33%)".
+_STATUS_HEAD = (
     r"(?P<icon>[✅🚧⏳]\ufe0f?\s*)?(?P<label>\*\*[^*]+\*\*|__[^_]+__|[^\d%—–(|:*_✅🚧⏳]*?)"
-    r"\s*(?:(?P<sep>[—–-]|:)\s*)?(?:\*\*|__)?(?P<percent>\d{1,3})\s*%\s*(?:\*\*|__)?\s*"
-    r"\((?P<done>\d+)(?P<of>\s*/\s*|\s+(?:из|of)\s+)(?P<total>\d+)(?P<noun>\s+[^)\d]+)?\)"
+    r"\s*(?:(?P<sep>[—–-]|:)\s*)?"
+)
+_STATUS_COUNT = r"(?P<done>\d+)(?P<of>\s*/\s*|\s+(?:из|of)\s+)(?P<total>\d+)"
+STATUS_RES = (
+    re.compile(
+        _STATUS_HEAD + r"(?:(?:\*\*|__)?(?P<percent>\d{1,3})\s*%\s*(?:\*\*|__)?\s*)?"
+        r"\(" + _STATUS_COUNT + r"(?P<noun>\s+[^)\d]+)?\)"
+    ),
+    re.compile(
+        _STATUS_HEAD + _STATUS_COUNT + r"(?P<noun>\s+[^()\d]+?)?\s*"
+        r"\(\s*(?:\*\*|__)?(?P<percent>\d{1,3})\s*%\s*(?:\*\*|__)?\s*\)"
+    ),
 )
 STATUS_WORDS_RE = re.compile(r"^(?:[-*+]\s+)?[*_]*\s*(?:статус|status|прогресс|progress)\b", re.I)
+# A line that may be the status when it is not in the status block: it names itself
+# (anywhere: a table row, a "## Статус: …" heading), or starts with the icon (a quote too).
+STATUS_LINE_RE = re.compile(r"статус|status|прогресс|progress|^[>|\s]*[*_]*[✅🚧⏳]", re.I)
+MAX_STATUS_LINE = 500  # longer is not a status line (and would cost the regexes time)
 
 # ## headings by what they hold, as `_key` gives them (lower case, no emoji, ё as е).
 BLOCK_KINDS = {
     "описание": "description", "description": "description", "о части": "description",
     "об этой части": "description", "введение": "description", "about": "description",
     "статус": "status", "status": "status", "прогресс": "status", "progress": "status",
-    "статус части": "status", "текущий статус": "status",
     "завершенные материалы": "published", "completed materials": "published",
-    "готовые материалы": "published", "написанные материалы": "published",
-    "завершенные разделы": "published", "готовые разделы": "published",
     "планируемые материалы": "planned", "planned materials": "planned",
-    "в планах": "planned", "планируемые разделы": "planned", "в разработке": "planned",
     "материалы": "materials", "materials": "materials", "содержание": "materials",
-    "разделы": "materials", "contents": "materials", "sections": "materials",
-    "материалы части": "materials", "разделы части": "materials", "оглавление": "materials",
     "время изучения": "study_time", "study time": "study_time",
-    "время прохождения": "study_time", "продолжительность": "study_time",
 }  # fmt: skip
+# Any other ## heading by its words' stems, first match wins: what is more than the part's
+# own sections first ("Дополнительные материалы", "Проекты" are not its sections).
+BLOCK_WORDS = (
+    (None, ("дополнительн", "полезн", "ссылк", "литератур", "ресурс", "источник", "проект",
+            "требовани", "extra", "further", "links", "resources", "reading", "project",
+            "requirement", "prerequisite")),
+    ("status", ("статус", "прогресс", "status", "progress")),
+    ("planned", ("планируем", "запланирован", "planned", "upcoming")),
+    ("published", ("заверш", "готов", "написан", "completed", "finished", "done", "ready")),
+    ("materials", ("материал", "раздел", "содержани", "оглавлени", "тем", "урок", "глав",
+                   "план", "программ", "contents", "sections", "lessons", "chapters",
+                   "materials", "topics", "syllabus", "outline")),
+    ("description", ("описани", "введени", "description", "overview", "introduction")),
+    ("study_time", ("время", "продолжительн", "длительн", "duration", "time")),
+)  # fmt: skip
 SECTION_KINDS = {"published", "planned", "materials"}
-# ### sub-headings inside a block of sections that set the state of what follows.
-SUBHEADING_STATES = {
-    "завершено": True, "завершенные": True, "готово": True, "готовые": True,
-    "написано": True, "completed": True, "done": True, "written": True, "ready": True,
-    "в разработке": False, "планируется": False, "планируемые": False, "в планах": False,
-    "запланировано": False, "скоро": False, "planned": False, "in progress": False,
-    "coming soon": False, "todo": False,
-}  # fmt: skip
+BLOCK_STATES = {"published": True, "planned": False}  # what a block says of its sections
+# ### sub-headings inside a block of sections that set the state of what follows (their
+# words' stems, digits and emoji aside: "### ✅ Завершено (2)", "### В работе").
+SUBHEADING_WORDS = (
+    (False, ("в разработке", "в работе", "в процессе", "планир", "в планах", "запланир",
+             "скоро", "черновик", "не готов", "не написан", "todo", "planned", "in progress",
+             "coming soon", "upcoming", "wip", "draft", "not yet")),
+    (True, ("заверш", "готов", "написан", "опубликован", "доступн", "completed", "done",
+            "written", "ready", "published", "available", "finished")),
+)  # fmt: skip
 
 
 def split_lines(text: str) -> list[str]:
@@ -213,6 +242,8 @@ def material_path(href: str) -> str:
     if not href or re.match(r"^[a-z][a-z0-9+.-]*:|^/", href, re.IGNORECASE):
         return ""
     parts = [part for part in href.split("/") if part not in ("", ".")]
+    if parts and href.endswith("/"):
+        parts.append("README.md")  # a section's folder: its README is the material
     if not parts or ".." in parts or not parts[-1].lower().endswith(".md"):
         return ""
     return "/".join(parts)
@@ -235,7 +266,20 @@ def _key(title: str) -> str:
 
 
 def _block_kind(title: str) -> str | None:
-    return BLOCK_KINDS.get(_key(title))
+    key = _key(title)
+    if key in BLOCK_KINDS:
+        return BLOCK_KINDS[key]
+    words = key.split()
+    for kind, stems in BLOCK_WORDS:
+        if any(_has_stem(key, words, stem) for stem in stems):
+            return kind
+    return None
+
+
+def _has_stem(key: str, words: Sequence[str], stem: str) -> bool:
+    if " " in stem:
+        return f" {stem}" in f" {key}"
+    return any(word.startswith(stem) for word in words)
 
 
 def _without_marks(text: str) -> str:
@@ -252,30 +296,47 @@ def _plain(text: str, references: Mapping[str, str] = {}) -> str:
     return text.strip(" —–-:|").strip()
 
 
-def _marked_state(text: str, references: Mapping[str, str] = {}) -> bool | None:
-    """The state a section's line gives itself: 🚧 planned, ✅ written, a link to its
-    Markdown file written, ⏳ or 🔜 planned; None when it says nothing (its block decides)."""
+def line_state(
+    text: str, block_state: bool | None, shape: str, references: Mapping[str, str] = {}
+) -> bool:
+    """Whether a section's line, in its block, says the section is written.
+
+    In order: 🚧 says planned and ✅ written, whatever else the line says; a heading in a
+    block of planned sections stays planned even if it links a draft; a link to its
+    Markdown file says written (a list item's link is what says so: "linked = written");
+    its file named but not linked (`**02_x.md**`), or ⏳, 🔜, ⬜, planned; else its block's
+    word, and planned where the block says nothing."""
     if PLANNED_MARK in text:
         return False
-    if DONE_MARK in text:
+    if any(mark in text for mark in DONE_MARKS):
         return True
+    if shape == "heading" and block_state is False:
+        return False
     if any(material_path(link.href) for link in find_links(text, references)):
         return True
+    if _NAMED_FILE_RE.search(_without_links(text, find_links(text, references))):
+        return False
     if any(mark in text for mark in WEAK_PLANNED_MARKS):
         return False
-    return None
+    return bool(block_state)
 
 
-def _subheading_state(title: str) -> bool | None:
-    """The state a `### ✅ Завершено` / `### 🚧 В разработке` sub-heading sets."""
-    if (state := SUBHEADING_STATES.get(_key(title))) is not None:
-        return state
+def _subheading_state(title: str, *, by_marks: bool = True) -> bool | None:
+    """The state a `### ✅ Завершено` / `### 🚧 В разработке` sub-heading sets: by its words,
+    and (`by_marks`) by a lone ✅ or 🚧 before other words."""
     if any(material_path(link.href) for link in find_links(title)):
         return None  # a section's heading, not a sub-heading
-    if DONE_MARK in title and not any(mark in title for mark in PLANNED_MARKS):
-        return True
+    key = _key(title)
+    words = key.split()
+    for state, stems in SUBHEADING_WORDS:
+        if any(_has_stem(key, words, stem) for stem in stems):
+            return state
+    if not by_marks:
+        return None
     if any(mark in title for mark in PLANNED_MARKS):
         return False
+    if any(mark in title for mark in DONE_MARKS):
+        return True
     return None
 
 
@@ -284,6 +345,11 @@ def _subheading_state(title: str) -> bool | None:
 _BOLD_FILE_RE = re.compile(
     r"^\*\*`?([^*`\s]+\.md)`?\*\*|^__`?([^`\s]+?\.md)`?__|^`([^`\s]+\.md)`"
     r"|^([\w./-]+\.md)(?=\s|$)"
+)
+# A Markdown file named, not linked: the file a planned section will be.
+_NAMED_FILE_RE = re.compile(
+    r"\*\*`?[^*`\s]+\.md`?\*\*|__`?[^`\s]+?\.md`?__|`[^`\s]+\.md`"
+    r"|^(?:\s*(?:[-*+]|\d+[.)])\s+(?:\[[ xX]\]\s+)?)?[\w./-]+\.md(?=\s|$)"
 )
 _LEADING_MARKS_RE = re.compile(rf"^(?:\s*(?:{'|'.join(MARKS)})\ufe0f?)+\s*")
 
@@ -300,7 +366,7 @@ def _item_title_and_file(text: str, references: Mapping[str, str]) -> tuple[str,
     if lead is not None:
         end = lead.end + (2 if bold and inner[lead.end : lead.end + 2] in ("**", "__") else 0)
         rest = _plain(inner[end:], references)
-        if lead.text.strip().lower().endswith(".md") or not lead.text.strip():
+        if lead.text.strip(" `*_").lower().endswith(".md") or not lead.text.strip():
             return rest or _plain(lead.text), linked_file, bool(linked_file)
         return _plain(lead.text, references), linked_file, bool(linked_file)
     if named := _BOLD_FILE_RE.match(text):
@@ -360,6 +426,13 @@ def _title_line(view: Sequence[str]) -> tuple[int, re.Match[str]] | None:
         if _SETEXT_H1_RE.match(next_line) and (match := _SETEXT_PART_TITLE_RE.match(line)):
             return index, match
     return None
+
+
+def part_number_of(text: str) -> int | None:
+    """The part number a README's title gives (outside code blocks and comments), or None."""
+    lines = [line.rstrip("\r\n") for line in split_lines(text)]
+    found = _title_line(_structure_view(lines))
+    return int(found[1].group(1)) if found else None
 
 
 def parse_part_readme(text: str) -> PartReadme:
@@ -424,15 +497,12 @@ def parse_part_readme(text: str) -> PartReadme:
     # "🚧 В разработке — ..."), never a figure in some other text or list.
     in_status = set(body("status"))
     status_candidates = [i for i in body("status") if view[i].strip()] + [
-        i
-        for i in range(title_at + 1, len(lines))
-        if i not in in_status
-        and (STATUS_WORDS_RE.match(view[i].strip()) or re.match(r"^[*_]*[✅🚧⏳]", view[i].strip()))
+        i for i in range(title_at + 1, len(lines)) if i not in in_status and _may_be_status(view[i])
     ]
     for index in status_candidates:
         if index >= cut:
             continue
-        if match := STATUS_RE.search(view[index]):
+        if match := status_match(view[index]):
             status = StatusLine(index + 1, int(match.group("done")), int(match.group("total")))
             stated_status = lines[index].strip()
             break
@@ -470,6 +540,23 @@ def parse_part_readme(text: str) -> PartReadme:
         warnings=tuple(warnings),
         references=references,
     )
+
+
+def _may_be_status(line: str) -> bool:
+    """Whether a line outside the status block may hold the status: a list item only when it
+    starts by saying so ("- **Статус**: …"), never a topic with figures in it."""
+    line = line.strip()
+    if NUMBERED_ITEM_RE.match(line) or BULLET_RE.match(line):
+        return bool(STATUS_WORDS_RE.match(line))
+    return bool(STATUS_LINE_RE.search(line))
+
+
+def status_match(line: str) -> re.Match[str] | None:
+    """The status figures in a line, in either order, or None."""
+    if len(line) > MAX_STATUS_LINE:
+        return None
+    found = [match for pattern in STATUS_RES if (match := pattern.search(line))]
+    return min(found, key=lambda match: match.start("done")) if found else None
 
 
 def _text_of(
@@ -515,21 +602,43 @@ class _Open:
     source_path: str
     linked: bool
     line: int
-    block_published: bool
+    block_state: bool | None
     shape: str
     indent: int = 0
     topics: list[str] = field(default_factory=list)
 
 
-def _is_topic(current: _Open, indent: int, *, numbered: bool) -> bool:
-    """Whether a list line under a section is one of its topics: any list under a heading;
+def _is_topic(current: _Open, indent: int, *, numbered: bool, names_file: bool) -> bool:
+    """Whether a list line under a section is one of its topics: any list under a heading
+    (but a numbered item at the margin that names its Markdown file, the next section);
     under a numbered item, bullets at any indent and numbered lines indented under it;
     under a bullet, what is indented under it."""
     if current.shape == "heading":
-        return True
+        return not (numbered and indent == 0 and names_file)
     if current.shape == "item" and not numbered:
         return True
     return indent > current.indent
+
+
+@dataclass
+class _Block:
+    """Where the reader is in one `##` block of sections."""
+
+    kind: str
+    # What an unmarked `### 4.3 Title` heading means: its ## block's word (planned in one
+    # "Материалы" block, as the course writes planned sections).
+    headings_default: bool | None
+    # What an unmarked list item means: the last "### ✅ Завершено" / "### 🚧 В разработке"
+    # sub-heading's word, and that sub-heading's level (a deeper heading takes it too).
+    default: bool | None
+    default_level: int = 1
+    current: _Open | None = None
+    # Whether a bare bullet ("- Kafka") is a section: in a block or under a sub-heading that
+    # says what its lines are. Under a heading it cannot read, lists are that heading's text.
+    bare_bullets: bool = False
+    after_unknown: bool = False
+    # The level of the last section heading that had no number ("### [Title](./x.md)").
+    unnumbered_level: int | None = None
 
 
 class _SectionReader:
@@ -562,7 +671,7 @@ class _SectionReader:
             ReadmeSection(
                 number=s.number, title=s.title, published=s.published, topics=tuple(s.topics),
                 source_path=s.source_path, linked=s.linked, line=s.line,
-                block_published=s.block_published, shape=s.shape,
+                block_state=s.block_state, shape=s.shape,
             )
             for s in self.found
         ]  # fmt: skip
@@ -581,80 +690,119 @@ class _SectionReader:
         return number
 
     def read_block(self, kind: str, indexes: list[int]) -> None:
-        # What an unmarked line means: a "### 4.3 Title" heading takes its ## block's word
-        # (planned in one "Материалы" block, as the course writes planned sections); a list
-        # item takes the last "### ✅ Завершено" / "### 🚧 В разработке" sub-heading's.
-        headings_default = kind == "published"
-        default = headings_default
-        current: _Open | None = None
-        bare_bullets = kind != "materials"
+        block = _Block(
+            kind=kind,
+            headings_default=BLOCK_STATES.get(kind),
+            default=BLOCK_STATES.get(kind),
+            bare_bullets=kind in {"published", "planned"},
+        )
         for index in indexes:
             line = self.view[index]
             if not line.strip():
                 continue
             if heading := HEADING_RE.match(line):
-                current, state = self._heading(kind, index, heading.group(2), headings_default)
-                # Under a heading it cannot read, bare bullets are that heading's text.
-                bare_bullets = state is not None or current is not None
-                default = default if state is None else state
+                self._heading(block, index, len(heading.group(1)), heading.group(2))
                 continue
             item = NUMBERED_ITEM_RE.match(line)
             bullet = None if item else BULLET_RE.match(line)
             if item is None and bullet is None:
-                continue  # free text in a list of sections: kept in the README, not a section's
+                self._other_line(block, index, line)
+                continue
             listed = item or bullet
             assert listed is not None
             indent = len(listed.group(1).expandtabs(4))
             text = (listed.group(3) if item else listed.group(2) or "").strip()
-            if current is not None and _is_topic(current, indent, numbered=item is not None):
-                if topic := _plain(TASK_RE.sub(r"\2", text), self.references):
+            current = block.current
+            if current is not None and _is_topic(
+                current, indent, numbered=item is not None,
+                names_file=bool(_item_title_and_file(text, self.references)[1]),
+            ):  # fmt: skip
+                topic = TASK_RE.sub(r"\2", text)
+                explicit = SECTION_NUMBER_RE.match(_plain(topic, self.references))
+                if explicit and explicit.group(1).startswith(f"{current.number}."):
+                    # "9.1.1 Title" under 9.1: a section of its own, inside 9.1
+                    number = self._explicit(explicit.group(1))
+                    shape = "item" if item else "bullet"
+                    block.current = self._open(index, text, number, block.default, shape, item=True)
+                    block.current.indent = indent
+                elif topic := _plain(topic, self.references):
                     current.topics.append(topic)
                 continue
             if kind == "extra" or not text:
-                current = None
+                block.current = None
                 continue
             opened = self._item(
-                index, text, indent, default, ordinal=int(item.group(2)) if item else None,
-                bare_bullets=bare_bullets,
-            )  # fmt: skip
+                block, index, text, indent, ordinal=int(item.group(2)) if item else None
+            )
             if opened is None:
                 self.warnings.append(f"{index + 1}: line {line.strip()!r} is kept as it is")
-            current = opened
+            block.current = opened
 
-    def _heading(
-        self, kind: str, index: int, text: str, headings_default: bool
-    ) -> tuple[_Open | None, bool | None]:
-        """(the section it opens, the state it sets for what follows: a sub-heading's)."""
+    def _heading(self, block: _Block, index: int, level: int, text: str) -> None:
+        block.current = None
+        # A heading deeper than the sub-heading that set the state takes it; another, its
+        # block's word.
+        default = block.default if level > block.default_level else block.headings_default
         plain = _plain(text, self.references)
         numbered = SECTION_NUMBER_RE.match(_without_links(text, find_links(text)).strip(" *_"))
         numbered = numbered or SECTION_NUMBER_RE.match(plain)
-        if numbered and not (kind == "extra" and not numbered.group(1).startswith(f"{self.part}.")):
+        if numbered and not (
+            block.kind == "extra" and not numbered.group(1).startswith(f"{self.part}.")
+        ):
             number = self._explicit(numbered.group(1))
-            return self._open(index, text, number, headings_default, "heading"), None
-        if kind == "extra":
-            return None, None  # in a block we do not know, only "### 4.3 Title" is a section
-        state = _subheading_state(text)
+            block.current = self._open(index, text, number, default, "heading")
+            return
+        if block.kind == "extra":
+            return  # in a block we do not know, only "### 4.3 Title" is a section
+        # Among "### [Title](./x.md)" section headings, an unlinked one is a section too
+        # (a planned one, or one marked ✅ since), unless its words say it is a sub-heading.
+        among_sections = level == block.unnumbered_level
+        state = _subheading_state(text, by_marks=not among_sections)
         if state is not None:
-            return None, state
-        if any(material_path(link.href) for link in find_links(text, self.references)):
-            # "### [Title](./05_x.md) ✅": a section heading without a number
-            number = self._next_number()
-            return self._open(index, text, number, headings_default, "heading"), None
+            block.default, block.default_level = state, level
+            block.after_unknown, block.bare_bullets = False, True
+            return
+        links_file = any(material_path(link.href) for link in find_links(text, self.references))
+        if links_file or among_sections:
+            # "### [Title](./05_x.md) ✅", and a planned one among them: a section heading
+            # without a number.
+            block.current = self._open(index, text, self._next_number(), default, "heading")
+            block.unnumbered_level = level
+            return
         self.warnings.append(f"{index + 1}: heading {self.view[index].strip()!r} is kept as it is")
-        return None, None
+        if level <= block.default_level:
+            block.default, block.default_level = block.headings_default, 1
+        block.after_unknown = True
+
+    def _other_line(self, block: _Block, index: int, line: str) -> None:
+        """A line neither heading nor list: a bold "**✅ Завершено:**" sub-heading, or text."""
+        stripped = line.strip()
+        bold = re.match(r"^(\*\*|__)(.+?)\1\s*:?\s*$", stripped)
+        if bold and block.kind != "extra":
+            state = _subheading_state(bold.group(2))
+            if state is not None:
+                block.current = None
+                block.default, block.default_level = state, 7  # deeper than any heading
+                block.after_unknown, block.bare_bullets = False, True
+                return
+        if block.kind in SECTION_KINDS and stripped.startswith(("|", "[", "**[")):
+            files = [
+                path
+                for link in find_links(stripped, self.references)
+                if (path := material_path(link.href))
+            ]
+            if files:
+                self.warnings.append(
+                    f"{index + 1}: line {stripped[:80]!r} links {files[0]} but is not a list "
+                    "item or a heading, so it is not read as a section"
+                )
 
     def _item(
-        self,
-        index: int,
-        text: str,
-        indent: int,
-        default: bool,
-        *,
-        ordinal: int | None,
-        bare_bullets: bool,
+        self, block: _Block, index: int, text: str, indent: int, *, ordinal: int | None
     ) -> _Open | None:
         """A list item that opens a section: numbered, a task, with a section number or a
-        Markdown file; a bare bullet only where its block says what its lines are."""
+        Markdown file; a bare bullet only where its block says what its lines are (and none
+        under a heading it cannot read: a list of links there is not the part's sections)."""
         task = TASK_RE.match(text)
         if task:
             text = task.group(2)
@@ -662,24 +810,36 @@ class _SectionReader:
         explicit = SECTION_NUMBER_RE.match(_plain(text, self.references))
         if explicit and explicit.group(1).startswith(f"{self.part}."):
             number = self._explicit(explicit.group(1))
-        elif shape != "bullet" or bare_bullets or _item_title_and_file(text, self.references)[1]:
+        elif shape != "bullet" or (
+            not block.after_unknown
+            and (block.bare_bullets or _item_title_and_file(text, self.references)[1])
+        ):
             number = self._next_number(ordinal)
         else:
             return None
-        opened = self._open(index, text, number, default, shape, item=True)
+        opened = self._open(index, text, number, block.default, shape, item=True)
         if task:
             opened.published = task.group(1) != " "
         opened.indent = indent
         return opened
 
     def _open(
-        self, index: int, text: str, number: str, default: bool, shape: str, *, item: bool = False
+        self,
+        index: int,
+        text: str,
+        number: str,
+        default: bool | None,
+        shape: str,
+        *,
+        item: bool = False,
     ) -> _Open:
         if item:
-            body = text
+            body = _LEADING_MARKS_RE.sub("", text)
             if explicit := SECTION_NUMBER_RE.match(body.strip(" *_")):
-                body = explicit.group(2) if explicit.group(1) == number else body
+                body = explicit.group(2) if explicit.group(1) == number else text
             title, path, linked = _item_title_and_file(body, self.references)
+            if (numbered := SECTION_NUMBER_RE.match(title)) and numbered.group(1) == number:
+                title = numbered.group(2)  # "[9.1 Роутинг](./01.md)": the number is not its title
         else:
             links = find_links(text, self.references)
             files = [p for link in links if (p := material_path(link.href))]
@@ -687,15 +847,14 @@ class _SectionReader:
             title = _plain(text, self.references)
             if numbered := SECTION_NUMBER_RE.match(title):
                 title = numbered.group(2).strip(" —–-:|")
-        marked = _marked_state(text, self.references)
         opened = _Open(
             number=number,
             title=title or number,
-            published=default if marked is None else marked,
+            published=line_state(text, default, shape, self.references),
             source_path=path,
             linked=linked,
             line=index + 1,
-            block_published=default,
+            block_state=default,
             shape=shape,
         )
         self.found.append(opened)
@@ -720,19 +879,31 @@ def part_readme_rewrite(
     text: str,
     *,
     published: Mapping[str, bool],
+    published_files: Mapping[str, bool] = {},
     paths: Mapping[str, str] = {},
     done: int,
     total: int,
 ) -> str:
     """`text` with the status line's figures set to `done` of `total` and the marker of each
-    section whose state in `published` (number -> written?) differs from the text's; `paths`
-    (number -> material file) names the file to link where the text names none. Words the
+    section whose state in `published_files` (its file -> written?), or else in `published`
+    (its number -> written?), differs from the text's; `paths` (number -> material file)
+    names the file to link where the text names none. Words the
     figures change (the label of a part that became complete, the noun after "из") are
     written in the README's own language."""
     readme = parse_part_readme(text)
     lines = split_lines(text)
+    shared = {
+        path for path, count in Counter(s.source_path for s in readme.sections).items() if count > 1
+    }
     for section in readme.sections:
-        wanted = published.get(section.number)
+        # By its file where it names one of its own (an mdBook numbers by position), else by
+        # its number.
+        by_file = section.source_path not in shared
+        wanted = published_files.get(section.source_path) if by_file else None
+        if wanted is None and (
+            not section.source_path or paths.get(section.number, "") in {"", section.source_path}
+        ):
+            wanted = published.get(section.number)  # (not a section of another file's)
         if wanted is None or wanted == section.published:
             continue
         index = section.line - 1
@@ -764,8 +935,7 @@ def _without_mark(line: str, marks: Sequence[str]) -> str:
 
 
 def _reads(line: str, section: ReadmeSection, references: Mapping[str, str]) -> bool:
-    marked = _marked_state(line, references)
-    return section.block_published if marked is None else marked
+    return line_state(line, section.block_state, section.shape, references)
 
 
 def _marked_done(
@@ -795,17 +965,25 @@ def _marked_done(
     if (section.shape == "heading" and DONE_MARK not in line) or not _reads(
         line, section, references
     ):
-        line = line.rstrip() + f" {DONE_MARK}"
+        line = _with_mark(line, DONE_MARK)
     return line
+
+
+def _with_mark(line: str, mark: str) -> str:
+    """`line` with `mark` at its end (before a heading's closing "###", which it is not)."""
+    closing = re.match(r"^(\s{0,3}#{2,6}\s.*?)(\s+#+\s*)$", line)
+    if closing:
+        return f"{closing.group(1).rstrip()} {mark}{closing.group(2)}"
+    return f"{line.rstrip()} {mark}"
 
 
 def _marked_planned(line: str, section: ReadmeSection, references: Mapping[str, str]) -> str:
     """A planned section's line: no ✅, and where the line would still read as written (its
     link, its block's word), the 🚧 that says otherwise. The link stays: the file is named
     where it was, and the section is written again by taking the 🚧 away."""
-    line = _without_mark(line, (DONE_MARK,))
+    line = _without_mark(line, DONE_MARKS)
     if _reads(line, section, references):
-        line = line.rstrip() + f" {PLANNED_MARK}"
+        line = _with_mark(line, PLANNED_MARK)
     return line
 
 
@@ -826,16 +1004,18 @@ def _count_noun(noun: str, total: int) -> str:
 
 
 def _status_rewritten(line: str, done: int, total: int) -> str:
-    match = STATUS_RE.search(line)
+    match = status_match(line)
     if match is None or (int(match.group("done")), int(match.group("total"))) == (done, total):
         return line
     from courses.status import completion_percent
 
     replacements: list[tuple[int, int, str]] = [
-        (match.start("percent"), match.end("percent"), str(completion_percent(done, total))),
         (match.start("done"), match.end("done"), str(done)),
         (match.start("total"), match.end("total"), str(total)),
     ]
+    if match.group("percent") is not None:
+        percent = str(completion_percent(done, total))
+        replacements.append((match.start("percent"), match.end("percent"), percent))
     if match.group("noun"):
         noun = match.group("noun")
         replacements.append((match.start("noun"), match.end("noun"), _count_noun(noun, total)))
@@ -863,8 +1043,13 @@ __all__ = [
     "PartReadme",
     "ReadmeError",
     "ReadmeSection",
+    "find_links",
     "first_of_each_number",
+    "line_state",
+    "material_path",
     "parse_part_readme",
+    "part_number_of",
     "part_readme_rewrite",
     "split_lines",
+    "status_match",
 ]

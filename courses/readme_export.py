@@ -8,6 +8,8 @@ the course's own format.
 
 from __future__ import annotations
 
+from collections import Counter
+
 from django.utils import translation
 
 from courses.course_source import README_HEADINGS, mojibake_repaired
@@ -68,9 +70,15 @@ def _source_rewritten(part: Part, sections: list[Section]) -> str:
     # was imported repaired; it goes back in its own encoding, so only the platform's lines
     # differ in git. (The import's warning tells its author to save it as UTF-8.)
     text, codec = mojibake_repaired(part.source_text)
+    files = Counter(s.source_path for s in sections)  # a file two sections share names neither
     rewritten = part_readme_rewrite(
         text,
         published={s.number: s.status == Section.Status.PUBLISHED for s in sections},
+        published_files={
+            s.source_path: s.status == Section.Status.PUBLISHED
+            for s in sections
+            if s.source_path and files[s.source_path] == 1
+        },
         paths={s.number: s.source_path for s in sections if s.source_path},
         done=sum(1 for s in sections if s.status == Section.Status.PUBLISHED),
         total=len(sections),

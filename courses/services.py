@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -19,6 +20,7 @@ from courses.course_source import (
 )
 from courses.markdown import render_markdown
 from courses.models import Course, Part, Section
+from courses.part_readme import status_match
 
 
 class CourseImportError(Exception):
@@ -192,27 +194,8 @@ def _part_upsert(*, course: Course, source: PartSource, report: ImportReport) ->
 
 def _sections_sync(*, part: Part, sources: tuple[SectionSource, ...], report: ImportReport) -> None:
     existing = list(Section.objects.filter(part=part).order_by("order", "id"))
-    by_path = {s.source_path: s for s in existing if s.source_path}
-    by_number = {s.number: s for s in existing}
-    # A row follows its material file first, its number second: inserting a
-    # section renumbers the rest, but each file keeps its row (and its id).
-    # A row whose file is still in the source is reserved for that file.
-    source_paths = {s.source_path for s in sources if s.source_path}
-    matched: dict[int, Section] = {}
-    rows: list[Section | None] = []
-    for source in sources:
-        row = by_path.get(source.source_path) if source.source_path else None
-        if row is not None:
-            matched[row.pk] = row
-        rows.append(row)
-    for index, source in enumerate(sources):
-        if rows[index] is not None:
-            continue
-        row = by_number.get(source.number)
-        if row is None or row.pk in matched or row.source_path in source_paths:
-            continue
-        matched[row.pk] = row
-        rows[index] = row
+    rows = _section_rows(sources, existing)
+    matched = {row.pk: row for row in rows if row is not None}
     plan = list(zip(sources, rows, strict=True))
 
     slugs_taken: set[str] = set()
@@ -273,17 +256,50 @@ def _sections_sync(*, part: Part, sources: tuple[SectionSource, ...], report: Im
         _apply(row, wanted, label=label, report=report)
 
 
+def _section_rows(
+    sources: tuple[SectionSource, ...], existing: list[Section]
+) -> list[Section | None]:
+    """The row each source section updates (None: a new one).
+
+    A row follows its material file first, its title second, its number last: inserting or
+    removing a section renumbers the rest, but each keeps its row (its id, and the quizzes,
+    exercises and progress that hang off it). A file or title two sections share says
+    nothing about which is which, and a row whose file is still in the source is kept for it.
+    """
+    files = Counter(source.source_path for source in sources if source.source_path)
+    kept_for_file = {path for path, count in files.items() if count == 1}
+    taken: set[int] = set()
+    rows: list[Section | None] = [None] * len(sources)
+    for name in ("source_path", "title", "number"):
+        wanted = Counter(getattr(source, name) for source in sources)
+        by_value: dict[str, list[Section]] = {}
+        for row in existing:
+            if row.pk not in taken and getattr(row, name):
+                by_value.setdefault(getattr(row, name), []).append(row)
+        for index, source in enumerate(sources):
+            value = getattr(source, name)
+            if rows[index] is not None or not value or wanted[value] > 1:
+                continue
+            found = [row for row in by_value.get(value, []) if row.pk not in taken]
+            if len(found) != 1 or (name != "source_path" and found[0].source_path in kept_for_file):
+                continue
+            taken.add(found[0].pk)
+            rows[index] = found[0]
+    return rows
+
+
 def _check_stated_status(*, part: Part, source: PartSource, report: ImportReport) -> None:
     """Warn when the README's status line says something other than its sections."""
     if not source.stated_status:
         return
     published = sum(1 for s in source.sections if s.published)
     total = len(source.sections)
-    match = re.search(r"(\d+)\s*%\s*\((\d+)\D+(\d+)", source.stated_status)
-    if match and (int(match.group(2)), int(match.group(3))) != (published, total):
+    match = status_match(source.stated_status)
+    if match and (int(match.group("done")), int(match.group("total"))) != (published, total):
         report.warnings.append(
-            f"{source.source_path}: the status line says {match.group(2)} of {match.group(3)} "
-            f"sections but the part has {published} of {total}; the status is computed"
+            f"{source.source_path}: the status line says {match.group('done')} of "
+            f"{match.group('total')} sections but the part has {published} of {total}; the "
+            "status is computed"
         )
 
 

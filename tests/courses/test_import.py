@@ -435,3 +435,69 @@ def test_link_leaving_the_book_is_refused(book):
         encoding="utf-8",
     )
     assert_refused(book, r"SUMMARY\.md:8: link '\.\./\.\./etc/passwd' points outside the book")
+
+
+PLANNED_PART = """# Часть 4: Инфраструктура
+
+## Материалы
+
+1. **[01_docker.md](./01_docker.md)** — Docker
+
+### 4.2 Helm
+- чарты
+
+### 4.3 Terraform
+- провайдеры
+"""
+
+
+@pytest.mark.parametrize(
+    ("edit", "expected"),
+    [
+        # Helm leaves: Terraform, now 4.2, keeps its own row (Helm's is archived, not renamed).
+        (lambda text: text.replace("### 4.2 Helm\n- чарты\n\n### 4.3", "### 4.2"),
+         [("4.1", "Docker"), ("4.2", "Terraform")]),
+        # Ansible comes in before them: each keeps its row under its new number.
+        (lambda text: text.replace("### 4.2 Helm", "### 4.2 Ansible\n\n### 4.3 Helm").replace(
+            "### 4.3 Terraform", "### 4.4 Terraform"),
+         [("4.1", "Docker"), ("4.2", "Ansible"), ("4.3", "Helm"), ("4.4", "Terraform")]),
+    ],
+)  # fmt: skip
+def test_planned_sections_without_a_file_keep_their_rows_when_renumbered(
+    course, tmp_path, edit, expected
+):
+    # Regression (issue 12 review): sections without a file were matched by number only, so
+    # removing or inserting one moved every later section's row (and the quizzes, exercises
+    # and progress hanging off it) to another section.
+    path = write(tmp_path / "README.md", PLANNED_PART)
+    course_import(path=path, course_slug=course.slug)
+    ids = dict(Section.objects.values_list("title", "id"))
+
+    write(path, edit(PLANNED_PART))
+    course_import(path=path, course_slug=course.slug)
+
+    live = Section.objects.exclude(status="archived").order_by("order")
+    assert [(s.number, s.title) for s in live] == expected
+    for section in live:
+        if section.title in ids:
+            assert section.id == ids[section.title], section.title
+    again = course_import(path=path, course_slug=course.slug)
+    assert not again.changed, again.lines()
+
+
+def test_two_sections_of_one_file_keep_their_rows(course, tmp_path):
+    # Regression (issue 12 review): a file linked by two sections ("./01.md#structs") gave
+    # one row to both, so every re-import archived one and swapped the other.
+    path = write(
+        tmp_path / "README.md",
+        "# Часть 2: Типы\n\n## Материалы\n\n1. [Базовые типы](./01_types.md)\n"
+        "2. [Структуры](./01_types.md#structs)\n",
+    )
+    course_import(path=path, course_slug=course.slug)
+    before = sorted(Section.objects.values_list("id", "number", "title", "status"))
+
+    again = course_import(path=path, course_slug=course.slug)
+
+    assert not again.changed, again.lines()
+    assert sorted(Section.objects.values_list("id", "number", "title", "status")) == before
+    assert [s[3] for s in before] == ["published", "published"]

@@ -189,3 +189,41 @@ def test_each_part_finds_its_own_readme_in_the_usual_book_layouts(tmp_path):
     )  # fmt: skip
     assert (parts[3].slug, parts[3].description) == ("part3", "Модули и пакеты.")
     assert not [w for w in report.warnings if "already on line" in w], report.warnings
+
+
+def test_a_part_readme_beside_its_index_page_describes_the_drafts(tmp_path):
+    # Regression (issue 12 review): with "index.md" as the part's page, the README beside it
+    # was never read; a README's sections were matched to SUMMARY.md's by number only, so a
+    # draft listed first took another section's topics and the export linked a wrong file.
+    root = tmp_path / "book"
+    readme = (
+        "# Часть 4: Веб\n\n## Статус\n\n🚧 **В разработке** — 67% (2 из 3 разделов)\n\n"
+        "## Материалы\n\n1. **[01_http.md](./01_http.md)** — net/http\n   - Handler\n"
+        "2. **[02_routing.md](./02_routing.md)** — Роутинг\n   - chi\n"
+        "3. **03_intro.md** — Введение в веб\n   - история\n"
+    )
+    write_files(root, {
+        "SUMMARY.md": (
+            "# Часть 4: Веб\n\n- [Обзор](part4/index.md)\n    - [Введение в веб]()\n"
+            "    - [net/http](part4/01_http.md)\n    - [Роутинг](part4/02_routing.md)\n"
+        ),
+        "part4/index.md": "# Веб\n\nОбзор части.\n",
+        "part4/README.md": readme,
+        "part4/01_http.md": "# net/http\n",
+        "part4/02_routing.md": "# Роутинг\n",
+    })  # fmt: skip
+
+    report = course_import(path=root)
+
+    sections = {s.number: (s.title, s.status, s.topics) for s in Section.objects.order_by("number")}
+    assert sections == {
+        "4.1": ("Введение в веб", "planned", ["история"]),
+        "4.2": ("net/http", "published", ["Handler"]),
+        "4.3": ("Роутинг", "published", ["chi"]),
+    }
+    assert not [w for w in report.warnings if "already on line" in w], report.warnings
+    assert part_readme_render(part=Part.objects.get(number=4)) == readme
+    Section.objects.filter(number="4.3").update(status=Section.Status.PLANNED)
+    exported = part_readme_render(part=Part.objects.get(number=4))
+    assert "2. **[02_routing.md](./02_routing.md)** — Роутинг 🚧\n" in exported
+    assert "3. **03_intro.md** — Введение в веб\n" in exported

@@ -52,9 +52,20 @@ EXPECTED = {
     "20_rules_around_items.md": (20, {"20.1": T, "20.2": T}),
     # English; sections as linked bullets under "Done", a bold file name under "Planned".
     "21_english_bullets.md": (21, {"21.1": T, "21.2": T, "21.3": F}),
+    # A block named in other words, bold lines as sub-headings, the status after the sections.
+    "22_block_words_bold_subheadings.md": (22, {"22.1": T, "22.2": T, "22.3": F, "22.4": F}),
+    # "####" sections under "###" sub-headings, closing "#"s, the status in a quote.
+    "23_heading_levels.md": (23, {"23.1": T, "23.2": T, "23.3": F, "23.4": F}),
+    # Figures before the percent; a list of links under a heading that is not a sub-heading.
+    "24_see_also_and_figures_first.md": (24, {"24.1": T, "24.2": F}),
+    # One file linked by two sections; a section's folder; a status without a percent.
+    "25_shared_file_and_folder_links.md": (25, {"25.1": T, "25.2": T, "25.3": T, "25.4": F}),
 }
 # "29% (2 из 7 разделов)", "50% (1/2)", "**50%** (1 of 2 sections)": the author's figures.
-STATED = re.compile(r"(\d+)%(?:\*\*)?\s*\((\d+)(?:\s*/\s*|\s+(?:из|of)\s+)(\d+)")
+STATED = re.compile(
+    r"(?:\d+%(?:\*\*)?\s*|В разработке\s*)\((\d+)(?:\s*/\s*|\s+(?:из|of)\s+)(\d+)"
+    r"|(\d+) из (\d+) разделов \(\d+%\)"
+)
 
 
 def test_the_corpus_is_what_the_table_describes():
@@ -86,7 +97,8 @@ def test_each_readme_round_trips_byte_for_byte(course, name, tmp_path):
     # The status the platform computes is the author's.
     if stated := STATED.search((CORPUS / name).read_text(encoding="utf-8")):
         done, total = sum(sections.values()), len(sections)
-        assert (int(stated.group(2)), int(stated.group(3))) == (done, total)
+        figures = [int(group) for group in stated.groups() if group is not None]
+        assert figures == [done, total]
         assert not any("status line says" in w for w in report.warnings), report.warnings
     # Again: nothing changes.
     again = course_import(path=path, course_slug=course.slug)
@@ -277,6 +289,9 @@ def test_the_status_line_keeps_the_authors_words(line, done, total, expected):
         ("\n\n## Часть 3: не заголовок первого уровня\n", 3),
         ("# Часть четыре: буквами\n", 1),
         ("```\n# Часть 1: в блоке кода\n```\n", 1),
+        # Regression: a banner of punctuation took the title pattern exponential time (60
+        # characters: years), so this import hung instead of being refused.
+        ("# " + "=" * 60 + "\n\nТекст.\n", 1),
     ],
 )
 def test_only_a_file_without_a_part_title_is_refused(text, line):
