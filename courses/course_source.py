@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import re
 import tomllib
-from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
@@ -30,6 +29,7 @@ from courses.part_readme import (
     part_number_of,
 )
 from courses.part_readme import parse_part_readme as parse_part_readme_text
+from courses.section_matching import sections_matched
 
 # --- Data ---------------------------------------------------------------------
 
@@ -426,14 +426,7 @@ def _mdbook_part(
                 f"part {summary.number}; SUMMARY.md wins and the README is not read"
             )
             readme = None
-    # The README's sections by file, else by title, else by number: SUMMARY.md numbers by
-    # position, a README as its author counts.
-    readme_sections = {s.number: s for s in readme.sections} if readme else {}
-    readme_files = {s.source_path: s for s in readme_sections.values() if s.source_path}
-    titles = Counter(s.title for s in readme_sections.values())
-    readme_titles = {s.title: s for s in readme_sections.values() if titles[s.title] == 1}
-
-    sections: list[SectionSource] = []
+    chapters: list[SectionSource] = []
     numbers: list[str] = []  # the number of the open chapter at each depth
     counters: list[int] = []
     for (line_no, title, _link, depth), file in zip(items, files, strict=True):
@@ -448,52 +441,59 @@ def _mdbook_part(
             parent = numbers[depth - 1] if depth and len(numbers) >= depth else str(summary.number)
             number = f"{parent}.{counters[depth]}"
         numbers.append(number)
-        source_path = ""
+        source_path, material = "", None
         if file is not None and part_dir is not None:
             source_path = str(PurePosixPath(*file.relative_to(part_dir).parts))
-        # (A draft matches whatever file its README line names: the one it will be.)
-        fits = {"", source_path} if source_path else None
-        described = readme_files.get(source_path) if source_path else None
-        by_title = readme_titles.get(title)
-        if described is None and by_title and (fits is None or by_title.source_path in fits):
-            described = by_title
-        by_number = readme_sections.get(number)
-        if described is None and by_number and (fits is None or by_number.source_path in fits):
-            described = by_number
-        if described is not None and readme_sections.get(described.number) is described:
-            readme_sections.pop(described.number)
-        else:
-            described = None  # already taken by another chapter
-        published = file is not None
-        if described is not None and described.published != published:
+            material = read_source_text(file, warnings)
+        chapters.append(
+            SectionSource(
+                number=number, title=title, published=file is not None,
+                source_path=source_path, material=material, line=line_no,
+            )
+        )  # fmt: skip
+
+    # The README's sections are SUMMARY.md's by file, title, then number (SUMMARY.md numbers
+    # by position, a README as its author counts): they add their topics.
+    described_by = sections_matched(chapters, readme.sections if readme else ())
+    sections: list[SectionSource] = []
+    for chapter, described in zip(chapters, described_by, strict=True):
+        if described is not None and described.published != chapter.published:
             warnings.append(
-                f"{summary_path}:{line_no}: section {number} is "
-                f"{'published' if published else 'a draft'} in SUMMARY.md but "
+                f"{summary_path}:{chapter.line}: section {chapter.number} is "
+                f"{'published' if chapter.published else 'a draft'} in SUMMARY.md but "
                 f"{'published' if described.published else 'planned'} in its part README;"
                 " SUMMARY.md wins"
             )
-        material = None
-        if file is not None and part_dir is not None:
-            material = read_source_text(file, warnings)
-        sections.append(
-            SectionSource(
-                number=number,
-                title=title,
-                published=published,
-                topics=described.topics if described else (),
-                source_path=source_path,
-                material=material,
-                line=line_no,
-            )
-        )
-    # Sections a part README lists but SUMMARY.md does not (yet).
-    for described in readme_sections.values():
-        if described.published:
+        sections.append(replace(chapter, topics=described.topics) if described else chapter)
+    # Sections a part README lists but SUMMARY.md does not (yet), imported as planned: a
+    # planned one whose number SUMMARY.md gives to another chapter comes after the rest; one
+    # that names a file SUMMARY.md does not have at its number is the README's stale word
+    # on that chapter, and SUMMARY.md wins.
+    described_ids = {id(described) for described in described_by if described is not None}
+    by_number = {section.number: section for section in sections}
+    last = max((int(n.split(".")[1]) for n in by_number if n.count(".") >= 1), default=0)
+    for described in readme.sections if readme else ():
+        if id(described) in described_ids:
+            continue
+        number = described.number
+        if (other := by_number.get(number)) is not None:
+            if described.source_path:
+                warnings.append(
+                    f"{readme_path}:{described.line}: section {number} is "
+                    f"{described.source_path} in its part README but "
+                    f"{other.source_path or 'a draft'} in SUMMARY.md; SUMMARY.md wins"
+                )
+                continue
+            last += 1
+            number = f"{summary.number}.{last}"
+        if described.published or number != described.number:
             warnings.append(
-                f"{readme_path}:{described.line}: section {described.number} is marked done "
-                "but SUMMARY.md does not list it; imported as planned"
+                f"{readme_path}:{described.line}: section {described.number} "
+                f"({described.title}) is not in SUMMARY.md; imported as planned section {number}"
             )
-        sections.append(replace(described, published=False, source_path=""))
+        section = replace(described, number=number, published=False, source_path="")
+        by_number[number] = section
+        sections.append(section)
     sections = first_of_each_number(sections, warnings, where=f"{summary_path}:")
     return PartSource(
         number=summary.number,

@@ -18,7 +18,6 @@ for byte. Pure: no database, no Django.
 from __future__ import annotations
 
 import re
-from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol, TypeVar
@@ -116,47 +115,64 @@ STATUS_RES = (
     ),
 )
 STATUS_WORDS_RE = re.compile(r"^(?:[-*+]\s+)?[*_]*\s*(?:статус|status|прогресс|progress)\b", re.I)
-# A line that may be the status when it is not in the status block: it names itself
-# (anywhere: a table row, a "## Статус: …" heading), or starts with the icon (a quote too).
-STATUS_LINE_RE = re.compile(r"статус|status|прогресс|progress|^[>|\s]*[*_]*[✅🚧⏳]", re.I)
+# Outside the status block, a line that names itself the status at its start (in a list,
+# a quote, a table row or a heading too), or one that starts with the status icon.
+STATUS_NAMED_RE = re.compile(
+    r"^[\s>|#*_+-]*(?:[✅🚧⏳]\ufe0f?\s*)?(?:статус|status|прогресс|progress)"
+    r"(?:\s+(?:части|курса|part|course))?",
+    re.IGNORECASE,
+)
+STATUS_ICON_RE = re.compile(r"^[\s>]*[*_]*[✅🚧⏳]")
 MAX_STATUS_LINE = 500  # longer is not a status line (and would cost the regexes time)
 
-# ## headings by what they hold, as `_key` gives them (lower case, no emoji, ё as е).
+# ## headings by what they hold, as `_key` gives them (lower case, no emoji, ё as е), once
+# the words that only qualify them are gone ("Материалы части 3", "Что уже готово").
 BLOCK_KINDS = {
     "описание": "description", "description": "description", "о части": "description",
-    "об этой части": "description", "введение": "description", "about": "description",
+    "об этой": "description", "введение": "description", "about": "description",
+    "overview": "description",
     "статус": "status", "status": "status", "прогресс": "status", "progress": "status",
     "завершенные материалы": "published", "completed materials": "published",
+    "готовые материалы": "published", "написанные материалы": "published",
+    "завершенные": "published", "готовые": "published", "готово": "published",
+    "завершено": "published", "написано": "published", "completed": "published",
+    "done": "published", "завершенные разделы": "published", "готовые разделы": "published",
     "планируемые материалы": "planned", "planned materials": "planned",
-    "материалы": "materials", "materials": "materials", "содержание": "materials",
+    "планируемые": "planned", "в планах": "planned", "в разработке": "planned",
+    "запланировано": "planned", "planned": "planned", "upcoming": "planned",
+    "планируемые разделы": "planned",
+    "материалы": "materials", "материалов": "materials", "materials": "materials",
+    "содержание": "materials", "оглавление": "materials", "разделы": "materials",
+    "разделов": "materials", "программа": "materials", "план": "materials",
+    "темы": "materials", "уроки": "materials", "главы": "materials",
+    "contents": "materials", "sections": "materials", "lessons": "materials",
+    "chapters": "materials", "topics": "materials", "syllabus": "materials",
     "время изучения": "study_time", "study time": "study_time",
+    "время прохождения": "study_time", "продолжительность": "study_time",
+    "duration": "study_time",
 }  # fmt: skip
-# Any other ## heading by its words' stems, first match wins: what is more than the part's
-# own sections first ("Дополнительные материалы", "Проекты" are not its sections).
-BLOCK_WORDS = (
-    (None, ("дополнительн", "полезн", "ссылк", "литератур", "ресурс", "источник", "проект",
-            "требовани", "extra", "further", "links", "resources", "reading", "project",
-            "requirement", "prerequisite")),
-    ("status", ("статус", "прогресс", "status", "progress")),
-    ("planned", ("планируем", "запланирован", "planned", "upcoming")),
-    ("published", ("заверш", "готов", "написан", "completed", "finished", "done", "ready")),
-    ("materials", ("материал", "раздел", "содержани", "оглавлени", "тем", "урок", "глав",
-                   "план", "программ", "contents", "sections", "lessons", "chapters",
-                   "materials", "topics", "syllabus", "outline")),
-    ("description", ("описани", "введени", "description", "overview", "introduction")),
-    ("study_time", ("время", "продолжительн", "длительн", "duration", "time")),
-)  # fmt: skip
+# Words that qualify a ## or ### heading without changing what it holds.
+QUALIFIERS = {
+    "части", "курса", "этой", "текущий", "текущее", "уже", "что", "список", "все", "наши",
+    "part", "course", "current", "the", "all",
+}  # fmt: skip
 SECTION_KINDS = {"published", "planned", "materials"}
 BLOCK_STATES = {"published": True, "planned": False}  # what a block says of its sections
-# ### sub-headings inside a block of sections that set the state of what follows (their
-# words' stems, digits and emoji aside: "### ✅ Завершено (2)", "### В работе").
-SUBHEADING_WORDS = (
-    (False, ("в разработке", "в работе", "в процессе", "планир", "в планах", "запланир",
-             "скоро", "черновик", "не готов", "не написан", "todo", "planned", "in progress",
-             "coming soon", "upcoming", "wip", "draft", "not yet")),
-    (True, ("заверш", "готов", "написан", "опубликован", "доступн", "completed", "done",
-            "written", "ready", "published", "available", "finished")),
-)  # fmt: skip
+# ### sub-headings inside a block of sections that set the state of what follows, as
+# `_words` gives them ("### ✅ Завершено (2)", "### В работе", "**🚧 Скоро:**").
+SUBHEADING_STATES = {
+    "в разработке": False, "в работе": False, "в процессе": False, "планируется": False,
+    "планируемые": False, "в планах": False, "запланировано": False, "скоро": False,
+    "черновик": False, "черновики": False, "не готово": False, "не написано": False,
+    "todo": False, "planned": False, "in progress": False, "coming soon": False,
+    "upcoming": False, "wip": False, "draft": False, "drafts": False, "not yet": False,
+    "завершено": True, "завершенные": True, "готово": True, "готовые": True,
+    "написано": True, "написанные": True, "опубликовано": True, "доступно": True,
+    "completed": True, "done": True, "written": True, "ready": True, "published": True,
+    "available": True, "finished": True, "завершенные разделы": True, "готовые разделы": True,
+    "завершенные материалы": True, "готовые материалы": True, "планируемые разделы": False,
+    "планируемые материалы": False,
+}  # fmt: skip
 
 
 def split_lines(text: str) -> list[str]:
@@ -265,21 +281,13 @@ def _key(title: str) -> str:
     return " ".join(words.split())
 
 
+def _words(title: str) -> str:
+    """A heading's words without counts or the words that only qualify it."""
+    return " ".join(w for w in _key(title).split() if not w.isdigit() and w not in QUALIFIERS)
+
+
 def _block_kind(title: str) -> str | None:
-    key = _key(title)
-    if key in BLOCK_KINDS:
-        return BLOCK_KINDS[key]
-    words = key.split()
-    for kind, stems in BLOCK_WORDS:
-        if any(_has_stem(key, words, stem) for stem in stems):
-            return kind
-    return None
-
-
-def _has_stem(key: str, words: Sequence[str], stem: str) -> bool:
-    if " " in stem:
-        return f" {stem}" in f" {key}"
-    return any(word.startswith(stem) for word in words)
+    return BLOCK_KINDS.get(_key(title)) or BLOCK_KINDS.get(_words(title))
 
 
 def _without_marks(text: str) -> str:
@@ -323,14 +331,11 @@ def line_state(
 
 def _subheading_state(title: str, *, by_marks: bool = True) -> bool | None:
     """The state a `### ✅ Завершено` / `### 🚧 В разработке` sub-heading sets: by its words,
-    and (`by_marks`) by a lone ✅ or 🚧 before other words."""
+    and (`by_marks`) by a lone ✅ or 🚧 before words it does not know."""
     if any(material_path(link.href) for link in find_links(title)):
         return None  # a section's heading, not a sub-heading
-    key = _key(title)
-    words = key.split()
-    for state, stems in SUBHEADING_WORDS:
-        if any(_has_stem(key, words, stem) for stem in stems):
-            return state
+    if (state := SUBHEADING_STATES.get(_words(title))) is not None:
+        return state
     if not by_marks:
         return None
     if any(mark in title for mark in PLANNED_MARKS):
@@ -496,8 +501,11 @@ def parse_part_readme(text: str) -> PartReadme:
     # The status block's line; else a line that says it is the status ("**Статус**: ...",
     # "🚧 В разработке — ..."), never a figure in some other text or list.
     in_status = set(body("status"))
-    status_candidates = [i for i in body("status") if view[i].strip()] + [
-        i for i in range(title_at + 1, len(lines)) if i not in in_status and _may_be_status(view[i])
+    elsewhere = [i for i in range(title_at + 1, len(lines)) if i not in in_status]
+    status_candidates = [
+        *(i for i in body("status") if view[i].strip()),
+        *(i for i in elsewhere if _says_it_is_the_status(view[i])),
+        *(i for i in elsewhere if _starts_like_the_status(view[i])),
     ]
     for index in status_candidates:
         if index >= cut:
@@ -542,13 +550,23 @@ def parse_part_readme(text: str) -> PartReadme:
     )
 
 
-def _may_be_status(line: str) -> bool:
-    """Whether a line outside the status block may hold the status: a list item only when it
-    starts by saying so ("- **Статус**: …"), never a topic with figures in it."""
-    line = line.strip()
-    if NUMBERED_ITEM_RE.match(line) or BULLET_RE.match(line):
-        return bool(STATUS_WORDS_RE.match(line))
-    return bool(STATUS_LINE_RE.search(line))
+def _says_it_is_the_status(line: str) -> bool:
+    """ "**Статус**: …", "- Статус — …", "| Статус | …", "## Статус: …", "> Прогресс: …":
+    the word and then a separator (not "Статус заказа (1/2)" in some sentence)."""
+    found = STATUS_NAMED_RE.match(line)
+    return found is not None and line[found.end() :].lstrip(" *_")[:1] in {":", "—", "–", "-", "|"}
+
+
+def _starts_like_the_status(line: str) -> bool:
+    """ "🚧 **В разработке** — 29% (2 из 7 разделов)" alone on a line (or quoted): the icon,
+    then a word of the status or a count of sections; not any line that starts with ⏳."""
+    if not STATUS_ICON_RE.match(line) or (match := status_match(line)) is None:
+        return False
+    label = match.group("label") if "label" in match.re.groupindex else ""
+    noun = (match.group("noun") or "").split()
+    return SUBHEADING_STATES.get(_words(label or "")) is not None or bool(
+        noun and any(noun[0].lower() in pair for pair in COUNT_NOUNS)
+    )
 
 
 def status_match(line: str) -> re.Match[str] | None:
@@ -879,31 +897,19 @@ def part_readme_rewrite(
     text: str,
     *,
     published: Mapping[str, bool],
-    published_files: Mapping[str, bool] = {},
     paths: Mapping[str, str] = {},
     done: int,
     total: int,
 ) -> str:
     """`text` with the status line's figures set to `done` of `total` and the marker of each
-    section whose state in `published_files` (its file -> written?), or else in `published`
-    (its number -> written?), differs from the text's; `paths` (number -> material file)
-    names the file to link where the text names none. Words the
-    figures change (the label of a part that became complete, the noun after "из") are
-    written in the README's own language."""
+    section whose state in `published` (the README's number of it -> written?) differs from
+    the text's; `paths` (number -> material file) names the file to link where the text
+    names none. Words the figures change (the label of a part that became complete, the noun
+    after "из") are written in the README's own language."""
     readme = parse_part_readme(text)
     lines = split_lines(text)
-    shared = {
-        path for path, count in Counter(s.source_path for s in readme.sections).items() if count > 1
-    }
     for section in readme.sections:
-        # By its file where it names one of its own (an mdBook numbers by position), else by
-        # its number.
-        by_file = section.source_path not in shared
-        wanted = published_files.get(section.source_path) if by_file else None
-        if wanted is None and (
-            not section.source_path or paths.get(section.number, "") in {"", section.source_path}
-        ):
-            wanted = published.get(section.number)  # (not a section of another file's)
+        wanted = published.get(section.number)
         if wanted is None or wanted == section.published:
             continue
         index = section.line - 1

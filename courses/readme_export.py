@@ -8,13 +8,12 @@ the course's own format.
 
 from __future__ import annotations
 
-from collections import Counter
-
 from django.utils import translation
 
 from courses.course_source import README_HEADINGS, mojibake_repaired
 from courses.models import Part, Section
-from courses.part_readme import part_readme_rewrite
+from courses.part_readme import parse_part_readme, part_readme_rewrite
+from courses.section_matching import sections_matched
 from courses.status import Completion, part_status_line
 
 
@@ -70,16 +69,22 @@ def _source_rewritten(part: Part, sections: list[Section]) -> str:
     # was imported repaired; it goes back in its own encoding, so only the platform's lines
     # differ in git. (The import's warning tells its author to save it as UTF-8.)
     text, codec = mojibake_repaired(part.source_text)
-    files = Counter(s.source_path for s in sections)  # a file two sections share names neither
+    # Each README line's section, found as the import found it (by file, title, number: an
+    # mdBook's numbers are SUMMARY.md's, not its README's).
+    lines = parse_part_readme(text).sections
+    rows = sections_matched(lines, sections)
     rewritten = part_readme_rewrite(
         text,
-        published={s.number: s.status == Section.Status.PUBLISHED for s in sections},
-        published_files={
-            s.source_path: s.status == Section.Status.PUBLISHED
-            for s in sections
-            if s.source_path and files[s.source_path] == 1
+        published={
+            line.number: row.status == Section.Status.PUBLISHED
+            for line, row in zip(lines, rows, strict=True)
+            if row is not None
         },
-        paths={s.number: s.source_path for s in sections if s.source_path},
+        paths={
+            line.number: row.source_path
+            for line, row in zip(lines, rows, strict=True)
+            if row is not None and row.source_path
+        },
         done=sum(1 for s in sections if s.status == Section.Status.PUBLISHED),
         total=len(sections),
     )

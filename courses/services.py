@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -21,6 +20,7 @@ from courses.course_source import (
 from courses.markdown import render_markdown
 from courses.models import Course, Part, Section
 from courses.part_readme import status_match
+from courses.section_matching import sections_matched
 
 
 class CourseImportError(Exception):
@@ -259,33 +259,12 @@ def _sections_sync(*, part: Part, sources: tuple[SectionSource, ...], report: Im
 def _section_rows(
     sources: tuple[SectionSource, ...], existing: list[Section]
 ) -> list[Section | None]:
-    """The row each source section updates (None: a new one).
-
-    A row follows its material file first, its title second, its number last: inserting or
-    removing a section renumbers the rest, but each keeps its row (its id, and the quizzes,
-    exercises and progress that hang off it). A file or title two sections share says
-    nothing about which is which, and a row whose file is still in the source is kept for it.
-    """
-    files = Counter(source.source_path for source in sources if source.source_path)
-    kept_for_file = {path for path, count in files.items() if count == 1}
-    taken: set[int] = set()
-    rows: list[Section | None] = [None] * len(sources)
-    for name in ("source_path", "title", "number"):
-        wanted = Counter(getattr(source, name) for source in sources)
-        by_value: dict[str, list[Section]] = {}
-        for row in existing:
-            if row.pk not in taken and getattr(row, name):
-                by_value.setdefault(getattr(row, name), []).append(row)
-        for index, source in enumerate(sources):
-            value = getattr(source, name)
-            if rows[index] is not None or not value or wanted[value] > 1:
-                continue
-            found = [row for row in by_value.get(value, []) if row.pk not in taken]
-            if len(found) != 1 or (name != "source_path" and found[0].source_path in kept_for_file):
-                continue
-            taken.add(found[0].pk)
-            rows[index] = found[0]
-    return rows
+    """The row each source section updates (None: a new one): its own, found by its file,
+    title or number (courses.section_matching), so that the quizzes, exercises and progress
+    hanging off it stay with it; an archived one comes back by its file or title."""
+    return sections_matched(
+        sources, existing, retired=lambda row: row.status == Section.Status.ARCHIVED
+    )
 
 
 def _check_stated_status(*, part: Part, source: PartSource, report: ImportReport) -> None:

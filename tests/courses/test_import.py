@@ -501,3 +501,42 @@ def test_two_sections_of_one_file_keep_their_rows(course, tmp_path):
     assert not again.changed, again.lines()
     assert sorted(Section.objects.values_list("id", "number", "title", "status")) == before
     assert [s[3] for s in before] == ["published", "published"]
+
+
+@pytest.mark.parametrize(
+    ("base", "edit", "kept"),
+    [
+        # A file two sections shared is split: each keeps its row (both were archived).
+        ("1. [Очереди](./01_q.md)\n2. [Повторы](./01_q.md#retries)\n",
+         "1. [Очереди](./01_q.md)\n2. [Повторы](./02_retries.md)\n",
+         {"Очереди": "Очереди", "Повторы": "Повторы"}),
+        # Two sections of one title, a section inserted before them: each keeps its own.
+        ("1. [Очереди](./01_q.md)\n2. Практика\n3. [Kafka](./03_k.md)\n4. Практика\n",
+         "1. [Очереди](./01_q.md)\n2. NATS\n3. Практика\n4. [Kafka](./03_k.md)\n5. Практика\n",
+         {"Очереди": "Очереди", "Практика": "Практика", "Kafka": "Kafka"}),
+        # A title changed while a section is inserted before it: it keeps its row, the new
+        # one gets a new row (not the renamed one's, by its old number).
+        ("1. [Очереди](./01_q.md)\n2. Kafka\n3. NATS\n",
+         "1. [Очереди](./01_q.md)\n2. RabbitMQ\n3. Kafka и Go\n4. NATS\n",
+         {"Очереди": "Очереди", "Kafka": "Kafka и Go", "NATS": "NATS"}),
+    ],
+)  # fmt: skip
+def test_each_section_keeps_its_row_through_edits(course, tmp_path, base, edit, kept):
+    # Regression (issue 12, third review): rows went to the wrong section, or were archived
+    # and made again on every import.
+    head = "# Часть 4: Инфраструктура\n\n## Материалы\n\n"
+    path = write(tmp_path / "README.md", head + base)
+    course_import(path=path, course_slug=course.slug)
+    before = {
+        title: sorted(Section.objects.filter(title=title).values_list("id", flat=True))
+        for title in kept
+    }
+
+    write(path, head + edit)
+    course_import(path=path, course_slug=course.slug)
+
+    assert not Section.objects.filter(status="archived").exists()
+    for old, new in kept.items():
+        assert sorted(Section.objects.filter(title=new).values_list("id", flat=True)) == before[old]
+    again = course_import(path=path, course_slug=course.slug)
+    assert not again.changed, again.lines()

@@ -227,3 +227,31 @@ def test_a_part_readme_beside_its_index_page_describes_the_drafts(tmp_path):
     exported = part_readme_render(part=Part.objects.get(number=4))
     assert "2. **[02_routing.md](./02_routing.md)** — Роутинг 🚧\n" in exported
     assert "3. **03_intro.md** — Введение в веб\n" in exported
+
+
+def test_a_planned_readme_section_summary_does_not_list_yet_is_kept(tmp_path):
+    # Regression (issue 12, third review): SUMMARY.md numbers by position, so a README's
+    # planned 4.3 whose number SUMMARY.md gave another chapter was dropped, and the export
+    # then linked that chapter's file on the planned section's line.
+    root = tmp_path / "book"
+    readme = (
+        "# Часть 4: Веб\n\n## Материалы\n\n### 4.1 [net/http](./01_http.md) ✅\n\n"
+        "### 4.2 Middleware\n- цепочки\n\n### 4.3 [Роутинг](./02_routing.md) ✅\n- ServeMux\n"
+    )
+    write_files(root, {
+        "SUMMARY.md": "# Часть 4: Веб\n\n- [net/http](part4/01_http.md)\n"
+                      "- [Роутинг](part4/02_routing.md)\n",
+        "part4/README.md": readme,
+        "part4/01_http.md": "# net/http\n",
+        "part4/02_routing.md": "# Роутинг\n",
+    })  # fmt: skip
+
+    course_import(path=root)
+
+    sections = {s.number: (s.title, s.status, s.topics) for s in Section.objects.all()}
+    assert sections == {
+        "4.1": ("net/http", "published", []),
+        "4.2": ("Роутинг", "published", ["ServeMux"]),
+        "4.3": ("Middleware", "planned", ["цепочки"]),
+    }
+    assert part_readme_render(part=Part.objects.get(number=4)) == readme

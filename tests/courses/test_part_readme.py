@@ -299,3 +299,63 @@ def test_only_a_file_without_a_part_title_is_refused(text, line):
         parse_part_readme(text)
     assert refused.value.line == line
     assert "no '# Часть N: Title' line" in refused.value.message
+
+
+ONE_SECTION = """# Часть 4: Веб
+
+## Статус
+
+🚧 **В разработке** — 50% (1 из 2 разделов)
+
+## Материалы
+
+1. **[01_http.md](./01_http.md)** — net/http
+2. **02_grpc.md** — gRPC
+
+{heading}
+
+1. **[99_extra.md](./99_extra.md)** — Не раздел
+- [Тоже не раздел](./98_extra.md)
+
+| 206 | Partial Content (1/2) |
+"""
+
+
+@pytest.mark.parametrize(
+    "heading",
+    ["## Темп", "## Главное", "## Готовые решения", "## Планы", "## Материалы для самопроверки",
+     "## Разделяемая память", "## Время на практику", "## Timeouts", "## Статусы HTTP",
+     "## Что дальше", "## Домашнее задание", "## Уроки из продакшена"],
+)  # fmt: skip
+def test_other_blocks_are_not_read_as_sections_status_or_study_time(heading):
+    # Regression (issue 12, third review): "##" blocks known by word stems took "Темп",
+    # "Главное", "Готовые решения", "Timeouts" and "Статусы HTTP" for sections, the study
+    # time or the status, whose table row the export then rewrote.
+    readme = parse_part_readme(ONE_SECTION.format(heading=heading))
+
+    assert [(s.number, s.published) for s in readme.sections] == [("4.1", True), ("4.2", False)]
+    assert readme.status is not None
+    assert readme.status.line == 5
+    assert readme.study_time == ""
+
+
+@pytest.mark.parametrize(
+    ("text", "status_line"),
+    [
+        ("# Часть 6: HTTP\n\nСтатус заказа (1/2) показывается сразу.\n\n## Материалы\n\n"
+         "1. [A](./01_a.md)\n", None),
+        ("# Часть 6: HTTP\n\n## Материалы\n\n### 6.1 [gRPC: статус-коды (1/2)](./01_a.md)\n\n"
+         "**Статус**: 🚧 В разработке — 50% (1 из 2 разделов)\n", 7),
+        ("# Часть 6: HTTP\n\n> ⏳ Примеры обновляются: 1 из 3 примеров (33%).\n\n"
+         "**Статус**: 🚧 В разработке — 50% (1 из 2 разделов)\n", 5),
+        ("# Часть 6: HTTP\n\n## Материалы\n\n### 6.1 [A](./01_a.md)\n\n"
+         "Прогресс перевода раздела: 2 из 3 глав (67%)\n", None),
+        ("# Часть 6: HTTP\n\n| Статус | 🚧 В разработке — 50% (1 из 2 разделов) |\n", 3),
+        ("# Часть 6: HTTP\n\n> 🚧 **В разработке** — 50% (1 из 2 разделов)\n", 3),
+    ],
+)  # fmt: skip
+def test_only_the_status_line_is_read_as_the_status(text, status_line):
+    # Regression (issue 12, third review): a sentence, a section's title or a quote with
+    # figures in it was taken for the status and rewritten on export.
+    readme = parse_part_readme(text)
+    assert (readme.status.line if readme.status else None) == status_line
