@@ -118,61 +118,61 @@ STATUS_WORDS_RE = re.compile(r"^(?:[-*+]\s+)?[*_]*\s*(?:статус|status|пр
 # Outside the status block, a line that names itself the status at its start (in a list,
 # a quote, a table row or a heading too), or one that starts with the status icon.
 STATUS_NAMED_RE = re.compile(
-    r"^[\s>|#*_+-]*(?:[✅🚧⏳]\ufe0f?\s*)?(?:статус|status|прогресс|progress)"
-    r"(?:\s+(?:части|курса|part|course))?",
+    r"^\W*(?:(?:текущий|current)\s+)?(?:статус|status|прогресс|progress)"
+    r"(?:\s+(?:части|курса|part|course)(?:\s+\d+)?)?",
     re.IGNORECASE,
 )
 STATUS_ICON_RE = re.compile(r"^[\s>]*[*_]*[✅🚧⏳]")
 MAX_STATUS_LINE = 500  # longer is not a status line (and would cost the regexes time)
 
-# ## headings by what they hold, as `_key` gives them (lower case, no emoji, ё as е), once
-# the words that only qualify them are gone ("Материалы части 3", "Что уже готово").
+# ## headings by what they hold, as `_key` gives them (lower case, no emoji, ё as е).
 BLOCK_KINDS = {
     "описание": "description", "description": "description", "о части": "description",
-    "об этой": "description", "введение": "description", "about": "description",
+    "об этой части": "description", "введение": "description", "about": "description",
     "overview": "description",
-    "статус": "status", "status": "status", "прогресс": "status", "progress": "status",
-    "завершенные материалы": "published", "completed materials": "published",
-    "готовые материалы": "published", "написанные материалы": "published",
-    "завершенные": "published", "готовые": "published", "готово": "published",
-    "завершено": "published", "написано": "published", "completed": "published",
-    "done": "published", "завершенные разделы": "published", "готовые разделы": "published",
-    "планируемые материалы": "planned", "planned materials": "planned",
-    "планируемые": "planned", "в планах": "planned", "в разработке": "planned",
-    "запланировано": "planned", "planned": "planned", "upcoming": "planned",
-    "планируемые разделы": "planned",
-    "материалы": "materials", "материалов": "materials", "materials": "materials",
-    "содержание": "materials", "оглавление": "materials", "разделы": "materials",
-    "разделов": "materials", "программа": "materials", "план": "materials",
-    "темы": "materials", "уроки": "materials", "главы": "materials",
-    "contents": "materials", "sections": "materials", "lessons": "materials",
-    "chapters": "materials", "topics": "materials", "syllabus": "materials",
-    "время изучения": "study_time", "study time": "study_time",
-    "время прохождения": "study_time", "продолжительность": "study_time",
-    "duration": "study_time",
+    "время изучения": "study_time", "study time": "study_time", "время прохождения": "study_time",
+    "время на изучение": "study_time", "продолжительность": "study_time",
+    "длительность": "study_time", "duration": "study_time", "estimated time": "study_time",
 }  # fmt: skip
-# Words that qualify a ## or ### heading without changing what it holds.
+# Otherwise a ## heading is read by its words: the status's first, or a noun that names the
+# part's sections (with a word of their state: "Завершённые материалы", "Planned sections"),
+# or a state alone ("## Что уже готово") - unless a word says it holds something else.
+STATUS_WORDS = {"статус", "прогресс", "status", "progress"}
+SECTIONS_NOUNS = {
+    "материалы", "материалов", "материал", "разделы", "разделов", "темы", "уроки", "уроков",
+    "лекции", "главы", "содержание", "оглавление", "программа", "план", "структура",
+    "materials", "contents", "sections", "lessons", "lectures", "chapters", "topics",
+    "syllabus", "outline",
+}  # fmt: skip
+OTHER_WORDS = {
+    "самопроверки", "самопроверка", "решения", "ссылки", "проекты", "проект", "требования",
+    "дополнительные", "полезные", "литература", "ресурсы", "источники", "продакшена",
+    "обсуждения", "домашнее", "extra", "further", "links", "resources", "reading",
+    "projects", "requirements", "references", "prerequisites", "homework",
+}  # fmt: skip
+# Words that qualify a heading without changing what it holds ("Материалы части 3").
 QUALIFIERS = {
     "части", "курса", "этой", "текущий", "текущее", "уже", "что", "список", "все", "наши",
     "part", "course", "current", "the", "all",
 }  # fmt: skip
 SECTION_KINDS = {"published", "planned", "materials"}
 BLOCK_STATES = {"published": True, "planned": False}  # what a block says of its sections
-# ### sub-headings inside a block of sections that set the state of what follows, as
-# `_words` gives them ("### ✅ Завершено (2)", "### В работе", "**🚧 Скоро:**").
-SUBHEADING_STATES = {
-    "в разработке": False, "в работе": False, "в процессе": False, "планируется": False,
-    "планируемые": False, "в планах": False, "запланировано": False, "скоро": False,
-    "черновик": False, "черновики": False, "не готово": False, "не написано": False,
-    "todo": False, "planned": False, "in progress": False, "coming soon": False,
-    "upcoming": False, "wip": False, "draft": False, "drafts": False, "not yet": False,
-    "завершено": True, "завершенные": True, "готово": True, "готовые": True,
-    "написано": True, "написанные": True, "опубликовано": True, "доступно": True,
-    "completed": True, "done": True, "written": True, "ready": True, "published": True,
-    "available": True, "finished": True, "завершенные разделы": True, "готовые разделы": True,
-    "завершенные материалы": True, "готовые материалы": True, "планируемые разделы": False,
-    "планируемые материалы": False,
+# What a block or a ### sub-heading says of the state of its sections ("### ✅ Завершено",
+# "### В работе", "**🚧 Скоро:**"): phrases first (a "не" turns "готово" around).
+PLANNED_PHRASES = (
+    "в разработке", "в работе", "в процессе", "в планах", "не готов", "не написан", "пока не",
+    "еще не", "скоро появ", "in progress", "coming soon", "not yet", "work in progress",
+)  # fmt: skip
+PLANNED_WORDS = {
+    "планируемые", "планируется", "запланированные", "запланировано", "будущие", "скоро",
+    "черновик", "черновики", "planned", "upcoming", "future", "draft", "drafts", "wip", "todo",
 }  # fmt: skip
+DONE_WORDS = {
+    "завершено", "завершенные", "завершенных", "готово", "готовые", "опубликовано",
+    "опубликованные", "написано", "написанные", "доступно", "доступные", "completed",
+    "finished", "published", "done", "ready", "available", "written",
+}  # fmt: skip
+STATE_VOCABULARY = DONE_WORDS | PLANNED_WORDS | {w for p in PLANNED_PHRASES for w in p.split()}
 
 
 def split_lines(text: str) -> list[str]:
@@ -281,13 +281,34 @@ def _key(title: str) -> str:
     return " ".join(words.split())
 
 
-def _words(title: str) -> str:
+def _words(title: str) -> list[str]:
     """A heading's words without counts or the words that only qualify it."""
-    return " ".join(w for w in _key(title).split() if not w.isdigit() and w not in QUALIFIERS)
+    return [w for w in _key(title).split() if not w.isdigit() and w not in QUALIFIERS]
+
+
+def _stated_state(words: list[str]) -> bool | None:
+    """What words say of sections' state: written, planned, or nothing."""
+    text = f" {' '.join(words)} "
+    if any(f" {phrase}" in text for phrase in PLANNED_PHRASES) or PLANNED_WORDS & set(words):
+        return False
+    if DONE_WORDS & set(words):
+        return True
+    return None
 
 
 def _block_kind(title: str) -> str | None:
-    return BLOCK_KINDS.get(_key(title)) or BLOCK_KINDS.get(_words(title))
+    if (kind := BLOCK_KINDS.get(_key(title))) is not None:
+        return kind
+    words = _words(title)
+    if not words or OTHER_WORDS & set(words):
+        return None
+    if words[0] in STATUS_WORDS:
+        return "status"
+    state = _stated_state(words)
+    only_state = state is not None and set(words) <= STATE_VOCABULARY
+    if SECTIONS_NOUNS & set(words) or only_state:
+        return {True: "published", False: "planned", None: "materials"}[state]
+    return None
 
 
 def _without_marks(text: str) -> str:
@@ -334,7 +355,10 @@ def _subheading_state(title: str, *, by_marks: bool = True) -> bool | None:
     and (`by_marks`) by a lone ✅ or 🚧 before words it does not know."""
     if any(material_path(link.href) for link in find_links(title)):
         return None  # a section's heading, not a sub-heading
-    if (state := SUBHEADING_STATES.get(_words(title))) is not None:
+    words = _words(title)
+    if OTHER_WORDS & set(words):
+        return None
+    if (state := _stated_state(words)) is not None:
         return state
     if not by_marks:
         return None
@@ -553,8 +577,10 @@ def parse_part_readme(text: str) -> PartReadme:
 def _says_it_is_the_status(line: str) -> bool:
     """ "**Статус**: …", "- Статус — …", "| Статус | …", "## Статус: …", "> Прогресс: …":
     the word and then a separator (not "Статус заказа (1/2)" in some sentence)."""
-    found = STATUS_NAMED_RE.match(line)
-    return found is not None and line[found.end() :].lstrip(" *_")[:1] in {":", "—", "–", "-", "|"}
+    if len(line) > MAX_STATUS_LINE or (found := STATUS_NAMED_RE.match(line)) is None:
+        return False
+    after = line[found.end() :].lstrip(" *_")[:1]
+    return after in {":", "—", "–", "-", "|", "✅", "🚧", "⏳"} or after.isdigit()
 
 
 def _starts_like_the_status(line: str) -> bool:
@@ -562,9 +588,9 @@ def _starts_like_the_status(line: str) -> bool:
     then a word of the status or a count of sections; not any line that starts with ⏳."""
     if not STATUS_ICON_RE.match(line) or (match := status_match(line)) is None:
         return False
-    label = match.group("label") if "label" in match.re.groupindex else ""
+    label = match.group("label") or ""
     noun = (match.group("noun") or "").split()
-    return SUBHEADING_STATES.get(_words(label or "")) is not None or bool(
+    return _stated_state(_words(label)) is not None or bool(
         noun and any(noun[0].lower() in pair for pair in COUNT_NOUNS)
     )
 

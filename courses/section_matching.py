@@ -2,17 +2,19 @@
 updates, the chapters of SUMMARY.md a part README describes, the README lines an export
 rewrites. Pure: no database.
 
-A section is known by its material file first, its title second, a title much like it
-third, and its number last: inserting, removing or renaming a section renumbers the rest,
-and numbers are where two sources of a part (SUMMARY.md and its README) disagree most.
-A file or title several sections share says which is which only when both lists have as
-many of them (then in their order); a number, only where the files do not disagree.
+A section is known by its material file first. The others are lined up in order by their
+titles, as a diff lines up two versions of a file: a section keeps its row when others
+are inserted, removed or renumbered around it, sections of one title are told apart by
+their neighbours, and one moved elsewhere is found by its title. Between two sections
+found that way, what is left is renamed in place (as many on each side: in order) or
+else paired with a title much like its own; what still has no pair is new.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
+from difflib import SequenceMatcher
 from typing import Protocol, TypeVar
 
 
@@ -32,77 +34,128 @@ B = TypeVar("B", bound=Known)
 def sections_matched(
     new: Sequence[A], old: Sequence[B], *, retired: Callable[[B], bool] = lambda _: False
 ) -> list[B | None]:
-    """For each of `new`, the one of `old` that is the same section, or None.
+    """For each of `new`, the one of `old` that is the same section, or None (a new one).
 
-    A `retired` one of `old` (an archived row) is matched by its file or title only, and
-    only where no live one is."""
-    found: list[B | None] = [None] * len(new)
-    taken: set[int] = set()
+    A `retired` one of `old` (an archived row) comes back only by its file or its title,
+    for a section nothing live matched."""
+    pairs: dict[int, int] = {}  # index in new -> index in old
 
-    def match_groups(key: Callable[[Known], str]) -> None:
-        news: dict[str, list[int]] = {}
-        for index, item in enumerate(new):
-            if found[index] is None and key(item):
-                news.setdefault(key(item), []).append(index)
-        olds: dict[str, list[int]] = {}
-        for index, row in enumerate(old):
-            if index not in taken and key(row):
-                olds.setdefault(key(row), []).append(index)
-        for value, indexes in news.items():
-            candidates = olds.get(value, [])
-            live = [i for i in candidates if not retired(old[i])]
-            pool = live or [i for i in candidates if retired(old[i])]
-            if len(pool) == len(indexes):
-                for index, other in zip(indexes, pool, strict=True):
-                    found[index] = old[other]
-                    taken.add(other)
+    def free_new() -> list[int]:
+        return [i for i in range(len(new)) if i not in pairs]
 
-    match_groups(lambda item: item.source_path)
-    match_groups(lambda item: item.title)
-    # A title much like one that is not there any more: "Kafka" -> "Kafka и Go".
-    free_new = [i for i in range(len(new)) if found[i] is None]
-    free_old = [i for i in range(len(old)) if i not in taken and not retired(old[i])]
-    best_new = {i: _most_alike(new[i].title, [old[j].title for j in free_old]) for i in free_new}
-    best_old = {j: _most_alike(old[j].title, [new[i].title for i in free_new]) for j in free_old}
-    for i, j in best_new.items():
-        if j is not None and best_old.get(free_old[j]) == free_new.index(i):
-            found[i] = old[free_old[j]]
-            taken.add(free_old[j])
-    # The same number, where their files do not say they are different sections.
-    for index, item in enumerate(new):
-        if found[index] is not None:
-            continue
-        for other, candidate in enumerate(old):
-            if (
-                other not in taken
-                and not retired(candidate)
-                and candidate.number == item.number
-                and (not item.source_path or not candidate.source_path
-                     or item.source_path == candidate.source_path)
-            ):  # fmt: skip
-                found[index] = candidate
-                taken.add(other)
-                break
-    return found
+    def free_old(live: bool = True) -> list[int]:
+        taken = set(pairs.values())
+        return [j for j in range(len(old)) if j not in taken and retired(old[j]) != live]
+
+    _by_key(new, old, free_new(), free_old(), pairs, key=lambda item: item.source_path)
+
+    # The rest in order, by title (as a diff would): anchors, and the gaps between them.
+    news, olds = free_new(), free_old()
+    titles = SequenceMatcher(
+        None, [_norm(new[i].title) for i in news], [_norm(old[j].title) for j in olds],
+        autojunk=False,
+    )  # fmt: skip
+    blocks = titles.get_matching_blocks()
+    for a, b, size in blocks:
+        for k in range(size):
+            pairs[news[a + k]] = olds[b + k]
+    # A section moved elsewhere: its title, where it is the only one of that title left.
+    _by_key(new, old, free_new(), free_old(), pairs, key=lambda item: _norm(item.title))
+    start_a = start_b = 0
+    for a, b, size in blocks:
+        gap_new = [i for i in news[start_a:a] if i not in pairs]
+        gap_old = [j for j in olds[start_b:b] if j not in set(pairs.values())]
+        _pair_gap(new, old, gap_new, gap_old, pairs)
+        start_a, start_b = a + size, b + size
+
+    # Last, the same number where the files do not disagree (SUMMARY.md's drafts and a
+    # README's planned sections of one part, numbered alike, say little else).
+    by_number = {old[j].number: j for j in free_old()}
+    for i in free_new():
+        j = by_number.pop(new[i].number, None)
+        if j is not None and _files_agree(new[i], old[j]):
+            pairs[i] = j
+    # Archived ones come back by their file or title.
+    _by_key(new, old, free_new(), free_old(live=False), pairs, key=lambda item: item.source_path)
+    _by_key(new, old, free_new(), free_old(live=False), pairs, key=lambda item: _norm(item.title))
+    return [old[pairs[i]] if i in pairs else None for i in range(len(new))]
 
 
-def _title_words(title: str) -> set[str]:
-    return set(re.findall(r"\w+", title.lower().replace("ё", "е")))
+def _by_key(
+    new: Sequence[Known],
+    old: Sequence[Known],
+    news: list[int],
+    olds: list[int],
+    pairs: dict[int, int],
+    *,
+    key: Callable[[Known], str],
+) -> None:
+    """Pair those that share a key, where both sides have as many of it (in order)."""
+    groups_new: dict[str, list[int]] = {}
+    for i in news:
+        if value := key(new[i]):
+            groups_new.setdefault(value, []).append(i)
+    groups_old: dict[str, list[int]] = {}
+    for j in olds:
+        if value := key(old[j]):
+            groups_old.setdefault(value, []).append(j)
+    for value, indexes in groups_new.items():
+        others = groups_old.get(value, [])
+        if len(others) == len(indexes):
+            pairs.update(zip(indexes, others, strict=True))
 
 
-def _most_alike(title: str, others: Sequence[str]) -> int | None:
-    """The index of the one of `others` alike `title` (one's words hold the other's, or they
-    share most of them), when exactly one is most alike."""
-    words = _title_words(title)
+def _pair_gap(
+    new: Sequence[Known],
+    old: Sequence[Known],
+    gap_new: list[int],
+    gap_old: list[int],
+    pairs: dict[int, int],
+) -> None:
+    """Between two anchors: as many on each side are renamed in place (in order, where their
+    files allow it); else each takes the one of a title much like its own."""
+    if not gap_new or not gap_old:
+        return
+    if len(gap_new) == len(gap_old):
+        for i, j in zip(gap_new, gap_old, strict=True):
+            if _files_agree(new[i], old[j]):
+                pairs[i] = j
+        return
+    words_new = {i: _words(new[i].title) for i in gap_new}
+    words_old = {j: _words(old[j].title) for j in gap_old}
+    best_new = {i: _most_alike(words_new[i], words_old) for i in gap_new}
+    best_old = {j: _most_alike(words_old[j], words_new) for j in gap_old}
+    for i, best in best_new.items():
+        if best is not None and best_old.get(best) == i and _files_agree(new[i], old[best]):
+            pairs[i] = best
+
+
+def _files_agree(new: Known, old: Known) -> bool:
+    """Whether they may be one section by where they stand: the same file, or the old one
+    had none yet (a section with a file of its own is known by it, not by its place)."""
+    return not old.source_path or new.source_path == old.source_path
+
+
+def _norm(title: str) -> str:
+    return " ".join(title.lower().replace("ё", "е").split())
+
+
+def _words(title: str) -> frozenset[str]:
+    return frozenset(re.findall(r"\w+", _norm(title)))
+
+
+def _most_alike(words: frozenset[str], others: dict[int, frozenset[str]]) -> int | None:
+    """The one of `others` whose words hold these, or these hold its, or share most of
+    them with these; None unless exactly one is most alike."""
     if not words:
         return None
-    scores = []
-    for other in others:
-        theirs = _title_words(other)
+    scores: dict[int, float] = {}
+    for index, theirs in others.items():
         shared = len(words & theirs)
-        alike = shared and (words <= theirs or theirs <= words or shared * 2 > len(words | theirs))
-        scores.append(shared / len(words | theirs) if alike else 0.0)
-    best = max(scores, default=0.0)
-    if best == 0.0 or scores.count(best) > 1:
+        if shared and (words <= theirs or theirs <= words or shared * 2 > len(words | theirs)):
+            scores[index] = shared / len(words | theirs)
+    if not scores:
         return None
-    return scores.index(best)
+    best = max(scores.values())
+    winners = [index for index, score in scores.items() if score == best]
+    return winners[0] if len(winners) == 1 else None

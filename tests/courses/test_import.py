@@ -504,39 +504,48 @@ def test_two_sections_of_one_file_keep_their_rows(course, tmp_path):
 
 
 @pytest.mark.parametrize(
-    ("base", "edit", "kept"),
+    ("base", "edit", "moves"),
     [
         # A file two sections shared is split: each keeps its row (both were archived).
         ("1. [Очереди](./01_q.md)\n2. [Повторы](./01_q.md#retries)\n",
          "1. [Очереди](./01_q.md)\n2. [Повторы](./02_retries.md)\n",
-         {"Очереди": "Очереди", "Повторы": "Повторы"}),
+         {"4.1 Очереди": "4.1 Очереди", "4.2 Повторы": "4.2 Повторы"}),
         # Two sections of one title, a section inserted before them: each keeps its own.
         ("1. [Очереди](./01_q.md)\n2. Практика\n3. [Kafka](./03_k.md)\n4. Практика\n",
          "1. [Очереди](./01_q.md)\n2. NATS\n3. Практика\n4. [Kafka](./03_k.md)\n5. Практика\n",
-         {"Очереди": "Очереди", "Практика": "Практика", "Kafka": "Kafka"}),
+         {"4.1 Очереди": "4.1 Очереди", "4.2 Практика": "4.3 Практика",
+          "4.3 Kafka": "4.4 Kafka", "4.4 Практика": "4.5 Практика"}),
         # A title changed while a section is inserted before it: it keeps its row, the new
         # one gets a new row (not the renamed one's, by its old number).
         ("1. [Очереди](./01_q.md)\n2. Kafka\n3. NATS\n",
          "1. [Очереди](./01_q.md)\n2. RabbitMQ\n3. Kafka и Go\n4. NATS\n",
-         {"Очереди": "Очереди", "Kafka": "Kafka и Go", "NATS": "NATS"}),
+         {"4.1 Очереди": "4.1 Очереди", "4.2 Kafka": "4.3 Kafka и Go", "4.3 NATS": "4.4 NATS"}),
+        # One more section of a title two others have, at the top: theirs stay theirs.
+        ("1. Kafka\n2. Практика\n3. NATS\n4. Практика\n",
+         "1. RabbitMQ\n2. Практика\n3. Kafka\n4. Практика\n5. NATS\n6. Практика\n",
+         {"4.1 Kafka": "4.3 Kafka", "4.2 Практика": "4.4 Практика", "4.3 NATS": "4.5 NATS",
+          "4.4 Практика": "4.6 Практика"}),
+        # Both renamed in place: each keeps its row by where it stands.
+        ("1. Введение\n2. Основы тестирования\n",
+         "1. Основы\n2. Тестирование на практике\n",
+         {"4.1 Введение": "4.1 Основы", "4.2 Основы тестирования": "4.2 Тестирование на практике"}),
     ],
 )  # fmt: skip
-def test_each_section_keeps_its_row_through_edits(course, tmp_path, base, edit, kept):
-    # Regression (issue 12, third review): rows went to the wrong section, or were archived
-    # and made again on every import.
+def test_each_section_keeps_its_row_through_edits(course, tmp_path, base, edit, moves):
+    # Regression (issue 12, third and fourth reviews): rows went to the wrong section, or
+    # were archived and made again on every import.
     head = "# Часть 4: Инфраструктура\n\n## Материалы\n\n"
     path = write(tmp_path / "README.md", head + base)
     course_import(path=path, course_slug=course.slug)
-    before = {
-        title: sorted(Section.objects.filter(title=title).values_list("id", flat=True))
-        for title in kept
-    }
+    ids = {f"{number} {title}": pk for pk, number, title in Section.objects.values_list(
+        "id", "number", "title")}  # fmt: skip
 
     write(path, head + edit)
     course_import(path=path, course_slug=course.slug)
 
     assert not Section.objects.filter(status="archived").exists()
-    for old, new in kept.items():
-        assert sorted(Section.objects.filter(title=new).values_list("id", flat=True)) == before[old]
+    now = {pk: f"{number} {title}" for pk, number, title in Section.objects.values_list(
+        "id", "number", "title")}  # fmt: skip
+    assert {before: now[ids[before]] for before in moves} == moves
     again = course_import(path=path, course_slug=course.slug)
     assert not again.changed, again.lines()

@@ -359,3 +359,59 @@ def test_only_the_status_line_is_read_as_the_status(text, status_line):
     # figures in it was taken for the status and rewritten on export.
     readme = parse_part_readme(text)
     assert (readme.status.line if readme.status else None) == status_line
+
+
+@pytest.mark.parametrize(
+    ("heading", "states"),
+    [
+        ("## Учебные материалы", [T, F]), ("## Table of Contents", [T, F]),
+        ("## Лекции", [T, F]), ("## Структура части", [T, F]),
+        ("## Материалы и задания", [T, F]), ("## Материалы для изучения", [T, F]),
+        ("## Опубликованные материалы", [T, F]), ("## Completed sections", [T, F]),
+        ("## Что уже готово", [T, F]), ("## Запланированные материалы", [T, F]),
+        ("## Planned sections", [T, F]), ("## Будущие материалы", [T, F]),
+    ],
+)  # fmt: skip
+def test_a_block_of_sections_is_known_by_its_name(heading, states):
+    # Regression (issue 12, fourth review): names outside an exact list lost their sections.
+    text = f"# Часть 6: Сеть\n\n{heading}\n\n- [TCP](./01_tcp.md)\n- **02_http.md** — HTTP\n"
+    assert [s.published for s in parse_part_readme(text).sections] == states
+
+
+@pytest.mark.parametrize(
+    "subheading", ["### Опубликованные", "### Написанные разделы", "### Готово к изучению",
+                   "### Доступные разделы"],
+)  # fmt: skip
+@pytest.mark.parametrize(
+    "planned", ["### Запланированные", "### Work in progress", "### Пока не готово",
+                "### Ещё не готово", "### Скоро появятся"],
+)  # fmt: skip
+def test_sub_headings_are_known_by_their_words(subheading, planned):
+    text = (
+        f"# Часть 6: Сеть\n\n## Материалы\n\n{subheading}\n\n1. TCP\n\n{planned}\n\n"
+        "2. HTTP\n3. gRPC\n"
+    )
+    assert [s.published for s in parse_part_readme(text).sections] == [T, F, F]
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "**Текущий статус:** 🚧 В разработке — 50% (1 из 2 разделов)",
+        "📊 **Статус:** 🚧 В разработке — 50% (1 из 2 разделов)",
+        "**Прогресс части 5:** 1 из 2 разделов (50%)",
+        "🚧 **Work in progress** — 50% (1/2)",
+        "> **Статус** 🚧 В разработке — 50% (1 из 2 разделов)",
+        "🚧 50% (1 из 2 разделов)",
+    ],
+)
+def test_status_lines_as_authors_write_them_are_found(line):
+    # Regression (issue 12, fourth review): these were missed, so exports left them stale.
+    text = f"# Часть 5: Т\n\n{line}\n\n## Материалы\n\n1. [A](./01_a.md)\n2. B\n"
+    readme = parse_part_readme(text)
+    assert readme.status is not None
+    assert readme.status.line == 3
+    rewritten = part_readme_rewrite(text, published={}, done=2, total=2).split("\n")[2]
+    assert "1 из 2" not in rewritten
+    assert "1/2" not in rewritten
+    assert "2 из 2" in rewritten or "2/2" in rewritten
