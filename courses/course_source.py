@@ -454,7 +454,7 @@ def _mdbook_part(
 
     # The README's sections are SUMMARY.md's by file, title, then number (SUMMARY.md numbers
     # by position, a README as its author counts): they add their topics.
-    described_by = sections_matched(chapters, readme.sections if readme else ())
+    described_by = sections_matched(chapters, readme.sections if readme else (), by_number=True)
     sections: list[SectionSource] = []
     for chapter, described in zip(chapters, described_by, strict=True):
         if described is not None and described.published != chapter.published:

@@ -107,21 +107,30 @@ _STATUS_COUNT = r"(?P<done>\d+)(?P<of>\s*/\s*|\s+(?:из|of)\s+)(?P<total>\d+)"
 STATUS_RES = (
     re.compile(
         _STATUS_HEAD + r"(?:(?:\*\*|__)?(?P<percent>\d{1,3})\s*%\s*(?:\*\*|__)?\s*)?"
-        r"\(" + _STATUS_COUNT + r"(?P<noun>\s+[^)\d]+)?\)"
+        r"\(" + _STATUS_COUNT + r"(?P<noun>\s+[^)\d,]+)?(?:,\s*(?P<percent2>\d{1,3})\s*%)?\)"
     ),
     re.compile(
         _STATUS_HEAD + _STATUS_COUNT + r"(?P<noun>\s+[^()\d]+?)?\s*"
         r"\(\s*(?:\*\*|__)?(?P<percent>\d{1,3})\s*%\s*(?:\*\*|__)?\s*\)"
     ),
+    # No brackets at all: "**Прогресс:** 1/3", "🚧 33% — 1 из 3", "В разработке — 1/3".
+    re.compile(
+        _STATUS_HEAD
+        + r"(?:(?:\*\*|__)?(?P<percent>\d{1,3})\s*%(?:\*\*|__)?\s*[—–-]?\s*)?"
+        + _STATUS_COUNT
+        + r"(?P<noun>\s+[^()\d|,.;]*[^()\d|,.;\s])?"
+    ),
 )
-STATUS_WORDS_RE = re.compile(r"^(?:[-*+]\s+)?[*_]*\s*(?:статус|status|прогресс|progress)\b", re.I)
+_STATUS_NAMES = r"(?:статус|status|прогресс|progress|готовность|состояние)"
+STATUS_WORDS_RE = re.compile(r"^(?:[-*+]\s+)?[*_]*\s*" + _STATUS_NAMES + r"\b", re.I)
 # Outside the status block, a line that names itself the status at its start (in a list,
 # a quote, a table row or a heading too), or one that starts with the status icon.
 STATUS_NAMED_RE = re.compile(
-    r"^\W*(?:(?:текущий|current)\s+)?(?:статус|status|прогресс|progress)"
-    r"(?:\s+(?:части|курса|part|course)(?:\s+\d+)?)?",
+    r"^[\W_]*(?:(?:текущий|текущее|current)\s+)?" + _STATUS_NAMES
+    + r"(?:\s+(?:части|курса|part|course)(?:\s+\d+)?)?",
     re.IGNORECASE,
-)
+)  # fmt: skip
+BOLD_LINE_RE = re.compile(r"^(\*\*|__)(.+?)\1\s*:?\s*$")  # "**✅ Готово:**", a sub-heading
 STATUS_ICON_RE = re.compile(r"^[\s>]*[*_]*[✅🚧⏳]")
 MAX_STATUS_LINE = 500  # longer is not a status line (and would cost the regexes time)
 
@@ -137,7 +146,7 @@ BLOCK_KINDS = {
 # Otherwise a ## heading is read by its words: the status's first, or a noun that names the
 # part's sections (with a word of their state: "Завершённые материалы", "Planned sections"),
 # or a state alone ("## Что уже готово") - unless a word says it holds something else.
-STATUS_WORDS = {"статус", "прогресс", "status", "progress"}
+STATUS_WORDS = {"статус", "прогресс", "status", "progress", "готовность", "состояние"}
 SECTIONS_NOUNS = {
     "материалы", "материалов", "материал", "разделы", "разделов", "темы", "уроки", "уроков",
     "лекции", "главы", "содержание", "оглавление", "программа", "план", "структура",
@@ -165,14 +174,26 @@ PLANNED_PHRASES = (
 )  # fmt: skip
 PLANNED_WORDS = {
     "планируемые", "планируется", "запланированные", "запланировано", "будущие", "скоро",
-    "черновик", "черновики", "planned", "upcoming", "future", "draft", "drafts", "wip", "todo",
+    "черновик", "черновики", "осталось", "planned", "upcoming", "future", "draft", "drafts",
+    "wip", "todo",
 }  # fmt: skip
+# "Не опубликовано", "Почти готово", "Not ready yet", "Не начато": a state word turned round.
+NEGATIONS = {"не", "нет", "почти", "частично", "not", "no", "almost", "partially", "partly"}
+NEGATED_STEMS = (
+    "готов", "заверш", "опублик", "написан", "доступ", "начат", "ready", "publish", "finish",
+    "complet", "availab", "written", "done", "start",
+)  # fmt: skip
 DONE_WORDS = {
     "завершено", "завершенные", "завершенных", "готово", "готовые", "опубликовано",
     "опубликованные", "написано", "написанные", "доступно", "доступные", "completed",
     "finished", "published", "done", "ready", "available", "written",
 }  # fmt: skip
 STATE_VOCABULARY = DONE_WORDS | PLANNED_WORDS | {w for p in PLANNED_PHRASES for w in p.split()}
+# What a ## heading that names the part's sections may say besides (nothing else: "Материалы
+# для самопроверки", "Структура проекта" and "Устаревшие материалы" hold something else).
+SECTIONS_HEADING_WORDS = (
+    SECTIONS_NOUNS | STATE_VOCABULARY | NEGATIONS | {"учебные", "и", "of", "table"}
+)
 
 
 def split_lines(text: str) -> list[str]:
@@ -291,6 +312,8 @@ def _stated_state(words: list[str]) -> bool | None:
     text = f" {' '.join(words)} "
     if any(f" {phrase}" in text for phrase in PLANNED_PHRASES) or PLANNED_WORDS & set(words):
         return False
+    if NEGATIONS & set(words) and any(w.startswith(NEGATED_STEMS) for w in words):
+        return False
     if DONE_WORDS & set(words):
         return True
     return None
@@ -305,8 +328,8 @@ def _block_kind(title: str) -> str | None:
     if words[0] in STATUS_WORDS:
         return "status"
     state = _stated_state(words)
-    only_state = state is not None and set(words) <= STATE_VOCABULARY
-    if SECTIONS_NOUNS & set(words) or only_state:
+    names_sections = SECTIONS_NOUNS & set(words) or state is not None
+    if names_sections and set(words) <= SECTIONS_HEADING_WORDS:
         return {True: "published", False: "planned", None: "materials"}[state]
     return None
 
@@ -350,17 +373,21 @@ def line_state(
     return bool(block_state)
 
 
-def _subheading_state(title: str, *, by_marks: bool = True) -> bool | None:
+def _subheading_state(title: str, *, among_sections: bool = False) -> bool | None:
     """The state a `### ✅ Завершено` / `### 🚧 В разработке` sub-heading sets: by its words,
-    and (`by_marks`) by a lone ✅ or 🚧 before words it does not know."""
+    and by a lone ✅ or 🚧 before words it does not know. `among_sections`: beside section
+    headings of no number, only a heading of state words alone ("### Future и Promise" is a
+    section)."""
     if any(material_path(link.href) for link in find_links(title)):
         return None  # a section's heading, not a sub-heading
     words = _words(title)
     if OTHER_WORDS & set(words):
         return None
+    if among_sections and not set(words) <= SECTIONS_HEADING_WORDS:
+        return None
     if (state := _stated_state(words)) is not None:
         return state
-    if not by_marks:
+    if among_sections:
         return None
     if any(mark in title for mark in PLANNED_MARKS):
         return False
@@ -525,11 +552,18 @@ def parse_part_readme(text: str) -> PartReadme:
     # The status block's line; else a line that says it is the status ("**Статус**: ...",
     # "🚧 В разработке — ..."), never a figure in some other text or list.
     in_status = set(body("status"))
+    in_sections = {i for kind, at, indexes in blocks if kind in SECTION_KINDS for i in indexes}
     elsewhere = [i for i in range(title_at + 1, len(lines)) if i not in in_status]
     status_candidates = [
         *(i for i in body("status") if view[i].strip()),
         *(i for i in elsewhere if _says_it_is_the_status(view[i])),
-        *(i for i in elsewhere if _starts_like_the_status(view[i])),
+        # (not a bold "**✅ Готово (2 из 3):**" sub-heading among the sections)
+        *(
+            i
+            for i in elsewhere
+            if _starts_like_the_status(view[i])
+            and not (i in in_sections and BOLD_LINE_RE.match(view[i].strip()))
+        ),
     ]
     for index in status_candidates:
         if index >= cut:
@@ -554,6 +588,21 @@ def parse_part_readme(text: str) -> PartReadme:
     if study := [lines[i].strip() for i in body("study_time") if i < cut and view[i].strip()]:
         match = STUDY_TIME_RE.match(study[0])
         study_time = (match.group(2) if match else study[0]).strip()
+
+    for kind, at, indexes in blocks:
+        files = [
+            path
+            for i in indexes
+            if kind == "extra" and (NUMBERED_ITEM_RE.match(view[i]) or BULLET_RE.match(view[i]))
+            for link in find_links(view[i], references)
+            if (path := material_path(link.href))
+        ]
+        if files and HEADING_RE.match(view[at]):
+            warnings.append(
+                f"{at + 1}: section {view[at].strip()!r} links {', '.join(files[:3])}"
+                f"{' …' if len(files) > 3 else ''} but is not read as the part's sections; if "
+                "they are, call it '## Материалы'"
+            )
 
     reader = _SectionReader(part=number, view=view, references=references, warnings=warnings)
     for kind, _at, indexes in blocks:
@@ -590,9 +639,10 @@ def _starts_like_the_status(line: str) -> bool:
         return False
     label = match.group("label") or ""
     noun = (match.group("noun") or "").split()
-    return _stated_state(_words(label)) is not None or bool(
-        noun and any(noun[0].lower() in pair for pair in COUNT_NOUNS)
-    )
+    counts_sections = bool(noun) and any(noun[0].lower() in pair for pair in COUNT_NOUNS)
+    if noun and not counts_sections:
+        return False  # "1 из 3 примеров (33%)": figures of something else
+    return counts_sections or _stated_state(_words(label)) is not None
 
 
 def status_match(line: str) -> re.Match[str] | None:
@@ -801,7 +851,7 @@ class _SectionReader:
         # Among "### [Title](./x.md)" section headings, an unlinked one is a section too
         # (a planned one, or one marked ✅ since), unless its words say it is a sub-heading.
         among_sections = level == block.unnumbered_level
-        state = _subheading_state(text, by_marks=not among_sections)
+        state = _subheading_state(text, among_sections=among_sections)
         if state is not None:
             block.default, block.default_level = state, level
             block.after_unknown, block.bare_bullets = False, True
@@ -821,7 +871,7 @@ class _SectionReader:
     def _other_line(self, block: _Block, index: int, line: str) -> None:
         """A line neither heading nor list: a bold "**✅ Завершено:**" sub-heading, or text."""
         stripped = line.strip()
-        bold = re.match(r"^(\*\*|__)(.+?)\1\s*:?\s*$", stripped)
+        bold = BOLD_LINE_RE.match(stripped)
         if bold and block.kind != "extra":
             state = _subheading_state(bold.group(2))
             if state is not None:
@@ -850,6 +900,9 @@ class _SectionReader:
         task = TASK_RE.match(text)
         if task:
             text = task.group(2)
+        links = find_links(text, self.references)
+        if links and all(link.href.startswith("#") for link in links):
+            return None  # a table of contents of this page, not sections
         shape = "task" if task else ("item" if ordinal is not None else "bullet")
         explicit = SECTION_NUMBER_RE.match(_plain(text, self.references))
         if explicit and explicit.group(1).startswith(f"{self.part}."):
@@ -1045,9 +1098,10 @@ def _status_rewritten(line: str, done: int, total: int) -> str:
         (match.start("done"), match.end("done"), str(done)),
         (match.start("total"), match.end("total"), str(total)),
     ]
-    if match.group("percent") is not None:
-        percent = str(completion_percent(done, total))
-        replacements.append((match.start("percent"), match.end("percent"), percent))
+    for name in ("percent", "percent2"):
+        if name in match.re.groupindex and match.group(name) is not None:
+            percent = str(completion_percent(done, total))
+            replacements.append((match.start(name), match.end(name), percent))
     if match.group("noun"):
         noun = match.group("noun")
         replacements.append((match.start("noun"), match.end("noun"), _count_noun(noun, total)))

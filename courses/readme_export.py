@@ -72,7 +72,7 @@ def _source_rewritten(part: Part, sections: list[Section]) -> str:
     # Each README line's section, found as the import found it (by file, title, number: an
     # mdBook's numbers are SUMMARY.md's, not its README's).
     lines = parse_part_readme(text).sections
-    rows = sections_matched(lines, sections)
+    rows = sections_matched(lines, sections, by_number=True)
     rewritten = part_readme_rewrite(
         text,
         published={

@@ -2,19 +2,22 @@
 updates, the chapters of SUMMARY.md a part README describes, the README lines an export
 rewrites. Pure: no database.
 
-A section is known by its material file first. The others are lined up in order by their
-titles, as a diff lines up two versions of a file: a section keeps its row when others
-are inserted, removed or renumbered around it, sections of one title are told apart by
-their neighbours, and one moved elsewhere is found by its title. Between two sections
-found that way, what is left is renamed in place (as many on each side: in order) or
-else paired with a title much like its own; what still has no pair is new.
+A section is known by its material file first (an archived one comes back by it). The
+others are lined up by title as a diff lines up two versions of a file (the longest run
+of titles in common, the earliest where several are as long): a section keeps its row when
+others are inserted, removed or renumbered around it, and sections of one title are told
+apart by their neighbours; one moved elsewhere is found by its title. Then a title much
+like one no longer there is that section renamed ("Select" -> "Оператор select"); an
+archived one comes back by its title; what is left between two sections found, as many
+on each side, was renamed in place. Optionally, numbers last (a README and its book's
+SUMMARY.md number the same drafts alike and say little else about them).
 """
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Callable, Sequence
-from difflib import SequenceMatcher
 from typing import Protocol, TypeVar
 
 
@@ -32,7 +35,11 @@ B = TypeVar("B", bound=Known)
 
 
 def sections_matched(
-    new: Sequence[A], old: Sequence[B], *, retired: Callable[[B], bool] = lambda _: False
+    new: Sequence[A],
+    old: Sequence[B],
+    *,
+    retired: Callable[[B], bool] = lambda _: False,
+    by_number: bool = False,
 ) -> list[B | None]:
     """For each of `new`, the one of `old` that is the same section, or None (a new one).
 
@@ -43,41 +50,43 @@ def sections_matched(
     def free_new() -> list[int]:
         return [i for i in range(len(new)) if i not in pairs]
 
-    def free_old(live: bool = True) -> list[int]:
+    def free_old(*, live: bool = True) -> list[int]:
         taken = set(pairs.values())
-        return [j for j in range(len(old)) if j not in taken and retired(old[j]) != live]
+        return [j for j in range(len(old)) if j not in taken and retired(old[j]) is not live]
 
-    _by_key(new, old, free_new(), free_old(), pairs, key=lambda item: item.source_path)
+    def path(item: Known) -> str:
+        return item.source_path
 
-    # The rest in order, by title (as a diff would): anchors, and the gaps between them.
+    def title(item: Known) -> str:
+        return _norm(item.title)
+
+    _by_key(new, old, free_new(), free_old(), pairs, key=path)
+    _by_key(new, old, free_new(), free_old(live=False), pairs, key=path)
+
+    # The rest in order by title; the gaps between the titles in common.
     news, olds = free_new(), free_old()
-    titles = SequenceMatcher(
-        None, [_norm(new[i].title) for i in news], [_norm(old[j].title) for j in olds],
-        autojunk=False,
-    )  # fmt: skip
-    blocks = titles.get_matching_blocks()
-    for a, b, size in blocks:
-        for k in range(size):
-            pairs[news[a + k]] = olds[b + k]
-    # A section moved elsewhere: its title, where it is the only one of that title left.
-    _by_key(new, old, free_new(), free_old(), pairs, key=lambda item: _norm(item.title))
-    start_a = start_b = 0
-    for a, b, size in blocks:
-        gap_new = [i for i in news[start_a:a] if i not in pairs]
-        gap_old = [j for j in olds[start_b:b] if j not in set(pairs.values())]
-        _pair_gap(new, old, gap_new, gap_old, pairs)
-        start_a, start_b = a + size, b + size
+    anchors = _common_run([title(new[i]) for i in news], [title(old[j]) for j in olds])
+    for a, b in anchors:
+        pairs[news[a]] = olds[b]
+    _by_key(new, old, free_new(), free_old(), pairs, key=title)  # moved elsewhere
+    _by_likeness(new, old, free_new(), free_old(), pairs)
+    _by_key(new, old, free_new(), free_old(live=False), pairs, key=title)
+    bounds = [(-1, -1), *anchors, (len(news), len(olds))]
+    for (a0, b0), (a1, b1) in itertools.pairwise(bounds):
+        gap_new = [i for i in news[a0 + 1 : a1] if i not in pairs]
+        taken = set(pairs.values())
+        gap_old = [j for j in olds[b0 + 1 : b1] if j not in taken]
+        if gap_new and len(gap_new) == len(gap_old):
+            for i, j in zip(gap_new, gap_old, strict=True):
+                if _files_agree(new[i], old[j]):
+                    pairs[i] = j
 
-    # Last, the same number where the files do not disagree (SUMMARY.md's drafts and a
-    # README's planned sections of one part, numbered alike, say little else).
-    by_number = {old[j].number: j for j in free_old()}
-    for i in free_new():
-        j = by_number.pop(new[i].number, None)
-        if j is not None and _files_agree(new[i], old[j]):
-            pairs[i] = j
-    # Archived ones come back by their file or title.
-    _by_key(new, old, free_new(), free_old(live=False), pairs, key=lambda item: item.source_path)
-    _by_key(new, old, free_new(), free_old(live=False), pairs, key=lambda item: _norm(item.title))
+    if by_number:
+        numbered = {old[j].number: j for j in free_old()}
+        for i in free_new():
+            match = numbered.pop(new[i].number, None)
+            if match is not None and _files_agree(new[i], old[match]):
+                pairs[i] = match
     return [old[pairs[i]] if i in pairs else None for i in range(len(new))]
 
 
@@ -105,28 +114,48 @@ def _by_key(
             pairs.update(zip(indexes, others, strict=True))
 
 
-def _pair_gap(
+def _common_run(new: list[str], old: list[str]) -> list[tuple[int, int]]:
+    """The longest common subsequence of two title lists, as index pairs; where several are
+    as long, each title takes its earliest partner (so a removed "NATS, Практика" takes
+    NATS's own "Практика", not Kafka's)."""
+    rows, cols = len(new), len(old)
+    # longest[i][j]: the longest common run of new[i:] and old[j:]
+    longest = [[0] * (cols + 1) for _ in range(rows + 1)]
+    for i in range(rows - 1, -1, -1):
+        row, below = longest[i], longest[i + 1]
+        for j in range(cols - 1, -1, -1):
+            if new[i] and new[i] == old[j]:
+                row[j] = below[j + 1] + 1
+            else:
+                row[j] = max(below[j], row[j + 1])
+    run: list[tuple[int, int]] = []
+    i = j = 0
+    while i < rows and j < cols:
+        if new[i] and new[i] == old[j] and longest[i][j] == longest[i + 1][j + 1] + 1:
+            run.append((i, j))
+            i, j = i + 1, j + 1
+        elif longest[i + 1][j] >= longest[i][j + 1]:
+            i += 1
+        else:
+            j += 1
+    return run
+
+
+def _by_likeness(
     new: Sequence[Known],
     old: Sequence[Known],
-    gap_new: list[int],
-    gap_old: list[int],
+    news: list[int],
+    olds: list[int],
     pairs: dict[int, int],
 ) -> None:
-    """Between two anchors: as many on each side are renamed in place (in order, where their
-    files allow it); else each takes the one of a title much like its own."""
-    if not gap_new or not gap_old:
-        return
-    if len(gap_new) == len(gap_old):
-        for i, j in zip(gap_new, gap_old, strict=True):
-            if _files_agree(new[i], old[j]):
-                pairs[i] = j
-        return
-    words_new = {i: _words(new[i].title) for i in gap_new}
-    words_old = {j: _words(old[j].title) for j in gap_old}
-    best_new = {i: _most_alike(words_new[i], words_old) for i in gap_new}
-    best_old = {j: _most_alike(words_old[j], words_new) for j in gap_old}
+    """Pair each with the one of a title much like its own, where each is the other's one
+    most alike (a section renamed, perhaps given its file and moved too)."""
+    words_new = {i: _words(new[i].title) for i in news}
+    words_old = {j: _words(old[j].title) for j in olds}
+    best_new = {i: _most_alike(words_new[i], words_old) for i in news}
+    best_old = {j: _most_alike(words_old[j], words_new) for j in olds}
     for i, best in best_new.items():
-        if best is not None and best_old.get(best) == i and _files_agree(new[i], old[best]):
+        if best is not None and best_old.get(best) == i:
             pairs[i] = best
 
 

@@ -525,10 +525,21 @@ def test_two_sections_of_one_file_keep_their_rows(course, tmp_path):
          "1. RabbitMQ\n2. Практика\n3. Kafka\n4. Практика\n5. NATS\n6. Практика\n",
          {"4.1 Kafka": "4.3 Kafka", "4.2 Практика": "4.4 Практика", "4.3 NATS": "4.5 NATS",
           "4.4 Практика": "4.6 Практика"}),
-        # Both renamed in place: each keeps its row by where it stands.
-        ("1. Введение\n2. Основы тестирования\n",
-         "1. Основы\n2. Тестирование на практике\n",
-         {"4.1 Введение": "4.1 Основы", "4.2 Основы тестирования": "4.2 Тестирование на практике"}),
+        # Renamed in place: each keeps its row by where it stands.
+        ("1. Введение\n2. Каналы\n3. Итоги\n",
+         "1. Первые шаги\n2. Каналы\n3. Что дальше\n",
+         {"4.1 Введение": "4.1 Первые шаги", "4.3 Итоги": "4.3 Что дальше"}),
+        # A planned section written, renamed and moved above another that is renamed: each
+        # keeps its own row, by a title much like its old one.
+        ("1. [Горутины](./01_g.md)\n2. Каналы\n3. Select\n",
+         "1. [Горутины](./01_g.md)\n2. [Оператор select](./03_select.md)\n"
+         "3. Буферизованные каналы\n",
+         {"4.2 Каналы": "4.3 Буферизованные каналы", "4.3 Select": "4.2 Оператор select"}),
+        # Several sections of one title, a run of two removed: the others keep theirs.
+        ("1. Kafka\n2. Практика\n3. NATS\n4. Практика\n5. Redis\n6. Практика\n",
+         "1. Kafka\n2. Практика\n3. Redis\n4. Практика\n",
+         {"4.1 Kafka": "4.1 Kafka", "4.2 Практика": "4.2 Практика", "4.5 Redis": "4.3 Redis",
+          "4.6 Практика": "4.4 Практика"}),
     ],
 )  # fmt: skip
 def test_each_section_keeps_its_row_through_edits(course, tmp_path, base, edit, moves):
@@ -543,9 +554,30 @@ def test_each_section_keeps_its_row_through_edits(course, tmp_path, base, edit, 
     write(path, head + edit)
     course_import(path=path, course_slug=course.slug)
 
-    assert not Section.objects.filter(status="archived").exists()
+    live_before = {ids[before] for before in moves}
+    assert not Section.objects.filter(status="archived", id__in=live_before).exists()
     now = {pk: f"{number} {title}" for pk, number, title in Section.objects.values_list(
         "id", "number", "title")}  # fmt: skip
     assert {before: now[ids[before]] for before in moves} == moves
     again = course_import(path=path, course_slug=course.slug)
     assert not again.changed, again.lines()
+
+
+def test_an_archived_section_comes_back_by_its_file_not_into_another_row(course, tmp_path):
+    # Regression (issue 12, fifth review): Kafka removed (archived), RabbitMQ added in its
+    # place, then Kafka restored: Kafka's row must come back, not RabbitMQ's be renamed.
+    head = "# Часть 4: Очереди\n\n## Материалы\n\n1. [Очереди](./01_q.md)\n"
+    path = write(tmp_path / "README.md", head + "2. [Kafka](./02_kafka.md)\n")
+    course_import(path=path, course_slug=course.slug)
+    kafka = Section.objects.get(title="Kafka").pk
+    write(path, head)
+    course_import(path=path, course_slug=course.slug)
+    write(path, head + "2. RabbitMQ\n")
+    course_import(path=path, course_slug=course.slug)
+    rabbit = Section.objects.get(title="RabbitMQ").pk
+
+    write(path, head + "2. [Kafka](./02_kafka.md)\n")
+    course_import(path=path, course_slug=course.slug)
+
+    assert Section.objects.get(pk=kafka).status == "published"
+    assert Section.objects.get(pk=rabbit).status == "archived"
