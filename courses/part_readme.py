@@ -894,9 +894,10 @@ class _SectionReader:
     def _item(
         self, block: _Block, index: int, text: str, indent: int, *, ordinal: int | None
     ) -> _Open | None:
-        """A list item that opens a section: numbered, a task, with a section number or a
-        Markdown file; a bare bullet only where its block says what its lines are (and none
-        under a heading it cannot read: a list of links there is not the part's sections)."""
+        """A list item that opens a section: numbered, a task, with a section number, a
+        Markdown file or a marker of its state; a bare bullet only where its block says what
+        its lines are (and none under a heading it cannot read: a list of links there is not
+        the part's sections)."""
         task = TASK_RE.match(text)
         if task:
             text = task.group(2)
@@ -909,7 +910,11 @@ class _SectionReader:
             number = self._explicit(explicit.group(1))
         elif shape != "bullet" or (
             not block.after_unknown
-            and (block.bare_bullets or _item_title_and_file(text, self.references)[1])
+            and (
+                block.bare_bullets
+                or _item_title_and_file(text, self.references)[1]
+                or any(mark in text for mark in MARKS)  # "- Кодирование JSON 🚧"
+            )
         ):
             number = self._next_number(ordinal)
         else:

@@ -471,3 +471,17 @@ def test_a_table_of_contents_of_anchors_is_not_sections():
     )
     sections = parse_part_readme(text).sections
     assert [(s.number, s.title) for s in sections] == [("5.1", "Введение"), ("5.2", "Каналы")]
+
+
+def test_bullets_marked_planned_in_a_plain_block_are_sections():
+    # Regression (issue 12, sixth review): "- Title 🚧" in a "## Материалы" list of bullets
+    # was dropped, so a part of 2 written and 2 planned sections showed as complete.
+    text = (
+        "# Часть 11: Ввод-вывод\n\n## Материалы\n\n- [io.Reader и io.Writer](./01_io.md) ✅\n"
+        "- ✅ [bufio](./02_bufio.md)\n- Кодирование JSON и XML 🚧\n- ⏳ Файловая система\n"
+    )
+    sections = parse_part_readme(text).sections
+    assert [(s.title, s.published) for s in sections] == [
+        ("io.Reader и io.Writer", T), ("bufio", T), ("Кодирование JSON и XML", F),
+        ("Файловая система", F),
+    ]  # fmt: skip
