@@ -155,7 +155,8 @@ def run_stack(*, host: str, port: int, broker_url: str) -> int:
     if broker_url:
         env["REDIS_URL"] = broker_url
     manage("migrate", "--no-input", "-v", "0", env=env)
-    manage("load_demo", env=env)
+    # Once, into a new database: an instructor's edits to the demo are theirs (load_demo).
+    manage("load_demo", "--if-new", env=env)
     sandbox_ok = _check_sandbox(env)
 
     commands = {

@@ -29,6 +29,9 @@ class Course(models.Model):
         related_name="courses_taught",
         blank=True,
     )
+    # What the last import wrote, a digest per group of the fields it owns (core.provenance):
+    # how the next import tells an instructor's edits on the site from its own work.
+    import_digests = models.JSONField(default=dict, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -60,6 +63,9 @@ class Part(models.Model):
     # The README as imported, byte for byte: export writes it back with only the status line
     # and the markers of sections whose state changed rewritten (courses.part_readme).
     source_text = models.TextField(_("README as imported"), blank=True, default="", db_default="")
+    # What the last import wrote, a digest per group of the fields it owns (core.provenance):
+    # how the next import tells an instructor's edits on the site from its own work.
+    import_digests = models.JSONField(default=dict, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -102,6 +108,9 @@ class Section(models.Model):
         _("status"), max_length=16, choices=Status.choices, default=Status.PLANNED
     )
     order = models.PositiveIntegerField(_("order"), default=0)
+    # What the last import wrote, a digest per group of the fields it owns (core.provenance):
+    # how the next import tells an instructor's edits on the site from its own work.
+    import_digests = models.JSONField(default=dict, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -78,6 +78,9 @@ class CodingExercise(models.Model):
     tests_version = models.CharField(
         _("tests version"), max_length=12, default="", db_default="", editable=False
     )
+    # What the last import wrote, a digest per group of the fields it owns (core.provenance):
+    # how the next import tells an instructor's edits on the site from its own work.
+    import_digests = models.JSONField(default=dict, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

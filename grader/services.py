@@ -12,6 +12,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
+from functools import partial
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -25,6 +26,7 @@ from django.utils.translation import gettext as _
 from core import grading_work
 from core.db import asynchronous_commit
 from core.grading_work import StuckWork, run_again_after_internal_error, stuck_work_requeue
+from core.provenance import FieldGroups, ImportPolicy, merge_into, record_as_imported
 from core.queueing import enqueue
 from core.storable import storable_json, storable_text
 from courses.models import Section
@@ -35,7 +37,7 @@ from grader.exercise_source import (
     ExerciseSourceError,
     load_exercise_source,
 )
-from grader.models import CodingExercise, Submission
+from grader.models import VERSIONED_FIELDS, CodingExercise, Submission
 from grader.scoring import code_score
 from grader.selectors import exercise_standing
 from progress.items import ItemRef
@@ -237,13 +239,62 @@ def exercise_delete(*, exercise: CodingExercise) -> None:
 class ExerciseImport:
     exercise: CodingExercise
     created: bool
+    # The stored one when nothing the check reads changed; in a dry run, not run at all
     check: CheckOutcome
+    updated: tuple[str, ...] = ()  # fields the file changed
+    # Fields the file changes but the import kept (core.provenance): edited on the site too,
+    # or the tests of an exercise learners have submitted to.
+    kept_edited: tuple[str, ...] = ()
+    kept_learners: tuple[str, ...] = ()
+
+    def lines(self) -> list[str]:
+        name = f"exercise {self.exercise.slug}"
+        out = []
+        if self.created:
+            out.append(f"created {name}")
+        elif self.updated:
+            out.append(f"updated {name}: {', '.join(self.updated)}")
+        else:
+            out.append(f"unchanged {name}")
+        if self.kept_edited:
+            out.append(
+                f"kept {name}'s {', '.join(self.kept_edited)} as edited on the site (the folder "
+                "changes them too; --overwrite takes the folder's)"
+            )
+        if self.kept_learners:
+            out.append(
+                f"kept {name}'s {', '.join(self.kept_learners)}: learners have submitted to it "
+                "(--overwrite takes the folder's; then regrade)"
+            )
+        return out
+
+
+_NOT_RUN = CheckOutcome(ok=False, report="dry run: the check was not run")
+
+# The groups of an exercise's fields an import owns (core.provenance): the files go
+# together (a reference belongs with its tests); `source_path` always follows the folder.
+EXERCISE_GROUPS: FieldGroups = (
+    ("title",),
+    ("statement",),
+    ("language", "starter_files", "test_files", "example_files", "support_files",
+     "reference_files"),
+    ("scoring", "points"),
+    ("cpu_seconds", "wall_seconds", "memory_mb", "output_kb"),
+)  # fmt: skip
 
 
 def exercise_import(
-    *, path: Path, section: Section, publish: bool = True, runner: Runner | None = None
+    *,
+    path: Path,
+    section: Section,
+    publish: bool = True,
+    runner: Runner | None = None,
+    policy: ImportPolicy = ImportPolicy.MERGE,
+    dry_run: bool = False,
 ) -> ExerciseImport:
-    """Import (or update in place) an exercise folder into a section, then check it."""
+    """Import an exercise folder into a section (or merge it into the exercise of its slug
+    there), then check it. What was edited on the site, and the tests of an exercise learners
+    have submitted to, change only with `policy` OVERWRITE (core.provenance)."""
     try:
         source = load_exercise_source(path)
     except ExerciseSourceError as error:
@@ -252,66 +303,95 @@ def exercise_import(
         section=section, slug=source.slug
     ).first() or CodingExercise(section=section, slug=source.slug)
     with _watched(exercise):
-        return _import(source, exercise, publish, runner)
+        return _import(source, exercise, publish, runner, policy=policy, dry_run=dry_run)
 
 
 def _import(
-    source: ExerciseSource, exercise: CodingExercise, publish: bool, runner: Runner | None
+    source: ExerciseSource,
+    exercise: CodingExercise,
+    publish: bool,
+    runner: Runner | None,
+    *,
+    policy: ImportPolicy,
+    dry_run: bool,
 ) -> ExerciseImport:
     section = exercise.section
-    with transaction.atomic():
-        created = exercise.pk is None
-        if created:
+    wanted = _source_values(source)
+    if exercise.pk is None:
+        if dry_run:
+            return ExerciseImport(exercise=exercise, created=True, check=_NOT_RUN)
+        with transaction.atomic():
             exercise.order = CodingExercise.objects.filter(section=section).count() + 1
-        before = _source_fields(exercise)
-        _apply_source(exercise, source)
-        if (
-            not created
-            and _source_fields(exercise) == before
-            and exercise.check_status == CodingExercise.CheckStatus.OK
-        ):
-            # The same folder again: nothing changed, its check stands.
-            if publish and not exercise.is_published:
+            for name, value in wanted.items():
+                setattr(exercise, name, value)
+            record_as_imported(exercise, EXERCISE_GROUPS)
+            exercise.save()
+        check = _check(exercise, runner)
+        if check.ok and publish:
+            _publish(exercise)
+        return ExerciseImport(exercise=exercise, created=True, check=check)
+
+    # (the fields are set here, saved only below: a dry run returns before)
+    merged = merge_into(
+        exercise,
+        wanted,
+        EXERCISE_GROUPS,
+        protected=VERSIONED_FIELDS if exercise.submissions.exists() else (),
+        policy=policy,
+    )
+    outcome = partial(
+        ExerciseImport,
+        exercise=exercise,
+        created=False,
+        updated=tuple(merged.take),
+        kept_edited=tuple(merged.kept_edited),
+        kept_learners=tuple(merged.kept_learners),
+    )
+    if dry_run:
+        exercise.refresh_from_db()  # (as stored: the caller sees nothing of the file's)
+        return outcome(check=_NOT_RUN)
+    # Unpublished with a passing check: an instructor's choice, which an import keeps.
+    hidden_by_choice = (
+        not exercise.is_published and exercise.check_status == CodingExercise.CheckStatus.OK
+    )
+    republish = publish and (not hidden_by_choice or policy == ImportPolicy.OVERWRITE)
+    with transaction.atomic():
+        exercise.import_digests = merged.digests
+        checked = set(merged.take) - {"title", "statement", "source_path"}
+        if not checked and exercise.check_status == CodingExercise.CheckStatus.OK:
+            # Nothing the check reads changed: its result stands.
+            exercise.save()
+            if republish and not exercise.is_published:
                 _publish(exercise)
-            return ExerciseImport(
-                exercise=exercise, created=False, check=CheckOutcome(True, exercise.check_report)
-            )
+            return outcome(check=CheckOutcome(True, exercise.check_report))
         exercise.is_published = False
         exercise.check_status = CodingExercise.CheckStatus.UNCHECKED
         exercise.save()
     check = _check(exercise, runner)
-    if check.ok and publish:
+    if check.ok and republish:
         _publish(exercise)
-    return ExerciseImport(exercise=exercise, created=created, check=check)
+    return outcome(check=check)
 
 
-SOURCE_FIELDS = (
-    "title", "statement", "language", "starter_files", "test_files", "example_files",
-    "support_files", "reference_files", "scoring", "points", "cpu_seconds", "wall_seconds",
-    "memory_mb", "output_kb", "source_path",
-)  # fmt: skip
-
-
-def _source_fields(exercise: CodingExercise) -> tuple[Any, ...]:
-    return tuple(getattr(exercise, name) for name in SOURCE_FIELDS)
-
-
-def _apply_source(exercise: CodingExercise, source: ExerciseSource) -> None:
-    exercise.title = source.title[:200]
-    exercise.statement = source.statement
-    exercise.language = source.language
-    exercise.starter_files = source.starter_files
-    exercise.test_files = source.test_files
-    exercise.example_files = source.example_files
-    exercise.support_files = source.support_files
-    exercise.reference_files = source.reference_files
-    exercise.scoring = source.scoring
-    exercise.points = Decimal(source.points)
-    exercise.cpu_seconds = source.limits["cpu_seconds"]
-    exercise.wall_seconds = source.limits["wall_seconds"]
-    exercise.memory_mb = source.limits["memory_mb"]
-    exercise.output_kb = source.limits["output_kb"]
-    exercise.source_path = source.source_path
+def _source_values(source: ExerciseSource) -> dict[str, Any]:
+    """The exercise's fields as the folder gives them."""
+    return {
+        "title": source.title[:200],
+        "statement": source.statement,
+        "language": source.language,
+        "starter_files": source.starter_files,
+        "test_files": source.test_files,
+        "example_files": source.example_files,
+        "support_files": source.support_files,
+        "reference_files": source.reference_files,
+        "scoring": source.scoring,
+        "points": Decimal(source.points),
+        "cpu_seconds": source.limits["cpu_seconds"],
+        "wall_seconds": source.limits["wall_seconds"],
+        "memory_mb": source.limits["memory_mb"],
+        "output_kb": source.limits["output_kb"],
+        "source_path": source.source_path,
+    }
 
 
 # --- submissions -------------------------------------------------------------------

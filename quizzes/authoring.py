@@ -19,13 +19,21 @@ from typing import Any, cast, get_args
 from django.db import transaction
 from django.utils import timezone
 
+from core.provenance import (
+    FieldGroups,
+    ImportPolicy,
+    field_values,
+    made_by_import,
+    merge_into,
+    record_as_imported,
+)
 from courses.course_source import CourseSourceError, read_source_text
 from courses.models import Section
 from progress.services import Placement, item_placement_watch
 from quizzes import grading
 from quizzes.gift import GiftError, GiftQuestion, parse_gift, render_gift
 from quizzes.gift import QuestionType as GiftQuestionType
-from quizzes.models import Question, Quiz
+from quizzes.models import VERSIONED_FIELDS, Answer, Question, Quiz
 
 # Question types GIFT can express; others (ordering) are authored elsewhere.
 GIFT_TYPES = frozenset(get_args(GiftQuestionType))
@@ -42,7 +50,17 @@ class QuizImportReport:
     updated: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
+    # Not removed although the file no longer has them: learners answered them.
     kept: list[str] = field(default_factory=list)
+    # Not removed although the file no longer has them: made or edited on the site.
+    kept_site: list[str] = field(default_factory=list)
+    # Not changed although the file changes them (core.provenance): "title: fields".
+    kept_edited: list[str] = field(default_factory=list)
+    kept_learners: list[str] = field(default_factory=list)
+
+    @property
+    def conflicts(self) -> bool:
+        return bool(self.kept_site or self.kept_edited or self.kept_learners)
 
     def lines(self) -> list[str]:
         out = [f"created question {t}" for t in self.created]
@@ -51,12 +69,41 @@ class QuizImportReport:
         out += [
             f"kept question {t} (not in the file, but learners have answered it)" for t in self.kept
         ]
+        out += [
+            f"kept question {t} (not in the file, but made or edited on the site; "
+            "--overwrite removes it)"
+            for t in self.kept_site
+        ]
+        out += [
+            f"kept question {t} as edited on the site (the file changes it too; "
+            "--overwrite takes the file's)"
+            for t in self.kept_edited
+        ]
+        out += [
+            f"kept question {t} as it is: learners have answered it (--overwrite takes the "
+            "file's; then regrade)"
+            for t in self.kept_learners
+        ]
         out += [f"unchanged question {t}" for t in self.unchanged]
+        kept = len(self.kept) + len(self.kept_site) + len(self.kept_edited)
+        kept += len(self.kept_learners)
         out.append(
             f"quiz {self.quiz.title!r}: {len(self.created)} created, {len(self.updated)} updated, "
             f"{len(self.removed)} removed, {len(self.unchanged)} unchanged"
+            + (f", {kept} kept" if kept else "")
         )
         return out
+
+
+# The groups of a question's fields an import owns (core.provenance): the answer key is one
+# (a type goes with its spec), the wording another.
+QUESTION_GROUPS: FieldGroups = (
+    ("type", "spec", "points"),
+    ("title",),
+    ("text", "text_format"),
+    ("explanation",),
+    ("order",),
+)
 
 
 def _question_fields(question: GiftQuestion, order: int) -> dict[str, Any]:
@@ -92,13 +139,20 @@ def _label(question: GiftQuestion | Question, index: int) -> str:
 
 @transaction.atomic
 def quiz_import_gift(
-    *, section: Section, path: Path, quiz_title: str | None = None
+    *,
+    section: Section,
+    path: Path,
+    quiz_title: str | None = None,
+    policy: ImportPolicy = ImportPolicy.MERGE,
+    dry_run: bool = False,
 ) -> QuizImportReport:
     """Import a GIFT file as the questions of a section's quiz, all or nothing.
 
     Questions are matched by title (else by position) and updated in place, so
     learners' answers stay attached. The quiz is the section's quiz of that
     title (default: the file's first $CATEGORY leaf, else the section title).
+    Nothing made or edited on the site, nor an answered question's key, is changed or
+    removed unless `policy` is OVERWRITE (core.provenance); the report names what was kept.
     """
     try:
         text = read_source_text(path)
@@ -130,6 +184,9 @@ def quiz_import_gift(
     report = QuizImportReport(quiz=quiz)
     existing = list(quiz.questions.order_by("order", "id"))
     by_title = {q.title: q for q in existing if q.title}
+    answered = set(
+        Answer.objects.filter(question__in=existing).values_list("question_id", flat=True)
+    )
     used: set[int] = set()
     for index, source in enumerate(questions, start=1):
         wanted = _question_fields(source, order=index)
@@ -139,49 +196,103 @@ def quiz_import_gift(
             row = candidate if not candidate.title and candidate.pk not in used else None
         label = _label(source, index)
         if row is None:
-            Question.objects.create(quiz=quiz, **wanted)
             report.created.append(label)
+            _question_create(quiz=quiz, fields=wanted)
             continue
         used.add(row.pk)
-        changed = [name for name, value in wanted.items() if getattr(row, name) != value]
-        if changed:
-            for name in changed:
-                setattr(row, name, wanted[name])
-            row.save()
-            report.updated.append(f"{label}: {', '.join(changed)}")
-        else:
-            report.unchanged.append(label)
-    for index, row in enumerate(existing, start=1):
-        if row.pk in used or row.type not in GIFT_TYPES:
-            continue  # (a type GIFT cannot express is not "missing" from the file)
-        if row.answers.exists():
-            report.kept.append(_label(row, index))
-        else:
-            row.delete()
-            report.removed.append(_label(row, index))
+        _question_merge(
+            row, wanted, label=label, report=report, policy=policy, answered=row.pk in answered
+        )
+    if policy != ImportPolicy.ADD_ONLY:
+        for index, row in enumerate(existing, start=1):
+            if row.pk in used or row.type not in GIFT_TYPES:
+                continue  # (a type GIFT cannot express is not "missing" from the file)
+            if row.pk in answered:
+                report.kept.append(_label(row, index))
+            elif policy != ImportPolicy.OVERWRITE and not made_by_import(
+                current=field_values(row, QUESTION_GROUPS),
+                recorded=row.import_digests,
+                groups=QUESTION_GROUPS,
+            ):
+                report.kept_site.append(_label(row, index))
+            else:
+                row.delete()
+                report.removed.append(_label(row, index))
     if report.created or report.updated or report.removed:
         quizzes_touch({quiz.pk})
+    if dry_run:
+        transaction.set_rollback(True)
     return report
 
 
-def question_upsert(*, quiz: Quiz, title: str, fields: dict[str, Any]) -> tuple[Question, bool]:
-    """Create or update the quiz's question of that title; the spec is validated first."""
+def _question_create(*, quiz: Quiz, fields: dict[str, Any]) -> Question:
+    question = Question(quiz=quiz, **fields)
+    record_as_imported(question, QUESTION_GROUPS)
+    question.save()
+    return question
+
+
+def _question_merge(
+    row: Question,
+    wanted: dict[str, Any],
+    *,
+    label: str,
+    report: QuizImportReport,
+    policy: ImportPolicy,
+    answered: bool,
+) -> bool:
+    """Merge the file's version of a question into its row; True if the row changed."""
+    merged = merge_into(
+        row,
+        wanted,
+        QUESTION_GROUPS,
+        protected=VERSIONED_FIELDS if answered else (),
+        policy=policy,
+    )
+    if merged.kept_edited:
+        report.kept_edited.append(f"{label}: {', '.join(merged.kept_edited)}")
+    if merged.kept_learners:
+        report.kept_learners.append(f"{label}: {', '.join(merged.kept_learners)}")
+    if merged.take or merged.digests != row.import_digests:
+        row.import_digests = merged.digests
+        row.save()
+    if merged.take:
+        report.updated.append(f"{label}: {', '.join(merged.take)}")
+    elif not merged.conflicts:
+        report.unchanged.append(label)
+    return bool(merged.take)
+
+
+def question_upsert(
+    *,
+    quiz: Quiz,
+    title: str,
+    fields: dict[str, Any],
+    policy: ImportPolicy = ImportPolicy.MERGE,
+) -> tuple[Question, bool, list[str]]:
+    """Create or merge the quiz's question of that title (the spec is validated first): the
+    question, whether it changed, and what was kept (report lines, as quiz_import_gift's)."""
     try:
         grading.validate_spec(fields["type"], fields["spec"])
     except grading.SpecError as error:
         raise QuizImportError(f"question {title!r}: {error}") from None
     question = quiz.questions.filter(title=title).first()
     if question is None:
-        question = Question.objects.create(quiz=quiz, title=title, **fields)
+        question = _question_create(quiz=quiz, fields={"title": title, **fields})
         quizzes_touch({quiz.pk})
-        return question, True
-    changed = [name for name, value in fields.items() if getattr(question, name) != value]
-    for name in changed:
-        setattr(question, name, fields[name])
+        return question, True, []
+    report = QuizImportReport(quiz=quiz)
+    changed = _question_merge(
+        question,
+        {"title": title, **fields},
+        label=title,
+        report=report,
+        policy=policy,
+        answered=question.answers.exists(),
+    )
     if changed:
-        question.save()
         quizzes_touch({quiz.pk})
-    return question, bool(changed)
+    return question, changed, [line for line in report.lines() if line.startswith("kept ")]
 
 
 def quiz_export_gift(*, quiz: Quiz) -> tuple[str, list[str]]:

@@ -7,13 +7,15 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from core.provenance import add_import_arguments, policy_from
 from courses.services import CourseImportError, course_import
 
 
 class Command(BaseCommand):
     help = (
         "Import a course from Markdown: a part README (like the course's own) or an mdBook "
-        "folder (SUMMARY.md + section files). Re-importing updates rows in place; all or nothing."
+        "folder (SUMMARY.md + section files). Re-importing updates rows in place; all or nothing. "
+        "What was edited on the site, and sections that hold work, are kept unless --overwrite."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -22,8 +24,12 @@ class Command(BaseCommand):
             "--course", dest="course_slug", help="slug of the course to import into"
         )
         parser.add_argument("--course-title", help="title for a course created by this import")
-        parser.add_argument(
-            "--dry-run", action="store_true", help="report what would change, write nothing"
+        add_import_arguments(
+            parser,
+            overwrite_help=(
+                "take the source's version even of what was edited on the site, and archive "
+                "sections gone from it that hold work (nothing in them is deleted)"
+            ),
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -33,6 +39,7 @@ class Command(BaseCommand):
                 course_slug=options["course_slug"],
                 course_title=options["course_title"],
                 dry_run=options["dry_run"],
+                policy=policy_from(options),
             )
         except CourseImportError as error:
             raise CommandError(str(error)) from None

@@ -1,6 +1,10 @@
 """`manage.py load_demo`: the demo course (Part 4 of "Go для C# разработчиков") and demo users.
 
-Idempotent: run it again and it changes nothing (or updates the demo content in place).
+It only ever adds: run again, it creates what is missing (a section, a quiz, a question, an
+exercise, a user) and leaves everything that exists as it is, edited or not, so nothing an
+instructor made or changed on the site is lost (core.provenance's ADD_ONLY). `--if-new` (what
+`./bin/run` passes at every start) does nothing once the demo course is there, so a demo
+question an instructor deleted is not brought back either.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ from django.contrib.auth.models import Group, Permission
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 
+from core.provenance import ImportPolicy
 from courses.services import CourseImportError, course_import
 
 DEMO_COURSE_DIR = Path(settings.BASE_DIR) / "demo" / "course"
@@ -40,6 +45,11 @@ class Command(BaseCommand):
             action="store_true",
             help="skip the coding exercises (their import runs each one in the sandbox)",
         )
+        parser.add_argument(
+            "--if-new",
+            action="store_true",
+            help="do nothing if the demo course is already there (./bin/run at each start)",
+        )
 
     def _load_exercises(self) -> None:
         from courses.selectors import section_get_by_number
@@ -49,9 +59,11 @@ class Command(BaseCommand):
             number = path.name.split("-", 1)[0]
             section = section_get_by_number(number=number, course_slug=DEMO_COURSE_SLUG)
             try:
-                result = exercise_import(path=path, section=section)
+                result = exercise_import(path=path, section=section, policy=ImportPolicy.ADD_ONLY)
             except ExerciseError as error:
                 raise CommandError(str(error)) from None
+            if not result.created and result.exercise.is_published:
+                continue  # there already, as an instructor left it
             if result.check.ok:
                 self.stdout.write(f"demo exercise {path.name}: ok")
             else:
@@ -68,7 +80,7 @@ class Command(BaseCommand):
         for path in sorted(DEMO_QUIZZES_DIR.glob("*.gift")):
             section = section_get_by_number(number=path.stem, course_slug=DEMO_COURSE_SLUG)
             try:
-                report = quiz_import_gift(section=section, path=path)
+                report = quiz_import_gift(section=section, path=path, policy=ImportPolicy.ADD_ONLY)
             except QuizImportError as error:
                 raise CommandError(str(error)) from None
             self.stdout.write(f"demo quiz {path.stem}: {report.lines()[-1]}")
@@ -89,7 +101,9 @@ class Command(BaseCommand):
                 "order": 1000,
             }
             try:
-                _question, changed = question_upsert(quiz=quiz, title=item["title"], fields=fields)
+                _question, changed, _kept = question_upsert(
+                    quiz=quiz, title=item["title"], fields=fields, policy=ImportPolicy.ADD_ONLY
+                )
             except QuizImportError as error:
                 raise CommandError(str(error)) from None
             if changed:
@@ -98,6 +112,14 @@ class Command(BaseCommand):
     help = "Load the demo course and a demo learner and instructor."
 
     def handle(self, *args: Any, **options: Any) -> None:
+        from courses.models import Course
+
+        if options["if_new"] and Course.objects.filter(slug=DEMO_COURSE_SLUG).exists():
+            self.stdout.write(
+                f"demo course {DEMO_COURSE_SLUG!r} is already here: not loaded again "
+                "(manage.py load_demo adds what is missing from it)"
+            )
+            return
         with transaction.atomic():
             self._load_content()
         # Outside the transaction: each exercise runs in the sandbox for a while.
@@ -106,7 +128,9 @@ class Command(BaseCommand):
 
     def _load_content(self) -> None:
         try:
-            report = course_import(path=DEMO_COURSE_DIR, course_slug=DEMO_COURSE_SLUG)
+            report = course_import(
+                path=DEMO_COURSE_DIR, course_slug=DEMO_COURSE_SLUG, policy=ImportPolicy.ADD_ONLY
+            )
         except CourseImportError as error:
             raise CommandError(str(error)) from None
         for warning in report.warnings:
@@ -116,10 +140,12 @@ class Command(BaseCommand):
         assert course is not None  # course_import always sets it
         self._load_quizzes()
 
-        group, _ = Group.objects.get_or_create(name=INSTRUCTOR_GROUP)
-        group.permissions.set(
-            Permission.objects.filter(content_type__app_label__in=INSTRUCTOR_APPS)
-        )
+        # A group or a user that exists is left as an administrator set it.
+        group, new_group = Group.objects.get_or_create(name=INSTRUCTOR_GROUP)
+        if new_group:
+            group.permissions.set(
+                Permission.objects.filter(content_type__app_label__in=INSTRUCTOR_APPS)
+            )
         user_model = get_user_model()
         for username, (password, instructor) in DEMO_USERS.items():
             user, created = user_model.objects.get_or_create(username=username)
@@ -129,6 +155,5 @@ class Command(BaseCommand):
                 user.save()
                 if instructor:
                     user.groups.add(group)
+                    course.instructors.add(user)
                 self.stdout.write(f"demo user {username} created")
-            if instructor:
-                course.instructors.add(user)
