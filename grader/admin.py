@@ -22,11 +22,17 @@ from grader.services import (
 
 @admin.register(CodingExercise)
 class CodingExerciseAdmin(DeletesThroughService):
-    list_display = ("title", "section", "language", "scoring", "check_status", "is_published")
+    list_display = (
+        "title", "section", "language", "scoring", "check_status", "is_published", "integrity",
+    )  # fmt: skip
     list_filter = ("language", "check_status", "is_published", "section__part__course")
     search_fields = ("title", "slug")
     list_select_related = ("section",)
-    readonly_fields = ("check_status", "check_report", "checked_at", "source_path")
+    readonly_fields = ("check_status", "check_report", "checked_at", "source_path", "integrity")
+
+    @admin.display(description=_("integrity"))
+    def integrity(self, obj: CodingExercise) -> str:
+        return obj.get_integrity_level_display()
     actions = ["check_again"]
 
     def save_model(

@@ -45,6 +45,10 @@ class ExerciseSource:
     limits: dict[str, Any] = field(default_factory=dict)
     source_path: str = ""
     layout: str = "zachet"
+    # What a Go exercise's tests need beyond the default policy (docs/grader.md, "Integrity"):
+    # {"packages": [...], "functions": [...]}, empty for the default. Such an exercise's
+    # passes can be forged, and it is marked so (CodingExercise.integrity_level).
+    integrity_allow: dict[str, list[str]] = field(default_factory=dict)
 
 
 def read_code_file(path: Path) -> str:
@@ -106,7 +110,8 @@ def _load_zachet(path: Path) -> ExerciseSource:
         config = tomllib.loads(read_code_file(toml_path))
     except tomllib.TOMLDecodeError as error:
         raise ExerciseSourceError(f"{toml_path}: {error}") from None
-    unknown = set(config) - {"title", "language", "points", "scoring", "limits", "slug"}
+    known = {"title", "language", "points", "scoring", "limits", "slug", "integrity"}
+    unknown = set(config) - known
     if unknown:
         raise ExerciseSourceError(f"{toml_path}: unknown keys {sorted(unknown)}")
     language = config.get("language")
@@ -140,7 +145,39 @@ def _load_zachet(path: Path) -> ExerciseSource:
         points=str(config.get("points", 10)),
         limits=_limits(config.get("limits", {}), language=language, where=str(toml_path)),
         source_path=str(path),
+        integrity_allow=_integrity(
+            config.get("integrity", {}), language=language, where=str(toml_path)
+        ),
     )
+
+
+# [integrity] allow_packages = ["reflect"], allow_functions = ["os.Exit"]
+INTEGRITY_KEYS = {"allow_packages": "packages", "allow_functions": "functions"}
+
+
+def _integrity(given: Any, *, language: str, where: str) -> dict[str, list[str]]:
+    if not isinstance(given, dict):
+        raise ExerciseSourceError(f"{where}: [integrity] must be a table")
+    unknown = set(given) - set(INTEGRITY_KEYS)
+    if unknown:
+        raise ExerciseSourceError(
+            f"{where}: unknown [integrity] keys {sorted(unknown)} (known: {sorted(INTEGRITY_KEYS)})"
+        )
+    if given and language != "go":
+        raise ExerciseSourceError(
+            f"{where}: [integrity] applies to Go exercises only: Python learner code always runs "
+            "in a process of its own"
+        )
+    allowed: dict[str, list[str]] = {}
+    for key, name in INTEGRITY_KEYS.items():
+        value = given.get(key, [])
+        if not isinstance(value, list) or not all(
+            isinstance(item, str) and item.strip() for item in value
+        ):
+            raise ExerciseSourceError(f"{where}: [integrity] {key} must be a list of names")
+        if value:
+            allowed[name] = sorted({item.strip() for item in value})
+    return allowed
 
 
 def _limits(given: Any, *, language: str, where: str) -> dict[str, Any]:

@@ -16,7 +16,7 @@ from courses.models import Section, check_stays_in_course
 # The fields tests_version covers.
 VERSIONED_FIELDS = frozenset({
     "language", "test_files", "example_files", "support_files", "scoring", "points",
-    "cpu_seconds", "wall_seconds", "memory_mb", "output_kb",
+    "cpu_seconds", "wall_seconds", "memory_mb", "output_kb", "integrity_allow",
 })  # fmt: skip
 
 
@@ -29,6 +29,13 @@ class CodingExercise(models.Model):
         ALL_OR_NOTHING = "all_or_nothing", _("all or nothing")
         PER_TEST = "per_test", _("per test")
         PER_TASK = "per_task", _("per task")
+
+    class IntegrityLevel(models.TextChoices):
+        """How sure a pass is to be the learner's work (docs/grader.md, "Integrity")."""
+
+        ISOLATED = "isolated", _("isolated: learner code runs in a process of its own")
+        CHECKED = "checked", _("checked: learner code checked before it runs beside the tests")
+        IN_PROCESS = "in-process", _("in process: a learner could forge a pass")
 
     class CheckStatus(models.TextChoices):
         UNCHECKED = "unchecked", _("not checked")
@@ -65,6 +72,12 @@ class CodingExercise(models.Model):
         validators=[MinValueValidator(Decimal("0"))],
     )
     order = models.PositiveIntegerField(_("order"), default=0)
+    # What a Go exercise's tests need beyond the default policy (its exercise.toml's
+    # [integrity]): {"packages": [...], "functions": [...]}; any of it makes the exercise
+    # one whose passes can be forged (integrity_level).
+    integrity_allow = models.JSONField(
+        _("allowed beyond the Go policy"), default=dict, blank=True, db_default={}
+    )
     source_path = models.CharField(_("source path"), max_length=500, blank=True)
     # Set only by the check service: published exercises passed their check.
     is_published = models.BooleanField(_("published"), default=False)
@@ -108,11 +121,27 @@ class CodingExercise(models.Model):
         check_stays_in_course(self, learners_work=Submission.objects.filter(exercise_id=self.pk))
 
     def current_tests_version(self) -> str:
+        # (the allowances join the digest only when there are some: the versions of
+        # exercises graded before they existed stay as they were)
+        allow = [self.integrity_allow] if self.integrity_allow else []
         return content_version(
             self.language, self.test_files, self.example_files, self.support_files,
             self.scoring, Decimal(self.points), float(self.cpu_seconds),
-            float(self.wall_seconds), self.memory_mb, self.output_kb,
+            float(self.wall_seconds), self.memory_mb, self.output_kb, *allow,
         )  # fmt: skip
+
+    def get_integrity_level_display(self) -> str:
+        return str(self.IntegrityLevel(self.integrity_level).label)
+
+    @property
+    def integrity_level(self) -> str:
+        """Python: isolated (two processes); Go: checked by the default policy, or in-process
+        when the exercise allows more (docs/grader.md)."""
+        if self.language == self.Language.PYTHON:
+            return self.IntegrityLevel.ISOLATED
+        if self.integrity_allow:
+            return self.IntegrityLevel.IN_PROCESS
+        return self.IntegrityLevel.CHECKED
 
 
 class Submission(models.Model):

@@ -277,7 +277,7 @@ EXERCISE_GROUPS: FieldGroups = (
     ("title",),
     ("statement",),
     ("language", "starter_files", "test_files", "example_files", "support_files",
-     "reference_files"),
+     "reference_files", "integrity_allow"),
     ("scoring", "points"),
     ("cpu_seconds", "wall_seconds", "memory_mb", "output_kb"),
 )  # fmt: skip
@@ -390,6 +390,7 @@ def _source_values(source: ExerciseSource) -> dict[str, Any]:
         "wall_seconds": source.limits["wall_seconds"],
         "memory_mb": source.limits["memory_mb"],
         "output_kb": source.limits["output_kb"],
+        "integrity_allow": source.integrity_allow,
         "source_path": source.source_path,
     }
 

@@ -43,15 +43,26 @@ class FilesField(serializers.DictField):
         return files
 
 
+INTEGRITY_HELP = (
+    "How sure a pass is to be the learner's work (docs/grader.md): isolated (Python: learner "
+    "code runs in a process of its own), checked (Go: learner code checked before it runs "
+    "beside the tests), in-process (the exercise allows more: a pass could be forged)."
+)
+
+
 class ExerciseSerializer(serializers.ModelSerializer):
     """The learner's view."""
+
+    integrity_level = serializers.ChoiceField(
+        choices=CodingExercise.IntegrityLevel.choices, read_only=True, help_text=INTEGRITY_HELP
+    )
 
     class Meta:
         model = CodingExercise
         fields = [
             "id", "section", "slug", "title", "statement", "language", "starter_files",
             "example_files", "scoring", "points", "cpu_seconds", "wall_seconds", "memory_mb",
-            "output_kb", "order",
+            "output_kb", "order", "integrity_level",
         ]  # fmt: skip
         read_only_fields = fields
 
@@ -67,6 +78,15 @@ class ExerciseAuthorSerializer(serializers.ModelSerializer):
     publish = serializers.BooleanField(
         write_only=True, default=True, help_text=_("Publish once the check passes.")
     )
+    integrity_allow = serializers.DictField(
+        child=serializers.ListField(child=serializers.CharField(max_length=200), max_length=50),
+        required=False,
+        help_text="Go only: what the tests need beyond the default policy, "
+        '{"packages": [...], "functions": [...]}; any of it makes the exercise in-process.',
+    )
+    integrity_level = serializers.ChoiceField(
+        choices=CodingExercise.IntegrityLevel.choices, read_only=True, help_text=INTEGRITY_HELP
+    )
 
     class Meta:
         model = CodingExercise
@@ -75,7 +95,7 @@ class ExerciseAuthorSerializer(serializers.ModelSerializer):
             "test_files", "example_files", "support_files", "reference_files", "scoring",
             "points", "cpu_seconds", "wall_seconds", "memory_mb", "output_kb", "order",
             "publish", "is_published", "check_status", "check_report", "checked_at",
-            "created_at", "updated_at",
+            "created_at", "updated_at", "integrity_allow", "integrity_level",
         ]  # fmt: skip
         read_only_fields = [
             "is_published", "check_status", "check_report", "checked_at", "created_at",
@@ -96,6 +116,18 @@ class ExerciseAuthorSerializer(serializers.ModelSerializer):
             raise serializers.ValidationError(
                 {"reference_files": [_("The reference must have the starter's files.")]}
             )
+        allow = attrs.get("integrity_allow", getattr(self.instance, "integrity_allow", {}))
+        language = attrs.get("language", getattr(self.instance, "language", None))
+        if set(allow) - {"packages", "functions"}:
+            raise serializers.ValidationError(
+                {"integrity_allow": [_('Only "packages" and "functions" can be allowed.')]}
+            )
+        if any(allow.values()) and language != CodingExercise.Language.GO:
+            raise serializers.ValidationError(
+                {"integrity_allow": [_("Only Go exercises allow more than the default policy.")]}
+            )
+        if "integrity_allow" in attrs:
+            attrs["integrity_allow"] = {k: sorted(set(v)) for k, v in allow.items() if v}
         return attrs
 
 
