@@ -21,7 +21,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from core.scopes import latest_per_learner
-from quizzes import grading
+from quizzes.grading.attempt import answers_graded
 from quizzes.models import Answer, Attempt, Question, Quiz
 from quizzes.scoring import attempt_score
 from quizzes.services import quiz_progress_record
@@ -83,28 +83,19 @@ def attempts_regrade(
         answers = {a.question_id: a for a in attempt.answers.all()}
         raw = Decimal(0)
         changed_answers: dict[int, dict[str, Any]] = {}
-        for question in questions:
+        graded = answers_graded(questions, answers, regrade=True, only_question=question_id)
+        for question, result in graded:
             answer = answers.get(question.id)
             stored = answer.score if answer is not None and answer.score is not None else None
-            keep = (
-                (question_id is not None and question.id != question_id)
-                or (answer is not None and answer.graded_by_id is not None)
-                or question.type == "essay"
-            )
-            if keep:
-                raw += stored or Decimal(0)
-                continue
-            result = grading.grade(
-                question.type, question.spec, answer.response if answer else None, question.points
-            )
-            if result.needs_manual:  # (not after grading once; kept as it is)
+            if result is None:  # keeps its grade
                 raw += stored or Decimal(0)
                 continue
             raw += result.score
             if answer is None or stored != result.score or answer.feedback != list(result.feedback):
                 changed_answers[question.id] = {
                     "score": str(result.score), "feedback": list(result.feedback),
-                    "details": dict(result.details), "key_version": question.key_version,
+                    "details": dict(result.details),
+                    "key_version": question.key_version,
                     "old_score": None if stored is None else str(stored),
                 }  # fmt: skip
         max_score = sum((q.points for q in questions), Decimal(0))

@@ -29,6 +29,7 @@ from core.storable import storable_json, storable_text
 from progress.items import ItemRef
 from progress.services import enrollment_create, item_record
 from quizzes import grading
+from quizzes.grading.attempt import answers_graded
 from quizzes.grading.fields import MAX_RESPONSE_TEXT_BYTES
 from quizzes.models import Answer, Attempt, Question, Quiz
 from quizzes.scoring import attempt_score, retry_penalty
@@ -338,16 +339,15 @@ def _grade_answers(*, attempt: Attempt, now: datetime, clock_given: bool) -> Non
     needs_manual = False
     to_update: list[Answer] = []
     to_create: list[Answer] = []
-    for question in questions:
+    for question, result in answers_graded(questions, answers):
+        if result is None:
+            continue  # an instructor's grade stands
         answer = answers.get(question.id)
         if answer is None:  # not answered: graded as an empty response
             answer = Answer(attempt=attempt, question=question, response=None, saved_at=now)
             to_create.append(answer)
-        elif answer.graded_by_id is not None:
-            continue  # an instructor's grade stands
         else:
             to_update.append(answer)
-        result = grading.grade(question.type, question.spec, answer.response, question.points)
         answer.score = None if result.needs_manual else result.score
         answer.feedback = list(result.feedback)
         answer.details = dict(result.details)

@@ -340,7 +340,7 @@ def test_a_crash_inside_grading_is_retried_then_marked_error(quiz, queued, monke
     def broken(*args, **kwargs):
         raise ZeroDivisionError("bad spec")
 
-    monkeypatch.setattr("quizzes.grading.grade", broken)
+    monkeypatch.setattr("quizzes.grading.attempt.grade", broken)
     results = []
     for _run in range(services.MAX_GRADING_RUNS):
         # what grade_attempt_task does on each delivery
