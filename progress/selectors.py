@@ -21,6 +21,28 @@ from webhooks.payloads import EventSubject
 _COUNTED = ~Q(sections__status=Section.Status.ARCHIVED)
 
 
+# --- the gradebook's rows and columns (its page and its CSV) ---------------------------
+
+
+def gradebook_sections(course: Course) -> list[Section]:
+    """The sections a gradebook shows, in course order: all but the archived ones."""
+    return list(
+        Section.objects.filter(part__course=course)
+        .exclude(status=Section.Status.ARCHIVED)
+        .select_related("part")
+        .order_by("part__order", "part__number", "order", "id")
+    )
+
+
+def gradebook_learners(course: Course) -> QuerySet[User]:
+    """The learners a gradebook shows: everyone enrolled, or with progress in the course."""
+    enrolled = Q(enrollments__course=course)
+    worked = Q(
+        pk__in=SectionProgress.objects.filter(section__part__course=course).values("learner")
+    )
+    return User.objects.filter(enrolled | worked).distinct()
+
+
 def section_progress_visible_to(user: Any) -> QuerySet[SectionProgress]:
     """A learner's own section rows, and every learner's in the courses the user teaches."""
     rows = SectionProgress.objects.select_related("section__part")

@@ -12,7 +12,7 @@ from typing import Any
 
 from django.contrib.auth.models import User
 from django.core.paginator import Page, Paginator
-from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models import Count, IntegerField, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from courses.models import Course, Section
 from grader.models import Submission
 from progress.models import SectionProgress
+from progress.selectors import gradebook_learners, gradebook_sections
 from quizzes.models import Attempt
 
 PER_PAGE = 50
@@ -63,24 +64,6 @@ class Gradebook:
 ALL_PARTS_UP_TO = 20
 
 
-def course_sections(course: Course) -> list[Section]:
-    return list(
-        Section.objects.filter(part__course=course)
-        .exclude(status=Section.Status.ARCHIVED)
-        .select_related("part")
-        .order_by("part__order", "part__number", "order", "id")
-    )
-
-
-def course_learners(course: Course) -> QuerySet[User]:
-    """Everyone enrolled, or with progress in the course."""
-    enrolled = Q(enrollments__course=course)
-    worked = Q(
-        pk__in=SectionProgress.objects.filter(section__part__course=course).values("learner")
-    )
-    return User.objects.filter(enrolled | worked).distinct()
-
-
 def gradebook_page(
     *,
     course: Course,
@@ -93,7 +76,7 @@ def gradebook_page(
     completed: bool | None = None,
     page: int = 1,
 ) -> Gradebook:
-    every = course_sections(course)
+    every = gradebook_sections(course)
     parts = sorted({(s.part.number, s.part.title) for s in every})
     if part is None and not all_parts and len(every) > ALL_PARTS_UP_TO and parts:
         part = parts[0][0]
@@ -107,7 +90,7 @@ def gradebook_page(
         .annotate(n=Count("pk"))
         .values("n")
     )
-    learners = course_learners(course).annotate(
+    learners = gradebook_learners(course).annotate(
         completed_sections=Coalesce(Subquery(done, output_field=IntegerField()), Value(0))
     )
     if search.strip():

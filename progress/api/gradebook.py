@@ -13,12 +13,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from django.contrib.auth.models import User
-from django.db.models import Q
-
-from courses.models import Course, Section
+from courses.models import Course
 from progress.items import ItemKind, ItemRef, item_kinds
 from progress.models import ItemCompletion, SectionProgress
+from progress.selectors import gradebook_learners, gradebook_sections
 
 BATCH = 500
 
@@ -38,11 +36,7 @@ class _Line:
 
 
 def gradebook_columns(*, course: Course) -> list[Column]:
-    sections = list(
-        Section.objects.filter(part__course=course)
-        .exclude(status=Section.Status.ARCHIVED)
-        .order_by("part__order", "part__number", "order", "id")
-    )
+    sections = gradebook_sections(course)
     ids = [s.pk for s in sections]
     # Each kind's items of these sections (quizzes, then published exercises), in order.
     items: dict[int, list[tuple[ItemKind, Any]]] = {}
@@ -66,13 +60,7 @@ def gradebook_columns(*, course: Course) -> list[Column]:
 
 
 def _learner_batches(course: Course) -> Iterator[list[tuple[int, str]]]:
-    learners = (
-        User.objects.filter(
-            Q(enrollments__course=course) | Q(section_progress__section__part__course=course)
-        )
-        .distinct()
-        .order_by("id")
-    )
+    learners = gradebook_learners(course).order_by("id")
     last = 0
     while True:
         batch = list(learners.filter(id__gt=last).values_list("id", "username")[:BATCH])
