@@ -33,6 +33,7 @@ class CodingExerciseAdmin(DeletesThroughService):
     @admin.display(description=_("integrity"))
     def integrity(self, obj: CodingExercise) -> str:
         return obj.get_integrity_level_display()
+
     actions = ["check_again"]
 
     def save_model(

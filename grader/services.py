@@ -661,12 +661,9 @@ def exercise_submit_edit(*, exercise: CodingExercise, publish: bool) -> CodingEx
 def exercise_queue_check(*, exercise_id: int, publish: bool) -> bool:
     from grader.tasks import check_exercise_task
 
-    try:
-        check_exercise_task.apply_async(args=(exercise_id, publish), retry=False)
-    except Exception:
-        logger.warning("could not queue the check of exercise %s", exercise_id, exc_info=True)
-        return False
-    return True
+    return enqueue(
+        check_exercise_task, exercise_id, publish, what=f"the check of exercise {exercise_id}"
+    )
 
 
 def exercise_check_and_publish(
