@@ -156,6 +156,67 @@ def exercise_checks_in_flight(section_ids: list[int]) -> bool:
     ).exists()
 
 
+# --- a submission as the API shows it ------------------------------------------------------
+
+# What of results.json each viewer sees, as lists of what is shown (never of what is hidden):
+# a key added to results.json later is shown to nobody until it is named here.
+RESULT_KEYS = frozenset({"version", "status", "message", "tests"})
+LEARNER_TEST_KEYS = frozenset({"name", "status", "message", "output", "task_id"})
+INSTRUCTOR_TEST_KEYS = LEARNER_TEST_KEYS | {"test_code"}  # the tests' source is theirs
+
+
+def results_shown(results: Any, *, teaches: bool) -> dict[str, Any]:
+    """A submission's results.json as its viewer may see it: the hidden tests' source only
+    for the course's instructors."""
+    if not isinstance(results, dict):
+        return {}
+    test_keys = INSTRUCTOR_TEST_KEYS if teaches else LEARNER_TEST_KEYS
+    shown = {key: value for key, value in results.items() if key in RESULT_KEYS}
+    if "tests" in shown:
+        shown["tests"] = [
+            {key: value for key, value in test.items() if key in test_keys}
+            for test in shown["tests"] or []
+            if isinstance(test, dict)
+        ]
+    return shown
+
+
+@dataclass(frozen=True)
+class SubmissionView:
+    """A submission as one viewer may see it: built here once, only serialized after."""
+
+    id: int
+    url: str
+    exercise: int
+    learner: int
+    status: str
+    verdict: str
+    score: Decimal | None
+    tests_passed: int | None
+    tests_total: int | None
+    created_at: datetime
+    graded_at: datetime | None
+    files: dict[str, str]
+    results: dict[str, Any]
+    stdout: str
+    stderr: str
+    wall_seconds: float | None
+    cpu_seconds: float | None
+
+
+def submission_view(*, submission: Submission, teaches: bool, url: str) -> SubmissionView:
+    return SubmissionView(
+        id=submission.pk, url=url, exercise=submission.exercise_id,
+        learner=submission.learner_id, status=submission.status, verdict=submission.verdict,
+        score=submission.score, tests_passed=submission.tests_passed,
+        tests_total=submission.tests_total, created_at=submission.created_at,
+        graded_at=submission.graded_at, files=submission.files,
+        results=results_shown(submission.results, teaches=teaches), stdout=submission.stdout,
+        stderr=submission.stderr, wall_seconds=submission.wall_seconds,
+        cpu_seconds=submission.cpu_seconds,
+    )  # fmt: skip
+
+
 def submission_graded_event(submission_id: int) -> list[tuple[str, EventSubject]]:
     """The submission.graded webhook's data (the same for the learner and the instructors)."""
     submission = (

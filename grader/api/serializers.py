@@ -142,7 +142,11 @@ class SubmissionCreateSerializer(serializers.Serializer):
 
 
 class SubmissionSerializer(serializers.ModelSerializer):
+    """Serializes a grader.selectors.SubmissionView (what its viewer may see), not a row."""
+
     url = serializers.CharField(read_only=True)
+    exercise = serializers.IntegerField(read_only=True)
+    learner = serializers.IntegerField(read_only=True)
 
     class Meta:
         model = Submission

@@ -32,7 +32,7 @@ from grader.api.serializers import (
     SubmissionSerializer,
 )
 from grader.models import CodingExercise, Submission
-from grader.selectors import exercises_visible_to, submissions_visible_to
+from grader.selectors import exercises_visible_to, submission_view, submissions_visible_to
 from grader.services import (
     ExerciseError,
     exercise_deletable,
@@ -111,16 +111,6 @@ def submission_url(submission: Submission) -> str:
     return reverse("api:submission-detail", kwargs={"pk": submission.pk})
 
 
-def hide_hidden_tests(results: dict[str, Any]) -> dict[str, Any]:
-    """results.json without the source of the (hidden) tests."""
-    tests = [
-        {k: v for k, v in test.items() if k != "test_code"}
-        for test in results.get("tests", [])
-        if isinstance(test, dict)
-    ]
-    return {**results, "tests": tests}
-
-
 @extend_schema_view(
     list=extend_schema(tags=["submissions"]),
     retrieve=extend_schema(tags=["submissions"], responses=SubmissionDetailSerializer),
@@ -137,13 +127,14 @@ class SubmissionViewSet(LearnerWorkViewSet):
     ordering = ("-created_at", "-id")
 
     def present(self, instance: Submission) -> Any:
-        instance.url = submission_url(instance)  # type: ignore[attr-defined]
+        view = submission_view(
+            submission=instance,
+            teaches=teaches(self.request.user, instance.exercise.section.part.course_id),
+            url=submission_url(instance),
+        )
         if self.action == "list":
-            return SubmissionSerializer(instance).data
-        data = dict(SubmissionDetailSerializer(instance).data)
-        if not teaches(self.request.user, instance.exercise.section.part.course_id):
-            data["results"] = hide_hidden_tests(data["results"] or {})
-        return data
+            return SubmissionSerializer(view).data
+        return SubmissionDetailSerializer(view).data
 
     @extend_schema(
         tags=["submissions"],

@@ -168,6 +168,7 @@ def test_no_webhook_tells_its_owner_what_it_may_not_see(secret_world: World, rol
 
     world = secret_world
     owner = user_of(world, role)
+    assert owner is not None
     WebhookEndpoint.objects.create(
         owner=owner, url="https://hooks.example.org/x", secret="s" * 32,
         events=["attempt.graded", "submission.graded", "section.completed"],
