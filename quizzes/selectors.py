@@ -306,6 +306,129 @@ def attempt_review(*, attempt: Attempt, now: datetime) -> AttemptReview:
     )
 
 
+# --- the API's read models ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PublicQuestionView:
+    """A question as a learner may read it outside an attempt: no keys, ids or stored order."""
+
+    id: int
+    quiz: int
+    type: str
+    title: str
+    text: str
+    text_format: str
+    points: Decimal
+    order: int
+    spec: dict[str, Any]
+
+
+def public_question_view(*, question: Question) -> PublicQuestionView:
+    key = public_question_key()
+    return PublicQuestionView(
+        id=question.pk, quiz=question.quiz_id, type=question.type, title=question.title,
+        text=question.text, text_format=question.text_format, points=question.points,
+        order=question.order,
+        # Opaque ids and an order keyed by the server's secret: neither the stored ids
+        # nor the stored order (an ordering question's answer) can be read back.
+        spec=public_spec(
+            question.type, question.spec, seed=int(key[:15], 16), salt=f"q{question.pk}",
+            shuffle_choices=True, id_key=key,
+        ),
+    )  # fmt: skip
+
+
+@dataclass(frozen=True)
+class AttemptResultView:
+    score: Decimal | None
+    max_score: Decimal | None
+    percent: Decimal | None
+    passed: bool | None
+    penalty: int
+
+
+@dataclass(frozen=True)
+class AnswerFeedbackView:
+    score: Decimal | None
+    feedback: list[str]
+    explanation: str
+
+
+@dataclass(frozen=True)
+class AttemptQuestionView:
+    id: int
+    type: str
+    title: str
+    text: str
+    text_format: str
+    points: Decimal
+    spec: dict[str, Any]  # as the learner sees it: no keys, the attempt's opaque ids
+    response: Any  # in the same opaque ids
+    feedback: AnswerFeedbackView | None  # None: the quiz's feedback policy hides it (now)
+
+
+@dataclass(frozen=True)
+class AttemptView:
+    """An attempt as one viewer may see it (quizzes.visibility decides, once, here)."""
+
+    id: int
+    url: str
+    quiz: int
+    learner: int
+    number: int
+    status: str
+    started_at: datetime
+    deadline: datetime | None
+    submitted_at: datetime | None
+    graded_at: datetime | None
+    late: bool
+    awaiting_manual_grading: bool
+    result: AttemptResultView | None  # None: not graded, or hidden until the due date
+    questions: tuple[AttemptQuestionView, ...] = ()
+
+
+def attempt_view(*, attempt: Attempt, teaches: bool, url: str, with_questions: bool) -> AttemptView:
+    """The attempt as its learner or an instructor of its course may see it: the result and
+    feedback by the quiz's feedback policy."""
+    visibility = attempt_visibility(attempt=attempt, teaches=teaches)
+    result = None
+    if visibility.total:
+        result = AttemptResultView(
+            score=attempt.score, max_score=attempt.max_score, percent=attempt.percent,
+            passed=attempt.passed, penalty=attempt.penalty,
+        )  # fmt: skip
+    questions: list[AttemptQuestionView] = []
+    if with_questions:
+        answers = {a.question_id: a for a in attempt.answers.all()}
+        for item in attempt_questions(attempt=attempt):
+            view = dict(item.view)
+            answer = answers.get(item.question.pk)
+            entry = {key: view.pop(key) for key in ("id", "type", "title", "text", "text_format")}
+            feedback = None
+            if visibility.details:
+                feedback = AnswerFeedbackView(
+                    score=answer.score if answer else None,
+                    feedback=list(answer.feedback) if answer else [],
+                    explanation=item.question.explanation,
+                )
+            questions.append(
+                AttemptQuestionView(
+                    **entry, points=view.pop("points"), spec=view,
+                    response=item.response_to_shown(answer.response) if answer else None,
+                    feedback=feedback,
+                )
+            )  # fmt: skip
+    return AttemptView(
+        id=attempt.pk, url=url, quiz=attempt.quiz_id, learner=attempt.learner_id,
+        number=attempt.number, status=attempt.status, started_at=attempt.started_at,
+        deadline=attempt.deadline, submitted_at=attempt.submitted_at,
+        graded_at=attempt.graded_at, late=attempt.late,
+        awaiting_manual_grading=attempt.awaiting_manual_grading, result=result,
+        questions=tuple(questions),
+    )  # fmt: skip
+
+
 # --- webhooks (registered in apps.py) ----------------------------------------------------
 
 

@@ -124,9 +124,18 @@ class AttemptQuestionSerializer(serializers.Serializer):
     explanation = serializers.CharField(required=False)
 
     def to_representation(self, instance: Any) -> Any:
-        # Feedback left out by the policy stays out (DRF would print a missing nullable as null).
-        data = super().to_representation(instance)
-        return {key: value for key, value in data.items() if key in instance}
+        """An AttemptQuestionView; feedback the policy hides stays out (not null)."""
+        shown = instance.feedback
+        flat = {
+            "id": instance.id, "type": instance.type, "title": instance.title,
+            "text": instance.text, "text_format": instance.text_format,
+            "points": instance.points, "spec": instance.spec, "response": instance.response,
+        }  # fmt: skip
+        if shown is not None:
+            flat |= {"score": shown.score, "feedback": shown.feedback}
+            flat["explanation"] = shown.explanation
+        data = super().to_representation(flat)
+        return {key: value for key, value in data.items() if key in flat}
 
 
 class AttemptSerializer(serializers.ModelSerializer):

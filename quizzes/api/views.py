@@ -43,12 +43,11 @@ from quizzes.authoring import (
     quiz_save,
 )
 from quizzes.models import Attempt, Question, Quiz
-from quizzes.presentation import public_spec
 from quizzes.selectors import (
-    attempt_questions,
-    attempt_visibility,
+    AttemptView,
+    attempt_view,
     attempts_visible_to,
-    public_question_key,
+    public_question_view,
     quizzes_visible_to,
 )
 from quizzes.services import (
@@ -109,30 +108,6 @@ class QuizViewSet(InstructorWriteViewSet):
             raise edit_refused(error) from None
 
 
-def public_question(question: Question) -> dict[str, Any]:
-    """A question as a learner may read it outside an attempt: no keys, ids, or stored order."""
-    return {
-        "id": question.pk,
-        "quiz": question.quiz_id,
-        "type": question.type,
-        "title": question.title,
-        "text": question.text,
-        "text_format": question.text_format,
-        "points": question.points,
-        "order": question.order,
-        # Opaque ids and an order keyed by the server's secret: neither the stored ids
-        # nor the stored order (an ordering question's answer) can be read back.
-        "spec": public_spec(
-            question.type,
-            question.spec,
-            seed=int(public_question_key()[:15], 16),
-            salt=f"q{question.pk}",
-            shuffle_choices=True,
-            id_key=public_question_key(),
-        ),
-    }
-
-
 @_schema(
     "quizzes",
     list={
@@ -171,62 +146,21 @@ class QuestionViewSet(InstructorWriteViewSet):
     def present(self, instance: Question) -> Any:
         if teaches(self.request.user, self.course_id_of(instance)):
             return QuestionSerializer(instance).data
-        return PublicQuestionSerializer(public_question(instance)).data
+        return PublicQuestionSerializer(public_question_view(question=instance)).data
 
 
 def attempt_url(attempt: Attempt) -> str:
     return reverse("api:attempt-detail", kwargs={"pk": attempt.pk})
 
 
-def attempt_body(attempt: Attempt, user: Any, with_questions: bool) -> dict[str, Any]:
-    """The attempt as `user` may see it: result and feedback by the quiz's feedback policy."""
-    body: dict[str, Any] = {
-        "id": attempt.pk,
-        "url": attempt_url(attempt),
-        "quiz": attempt.quiz_id,
-        "learner": attempt.learner_id,
-        "number": attempt.number,
-        "status": attempt.status,
-        "started_at": attempt.started_at,
-        "deadline": attempt.deadline,
-        "submitted_at": attempt.submitted_at,
-        "graded_at": attempt.graded_at,
-        "late": attempt.late,
-        "awaiting_manual_grading": attempt.awaiting_manual_grading,
-        "result": None,
-    }
-    visibility = attempt_visibility(
-        attempt=attempt, teaches=teaches(user, attempt.quiz.section.part.course_id)
+def attempt_body(attempt: Attempt, user: Any, *, with_questions: bool) -> AttemptView:
+    """The attempt as `user` may see it (quizzes.selectors.attempt_view), to serialize."""
+    return attempt_view(
+        attempt=attempt,
+        teaches=teaches(user, attempt.quiz.section.part.course_id),
+        url=attempt_url(attempt),
+        with_questions=with_questions,
     )
-    if visibility.total:
-        body["result"] = {
-            "score": attempt.score,
-            "max_score": attempt.max_score,
-            "percent": attempt.percent,
-            "passed": attempt.passed,
-            "penalty": attempt.penalty,
-        }
-    if not with_questions:
-        return body
-    show_feedback = visibility.details
-    answers = {a.question_id: a for a in attempt.answers.all()}
-    questions = []
-    for item in attempt_questions(attempt=attempt):
-        view = dict(item.view)
-        answer = answers.get(item.question.pk)
-        entry = {
-            key: view.pop(key) for key in ("id", "type", "title", "text", "text_format", "points")
-        }
-        entry["spec"] = view
-        # In the opaque ids this attempt shows (quizzes.presentation.opaque_id).
-        entry["response"] = item.response_to_shown(answer.response) if answer else None
-        if show_feedback:
-            entry["score"] = answer.score if answer else None
-            entry["feedback"] = list(answer.feedback) if answer else []
-            entry["explanation"] = item.question.explanation
-        questions.append(entry)
-    body["questions"] = questions
-    return body
 
 
 @extend_schema_view(
@@ -248,8 +182,12 @@ class AttemptViewSet(LearnerWorkViewSet):
 
     def present(self, instance: Attempt) -> Any:
         if self.action == "list":
-            return AttemptSerializer(attempt_body(instance, self.request.user, False)).data
-        return AttemptDetailSerializer(attempt_body(instance, self.request.user, True)).data
+            return AttemptSerializer(
+                attempt_body(instance, self.request.user, with_questions=False)
+            ).data
+        return AttemptDetailSerializer(
+            attempt_body(instance, self.request.user, with_questions=True)
+        ).data
 
     def _own(self) -> Attempt:
         attempt = self.get_object()
@@ -288,7 +226,7 @@ class AttemptViewSet(LearnerWorkViewSet):
         except QuizRuleError as error:
             raise rule_error(error) from None
         attempt.quiz = quiz
-        body = AttemptDetailSerializer(attempt_body(attempt, request.user, True))
+        body = AttemptDetailSerializer(attempt_body(attempt, request.user, with_questions=True))
         created = attempt.pk not in before
         return Response(
             body.data,
@@ -310,7 +248,9 @@ class AttemptViewSet(LearnerWorkViewSet):
         except QuizRuleError as error:
             raise rule_error(error) from None
         attempt.refresh_from_db()
-        return Response(AttemptDetailSerializer(attempt_body(attempt, request.user, True)).data)
+        return Response(
+            AttemptDetailSerializer(attempt_body(attempt, request.user, with_questions=True)).data
+        )
 
     @extend_schema(
         tags=["attempts"],
