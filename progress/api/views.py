@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.auth.models import User
-from django.db.models import Count, Q, QuerySet
+from django.db.models import QuerySet
 from django.http import StreamingHttpResponse
 from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
@@ -19,7 +19,6 @@ from api.idempotency import IDEMPOTENCY_PARAMETER, idempotent
 from api.params import IdFilter
 from api.views_base import LearnerWorkViewSet, require_teaches
 from courses.models import Course, Section
-from courses.status import Completion
 from progress.api.gradebook import gradebook_csv_lines
 from progress.api.serializers import (
     CourseProgressSerializer,
@@ -27,11 +26,16 @@ from progress.api.serializers import (
     LearnerProgressSerializer,
     SectionProgressSerializer,
 )
-from progress.models import Enrollment, SectionProgress
-from progress.selectors import section_progress_visible_to
+from progress.models import Enrollment
+from progress.selectors import (
+    course_completions,
+    gradebook_learners,
+    is_enrolled,
+    section_progress_row,
+    section_progress_visible_to,
+    sections_completed_by,
+)
 from progress.services import enrollment_create, section_mark_read
-
-NOT_ARCHIVED = ~Q(status=Section.Status.ARCHIVED)
 
 
 @extend_schema_view(
@@ -51,14 +55,6 @@ class SectionProgressViewSet(LearnerWorkViewSet):
     ordering = ("learner_id", "section__part__order", "section__order", "section_id")
 
 
-def _course_completion(learner_id: int, course: Course) -> Completion:
-    sections = Section.objects.filter(NOT_ARCHIVED, part__course=course)
-    done = SectionProgress.objects.filter(
-        learner_id=learner_id, section__in=sections, completed=True
-    ).count()
-    return Completion(done=done, total=sections.count())
-
-
 class MyCoursesView(generics.ListAPIView[Enrollment]):
     """The caller's enrolled courses with "N of M sections" completed."""
 
@@ -74,17 +70,18 @@ class MyCoursesView(generics.ListAPIView[Enrollment]):
     @extend_schema(tags=["progress"])
     def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         page = self.paginate_queryset(self.get_queryset()) or []
-        out = []
-        for enrollment in page:
-            completion = _course_completion(request.user.pk, enrollment.course)
-            out.append(
-                {
-                    "course": enrollment.course_id,
-                    "sections_completed": completion.done,
-                    "sections_total": completion.total,
-                    "percent": completion.percent,
-                }
-            )
+        completions = course_completions(
+            learner_id=request.user.pk, course_ids=[e.course_id for e in page]
+        )
+        out = [
+            {
+                "course": enrollment.course_id,
+                "sections_completed": completions[enrollment.course_id].done,
+                "sections_total": completions[enrollment.course_id].total,
+                "percent": completions[enrollment.course_id].percent,
+            }
+            for enrollment in page
+        ]
         return self.get_paginated_response(CourseProgressSerializer(out, many=True).data)
 
 
@@ -96,24 +93,13 @@ class CourseLearnersView(generics.ListAPIView[User]):
     def get_queryset(self) -> QuerySet[User]:
         course = get_object_or_404(Course, pk=self.kwargs["course_id"])
         require_teaches(self.request.user, course.pk)
-        in_course = Q(section_progress__section__part__course=course)
-        return (
-            User.objects.filter(Q(enrollments__course=course) | in_course).distinct().order_by("id")
-        )
+        return gradebook_learners(course).order_by("id")
 
     @extend_schema(tags=["progress"])
     def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         page = self.paginate_queryset(self.get_queryset()) or []
-        course_id = self.kwargs["course_id"]
-        sections = Section.objects.filter(NOT_ARCHIVED, part__course_id=course_id)
-        total = sections.count()
-        done = dict(
-            SectionProgress.objects.filter(
-                learner_id__in=[u.pk for u in page], section__in=sections, completed=True
-            )
-            .values("learner_id")
-            .annotate(n=Count("id"))
-            .values_list("learner_id", "n")
+        total, done = sections_completed_by(
+            course_id=self.kwargs["course_id"], learner_ids=[u.pk for u in page]
         )
         out = [
             {
@@ -138,7 +124,7 @@ class EnrollmentView(APIView):
     def post(self, request: Request, course_id: int) -> Response:
         """Enrol the caller in the course (200 if already enrolled)."""
         course = get_object_or_404(Course, pk=course_id)
-        existed = Enrollment.objects.filter(learner=request.user, course=course).exists()
+        existed = is_enrolled(learner=request.user, course=course)
         enrollment = enrollment_create(learner=request.user, course=course)
         body = EnrollmentSerializer(
             {"course": course.pk, "learner": request.user.pk, "created_at": enrollment.created_at}
@@ -162,9 +148,7 @@ class SectionReadView(APIView):
             status=Section.Status.PUBLISHED,
         )
         section_mark_read(learner=request.user, section=section)
-        row = SectionProgress.objects.select_related("section__part").get(
-            learner=request.user, section=section
-        )
+        row = section_progress_row(learner=request.user, section=section)
         return Response(SectionProgressSerializer(row).data)
 
 
