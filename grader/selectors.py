@@ -7,25 +7,17 @@ results are turned into `TestLine`s that have no field for test code.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
-from functools import lru_cache
 from typing import Any
 
 from django.contrib.auth.models import User
 from django.db.models import Count, Exists, Max, OuterRef, Q, QuerySet
 from django.utils import timezone
-from pygments import highlight
-from pygments.formatters import HtmlFormatter
-from pygments.lexer import Lexer
-from pygments.lexers import get_lexer_by_name, get_lexer_for_filename
-from pygments.util import ClassNotFound
 
 from accounts.roles import own_or_taught, published_or_taught
-from courses.markdown import render_markdown
 from courses.models import Section
 from grader.models import CodingExercise, Submission
 from progress.items import ItemGrade, ItemState
@@ -36,7 +28,6 @@ HISTORY_LIMIT = 20
 # Display caps: the runners clip already; these guard results stored by older runners.
 MESSAGE_CHARS = 4000
 OUTPUT_CHARS = 500
-CODE_PREFIX = "code"
 
 # What an exercise page may read of an exercise; the secret columns stay in the database.
 _SECRET_FIELDS = ("test_files", "reference_files", "support_files", "check_report")
@@ -244,18 +235,6 @@ def submission_graded_event(submission_id: int) -> list[tuple[str, EventSubject]
     return [("submission.graded", subject)]
 
 
-# --- code display ------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class CodeFile:
-    """A file shown read-only: `html` is Pygments output (every character of the code escaped)."""
-
-    name: str
-    anchor: str
-    html: str
-
-
 @dataclass(frozen=True)
 class EditorFile:
     name: str
@@ -265,58 +244,7 @@ class EditorFile:
     rows: int
 
 
-def _lexer(name: str, language: str) -> Lexer | None:
-    try:
-        return get_lexer_for_filename(name)
-    except ClassNotFound:
-        pass
-    try:
-        return get_lexer_by_name(language)
-    except ClassNotFound:
-        return None
-
-
-def code_html(*, name: str, text: str, language: str, anchor: str = "") -> str:
-    """Highlighted, escaped code in a <pre>; with `anchor`, lines are numbered and get ids
-    `<anchor>-<n>` (compile errors link to them)."""
-    options: dict[str, Any] = {"classprefix": "hl-", "wrapcode": True, "cssclass": "code-view"}
-    if anchor:
-        options.update(linenos="inline", linespans=anchor)
-    lexer = _lexer(name, language) or get_lexer_by_name("text")
-    html = highlight(text, lexer, HtmlFormatter(**options))
-    # The block may scroll sideways: focusable, so a keyboard can scroll it (WCAG 2.1.1).
-    return html.replace("<pre>", '<pre tabindex="0">', 1)
-
-
-def code_files(
-    files: Mapping[str, str], *, language: str, prefix: str = "", numbered: bool = False
-) -> list[CodeFile]:
-    result = []
-    for index, name in enumerate(sorted(files), start=1):
-        anchor = f"{prefix}{index}"
-        html = code_html(
-            name=name,
-            text=files[name],
-            language=language,
-            anchor=anchor if numbered else "",
-        )
-        result.append(CodeFile(name=name, anchor=anchor, html=html))
-    return result
-
-
 # --- the exercise page -------------------------------------------------------------------
-
-
-_LEADING_H1 = re.compile(r"\A\s*<h1>.*?</h1>\s*", re.DOTALL)
-
-
-@lru_cache(maxsize=256)
-def statement_html(statement: str) -> str:
-    """The statement as sanitised HTML, without its leading "# Title" (the page has its own h1).
-
-    Rendered on read and memoised by text: a statement is written rarely and read often.
-    """
-    return _LEADING_H1.sub("", render_markdown(statement), count=1)
 
 
 def exercise_get_published(*, exercise_id: int) -> CodingExercise | None:
@@ -331,9 +259,7 @@ def exercise_get_published(*, exercise_id: int) -> CodingExercise | None:
 
 @dataclass(frozen=True)
 class ExercisePage:
-    exercise: CodingExercise
-    statement_html: str
-    examples: list[CodeFile]
+    exercise: CodingExercise  # its statement and examples: grader.presentation renders them
     editor_files: list[EditorFile]
     # What the editor holds: "draft" (code sent back with an error), "submission"
     # (editor_from_submission's code) or "starter".
@@ -404,8 +330,6 @@ def exercise_page_for(
             files, editor_source = source.files, "submission"
     return ExercisePage(
         exercise=exercise,
-        statement_html=statement_html(exercise.statement),
-        examples=code_files(exercise.example_files, language=exercise.language, prefix="ex"),
         editor_files=_editor_files(exercise, files),
         editor_source=editor_source,
         editor_from_submission=source,
@@ -442,23 +366,16 @@ class TestLine:
 
 
 @dataclass(frozen=True)
-class CompileError:
-    text: str
-    file: str = ""
-    line: int | None = None
-    column: int | None = None
-    anchor: str = ""  # id of the line in the submitted code, when the file is the learner's
-
-
-@dataclass(frozen=True)
 class SubmissionResult:
+    """What the learner sees of their submission's outcome; its code and the compile errors'
+    links into it are rendered by grader.presentation."""
+
     submission: Submission
     final: bool
     retrying: bool  # an internal error happened; it is queued again
     message: str
-    compile_errors: list[CompileError]
+    compile_error: bool  # `message` is the compiler's (its lines link into the code)
     tests: list[TestLine]
-    code: list[CodeFile]
 
 
 def _clip(value: Any, limit: int) -> str:
@@ -466,54 +383,14 @@ def _clip(value: Any, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-# "cache.go:12:5: undefined: x", "lasagna.py:1:14: SyntaxError: ..."
-_LOCATION = re.compile(
-    r"^(?P<file>[\w./-]+\.\w+):(?P<line>\d+)(?::(?P<column>\d+))?:\s*(?P<text>.*)$"
-)
-
-
-def _compile_errors(message: str, anchors: Mapping[str, str]) -> list[CompileError]:
-    errors = []
-    for raw in message.splitlines():
-        line = raw.strip()
-        if not line:
-            continue
-        match = _LOCATION.match(line)
-        if match is None:
-            errors.append(CompileError(text=line))
-            continue
-        name, number = match["file"], int(match["line"])
-        errors.append(
-            CompileError(
-                text=match["text"],
-                file=name,
-                line=number,
-                column=int(match["column"]) if match["column"] else None,
-                anchor=f"{anchors[name]}-{number}" if name in anchors else "",
-            )
-        )
-    return errors
-
-
-def submission_result(*, submission: Submission, with_code: bool = True) -> SubmissionResult:
+def submission_result(*, submission: Submission) -> SubmissionResult:
     """A submission's outcome for the page: only the keys of results.json meant for learners."""
     results = submission.results if isinstance(submission.results, dict) else {}
     final = submission.status in {Submission.Status.GRADED, Submission.Status.ERROR}
-    language = submission.exercise.language
-    code = (
-        code_files(submission.files, language=language, prefix=CODE_PREFIX, numbered=True)
-        if with_code
-        else []
-    )
-    # The same ids code_files gives the files (the fragment links to the page's code).
-    anchors = {name: f"{CODE_PREFIX}{i}" for i, name in enumerate(sorted(submission.files), 1)}
     message = ""
-    compile_errors: list[CompileError] = []
     tests: list[TestLine] = []
     if submission.status == Submission.Status.GRADED:
         message = _clip(results.get("message"), MESSAGE_CHARS)
-        if submission.verdict == Submission.Verdict.COMPILE_ERROR:
-            compile_errors = _compile_errors(message, anchors)
         for entry in results.get("tests") or []:
             if not isinstance(entry, dict):
                 continue
@@ -531,7 +408,9 @@ def submission_result(*, submission: Submission, with_code: bool = True) -> Subm
         final=final,
         retrying=submission.status == Submission.Status.QUEUED and submission.runs > 0,
         message=message,
-        compile_errors=compile_errors,
+        compile_error=(
+            submission.status == Submission.Status.GRADED
+            and submission.verdict == Submission.Verdict.COMPILE_ERROR
+        ),
         tests=tests,
-        code=code,
     )

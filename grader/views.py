@@ -11,7 +11,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.auth import current_learner
-from grader import selectors
+from grader import presentation, selectors
 from grader.models import CodingExercise
 from grader.services import ExerciseError, submission_create
 
@@ -38,7 +38,8 @@ def exercise_detail_view(request: HttpRequest, exercise_id: int) -> HttpResponse
         start_over="reset" in request.GET,
         from_submission_id=_int_or_none(request.GET.get("from")),
     )
-    return render(request, "grader/exercise_detail.html", {"page": page})
+    shown = presentation.exercise_shown(exercise)
+    return render(request, "grader/exercise_detail.html", {"page": page, "shown": shown})
 
 
 @require_POST
@@ -60,10 +61,11 @@ def exercise_submit_view(request: HttpRequest, exercise_id: int) -> HttpResponse
         page = selectors.exercise_page_for(
             exercise=exercise, learner=current_learner(request), draft=files
         )
+        shown = presentation.exercise_shown(exercise)
         return render(
             request,
             "grader/exercise_detail.html",
-            {"page": page, "submit_error": str(error)},
+            {"page": page, "shown": shown, "submit_error": str(error)},
             status=400,
         )
     url = reverse("grader:submission", kwargs={"submission_id": submission.pk})
@@ -84,8 +86,10 @@ def submission_detail_view(request: HttpRequest, submission_id: int) -> HttpResp
     if submission is None:
         raise Http404  # someone else's submission looks the same as none at all
     fragment = _wants_fragment(request)
-    result = selectors.submission_result(submission=submission, with_code=not fragment)
+    result = selectors.submission_result(submission=submission)
+    shown = presentation.submission_shown(result, with_code=not fragment)
     template = "grader/_submission_result.html" if fragment else "grader/submission_detail.html"
-    response = render(request, template, {"result": result, "submission": submission})
+    context = {"result": result, "shown": shown, "submission": submission}
+    response = render(request, template, context)
     patch_vary_headers(response, ["X-Requested-With"])
     return response

@@ -15,6 +15,9 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, TypeVar
 
+from django.utils.html import linebreaks
+
+from courses.markdown import clean_html, render_markdown
 from quizzes.grading.fields import MAX_RESPONSE_TEXT_BYTES
 
 T = TypeVar("T")
@@ -266,3 +269,12 @@ def response_ids(
                 gaps[gap["id"]] = convert(gaps[gap["id"]])
         return {**response, "gaps": gaps}
     return response
+
+
+def question_text_html(text: str, text_format: str) -> str:
+    """A question's (or feedback's) text as safe HTML, whatever format it was written in."""
+    if text_format == "html":  # (Question.TextFormat's values)
+        return clean_html(text)
+    if text_format in {"plain", "moodle"}:
+        return linebreaks(text, autoescape=True)
+    return render_markdown(text)

@@ -14,10 +14,8 @@ from django.conf import settings
 from django.contrib.auth.models import AnonymousUser, User
 from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
-from django.utils.html import linebreaks
 
 from accounts.roles import own_or_taught, published_or_taught
-from courses.markdown import clean_html, render_markdown
 from courses.models import Section
 from progress.items import ItemGrade, ItemState
 from progress.models import ItemCompletion
@@ -198,28 +196,20 @@ def quiz_states(learner: User | AnonymousUser, section: Section, now: datetime) 
     return states
 
 
-def question_text_html(text: str, text_format: str) -> str:
-    """A question's (or feedback's) text as safe HTML, whatever format it was written in."""
-    if text_format == Question.TextFormat.HTML:
-        return clean_html(text)
-    if text_format in {Question.TextFormat.PLAIN, Question.TextFormat.MOODLE}:
-        return linebreaks(text, autoescape=True)
-    return render_markdown(text)
-
-
 @dataclass(frozen=True)
 class AnswerReview:
     """One question of a graded attempt as the learner may see it."""
 
     number: int
     view: dict[str, Any]
-    text_html: str
+    text: str  # in `text_format`, as are the feedback and the explanation (the page renders
+    text_format: str  # them: quizzes.presentation.question_text_html)
     response: list[str]
     points: Decimal
     score: Decimal | None
     pending_manual: bool
-    feedback_html: list[str]
-    explanation_html: str
+    feedback: list[str]
+    explanation: str
 
     @property
     def outcome(self) -> str:
@@ -282,19 +272,14 @@ def attempt_review(*, attempt: Attempt, now: datetime) -> AttemptReview:
             AnswerReview(
                 number=number,
                 view=item.view,
-                text_html=question_text_html(question.text, fmt),
+                text=question.text,
+                text_format=fmt,
                 response=response_summary(item.view, item.response_to_shown(response)),
                 points=question.points,
                 score=answer.score if answer else Decimal(0),
                 pending_manual=bool(answer and answer.needs_manual_grading),
-                feedback_html=[
-                    question_text_html(text, fmt)
-                    for text in (answer.feedback if answer else [])
-                    if text
-                ],
-                explanation_html=question_text_html(question.explanation, fmt)
-                if question.explanation
-                else "",
+                feedback=[text for text in (answer.feedback if answer else []) if text],
+                explanation=question.explanation,
             )
         )
     return AttemptReview(

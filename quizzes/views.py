@@ -20,7 +20,7 @@ from django.views.decorators.http import require_POST
 from accounts.auth import current_learner
 from quizzes import selectors, services
 from quizzes.models import Attempt, Quiz
-from quizzes.presentation import blank_segments, response_from_form
+from quizzes.presentation import blank_segments, question_text_html, response_from_form
 from quizzes.visibility import scores_hidden_until_due
 
 RULE_MESSAGES = {
@@ -67,7 +67,7 @@ def quiz_view(request: HttpRequest, quiz_id: int) -> HttpResponse:
     context = {
         "quiz": quiz,
         "section": quiz.section,
-        "instructions_html": selectors.question_text_html(quiz.instructions, "markdown"),
+        "instructions_html": question_text_html(quiz.instructions, "markdown"),
         "question_count": quiz.questions.count(),
         "attempts": attempts,
         "current": next((a for a in attempts if a.status == Attempt.Status.IN_PROGRESS), None),
@@ -118,7 +118,7 @@ def _questions_context(attempt: Attempt) -> list[dict[str, Any]]:
             "number": number,
             "view": view,
             "field": f"q{view['id']}",
-            "text_html": selectors.question_text_html(question.text, question.text_format),
+            "text_html": question_text_html(question.text, question.text_format),
             "response": response,
         }
         if view["type"] == "ordering":
