@@ -21,6 +21,20 @@ def _plain(value: Any) -> Any:
     return value
 
 
+def stamp_version(
+    instance: Any, kwargs: dict[str, Any], *, field: str, covers: frozenset[str], version: str
+) -> None:
+    """For a model's save(): set `field` to `version` when the save writes any of the fields
+    it `covers` (and add it to update_fields). A save of other fields only, as from a stale
+    copy, leaves the stored version. In save() on purpose: any writer moves it (the admin,
+    the API, an import, a shell), so a grade's version never lies about what it used."""
+    fields = kwargs.get("update_fields")
+    if fields is None or covers & set(fields):
+        setattr(instance, field, version)
+        if fields is not None:
+            kwargs["update_fields"] = {*fields, field}
+
+
 def content_version(*parts: Any) -> str:
     """12 hex digits of SHA-256 over the parts as canonical JSON."""
     text = json.dumps([_plain(part) for part in parts], sort_keys=True, ensure_ascii=False,

@@ -10,7 +10,7 @@ from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from core.versions import content_version
+from core.versions import content_version, stamp_version
 from courses.models import Section, check_stays_in_course
 
 # The fields tests_version covers.
@@ -109,12 +109,8 @@ class CodingExercise(models.Model):
         return f"{self.section.number} {self.title}"
 
     def save(self, *args: Any, **kwargs: Any) -> None:
-        fields = kwargs.get("update_fields")
-        # (A save of other fields only, as from a stale copy, leaves the stored version.)
-        if fields is None or VERSIONED_FIELDS & set(fields):
-            self.tests_version = self.current_tests_version()
-            if fields is not None:
-                kwargs["update_fields"] = {*fields, "tests_version"}
+        version = self.current_tests_version()
+        stamp_version(self, kwargs, field="tests_version", covers=VERSIONED_FIELDS, version=version)
         super().save(*args, **kwargs)
 
     def clean(self) -> None:

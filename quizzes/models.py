@@ -12,7 +12,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from core.versions import content_version
+from core.versions import content_version, stamp_version
 from courses.models import Section, check_stays_in_course
 from quizzes import grading
 
@@ -129,12 +129,8 @@ class Question(models.Model):
         return self.title or self.text[:60]
 
     def save(self, *args: Any, **kwargs: Any) -> None:
-        fields = kwargs.get("update_fields")
-        # (A save of other fields only, as from a stale copy, leaves the stored version.)
-        if fields is None or VERSIONED_FIELDS & set(fields):
-            self.key_version = self.current_key_version()
-            if fields is not None:
-                kwargs["update_fields"] = {*fields, "key_version"}
+        version = self.current_key_version()
+        stamp_version(self, kwargs, field="key_version", covers=VERSIONED_FIELDS, version=version)
         super().save(*args, **kwargs)
 
     def current_key_version(self) -> str:
