@@ -4,8 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db import connection
+from django.db import InterfaceError, OperationalError, connection
 from django.db.backends.signals import connection_created
+
+# Transient: the database restarted or a connection dropped. Tasks retry these by their
+# Celery retry policy; any other crash of a grading is an internal error of its own kind.
+TRANSIENT_ERRORS = (OperationalError, InterfaceError)
 
 # Set in quiz-only worker processes: every transaction of theirs commits asynchronously.
 _session_asynchronous = {"on": False}

@@ -18,13 +18,13 @@ from typing import Any, Protocol
 
 from django.conf import settings
 from django.contrib.auth.models import User
-from django.db import InterfaceError, OperationalError, transaction
+from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core import grading_work
-from core.db import asynchronous_commit
+from core.db import TRANSIENT_ERRORS, asynchronous_commit
 from core.grading_work import StuckWork, run_again_after_internal_error, stuck_work_requeue
 from core.provenance import FieldGroups, ImportPolicy, merge_into, record_as_imported
 from core.queueing import enqueue
@@ -55,7 +55,6 @@ EXCERPT_CHARS = 8000
 RESULT_TEXT_CHARS = 4000
 MAX_RESULT_TESTS = 1000
 # Transient: the database restarted or a connection dropped; the task retries them.
-TRANSIENT_DB_ERRORS = (OperationalError, InterfaceError)
 
 
 class ExerciseError(Exception):
@@ -496,7 +495,7 @@ def submission_grade(*, submission_id: int, runner: Runner | None = None) -> Gra
 
     try:
         return _grade_store(submission_id, token, exercise, report)
-    except TRANSIENT_DB_ERRORS:
+    except TRANSIENT_ERRORS:
         raise  # the database restarted or a connection dropped: the task retries
     except Exception as error:
         # Not transient: the same write would fail the same way on every delivery. Never

@@ -9,8 +9,8 @@ from billiard.process import current_process
 from celery import Task, shared_task
 from celery.signals import celeryd_after_setup, worker_process_init, worker_process_shutdown
 from django.conf import settings
-from django.db import InterfaceError, OperationalError
 
+from core.db import TRANSIENT_ERRORS
 from grader.runners.python import python_warm_start
 from grader.sandbox import sandbox_pool_process
 from grader.services import (
@@ -21,7 +21,6 @@ from grader.services import (
 
 logger = logging.getLogger(__name__)
 
-TRANSIENT_ERRORS = (OperationalError, InterfaceError)
 # Pool process N of the regrade worker (teaching.tasks, code runs among its work) runs
 # learner code as the sandbox uid of process 100 + N: never one a code worker process uses.
 REGRADE_POOL_OFFSET = 100

@@ -17,12 +17,17 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import User
-from django.db import IntegrityError, connection, models, transaction
+from django.db import (
+    IntegrityError,
+    connection,
+    models,
+    transaction,
+)
 from django.db.models import F, Q
 from django.utils import timezone
 
 from core import grading_work
-from core.db import asynchronous_commit
+from core.db import TRANSIENT_ERRORS, asynchronous_commit
 from core.grading_work import StuckWork, run_again_after_internal_error, stuck_work_requeue
 from core.queueing import enqueue
 from core.storable import storable_json, storable_text
@@ -267,6 +272,23 @@ class GradingOutcome:
     attempt_id: int
     status: str
     already_done: bool
+    # An internal error: the task runs it again shortly (as grader's GradeOutcome.retry).
+    retry: bool = False
+
+
+def attempt_grade_or_retry(*, attempt_id: int, claim: bool = False) -> GradingOutcome:
+    """Grade the attempt; a crash inside grading is never the learner's fault: the outcome
+    says to run it again, and after a few tries the attempt is `error` (free)."""
+    try:
+        return attempt_grade(attempt_id=attempt_id, claim=claim)
+    except TRANSIENT_ERRORS:
+        raise
+    except Exception as error:
+        logger.exception("grading attempt %s crashed", attempt_id)
+        reason = f"{type(error).__name__}: {error}"
+        if attempt_mark_error(attempt_id=attempt_id, reason=reason):
+            return GradingOutcome(attempt_id, Attempt.Status.ERROR, already_done=False)
+        return GradingOutcome(attempt_id, Attempt.Status.SUBMITTED, False, retry=True)
 
 
 def attempt_grade(

@@ -8,20 +8,15 @@ from typing import Any
 from celery import Task, shared_task
 from celery.signals import celeryd_after_setup
 from django.conf import settings
-from django.db import InterfaceError, OperationalError
 
-from core.db import asynchronous_commit_for_every_transaction
+from core.db import TRANSIENT_ERRORS, asynchronous_commit_for_every_transaction
 from quizzes.services import (
-    attempt_grade,
-    attempt_mark_error,
+    attempt_grade_or_retry,
     attempts_requeue_stuck,
     attempts_submit_expired,
 )
 
 logger = logging.getLogger(__name__)
-
-# Transient: the database restarted or a connection dropped. Retried by Celery.
-TRANSIENT_ERRORS = (OperationalError, InterfaceError)
 
 
 @shared_task(
@@ -37,17 +32,11 @@ TRANSIENT_ERRORS = (OperationalError, InterfaceError)
 )
 def grade_attempt_task(self: Task, attempt_id: int, claim: bool = False) -> str:
     # claim: a re-delivery from the sweep (quizzes.services.attempt_queue_grading)
-    try:
-        return attempt_grade(attempt_id=attempt_id, claim=claim).status
-    except TRANSIENT_ERRORS:
-        raise
-    except Exception as error:
-        # A crash inside grading is never the learner's fault: try again a few
-        # times, then mark the attempt `error` (it costs no attempt).
-        logger.exception("grading attempt %s crashed", attempt_id)
-        if attempt_mark_error(attempt_id=attempt_id, reason=f"{type(error).__name__}: {error}"):
-            return "error"
-        raise self.retry(countdown=2, max_retries=None) from error
+    outcome = attempt_grade_or_retry(attempt_id=attempt_id, claim=claim)
+    if outcome.retry:
+        # An internal error is never the learner's fault: run it again shortly.
+        raise self.retry(countdown=2, max_retries=None)
+    return outcome.status
 
 
 @shared_task(

@@ -8,8 +8,8 @@ from typing import Any
 from celery import shared_task
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
-from django.db import InterfaceError, OperationalError
 
+from core.db import TRANSIENT_ERRORS
 from core.queueing import enqueue
 from teaching.regrade import (
     regrade_apply_step,
@@ -19,8 +19,6 @@ from teaching.regrade import (
 )
 
 logger = logging.getLogger(__name__)
-
-TRANSIENT_ERRORS = (OperationalError, InterfaceError)
 
 
 def _regrade_task(name: str) -> Any:

@@ -4,16 +4,14 @@ from __future__ import annotations
 
 from celery import Task, shared_task
 from django.conf import settings
-from django.db import InterfaceError, OperationalError
 
+from core.db import TRANSIENT_ERRORS
 from webhooks.services import (
     COUNTDOWN_LIMIT_SECONDS,
     deliveries_send_due,
     delivery_send,
     pending_event_fan_out,
 )
-
-TRANSIENT_ERRORS = (OperationalError, InterfaceError)
 
 
 @shared_task(
