@@ -14,6 +14,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from grader.runners.files import MAX_FILES, MAX_TOTAL_BYTES
+from grader.runners.policy import DEFAULT_ALLOWANCES, Allowances
 
 LANGUAGES = ("go", "python")
 SCORINGS = ("all_or_nothing", "per_test", "per_task")
@@ -45,6 +46,9 @@ class ExerciseSource:
     limits: dict[str, Any] = field(default_factory=dict)
     source_path: str = ""
     layout: str = "zachet"
+    # What Go learner code may use beyond the default policy ([integrity] in exercise.toml);
+    # anything here makes the exercise `in-process` (grader.runners.policy).
+    allowances: Allowances = DEFAULT_ALLOWANCES
 
 
 def read_code_file(path: Path) -> str:
@@ -106,7 +110,9 @@ def _load_zachet(path: Path) -> ExerciseSource:
         config = tomllib.loads(read_code_file(toml_path))
     except tomllib.TOMLDecodeError as error:
         raise ExerciseSourceError(f"{toml_path}: {error}") from None
-    unknown = set(config) - {"title", "language", "points", "scoring", "limits", "slug"}
+    unknown = set(config) - {
+        "title", "language", "points", "scoring", "limits", "slug", "integrity",
+    }  # fmt: skip
     if unknown:
         raise ExerciseSourceError(f"{toml_path}: unknown keys {sorted(unknown)}")
     language = config.get("language")
@@ -140,7 +146,33 @@ def _load_zachet(path: Path) -> ExerciseSource:
         points=str(config.get("points", 10)),
         limits=_limits(config.get("limits", {}), language=language, where=str(toml_path)),
         source_path=str(path),
+        allowances=_allowances(
+            config.get("integrity", {}), language=language, where=str(toml_path)
+        ),
     )
+
+
+def _allowances(given: Any, *, language: str, where: str) -> Allowances:
+    """`[integrity] allow_packages = [...]`, `allow_functions = [...]` (Go only)."""
+    if not isinstance(given, dict):
+        raise ExerciseSourceError(f"{where}: [integrity] must be a table")
+    unknown = set(given) - {"allow_packages", "allow_functions"}
+    if unknown:
+        raise ExerciseSourceError(f"{where}: unknown [integrity] keys {sorted(unknown)}")
+    if given and language != "go":
+        raise ExerciseSourceError(
+            f"{where}: [integrity] applies to Go exercises only (the policy it relaxes is Go's)"
+        )
+    lists = {}
+    for key in ("allow_packages", "allow_functions"):
+        value = given.get(key, [])
+        if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+            raise ExerciseSourceError(f"{where}: [integrity] {key} must be a list of strings")
+        lists[key] = tuple(dict.fromkeys(value))
+    allowances = Allowances(packages=lists["allow_packages"], functions=lists["allow_functions"])
+    if problems := allowances.problems():
+        raise ExerciseSourceError(f"{where}: [integrity] " + "; ".join(problems))
+    return allowances
 
 
 def _limits(given: Any, *, language: str, where: str) -> dict[str, Any]:

@@ -16,7 +16,7 @@ from courses.models import Section, check_stays_in_course
 # The fields tests_version covers.
 VERSIONED_FIELDS = frozenset({
     "language", "test_files", "example_files", "support_files", "scoring", "points",
-    "cpu_seconds", "wall_seconds", "memory_mb", "output_kb",
+    "cpu_seconds", "wall_seconds", "memory_mb", "output_kb", "allowances",
 })  # fmt: skip
 
 
@@ -46,6 +46,12 @@ class CodingExercise(models.Model):
     example_files = models.JSONField(_("visible example tests"), default=dict, blank=True)
     support_files = models.JSONField(_("support files (go.mod ...)"), default=dict, blank=True)
     reference_files = models.JSONField(_("reference solution"), default=dict)
+    # What Go learner code may use beyond the default policy (exercise.toml's [integrity]:
+    # {"packages": [...], "functions": [...]}; {} is the default). Anything here lets learner
+    # code forge a pass from inside the test binary (grader.runners.policy).
+    allowances = models.JSONField(
+        _("allowed beyond the Go policy"), default=dict, blank=True, db_default={}
+    )
     cpu_seconds = models.FloatField(
         _("CPU seconds"), default=5, validators=[MinValueValidator(0.1)]
     )
@@ -105,10 +111,12 @@ class CodingExercise(models.Model):
         check_stays_in_course(self, learners_work=Submission.objects.filter(exercise_id=self.pk))
 
     def current_tests_version(self) -> str:
+        # (allowances only when there are any: the versions stored before them stay valid)
         return content_version(
             self.language, self.test_files, self.example_files, self.support_files,
             self.scoring, Decimal(self.points), float(self.cpu_seconds),
             float(self.wall_seconds), self.memory_mb, self.output_kb,
+            *([self.allowances] if self.allowances else []),
         )  # fmt: skip
 
 

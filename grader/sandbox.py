@@ -228,6 +228,7 @@ def sandbox_start(
     rw_binds: Sequence[tuple[str, str]] = (),
     wait_for_go: bool = False,
     work: WorkMount = WorkMount.HOST,
+    pass_fds: Sequence[int] = (),
 ) -> StartedSandbox:
     """Start `argv` in the sandbox; `go()` supervises it to the end.
 
@@ -236,7 +237,8 @@ def sandbox_start(
     (a warm start), and its wall-clock limit counts from `go`.
 
     `work`: what /work is (WorkMount). `rw_binds`: host files mounted writable (a results
-    file into an in-memory /work)."""
+    file into an in-memory /work). `pass_fds`: descriptors the command inherits under the
+    same numbers (a socket of the Go runner's report channel); the caller closes its copies."""
     if not argv:
         raise ValueError("argv is empty")
     workdir = Path(workdir).resolve()
@@ -320,7 +322,7 @@ def sandbox_start(
                 env=child_env,
                 start_new_session=True,
                 close_fds=True,
-                pass_fds=(status_write,),
+                pass_fds=(status_write, *pass_fds),
                 user=uid if popen_switches else None,
                 group=gid if popen_switches else None,
                 extra_groups=[] if popen_switches else None,

@@ -36,6 +36,7 @@ from grader.exercise_source import (
     load_exercise_source,
 )
 from grader.models import CodingExercise, Submission
+from grader.runners.policy import Allowances
 from grader.scoring import code_score
 from grader.selectors import exercise_standing
 from progress.items import ItemRef
@@ -110,6 +111,7 @@ def exercise_run(exercise: CodingExercise, files: Mapping[str, str], runner: Run
         test_files={**exercise.example_files, **exercise.test_files},
         support_files=exercise.support_files,
         limits=exercise_limits(exercise),
+        allowances=Allowances.from_json(exercise.allowances),
     )
 
 
@@ -288,7 +290,7 @@ def _import(
 SOURCE_FIELDS = (
     "title", "statement", "language", "starter_files", "test_files", "example_files",
     "support_files", "reference_files", "scoring", "points", "cpu_seconds", "wall_seconds",
-    "memory_mb", "output_kb", "source_path",
+    "memory_mb", "output_kb", "source_path", "allowances",
 )  # fmt: skip
 
 
@@ -312,6 +314,7 @@ def _apply_source(exercise: CodingExercise, source: ExerciseSource) -> None:
     exercise.memory_mb = source.limits["memory_mb"]
     exercise.output_kb = source.limits["output_kb"]
     exercise.source_path = source.source_path
+    exercise.allowances = source.allowances.to_json()
 
 
 # --- submissions -------------------------------------------------------------------
