@@ -12,8 +12,9 @@
 // however they are named (aliases and dot imports resolve to the same objects). Each finding is
 // one line of JSON on stdout: {"Action":"zachet-refused","Output":"file.go:3:2: reason"}.
 //
-// When nothing is refused it instruments the exercise's test files (every test function and
-// subtest reports to the guard package; line numbers stay as they were), writes a file into
+// When nothing is refused it instruments the exercise's test files (every test function's body
+// and every subtest runs through the guard package, which reports how each ended; line numbers
+// stay as they were), writes a file into
 // each learner package that imports the guard (so the guard's init runs before the learner's),
 // prints {"Action":"zachet-tests","Tests":[...]} and executes the configured command (go test
 // -c) in its place.
@@ -892,8 +893,11 @@ func (c *checker) testEdits(file *ast.File, info *types.Info, guardPath string, 
 		} else {
 			name = param.Names[0].Name
 		}
+		// func TestX(t *testing.T) { zachetguard.Watch(t, func() { BODY }) }
 		at := offset(fn.Body.Lbrace) + 1
-		edits = append(edits, edit{at, at, fmt.Sprintf(" %s.Watch(%s);", guardName, name)})
+		edits = append(edits, edit{at, at, fmt.Sprintf(" %s.Watch(%s, func() {", guardName, name)})
+		end := offset(fn.Body.Rbrace)
+		edits = append(edits, edit{end, end, "})"})
 		if !seen[fn.Name.Name] {
 			seen[fn.Name.Name] = true
 			c.tests = append(c.tests, fn.Name.Name)

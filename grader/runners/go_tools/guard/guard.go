@@ -9,8 +9,8 @@
 //     (execve), new processes (fork, vfork, clone without CLONE_THREAD), ptrace and reading
 //     or writing other processes' memory;
 //   - takes the report channel: a socket the grader passed in (its number in
-//     ZACHET_REPORT_FD), and the run's nonce, read from it. Watch, inserted as the first
-//     statement of every test function and subtest, reports how each test ended there.
+//     ZACHET_REPORT_FD), and the run's nonce, read from it. Watch, which the instrumented
+//     tests run their bodies through (Run for subtests), reports how each test ended there.
 //
 // Learner code cannot write to that socket: it has no *os.File for it (the static check
 // refuses os.NewFile, syscall, unsafe, reflect and linkname; opening /proc/self/fd/N of a
@@ -22,6 +22,7 @@ import (
 	"os"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"testing"
 )
@@ -63,27 +64,34 @@ func fail(reason string) {
 	os.Exit(125)
 }
 
-// Watch reports t's start now and how it ended once it and its subtests are done (its
-// cleanup is registered first, so it runs last, after the test's own cleanups).
-func Watch(t *testing.T) {
+// Watch runs a test's body (the instrumented test function's body, moved into a closure on
+// the same lines) and reports the test's start now and how it ended once it and its subtests
+// are done. Its cleanup is registered first, so it runs last, after the test's own.
+//
+// A test passes only when its body returned normally and nothing failed it: testing runs
+// cleanups before it marks a panicking test failed, so t.Failed alone would let a panic pass.
+func Watch(t *testing.T, body func()) {
 	name := t.Name()
 	send("run", name)
+	var finished atomic.Bool
 	t.Cleanup(func() {
 		status := "pass"
-		if t.Failed() {
-			status = "fail"
-		} else if t.Skipped() {
+		switch {
+		case t.Skipped() && !t.Failed():
 			status = "skip"
+		case t.Failed() || !finished.Load():
+			status = "fail"
 		}
 		send(status, name)
 	})
+	body()
+	finished.Store(true)
 }
 
 // Run is t.Run with the subtest watched.
 func Run(t *testing.T, name string, f func(t *testing.T)) bool {
 	return t.Run(name, func(t *testing.T) {
-		Watch(t)
-		f(t)
+		Watch(t, func() { f(t) })
 	})
 }
 
