@@ -753,6 +753,7 @@ def _panic_location(lines: Iterable[str]) -> str:
 class TrustedResults:
     """What the guard reported over its channel: the only word on whether a test passed."""
 
+    ready: bool = False  # the guard stood (filter installed) before learner code ran
     order: list[str] = field(default_factory=list)  # tests (and subtests) as they started
     ended: dict[str, str] = field(default_factory=dict)  # name -> pass | fail | skip
     problem: str = ""  # anything but our well-formed lines: nothing it says counts
@@ -762,11 +763,12 @@ _CHANNEL_STATUSES = frozenset({"pass", "fail", "skip"})
 
 
 def read_trusted(data: bytes, nonce: str) -> TrustedResults:
-    """Parse the channel: `<nonce> <sequence> <run|pass|fail|skip> <name in hex>` lines.
+    """Parse the channel: `<nonce> <sequence> <ready|run|pass|fail|skip> <name in hex>` lines
+    (`ready` first, once, with no name).
 
-    Learner code has no way to write there (docs/grader.md); a line that breaks the format,
-    a wrong nonce or sequence, a test started or ended twice, or an end without a start
-    means it found one anyway, and the whole channel is void."""
+        Learner code has no way to write there (docs/grader.md); a line that breaks the format,
+        a wrong nonce or sequence, a test started or ended twice, or an end without a start
+        means it found one anyway, and the whole channel is void."""
     results = TrustedResults()
     *lines, _cut = data.split(b"\n")  # (what follows the last newline was cut mid-line)
     for expected_sequence, raw in enumerate(lines, start=1):
@@ -783,7 +785,12 @@ def read_trusted(data: bytes, nonce: str) -> TrustedResults:
         if sequence != str(expected_sequence):
             results.problem = "reports out of sequence"
             break
-        if status == "run":
+        if (status == "ready") != (expected_sequence == 1):
+            results.problem = "the guard's start out of place"
+            break
+        if status == "ready":
+            results.ready = True
+        elif status == "run":
             if name in results.ended or name in results.order:
                 results.problem = f"{name} started twice"
                 break
@@ -867,9 +874,11 @@ def go_report(
         ]
         message = _clean_path("\n".join(lines)) or "the code does not compile"
         tests, missing = [], []
-    elif trusted is None or (run.returncode == _GUARD_FAILED and not trusted.order):
+    elif trusted is None or (not trusted.ready and not trusted.problem):
+        # (before any learner code: its output, which ends this message, is the guard's)
         verdict = "internal_error"
-        message = "the tests' guard did not start: " + stderr.strip()[-500:]
+        said = "".join(events.package_output) + "\n".join(events.other_lines) + stderr
+        message = "the tests' guard did not start: " + said.strip()[-500:]
     elif trusted.problem:
         verdict = "runtime_error"
         message = "the test program's reports were tampered with: " + trusted.problem
@@ -919,10 +928,6 @@ def go_report(
         cpu_seconds=build.cpu_seconds + (run.cpu_seconds if run else 0.0),
         integrity=integrity,
     )
-
-
-# The guard's exit status when it cannot start (no channel, no filter): before learner code.
-_GUARD_FAILED = 125
 
 
 def _trusted_tests(

@@ -20,8 +20,11 @@ Integrity = Literal["isolated", "checked", "in-process"]
 _IMPORT_PATH = re.compile(r"[A-Za-z0-9_.\-]+(/[A-Za-z0-9_.\-]+)*")
 _OBJECT = re.compile(r"[A-Za-z0-9_.\-]+(/[A-Za-z0-9_.\-]+)*\.[A-Za-z_][A-Za-z0-9_]*")
 # Allowing one of these lets learner code start programs: the seccomp guard then lets it too.
-_PROCESS_PACKAGES = frozenset({"os/exec", "syscall"})
-_PROCESS_OBJECTS = frozenset({"os.StartProcess", "syscall.Exec", "syscall.ForkExec"})
+# (Allowing package syscall alone does not: its raw calls stay under the filter.)
+_PROCESS_PACKAGES = frozenset({"os/exec"})
+_PROCESS_OBJECTS = frozenset(
+    {"os.StartProcess", "syscall.Exec", "syscall.ForkExec", "syscall.StartProcess"}
+)
 
 
 @dataclass(frozen=True)

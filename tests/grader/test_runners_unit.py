@@ -21,8 +21,8 @@ from grader.runners.go import (
 )
 from grader.runners.python import RESULTS_MAX_BYTES, python_report, read_results
 from grader.runners.report import RunReport, TestCaseResult
-from grader.scoring import code_score
 from grader.sandbox import Limits, SandboxResult
+from grader.scoring import code_score
 
 
 def sandbox_result(**overrides: object) -> SandboxResult:
@@ -129,11 +129,11 @@ NONCE = "0123456789abcdef0123456789abcdef"
 BUILT = sandbox_result(stdout=go_stream(event("zachet-tests", Tests=["TestAdd", "TestSub"])))
 
 
-def channel(*reports: tuple[str, str], nonce: str = NONCE) -> bytes:
-    """The guard's report lines: (status, test name) each."""
+def channel(*reports: tuple[str, str], nonce: str = NONCE, ready: bool = True) -> bytes:
+    """The guard's report lines: its start, then (status, test name) each."""
     return b"".join(
         f"{nonce} {number} {status} {name.encode().hex()}\n".encode()
-        for number, (status, name) in enumerate(reports, start=1)
+        for number, (status, name) in enumerate([("ready", "")] * ready + list(reports), start=1)
     )
 
 
@@ -247,7 +247,7 @@ def test_go_subtests_replace_their_parent() -> None:
             ("fail", "TestSub"),
             ("run", "TestAdd"),
             ("pass", "TestAdd"),
-        ),  # fmt: skip
+        ),
     )
     assert [(t.name, t.status) for t in report.tests] == [
         ("TestSub/one", "pass"),
@@ -271,7 +271,7 @@ def test_go_a_parent_that_fails_by_itself_is_listed_with_its_passing_subtests() 
             ("fail", "TestSub"),
             ("run", "TestAdd"),
             ("pass", "TestAdd"),
-        ),  # fmt: skip
+        ),
     )
     assert [(t.name, t.status) for t in report.tests] == [
         ("TestSub", "fail"),
@@ -330,11 +330,13 @@ def test_go_passes_the_channel_vouches_for_count_in_a_run_that_crashed_later() -
         channel(("pass", "TestAdd")),  # an end without a start
         channel(("run", "TestAdd"), ("pass", "TestAdd"), ("pass", "TestAdd")),
         channel(("run", "TestAdd"), ("run", "TestAdd")),
-        channel(("run", "TestAdd")) + channel(("pass", "TestAdd"), nonce="f" * 32),
+        channel(("run", "TestAdd")) + channel(("pass", "TestAdd"), nonce="f" * 32, ready=False),
         channel(("run", "TestAdd")) + b"junk\n",
         channel(("run", "TestAdd"), ("win", "TestAdd")),
         channel(("run", "TestAdd"))
         + f"{NONCE} 5 pass {b'TestAdd'.hex()}\n".encode(),  # out of sequence
+        channel(("run", "TestAdd"), ("ready", "")),  # a second start
+        channel(("run", "TestAdd"), ready=False),  # no start
     ],
 )
 def test_go_a_channel_that_is_not_exactly_ours_vouches_for_nothing(data: bytes) -> None:
@@ -349,6 +351,18 @@ def test_go_a_channel_that_is_not_exactly_ours_vouches_for_nothing(data: bytes) 
     )
     assert report.verdict == "runtime_error"
     assert report.passed_count == 0
+
+
+def test_go_a_guard_that_never_stood_is_an_internal_error() -> None:
+    report = go_report(
+        BUILT,
+        sandbox_result(returncode=125, stderr=b"zachet-guard: no report channel\n"),
+        expected=go_test_functions({"solution_test.go": GO_TESTS}),
+        limits=Limits(),
+        trusted=read_trusted(b"", NONCE),
+    )
+    assert report.verdict == "internal_error"
+    assert "no report channel" in report.message
 
 
 def test_go_a_report_cut_mid_line_is_not_read() -> None:

@@ -57,6 +57,7 @@ func init() {
 	nonce = string(buffer)
 	os.Unsetenv("ZACHET_REPORT_FD")
 	os.Unsetenv("ZACHET_ALLOW_PROCESSES")
+	send("ready", "") // the grader knows the guard stood before any learner code ran
 }
 
 func fail(reason string) {
