@@ -972,7 +972,9 @@ def _trusted_tests(
             TestCaseResult(
                 name=name,
                 status=test_status,
-                message=message or ("" if test_status == "pass" else output.strip()),
+                message=message
+                or ("" if test_status == "pass" else output.strip())
+                or ("" if test_status == "pass" else "the test failed (its output has no message)"),
                 output=output,
                 test_code=parent.code,
                 task_id=parent.task_id,

@@ -96,22 +96,25 @@ def test_an_honest_wrong_solution_fails_with_half_the_points() -> None:
 
 # --- refused before the build: a compile error with file:line and the reason --------------
 
+RERUN = solution(
+    ['"bytes"', '"os"', '"os/exec"'],
+    "\treturn a * b",
+    top='\nfunc init() {\n\tif os.Getenv("CHILD") == "" {\n'
+    "\t\tcmd := exec.Command(os.Args[0], os.Args[1:]...)\n"
+    '\t\tcmd.Env = append(os.Environ(), "CHILD=1")\n'
+    "\t\tout, _ := cmd.CombinedOutput()\n"
+    '\t\tos.Stdout.Write(bytes.ReplaceAll(out, []byte("FAIL"), []byte("PASS")))\n'
+    "\t\tos.Exit(0)\n\t}\n}\n",
+)
+FRAMING_THEN_EXIT = solution(['"fmt"', 'sys "os"'], f"\tfmt.Print({FORGED})\n\tsys.Exit(0)")
+
 REFUSED = {
     "rerun the tests as a child, FAIL -> PASS": (
-        solution(
-            ['"bytes"', '"os"', '"os/exec"'],
-            "\treturn a * b",
-            top='\nfunc init() {\n\tif os.Getenv("CHILD") == "" {\n'
-            "\t\tcmd := exec.Command(os.Args[0], os.Args[1:]...)\n"
-            '\t\tcmd.Env = append(os.Environ(), "CHILD=1")\n'
-            "\t\tout, _ := cmd.CombinedOutput()\n"
-            '\t\tos.Stdout.Write(bytes.ReplaceAll(out, []byte("FAIL"), []byte("PASS")))\n'
-            "\t\tos.Exit(0)\n\t}\n}\n",
-        ),
+        RERUN,
         ['import "os/exec" is not allowed', "os.Exit is not allowed"],
     ),
     "forged framing, then os.Exit(0) through an alias": (
-        solution(['"fmt"', 'sys "os"'], f"\tfmt.Print({FORGED})\n\tsys.Exit(0)"),
+        FRAMING_THEN_EXIT,
         ["solution.go:10:6: os.Exit is not allowed"],
     ),
     "os.Exit as a function value through a dot import": (
@@ -262,11 +265,11 @@ RELAXED = {
     # (allow os/exec and os.Exit: programs may start, and the re-run child finds no channel)
     "rerun the tests as a child, FAIL -> PASS": (
         Allowances(packages=("os/exec",), functions=("os.Exit",)),
-        REFUSED["rerun the tests as a child, FAIL -> PASS"][0],
+        RERUN,
     ),
     "forged framing, then os.Exit(0)": (
         Allowances(functions=("os.Exit",)),
-        REFUSED["forged framing, then os.Exit(0) through an alias"][0],
+        FRAMING_THEN_EXIT,
     ),
     "os.Stdout swapped for a pipe, output rewritten": (
         Allowances(functions=("os.Pipe", "os.Stdout")),
