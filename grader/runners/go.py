@@ -68,9 +68,17 @@ CACHE_DIR_NAME = ".gocache"
 TEST_BINARY = ".exercise.test"
 # Our Go sources: the static check (gocheck) and the guard package compiled into the tests.
 TOOLS_SOURCE = Path(__file__).with_name("go_tools")
-# Where the build finds the guard, the file in each learner package that imports it, and the
-# check's configuration (names a learner's or an exercise's files cannot have: files.py).
-GUARD_DIR = "_zachetguard"
+# The guard: a module of its own, required by each run's go.mod and replaced by its folder
+# here, bound read-only at the same path into the build. Its import path and folder are the
+# same in every run, so its compiled form comes from the warm cache (~50 ms a run).
+GUARD_MODULE = "zachet.local/guard"
+GUARD_SOURCE = TOOLS_SOURCE / "guard"
+_GUARD_REQUIREMENT = (
+    f"\n// Added by the grader: the guard package compiled into the tests.\n"
+    f"require {GUARD_MODULE} v0.0.0\n\nreplace {GUARD_MODULE} => {GUARD_SOURCE}\n"
+)
+# The file in each learner package that imports the guard, and the check's configuration
+# (names a learner's or an exercise's files cannot have: files.py).
 HARNESS_FILE = "zz_zachet_guard.go"
 CHECK_CONFIG = ".zachet-check.json"
 # {import path: export data file} of the warm cache's packages, for the check's type-checker.
@@ -155,11 +163,20 @@ def _warm_stamp() -> dict[str, str]:
         "go": (go_root() / "VERSION").read_text().splitlines()[0],
         "goroot": str(go_root()),
         "packages": hashlib.sha256(" ".join(WARM_PACKAGES).encode()).hexdigest(),
-        # What the warm-up builds besides the packages (the test2json tool since runs
-        # became build, then run without the test sources; the export data list since the
-        # static check type-checks learner code).
-        "recipe": "test-c+test2json, executable tools, exports",
+        # The guard is compiled into the cache from its folder: a change compiles it again.
+        "guard": _guard_digest(),
+        # What the warm-up builds besides the packages (the export data list since the
+        # static check type-checks learner code; the guard since it is compiled into the tests).
+        "recipe": "test-c, executable tools, exports, guard",
     }
+
+
+@cache
+def _guard_digest() -> str:
+    digest = hashlib.sha256(str(GUARD_SOURCE).encode())
+    for path in sorted(GUARD_SOURCE.iterdir()):
+        digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()[:16]
 
 
 def go_cache_ready(cache_dir: Path | None = None) -> bool:
@@ -191,33 +208,20 @@ def _build_cache(cache_dir: Path) -> None:
     with tempfile.TemporaryDirectory(prefix="zachet-go-warm-") as scratch:
         module = Path(scratch) / "warm"
         module.mkdir()
-        (module / "go.mod").write_text(f"module warm\n\ngo {go_version()}\n")
-        imports = "\n".join(f'\t_ "{package}"' for package in WARM_PACKAGES)
+        (module / "go.mod").write_text(f"module warm\n\ngo {go_version()}\n{_GUARD_REQUIREMENT}")
+        imports = "\n".join(f'\t_ "{package}"' for package in (*WARM_PACKAGES, GUARD_MODULE))
         (module / "warm.go").write_text(f"package warm\n\nimport (\n{imports}\n)\n")
         (module / "warm_test.go").write_text(
             'package warm\n\nimport "testing"\n\nfunc TestWarm(t *testing.T) { t.Log("warm") }\n'
         )
         env = go_env(cache=str(fresh), gopath=f"{scratch}/gopath")
+        # Built as runs build (go test -c: the tests are not run; the guard's init would stop
+        # a run without its report channel).
         completed = subprocess.run(  # noqa: S603 - our toolchain on our module
-            [str(go_root() / "bin" / "go"), "test", "-json", "-count=1", "./..."],
-            cwd=module,
-            env=env,
-            capture_output=True,
-            timeout=600,
-            check=False,
-        )
-        if completed.returncode == 0:
-            # Runs convert the test binary's output with `go tool test2json`: cache the tool.
-            completed = subprocess.run(  # noqa: S603 - our toolchain
-                [str(go_root() / "bin" / "go"), "tool", "test2json", "-h"],
-                cwd=module,
-                env=env,
-                capture_output=True,
-                timeout=600,
-                check=False,
-            )
-            if completed.returncode == 2:  # -h prints the usage and exits 2: the tool ran
-                completed = subprocess.CompletedProcess(completed.args, 0, b"", b"")
+            [str(go_root() / "bin" / "go"), "test", "-json", "-c", "-o", f"{scratch}/warm.test",
+             "."],
+            cwd=module, env=env, capture_output=True, timeout=600, check=False,
+        )  # fmt: skip
         if completed.returncode == 0:
             completed = _list_exports(module, env, fresh)
         if completed.returncode != 0:
@@ -316,7 +320,7 @@ def _list_exports(
     the cache, so a run's copy finds its own), which the static check's type-checker reads."""
     completed = subprocess.run(  # noqa: S603 - our toolchain on our module
         [str(go_root() / "bin" / "go"), "list", "-deps", "-export", "-json=ImportPath,Export",
-         *WARM_PACKAGES, "testing"],
+         *WARM_PACKAGES, "testing", GUARD_MODULE],
         cwd=module, env=env, capture_output=True, timeout=600, check=False,
     )  # fmt: skip
     if completed.returncode != 0:
@@ -407,13 +411,17 @@ def run_go_tests(
         for name in ("go.mod", "go.sum"):
             if (workdir / name).exists():
                 os.chown(workdir / name, *sandbox_ids())  # -mod=mod may tidy them
-        _write_guard(workdir)
+        with open(workdir / "go.mod", "a", encoding="utf-8") as gomod:
+            gomod.write(_GUARD_REQUIREMENT)
         (workdir / CHECK_CONFIG).write_text(
             json.dumps(_check_config(files, test_files, support, allowances, root))
         )
         link_cache_layer(shared, workdir / CACHE_DIR_NAME)
         env = go_env(cache=f"{SANDBOX_WORKDIR}/{CACHE_DIR_NAME}", gopath="/tmp/gopath")  # noqa: S108
-        binds = [(root, root), (str(tools.directory), str(tools.directory))]
+        binds = [
+            (root, root),
+            *((str(path), str(path)) for path in (tools.directory, GUARD_SOURCE)),
+        ]
         # Two steps, so learner code never runs beside the hidden tests' source: the check
         # and the build run no learner code (no cgo, no build scripts in Go); then the test
         # files are removed and the compiled tests run. (In one `go test`, learner code could
@@ -439,15 +447,6 @@ def run_go_tests(
     )
 
 
-def _write_guard(workdir: Path) -> None:
-    """The guard package (go_tools/guard) in the module, where the harness files import it."""
-    target = workdir / GUARD_DIR
-    target.mkdir()
-    for source in sorted((TOOLS_SOURCE / "guard").glob("*.go")):
-        if not source.name.endswith("_test.go"):
-            shutil.copyfile(source, target / source.name)
-
-
 def _check_config(
     files: Mapping[str, str],
     test_files: Mapping[str, str],
@@ -466,7 +465,7 @@ def _check_config(
         ),
         "allow_packages": list(allowances.packages),
         "allow_functions": list(allowances.functions),
-        "guard": GUARD_DIR,
+        "guard": GUARD_MODULE,
         "harness": HARNESS_FILE,
         "exports": f"{CACHE_DIR_NAME}/{EXPORTS_FILE}",
         "go": f"{root}/bin/go",
@@ -477,7 +476,7 @@ def _check_config(
 def _remove_build_inputs(
     workdir: Path, files: Mapping[str, str], test_files: Mapping[str, str]
 ) -> None:
-    """What the run must not see: the tests' sources, our harness and guard, the check's
+    """What the run must not see: the tests' sources, our harness files, the check's
     configuration. The compiled tests become root's and execute-only: learner code cannot
     read the tests' constants out of /proc/self/exe (nor can it when the worker is not root:
     then it can only be made unreadable to others)."""
@@ -485,7 +484,6 @@ def _remove_build_inputs(
         (workdir / name).unlink(missing_ok=True)
     for folder in {str(Path(name).parent) for name in files} | {"."}:
         (workdir / folder / HARNESS_FILE).unlink(missing_ok=True)
-    shutil.rmtree(workdir / GUARD_DIR, ignore_errors=True)
     (workdir / CHECK_CONFIG).unlink(missing_ok=True)
     binary = workdir / TEST_BINARY
     if os.geteuid() == 0:

@@ -56,7 +56,7 @@ type config struct {
 	// What the exercise allows beyond the default policy (exercise.toml [integrity]).
 	AllowPackages  []string `json:"allow_packages"`
 	AllowFunctions []string `json:"allow_functions"`
-	Guard          string   `json:"guard"`   // the guard package's folder, e.g. "_zachetguard"
+	Guard          string   `json:"guard"`   // the guard package's import path (its own module)
 	Harness        string   `json:"harness"` // the name of the file that imports it
 	Exports        string   `json:"exports"` // JSON {import path: export data file under GOCACHE}
 	Go             string   `json:"go"`      // the go command, for export data not listed there
@@ -396,11 +396,10 @@ func (c *checker) imports(file *ast.File) {
 		if refused == "" && (strings.Contains(importPath, "/internal/") || strings.HasSuffix(importPath, "/internal")) {
 			refused = "it is internal to another package"
 		}
-		if dir, ok := c.local(importPath); ok {
-			if dir == c.cfg.Guard || strings.HasPrefix(dir, c.cfg.Guard+"/") {
-				refused = "it is the grader's own package"
-			}
-		} else if refused == "" && strings.Contains(strings.Split(importPath, "/")[0], ".") {
+		if importPath == c.cfg.Guard || strings.HasPrefix(importPath, c.cfg.Guard+"/") {
+			refused = "it is the grader's own package"
+		} else if _, local := c.local(importPath); !local && refused == "" &&
+			strings.Contains(strings.Split(importPath, "/")[0], ".") {
 			refused = "only the standard library is available"
 		}
 		if refused != "" {
@@ -811,7 +810,7 @@ func (c *checker) instrument(learnerGo, exerciseGo map[string][]*ast.File,
 			}
 		}
 	}
-	guardPath := c.module + "/" + c.cfg.Guard
+	guardPath := c.cfg.Guard
 	seen := map[string]bool{}
 	for _, file := range append(internalTests, externalTests...) {
 		edits := c.testEdits(file, infos[file], guardPath, seen)
