@@ -175,7 +175,7 @@ REFUSED = {
         ["undefined: TestDouble"],
     ),
     "the guard package": (
-        solution(['"exercise/_zachetguard"'], "\t_ = zachetguard.Run"),
+        solution(['"zachet.local/guard"'], "\t_ = guard.Run"),
         ["is the grader's own package"],
     ),
     "//go:embed of the hidden tests": (
