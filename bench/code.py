@@ -10,10 +10,11 @@ exercise (their reference solutions) go through `submission_create`, a real
 * latency: submissions at a steady rate, created -> graded per submission;
 * throughput: a backlog graded by the worker, first to last graded;
 * naive: the same tests the naive way, unsandboxed: a fresh `python -m pytest`
-  process per submission, or `go test` with an empty build cache.
+  process per submission, or `go test -count=1` with a warm build cache, as a user's machine
+  has (one untimed run warms it first; before, the cache was empty: 22.8 s a run).
 
 Targets (2-core machine): Python p50 < 80 ms, >= 25 graded/s and >= 4x naive;
-Go p50 < 1 s warm, >= 2 graded/s.
+Go p50 <= 0.6 s warm, >= 2 graded/s (issue 27).
 """
 
 from __future__ import annotations
@@ -55,8 +56,9 @@ def demo_folder(language: str) -> Path:
     raise SystemExit(f"no demo {language} exercise")
 
 
-def naive_run(exercise: Any, language: str) -> float:
-    """One submission graded the naive way; seconds."""
+def naive_run(exercise: Any, language: str, go_cache: str = "") -> float:
+    """One submission graded the naive way; seconds. `go_cache`: the build cache `go test`
+    keeps between runs (empty: one of its own, cold)."""
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
         files = {**exercise.support_files, **exercise.reference_files,
@@ -73,7 +75,7 @@ def naive_run(exercise: Any, language: str) -> float:
 
             goroot = go_root()
             command = [str(goroot / "bin" / "go"), "test", "-count=1", "./..."]
-            env = {**os.environ, "GOROOT": str(goroot), "GOCACHE": str(root / ".cache"),
+            env = {**os.environ, "GOROOT": str(goroot), "GOCACHE": go_cache or str(root / ".cache"),
                    "GOPATH": str(root / ".gopath"), "GOTOOLCHAIN": "local", "GOPROXY": "off",
                    "GOFLAGS": "-mod=mod", "CGO_ENABLED": "0"}  # fmt: skip
         started = time.perf_counter()
@@ -183,15 +185,27 @@ def main() -> None:
         finally:
             stop_process(worker, timeout=60)
 
-        naive_count = min(count, 20 if language == "python" else 2)
-        with ThreadPoolExecutor(max_workers=args.concurrency) as pool:
+        naive_count = min(count, 20 if language == "python" else 8)
+        with (
+            tempfile.TemporaryDirectory() as go_cache,
+            ThreadPoolExecutor(max_workers=args.concurrency) as pool,
+        ):
+            if language == "go":
+                naive_run(exercise, language, go_cache)  # warms the cache, untimed
             started = time.perf_counter()
-            naive = list(pool.map(naive_run, [exercise] * naive_count, [language] * naive_count))
+            naive = list(
+                pool.map(
+                    naive_run,
+                    [exercise] * naive_count,
+                    [language] * naive_count,
+                    [go_cache] * naive_count,
+                )
+            )
             naive_rate = naive_count / (time.perf_counter() - started)
         print(
             f"{language:6s} {exercise.slug}: latency at {rate:.0f}/s {percentiles(latency)};"
             f" throughput {throughput:5.1f} graded/s; verdicts {sorted(verdicts)}\n"
-            f"{'':6s} naive ({'pytest' if language == 'python' else 'go test, cold cache'},"
+            f"{'':6s} naive ({'pytest' if language == 'python' else 'go test, warm cache'},"
             f" {naive_count} runs, {args.concurrency} at a time): {statistics.median(naive):.2f} s"
             f" each, {naive_rate:.2f}/s -> ours is {throughput / naive_rate:.1f}x",
             flush=True,

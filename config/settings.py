@@ -354,8 +354,11 @@ GRADER_STUCK_AFTER_SECONDS = env_int("GRADER_STUCK_AFTER_SECONDS", 120)
 
 # --- the sandbox and the runners (docs/grader.md) ---------------------------------------
 # The uid learner code runs as when the worker is root (pool process N of a code worker
-# uses this + N: grader.tasks), and its gid (default: the same number).
-GRADER_SANDBOX_UID = env_int("GRADER_SANDBOX_UID", 65534)
+# uses this + N: grader.tasks), and its gid (default: the same number). A uid of its own, far
+# from the system's (65534 is `nobody`, which daemons run as) and from the subordinate-uid
+# ranges hosts hand out: RLIMIT_NPROC counts every process of a uid on the host. The test
+# suite picks a range of its own per session (tests/conftest.py).
+GRADER_SANDBOX_UID = env_int("GRADER_SANDBOX_UID", 600000)
 GRADER_SANDBOX_GID = env_int("GRADER_SANDBOX_GID", 0) or None  # never root's group
 # Root's folder of mount points for bind sources the sandbox uid cannot reach.
 GRADER_STAGE_DIR = Path(os.environ.get("GRADER_STAGE_DIR") or "/run/zachet-sandbox")

@@ -14,6 +14,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from grader.runners.files import MAX_FILES, MAX_TOTAL_BYTES
+from grader.runners.policy import DEFAULT_ALLOWANCES, Allowances
 
 LANGUAGES = ("go", "python")
 SCORINGS = ("all_or_nothing", "per_test", "per_task")
@@ -45,10 +46,9 @@ class ExerciseSource:
     limits: dict[str, Any] = field(default_factory=dict)
     source_path: str = ""
     layout: str = "zachet"
-    # What a Go exercise's tests need beyond the default policy (docs/grader.md, "Integrity"):
-    # {"packages": [...], "functions": [...]}, empty for the default. Such an exercise's
-    # passes can be forged, and it is marked so (CodingExercise.integrity_level).
-    integrity_allow: dict[str, list[str]] = field(default_factory=dict)
+    # What Go learner code may use beyond the default policy ([integrity] in exercise.toml);
+    # anything here makes the exercise `in-process` (grader.runners.policy).
+    allowances: Allowances = DEFAULT_ALLOWANCES
 
 
 def read_code_file(path: Path) -> str:
@@ -110,8 +110,9 @@ def _load_zachet(path: Path) -> ExerciseSource:
         config = tomllib.loads(read_code_file(toml_path))
     except tomllib.TOMLDecodeError as error:
         raise ExerciseSourceError(f"{toml_path}: {error}") from None
-    known = {"title", "language", "points", "scoring", "limits", "slug", "integrity"}
-    unknown = set(config) - known
+    unknown = set(config) - {
+        "title", "language", "points", "scoring", "limits", "slug", "integrity",
+    }  # fmt: skip
     if unknown:
         raise ExerciseSourceError(f"{toml_path}: unknown keys {sorted(unknown)}")
     language = config.get("language")
@@ -145,39 +146,33 @@ def _load_zachet(path: Path) -> ExerciseSource:
         points=str(config.get("points", 10)),
         limits=_limits(config.get("limits", {}), language=language, where=str(toml_path)),
         source_path=str(path),
-        integrity_allow=_integrity(
+        allowances=_allowances(
             config.get("integrity", {}), language=language, where=str(toml_path)
         ),
     )
 
 
-# [integrity] allow_packages = ["reflect"], allow_functions = ["os.Exit"]
-INTEGRITY_KEYS = {"allow_packages": "packages", "allow_functions": "functions"}
-
-
-def _integrity(given: Any, *, language: str, where: str) -> dict[str, list[str]]:
+def _allowances(given: Any, *, language: str, where: str) -> Allowances:
+    """`[integrity] allow_packages = [...]`, `allow_functions = [...]` (Go only)."""
     if not isinstance(given, dict):
         raise ExerciseSourceError(f"{where}: [integrity] must be a table")
-    unknown = set(given) - set(INTEGRITY_KEYS)
+    unknown = set(given) - {"allow_packages", "allow_functions"}
     if unknown:
-        raise ExerciseSourceError(
-            f"{where}: unknown [integrity] keys {sorted(unknown)} (known: {sorted(INTEGRITY_KEYS)})"
-        )
+        raise ExerciseSourceError(f"{where}: unknown [integrity] keys {sorted(unknown)}")
     if given and language != "go":
         raise ExerciseSourceError(
-            f"{where}: [integrity] applies to Go exercises only: Python learner code always runs "
-            "in a process of its own"
+            f"{where}: [integrity] applies to Go exercises only (the policy it relaxes is Go's)"
         )
-    allowed: dict[str, list[str]] = {}
-    for key, name in INTEGRITY_KEYS.items():
+    lists = {}
+    for key in ("allow_packages", "allow_functions"):
         value = given.get(key, [])
-        if not isinstance(value, list) or not all(
-            isinstance(item, str) and item.strip() for item in value
-        ):
-            raise ExerciseSourceError(f"{where}: [integrity] {key} must be a list of names")
-        if value:
-            allowed[name] = sorted({item.strip() for item in value})
-    return allowed
+        if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+            raise ExerciseSourceError(f"{where}: [integrity] {key} must be a list of strings")
+        lists[key] = tuple(dict.fromkeys(value))
+    allowances = Allowances(packages=lists["allow_packages"], functions=lists["allow_functions"])
+    if problems := allowances.problems():
+        raise ExerciseSourceError(f"{where}: [integrity] " + "; ".join(problems))
+    return allowances
 
 
 def _limits(given: Any, *, language: str, where: str) -> dict[str, Any]:

@@ -16,7 +16,7 @@ from courses.models import Section, check_stays_in_course
 # The fields tests_version covers.
 VERSIONED_FIELDS = frozenset({
     "language", "test_files", "example_files", "support_files", "scoring", "points",
-    "cpu_seconds", "wall_seconds", "memory_mb", "output_kb", "integrity_allow",
+    "cpu_seconds", "wall_seconds", "memory_mb", "output_kb", "allowances",
 })  # fmt: skip
 
 
@@ -53,6 +53,12 @@ class CodingExercise(models.Model):
     example_files = models.JSONField(_("visible example tests"), default=dict, blank=True)
     support_files = models.JSONField(_("support files (go.mod ...)"), default=dict, blank=True)
     reference_files = models.JSONField(_("reference solution"), default=dict)
+    # What Go learner code may use beyond the default policy (exercise.toml's [integrity]:
+    # {"packages": [...], "functions": [...]}; {} is the default). Anything here lets learner
+    # code forge a pass from inside the test binary (grader.runners.policy).
+    allowances = models.JSONField(
+        _("allowed beyond the Go policy"), default=dict, blank=True, db_default={}
+    )
     cpu_seconds = models.FloatField(
         _("CPU seconds"), default=5, validators=[MinValueValidator(0.1)]
     )
@@ -72,12 +78,6 @@ class CodingExercise(models.Model):
         validators=[MinValueValidator(Decimal("0"))],
     )
     order = models.PositiveIntegerField(_("order"), default=0)
-    # What a Go exercise's tests need beyond the default policy (its exercise.toml's
-    # [integrity]): {"packages": [...], "functions": [...]}; any of it makes the exercise
-    # one whose passes can be forged (integrity_level).
-    integrity_allow = models.JSONField(
-        _("allowed beyond the Go policy"), default=dict, blank=True, db_default={}
-    )
     source_path = models.CharField(_("source path"), max_length=500, blank=True)
     # Set only by the check service: published exercises passed their check.
     is_published = models.BooleanField(_("published"), default=False)
@@ -117,13 +117,12 @@ class CodingExercise(models.Model):
         check_stays_in_course(self, learners_work=Submission.objects.filter(exercise_id=self.pk))
 
     def current_tests_version(self) -> str:
-        # (the allowances join the digest only when there are some: the versions of
-        # exercises graded before they existed stay as they were)
-        allow = [self.integrity_allow] if self.integrity_allow else []
+        # (allowances only when there are any: the versions stored before them stay valid)
         return content_version(
             self.language, self.test_files, self.example_files, self.support_files,
             self.scoring, Decimal(self.points), float(self.cpu_seconds),
-            float(self.wall_seconds), self.memory_mb, self.output_kb, *allow,
+            float(self.wall_seconds), self.memory_mb, self.output_kb,
+            *([self.allowances] if self.allowances else []),
         )  # fmt: skip
 
     def get_integrity_level_display(self) -> str:
@@ -135,7 +134,7 @@ class CodingExercise(models.Model):
         when the exercise allows more (docs/grader.md)."""
         if self.language == self.Language.PYTHON:
             return self.IntegrityLevel.ISOLATED
-        if self.integrity_allow:
+        if self.allowances:
             return self.IntegrityLevel.IN_PROCESS
         return self.IntegrityLevel.CHECKED
 

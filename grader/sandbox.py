@@ -1,6 +1,6 @@
 """The one place that runs learner code: bubblewrap, rlimits, a memory cgroup, time and output caps.
 
-`sandbox_run` starts `bwrap` as an unprivileged uid (`GRADER_SANDBOX_UID`, default 65534) in
+`sandbox_run` starts `bwrap` as an unprivileged uid (`GRADER_SANDBOX_UID`, default 600000) in
 new user, PID, network, IPC, UTS and cgroup namespaces, with a cleared environment, read-only
 `/usr`, a read-only root, size-capped private `/tmp` and `/dev/shm`, and at `/work` the work
 directory or a size-capped tmpfs (WorkMount). Resource limits are set
@@ -141,8 +141,8 @@ def sandbox_pool_process(index: int) -> None:
 
 
 def sandbox_uid_for_process(base: int, index: int) -> int:
-    """Pool process 0 keeps `base` (65534, nobody); the others count up from 600000, far from
-    the uids and subordinate-uid ranges a host hands out, unless the base says otherwise."""
+    """Pool process N uses `base` + N (600000 + N by default). A base of 65534 (`nobody`, the
+    default before) keeps its old mapping: process 0 that uid, the others 600000 + N."""
     if index == 0:
         return base
     return (600000 if base == 65534 else base) + index
@@ -150,7 +150,7 @@ def sandbox_uid_for_process(base: int, index: int) -> int:
 
 def sandbox_ids() -> tuple[int, int]:
     """The uid and gid learner code runs as when we are root: settings.GRADER_SANDBOX_UID
-    (default 65534), plus N in pool process N, so one learner's processes never count
+    (default 600000), plus N in pool process N, so one learner's processes never count
     against another run's RLIMIT_NPROC; else our own (an unprivileged worker cannot switch
     users; bwrap still isolates)."""
     if os.geteuid() != 0:
@@ -228,6 +228,7 @@ def sandbox_start(
     rw_binds: Sequence[tuple[str, str]] = (),
     wait_for_go: bool = False,
     work: WorkMount = WorkMount.HOST,
+    pass_fds: Sequence[int] = (),
 ) -> StartedSandbox:
     """Start `argv` in the sandbox; `go()` supervises it to the end.
 
@@ -236,7 +237,8 @@ def sandbox_start(
     (a warm start), and its wall-clock limit counts from `go`.
 
     `work`: what /work is (WorkMount). `rw_binds`: host files mounted writable (a results
-    file into an in-memory /work)."""
+    file into an in-memory /work). `pass_fds`: descriptors the command inherits under the
+    same numbers (a socket of the Go runner's report channel); the caller closes its copies."""
     if not argv:
         raise ValueError("argv is empty")
     workdir = Path(workdir).resolve()
@@ -320,7 +322,7 @@ def sandbox_start(
                 env=child_env,
                 start_new_session=True,
                 close_fds=True,
-                pass_fds=(status_write,),
+                pass_fds=(status_write, *pass_fds),
                 user=uid if popen_switches else None,
                 group=gid if popen_switches else None,
                 extra_groups=[] if popen_switches else None,

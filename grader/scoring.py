@@ -9,8 +9,11 @@ from typing import Protocol
 
 
 class TestOutcome(Protocol):
-    status: str  # "pass" | "fail" | "error"
-    task_id: int | None
+    @property
+    def status(self) -> str: ...  # "pass" | "fail" | "error"
+
+    @property
+    def task_id(self) -> int | None: ...
 
 
 def code_score(
@@ -23,6 +26,10 @@ def code_score(
     per_task: tests grouped by task id (untagged tests form one task); a task
     counts when all its tests pass; points x tasks passed / tasks.
     A run that did not get to its tests (compile error, limits) scores 0.
+
+    Only passes count, and a runner reports a pass only where the run's own trusted record
+    vouches for it (TestCaseResult.vouched): in a run that ends in runtime_error those are
+    the tests its record proves passed; printed framing earns nothing.
     """
     if not tests or verdict in {"compile_error", "time_limit", "memory_limit", "output_limit",
                                 "internal_error"}:  # fmt: skip

@@ -38,6 +38,7 @@ from grader.exercise_source import (
     load_exercise_source,
 )
 from grader.models import VERSIONED_FIELDS, CodingExercise, Submission
+from grader.runners.policy import Allowances
 from grader.scoring import code_score
 from grader.selectors import exercise_standing
 from progress.items import ItemRef
@@ -111,6 +112,7 @@ def exercise_run(exercise: CodingExercise, files: Mapping[str, str], runner: Run
         test_files={**exercise.example_files, **exercise.test_files},
         support_files=exercise.support_files,
         limits=exercise_limits(exercise),
+        allowances=Allowances.from_json(exercise.allowances),
     )
 
 
@@ -276,7 +278,7 @@ EXERCISE_GROUPS: FieldGroups = (
     ("title",),
     ("statement",),
     ("language", "starter_files", "test_files", "example_files", "support_files",
-     "reference_files", "integrity_allow"),
+     "reference_files", "allowances"),
     ("scoring", "points"),
     ("cpu_seconds", "wall_seconds", "memory_mb", "output_kb"),
 )  # fmt: skip
@@ -389,7 +391,7 @@ def _source_values(source: ExerciseSource) -> dict[str, Any]:
         "wall_seconds": source.limits["wall_seconds"],
         "memory_mb": source.limits["memory_mb"],
         "output_kb": source.limits["output_kb"],
-        "integrity_allow": source.integrity_allow,
+        "allowances": source.allowances.to_json(),
         "source_path": source.source_path,
     }
 

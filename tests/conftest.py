@@ -35,6 +35,48 @@ def seed_7_of_7() -> Path:
     return path
 
 
+# A range of sandbox uids per test session, this many wide (a worker's pool processes use
+# the first uid + N, a regrade worker's + 100 + N: grader.tasks).
+SANDBOX_UID_RANGE = 1000
+SANDBOX_UID_FIRST = 700_000
+
+
+def session_sandbox_uid(pid: int | None = None) -> int:
+    """The first uid of a range no process on the host uses now, chosen from our pid.
+
+    RLIMIT_NPROC counts every process of a uid, and the leak checks look for any process of
+    it: a suite sharing its uid with another checkout's suite, a running site's worker or
+    `check_exercises` failed ("sandbox uid busy before the test"). Each session now has its
+    own range, above the site's default (600000 + N) and away from the system's uids."""
+    taken = set()
+    for entry in os.scandir("/proc"):
+        if entry.name.isdigit():
+            try:
+                taken.add(entry.stat().st_uid // SANDBOX_UID_RANGE)
+            except OSError:
+                continue
+    slot = (pid or os.getpid()) % 1000
+    for step in range(1000):
+        first = SANDBOX_UID_FIRST + (slot + step) % 1000 * SANDBOX_UID_RANGE
+        if first // SANDBOX_UID_RANGE not in taken:
+            return first
+    raise RuntimeError("no free range of sandbox uids")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _own_sandbox_uids() -> Iterator[int]:
+    """This session's learner code runs as uids of its own (workers it starts too:
+    `celery_worker` passes the setting on)."""
+    from django.conf import settings
+
+    saved = settings.GRADER_SANDBOX_UID
+    settings.GRADER_SANDBOX_UID = session_sandbox_uid()
+    try:
+        yield settings.GRADER_SANDBOX_UID
+    finally:
+        settings.GRADER_SANDBOX_UID = saved
+
+
 @pytest.fixture(autouse=True)
 def _local_memory_cache(settings: Any) -> None:
     """Each test gets a private in-memory cache. The configured one may be Redis on the
@@ -77,10 +119,18 @@ def redis_broker_url() -> Iterator[str]:
 
 @contextmanager
 def celery_worker(env: dict[str, str], *, queues: str = "quiz,code") -> Iterator[subprocess.Popen]:
-    """A real `celery worker` process with the given environment, stopped afterwards."""
+    """A real `celery worker` process with the given environment, stopped afterwards (its
+    learner code runs as this session's sandbox uids)."""
+    from django.conf import settings
+
     process = subprocess.Popen(
         [*celery_worker_command(queue=queues, concurrency=1)],
-        env={**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings", **env},
+        env={
+            **os.environ,
+            "DJANGO_SETTINGS_MODULE": "config.settings",
+            "GRADER_SANDBOX_UID": str(settings.GRADER_SANDBOX_UID),
+            **env,
+        },
         cwd=REPO_DIR,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,

@@ -15,6 +15,7 @@ from rest_framework import serializers
 from api.params import MAX_ID
 from grader.exercise_source import MAX_BYTES, MAX_FILES
 from grader.models import CodingExercise, Submission
+from grader.runners.policy import Allowances
 
 MAX_PATH_CHARS = 255
 
@@ -78,7 +79,7 @@ class ExerciseAuthorSerializer(serializers.ModelSerializer):
     publish = serializers.BooleanField(
         write_only=True, default=True, help_text=_("Publish once the check passes.")
     )
-    integrity_allow = serializers.DictField(
+    allowances = serializers.DictField(
         child=serializers.ListField(child=serializers.CharField(max_length=200), max_length=50),
         required=False,
         help_text="Go only: what the tests need beyond the default policy, "
@@ -95,7 +96,7 @@ class ExerciseAuthorSerializer(serializers.ModelSerializer):
             "test_files", "example_files", "support_files", "reference_files", "scoring",
             "points", "cpu_seconds", "wall_seconds", "memory_mb", "output_kb", "order",
             "publish", "is_published", "check_status", "check_report", "checked_at",
-            "created_at", "updated_at", "integrity_allow", "integrity_level",
+            "created_at", "updated_at", "allowances", "integrity_level",
         ]  # fmt: skip
         read_only_fields = [
             "is_published", "check_status", "check_report", "checked_at", "created_at",
@@ -116,18 +117,21 @@ class ExerciseAuthorSerializer(serializers.ModelSerializer):
             raise serializers.ValidationError(
                 {"reference_files": [_("The reference must have the starter's files.")]}
             )
-        allow = attrs.get("integrity_allow", getattr(self.instance, "integrity_allow", {}))
+        allow = attrs.get("allowances", getattr(self.instance, "allowances", {}))
         language = attrs.get("language", getattr(self.instance, "language", None))
         if set(allow) - {"packages", "functions"}:
             raise serializers.ValidationError(
-                {"integrity_allow": [_('Only "packages" and "functions" can be allowed.')]}
+                {"allowances": [_('Only "packages" and "functions" can be allowed.')]}
             )
         if any(allow.values()) and language != CodingExercise.Language.GO:
             raise serializers.ValidationError(
-                {"integrity_allow": [_("Only Go exercises allow more than the default policy.")]}
+                {"allowances": [_("Only Go exercises allow more than the default policy.")]}
             )
-        if "integrity_allow" in attrs:
-            attrs["integrity_allow"] = {k: sorted(set(v)) for k, v in allow.items() if v}
+        allowances = Allowances.from_json(allow)
+        if problems := allowances.problems():
+            raise serializers.ValidationError({"allowances": problems})
+        if "allowances" in attrs:
+            attrs["allowances"] = allowances.to_json()
         return attrs
 
 

@@ -6,11 +6,13 @@ from collections.abc import Callable, Mapping
 from typing import Literal
 
 from grader.runners.files import validate_files
+from grader.runners.policy import DEFAULT_ALLOWANCES, Allowances
 from grader.runners.report import RUNNER_VERSION, RunReport, TestCaseResult, Verdict
 from grader.sandbox import Limits, SandboxUnavailable, sandbox_run, sandbox_workdir
 
 __all__ = [
     "RUNNER_VERSION",
+    "Allowances",
     "Limits",
     "RunReport",
     "SandboxUnavailable",
@@ -28,8 +30,12 @@ def run_tests(
     test_files: Mapping[str, str],
     limits: Limits,
     support_files: Mapping[str, str] = {},
+    allowances: Allowances = DEFAULT_ALLOWANCES,
 ) -> RunReport:
     """Run `test_files` (hidden and example tests) against the learner's `files`.
+
+    `allowances`: what the exercise lets Go code use beyond the default policy (Python's
+    runner has no such policy and ignores them).
 
     Raises ValueError for unsafe or oversized file sets and SandboxUnavailable when learner code
     cannot be run here; a broken run is a RunReport with verdict internal_error.
@@ -47,7 +53,11 @@ def run_tests(
         from grader.runners.go import run_go_tests
 
         return run_go_tests(
-            files=files, test_files=test_files, limits=limits, support_files=support_files
+            files=files,
+            test_files=test_files,
+            limits=limits,
+            support_files=support_files,
+            allowances=allowances,
         )
     raise ValueError(f"unknown language {language!r}")
 

@@ -10,8 +10,8 @@ from pathlib import Path
 # (exercise_source, the services and the API's serializers take it from here).
 MAX_FILES = 20
 MAX_TOTAL_BYTES = 256 * 1024
-# Path components are plain names: no dot-files (the runners' own files start with "." or
-# "_zachet").
+# Path components are plain names: no dot-files (the runners' own files start with ".",
+# "_zachet" or "zz_zachet").
 _NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.+-]{0,99}")
 
 
@@ -51,7 +51,7 @@ def check_name(name: str) -> None:
     if len(parts) > 4 or len(name) > 200:
         raise ValueError(f"file name {name!r} is too long")
     for part in parts:
-        if not _NAME.fullmatch(part) or part.startswith("_zachet"):
+        if not _NAME.fullmatch(part) or part.startswith(("_zachet", "zz_zachet")):
             raise ValueError(f"file name {name!r} has a component that is not a plain name")
 
 

@@ -307,6 +307,7 @@ def _tests_from(
                 # "test_x[3]" is a case of test_x: its code is test_x's.
                 test_code=sources.get(str(entry.get("name", "")).split("[", 1)[0], ""),
                 task_id=task_id if isinstance(task_id, int) else None,
+                vouched=True,  # a line stamped with the run's nonce (in-process: see docs)
             )
         )
     running = data.get("running")

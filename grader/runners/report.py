@@ -6,6 +6,8 @@ import json
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from grader.runners.policy import Integrity
+
 Verdict = Literal[
     "passed",
     "failed",
@@ -20,7 +22,7 @@ TestStatus = Literal["pass", "fail", "error"]
 
 OUTPUT_CHARS = 500
 MESSAGE_CHARS = 4000
-RUNNER_VERSION = "zachet-runners/1"
+RUNNER_VERSION = "zachet-runners/2"  # 2: Go verdicts from the guard's channel
 
 
 def clip(text: str, limit: int) -> str:
@@ -33,6 +35,13 @@ def clip(text: str, limit: int) -> str:
 
 @dataclass(frozen=True)
 class TestCaseResult:
+    """One test's result.
+
+    `vouched`: the run's own trusted record says this test passed (Go: the guard's report
+    channel; Python: the harness's nonce-stamped results), not output learner code could
+    have written. A pass that is not vouched for is not a pass: it becomes an `error`, so no
+    runner can award points for it by mistake (scoring counts passes)."""
+
     __test__ = False  # not a pytest test class, despite the name
 
     name: str
@@ -41,8 +50,14 @@ class TestCaseResult:
     output: str = ""
     test_code: str = ""
     task_id: int | None = None
+    vouched: bool = False
 
     def __post_init__(self) -> None:
+        if self.status == "pass" and not self.vouched:
+            object.__setattr__(self, "status", "error")
+            object.__setattr__(
+                self, "message", self.message or "no trusted record says this test passed"
+            )
         object.__setattr__(self, "output", clip(self.output, OUTPUT_CHARS))
         object.__setattr__(self, "message", clip(self.message, MESSAGE_CHARS))
 
@@ -69,6 +84,9 @@ class RunReport:
     wall_seconds: float = 0.0
     cpu_seconds: float = 0.0
     runner_version: str = RUNNER_VERSION
+    # How far the verdict is out of learner code's reach (grader.runners.policy); None: the
+    # runner does not say.
+    integrity: Integrity | None = None
 
     @property
     def passed_count(self) -> int:

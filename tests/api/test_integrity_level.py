@@ -19,9 +19,9 @@ def test_an_instructor_allows_more_through_the_api_for_go_only(world: World):
     client = client_for(world.instructor)
     url = f"/api/v1/exercises/{world.exercise.pk}/"
 
-    refused = client.patch(url, {"integrity_allow": {"packages": ["ctypes"]}}, format="json")
+    refused = client.patch(url, {"allowances": {"packages": ["ctypes"]}}, format="json")
     assert refused.status_code == 400
-    assert "integrity_allow" in refused.json()["error"]["fields"]
+    assert "allowances" in refused.json()["error"]["fields"]
 
-    refused = client.patch(url, {"integrity_allow": {"anything": ["x"]}}, format="json")
+    refused = client.patch(url, {"allowances": {"anything": ["x"]}}, format="json")
     assert refused.status_code == 400

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from grader.exercise_source import ExerciseSourceError, load_exercise_source
+from grader.runners.policy import Allowances, go_integrity
 
 
 def write(path: Path, text: str) -> None:
@@ -89,12 +90,59 @@ def test_exercism_python_layout(tmp_path):
         (lambda r: (r / "exercise.toml").write_text('title = "x"\nlanguage = "go"\n[limits]\n'
                                                     "wall_seconds = -1\n"),
          "must be a positive number"),
+        (lambda r: (r / "exercise.toml").write_text('title = "x"\nlanguage = "go"\n[integrity]\n'
+                                                    'allow = ["reflect"]\n'),
+         "unknown \\[integrity\\] keys"),
+        (lambda r: (r / "exercise.toml").write_text('title = "x"\nlanguage = "go"\n[integrity]\n'
+                                                    'allow_packages = "reflect"\n'),
+         "must be a list of strings"),
+        (lambda r: (r / "exercise.toml").write_text('title = "x"\nlanguage = "go"\n[integrity]\n'
+                                                    'allow_functions = ["Exit"]\n'),
+         "is not a package's object"),
+        (lambda r: (r / "exercise.toml").write_text('title = "x"\nlanguage = "python"\n'
+                                                    '[integrity]\nallow_packages = ["os"]\n'),
+         "applies to Go exercises only"),
     ],
 )  # fmt: skip
 def test_bad_folders_are_refused(ours, mutate, message):
     mutate(ours)
     with pytest.raises(ExerciseSourceError, match=message):
         load_exercise_source(ours)
+
+
+def test_a_go_exercise_may_allow_more_and_is_then_in_process(ours):
+    # given an exercise about reflect, which the default Go policy refuses
+    (ours / "exercise.toml").write_text(
+        'title = "x"\nlanguage = "go"\n[integrity]\nallow_packages = ["reflect"]\n'
+        'allow_functions = ["os.Exit", "os.Exit"]\n'
+    )
+    # when it is read
+    source = load_exercise_source(ours)
+    # then it carries what it allows, stored as JSON, and it is in-process
+    assert source.allowances == Allowances(packages=("reflect",), functions=("os.Exit",))
+    assert source.allowances.to_json() == {"packages": ["reflect"], "functions": ["os.Exit"]}
+    assert Allowances.from_json(source.allowances.to_json()) == source.allowances
+    assert go_integrity(source.allowances) == "in-process"
+
+
+def test_an_exercise_under_the_default_policy_is_checked(ours):
+    source = load_exercise_source(ours)
+    assert source.allowances.default
+    assert source.allowances.to_json() == {}
+    assert go_integrity(source.allowances) == "checked"
+
+
+@pytest.mark.parametrize(
+    ("allowances", "processes"),
+    [
+        (Allowances(packages=("os/exec",)), True),
+        (Allowances(functions=("os.StartProcess",)), True),
+        (Allowances(packages=("syscall",)), False),  # raw calls stay under the filter
+        (Allowances(packages=("reflect",), functions=("os.Exit",)), False),
+    ],
+)
+def test_only_allowing_programs_lifts_the_guards_process_rules(allowances, processes):
+    assert allowances.processes is processes
 
 
 def test_not_an_exercise_folder(tmp_path):

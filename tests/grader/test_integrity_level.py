@@ -34,8 +34,8 @@ def test_an_exercise_toml_may_allow_more_than_the_go_policy(tmp_path):
             '[integrity]\nallow_packages = ["reflect", "reflect"]\nallow_functions = ["os.Exit"]\n',
         )
     )
-    assert source.integrity_allow == {"packages": ["reflect"], "functions": ["os.Exit"]}
-    assert load_exercise_source(go_folder(tmp_path / "plain")).integrity_allow == {}
+    assert source.allowances.to_json() == {"packages": ["reflect"], "functions": ["os.Exit"]}
+    assert load_exercise_source(go_folder(tmp_path / "plain")).allowances.default
 
 
 @pytest.mark.parametrize(
@@ -47,7 +47,7 @@ def test_an_exercise_toml_may_allow_more_than_the_go_policy(tmp_path):
         ),
         (
             '[integrity]\nallow_packages = "reflect"\n',
-            r"\[integrity\] allow_packages must be a list",
+            r"\[integrity\] allow_packages must be a list of strings",
         ),
         ("integrity = 3\n", r"\[integrity\] must be a table"),
     ],
@@ -74,14 +74,14 @@ def test_python_exercises_take_no_allowances(tmp_path):
     ],
 )
 def test_the_level_follows_the_language_and_the_allowances(language, allow, level):
-    exercise = CodingExercise(language=language, integrity_allow=allow)
+    exercise = CodingExercise(language=language, allowances=allow)
     assert exercise.integrity_level == level
 
 
 def test_allowances_are_part_of_what_grades_are_graded_against():
     exercise = CodingExercise(language="go", test_files={"a_test.go": "package a"})
     plain = exercise.current_tests_version()
-    exercise.integrity_allow = {"functions": ["os.Exit"]}
+    exercise.allowances = {"functions": ["os.Exit"]}
     assert exercise.current_tests_version() != plain
 
 
@@ -91,7 +91,7 @@ def test_the_admin_lists_the_level():
     section = SectionFactory.create()
     CodingExercise.objects.create(
         section=section, slug="a", title="Go, больше разрешено", statement="", language="go",
-        integrity_allow={"packages": ["reflect"]},
+        allowances={"packages": ["reflect"]},
     )  # fmt: skip
     client = Client()
     client.force_login(admin)

@@ -16,6 +16,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from django.conf import settings
 
 from grader.sandbox import reachable_by, sandbox_ids
 from tests.conftest import REPO_DIR
@@ -71,7 +72,9 @@ def test_a_clone_in_a_private_folder_grades_go_and_python(tmp_path: Path) -> Non
     }
     check = subprocess.run(
         [str(python), "manage.py", "check_sandbox"],
-        cwd=clone, env=env, capture_output=True, text=True, timeout=120,
+        cwd=clone, capture_output=True, text=True, timeout=120,
+        # (a uid of this session's range: not a running site's, nor another suite's)
+        env={**env, "GRADER_SANDBOX_UID": str(settings.GRADER_SANDBOX_UID + 500)},
     )  # fmt: skip
     assert check.returncode == 0, check.stderr
     graded = subprocess.run(

@@ -17,7 +17,7 @@ import pytest
 from django.conf import settings
 
 from grader import sandbox
-from grader.runners import RunReport, run_tests
+from grader.runners import Allowances, RunReport, run_tests
 from grader.sandbox import Limits
 
 pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("need_sandbox")]
@@ -42,12 +42,19 @@ def shared_cache(go_cache: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return go_cache
 
 
+# The sandbox must hold where an exercise relaxes the Go policy too: probes that need a
+# refused package (os/exec, syscall) run as such an exercise's would.
+RELAXABLE = ("os/exec", "syscall")
+
+
 def run(solution: str, limits: Limits = TIGHT, tests: str = PROBE_TEST) -> RunReport:
+    allowed = tuple(name for name in RELAXABLE if f'"{name}"' in solution)
     report = run_tests(
         language="go",
         files={"probe.go": solution},
         test_files={"probe_test.go": tests},
         limits=limits,
+        allowances=Allowances(packages=allowed),
     )
     assert report.wall_seconds <= limits.wall_seconds + 1
     return report

@@ -4,16 +4,25 @@ from __future__ import annotations
 
 import json
 import os
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
 
 from grader.runners import run_tests
 from grader.runners.files import validate_files
-from grader.runners.go import go_report, go_test_functions, parse_go_test_json, split_test_output
+from grader.runners.go import (
+    TrustedResults,
+    go_report,
+    go_test_functions,
+    parse_go_test_json,
+    read_trusted,
+    split_test_output,
+)
 from grader.runners.python import RESULTS_MAX_BYTES, python_report, read_results
 from grader.runners.report import RunReport, TestCaseResult
 from grader.sandbox import Limits, SandboxResult
+from grader.scoring import code_score
 
 
 def sandbox_result(**overrides: object) -> SandboxResult:
@@ -116,6 +125,22 @@ def go_stream(*events: str) -> bytes:
     return ("\n".join(events) + "\n").encode()
 
 
+NONCE = "0123456789abcdef0123456789abcdef"
+BUILT = sandbox_result(stdout=go_stream(event("zachet-tests", Tests=["TestAdd", "TestSub"])))
+
+
+def channel(*reports: tuple[str, str], nonce: str = NONCE, ready: bool = True) -> bytes:
+    """The guard's report lines: its start, then (status, test name) each."""
+    return b"".join(
+        f"{nonce} {number} {status} {name.encode().hex()}\n".encode()
+        for number, (status, name) in enumerate([("ready", "")] * ready + list(reports), start=1)
+    )
+
+
+def trusted(*reports: tuple[str, str]) -> TrustedResults:
+    return read_trusted(channel(*reports), NONCE)
+
+
 def test_go_json_parsing_folds_output_per_test() -> None:
     stream = go_stream(
         event("start"),
@@ -138,21 +163,27 @@ def test_go_json_parsing_folds_output_per_test() -> None:
     assert output.startswith("debug print\n")
 
     report = go_report(
+        BUILT,
         sandbox_result(returncode=1, stdout=stream),
         expected=go_test_functions({"solution_test.go": GO_TESTS}),
         limits=Limits(),
+        trusted=trusted(
+            ("run", "TestAdd"), ("fail", "TestAdd"), ("run", "TestSub"), ("pass", "TestSub")
+        ),
     )
     assert report.verdict == "failed"
     assert [(t.name, t.status, t.task_id) for t in report.tests] == [
         ("TestAdd", "fail", 2),
         ("TestSub", "pass", None),
     ]
+    assert report.tests[0].message == "solution_test.go:9: Add(1, 2) = 4, want 3\nmore detail"
     assert report.passed_count == 1
     assert report.total == 2
 
 
 def test_go_build_failure_is_a_compile_error_pointing_at_the_file() -> None:
     stream = go_stream(
+        event("zachet-tests", Tests=["TestAdd"]),
         event(
             "build-output",
             output="# exercise [exercise.test]\n",
@@ -169,6 +200,26 @@ def test_go_build_failure_is_a_compile_error_pointing_at_the_file() -> None:
     assert report.results_json()["status"] == "error"
 
 
+def test_go_refused_code_is_a_compile_error_with_each_reason() -> None:
+    stream = go_stream(
+        event("zachet-refused", output='solution.go:3:2: import "os/exec" is not allowed: it runs'),
+        event("zachet-refused", output="solution.go:9:2: os.Exit is not allowed: it ends"),
+    )
+    report = go_report(sandbox_result(returncode=1, stdout=stream), expected={}, limits=Limits())
+    assert report.verdict == "compile_error"
+    assert report.message.splitlines() == [
+        'solution.go:3:2: import "os/exec" is not allowed: it runs',
+        "solution.go:9:2: os.Exit is not allowed: it ends",
+    ]
+    assert report.tests == ()
+
+
+def test_go_a_broken_check_is_an_internal_error() -> None:
+    stream = go_stream(event("zachet-internal", output="go.mod has no module line"))
+    report = go_report(sandbox_result(returncode=2, stdout=stream), expected={}, limits=Limits())
+    assert report.verdict == "internal_error"
+
+
 def test_go_subtests_replace_their_parent() -> None:
     stream = go_stream(
         event("run", "TestSub"),
@@ -183,16 +234,143 @@ def test_go_subtests_replace_their_parent() -> None:
         event("fail"),
     )
     report = go_report(
+        BUILT,
         sandbox_result(returncode=1, stdout=stream),
         expected=go_test_functions({"solution_test.go": GO_TESTS}),
         limits=Limits(),
+        trusted=trusted(
+            ("run", "TestSub"),
+            ("run", "TestSub/one"),
+            ("pass", "TestSub/one"),
+            ("run", "TestSub/two"),
+            ("fail", "TestSub/two"),
+            ("fail", "TestSub"),
+            ("run", "TestAdd"),
+            ("pass", "TestAdd"),
+        ),
     )
     assert [(t.name, t.status) for t in report.tests] == [
         ("TestSub/one", "pass"),
         ("TestSub/two", "fail"),
         ("TestAdd", "pass"),
     ]
+    assert report.tests[1].message == "solution_test.go:3: bad"
     assert report.verdict == "failed"
+
+
+def test_go_a_parent_that_fails_by_itself_is_listed_with_its_passing_subtests() -> None:
+    report = go_report(
+        BUILT,
+        sandbox_result(returncode=1, stdout=go_stream(event("fail"))),
+        expected=go_test_functions({"solution_test.go": GO_TESTS}),
+        limits=Limits(),
+        trusted=trusted(
+            ("run", "TestSub"),
+            ("run", "TestSub/one"),
+            ("pass", "TestSub/one"),
+            ("fail", "TestSub"),
+            ("run", "TestAdd"),
+            ("pass", "TestAdd"),
+        ),
+    )
+    assert [(t.name, t.status) for t in report.tests] == [
+        ("TestSub", "fail"),
+        ("TestSub/one", "pass"),
+        ("TestAdd", "pass"),
+    ]
+    assert report.verdict == "failed"
+
+
+FORGED = go_stream(
+    event("run", "TestAdd"),
+    event("output", "TestAdd", "--- PASS: TestAdd (0.00s)\n", OutputType="frame"),
+    event("pass", "TestAdd"),
+    event("run", "TestSub"),
+    event("pass", "TestSub"),
+    event("run", "TestFake"),
+    event("pass", "TestFake"),
+    event("pass"),
+)
+
+
+@pytest.mark.parametrize("returncode", [0, 1, 2])
+def test_go_framing_in_the_output_never_makes_a_pass(returncode: int) -> None:
+    # Regression (issue 27): a solution printing passing framing lines got 10/10 points.
+    report = go_report(
+        BUILT,
+        sandbox_result(returncode=returncode, stdout=FORGED),
+        expected=go_test_functions({"solution_test.go": GO_TESTS}),
+        limits=Limits(),
+        trusted=trusted(("run", "TestAdd"), ("fail", "TestAdd")),  # the guard saw the truth
+    )
+    assert report.verdict != "passed"
+    assert report.passed_count == 0
+    assert "TestFake" not in [t.name for t in report.tests]
+    assert code_score(scoring="per_test", points=Decimal(10), verdict=report.verdict,
+                      tests=report.tests) == 0  # fmt: skip
+
+
+def test_go_passes_the_channel_vouches_for_count_in_a_run_that_crashed_later() -> None:
+    report = go_report(
+        BUILT,
+        sandbox_result(returncode=2, stdout=FORGED),
+        expected=go_test_functions({"solution_test.go": GO_TESTS}),
+        limits=Limits(),
+        trusted=trusted(("run", "TestAdd"), ("pass", "TestAdd"), ("run", "TestSub")),
+    )
+    assert report.verdict == "runtime_error"
+    assert [(t.name, t.status) for t in report.tests] == [("TestAdd", "pass"), ("TestSub", "error")]
+    assert code_score(scoring="per_test", points=Decimal(10), verdict=report.verdict,
+                      tests=report.tests) == 5  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        channel(("pass", "TestAdd")),  # an end without a start
+        channel(("run", "TestAdd"), ("pass", "TestAdd"), ("pass", "TestAdd")),
+        channel(("run", "TestAdd"), ("run", "TestAdd")),
+        channel(("run", "TestAdd")) + channel(("pass", "TestAdd"), nonce="f" * 32, ready=False),
+        channel(("run", "TestAdd")) + b"junk\n",
+        channel(("run", "TestAdd"), ("win", "TestAdd")),
+        channel(("run", "TestAdd"))
+        + f"{NONCE} 5 pass {b'TestAdd'.hex()}\n".encode(),  # out of sequence
+        channel(("run", "TestAdd"), ("ready", "")),  # a second start
+        channel(("run", "TestAdd"), ready=False),  # no start
+    ],
+)
+def test_go_a_channel_that_is_not_exactly_ours_vouches_for_nothing(data: bytes) -> None:
+    results = read_trusted(data, NONCE)
+    assert results.problem
+    report = go_report(
+        BUILT,
+        sandbox_result(returncode=0, stdout=FORGED),
+        expected=go_test_functions({"solution_test.go": GO_TESTS}),
+        limits=Limits(),
+        trusted=results,
+    )
+    assert report.verdict == "runtime_error"
+    assert report.passed_count == 0
+
+
+def test_go_a_guard_that_never_stood_is_an_internal_error() -> None:
+    report = go_report(
+        BUILT,
+        sandbox_result(returncode=125, stderr=b"zachet-guard: no report channel\n"),
+        expected=go_test_functions({"solution_test.go": GO_TESTS}),
+        limits=Limits(),
+        trusted=read_trusted(b"", NONCE),
+    )
+    assert report.verdict == "internal_error"
+    assert "no report channel" in report.message
+
+
+def test_go_a_report_cut_mid_line_is_not_read() -> None:
+    data = channel(("run", "TestAdd"), ("pass", "TestAdd"))
+    results = read_trusted(data[:-3], NONCE)
+    assert results.problem == ""
+    assert results.ended == {}
+    assert results.order == ["TestAdd"]
 
 
 @pytest.mark.parametrize(
@@ -206,26 +384,56 @@ def test_go_subtests_replace_their_parent() -> None:
     ],
 )
 def test_go_limits_take_precedence(overrides: dict[str, object], verdict: str) -> None:
-    report = go_report(sandbox_result(**overrides), expected={}, limits=Limits())
+    report = go_report(
+        BUILT,
+        sandbox_result(**overrides),
+        expected={},
+        limits=Limits(),
+        trusted=trusted(("run", "TestAdd"), ("pass", "TestAdd")),
+    )
     assert report.verdict == verdict
+    assert code_score(scoring="per_test", points=Decimal(10), verdict=report.verdict,
+                      tests=report.tests) == 0  # fmt: skip
 
 
 def test_go_run_with_no_test_events_but_expected_tests_is_a_runtime_error() -> None:
-    # e.g. learner code whose init() calls os.Exit(0)
+    # e.g. learner code whose init() ends the program
     report = go_report(
+        BUILT,
         sandbox_result(stdout=go_stream(event("pass"))),
         expected=go_test_functions({"solution_test.go": GO_TESTS}),
         limits=Limits(),
+        trusted=trusted(),
     )
     assert report.verdict == "runtime_error"
     assert [t.status for t in report.tests] == ["error", "error"]
+
+
+def test_go_the_tests_the_build_instrumented_are_the_expected_ones() -> None:
+    # TestSub sits in a file its build constraints leave out: the check did not instrument it.
+    built = sandbox_result(stdout=go_stream(event("zachet-tests", Tests=["TestAdd"])))
+    report = go_report(
+        built,
+        sandbox_result(returncode=0),
+        expected=go_test_functions({"solution_test.go": GO_TESTS}),
+        limits=Limits(),
+        trusted=trusted(("run", "TestAdd"), ("pass", "TestAdd")),
+    )
+    assert report.verdict == "passed"
+    assert [(t.name, t.task_id) for t in report.tests] == [("TestAdd", 2)]
+
+
+def test_a_pass_nothing_vouches_for_is_an_error() -> None:
+    result = TestCaseResult(name="a", status="pass")
+    assert result.status == "error"
+    assert TestCaseResult(name="a", status="pass", vouched=True).status == "pass"
 
 
 def test_results_json_is_exercism_v3() -> None:
     report = RunReport(
         verdict="failed",
         tests=(
-            TestCaseResult(name="a", status="pass", test_code="x", task_id=1),
+            TestCaseResult(name="a", status="pass", test_code="x", task_id=1, vouched=True),
             TestCaseResult(name="b", status="fail", message="expected 1, got 2", output="o" * 600),
         ),
     )

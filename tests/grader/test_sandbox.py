@@ -218,11 +218,11 @@ def _owner(entry: os.DirEntry[str]) -> int | None:
 def test_a_run_under_another_uid_keeps_its_whole_process_budget(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    # given one learner's run holding 60 processes of the default sandbox uid
+    # given one learner's run holding 60 processes of the sandbox uid
     with sandbox_workdir() as hog_dir, sandbox_workdir() as other_dir:
         hog = start_hog(hog_dir, 60)
         try:
-            wait_for_processes(65534, 60)
+            wait_for_processes(sandbox_ids()[0], 60)
             # then a run under the same uid cannot even start...
             with pytest.raises(SandboxUnavailable, match="Resource temporarily unavailable"):
                 forks_ten(other_dir)
@@ -235,6 +235,12 @@ def test_a_run_under_another_uid_keeps_its_whole_process_budget(
 
 
 def test_each_worker_process_has_its_own_sandbox_uid() -> None:
+    assert [sandbox_uid_for_process(600000, index) for index in range(3)] == [
+        600000,
+        600001,
+        600002,
+    ]
+    # (65534, nobody, the default before, keeps its mapping where it is still configured)
     uids = [sandbox_uid_for_process(65534, index) for index in range(4)]
     assert uids == [65534, 600001, 600002, 600003]
     assert [sandbox_uid_for_process(70000, index) for index in range(3)] == [70000, 70001, 70002]

@@ -1,0 +1,3 @@
+module zachet.local/gotools
+
+go 1.22

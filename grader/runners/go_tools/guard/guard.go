@@ -1,0 +1,108 @@
+// Package guard is compiled into every Go test binary the grader builds (docs/grader.md,
+// "Go: what learner code may do"). A harness file in each of the learner's packages imports
+// it, so its init runs before any of the learner's variable initialisers or init functions.
+//
+// It does two things there, before learner code runs:
+//
+//   - locks the process down: no new privileges, not dumpable (its /proc/self/mem and the
+//     like become root's), and a seccomp filter on every thread that refuses new programs
+//     (execve), new processes (fork, vfork, clone without CLONE_THREAD), ptrace and reading
+//     or writing other processes' memory;
+//   - takes the report channel: a socket the grader passed in (its number in
+//     ZACHET_REPORT_FD), and the run's nonce, read from it. Watch, which the instrumented
+//     tests run their bodies through (Run for subtests), reports how each test ended there.
+//
+// Learner code cannot write to that socket: it has no *os.File for it (the static check
+// refuses os.NewFile, syscall, unsafe, reflect and linkname; opening /proc/self/fd/N of a
+// socket fails), and cannot import this package (refused by the static check too).
+package guard
+
+import (
+	"encoding/hex"
+	"os"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"testing"
+)
+
+var (
+	channel  *os.File
+	nonce    string
+	sequence int
+	mu       sync.Mutex
+)
+
+func init() {
+	processes := os.Getenv("ZACHET_ALLOW_PROCESSES") == "1"
+	if err := lockDown(processes); err != nil {
+		fail("cannot install the sandbox filter: " + err.Error())
+	}
+	fd, err := strconv.Atoi(os.Getenv("ZACHET_REPORT_FD"))
+	if err != nil || fd < 3 {
+		fail("no report channel")
+	}
+	syscall.CloseOnExec(fd)
+	channel = os.NewFile(uintptr(fd), "zachet-report")
+	buffer := make([]byte, 32)
+	read := 0
+	for read < len(buffer) {
+		n, err := channel.Read(buffer[read:])
+		if err != nil {
+			fail("no nonce on the report channel")
+		}
+		read += n
+	}
+	nonce = string(buffer)
+	os.Unsetenv("ZACHET_REPORT_FD")
+	os.Unsetenv("ZACHET_ALLOW_PROCESSES")
+	send("ready", "") // the grader knows the guard stood before any learner code ran
+}
+
+func fail(reason string) {
+	os.Stderr.WriteString("zachet-guard: " + reason + "\n")
+	os.Exit(125)
+}
+
+// Watch runs a test's body (the instrumented test function's body, moved into a closure on
+// the same lines) and reports the test's start now and how it ended once it and its subtests
+// are done. Its cleanup is registered first, so it runs last, after the test's own.
+//
+// A test passes only when its body returned normally and nothing failed it: testing runs
+// cleanups before it marks a panicking test failed, so t.Failed alone would let a panic pass.
+func Watch(t *testing.T, body func()) {
+	name := t.Name()
+	send("run", name)
+	var finished atomic.Bool
+	t.Cleanup(func() {
+		status := "pass"
+		switch {
+		case t.Skipped() && !t.Failed():
+			status = "skip"
+		case t.Failed() || !finished.Load():
+			status = "fail"
+		}
+		send(status, name)
+	})
+	body()
+	finished.Store(true)
+}
+
+// Run is t.Run with the subtest watched.
+func Run(t *testing.T, name string, f func(t *testing.T)) bool {
+	return t.Run(name, func(t *testing.T) {
+		Watch(t, func() { f(t) })
+	})
+}
+
+func send(status, name string) {
+	mu.Lock()
+	defer mu.Unlock()
+	sequence++
+	line := nonce + " " + strconv.Itoa(sequence) + " " + status + " " +
+		hex.EncodeToString([]byte(name)) + "\n"
+	if _, err := channel.Write([]byte(line)); err != nil {
+		fail("report channel: " + err.Error())
+	}
+}
