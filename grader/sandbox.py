@@ -159,6 +159,22 @@ def sandbox_ids() -> tuple[int, int]:
     return uid, settings.GRADER_SANDBOX_GID or uid
 
 
+# A run's second sandbox (Python's learner process) runs as the first one's uid + this, so
+# the two never share a uid: no signal, ptrace or /proc path between them, nor one
+# RLIMIT_NPROC budget. Derived from sandbox_ids(), whatever its range, and far above it.
+PEER_UID_OFFSET = 50000
+
+
+def sandbox_peer_ids() -> tuple[int, int]:
+    """The uid and gid of the learner process of a run whose other sandbox runs as
+    sandbox_ids(); the same as that for an unprivileged worker (each run is then kept apart
+    by its own user and PID namespaces only)."""
+    uid, gid = sandbox_ids()
+    if os.geteuid() != 0:
+        return uid, gid
+    return uid + PEER_UID_OFFSET, uid + PEER_UID_OFFSET
+
+
 @contextlib.contextmanager
 def sandbox_workdir(*, parent: Path | None = None) -> Iterator[Path]:
     """A fresh directory the sandbox uid owns (mounted at /work), removed afterwards."""
@@ -228,6 +244,8 @@ def sandbox_start(
     rw_binds: Sequence[tuple[str, str]] = (),
     wait_for_go: bool = False,
     work: WorkMount = WorkMount.HOST,
+    pass_fds: Sequence[int] = (),
+    ids: tuple[int, int] | None = None,
 ) -> StartedSandbox:
     """Start `argv` in the sandbox; `go()` supervises it to the end.
 
@@ -236,7 +254,10 @@ def sandbox_start(
     (a warm start), and its wall-clock limit counts from `go`.
 
     `work`: what /work is (WorkMount). `rw_binds`: host files mounted writable (a results
-    file into an in-memory /work)."""
+    file into an in-memory /work). `pass_fds`: descriptors the command inherits (the pipes
+    between a run's two sandboxes). `ids`: the uid and gid to run as (sandbox_peer_ids()
+    for a run's second sandbox), instead of sandbox_ids()."""
+    uid, gid = ids or sandbox_ids()
     if not argv:
         raise ValueError("argv is empty")
     workdir = Path(workdir).resolve()
@@ -254,7 +275,7 @@ def sandbox_start(
             sources = [source for source, _target in [*ro_binds, *rw_binds]]
             if work is WorkMount.HOST:
                 sources.append(str(workdir))
-            staged = _stage_points(sources, *sandbox_ids())
+            staged = _stage_points(sources, uid, gid)
         command = _bwrap_command(
             bwrap, argv, workdir, limits, env, ro_binds, rw_binds, work, staged=staged
         )
@@ -276,7 +297,6 @@ def sandbox_start(
             "set GRADER_ALLOW_UNSANDBOXED=1"
         )
 
-    uid, gid = sandbox_ids()
     cgroups = _RunCgroups.create(
         memory_bytes=limits.memory_mb * 1024 * 1024, owner=uid if switch_user else None
     )
@@ -320,7 +340,7 @@ def sandbox_start(
                 env=child_env,
                 start_new_session=True,
                 close_fds=True,
-                pass_fds=(status_write,),
+                pass_fds=(status_write, *pass_fds),
                 user=uid if popen_switches else None,
                 group=gid if popen_switches else None,
                 extra_groups=[] if popen_switches else None,
@@ -389,6 +409,13 @@ class StartedSandbox:
                 "the sandbox failed to start: " + result.stderr.decode(errors="replace")[:500]
             )
         return result
+
+    def kill(self) -> None:
+        """Kill the command while go() supervises it in another thread (a run's learner
+        process, once its tests are done): go() then returns at once."""
+        for child in _children(self._process.pid):  # the namespace's init: all die with it
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.kill(child, signals.SIGKILL)
 
     def discard(self) -> None:
         """Kill it unused and clean up (the timed-out path of the supervisor, at once)."""

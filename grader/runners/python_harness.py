@@ -1,12 +1,20 @@
-"""Our Python test harness; runs inside the sandbox, standard library only (no pytest per run).
+"""Our Python test harness: the test process of a run; runs inside the sandbox, standard
+library only (no pytest per run).
 
-    python3 -I -S -B harness.py --wait
+    python3 -I -S -B harness.py --wait READ_FD WRITE_FD
+
+Learner code never runs in this process: it runs in the learner process (python_learner.py, a
+sandbox of its own, another uid), and the tests use it through the pipe pair READ_FD/WRITE_FD
+(python_wire.py). `import solution` in a test file gives a proxy module whose functions,
+classes and objects are called over there; what the tests pass in (a fake clock, a callback)
+stays here and the learner gets handles to it that serve public behaviour only. So nothing
+here is reachable from learner code: the results, the nonce, the tests' code and values.
 
 The harness starts ahead of its work (a warm start): it imports what tests usually need, then
-reads one JSON line on stdin, {"nonce", "results", "tests": [paths], "files": {path: text}};
-stdin is /dev/null from then on. It writes the exercise's and the learner's files into the
-work directory; the tests' sources stay in this process, never on disk, where learner code
-could open them.
+reads one JSON line on stdin, {"nonce", "results", "tests": [paths], "files": {path: text},
+"learner": [module names]}; stdin is /dev/null from then on. It writes the exercise's files
+(and, as plain data, the learner's) into the work directory; the tests' sources stay in this
+process, never on disk.
 
 Collects unittest TestCase classes, plain `test_*` functions and `Test*` classes from the test
 files, runs each with its stdout/stderr captured, and appends JSON results to the results
@@ -28,8 +36,17 @@ import json
 import os
 import sys
 import types
+from typing import Any
 
 WORKDIR = os.getcwd()
+
+if __package__:
+    from grader.runners import python_wire as wire
+else:  # in the sandbox: the wire module was bound beside this one
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    import _zachet_wire as wire  # type: ignore[import-not-found, no-redef]
+
+    del sys.path[0]
 OUTPUT_CAP = 2000
 REPR_CAP = 300
 _SKIP = "skip"
@@ -552,7 +569,8 @@ def describe(error: BaseException, test_files: set[str]) -> str:
         text = str(error) or "AssertionError"
     else:
         text = f"{type(error).__name__}: {error}" if str(error) else type(error).__name__
-    where = _location(error.__traceback__, test_files)
+    # Raised by learner code: where, in the learner's files (the learner process said).
+    where = vars(error).get("_zachet_where") or _location(error.__traceback__, test_files)
     if where and not isinstance(error, AssertionError):
         text += f" (at {where})"
     return text
@@ -634,7 +652,42 @@ def load_test_module(path: str, code: types.CodeType) -> types.ModuleType:
     return module
 
 
-def main(work: dict) -> int:
+class LearnerFinder:
+    """Imports of the learner's modules (and packages) give proxies of them, imported in the
+    learner process; nothing of theirs is imported here, even as a file in /work."""
+
+    def __init__(self, channel: wire.Channel, names: set[str]) -> None:
+        self.channel = channel
+        self.names = names
+        self.imported: dict[str, Any] = {}
+
+    def find_spec(self, fullname: str, path: object = None, target: object = None) -> Any:
+        if fullname.partition(".")[0] not in self.names:
+            return None
+        from importlib.machinery import ModuleSpec
+
+        module = self.channel.request("import", None, (fullname,))
+        if not isinstance(module, wire.PeerModule):
+            raise ImportError(f"the learner process did not give module {fullname}")
+        self.imported[fullname] = module
+        return ModuleSpec(fullname, self, is_package=module._zachet_package)
+
+    def create_module(self, spec: Any) -> Any:
+        return self.imported.pop(spec.name)
+
+    def exec_module(self, module: types.ModuleType) -> None:
+        pass  # (it ran over there)
+
+
+def learner_channel(read_fd: int, write_fd: int) -> wire.Channel:
+    channel = wire.Channel(read_fd, write_fd, guarded=True)
+    # What learner code printed during a call: into the current test's output.
+    channel.output_sink = lambda text: sys.stdout.write(text)
+    channel.own_exception_class = wire.stdlib_exception  # type: ignore[method-assign]
+    return channel
+
+
+def main(work: dict, read_fd: int, write_fd: int) -> int:
     nonce = work["nonce"]
     results = Results(os.path.join(WORKDIR, work["results"]), nonce)
     test_paths = list(work["tests"])
@@ -643,6 +696,8 @@ def main(work: dict) -> int:
     sys.path.insert(0, WORKDIR)
     sys.modules["pytest"] = _fake_pytest()
     sys.dont_write_bytecode = True
+    channel = learner_channel(read_fd, write_fd)
+    sys.meta_path.insert(0, LearnerFinder(channel, set(work["learner"])))
 
     modules = []
     learner_code_ran = False
@@ -676,6 +731,10 @@ def main(work: dict) -> int:
         results.data["error"] = {"kind": "runtime_error", "message": describe(exc, test_files)}
     except BaseException as exc:
         results.data["error"] = {"kind": "runtime_error", "message": describe(exc, test_files)}
+    if channel.broken is not None:
+        results.data["learner_ended"] = channel.broken
+        message = f"the program ended while the tests imported it: {channel.broken}"
+        results.data["error"] = {"kind": "runtime_error", "message": message}
     if results.data["error"] is not None:
         results.data["done"] = True
         results.save()
@@ -690,7 +749,7 @@ def main(work: dict) -> int:
     entries: list[dict[str, object]] = []
     results.data["tests"] = entries
     real_stdout, real_stderr = sys.stdout, sys.stderr
-    for case in cases:
+    for index, case in enumerate(cases):
         results.log(running=case.name)
         capture = Capture()
         status, message = "pass", ""
@@ -709,6 +768,11 @@ def main(work: dict) -> int:
             status, message = "error", describe(exc, test_files)
         finally:
             sys.stdout, sys.stderr = real_stdout, real_stderr
+        if channel.broken is not None:
+            # The learner process is gone (an exit, a crash, a limit, a malformed message):
+            # this test failed whatever it caught, and the rest cannot run.
+            learner_ended(results, entries, cases, index, channel.broken, capture.text())
+            return 0
         if status == _SKIP:
             results.log(skipped=case.name)
             continue
@@ -725,6 +789,45 @@ def main(work: dict) -> int:
     results.data["done"] = True
     results.save()
     return 0
+
+
+def learner_ended(
+    results: Results,
+    entries: list[dict[str, object]],
+    cases: list[TestCase],
+    index: int,
+    reason: str,
+    output: str,
+) -> None:
+    case = cases[index]
+    entries.append(
+        {
+            "name": case.name,
+            "status": "error",
+            "message": f"the program ended during this test: {reason}",
+            "output": output,
+            "task_id": case.task_id,
+            "ended": True,
+        }
+    )
+    for other in cases[index + 1 :]:
+        entries.append(
+            {
+                "name": other.name,
+                "status": "error",
+                "message": "not run: the program had ended",
+                "output": "",
+                "task_id": other.task_id,
+            }
+        )
+    results.data["learner_ended"] = reason
+    results.data["error"] = {
+        "kind": "runtime_error",
+        "message": f"the program ended during {case.name}: {reason}",
+    }
+    results.data["running"] = None
+    results.data["done"] = True
+    results.save()
 
 
 def wait_for_work() -> dict | None:
@@ -744,6 +847,7 @@ def wait_for_work() -> dict | None:
         and isinstance(work.get("results"), str)
         and isinstance(work.get("tests"), list)
         and isinstance(work.get("files"), dict)
+        and isinstance(work.get("learner"), list)
         and all(isinstance(path, str) and path in work["files"] for path in work["tests"])
         and all(isinstance(k, str) and isinstance(v, str) for k, v in work["files"].items())
     ):
@@ -752,7 +856,7 @@ def wait_for_work() -> dict | None:
 
 
 if __name__ == "__main__":
-    if sys.argv[1:] != ["--wait"]:
-        raise SystemExit("usage: harness.py --wait (the work comes on stdin)")
+    if len(sys.argv) != 4 or sys.argv[1] != "--wait":
+        raise SystemExit("usage: harness.py --wait READ_FD WRITE_FD (the work comes on stdin)")
     work = wait_for_work()
-    sys.exit(0 if work is None else main(work))
+    sys.exit(0 if work is None else main(work, int(sys.argv[2]), int(sys.argv[3])))

@@ -1,0 +1,940 @@
+"""The pipe between a Python run's two sandboxed processes: a value codec and a call channel.
+
+Runs inside both sandboxes (standard library only): the test process (the exercise's tests,
+python_harness.py) and the learner process (the learner's modules, python_learner.py). They
+share nothing but two pipes; this module is everything that crosses them.
+
+Values: None, bool, int, float, complex, str, bytes, bytearray, list, tuple, dict, set and
+frozenset cross by value (a copy), in a tagged binary form of our own; nothing received is
+unpickled, unmarshalled or evaluated, and a message is capped in size and nesting depth. Builtin
+classes cross by name. Every other object stays where it is and crosses as a handle (a number):
+the other side gets a proxy that forwards attribute reads and writes, calls, comparisons, `len`,
+iteration, indexing, `repr`, `hash`, context managers and arithmetic as calls back over the pipe.
+A proxy of a class is a class (calling it constructs an instance on its side; `isinstance`
+asks that side); a proxy of an exception class is a real exception class, so the tests can
+catch what learner code raises. A proxy sent back crosses as the original object.
+
+Calls nest: while one side waits for its answer it serves the other side's calls (a learner's
+function calling a test's callback that calls the learner again). One conversation at a time:
+threads on either side take turns.
+
+What the test process serves to the learner process is restricted (`guarded`): only attribute
+names that do not start with "_" and a fixed set of operations (no `__dict__`, `__globals__`,
+`__code__`, `__class__`, frames, ...), and modules, frames, code objects and tracebacks never
+cross as handles. A malformed message raises WireError; end of file raises PeerGone.
+"""
+
+from __future__ import annotations
+
+import builtins
+import operator
+import os
+import struct
+import sys
+import threading
+import types
+from typing import Any
+
+MESSAGE_CAP = 16 * 1024 * 1024  # bytes of one message
+DEPTH_CAP = 100  # nesting of containers
+TEXT_CAP = 100_000  # characters of an exception's text or location
+
+_HEADER = struct.Struct(">I")
+_INT = struct.Struct(">q")
+_FLOAT = struct.Struct(">d")
+_COMPLEX = struct.Struct(">dd")
+_HANDLE = struct.Struct(">Q")
+_LENGTH = struct.Struct(">I")
+
+_BUILTIN_TYPES: dict[str, type] = {
+    name: value for name, value in vars(builtins).items() if isinstance(value, type)
+}
+_BUILTIN_NAMES: dict[type, str] = {value: name for name, value in _BUILTIN_TYPES.items()}
+_HASHABLE_PLAIN = (type(None), bool, int, float, complex, str, bytes)
+_NEVER_SERVED = (
+    types.ModuleType,
+    types.FrameType,
+    types.CodeType,
+    types.TracebackType,
+    types.CellType,
+)
+# Attribute names whose values lead to frames and code (generators, coroutines, frames, ...).
+_NEVER_SERVED_PREFIXES = ("_", "gi_", "cr_", "ag_", "f_", "tb_", "co_")
+
+
+class WireError(Exception):
+    """A message that is not one we send (a peer that broke the protocol)."""
+
+
+class PeerGone(BaseException):  # noqa: N818 - (not an error of the test: it ends the run)
+    """The other process ended, or sent something that is not a message: the channel is dead.
+    A BaseException, so that `except Exception` and `pytest.raises(Exception)` in test code
+    do not swallow it."""
+
+
+class Refused(Exception):
+    """What the learner process asked of the test process's objects is not served."""
+
+
+# --- values ---------------------------------------------------------------------------------
+
+
+def _plain_key(value: object, depth: int = 0) -> bool:
+    """Whether `value` can cross by value as a dict key or set element (decoding it then
+    hashes only plain values: no call back across the pipe in the middle of a message)."""
+    kind = type(value)
+    if kind in _HASHABLE_PLAIN:
+        return True
+    if kind in (tuple, frozenset) and depth < 20:
+        return all(_plain_key(item, depth + 1) for item in value)  # type: ignore[attr-defined]
+    return False
+
+
+class _Encoder:
+    __slots__ = ("channel", "described", "out", "path")
+
+    def __init__(self, channel: Channel) -> None:
+        self.channel = channel
+        self.out: list[bytes] = []
+        self.path: set[int] = set()
+        self.described: set[int] = set()  # handles described in this message (once sent: all)
+
+    def value(self, value: object, depth: int = 0) -> None:
+        out = self.out
+        kind = type(value)
+        if value is None:
+            out.append(b"N")
+        elif kind is bool:
+            out.append(b"T" if value else b"F")
+        elif kind is int:
+            if -(1 << 63) <= value < (1 << 63):  # type: ignore[operator]
+                out.append(b"i" + _INT.pack(value))
+            else:
+                raw = value.to_bytes((value.bit_length() + 8) // 8, "big", signed=True)  # type: ignore[attr-defined]
+                out.append(b"I" + _LENGTH.pack(len(raw)) + raw)
+        elif kind is str:
+            raw = value.encode("utf-8", "surrogatepass")  # type: ignore[attr-defined]
+            out.append(b"s" + _LENGTH.pack(len(raw)) + raw)
+        elif kind is float:
+            out.append(b"f" + _FLOAT.pack(value))
+        elif kind is bytes or kind is bytearray:
+            out.append((b"b" if kind is bytes else b"y") + _LENGTH.pack(len(value)) + value)  # type: ignore[arg-type, operator]
+        elif kind is complex:
+            out.append(b"c" + _COMPLEX.pack(value.real, value.imag))  # type: ignore[attr-defined]
+        elif kind in _CONTAINER_TAGS and depth < DEPTH_CAP and id(value) not in self.path:
+            if kind is dict:
+                if not all(_plain_key(key) for key in value):  # type: ignore[attr-defined]
+                    self.handle(value)
+                    return
+            elif kind is not list and kind is not tuple:
+                if not all(_plain_key(item) for item in value):  # type: ignore[attr-defined]
+                    self.handle(value)
+                    return
+            self.path.add(id(value))
+            out.append(_CONTAINER_TAGS[kind] + _LENGTH.pack(len(value)))  # type: ignore[arg-type]
+            if kind is dict:
+                for key, item in value.items():  # type: ignore[attr-defined]
+                    self.value(key, depth + 1)
+                    self.value(item, depth + 1)
+            else:
+                for item in value:  # type: ignore[attr-defined]
+                    self.value(item, depth + 1)
+            self.path.discard(id(value))
+        elif kind is type and value in _BUILTIN_NAMES:
+            raw = _BUILTIN_NAMES[value].encode()  # type: ignore[index]
+            out.append(b"B" + _LENGTH.pack(len(raw)) + raw)
+        else:
+            self.handle(value)
+
+    def handle(self, value: object) -> None:
+        channel = self.channel
+        peer = channel._peer_handles.get(id(value))
+        if peer is not None:  # a proxy of the peer's object: the original crosses back
+            self.out.append(b"r" + _HANDLE.pack(peer))
+            return
+        number = channel._export_ids.get(id(value))
+        if number is not None and (number in channel._described or number in self.described):
+            self.out.append(b"h" + _HANDLE.pack(number) + b"=")
+            return
+        if channel.guarded and isinstance(value, _NEVER_SERVED):
+            raise Refused(f"a {type(value).__name__} cannot be handed to learner code")
+        if number is None:
+            number = channel._next_handle
+            channel._next_handle += 1
+            channel._exports[number] = value
+            channel._export_ids[id(value)] = number
+        self.described.add(number)
+        self.out.append(b"h" + _HANDLE.pack(number))
+        if isinstance(value, types.ModuleType):
+            self.out.append(b"m")
+            self.value((value.__name__, hasattr(value, "__path__")))
+        elif isinstance(value, type):
+            self.out.append(b"c")
+            self.value(channel._class_description(value))
+        else:
+            self.out.append(b"o")
+            self.value(type(value))
+
+
+_CONTAINER_TAGS = {list: b"l", tuple: b"t", dict: b"d", set: b"S", frozenset: b"Z"}
+
+
+class _Decoder:
+    __slots__ = ("channel", "data", "position")
+
+    def __init__(self, channel: Channel, data: bytes) -> None:
+        self.channel = channel
+        self.data = data
+        self.position = 0
+
+    def take(self, size: int) -> bytes:
+        start = self.position
+        end = start + size
+        if end > len(self.data):
+            raise WireError("message cut short")
+        self.position = end
+        return self.data[start:end]
+
+    def length(self) -> int:
+        (size,) = _LENGTH.unpack(self.take(4))
+        if size > len(self.data) - self.position:
+            raise WireError("a length past the end of the message")
+        return size
+
+    def value(self, depth: int = 0, *, key: bool = False) -> Any:
+        if depth > DEPTH_CAP:
+            raise WireError("nested too deeply")
+        tag = self.take(1)
+        if tag == b"N":
+            return None
+        if tag == b"T":
+            return True
+        if tag == b"F":
+            return False
+        if tag == b"i":
+            return _INT.unpack(self.take(8))[0]
+        if tag == b"s":
+            try:
+                return self.take(self.length()).decode("utf-8", "surrogatepass")
+            except UnicodeDecodeError as exc:
+                raise WireError("text that is not UTF-8") from exc
+        if tag == b"f":
+            return _FLOAT.unpack(self.take(8))[0]
+        if tag == b"I":
+            return int.from_bytes(self.take(self.length()), "big", signed=True)
+        if tag == b"b":
+            return self.take(self.length())
+        if tag == b"y":
+            return bytearray(self.take(self.length()))
+        if tag == b"c":
+            real, imag = _COMPLEX.unpack(self.take(16))
+            return complex(real, imag)
+        if tag in (b"l", b"t", b"d", b"S", b"Z"):
+            count = self.length()  # (each item takes a byte at least: a count is capped)
+            if key and tag not in (b"t", b"Z"):
+                raise WireError("an unhashable key")
+            if tag == b"d":
+                result: dict[Any, Any] = {}
+                for _ in range(count):
+                    item_key = self.value(depth + 1, key=True)
+                    result[item_key] = self.value(depth + 1)
+                return result
+            inner = key or tag in (b"S", b"Z")
+            items = [self.value(depth + 1, key=inner) for _ in range(count)]
+            if tag == b"l":
+                return items
+            if tag == b"t":
+                return tuple(items)
+            try:
+                return set(items) if tag == b"S" else frozenset(items)
+            except TypeError as exc:
+                raise WireError("an unhashable set element") from exc
+        if tag == b"B":
+            name = self.take(self.length()).decode("ascii", "replace")
+            if name not in _BUILTIN_TYPES:
+                raise WireError("not a builtin type")
+            return _BUILTIN_TYPES[name]
+        if key:
+            raise WireError("an object as a key")
+        if tag == b"r":
+            (number,) = _HANDLE.unpack(self.take(8))
+            try:
+                return self.channel._exports[number]
+            except KeyError:
+                raise WireError("a handle we never gave") from None
+        if tag == b"h":
+            return self.proxy(depth)
+        raise WireError(f"unknown tag {tag!r}")
+
+    def proxy(self, depth: int) -> Any:
+        channel = self.channel
+        (number,) = _HANDLE.unpack(self.take(8))
+        kind = self.take(1)
+        known = channel._proxies.get(number)
+        if kind == b"=":
+            if known is None:
+                raise WireError("a handle never described")
+            return known
+        if known is not None:
+            raise WireError("a handle described twice")
+        if kind == b"o":
+            klass = self.value(depth + 1)
+            result: Any = Proxy.__new__(Proxy)
+            object.__setattr__(result, "_zachet_channel", channel)
+            object.__setattr__(result, "_zachet_class", klass if type(klass) is PeerClass else None)
+        elif kind == b"c":
+            result = channel._peer_class(self.value(depth + 1))
+        elif kind == b"m":
+            described = self.value(depth + 1)
+            if not (
+                type(described) is tuple
+                and len(described) == 2
+                and type(described[0]) is str
+                and type(described[1]) is bool
+            ):
+                raise WireError("a bad module description")
+            result = PeerModule(described[0])
+            object.__setattr__(result, "_zachet_channel", channel)
+            object.__setattr__(result, "_zachet_package", described[1])
+        else:
+            raise WireError(f"unknown handle kind {kind!r}")
+        channel._proxies[number] = result
+        channel._peer_handles[id(result)] = number
+        return result
+
+
+# --- proxies ----------------------------------------------------------------------------------
+
+
+def _is_dunder(name: str) -> bool:
+    return name.startswith("__") and name.endswith("__")
+
+
+def _request(target: Any, operation: str, *arguments: Any) -> Any:
+    channel: Channel = object.__getattribute__(target, "_zachet_channel")
+    return channel.request(operation, target, arguments)
+
+
+class Proxy:
+    """An object of the other process (see the module's docstring)."""
+
+    __slots__ = ("__weakref__", "_zachet_channel", "_zachet_class")
+
+    def __getattr__(self, name: str) -> Any:
+        if _is_dunder(name):  # introspection (copy, pickle, __length_hint__, ...) stays here
+            raise AttributeError(name)
+        klass = object.__getattribute__(self, "_zachet_class")
+        if klass is not None and name in klass._zachet_methods:
+            return _Method(self, name)  # called at once, mostly: one round trip, not two
+        return _request(self, "getattr", name)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        _request(self, "setattr", name, value)
+
+    def __delattr__(self, name: str) -> None:
+        _request(self, "delattr", name)
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        return _request(self, "call", args, kwargs)
+
+    def __repr__(self) -> str:
+        return _checked(_request(self, "repr"), str)
+
+    def __str__(self) -> str:
+        return _checked(_request(self, "str"), str)
+
+    def __format__(self, spec: str) -> str:
+        return _checked(_request(self, "format", spec), str)
+
+    def __hash__(self) -> int:
+        return _checked(_request(self, "hash"), int)
+
+    def __bool__(self) -> bool:
+        return _checked(_request(self, "bool"), bool)
+
+    def __len__(self) -> int:
+        return _checked(_request(self, "len"), int)
+
+    def __length_hint__(self) -> int:
+        return 0  # (list(proxy) must not ask for len first: an iterator has none)
+
+    def __iter__(self) -> Any:
+        return _request(self, "iter")
+
+    def __next__(self) -> Any:
+        return _request(self, "next")
+
+    def __reversed__(self) -> Any:
+        return _request(self, "reversed")
+
+    def __getitem__(self, key: Any) -> Any:
+        return _request(self, "getitem", key)
+
+    def __setitem__(self, key: Any, value: Any) -> None:
+        _request(self, "setitem", key, value)
+
+    def __delitem__(self, key: Any) -> None:
+        _request(self, "delitem", key)
+
+    def __contains__(self, item: Any) -> bool:
+        return _checked(_request(self, "contains", item), bool)
+
+    def __enter__(self) -> Any:
+        return _request(self, "enter")
+
+    def __exit__(self, kind: Any, value: Any, traceback: Any) -> Any:
+        # The traceback stays here: its frames lead to everything in this process.
+        return _request(self, "exit", kind, value)
+
+    def __int__(self) -> int:
+        return _checked(_request(self, "int"), int)
+
+    def __float__(self) -> float:
+        return _checked(_request(self, "float"), float)
+
+    def __index__(self) -> int:
+        return _checked(_request(self, "index"), int)
+
+    def __round__(self, digits: Any = None) -> Any:
+        return _request(self, "round", digits)
+
+    def __neg__(self) -> Any:
+        return _request(self, "neg")
+
+    def __pos__(self) -> Any:
+        return _request(self, "pos")
+
+    def __abs__(self) -> Any:
+        return _request(self, "abs")
+
+    def __invert__(self) -> Any:
+        return _request(self, "invert")
+
+
+def _checked(value: Any, kind: type) -> Any:
+    """What Python itself demands of __len__, __hash__, ...: the exact builtin type."""
+    if not isinstance(value, kind) or isinstance(value, Proxy):
+        raise TypeError(f"expected {kind.__name__} from the other process")
+    return value
+
+
+def _binary(name: str, *, reflected: bool = False) -> Any:
+    if reflected:
+
+        def method(self: Any, other: Any) -> Any:
+            return _request(self, "binary", name, other, True)
+
+    else:
+
+        def method(self: Any, other: Any) -> Any:
+            return _request(self, "binary", name, other, False)
+
+    return method
+
+
+_COMPARISONS = ("eq", "ne", "lt", "le", "gt", "ge")
+_ARITHMETIC = (
+    "add",
+    "sub",
+    "mul",
+    "truediv",
+    "floordiv",
+    "mod",
+    "pow",
+    "matmul",
+    "and",
+    "or",
+    "xor",
+    "lshift",
+    "rshift",
+)
+for _name in _COMPARISONS + _ARITHMETIC:
+    setattr(Proxy, f"__{_name}__", _binary(_name))
+for _name in _ARITHMETIC:
+    setattr(Proxy, f"__r{_name}__", _binary(_name, reflected=True))
+# (`p += 1` falls back to `p = p + 1`: the result is a new handle unless __iadd__ returns self)
+
+
+class _Method:
+    """`proxy.name` where `name` is a method of the object's class: calling it is one round
+    trip (the attribute is looked up and called over there); used otherwise, it is fetched."""
+
+    __slots__ = ("_zachet_name", "_zachet_owner", "_zachet_value")
+
+    def __init__(self, owner: Proxy, name: str) -> None:
+        self._zachet_owner = owner
+        self._zachet_name = name
+        self._zachet_value: Any = _Method  # (not fetched yet)
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        return _request(self._zachet_owner, "callmethod", self._zachet_name, args, kwargs)
+
+    def _zachet_fetch(self) -> Any:
+        if self._zachet_value is _Method:
+            self._zachet_value = _request(self._zachet_owner, "getattr", self._zachet_name)
+        return self._zachet_value
+
+    def __getattr__(self, name: str) -> Any:
+        if _is_dunder(name):
+            raise AttributeError(name)
+        return getattr(self._zachet_fetch(), name)
+
+    def __repr__(self) -> str:
+        return repr(self._zachet_fetch())
+
+    def __eq__(self, other: object) -> bool:
+        return self._zachet_fetch() == (
+            other._zachet_fetch() if isinstance(other, _Method) else other
+        )
+
+    def __hash__(self) -> int:
+        return hash(self._zachet_fetch())
+
+
+class PeerClass(type):
+    """A class of the other process: calling it constructs an instance there."""
+
+    _zachet_channel: Channel
+    _zachet_methods: frozenset[str]
+
+    def __call__(cls, *args: Any, **kwargs: Any) -> Any:
+        return _request(cls, "call", args, kwargs)
+
+    def __instancecheck__(cls, instance: Any) -> bool:
+        if type(instance) is _Method:
+            instance = instance._zachet_fetch()
+        if type(instance) is not Proxy:
+            return False  # (an object of this process is never an instance of theirs)
+        if object.__getattribute__(instance, "_zachet_class") is cls:
+            return True
+        return _checked(_request(cls, "isinstance", instance), bool)
+
+    def __subclasscheck__(cls, subclass: Any) -> bool:
+        if subclass is cls:
+            return True
+        if type(subclass) is not PeerClass:
+            return False
+        return _checked(_request(cls, "issubclass", subclass), bool)
+
+    def __getattr__(cls, name: str) -> Any:
+        if _is_dunder(name):
+            raise AttributeError(name)
+        return _request(cls, "getattr", name)
+
+    def __setattr__(cls, name: str, value: Any) -> None:
+        if name.startswith("_zachet_") or _is_dunder(name):
+            type.__setattr__(cls, name, value)
+        else:
+            _request(cls, "setattr", name, value)
+
+    def __iter__(cls) -> Any:  # an Enum's members
+        return _request(cls, "iter")
+
+    def __len__(cls) -> int:
+        return _checked(_request(cls, "len"), int)
+
+    def __getitem__(cls, key: Any) -> Any:
+        return _request(cls, "getitem", key)
+
+    def __contains__(cls, item: Any) -> bool:
+        return _checked(_request(cls, "contains", item), bool)
+
+
+class PeerException:
+    """Mixed into the exception classes made for the other process's exception classes: the
+    text it had there, and its attributes (`error.value.path`) read from the original."""
+
+    _zachet_text: str | None = None
+    _zachet_original: Any = None
+
+    def __str__(self) -> str:
+        if self._zachet_text is not None:
+            return self._zachet_text
+        return super().__str__()
+
+    def __getattr__(self, name: str) -> Any:
+        original = self.__dict__.get("_zachet_original")
+        if original is None or _is_dunder(name) or name.startswith("_zachet_"):
+            raise AttributeError(name)
+        return getattr(original, name)
+
+
+class PeerModule(types.ModuleType):
+    """A module of the other process (the learner's `solution`): its attributes are read there,
+    except the module's own bookkeeping (__spec__, __loader__, ...), which importing sets here."""
+
+    _zachet_channel: Channel
+    _zachet_package: bool
+
+    def __getattr__(self, name: str) -> Any:
+        if name == "__all__":  # from solution import *
+            return _request(self, "names")
+        if _is_dunder(name) or name.startswith("_zachet_"):
+            raise AttributeError(name)
+        return _request(self, "getattr", name)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if _is_dunder(name) or name.startswith("_zachet_"):
+            object.__setattr__(self, name, value)
+        else:
+            _request(self, "setattr", name, value)
+
+    def __delattr__(self, name: str) -> None:
+        _request(self, "delattr", name)
+
+
+# --- serving ---------------------------------------------------------------------------------
+
+
+def _exit(target: Any, kind: Any, value: Any) -> Any:
+    return target.__exit__(kind, value, None)
+
+
+_BINARY = {name: getattr(operator, name if name not in ("and", "or") else f"{name}_") for name in _COMPARISONS + _ARITHMETIC}
+
+# What either side serves on its objects (operation -> function(target, *arguments)); the
+# test process serves the same, with attribute names checked (Channel.guarded).
+_OPERATIONS: dict[str, Any] = {
+    "call": lambda target, args, kwargs: target(*args, **kwargs),
+    "callmethod": lambda target, name, args, kwargs: getattr(target, name)(*args, **kwargs),
+    "getattr": getattr,
+    "setattr": setattr,
+    "delattr": delattr,
+    "repr": repr,
+    "str": str,
+    "format": format,
+    "hash": hash,
+    "bool": bool,
+    "len": len,
+    "iter": iter,
+    "next": next,
+    "reversed": reversed,
+    "getitem": operator.getitem,
+    "setitem": operator.setitem,
+    "delitem": operator.delitem,
+    "contains": operator.contains,
+    "enter": lambda target: target.__enter__(),
+    "exit": _exit,
+    "int": int,
+    "float": float,
+    "index": operator.index,
+    "round": lambda target, digits: round(target) if digits is None else round(target, digits),
+    "neg": operator.neg,
+    "pos": operator.pos,
+    "abs": operator.abs,
+    "invert": operator.invert,
+    "binary": lambda target, name, other, reflected: (
+        _BINARY[name](other, target) if reflected else _BINARY[name](target, other)
+    ),
+}
+_NAMED = {"callmethod": 0, "getattr": 0, "setattr": 0, "delattr": 0}  # where the name is
+
+
+class Channel:
+    """One end of the pipe pair: calls to the peer's objects, and serving the peer's calls.
+
+    `guarded`: this is the test process, serving the learner process (see the docstring).
+    `local`: extra operations this side serves (the learner process: import, names, ...)."""
+
+    def __init__(
+        self,
+        read_fd: int,
+        write_fd: int,
+        *,
+        guarded: bool,
+        local: dict[str, Any] | None = None,
+    ) -> None:
+        self.read_fd = read_fd
+        self.write_fd = write_fd
+        self.guarded = guarded
+        self.operations = {**_OPERATIONS, **(local or {})}
+        self.lock = threading.RLock()
+        self.broken: str | None = None
+        self.output_sink: Any = None  # called with learner output that comes with a message
+        self.output_source: Any = None  # gives what this side printed since the last message
+        self._buffer = bytearray()
+        self._exports: dict[int, object] = {}
+        self._export_ids: dict[int, int] = {}
+        self._described: set[int] = set()
+        self._next_handle = 1
+        self._proxies: dict[int, object] = {}
+        self._peer_handles: dict[int, int] = {}
+        self._class_descriptions: dict[type, tuple[Any, ...]] = {}
+
+    # -- messages
+
+    def _send(self, message: tuple[Any, ...]) -> None:
+        encoder = _Encoder(self)
+        encoder.value(message)
+        payload = b"".join(encoder.out)
+        if len(payload) > MESSAGE_CAP:
+            raise ValueError(f"a value too large to send ({len(payload)} bytes)")
+        data = memoryview(_HEADER.pack(len(payload)) + payload)
+        with self.lock:
+            try:
+                while data:
+                    data = data[os.write(self.write_fd, data) :]
+            except OSError as exc:
+                raise self._break(f"the other process is gone ({exc.strerror})") from None
+            self._described |= encoder.described
+
+    def _receive(self) -> tuple[Any, ...]:
+        buffer = self._buffer
+        try:
+            while len(buffer) < 4:
+                chunk = os.read(self.read_fd, 65536)
+                if not chunk:
+                    raise self._break("the other process ended")
+                buffer += chunk
+            (size,) = _HEADER.unpack_from(buffer)
+            if size > MESSAGE_CAP:
+                raise self._break(f"a message of {size} bytes (at most {MESSAGE_CAP})")
+            while len(buffer) < 4 + size:
+                chunk = os.read(self.read_fd, max(65536, 4 + size - len(buffer)))
+                if not chunk:
+                    raise self._break("the other process ended in the middle of a message")
+                buffer += chunk
+        except OSError as exc:
+            raise self._break(f"cannot read from the other process ({exc.strerror})") from None
+        data = bytes(buffer[4 : 4 + size])
+        del buffer[: 4 + size]
+        decoder = _Decoder(self, data)
+        try:
+            message = decoder.value()
+            if decoder.position != len(data):
+                raise WireError("junk after the message")
+        except WireError as exc:
+            raise self._break(f"a malformed message: {exc}") from None
+        except RecursionError:
+            raise self._break("a malformed message: nested too deeply") from None
+        if not (type(message) is tuple and message and message[0] in ("q", "a", "x")):
+            raise self._break("a malformed message: not a call or an answer")
+        return message
+
+    def _break(self, reason: str) -> PeerGone:
+        if self.broken is None:
+            self.broken = reason
+        return PeerGone(self.broken)
+
+    # -- calling the peer
+
+    def request(self, operation: str, target: Any, arguments: tuple[Any, ...]) -> Any:
+        with self.lock:
+            if self.broken is not None:
+                raise PeerGone(self.broken)
+            self._send(("q", operation, target, arguments, self._output()))
+            return self._wait()
+
+    def _wait(self) -> Any:
+        while True:
+            message = self._receive()
+            kind = message[0]
+            if kind == "q":
+                self._serve(message)
+                continue
+            if len(message) < 3:
+                raise self._break("a malformed answer")
+            self._emit(message[-1])
+            if kind == "a" and len(message) == 3:
+                return message[1]
+            if kind == "x" and len(message) == 7:
+                raise self._exception(*message[1:6])
+            raise self._break("a malformed answer")
+
+    def _output(self) -> str | None:
+        return self.output_source() if self.output_source is not None else None
+
+    def _emit(self, output: Any) -> None:
+        if output is None:
+            return
+        if type(output) is not str:
+            raise self._break("a malformed message: output that is not text")
+        if output and self.output_sink is not None:
+            self.output_sink(output)
+
+    def serve_forever(self) -> None:
+        """Serve the peer's calls until it closes the pipe (the learner process's loop)."""
+        while True:
+            with self.lock:  # (a thread of learner code calling back waits for its turn)
+                message = self._receive()
+            if message[0] != "q":
+                raise self._break("an answer nobody asked for")
+            self._serve(message)
+
+    # -- serving the peer
+
+    def _serve(self, message: tuple[Any, ...]) -> None:
+        if len(message) != 5:
+            raise self._break("a malformed call")
+        _, operation, target, arguments, output = message
+        self._emit(output)
+        function = self.operations.get(operation) if type(operation) is str else None
+        if function is None or type(arguments) is not tuple:
+            raise self._break("a malformed call")
+        try:
+            if self.guarded:
+                self._check(operation, target, arguments)
+            result = function(target, *arguments)
+        except PeerGone:
+            raise
+        except BaseException as exc:  # noqa: BLE001 - it crosses to the caller
+            self._answer_exception(exc)
+            return
+        try:
+            self._send(("a", result, self._output()))
+        except (Refused, ValueError) as exc:
+            self._answer_exception(exc)
+
+    def _check(self, operation: str, target: Any, arguments: tuple[Any, ...]) -> None:
+        """The test process serves public behaviour only (see the module's docstring)."""
+        if operation not in _OPERATIONS:
+            raise Refused(f"{operation} is not served")
+        if operation in _NAMED:
+            name = arguments[0] if arguments else None
+            if type(name) is not str or name.startswith(_NEVER_SERVED_PREFIXES):
+                raise Refused(f"attribute {name!r} is not available to learner code")
+        if operation == "binary" and (len(arguments) != 3 or arguments[0] not in _BINARY):
+            raise Refused("unknown operator")
+
+    def _answer_exception(self, exc: BaseException) -> None:
+        kind = type(exc)
+        where = getattr(exc, "_zachet_where", None) or self.location(exc)
+        text = _text(exc)
+        arguments = exc.args if type(exc.args) is tuple else ()
+        original = None if self.guarded else exc
+        for attempt in range(3):
+            try:
+                if attempt == 1:  # arguments that do not cross (too large, refused)
+                    arguments = tuple(_text(argument) for argument in arguments)
+                elif attempt == 2:
+                    kind, arguments, original = RuntimeError, (text,), None
+                self._send(("x", kind, arguments, text, where, original, self._output()))
+                return
+            except (Refused, ValueError):
+                continue
+
+    def location(self, exc: BaseException) -> str | None:
+        """file:line where `exc` was raised in the learner's files (overridden there)."""
+        return None
+
+    def _exception(
+        self, kind: Any, arguments: Any, text: Any, where: Any, original: Any
+    ) -> BaseException:
+        if not (isinstance(kind, type) and issubclass(kind, BaseException)):
+            return self._break("a malformed answer: not an exception")
+        if type(arguments) is not tuple or not isinstance(text, str | None):
+            return self._break("a malformed answer")
+        if not isinstance(where, str | None):
+            return self._break("a malformed answer")
+        try:
+            exc = kind(*arguments)
+        except Exception:  # a builtin exception with other arguments (UnicodeDecodeError)
+            exc = kind.__new__(kind)
+            exc.args = arguments
+        if isinstance(exc, PeerException):
+            exc._zachet_text = text[:TEXT_CAP] if text is not None else None
+            exc._zachet_original = original if type(original) is Proxy else None
+        if where:
+            exc._zachet_where = where[:TEXT_CAP]  # type: ignore[attr-defined]
+        return exc
+
+    # -- classes
+
+    def _class_description(self, klass: type) -> tuple[Any, ...]:
+        """(name, qualname, module, method names, exception bases or None) of our class."""
+        found = self._class_descriptions.get(klass)
+        if found is not None:
+            return found
+        methods: list[str] = []
+        seen: set[str] = set()
+        try:
+            plain = type(klass) is type and "__getattribute__" not in vars(klass)
+            for base in klass.__mro__ if plain else ():
+                for name, value in vars(base).items():
+                    if name in seen:
+                        continue
+                    seen.add(name)
+                    if type(value) is types.FunctionType and not name.startswith("_"):
+                        methods.append(name)
+        except Exception:  # noqa: BLE001 - a class with a hostile metaclass: no shortcuts
+            methods = []
+        bases: tuple[Any, ...] | None = None
+        if issubclass(klass, BaseException):
+            bases = tuple(
+                base
+                for base in klass.__bases__
+                if isinstance(base, type) and issubclass(base, BaseException)
+            )
+        description = (
+            str(getattr(klass, "__name__", "?")),
+            str(getattr(klass, "__qualname__", "?")),
+            str(getattr(klass, "__module__", "?")),
+            tuple(methods),
+            bases,
+        )
+        self._class_descriptions[klass] = description
+        return description
+
+    def _peer_class(self, description: Any) -> type:
+        if not (
+            type(description) is tuple
+            and len(description) == 5
+            and all(type(part) is str for part in description[:3])
+            and type(description[3]) is tuple
+            and all(type(name) is str for name in description[3])
+        ):
+            raise WireError("a bad class description")
+        name, qualname, module, methods, bases = description
+        if bases is not None:
+            return self._exception_class(name, qualname, module, bases)
+        klass = PeerClass(name, (), {"__module__": module, "__qualname__": qualname})
+        klass._zachet_channel = self
+        klass._zachet_methods = frozenset(methods)
+        return klass
+
+    def _exception_class(self, name: str, qualname: str, module: str, bases: Any) -> type:
+        """A real exception class for theirs (with their bases, builtin ones as themselves),
+        or, in the test process, the standard library's own class by that name."""
+        if type(bases) is not tuple or not all(
+            isinstance(base, type) and issubclass(base, BaseException) for base in bases
+        ):
+            raise WireError("a bad exception class description")
+        own = self.own_exception_class(module, qualname)
+        if own is not None:
+            return own
+        namespace = {"__module__": module, "__qualname__": qualname}
+        resolved = tuple(bases) or (Exception,)
+        try:
+            return type(name, (PeerException, *resolved), namespace)
+        except TypeError:  # bases that cannot be combined here
+            return type(name, (PeerException, resolved[0]), namespace)
+
+    def own_exception_class(self, module: str, qualname: str) -> type | None:
+        """An exception class of this process to use for theirs (see the test process's)."""
+        return None
+
+
+def _text(value: object) -> str:
+    try:
+        text = str(value)
+    except Exception as exc:  # noqa: BLE001 - a broken __str__
+        text = f"<{type(value).__name__}: str() failed: {type(exc).__name__}>"
+    return text[:TEXT_CAP]
+
+
+def stdlib_exception(module: str, qualname: str) -> type | None:
+    """The exception class `module.qualname` of the standard library, when this process has
+    already imported that module (json.JSONDecodeError raised over there is caught as
+    json.JSONDecodeError here). Skips never: a learner must not skip a test."""
+    if module.partition(".")[0] not in sys.stdlib_module_names or module in ("__main__", "unittest"):
+        return None
+    if module.startswith("unittest."):
+        return None
+    found: Any = sys.modules.get(module)
+    for part in qualname.split("."):
+        if found is None or not part.isidentifier():
+            return None
+        found = vars(found).get(part) if hasattr(found, "__dict__") else None
+    if not (isinstance(found, type) and issubclass(found, Exception)):
+        return None
+    return found
