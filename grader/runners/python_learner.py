@@ -127,7 +127,7 @@ def main(read_fd: int, write_fd: int) -> None:
         raise SystemExit("bad work")
     for path, text in files.items():
         write_work_file(path, text)
-    del work, files, line
+    del work, files, line, path, text
     sys.path.insert(0, WORKDIR)
     sys.dont_write_bytecode = True
     capture = Capture()

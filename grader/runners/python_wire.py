@@ -334,6 +334,9 @@ class Proxy:
     def __delattr__(self, name: str) -> None:
         _request(self, "delattr", name)
 
+    def __reduce_ex__(self, protocol: Any) -> Any:
+        raise TypeError("an object of the other process cannot be pickled or copied")
+
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         return _request(self, "call", args, kwargs)
 
@@ -768,10 +771,12 @@ class Channel:
             raise self._break("a malformed call")
         _, operation, target, arguments, output = message
         self._emit(output)
-        function = self.operations.get(operation) if type(operation) is str else None
-        if function is None or type(arguments) is not tuple:
+        if type(operation) is not str or type(arguments) is not tuple:
             raise self._break("a malformed call")
         try:
+            function = self.operations.get(operation)
+            if function is None:
+                raise Refused(f"{operation} is not served")
             if self.guarded:
                 self._check(operation, target, arguments)
             result = function(target, *arguments)
