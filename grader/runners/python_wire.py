@@ -909,10 +909,14 @@ class Channel:
             return own
         namespace = {"__module__": module, "__qualname__": qualname}
         resolved = tuple(bases) or (Exception,)
+        if not any(issubclass(base, PeerException) for base in resolved):
+            resolved = (PeerException, *resolved)
         try:
-            return type(name, (PeerException, *resolved), namespace)
-        except TypeError:  # bases that cannot be combined here
-            return type(name, (PeerException, resolved[0]), namespace)
+            return type(name, resolved, namespace)
+        except TypeError:  # bases that cannot be combined here: the first one's line only
+            first = resolved[1] if resolved[0] is PeerException else resolved[0]
+            line = (first,) if issubclass(first, PeerException) else (PeerException, first)
+            return type(name, line, namespace)
 
     def own_exception_class(self, module: str, qualname: str) -> type | None:
         """An exception class of this process to use for theirs (see the test process's)."""
