@@ -111,6 +111,11 @@ def write_work_file(path: str, text: str) -> None:
         file.write(text)
 
 
+def write_work_files(files: dict[str, str]) -> None:
+    for path, text in files.items():
+        write_work_file(path, text)
+
+
 def main(read_fd: int, write_fd: int) -> None:
     line = sys.stdin.buffer.readline()
     null = os.open(os.devnull, os.O_RDONLY)
@@ -125,9 +130,8 @@ def main(read_fd: int, write_fd: int) -> None:
         and all(isinstance(k, str) and isinstance(v, str) for k, v in files.items())
     ):
         raise SystemExit("bad work")
-    for path, text in files.items():
-        write_work_file(path, text)
-    del work, files, line, path, text
+    write_work_files(files)  # (in a function: no file's text stays in a frame of ours)
+    del work, files, line
     sys.path.insert(0, WORKDIR)
     sys.dont_write_bytecode = True
     capture = Capture()

@@ -90,6 +90,29 @@ def _plain_key(value: object, depth: int = 0) -> bool:
     return False
 
 
+_PACK_INT = _INT.pack
+_PACK_LENGTH = _LENGTH.pack
+_PACK_FLOAT = _FLOAT.pack
+_UNPACK_INT = _INT.unpack_from
+_UNPACK_LENGTH = _LENGTH.unpack_from
+_UNPACK_FLOAT = _FLOAT.unpack_from
+_UNPACK_HANDLE = _HANDLE.unpack_from
+_SMALL_INT = 1 << 63
+# Short texts as encoded (operation names, attribute names, dict keys): most of a message.
+_TEXTS: dict[str, bytes] = {}
+_TEXTS_CAP = 4096
+
+
+def _text_bytes(value: str) -> bytes:
+    found = _TEXTS.get(value)
+    if found is None:
+        raw = value.encode("utf-8", "surrogatepass")
+        found = b"s" + _PACK_LENGTH(len(raw)) + raw
+        if len(raw) <= 40 and len(_TEXTS) < _TEXTS_CAP:
+            _TEXTS[value] = found
+    return found
+
+
 class _Encoder:
     __slots__ = ("channel", "described", "out", "path")
 
@@ -99,50 +122,69 @@ class _Encoder:
         self.path: set[int] = set()
         self.described: set[int] = set()  # handles described in this message (once sent: all)
 
-    def value(self, value: object, depth: int = 0) -> None:
+    def value(self, value: Any, depth: int = 0) -> None:
         out = self.out
         kind = type(value)
-        if value is None:
+        if kind is str:
+            out.append(_text_bytes(value))
+        elif value is None:
             out.append(b"N")
+        elif kind is int:
+            if -_SMALL_INT <= value < _SMALL_INT:
+                out.append(b"i" + _PACK_INT(value))
+            else:
+                raw = value.to_bytes((value.bit_length() + 8) // 8, "big", signed=True)
+                out.append(b"I" + _PACK_LENGTH(len(raw)) + raw)
         elif kind is bool:
             out.append(b"T" if value else b"F")
-        elif kind is int:
-            if -(1 << 63) <= value < (1 << 63):  # type: ignore[operator]
-                out.append(b"i" + _INT.pack(value))
-            else:
-                raw = value.to_bytes((value.bit_length() + 8) // 8, "big", signed=True)  # type: ignore[attr-defined]
-                out.append(b"I" + _LENGTH.pack(len(raw)) + raw)
-        elif kind is str:
-            raw = value.encode("utf-8", "surrogatepass")  # type: ignore[attr-defined]
-            out.append(b"s" + _LENGTH.pack(len(raw)) + raw)
         elif kind is float:
-            out.append(b"f" + _FLOAT.pack(value))
-        elif kind is bytes or kind is bytearray:
-            out.append((b"b" if kind is bytes else b"y") + _LENGTH.pack(len(value)) + value)  # type: ignore[arg-type, operator]
-        elif kind is complex:
-            out.append(b"c" + _COMPLEX.pack(value.real, value.imag))  # type: ignore[attr-defined]
-        elif kind in _CONTAINER_TAGS and depth < DEPTH_CAP and id(value) not in self.path:
-            if kind is dict:
-                if not all(_plain_key(key) for key in value):  # type: ignore[attr-defined]
-                    self.handle(value)
-                    return
-            elif kind is not list and kind is not tuple:
-                if not all(_plain_key(item) for item in value):  # type: ignore[attr-defined]
-                    self.handle(value)
-                    return
+            out.append(b"f" + _PACK_FLOAT(value))
+        elif kind is tuple or kind is list:
+            if depth >= DEPTH_CAP or id(value) in self.path:
+                self.handle(value)
+                return
             self.path.add(id(value))
-            out.append(_CONTAINER_TAGS[kind] + _LENGTH.pack(len(value)))  # type: ignore[arg-type]
+            out.append((b"t" if kind is tuple else b"l") + _PACK_LENGTH(len(value)))
+            encode = self.value
+            for item in value:
+                item_kind = type(item)  # (the common items inline: a call each costs)
+                if item_kind is str:
+                    out.append(_text_bytes(item))
+                elif item is None:
+                    out.append(b"N")
+                elif item_kind is int and -_SMALL_INT <= item < _SMALL_INT:
+                    out.append(b"i" + _PACK_INT(item))
+                elif item_kind is float:
+                    out.append(b"f" + _PACK_FLOAT(item))
+                else:
+                    encode(item, depth + 1)
+            self.path.discard(id(value))
+        elif kind is dict or kind is set or kind is frozenset:
+            # Keys by value only when plain: decoding them then hashes nothing of ours.
+            if (
+                depth >= DEPTH_CAP
+                or id(value) in self.path
+                or not all(type(key) is str or _plain_key(key) for key in value)
+            ):
+                self.handle(value)
+                return
+            self.path.add(id(value))
+            out.append(_CONTAINER_TAGS[kind] + _PACK_LENGTH(len(value)))
             if kind is dict:
-                for key, item in value.items():  # type: ignore[attr-defined]
+                for key, item in value.items():
                     self.value(key, depth + 1)
                     self.value(item, depth + 1)
             else:
-                for item in value:  # type: ignore[attr-defined]
+                for item in value:
                     self.value(item, depth + 1)
             self.path.discard(id(value))
+        elif kind is bytes or kind is bytearray:
+            out.append((b"b" if kind is bytes else b"y") + _PACK_LENGTH(len(value)) + value)
+        elif kind is complex:
+            out.append(b"c" + _COMPLEX.pack(value.real, value.imag))
         elif kind is type and value in _BUILTIN_NAMES:
-            raw = _BUILTIN_NAMES[value].encode()  # type: ignore[index]
-            out.append(b"B" + _LENGTH.pack(len(raw)) + raw)
+            raw = _BUILTIN_NAMES[value].encode()
+            out.append(b"B" + _PACK_LENGTH(len(raw)) + raw)
         else:
             self.handle(value)
 
@@ -177,94 +219,122 @@ class _Encoder:
 
 
 _CONTAINER_TAGS = {list: b"l", tuple: b"t", dict: b"d", set: b"S", frozenset: b"Z"}
+_TAG = {name: ord(name) for name in "NTFisfIbyctlSZdBrh"}
+_N, _T, _F, _i, _s, _f = (_TAG[name] for name in "NTFisf")
+_l, _t, _d, _S, _Z = (_TAG[name] for name in "ltdSZ")
 
 
 class _Decoder:
-    __slots__ = ("channel", "data", "position")
+    __slots__ = ("channel", "data", "end", "position")
 
     def __init__(self, channel: Channel, data: bytes) -> None:
         self.channel = channel
         self.data = data
         self.position = 0
+        self.end = len(data)
 
     def take(self, size: int) -> bytes:
         start = self.position
         end = start + size
-        if end > len(self.data):
+        if end > self.end:
             raise WireError("message cut short")
         self.position = end
         return self.data[start:end]
 
     def length(self) -> int:
-        (size,) = _LENGTH.unpack(self.take(4))
-        if size > len(self.data) - self.position:
+        position = self.position
+        if position + 4 > self.end:
+            raise WireError("message cut short")
+        (size,) = _UNPACK_LENGTH(self.data, position)
+        self.position = position = position + 4
+        if size > self.end - position:
             raise WireError("a length past the end of the message")
         return size
 
-    def value(self, depth: int = 0, *, key: bool = False) -> Any:
-        if depth > DEPTH_CAP:
-            raise WireError("nested too deeply")
-        tag = self.take(1)
-        if tag == b"N":
-            return None
-        if tag == b"T":
-            return True
-        if tag == b"F":
-            return False
-        if tag == b"i":
-            return _INT.unpack(self.take(8))[0]
-        if tag == b"s":
+    def value(self, depth: int = 0, key: bool = False) -> Any:
+        data = self.data
+        position = self.position
+        if position >= self.end:
+            raise WireError("message cut short")
+        tag = data[position]
+        self.position = position = position + 1
+        if tag == _s:
+            size = self.length()
+            start = self.position
+            self.position = start + size
             try:
-                return self.take(self.length()).decode("utf-8", "surrogatepass")
-            except UnicodeDecodeError as exc:
-                raise WireError("text that is not UTF-8") from exc
-        if tag == b"f":
-            return _FLOAT.unpack(self.take(8))[0]
-        if tag == b"I":
-            return int.from_bytes(self.take(self.length()), "big", signed=True)
-        if tag == b"b":
-            return self.take(self.length())
-        if tag == b"y":
-            return bytearray(self.take(self.length()))
-        if tag == b"c":
-            real, imag = _COMPLEX.unpack(self.take(16))
-            return complex(real, imag)
-        if tag in (b"l", b"t", b"d", b"S", b"Z"):
+                return data[start : start + size].decode("utf-8", "surrogatepass")
+            except UnicodeDecodeError:
+                raise WireError("text that is not UTF-8") from None
+        if tag == _i:
+            if position + 8 > self.end:
+                raise WireError("message cut short")
+            self.position = position + 8
+            return _UNPACK_INT(data, position)[0]
+        if tag == _N:
+            return None
+        if tag == _T:
+            return True
+        if tag == _F:
+            return False
+        if tag == _f:
+            if position + 8 > self.end:
+                raise WireError("message cut short")
+            self.position = position + 8
+            return _UNPACK_FLOAT(data, position)[0]
+        if tag == _t or tag == _l or tag == _d or tag == _S or tag == _Z:
+            if depth >= DEPTH_CAP:
+                raise WireError("nested too deeply")
             count = self.length()  # (each item takes a byte at least: a count is capped)
-            if key and tag not in (b"t", b"Z"):
+            if key and tag != _t and tag != _Z:
                 raise WireError("an unhashable key")
-            if tag == b"d":
+            decode = self.value
+            if tag == _d:
                 result: dict[Any, Any] = {}
                 for _ in range(count):
-                    item_key = self.value(depth + 1, key=True)
-                    result[item_key] = self.value(depth + 1)
+                    item_key = decode(depth + 1, True)
+                    result[item_key] = decode(depth + 1)
                 return result
-            inner = key or tag in (b"S", b"Z")
-            items = [self.value(depth + 1, key=inner) for _ in range(count)]
-            if tag == b"l":
-                return items
-            if tag == b"t":
+            inner = key or tag == _S or tag == _Z
+            items = [decode(depth + 1, inner) for _ in range(count)]
+            if tag == _t:
                 return tuple(items)
+            if tag == _l:
+                return items
             try:
-                return set(items) if tag == b"S" else frozenset(items)
+                return set(items) if tag == _S else frozenset(items)
             except TypeError as exc:
                 raise WireError("an unhashable set element") from exc
-        if tag == b"B":
+        return self.rare(tag, depth, key)
+
+    def rare(self, tag: int, depth: int, key: bool) -> Any:
+        if tag == _TAG["I"]:
+            return int.from_bytes(self.take(self.length()), "big", signed=True)
+        if tag == _TAG["b"]:
+            return self.take(self.length())
+        if tag == _TAG["y"]:
+            return bytearray(self.take(self.length()))
+        if tag == _TAG["c"]:
+            real, imag = _COMPLEX.unpack(self.take(16))
+            return complex(real, imag)
+        if tag == _TAG["B"]:
             name = self.take(self.length()).decode("ascii", "replace")
             if name not in _BUILTIN_TYPES:
                 raise WireError("not a builtin type")
             return _BUILTIN_TYPES[name]
-        if key:
+        if key and tag in (_TAG["r"], _TAG["h"]):
             raise WireError("an object as a key")
-        if tag == b"r":
+        if tag == _TAG["r"]:
             (number,) = _HANDLE.unpack(self.take(8))
             try:
                 return self.channel._exports[number]
             except KeyError:
                 raise WireError("a handle we never gave") from None
-        if tag == b"h":
+        if tag == _TAG["h"]:
+            if depth >= DEPTH_CAP:
+                raise WireError("nested too deeply")
             return self.proxy(depth)
-        raise WireError(f"unknown tag {tag!r}")
+        raise WireError(f"unknown tag {bytes([tag])!r}")
 
     def proxy(self, depth: int) -> Any:
         channel = self.channel
@@ -301,6 +371,7 @@ class _Decoder:
         channel._proxies[number] = result
         channel._peer_handles[id(result)] = number
         return result
+
 
 
 # --- proxies ----------------------------------------------------------------------------------
@@ -672,18 +743,30 @@ class Channel:
         payload = b"".join(encoder.out)
         if len(payload) > MESSAGE_CAP:
             raise ValueError(f"a value too large to send ({len(payload)} bytes)")
-        data = memoryview(_HEADER.pack(len(payload)) + payload)
+        data = _HEADER.pack(len(payload)) + payload
         with self.lock:
             try:
-                while data:
-                    data = data[os.write(self.write_fd, data) :]
+                written = os.write(self.write_fd, data)
+                if written < len(data):  # (a pipe takes 64 KB at once)
+                    view = memoryview(data)[written:]
+                    while view:
+                        view = view[os.write(self.write_fd, view) :]
             except OSError as exc:
                 raise self._break(f"the other process is gone ({exc.strerror})") from None
-            self._described |= encoder.described
+            if encoder.described:
+                self._described |= encoder.described
 
-    def _receive(self) -> tuple[Any, ...]:
+    def _message(self) -> bytes:
+        """The next message's bytes (most often one read of exactly one message)."""
         buffer = self._buffer
         try:
+            if not buffer:
+                chunk = os.read(self.read_fd, 65536)
+                if not chunk:
+                    raise self._break("the other process ended")
+                if len(chunk) >= 4 and len(chunk) == 4 + _HEADER.unpack_from(chunk)[0]:
+                    return chunk[4:]
+                buffer += chunk
             while len(buffer) < 4:
                 chunk = os.read(self.read_fd, 65536)
                 if not chunk:
@@ -701,6 +784,10 @@ class Channel:
             raise self._break(f"cannot read from the other process ({exc.strerror})") from None
         data = bytes(buffer[4 : 4 + size])
         del buffer[: 4 + size]
+        return data
+
+    def _receive(self) -> tuple[Any, ...]:
+        data = self._message()
         decoder = _Decoder(self, data)
         try:
             message = decoder.value()
