@@ -12,7 +12,8 @@ here is reachable from learner code: the results, the nonce, the tests' code and
 
 The harness starts ahead of its work (a warm start): it imports what tests usually need, then
 reads one JSON line on stdin, {"nonce", "results", "tests": [paths], "files": {path: text},
-"learner": [module names]}; stdin is /dev/null from then on. It writes the exercise's files
+"learner": [module names], "compiled": the tests' code, marshalled (hex), when the worker
+compiled them for this interpreter}; stdin is /dev/null from then on. It writes the exercise's files
 (and, as plain data, the learner's) into the work directory; the tests' sources stay in this
 process, never on disk.
 
@@ -33,6 +34,7 @@ from __future__ import annotations
 import ast
 import io
 import json
+import marshal
 import os
 import sys
 import types
@@ -704,10 +706,17 @@ def main(work: dict, read_fd: int, write_fd: int) -> int:
     try:
         # Every test file is compiled and its source dropped before any learner code runs:
         # never on disk, and not in a variable learner code could find up the stack.
-        compiled = [
-            (path, compile_tests(os.path.join(WORKDIR, path), files.pop(path)))
-            for path in test_paths
-        ]
+        ready = work.pop("compiled", None)
+        if ready is not None:  # compiled by the worker (once per exercise), as below
+            codes = marshal.loads(bytes.fromhex(ready))
+            compiled = [(path, codes[path]) for path in test_paths]
+            for path in test_paths:
+                files.pop(path)
+        else:
+            compiled = [
+                (path, compile_tests(os.path.join(WORKDIR, path), files.pop(path)))
+                for path in test_paths
+            ]
         for path, text in files.items():  # the exercise's other files and the learner's
             write_work_file(path, text)
         del files

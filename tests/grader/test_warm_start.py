@@ -42,6 +42,7 @@ def warm(no_leftover_processes: None) -> Iterator[None]:
 
 
 def waiting() -> python_runner._Warm | None:
+    python_runner.python_warm_wait()  # (started in a thread after each run)
     return python_runner._warm_state["next"]
 
 
