@@ -376,7 +376,14 @@ class StartedSandbox:
         self._done = False
 
     def alive(self) -> bool:
-        return not self._done and self._process.poll() is None
+        """Still running (checked without reaping it: go() or discard() must still find it)."""
+        if self._done:
+            return False
+        try:
+            state = os.waitid(os.P_PID, self._process.pid, os.WEXITED | os.WNOHANG | os.WNOWAIT)
+        except ChildProcessError:
+            return False
+        return state is None
 
     def go(self, message: bytes = b"") -> SandboxResult:
         """Send `message` (for a command started with wait_for_go), then supervise the command

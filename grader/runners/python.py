@@ -15,9 +15,10 @@ import importlib.util
 import json
 import logging
 import marshal
-import os
 import atexit
 import dataclasses
+import os
+import queue
 import secrets
 import shutil
 import signal as signals
@@ -343,14 +344,26 @@ def _warm_start(key: tuple[Any, ...]) -> _Warm:
 def _warm_spawn_soon(key: tuple[Any, ...]) -> None:
     done = threading.Event()
     _warm_state["spawning"] = done
+    _warm_starter().put((key, done))
 
-    def spawn() -> None:
-        try:
-            _warm_spawn(key)
-        finally:
-            done.set()
 
-    threading.Thread(target=spawn, name="python-warm-start", daemon=True).start()
+@cache
+def _warm_starter() -> queue.SimpleQueue[tuple[tuple[Any, ...], threading.Event]]:
+    """One long-lived thread of this process starts the warm sandboxes: bwrap's
+    --die-with-parent (PR_SET_PDEATHSIG) kills a sandbox when the *thread* that started it
+    ends, so a thread per start would kill each one as soon as it was ready."""
+    jobs: queue.SimpleQueue[tuple[tuple[Any, ...], threading.Event]] = queue.SimpleQueue()
+
+    def serve() -> None:
+        while True:
+            key, done = jobs.get()
+            try:
+                _warm_spawn(key)
+            finally:
+                done.set()
+
+    threading.Thread(target=serve, name="python-warm-start", daemon=True).start()
+    return jobs
 
 
 def _warm_spawn(key: tuple[Any, ...]) -> None:
