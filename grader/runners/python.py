@@ -9,14 +9,14 @@ test process's results decide the verdict (see docs/grader.md).
 from __future__ import annotations
 
 import ast
+import atexit
 import contextlib
+import dataclasses
 import hmac
 import importlib.util
 import json
 import logging
 import marshal
-import atexit
-import dataclasses
 import os
 import queue
 import secrets
@@ -72,7 +72,9 @@ def _reads_our_bytecode(interpreter: str) -> bool:
         capture_output=True,
         check=False,
     )
-    return probe.returncode == 0 and probe.stdout.strip() == importlib.util.MAGIC_NUMBER.hex().encode()
+    return (
+        probe.returncode == 0 and probe.stdout.strip() == importlib.util.MAGIC_NUMBER.hex().encode()
+    )
 
 
 @cache
@@ -111,7 +113,7 @@ def compiled_tests(test_files: tuple[tuple[str, str], ...]) -> str | None:
         codes = {
             path: compile_tests(f"{SANDBOX_WORKDIR}/{path}", text) for path, text in test_files
         }
-    except Exception:  # noqa: BLE001 - (HarnessError, and anything else: the harness reports it)
+    except Exception:
         return None
     return marshal.dumps(codes).hex()
 
@@ -176,7 +178,7 @@ def run_python_tests(
         learner: dict[str, SandboxResult] = {}
         supervisor = threading.Thread(
             target=lambda: learner.update(
-                result=warm.learner.go(json.dumps(learner_work).encode() + b"\n")
+                result=warm.learner.go(marshal.dumps(learner_work))
             ),
             daemon=True,
         )
@@ -295,7 +297,14 @@ def _warm_start(key: tuple[Any, ...]) -> _Warm:
     interpreter, binds, limits = key
     ours = harness_files(interpreter)
     inside = {name: f"{SANDBOX_WORKDIR}/{name}" for name in ours}
-    harness, learner = (name for name in ours if name.startswith(("_zachet_harness", "_zachet_learner")))
+    harness, learner = (
+        name for name in ours if name.startswith(("_zachet_harness", "_zachet_learner"))
+    )
+    # each process gets its own script and the wire module, not the other's script
+    bound = {
+        role: [*binds, *((str(ours[name]), inside[name]) for name in ours if name != other)]
+        for role, other in (("tests", learner), ("learner", harness))
+    }
     stack = contextlib.ExitStack()
     with stack:
         workdir = stack.enter_context(sandbox_workdir())
@@ -313,7 +322,7 @@ def _warm_start(key: tuple[Any, ...]) -> _Warm:
                 workdir=learner_workdir,
                 limits=limits,
                 env=HARNESS_ENV,
-                ro_binds=[*binds, *((str(ours[name]), inside[name]) for name in ours if name != harness)],
+                ro_binds=bound["learner"],
                 wait_for_go=True,
                 work=WorkMount.MEMORY,
                 pass_fds=(to_learner_read, to_tests_write),
@@ -328,7 +337,7 @@ def _warm_start(key: tuple[Any, ...]) -> _Warm:
                     limits, wall_seconds=limits.wall_seconds + TESTS_EXTRA_WALL_SECONDS
                 ),
                 env=HARNESS_ENV,
-                ro_binds=[*binds, *((str(ours[name]), inside[name]) for name in ours if name != learner)],
+                ro_binds=bound["tests"],
                 rw_binds=[(str(results), f"{SANDBOX_WORKDIR}/{results_name}")],
                 wait_for_go=True,
                 work=WorkMount.MEMORY,

@@ -2,8 +2,9 @@
 
     python3 -I -S -B learner.py --wait READ_FD WRITE_FD
 
-Started ahead of its work (a warm start), it reads one JSON line on stdin, {"files": {path:
-text}} (the learner's files and the exercise's support files: never the tests), writes them
+Started ahead of its work (a warm start), it reads its work on stdin, marshalled by the worker:
+{"files": {path: text}} (the learner's files and the exercise's support files: never the
+tests), writes them
 into its own in-memory /work, and then serves the test process's calls on the pipe pair
 (python_wire.py): import the learner's modules, call their functions, read attributes, ...
 What learner code prints during a call goes back with the answer (the tests' report shows it
@@ -16,11 +17,15 @@ decides the verdict, and treats whatever comes from here as the learner's.
 from __future__ import annotations
 
 import importlib
-import json
+import marshal
 import os
 import sys
 import types
-from typing import Any
+
+# Imports cost CPU in every run's start: nothing here imports json, re, contextlib or typing.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 WORKDIR = os.getcwd()
 OUTPUT_CAP = 2000  # characters per message (the test process keeps 2000 a test)
@@ -117,13 +122,13 @@ def write_work_files(files: dict[str, str]) -> None:
 
 
 def main(read_fd: int, write_fd: int) -> None:
-    line = sys.stdin.buffer.readline()
+    message = sys.stdin.buffer.read()  # the runner's (marshalled), then end of file
     null = os.open(os.devnull, os.O_RDONLY)
     os.dup2(null, 0)
     os.close(null)
-    if not line:
+    if not message:
         return  # discarded unused
-    work = json.loads(line)
+    work = marshal.loads(message)  # noqa: S302 - the worker's message, before any learner code
     files = work["files"]
     if not (
         isinstance(files, dict)
@@ -131,7 +136,7 @@ def main(read_fd: int, write_fd: int) -> None:
     ):
         raise SystemExit("bad work")
     write_work_files(files)  # (in a function: no file's text stays in a frame of ours)
-    del work, files, line
+    del work, files, message
     sys.path.insert(0, WORKDIR)
     sys.dont_write_bytecode = True
     capture = Capture()
@@ -139,7 +144,7 @@ def main(read_fd: int, write_fd: int) -> None:
     channel = wire.Channel(read_fd, write_fd, guarded=False, local=SERVED)
     channel.output_source = capture.take
     channel.location = location  # type: ignore[method-assign]
-    try:
+    try:  # noqa: SIM105 - (contextlib would cost an import)
         channel.serve_forever()
     except wire.PeerGone:
         pass  # the tests are done (or the test process is gone)

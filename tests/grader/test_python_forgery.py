@@ -285,7 +285,14 @@ def test_exiting_early_with_success_is_never_a_pass(where: str, how: str) -> Non
 
 def test_forged_results_files_and_printed_framing_are_ignored() -> None:
     fake = json.dumps(
-        {"nonce": "x" * 32, "done": True, "tests": [{"name": n, "status": "pass"} for n in ("test_add", "test_add_more", "test_callback", "AddTest.test_unittest")]}
+        {
+            "nonce": "x" * 32,
+            "done": True,
+            "tests": [
+                {"name": n, "status": "pass"}
+                for n in ("test_add", "test_add_more", "test_callback", "AddTest.test_unittest")
+            ],
+        }
     )
     report = run(
         WRONG_ADD
@@ -523,7 +530,7 @@ WORKER_FORGERS = {
     "gc": "import gc\nfor obj in gc.get_objects():\n    if isinstance(obj, dict) and 'tests' in obj:\n        obj['done'] = True\n"
     + WRONG_ADD
     + HONEST_APPLY,
-    "results_file": "import os\nfor n in os.listdir('.'):\n    open(n, 'a').write('{\"nonce\": \"x\", \"done\": true, \"tests\": []}')\n"
+    "results_file": 'import os\nfor n in os.listdir(\'.\'):\n    open(n, \'a\').write(\'{"nonce": "x", "done": true, "tests": []}\')\n'
     + WRONG_ADD
     + HONEST_APPLY,
     "exit_zero": "import os\nos._exit(0)\n",
