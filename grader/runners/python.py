@@ -177,9 +177,7 @@ def run_python_tests(
         learner_work = {"files": {**support_files, **files}}
         learner: dict[str, SandboxResult] = {}
         supervisor = threading.Thread(
-            target=lambda: learner.update(
-                result=warm.learner.go(marshal.dumps(learner_work))
-            ),
+            target=lambda: learner.update(result=warm.learner.go(marshal.dumps(learner_work))),
             daemon=True,
         )
         supervisor.start()
@@ -237,7 +235,7 @@ HARNESS_ENV = {"HOME": "/tmp", "LANG": "C.UTF-8", "PYTHONIOENCODING": "utf-8"}  
 class _Warm:
     key: tuple[Any, ...]
     workdir: Path
-    workdir_context: contextlib.AbstractContextManager[Path]
+    workdir_context: contextlib.ExitStack  # removes the two work directories
     sandbox: StartedSandbox  # the test process
     learner: StartedSandbox  # the learner process
     nonce: str

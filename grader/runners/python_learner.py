@@ -34,7 +34,7 @@ if __package__:
     from grader.runners import python_wire as wire
 else:  # in the sandbox: the wire module was bound beside this one
     sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-    import _zachet_wire as wire  # type: ignore[import-not-found, no-redef]
+    import _zachet_wire as wire  # type: ignore[no-redef]
 
     del sys.path[0]
 
@@ -140,7 +140,7 @@ def main(read_fd: int, write_fd: int) -> None:
     sys.path.insert(0, WORKDIR)
     sys.dont_write_bytecode = True
     capture = Capture()
-    sys.stdout = sys.stderr = capture  # type: ignore[assignment]
+    sys.stdout = sys.stderr = capture
     channel = wire.Channel(read_fd, write_fd, guarded=False, local=SERVED)
     channel.output_source = capture.take
     channel.location = location  # type: ignore[method-assign]

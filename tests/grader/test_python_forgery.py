@@ -568,4 +568,5 @@ def test_forgers_through_a_real_worker_get_no_pass_and_no_points_for_add(
         assert submission.status == "graded", (name, submission.error_reason)
         assert submission.verdict in {"failed", "runtime_error"}, (name, submission.results)
         # at most test_callback (1 of 4), which an honest apply passes
+        assert submission.score is not None
         assert submission.score <= Decimal("2.50"), (name, submission.score)

@@ -275,7 +275,7 @@ def test_learner_exceptions_arrive_as_exceptions_the_tests_can_catch(pair: Pair)
         module.fail("db.port")
     assert type(own.value) is module.StrictConfigError  # the same class, every time
     assert isinstance(own.value, ValueError)
-    assert own.value.path == "db.port"  # read from the original
+    assert own.value.path == "db.port"  # type: ignore[attr-defined]  # (from the original)
     assert str(own.value) == "bad value"
 
 
