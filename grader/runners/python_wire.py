@@ -189,10 +189,21 @@ class _Encoder:
         elif kind is type and value in _BUILTIN_NAMES:
             raw = _BUILTIN_NAMES[value].encode()
             out.append(b"B" + _PACK_LENGTH(len(raw)) + raw)
+        elif value is NotImplemented:
+            out.append(b"n")
+        elif value is Ellipsis:
+            out.append(b"E")
         else:
-            self.handle(value)
+            fields = _stdlib_value(value, kind)
+            if fields is None:
+                self.handle(value)
+                return
+            out.append(b"V")
+            self.value(fields, depth + 1)
 
     def handle(self, value: object) -> None:
+        if type(value) is _Method:
+            value = value._zachet_fetch()  # (the method itself crosses, not our shortcut)
         channel = self.channel
         peer = channel._peer_handles.get(id(value))
         if peer is not None:  # a proxy of the peer's object: the original crosses back
@@ -223,7 +234,80 @@ class _Encoder:
 
 
 _CONTAINER_TAGS = {list: b"l", tuple: b"t", dict: b"d", set: b"S", frozenset: b"Z"}
-_TAG = {name: ord(name) for name in "NTFisfIbyctlSZdBrh"}
+
+
+def _stdlib_value(value: Any, kind: type) -> tuple[Any, ...] | None:
+    """(type name, plain fields) of a standard library value that crosses by value (dates,
+    times, durations, decimals, fractions), or None. Exact types only; a time zone only when it
+    is a fixed offset (datetime.timezone)."""
+    module = getattr(kind, "__module__", None)
+    if module == "datetime":
+        import datetime
+
+        if kind is datetime.timedelta:
+            return ("timedelta", (value.days, value.seconds, value.microseconds))
+        if kind is datetime.date:
+            return ("date", (value.year, value.month, value.day))
+        if kind is datetime.datetime or kind is datetime.time:
+            zone = value.tzinfo
+            offset = None
+            if zone is not None:
+                if type(zone) is not datetime.timezone:
+                    return None
+                delta = zone.utcoffset(None)
+                offset = (delta.days, delta.seconds, delta.microseconds, zone.tzname(None))
+            clock = (value.hour, value.minute, value.second, value.microsecond, value.fold)
+            if kind is datetime.time:
+                return ("time", (*clock, offset))
+            return ("datetime", (value.year, value.month, value.day, *clock, offset))
+    elif module == "decimal":
+        import decimal
+
+        if kind is decimal.Decimal:
+            return ("Decimal", (str(value),))
+    elif module == "fractions":
+        import fractions
+
+        if kind is fractions.Fraction:
+            return ("Fraction", (value.numerator, value.denominator))
+    return None
+
+
+def _stdlib_value_from(fields: Any) -> Any:
+    """The value _stdlib_value described, built by its constructor from plain fields (what
+    does not fit is a WireError)."""
+    if not (type(fields) is tuple and len(fields) == 2 and type(fields[1]) is tuple):
+        raise WireError("a bad value description")
+    name, arguments = fields
+    try:
+        if name in ("date", "time", "datetime", "timedelta"):
+            import datetime
+
+            if name == "timedelta":
+                return datetime.timedelta(*arguments)
+            if name == "date":
+                return datetime.date(*arguments)
+            *clock, fold, offset = arguments
+            zone = None
+            if offset is not None:
+                days, seconds, microseconds, zone_name = offset
+                delta = datetime.timedelta(days, seconds, microseconds)
+                zone = datetime.timezone(delta, zone_name)
+            if name == "time":
+                return datetime.time(*clock, tzinfo=zone, fold=fold)
+            return datetime.datetime(*clock, tzinfo=zone, fold=fold)
+        if name == "Decimal" and len(arguments) == 1 and type(arguments[0]) is str:
+            import decimal
+
+            return decimal.Decimal(arguments[0])
+        if name == "Fraction" and all(type(argument) is int for argument in arguments):
+            import fractions
+
+            return fractions.Fraction(*arguments)
+    except Exception as exc:  # noqa: BLE001 - whatever the constructor refused
+        raise WireError(f"a bad {name} value") from exc
+    raise WireError("a bad value description")
+_TAG = {name: ord(name) for name in "NTFisfIbyctlSZdBrhnEV"}
 _N, _T, _F, _i, _s, _f = (_TAG[name] for name in "NTFisf")
 _l, _t, _d, _S, _Z = (_TAG[name] for name in "ltdSZ")
 _CONTAINERS = frozenset((_l, _t, _d, _S, _Z))
@@ -322,6 +406,12 @@ class _Decoder:
         if tag == _TAG["c"]:
             real, imag = _COMPLEX.unpack(self.take(16))
             return complex(real, imag)
+        if tag == _TAG["n"]:
+            return NotImplemented
+        if tag == _TAG["E"]:
+            return Ellipsis
+        if tag == _TAG["V"]:
+            return _stdlib_value_from(self.value(depth + 1))
         if tag == _TAG["B"]:
             name = self.take(self.length()).decode("ascii", "replace")
             if name not in _BUILTIN_TYPES:
@@ -668,6 +758,18 @@ def _exit(target: Any, kind: Any, value: Any) -> Any:
     return target.__exit__(kind, value, None)
 
 
+def _binary_served(target: Any, name: str, other: Any, reflected: bool) -> Any:
+    """`target <op> other` for the caller. When `other` is the caller's own object, only
+    target's method is asked, and NotImplemented goes back: the caller then asks its object
+    itself (handing it back across would bounce between two objects that do not know each
+    other, a date and a learner's object, until the stack ran out)."""
+    if type(other) is Proxy:
+        dunder = f"__r{name}__" if reflected else f"__{name}__"
+        method = getattr(type(target), dunder, None)
+        return NotImplemented if method is None else method(target, other)
+    return _BINARY[name](other, target) if reflected else _BINARY[name](target, other)
+
+
 _BINARY = {
     name: getattr(operator, name if name not in ("and", "or") else f"{name}_")
     for name in _COMPARISONS + _ARITHMETIC
@@ -704,9 +806,7 @@ _OPERATIONS: dict[str, Any] = {
     "pos": operator.pos,
     "abs": operator.abs,
     "invert": operator.invert,
-    "binary": lambda target, name, other, reflected: (
-        _BINARY[name](other, target) if reflected else _BINARY[name](target, other)
-    ),
+    "binary": _binary_served,
 }
 _NAMED = {"callmethod": 0, "getattr": 0, "setattr": 0, "delattr": 0}  # where the name is
 

@@ -7,6 +7,7 @@ the test process serves public behaviour only."""
 from __future__ import annotations
 
 import contextlib
+import datetime
 import math
 import os
 import secrets
@@ -66,6 +67,12 @@ hashable = st.recursive(
 )
 plain = st.recursive(
     hashable
+    | st.dates()
+    | st.datetimes(timezones=st.none() | st.just(datetime.timezone.utc))
+    | st.times()
+    | st.timedeltas()
+    | st.decimals(allow_nan=False)
+    | st.fractions()
     | st.complex_numbers(allow_nan=False)
     | st.floats()
     | st.integers(min_value=-(10**60), max_value=10**60)
@@ -96,6 +103,12 @@ def test_any_bytes_decode_to_a_value_or_a_wire_error_never_anything_else(data: b
 def test_surrogates_big_integers_and_builtin_classes_cross() -> None:
     for value in ("\ud800 lone", 1 << 200, -(1 << 200), float("inf"), int, ValueError, KeyError):
         assert same(decode(encode(value)), value) or decode(encode(value)) is value
+    for singleton in (NotImplemented, Ellipsis):
+        assert decode(encode(singleton)) is singleton
+    zone = datetime.timezone(datetime.timedelta(hours=3), "MSK")
+    moment = datetime.datetime(2024, 2, 29, 23, 59, 1, 5, tzinfo=zone)
+    assert decode(encode(moment)) == moment
+    assert decode(encode(moment)).tzname() == "MSK"
 
 
 def test_a_list_holding_itself_crosses_as_a_list_holding_a_handle() -> None:
@@ -119,6 +132,9 @@ def test_a_list_holding_itself_crosses_as_a_list_holding_a_handle() -> None:
         (b"r" + struct.pack(">Q", 7), "never gave"),
         (b"h" + struct.pack(">Q", 7) + b"=", "never described"),
         (b"B" + struct.pack(">I", 4) + b"eval", "not a builtin type"),
+        (b"V" + encode(("date", (2024, 13, 1))), "a bad date value"),
+        (b"V" + encode(("Decimal", (5,))), "a bad value description"),
+        (b"V" + encode(("open", ("/etc/passwd",))), "a bad value description"),
         (b"\x80", "unknown tag"),
     ],
 )
@@ -263,6 +279,10 @@ def test_functions_classes_objects_and_callbacks_work_through_the_pipe(pair: Pai
     assert module.Color["RED"] == module.Color.RED
     assert [color.name for color in module.Color] == ["RED", "GREEN"]
     assert module.twice(lambda x: x * 3, 2) == 18  # test -> learner -> test, twice
+    # a value of ours that does not know theirs, and theirs that does not know ours
+    assert counter != datetime.date(2024, 1, 1)
+    assert datetime.date(2024, 1, 1) != counter
+    assert module.divide(datetime.timedelta(hours=1), 2) == datetime.timedelta(minutes=30)
 
 
 def test_learner_exceptions_arrive_as_exceptions_the_tests_can_catch(pair: Pair) -> None:
