@@ -304,9 +304,11 @@ def _stdlib_value_from(fields: Any) -> Any:
             import fractions
 
             return fractions.Fraction(*arguments)
-    except Exception as exc:  # noqa: BLE001 - whatever the constructor refused
+    except Exception as exc:
         raise WireError(f"a bad {name} value") from exc
     raise WireError("a bad value description")
+
+
 _TAG = {name: ord(name) for name in "NTFisfIbyctlSZdBrhnEV"}
 _N, _T, _F, _i, _s, _f = (_TAG[name] for name in "NTFisf")
 _l, _t, _d, _S, _Z = (_TAG[name] for name in "ltdSZ")

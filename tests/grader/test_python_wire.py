@@ -68,7 +68,7 @@ hashable = st.recursive(
 plain = st.recursive(
     hashable
     | st.dates()
-    | st.datetimes(timezones=st.none() | st.just(datetime.timezone.utc))
+    | st.datetimes(timezones=st.none() | st.just(datetime.UTC))
     | st.times()
     | st.timedeltas()
     | st.decimals(allow_nan=False)
