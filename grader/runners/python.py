@@ -175,11 +175,15 @@ def run_python_tests(
             if compiled is not None:
                 work["compiled"] = compiled
         learner_work = {"files": {**support_files, **files}}
-        learner: dict[str, SandboxResult] = {}
-        supervisor = threading.Thread(
-            target=lambda: learner.update(result=warm.learner.go(marshal.dumps(learner_work))),
-            daemon=True,
-        )
+        learner: dict[str, Any] = {}
+
+        def supervise() -> None:
+            try:
+                learner["result"] = warm.learner.go(marshal.dumps(learner_work))
+            except BaseException as exc:  # (raised below, in the run's own thread)
+                learner["error"] = exc
+
+        supervisor = threading.Thread(target=supervise, daemon=True)
         supervisor.start()
         try:
             result = warm.sandbox.go(json.dumps(work).encode() + b"\n")
@@ -189,8 +193,8 @@ def run_python_tests(
         data = read_results(warm.workdir / warm.results_name, warm.nonce)
     if _warm_state["enabled"]:
         _warm_spawn_soon(key)
-    if "result" not in learner:  # its supervisor failed (the sandbox could not start)
-        raise SandboxUnavailable("the learner's sandbox did not run")
+    if "result" not in learner:  # its sandbox could not start: never the learner's fault
+        raise learner.get("error") or SandboxUnavailable("the learner's sandbox did not run")
     return python_report(
         combined_result(result, learner["result"], data),
         data,

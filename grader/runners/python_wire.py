@@ -288,14 +288,20 @@ def _stdlib_value_from(fields: Any) -> Any:
             if name == "date":
                 return datetime.date(*arguments)
             *clock, fold, offset = arguments
+            if len(clock) != (4 if name == "time" else 7) or not all(
+                type(part) is int for part in clock
+            ):
+                raise WireError(f"a bad {name} value")
             zone = None
             if offset is not None:
                 days, seconds, microseconds, zone_name = offset
                 delta = datetime.timedelta(days, seconds, microseconds)
                 zone = datetime.timezone(delta, zone_name)
             if name == "time":
-                return datetime.time(*clock, tzinfo=zone, fold=fold)
-            return datetime.datetime(*clock, tzinfo=zone, fold=fold)
+                hour, minute, second, micro = clock
+                return datetime.time(hour, minute, second, micro, zone, fold=fold)
+            year, month, day, hour, minute, second, micro = clock
+            return datetime.datetime(year, month, day, hour, minute, second, micro, zone, fold=fold)
         if name == "Decimal" and len(arguments) == 1 and type(arguments[0]) is str:
             import decimal
 
