@@ -61,7 +61,9 @@ def main() -> None:
             stdin=subprocess.PIPE, cwd=folder, pass_fds=(to_learner[0], to_tests[1]),
         )  # fmt: skip
         assert learner.stdin is not None
-        learner.stdin.write(marshal.dumps({"files": {}}))
+        cpu = min(os.sched_getaffinity(0))  # both on one CPU, as a run's two processes are
+        wire.share_cpu(cpu)
+        learner.stdin.write(marshal.dumps({"files": {}, "cpu": cpu}))
         learner.stdin.close()
         os.close(to_learner[0])
         os.close(to_tests[1])

@@ -140,6 +140,10 @@ def sandbox_pool_process(index: int) -> None:
     _pool_index = index
 
 
+def sandbox_pool_index() -> int:
+    return _pool_index
+
+
 def sandbox_uid_for_process(base: int, index: int) -> int:
     """Pool process 0 keeps `base` (65534, nobody); the others count up from 600000, far from
     the uids and subordinate-uid ranges a host hands out, unless the base says otherwise."""

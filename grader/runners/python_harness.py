@@ -703,6 +703,7 @@ def main(work: dict, read_fd: int, write_fd: int) -> int:
     sys.dont_write_bytecode = True
     channel = learner_channel(read_fd, write_fd)
     sys.meta_path.insert(0, LearnerFinder(channel, set(work["learner"])))
+    wire.share_cpu(work.get("cpu"))
 
     modules = []
     learner_code_ran = False

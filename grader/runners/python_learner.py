@@ -136,6 +136,7 @@ def main(read_fd: int, write_fd: int) -> None:
     ):
         raise SystemExit("bad work")
     write_work_files(files)  # (in a function: no file's text stays in a frame of ours)
+    wire.share_cpu(work.get("cpu"))
     del work, files, message
     sys.path.insert(0, WORKDIR)
     sys.dont_write_bytecode = True

@@ -1125,6 +1125,16 @@ class Channel:
         return None
 
 
+def share_cpu(cpu: object) -> None:
+    """Run on `cpu` only, as the other process of the run does (see python.run_cpu): a call
+    across the pipe is then a switch on one CPU, not a wake-up of another."""
+    if type(cpu) is int:
+        try:  # noqa: SIM105 - (contextlib would cost an import)
+            os.sched_setaffinity(0, {cpu})
+        except OSError:
+            pass  # (not allowed here: slower, not wrong)
+
+
 def _text(value: object) -> str:
     try:
         text = str(value)
