@@ -34,7 +34,8 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
-from grader.runners.python_harness import compile_tests, test_function_sources
+from grader.runners.python_harness import compile_tests
+from grader.runners.python_rewrite import test_function_sources
 from grader.runners.report import RunReport, TestCaseResult, Verdict, clip
 from grader.sandbox import (
     SANDBOX_WORKDIR,
@@ -57,6 +58,7 @@ HARNESS_FILES = {
     "python_harness.py": "_zachet_harness",
     "python_learner.py": "_zachet_learner",
     "python_wire.py": "_zachet_wire",
+    "python_rewrite.py": "_zachet_rewrite",
 }
 RESULTS_MAX_BYTES = 8 * 1024 * 1024
 # The test process outlives the learner process's wall clock by this much, so that a learner
@@ -178,7 +180,7 @@ def run_python_tests(
         cleanup.push(warm.workdir_context)
         cleanup.callback(warm.learner.discard)  # if go() is never reached
         cleanup.callback(warm.sandbox.discard)
-        work = {
+        work: dict[str, Any] = {
             "nonce": warm.nonce,
             "results": warm.results_name,
             "tests": list(test_files),
@@ -318,10 +320,13 @@ def _warm_start(key: tuple[Any, ...]) -> _Warm:
     harness, learner = (
         name for name in ours if name.startswith(("_zachet_harness", "_zachet_learner"))
     )
-    # each process gets its own script and the wire module, not the other's script
+    # each process gets its own script and the wire module; the tests, the assert rewriting
     bound = {
-        role: [*binds, *((str(ours[name]), inside[name]) for name in ours if name != other)]
-        for role, other in (("tests", learner), ("learner", harness))
+        role: [*binds, *((str(ours[name]), inside[name]) for name in ours if keep(name))]
+        for role, keep in (
+            ("tests", lambda name: name != learner),
+            ("learner", lambda name: name.startswith(("_zachet_learner", "_zachet_wire"))),
+        )
     }
     stack = contextlib.ExitStack()
     with stack:

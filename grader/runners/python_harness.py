@@ -31,7 +31,6 @@ fail, skip) is put into sys.modules for test files written for pytest.
 
 from __future__ import annotations
 
-import ast
 import io
 import json
 import marshal
@@ -260,124 +259,7 @@ def _plain_assert_failed(source, message=None):
     return AssertionError(f"{message}\n{text}" if message is not None else text)
 
 
-_OPERATORS = {
-    ast.Eq: "==",
-    ast.NotEq: "!=",
-    ast.Lt: "<",
-    ast.LtE: "<=",
-    ast.Gt: ">",
-    ast.GtE: ">=",
-    ast.In: "in",
-    ast.NotIn: "not in",
-    ast.Is: "is",
-    ast.IsNot: "is not",
-}
-
-
-def _has_call(node: ast.AST) -> bool:
-    return any(isinstance(child, ast.Call) for child in ast.walk(node))
-
-
-class AssertRewriter(ast.NodeTransformer):
-    """`assert a == b, msg` -> evaluate a and b once; on failure raise a message with both."""
-
-    def __init__(self, source: str) -> None:
-        # Split once: ast.get_source_segment splits the whole file on every call,
-        # which made rewriting 30 asserts cost more than running the tests.
-        self.lines = source.splitlines(keepends=True)
-
-    def segment(self, node: ast.expr) -> str:
-        end_line, end_col = node.end_lineno, node.end_col_offset
-        if end_line is None or end_col is None:
-            return "..."
-        first, last = node.lineno - 1, end_line - 1
-        if first == last:
-            return self.lines[first].encode()[node.col_offset : end_col].decode()
-        parts = [self.lines[first].encode()[node.col_offset :].decode()]
-        parts += self.lines[first + 1 : last]
-        parts.append(self.lines[last].encode()[:end_col].decode())
-        return "".join(parts)
-
-    def visit_Assert(self, node: ast.Assert) -> ast.AST | list[ast.stmt]:
-        source = self.segment(node.test) or "..."
-        message = [node.msg] if node.msg is not None else []
-        test = node.test
-        if isinstance(test, ast.Compare) and len(test.ops) == 1 and type(test.ops[0]) in _OPERATORS:
-            left, right = "_zachet_left", "_zachet_right"
-            # "assert result == expected" vs "assert 3 == add(1, 2)": the call is the actual.
-            actual_on_left = _has_call(test.left) or not _has_call(test.comparators[0])
-            raise_call = ast.Call(
-                func=ast.Name("_zachet_assert_failed", ast.Load()),
-                args=[
-                    ast.Name(left, ast.Load()),
-                    ast.Name(right, ast.Load()),
-                    ast.Constant(_OPERATORS[type(test.ops[0])]),
-                    ast.Constant(source),
-                    ast.Constant(actual_on_left),
-                    *message,
-                ],
-                keywords=[],
-            )
-            compare: ast.expr = ast.Compare(
-                ast.Name(left, ast.Load()), test.ops, [ast.Name(right, ast.Load())]
-            )
-            if isinstance(test.ops[0], ast.Eq):
-                compare = ast.Call(
-                    func=ast.Name("_zachet_equal", ast.Load()),
-                    args=[ast.Name(left, ast.Load()), ast.Name(right, ast.Load())],
-                    keywords=[],
-                )
-            statements: list[ast.stmt] = [
-                ast.Assign([ast.Name(left, ast.Store())], test.left),
-                ast.Assign([ast.Name(right, ast.Store())], test.comparators[0]),
-                ast.If(
-                    test=ast.UnaryOp(ast.Not(), compare),
-                    body=[ast.Raise(exc=raise_call)],
-                    orelse=[],
-                ),
-            ]
-        else:
-            statements = [
-                ast.If(
-                    test=ast.UnaryOp(ast.Not(), test),
-                    body=[
-                        ast.Raise(
-                            exc=ast.Call(
-                                func=ast.Name("_zachet_plain_assert_failed", ast.Load()),
-                                args=[ast.Constant(source), *message],
-                                keywords=[],
-                            )
-                        )
-                    ],
-                    orelse=[],
-                )
-            ]
-        for statement in statements:
-            ast.copy_location(statement, node)
-            ast.fix_missing_locations(statement)
-        return statements
-
-
 # --- collection ---------------------------------------------------------------------------
-
-
-def test_function_sources(source: str, tree: ast.Module) -> dict[str, str]:
-    """Source of each test function by qualified name ("func", "Class.method")."""
-    import textwrap
-
-    found: dict[str, str] = {}
-
-    def add(prefix: str, body: list[ast.stmt]) -> None:
-        for node in body:
-            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
-                found[prefix + node.name] = textwrap.dedent(
-                    "\n".join(source.splitlines()[node.lineno - 1 : node.end_lineno])
-                )
-            elif isinstance(node, ast.ClassDef) and not prefix:
-                add(node.name + ".", node.body)
-
-    add("", tree.body)
-    return found
 
 
 class TestCase:
@@ -636,13 +518,19 @@ def write_work_file(path: str, text: str) -> None:
 
 
 def compile_tests(path: str, source: str) -> types.CodeType:
+    """The tests compiled with rewritten asserts (python_rewrite.py, imported only here: the
+    worker compiles them ahead, and `ast` costs ~5 ms of every sandbox's start)."""
+    if __package__:
+        from grader.runners import python_rewrite as rewrite
+    else:
+        import _zachet_rewrite as rewrite  # type: ignore[no-redef]
     try:
-        tree = ast.parse(source, filename=path)
+        code = rewrite.compile_rewritten(path, source)
     except SyntaxError as exc:
         raise HarnessError(f"the tests do not compile: {compile_error_message(exc)}") from exc
     # No test source is kept, nor written to the results file (which learner code can read):
     # the runner takes each test's code (results.json's test_code) from the files on the host.
-    return compile(AssertRewriter(source).visit(tree), path, "exec")
+    return code  # type: ignore[return-value]
 
 
 def load_test_module(path: str, code: types.CodeType) -> types.ModuleType:
