@@ -393,7 +393,7 @@ class _Decoder:
                     result[item_key] = decode(depth + 1)
                 return result
             inner = key or tag in (_S, _Z)
-            items = []
+            items: list[Any] = []
             append = items.append
             end = self.end
             for _ in range(count):  # (the common items inline: a call each costs)
