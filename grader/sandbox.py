@@ -140,6 +140,10 @@ def sandbox_pool_process(index: int) -> None:
     _pool_index = index
 
 
+def sandbox_pool_index() -> int:
+    return _pool_index
+
+
 def sandbox_uid_for_process(base: int, index: int) -> int:
     """Pool process N uses `base` + N (600000 + N by default). A base of 65534 (`nobody`, the
     default before) keeps its old mapping: process 0 that uid, the others 600000 + N."""
@@ -157,6 +161,24 @@ def sandbox_ids() -> tuple[int, int]:
         return os.getuid(), os.getgid()
     uid = sandbox_uid_for_process(settings.GRADER_SANDBOX_UID, _pool_index)
     return uid, settings.GRADER_SANDBOX_GID or uid
+
+
+# A run's second sandbox (Python's learner process) runs as the first one's uid + this, so
+# the two never share a uid: no signal, ptrace or /proc path between them, nor one
+# RLIMIT_NPROC budget. Derived from sandbox_ids(), whatever its range, and above every
+# range a first sandbox uses: the site's 600000 + N and the test sessions' 700000 to
+# 1,700,000 (tests/conftest.py), so no run's learner process shares a uid with another run.
+PEER_UID_OFFSET = 2_000_000
+
+
+def sandbox_peer_ids() -> tuple[int, int]:
+    """The uid and gid of the learner process of a run whose other sandbox runs as
+    sandbox_ids(); the same as that for an unprivileged worker (each run is then kept apart
+    by its own user and PID namespaces only)."""
+    uid, gid = sandbox_ids()
+    if os.geteuid() != 0:
+        return uid, gid
+    return uid + PEER_UID_OFFSET, uid + PEER_UID_OFFSET
 
 
 @contextlib.contextmanager
@@ -229,6 +251,7 @@ def sandbox_start(
     wait_for_go: bool = False,
     work: WorkMount = WorkMount.HOST,
     pass_fds: Sequence[int] = (),
+    ids: tuple[int, int] | None = None,
 ) -> StartedSandbox:
     """Start `argv` in the sandbox; `go()` supervises it to the end.
 
@@ -238,7 +261,10 @@ def sandbox_start(
 
     `work`: what /work is (WorkMount). `rw_binds`: host files mounted writable (a results
     file into an in-memory /work). `pass_fds`: descriptors the command inherits under the
-    same numbers (a socket of the Go runner's report channel); the caller closes its copies."""
+    same numbers (a socket of the Go runner's report channel, the pipes between a Python
+    run's two sandboxes); the caller closes its copies. `ids`: the uid and gid to run as
+    (sandbox_peer_ids() for a run's second sandbox), instead of sandbox_ids()."""
+    uid, gid = ids or sandbox_ids()
     if not argv:
         raise ValueError("argv is empty")
     workdir = Path(workdir).resolve()
@@ -256,7 +282,7 @@ def sandbox_start(
             sources = [source for source, _target in [*ro_binds, *rw_binds]]
             if work is WorkMount.HOST:
                 sources.append(str(workdir))
-            staged = _stage_points(sources, *sandbox_ids())
+            staged = _stage_points(sources, uid, gid)
         command = _bwrap_command(
             bwrap, argv, workdir, limits, env, ro_binds, rw_binds, work, staged=staged
         )
@@ -278,7 +304,6 @@ def sandbox_start(
             "set GRADER_ALLOW_UNSANDBOXED=1"
         )
 
-    uid, gid = sandbox_ids()
     cgroups = _RunCgroups.create(
         memory_bytes=limits.memory_mb * 1024 * 1024, owner=uid if switch_user else None
     )
@@ -358,7 +383,14 @@ class StartedSandbox:
         self._done = False
 
     def alive(self) -> bool:
-        return not self._done and self._process.poll() is None
+        """Still running (checked without reaping it: go() or discard() must still find it)."""
+        if self._done:
+            return False
+        try:
+            state = os.waitid(os.P_PID, self._process.pid, os.WEXITED | os.WNOHANG | os.WNOWAIT)
+        except ChildProcessError:
+            return False
+        return state is None
 
     def go(self, message: bytes = b"") -> SandboxResult:
         """Send `message` (for a command started with wait_for_go), then supervise the command
@@ -391,6 +423,13 @@ class StartedSandbox:
                 "the sandbox failed to start: " + result.stderr.decode(errors="replace")[:500]
             )
         return result
+
+    def kill(self) -> None:
+        """Kill the command while go() supervises it in another thread (a run's learner
+        process, once its tests are done): go() then returns at once."""
+        for child in _children(self._process.pid):  # the namespace's init: all die with it
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.kill(child, signals.SIGKILL)
 
     def discard(self) -> None:
         """Kill it unused and clean up (the timed-out path of the supervisor, at once)."""

@@ -1,21 +1,31 @@
-"""Python exercises: our harness (python_harness.py) under Debian's python3 in the sandbox."""
+"""Python exercises: two sandboxed processes under Debian's python3, talking over a pipe pair.
+
+The test process runs our harness (python_harness.py): the exercise's tests, the verdict and
+the results file. The learner process (python_learner.py) runs the learner's modules, as
+another uid in a sandbox of its own; the tests call into it through python_wire.py. Only the
+test process's results decide the verdict (see docs/grader.md).
+"""
 
 from __future__ import annotations
 
 import ast
+import atexit
 import contextlib
+import dataclasses
 import hmac
 import importlib.util
 import json
 import logging
 import marshal
 import os
+import queue
 import secrets
 import shutil
 import signal as signals
 import stat
 import subprocess
 import sys
+import tempfile
 import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -24,41 +34,118 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
-from grader.runners.python_harness import test_function_sources
+from grader.runners.python_harness import compile_tests
+from grader.runners.python_rewrite import test_function_sources
 from grader.runners.report import RunReport, TestCaseResult, Verdict, clip
 from grader.sandbox import (
     SANDBOX_WORKDIR,
     Limits,
     SandboxResult,
+    SandboxUnavailable,
     StartedSandbox,
     WorkMount,
     sandbox_hand_over,
+    sandbox_peer_ids,
+    sandbox_pool_index,
     sandbox_start,
     sandbox_workdir,
 )
 
 logger = logging.getLogger(__name__)
-HARNESS = Path(__file__).with_name("python_harness.py")
-HARNESS_NAME = "_zachet_harness.py"
-HARNESS_BYTECODE_NAME = "_zachet_harness.pyc"
+HERE = Path(__file__).parent
+# Our files in the sandboxes (bound read-only into /work): source name -> name inside.
+HARNESS_FILES = {
+    "python_harness.py": "_zachet_harness",
+    "python_learner.py": "_zachet_learner",
+    "python_wire.py": "_zachet_wire",
+    "python_rewrite.py": "_zachet_rewrite",
+}
 RESULTS_MAX_BYTES = 8 * 1024 * 1024
+# The test process outlives the learner process's wall clock by this much, so that a learner
+# stopped by its limit is reported by the tests (which test, how far they got).
+TESTS_EXTRA_WALL_SECONDS = 0.5
 
 
 @cache
-def _harness_bytecode(interpreter: str) -> bytes | None:
-    """The harness compiled ahead (saves ~5 ms a run), when `interpreter` reads this Python's
-    bytecode: the same magic number, which changes between minor versions only (the sandbox's
-    Debian 3.11.2 runs what our 3.11.7 compiles)."""
+def _reads_our_bytecode(interpreter: str) -> bool:
+    """Whether `interpreter` reads this Python's bytecode: the same magic number, which changes
+    between minor versions only (the sandbox's Debian 3.11.2 runs what our 3.11.7 compiles)."""
     probe = subprocess.run(  # noqa: S603 - the configured interpreter
         [interpreter, "-I", "-S", "-c", "import importlib.util as u; print(u.MAGIC_NUMBER.hex())"],
         capture_output=True,
         check=False,
     )
-    if probe.returncode != 0 or probe.stdout.strip() != importlib.util.MAGIC_NUMBER.hex().encode():
+    return (
+        probe.returncode == 0 and probe.stdout.strip() == importlib.util.MAGIC_NUMBER.hex().encode()
+    )
+
+
+@cache
+def harness_files(interpreter: str) -> dict[str, Path]:
+    """Our three files, written once per worker process into a folder every sandbox uid may
+    read (never per run): name inside the sandbox -> host path. Compiled ahead (saves ~5 ms a
+    run) when the interpreter reads our bytecode."""
+    folder = Path(tempfile.mkdtemp(prefix="zachet-harness-"))
+    atexit.register(shutil.rmtree, folder, True)
+    folder.chmod(0o755)
+    compiled = _reads_our_bytecode(interpreter)
+    found = {}
+    for source, name in HARNESS_FILES.items():
+        text = (HERE / source).read_text()
+        if compiled:
+            code = compile(text, f"{SANDBOX_WORKDIR}/{name}.py", "exec")
+            # A .pyc header: magic, flags (0: timestamp-based), mtime and size (unchecked).
+            data = importlib.util.MAGIC_NUMBER + bytes(12) + marshal.dumps(code)
+            name += ".pyc"
+        else:
+            data, name = text.encode(), name + ".py"
+        path = folder / name
+        path.write_bytes(data)
+        path.chmod(0o644)
+        found[name] = path
+    return found
+
+
+@lru_cache(maxsize=64)
+def compiled_tests(test_files: tuple[tuple[str, str], ...]) -> str | None:
+    """The tests compiled here as the harness compiles them (asserts rewritten), marshalled and
+    hex-encoded for the work message: once per exercise per worker process instead of every run
+    (parsing and compiling took ~8 ms of each run's time). None when they do not compile: the
+    harness then says so as before."""
+    try:
+        codes = {
+            path: compile_tests(f"{SANDBOX_WORKDIR}/{path}", text) for path, text in test_files
+        }
+    except Exception:
         return None
-    code = compile(HARNESS.read_text(), f"{SANDBOX_WORKDIR}/{HARNESS_NAME}", "exec")
-    # A .pyc header: magic, flags (0: timestamp-based), mtime and size (unchecked when run).
-    return importlib.util.MAGIC_NUMBER + bytes(12) + marshal.dumps(code)
+    return marshal.dumps(codes).hex()
+
+
+def run_cpu() -> int | None:
+    """The one CPU both processes of a run share: each call across the pipe wakes the other
+    process, and waking it on another (idle) CPU cost 30-50 us a round trip on our 2-core VM
+    against ~4 us on the same one. The pool process's index picks it, so that two runs at once
+    take one each. None when there is a single CPU (nothing to choose)."""
+    try:
+        allowed = sorted(os.sched_getaffinity(0))
+    except OSError:
+        return None
+    if len(allowed) < 2:
+        return None
+    return allowed[sandbox_pool_index() % len(allowed)]
+
+
+def learner_modules(files: Mapping[str, str]) -> list[str]:
+    """Top-level module and package names the learner's files define (`solution.py`,
+    `pkg/__init__.py`): the tests' imports of these are served by the learner process."""
+    names = set()
+    for path in files:
+        parts = Path(path).parts
+        if len(parts) > 1:
+            names.add(parts[0])
+        elif path.endswith(".py"):
+            names.add(path[:-3])
+    return sorted(name for name in names if name.isidentifier())
 
 
 @cache
@@ -80,9 +167,10 @@ def run_python_tests(
     limits: Limits,
     support_files: Mapping[str, str] = {},
 ) -> RunReport:
-    """Run the tests in the sandbox: /work is a tmpfs of the run's memory limit (what learner
-    code writes counts as its memory, never lands on the host's disk); the harness gets the
-    files on stdin and only the results file is the host's."""
+    """Run the tests in the test process and the learner's files in the learner process, two
+    sandboxes: /work is a tmpfs of the run's memory limit in each (what learner code writes
+    counts as its memory, never lands on the host's disk); each gets its files on stdin and
+    only the test process's results file is the host's."""
     interpreter, binds = python_interpreter()
     key = (interpreter, binds, limits)
     warm = _warm_take(key)
@@ -90,57 +178,99 @@ def run_python_tests(
         if warm is None:
             warm = _warm_start(key)
         cleanup.push(warm.workdir_context)
-        cleanup.callback(warm.sandbox.discard)  # if go() is never reached
-        work = {
+        cleanup.callback(warm.learner.discard)  # if go() is never reached
+        cleanup.callback(warm.sandbox.discard)
+        work: dict[str, Any] = {
             "nonce": warm.nonce,
             "results": warm.results_name,
             "tests": list(test_files),
+            "learner": learner_modules(files),
             "files": {**support_files, **files, **test_files},
         }
-        result = warm.sandbox.go(json.dumps(work).encode() + b"\n")
+        if _reads_our_bytecode(interpreter):
+            compiled = compiled_tests(tuple(test_files.items()))
+            if compiled is not None:
+                work["compiled"] = compiled
+        work["cpu"] = run_cpu()
+        learner_work = {"files": {**support_files, **files}, "cpu": work["cpu"]}
+        learner: dict[str, Any] = {}
+
+        def supervise() -> None:
+            try:
+                learner["result"] = warm.learner.go(marshal.dumps(learner_work))
+            except BaseException as exc:  # (raised below, in the run's own thread)
+                learner["error"] = exc
+
+        supervisor = threading.Thread(target=supervise, daemon=True)
+        supervisor.start()
+        try:
+            result = warm.sandbox.go(json.dumps(work).encode() + b"\n")
+        finally:
+            warm.learner.kill()  # the tests are done: the learner's process has no more to do
+            supervisor.join()
         data = read_results(warm.workdir / warm.results_name, warm.nonce)
     if _warm_state["enabled"]:
-        _warm_spawn(key)
-    return python_report(result, data, limits=limits, test_files=test_files)
+        _warm_spawn_soon(key)
+    if "result" not in learner:  # its sandbox could not start: never the learner's fault
+        raise learner.get("error") or SandboxUnavailable("the learner's sandbox did not run")
+    return python_report(
+        combined_result(result, learner["result"], data),
+        data,
+        limits=limits,
+        test_files=test_files,
+    )
+
+
+def combined_result(
+    tests: SandboxResult, learner: SandboxResult, data: dict[str, Any] | None
+) -> SandboxResult:
+    """One run's result from its two processes: the limits either hit (the learner process's
+    are the learner's; the test process's are the run's too), the learner's output (the tests
+    print nothing of their own outside a test). The learner process is killed once the tests
+    are done: its own end matters only while they still ran (`learner_ended`)."""
+    ended = data is None or bool(data.get("learner_ended"))
+    return dataclasses.replace(
+        tests,
+        stdout=learner.stdout + tests.stdout,
+        stderr=learner.stderr + tests.stderr,
+        stdout_truncated=tests.stdout_truncated or learner.stdout_truncated,
+        stderr_truncated=tests.stderr_truncated or learner.stderr_truncated,
+        timed_out=tests.timed_out or (ended and learner.timed_out),
+        cpu_exceeded=tests.cpu_exceeded or (ended and learner.cpu_exceeded),
+        memory_exceeded=tests.memory_exceeded or learner.memory_exceeded,
+        cpu_seconds=tests.cpu_seconds + learner.cpu_seconds,
+    )
 
 
 HARNESS_ENV = {"HOME": "/tmp", "LANG": "C.UTF-8", "PYTHONIOENCODING": "utf-8"}  # noqa: S108
 
 
-def _write_harness(workdir: Path, interpreter: str) -> str:
-    """The harness into the run's host directory (bound read-only at /work), compiled when
-    the interpreter can read ours."""
-    bytecode = _harness_bytecode(interpreter)
-    if bytecode is None:
-        shutil.copyfile(HARNESS, workdir / HARNESS_NAME)
-        return HARNESS_NAME
-    (workdir / HARNESS_BYTECODE_NAME).write_bytes(bytecode)
-    return HARNESS_BYTECODE_NAME
-
-
 # --- warm starts ----------------------------------------------------------------------------
-# A worker that runs Python keeps its next run's sandbox started: bwrap, the interpreter,
-# the harness and unittest loaded, waiting for its arguments on stdin. That takes ~35 ms
-# off the latency of a run (not its CPU). Only the Celery worker turns this on
-# (python_warm_start); a sandbox started with other limits or interpreter is not reused.
+# A worker that runs Python keeps its next run's two sandboxes started: bwrap, the
+# interpreters, the harness and unittest loaded, the pipes between them made, each waiting
+# for its work on stdin. That takes ~35 ms off the latency of a run (not its CPU). Only the
+# Celery worker turns this on (python_warm_start); sandboxes started with other limits or
+# interpreter are not reused.
 
 
 @dataclass
 class _Warm:
     key: tuple[Any, ...]
     workdir: Path
-    workdir_context: contextlib.AbstractContextManager[Path]
-    sandbox: StartedSandbox
+    workdir_context: contextlib.ExitStack  # removes the two work directories
+    sandbox: StartedSandbox  # the test process
+    learner: StartedSandbox  # the learner process
     nonce: str
     results_name: str
 
 
 _warm_lock = threading.Lock()
-_warm_state: dict[str, Any] = {"enabled": False, "next": None}
+# "spawning": set once the sandboxes started after the last run are waiting (or failed).
+_warm_state: dict[str, Any] = {"enabled": False, "next": None, "spawning": None}
 
 
 def python_warm_start(enabled: bool = True) -> None:
-    """Keep a started sandbox ready for the next run (on) or discard it (off)."""
+    """Keep started sandboxes ready for the next run (on) or discard them (off)."""
     with _warm_lock:
         _warm_state["enabled"] = enabled
     if not enabled:
@@ -149,14 +279,23 @@ def python_warm_start(enabled: bool = True) -> None:
             _warm_discard(warm)
 
 
+def python_warm_wait(timeout: float = 10) -> None:
+    """Wait for the sandboxes being started for the next run (started after a run returns,
+    in a thread: starting two sandboxes is not on a run's latency)."""
+    spawning: threading.Event | None = _warm_state["spawning"]
+    if spawning is not None:
+        spawning.wait(timeout)
+
+
 def _warm_take(key: tuple[Any, ...] | None) -> _Warm | None:
-    """The waiting sandbox if it was started for `key` (any, for None) and is alive."""
+    """The waiting sandboxes if they were started for `key` (any, for None) and are alive."""
+    python_warm_wait()
     with _warm_lock:
         warm: _Warm | None = _warm_state["next"]
         _warm_state["next"] = None
     if warm is None:
         return None
-    if (key is not None and warm.key != key) or not warm.sandbox.alive():
+    if (key is not None and warm.key != key) or not (warm.sandbox.alive() and warm.learner.alive()):
         _warm_discard(warm)
         return None
     return warm
@@ -164,38 +303,99 @@ def _warm_take(key: tuple[Any, ...] | None) -> _Warm | None:
 
 def _warm_discard(warm: _Warm) -> None:
     try:
+        warm.learner.discard()
         warm.sandbox.discard()
     finally:
         warm.workdir_context.__exit__(None, None, None)
 
 
 def _warm_start(key: tuple[Any, ...]) -> _Warm:
-    """A sandbox started and waiting for its work: the harness, its results file (the one
-    host file it may write, under a name learner code cannot guess from outside) and an
-    empty in-memory /work."""
+    """Both sandboxes started and waiting for their work, the pipes between them made: the
+    test process with the harness, its results file (the one host file it may write, under a
+    name nothing in the learner process can see) and an empty in-memory /work; the learner
+    process, as another uid, with an empty in-memory /work of its own."""
     interpreter, binds, limits = key
-    context = sandbox_workdir()
-    workdir = context.__enter__()
-    try:
-        harness = _write_harness(workdir, interpreter)
+    ours = harness_files(interpreter)
+    inside = {name: f"{SANDBOX_WORKDIR}/{name}" for name in ours}
+    harness, learner = (
+        name for name in ours if name.startswith(("_zachet_harness", "_zachet_learner"))
+    )
+    # each process gets its own script and the wire module; the tests, the assert rewriting
+    bound = {
+        role: [*binds, *((str(ours[name]), inside[name]) for name in ours if keep(name))]
+        for role, keep in (
+            ("tests", lambda name: name != learner),
+            ("learner", lambda name: name.startswith(("_zachet_learner", "_zachet_wire"))),
+        )
+    }
+    stack = contextlib.ExitStack()
+    with stack:
+        workdir = stack.enter_context(sandbox_workdir())
+        learner_workdir = stack.enter_context(sandbox_workdir())
         results_name = f".zachet-results-{secrets.token_hex(8)}"
         results = workdir / results_name  # the same name as inside: unsandboxed runs agree
         results.touch(mode=0o600)
         sandbox_hand_over(results)
-        sandbox = sandbox_start(
-            [interpreter, "-I", "-S", "-B", f"{SANDBOX_WORKDIR}/{harness}", "--wait"],
-            workdir=workdir,
-            limits=limits,
-            env=HARNESS_ENV,
-            ro_binds=[*binds, (str(workdir / harness), f"{SANDBOX_WORKDIR}/{harness}")],
-            rw_binds=[(str(results), f"{SANDBOX_WORKDIR}/{results_name}")],
-            wait_for_go=True,
-            work=WorkMount.MEMORY,
-        )
-    except BaseException:
-        context.__exit__(None, None, None)
-        raise
-    return _Warm(key, workdir, context, sandbox, secrets.token_hex(16), results_name)
+        to_learner_read, to_learner_write = os.pipe()
+        to_tests_read, to_tests_write = os.pipe()
+        try:
+            learner_box = sandbox_start(
+                [interpreter, "-I", "-S", "-B", inside[learner], "--wait",
+                 str(to_learner_read), str(to_tests_write)],
+                workdir=learner_workdir,
+                limits=limits,
+                env=HARNESS_ENV,
+                ro_binds=bound["learner"],
+                wait_for_go=True,
+                work=WorkMount.MEMORY,
+                pass_fds=(to_learner_read, to_tests_write),
+                ids=sandbox_peer_ids(),
+            )  # fmt: skip
+            stack.callback(learner_box.discard)
+            tests_box = sandbox_start(
+                [interpreter, "-I", "-S", "-B", inside[harness], "--wait",
+                 str(to_tests_read), str(to_learner_write)],
+                workdir=workdir,
+                limits=dataclasses.replace(
+                    limits, wall_seconds=limits.wall_seconds + TESTS_EXTRA_WALL_SECONDS
+                ),
+                env=HARNESS_ENV,
+                ro_binds=bound["tests"],
+                rw_binds=[(str(results), f"{SANDBOX_WORKDIR}/{results_name}")],
+                wait_for_go=True,
+                work=WorkMount.MEMORY,
+                pass_fds=(to_tests_read, to_learner_write),
+            )  # fmt: skip
+        finally:
+            for descriptor in (to_learner_read, to_learner_write, to_tests_read, to_tests_write):
+                os.close(descriptor)
+        kept = stack.pop_all()  # the two work directories, removed after the run
+    return _Warm(key, workdir, kept, tests_box, learner_box, secrets.token_hex(16), results_name)
+
+
+def _warm_spawn_soon(key: tuple[Any, ...]) -> None:
+    done = threading.Event()
+    _warm_state["spawning"] = done
+    _warm_starter().put((key, done))
+
+
+@cache
+def _warm_starter() -> queue.SimpleQueue[tuple[tuple[Any, ...], threading.Event]]:
+    """One long-lived thread of this process starts the warm sandboxes: bwrap's
+    --die-with-parent (PR_SET_PDEATHSIG) kills a sandbox when the *thread* that started it
+    ends, so a thread per start would kill each one as soon as it was ready."""
+    jobs: queue.SimpleQueue[tuple[tuple[Any, ...], threading.Event]] = queue.SimpleQueue()
+
+    def serve() -> None:
+        while True:
+            key, done = jobs.get()
+            try:
+                _warm_spawn(key)
+            finally:
+                done.set()
+
+    threading.Thread(target=serve, name="python-warm-start", daemon=True).start()
+    return jobs
 
 
 def _warm_spawn(key: tuple[Any, ...]) -> None:
@@ -298,11 +498,14 @@ def _tests_from(
             continue
         status = entry.get("status")
         task_id = entry.get("task_id")
+        message = str(entry.get("message") or "")
+        if entry.get("ended") and running_message:  # the learner process hit a limit
+            message = running_message
         tests.append(
             TestCaseResult(
                 name=str(entry.get("name", "?")),
                 status=status if status in ("pass", "fail", "error") else "error",
-                message=str(entry.get("message") or ""),
+                message=message,
                 output=str(entry.get("output") or ""),
                 # "test_x[3]" is a case of test_x: its code is test_x's.
                 test_code=sources.get(str(entry.get("name", "")).split("[", 1)[0], ""),
@@ -369,6 +572,8 @@ def python_report(
             else "internal_error"
         )
         message = str(error.get("message", ""))
+        if data.get("learner_ended") and stderr:
+            message += "\n" + stderr
     elif not data.get("done"):
         verdict = "runtime_error"
         message = "the program ended during a test (os._exit, a crash or a signal)"

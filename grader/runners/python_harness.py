@@ -1,12 +1,21 @@
-"""Our Python test harness; runs inside the sandbox, standard library only (no pytest per run).
+"""Our Python test harness: the test process of a run; runs inside the sandbox, standard
+library only (no pytest per run).
 
-    python3 -I -S -B harness.py --wait
+    python3 -I -S -B harness.py --wait READ_FD WRITE_FD
+
+Learner code never runs in this process: it runs in the learner process (python_learner.py, a
+sandbox of its own, another uid), and the tests use it through the pipe pair READ_FD/WRITE_FD
+(python_wire.py). `import solution` in a test file gives a proxy module whose functions,
+classes and objects are called over there; what the tests pass in (a fake clock, a callback)
+stays here and the learner gets handles to it that serve public behaviour only. So nothing
+here is reachable from learner code: the results, the nonce, the tests' code and values.
 
 The harness starts ahead of its work (a warm start): it imports what tests usually need, then
-reads one JSON line on stdin, {"nonce", "results", "tests": [paths], "files": {path: text}};
-stdin is /dev/null from then on. It writes the exercise's and the learner's files into the
-work directory; the tests' sources stay in this process, never on disk, where learner code
-could open them.
+reads one JSON line on stdin, {"nonce", "results", "tests": [paths], "files": {path: text},
+"learner": [module names], "compiled": the tests' code, marshalled (hex), when the worker
+compiled them for this interpreter}; stdin is /dev/null from then on. It writes the exercise's files
+(and, as plain data, the learner's) into the work directory; the tests' sources stay in this
+process, never on disk.
 
 Collects unittest TestCase classes, plain `test_*` functions and `Test*` classes from the test
 files, runs each with its stdout/stderr captured, and appends JSON results to the results
@@ -22,14 +31,26 @@ fail, skip) is put into sys.modules for test files written for pytest.
 
 from __future__ import annotations
 
-import ast
 import io
 import json
+import marshal
 import os
 import sys
 import types
 
+TYPE_CHECKING = False  # (typing is not imported at run time: it costs every run's start)
+if TYPE_CHECKING:
+    from typing import Any
+
 WORKDIR = os.getcwd()
+
+if __package__:
+    from grader.runners import python_wire as wire
+else:  # in the sandbox: the wire module was bound beside this one
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    import _zachet_wire as wire  # type: ignore[no-redef]
+
+    del sys.path[0]
 OUTPUT_CAP = 2000
 REPR_CAP = 300
 _SKIP = "skip"
@@ -238,124 +259,7 @@ def _plain_assert_failed(source, message=None):
     return AssertionError(f"{message}\n{text}" if message is not None else text)
 
 
-_OPERATORS = {
-    ast.Eq: "==",
-    ast.NotEq: "!=",
-    ast.Lt: "<",
-    ast.LtE: "<=",
-    ast.Gt: ">",
-    ast.GtE: ">=",
-    ast.In: "in",
-    ast.NotIn: "not in",
-    ast.Is: "is",
-    ast.IsNot: "is not",
-}
-
-
-def _has_call(node: ast.AST) -> bool:
-    return any(isinstance(child, ast.Call) for child in ast.walk(node))
-
-
-class AssertRewriter(ast.NodeTransformer):
-    """`assert a == b, msg` -> evaluate a and b once; on failure raise a message with both."""
-
-    def __init__(self, source: str) -> None:
-        # Split once: ast.get_source_segment splits the whole file on every call,
-        # which made rewriting 30 asserts cost more than running the tests.
-        self.lines = source.splitlines(keepends=True)
-
-    def segment(self, node: ast.expr) -> str:
-        end_line, end_col = node.end_lineno, node.end_col_offset
-        if end_line is None or end_col is None:
-            return "..."
-        first, last = node.lineno - 1, end_line - 1
-        if first == last:
-            return self.lines[first].encode()[node.col_offset : end_col].decode()
-        parts = [self.lines[first].encode()[node.col_offset :].decode()]
-        parts += self.lines[first + 1 : last]
-        parts.append(self.lines[last].encode()[:end_col].decode())
-        return "".join(parts)
-
-    def visit_Assert(self, node: ast.Assert) -> ast.AST | list[ast.stmt]:
-        source = self.segment(node.test) or "..."
-        message = [node.msg] if node.msg is not None else []
-        test = node.test
-        if isinstance(test, ast.Compare) and len(test.ops) == 1 and type(test.ops[0]) in _OPERATORS:
-            left, right = "_zachet_left", "_zachet_right"
-            # "assert result == expected" vs "assert 3 == add(1, 2)": the call is the actual.
-            actual_on_left = _has_call(test.left) or not _has_call(test.comparators[0])
-            raise_call = ast.Call(
-                func=ast.Name("_zachet_assert_failed", ast.Load()),
-                args=[
-                    ast.Name(left, ast.Load()),
-                    ast.Name(right, ast.Load()),
-                    ast.Constant(_OPERATORS[type(test.ops[0])]),
-                    ast.Constant(source),
-                    ast.Constant(actual_on_left),
-                    *message,
-                ],
-                keywords=[],
-            )
-            compare: ast.expr = ast.Compare(
-                ast.Name(left, ast.Load()), test.ops, [ast.Name(right, ast.Load())]
-            )
-            if isinstance(test.ops[0], ast.Eq):
-                compare = ast.Call(
-                    func=ast.Name("_zachet_equal", ast.Load()),
-                    args=[ast.Name(left, ast.Load()), ast.Name(right, ast.Load())],
-                    keywords=[],
-                )
-            statements: list[ast.stmt] = [
-                ast.Assign([ast.Name(left, ast.Store())], test.left),
-                ast.Assign([ast.Name(right, ast.Store())], test.comparators[0]),
-                ast.If(
-                    test=ast.UnaryOp(ast.Not(), compare),
-                    body=[ast.Raise(exc=raise_call)],
-                    orelse=[],
-                ),
-            ]
-        else:
-            statements = [
-                ast.If(
-                    test=ast.UnaryOp(ast.Not(), test),
-                    body=[
-                        ast.Raise(
-                            exc=ast.Call(
-                                func=ast.Name("_zachet_plain_assert_failed", ast.Load()),
-                                args=[ast.Constant(source), *message],
-                                keywords=[],
-                            )
-                        )
-                    ],
-                    orelse=[],
-                )
-            ]
-        for statement in statements:
-            ast.copy_location(statement, node)
-            ast.fix_missing_locations(statement)
-        return statements
-
-
 # --- collection ---------------------------------------------------------------------------
-
-
-def test_function_sources(source: str, tree: ast.Module) -> dict[str, str]:
-    """Source of each test function by qualified name ("func", "Class.method")."""
-    import textwrap
-
-    found: dict[str, str] = {}
-
-    def add(prefix: str, body: list[ast.stmt]) -> None:
-        for node in body:
-            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
-                found[prefix + node.name] = textwrap.dedent(
-                    "\n".join(source.splitlines()[node.lineno - 1 : node.end_lineno])
-                )
-            elif isinstance(node, ast.ClassDef) and not prefix:
-                add(node.name + ".", node.body)
-
-    add("", tree.body)
-    return found
 
 
 class TestCase:
@@ -552,7 +456,8 @@ def describe(error: BaseException, test_files: set[str]) -> str:
         text = str(error) or "AssertionError"
     else:
         text = f"{type(error).__name__}: {error}" if str(error) else type(error).__name__
-    where = _location(error.__traceback__, test_files)
+    # Raised by learner code: where, in the learner's files (the learner process said).
+    where = vars(error).get("_zachet_where") or _location(error.__traceback__, test_files)
     if where and not isinstance(error, AssertionError):
         text += f" (at {where})"
     return text
@@ -613,13 +518,19 @@ def write_work_file(path: str, text: str) -> None:
 
 
 def compile_tests(path: str, source: str) -> types.CodeType:
+    """The tests compiled with rewritten asserts (python_rewrite.py, imported only here: the
+    worker compiles them ahead, and `ast` costs ~5 ms of every sandbox's start)."""
+    if __package__:
+        from grader.runners import python_rewrite as rewrite
+    else:
+        import _zachet_rewrite as rewrite  # type: ignore[no-redef]
     try:
-        tree = ast.parse(source, filename=path)
+        code = rewrite.compile_rewritten(path, source)
     except SyntaxError as exc:
         raise HarnessError(f"the tests do not compile: {compile_error_message(exc)}") from exc
     # No test source is kept, nor written to the results file (which learner code can read):
     # the runner takes each test's code (results.json's test_code) from the files on the host.
-    return compile(AssertRewriter(source).visit(tree), path, "exec")
+    return code  # type: ignore[return-value]
 
 
 def load_test_module(path: str, code: types.CodeType) -> types.ModuleType:
@@ -634,7 +545,42 @@ def load_test_module(path: str, code: types.CodeType) -> types.ModuleType:
     return module
 
 
-def main(work: dict) -> int:
+class LearnerFinder:
+    """Imports of the learner's modules (and packages) give proxies of them, imported in the
+    learner process; nothing of theirs is imported here, even as a file in /work."""
+
+    def __init__(self, channel: wire.Channel, names: set[str]) -> None:
+        self.channel = channel
+        self.names = names
+        self.imported: dict[str, Any] = {}
+
+    def find_spec(self, fullname: str, path: object = None, target: object = None) -> Any:
+        if fullname.partition(".")[0] not in self.names:
+            return None
+        from importlib.machinery import ModuleSpec
+
+        module = self.channel.request("import", None, (fullname,))
+        if not isinstance(module, wire.PeerModule):
+            raise ImportError(f"the learner process did not give module {fullname}")
+        self.imported[fullname] = module
+        return ModuleSpec(fullname, self, is_package=module._zachet_package)  # type: ignore[arg-type]
+
+    def create_module(self, spec: Any) -> Any:
+        return self.imported.pop(spec.name)
+
+    def exec_module(self, module: types.ModuleType) -> None:
+        pass  # (it ran over there)
+
+
+def learner_channel(read_fd: int, write_fd: int) -> wire.Channel:
+    channel = wire.Channel(read_fd, write_fd, guarded=True)
+    # What learner code printed during a call: into the current test's output.
+    channel.output_sink = lambda text: sys.stdout.write(text)
+    channel.own_exception_class = wire.stdlib_exception  # type: ignore[method-assign]
+    return channel
+
+
+def main(work: dict, read_fd: int, write_fd: int) -> int:
     nonce = work["nonce"]
     results = Results(os.path.join(WORKDIR, work["results"]), nonce)
     test_paths = list(work["tests"])
@@ -643,16 +589,26 @@ def main(work: dict) -> int:
     sys.path.insert(0, WORKDIR)
     sys.modules["pytest"] = _fake_pytest()
     sys.dont_write_bytecode = True
+    channel = learner_channel(read_fd, write_fd)
+    sys.meta_path.insert(0, LearnerFinder(channel, set(work["learner"])))
+    wire.share_cpu(work.get("cpu"))
 
     modules = []
     learner_code_ran = False
     try:
         # Every test file is compiled and its source dropped before any learner code runs:
         # never on disk, and not in a variable learner code could find up the stack.
-        compiled = [
-            (path, compile_tests(os.path.join(WORKDIR, path), files.pop(path)))
-            for path in test_paths
-        ]
+        ready = work.pop("compiled", None)
+        if ready is not None:  # compiled by the worker (once per exercise), as below
+            codes = marshal.loads(bytes.fromhex(ready))  # noqa: S302 - the worker's, not learner's
+            compiled = [(path, codes[path]) for path in test_paths]
+            for path in test_paths:
+                files.pop(path)
+        else:
+            compiled = [
+                (path, compile_tests(os.path.join(WORKDIR, path), files.pop(path)))
+                for path in test_paths
+            ]
         for path, text in files.items():  # the exercise's other files and the learner's
             write_work_file(path, text)
         del files
@@ -676,6 +632,10 @@ def main(work: dict) -> int:
         results.data["error"] = {"kind": "runtime_error", "message": describe(exc, test_files)}
     except BaseException as exc:
         results.data["error"] = {"kind": "runtime_error", "message": describe(exc, test_files)}
+    if channel.broken is not None:
+        results.data["learner_ended"] = channel.broken
+        message = f"the program ended while the tests imported it: {channel.broken}"
+        results.data["error"] = {"kind": "runtime_error", "message": message}
     if results.data["error"] is not None:
         results.data["done"] = True
         results.save()
@@ -690,7 +650,7 @@ def main(work: dict) -> int:
     entries: list[dict[str, object]] = []
     results.data["tests"] = entries
     real_stdout, real_stderr = sys.stdout, sys.stderr
-    for case in cases:
+    for index, case in enumerate(cases):
         results.log(running=case.name)
         capture = Capture()
         status, message = "pass", ""
@@ -709,6 +669,11 @@ def main(work: dict) -> int:
             status, message = "error", describe(exc, test_files)
         finally:
             sys.stdout, sys.stderr = real_stdout, real_stderr
+        if channel.broken is not None:
+            # The learner process is gone (an exit, a crash, a limit, a malformed message):
+            # this test failed whatever it caught, and the rest cannot run.
+            learner_ended(results, entries, cases, index, channel.broken, capture.text())
+            return 0
         if status == _SKIP:
             results.log(skipped=case.name)
             continue
@@ -725,6 +690,45 @@ def main(work: dict) -> int:
     results.data["done"] = True
     results.save()
     return 0
+
+
+def learner_ended(
+    results: Results,
+    entries: list[dict[str, object]],
+    cases: list[TestCase],
+    index: int,
+    reason: str,
+    output: str,
+) -> None:
+    case = cases[index]
+    entries.append(
+        {
+            "name": case.name,
+            "status": "error",
+            "message": f"the program ended during this test: {reason}",
+            "output": output,
+            "task_id": case.task_id,
+            "ended": True,
+        }
+    )
+    for other in cases[index + 1 :]:
+        entries.append(
+            {
+                "name": other.name,
+                "status": "error",
+                "message": "not run: the program had ended",
+                "output": "",
+                "task_id": other.task_id,
+            }
+        )
+    results.data["learner_ended"] = reason
+    results.data["error"] = {
+        "kind": "runtime_error",
+        "message": f"the program ended during {case.name}: {reason}",
+    }
+    results.data["running"] = None
+    results.data["done"] = True
+    results.save()
 
 
 def wait_for_work() -> dict | None:
@@ -744,6 +748,7 @@ def wait_for_work() -> dict | None:
         and isinstance(work.get("results"), str)
         and isinstance(work.get("tests"), list)
         and isinstance(work.get("files"), dict)
+        and isinstance(work.get("learner"), list)
         and all(isinstance(path, str) and path in work["files"] for path in work["tests"])
         and all(isinstance(k, str) and isinstance(v, str) for k, v in work["files"].items())
     ):
@@ -752,7 +757,12 @@ def wait_for_work() -> dict | None:
 
 
 if __name__ == "__main__":
-    if sys.argv[1:] != ["--wait"]:
-        raise SystemExit("usage: harness.py --wait (the work comes on stdin)")
+    if len(sys.argv) != 4 or sys.argv[1] != "--wait":
+        raise SystemExit("usage: harness.py --wait READ_FD WRITE_FD (the work comes on stdin)")
     work = wait_for_work()
-    sys.exit(0 if work is None else main(work))
+    status = 0 if work is None else main(work, int(sys.argv[2]), int(sys.argv[3]))
+    # The results are written (os.write, no buffer): skip the interpreter's teardown (GC,
+    # modules, a few ms of every run's CPU), as the learner process does.
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(status)

@@ -9,18 +9,19 @@ from pathlib import Path
 
 import pytest
 
-from grader.sandbox import sandbox_available, sandbox_ids
+from grader.sandbox import sandbox_available, sandbox_ids, sandbox_peer_ids
 
 
 def sandbox_processes() -> list[str]:
-    """Processes of the sandbox uid on the host (`pid cmdline`)."""
-    uid, _ = sandbox_ids()
+    """Processes of the sandbox uids on the host (`pid cmdline`): the run's and its learner
+    process's (Python)."""
+    uids = {sandbox_ids()[0], sandbox_peer_ids()[0]}
     found = []
     for entry in os.scandir("/proc"):
         if not entry.name.isdigit() or entry.name == str(os.getpid()):
             continue
         try:
-            if entry.stat().st_uid != uid:
+            if entry.stat().st_uid not in uids:
                 continue
             cmdline = Path(f"/proc/{entry.name}/cmdline").read_bytes().replace(b"\0", b" ")
         except OSError:

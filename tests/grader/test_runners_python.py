@@ -414,9 +414,17 @@ def test_learner_code_raising_the_harness_error_is_its_own_runtime_error() -> No
     # Regression (issue 14 review): learner code fetched the harness's HarnessError (from
     # sys.modules["__main__"]) and raised it at import time; the harness took it as its own:
     # an internal error with a message of the learner's choosing, three runs, then `error`.
+    # (Issue 27: the harness is in another process now; learner code cannot reach it, and a
+    # class of its own by that name must still be nothing but the learner's own error.)
     solution = """import sys
 
-HarnessError = vars(sys.modules["__main__"])["HarnessError"]
+assert "HarnessError" not in vars(sys.modules["__main__"])
+
+
+class HarnessError(Exception):
+    pass
+
+
 raise HarnessError("\\x1b[2J platform failure, not my fault")
 
 def probe():
@@ -425,7 +433,7 @@ def probe():
     report = run(solution)
     assert report.verdict == "runtime_error", everything(report)
     assert report.message.startswith("HarnessError: ")
-    assert "probe.py:4" in report.message
+    assert "probe.py:10" in report.message
 
 
 def test_tests_that_do_not_compile_are_an_internal_error() -> None:

@@ -19,7 +19,12 @@ from grader.runners.go import (
     read_trusted,
     split_test_output,
 )
-from grader.runners.python import RESULTS_MAX_BYTES, python_report, read_results
+from grader.runners.python import (
+    RESULTS_MAX_BYTES,
+    combined_result,
+    python_report,
+    read_results,
+)
 from grader.runners.report import RunReport, TestCaseResult
 from grader.sandbox import Limits, SandboxResult
 from grader.scoring import code_score
@@ -575,3 +580,43 @@ def test_python_results_whole_result_wins_over_the_log(tmp_path: Path) -> None:
         + json.dumps({"nonce": "wrong", **harness_data(tests=[])})
     )
     assert read_results(path, "right") == final
+
+
+ENDED = harness_data(
+    learner_ended="the other process ended",
+    error={"kind": "runtime_error", "message": "the program ended during test_b: ..."},
+    tests=[
+        {"name": "test_a", "status": "pass"},
+        {"name": "test_b", "status": "error", "message": "ended", "ended": True},
+        {"name": "test_c", "status": "error", "message": "not run: the program had ended"},
+    ],
+)
+
+
+@pytest.mark.parametrize(
+    ("learner", "verdict", "message_of_b"),
+    [
+        ({}, "runtime_error", "ended"),
+        ({"cpu_exceeded": True, "signal": 9}, "time_limit", "CPU time limit exceeded (5 s)"),
+        ({"memory_exceeded": True}, "memory_limit", "memory limit exceeded (256 MB)"),
+        ({"stdout_truncated": True}, "output_limit", "output limit exceeded (64 KB)"),
+    ],
+)
+def test_python_learner_process_ending_fails_the_test_it_ran_and_the_rest(
+    learner: dict[str, object], verdict: str, message_of_b: str
+) -> None:
+    # Issue 27: the learner process's end (its own or a limit's) is the learner's, and
+    # the tests it never got to are listed as errors: no points without a proven pass.
+    result = combined_result(sandbox_result(), sandbox_result(**learner), ENDED)
+    report = python_report(result, ENDED, limits=Limits(), test_files={"t.py": ""})
+    assert report.verdict == verdict
+    assert [t.status for t in report.tests] == ["pass", "error", "error"]
+    assert report.tests[1].message == message_of_b
+
+
+def test_python_learner_limits_after_the_tests_are_done_do_not_count() -> None:
+    # (the learner process is killed once the tests are done: not its time limit)
+    killed = sandbox_result(cpu_exceeded=True, signal=9)
+    result = combined_result(sandbox_result(), killed, harness_data())
+    report = python_report(result, harness_data(), limits=Limits(), test_files={"t.py": ""})
+    assert report.verdict == "passed"

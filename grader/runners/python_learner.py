@@ -1,0 +1,158 @@
+"""The learner process of a Python run; runs inside its own sandbox, standard library only.
+
+    python3 -I -S -B learner.py --wait READ_FD WRITE_FD
+
+Started ahead of its work (a warm start), it reads its work on stdin, marshalled by the worker:
+{"files": {path: text}} (the learner's files and the exercise's support files: never the
+tests), writes them
+into its own in-memory /work, and then serves the test process's calls on the pipe pair
+(python_wire.py): import the learner's modules, call their functions, read attributes, ...
+What learner code prints during a call goes back with the answer (the tests' report shows it
+per test). It ends when the test process closes the pipe.
+
+Nothing here is trusted by anyone: learner code can change all of it. The test process
+decides the verdict, and treats whatever comes from here as the learner's.
+"""
+
+from __future__ import annotations
+
+import importlib
+import marshal
+import os
+import sys
+import types
+
+# Imports cost CPU in every run's start: nothing here imports json, re, contextlib or typing.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
+
+WORKDIR = os.getcwd()
+OUTPUT_CAP = 2000  # characters per message (the test process keeps 2000 a test)
+
+if __package__:
+    from grader.runners import python_wire as wire
+else:  # in the sandbox: the wire module was bound beside this one
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    import _zachet_wire as wire  # type: ignore[no-redef]
+
+    del sys.path[0]
+
+
+class Capture:
+    """Learner output between two messages (more than the cap is counted, not kept)."""
+
+    def __init__(self) -> None:
+        self.parts: list[str] = []
+        self.size = 0
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, text: str) -> int:
+        if type(text) is not str:
+            raise TypeError(f"write() argument must be str, not {type(text).__name__}")
+        if self.size <= OUTPUT_CAP:
+            self.parts.append(text[: OUTPUT_CAP + 1 - self.size])
+        self.size += len(text)
+        return len(text)
+
+    def flush(self) -> None:
+        pass
+
+    def take(self) -> str | None:
+        if not self.parts:
+            return None
+        text = "".join(self.parts)
+        self.parts.clear()
+        self.size = 0
+        return text
+
+
+def location(exc: BaseException) -> str | None:
+    """file:line of the innermost frame of `exc` in the work directory's files."""
+    found = None
+    traceback = exc.__traceback__
+    while traceback is not None:
+        filename = traceback.tb_frame.f_code.co_filename
+        if filename.startswith(WORKDIR + os.sep) and not os.path.basename(filename).startswith(
+            "_zachet_"
+        ):
+            found = f"{os.path.relpath(filename, WORKDIR)}:{traceback.tb_lineno}"
+        traceback = traceback.tb_next
+    if found is None and isinstance(exc, SyntaxError) and exc.filename:
+        found = f"{os.path.relpath(exc.filename, WORKDIR)}:{exc.lineno or 0}"
+    return found
+
+
+def public_names(module: types.ModuleType) -> list[str]:
+    """What `from module import *` takes."""
+    names = getattr(module, "__all__", None)
+    if names is not None:
+        return [str(name) for name in names]
+    return [name for name in vars(module) if not name.startswith("_")]
+
+
+def _import(_target: object, name: str) -> types.ModuleType:
+    if type(name) is not str:
+        raise TypeError("a module name is text")
+    return importlib.import_module(name)
+
+
+SERVED: dict[str, Any] = {
+    "import": _import,
+    "names": lambda module: public_names(module),
+    "isinstance": lambda klass, instance: isinstance(instance, klass),
+    "issubclass": lambda klass, subclass: issubclass(subclass, klass),
+}
+
+
+def write_work_file(path: str, text: str) -> None:
+    full = os.path.normpath(os.path.join(WORKDIR, path))
+    if not full.startswith(WORKDIR + os.sep):
+        raise SystemExit(f"file name outside the work directory: {path!r}")
+    os.makedirs(os.path.dirname(full), exist_ok=True)
+    with open(full, "w", encoding="utf-8") as file:
+        file.write(text)
+
+
+def write_work_files(files: dict[str, str]) -> None:
+    for path, text in files.items():
+        write_work_file(path, text)
+
+
+def main(read_fd: int, write_fd: int) -> None:
+    message = sys.stdin.buffer.read()  # the runner's (marshalled), then end of file
+    null = os.open(os.devnull, os.O_RDONLY)
+    os.dup2(null, 0)
+    os.close(null)
+    if not message:
+        return  # discarded unused
+    work = marshal.loads(message)  # noqa: S302 - the worker's message, before any learner code
+    files = work["files"]
+    if not (
+        isinstance(files, dict)
+        and all(isinstance(k, str) and isinstance(v, str) for k, v in files.items())
+    ):
+        raise SystemExit("bad work")
+    write_work_files(files)  # (in a function: no file's text stays in a frame of ours)
+    wire.share_cpu(work.get("cpu"))
+    del work, files, message
+    sys.path.insert(0, WORKDIR)
+    sys.dont_write_bytecode = True
+    capture = Capture()
+    sys.stdout = sys.stderr = capture
+    channel = wire.Channel(read_fd, write_fd, guarded=False, local=SERVED)
+    channel.output_source = capture.take
+    channel.location = location  # type: ignore[method-assign]
+    try:  # noqa: SIM105 - (contextlib would cost an import)
+        channel.serve_forever()
+    except wire.PeerGone:
+        pass  # the tests are done (or the test process is gone)
+
+
+if __name__ == "__main__":
+    if len(sys.argv) != 4 or sys.argv[1] != "--wait":
+        raise SystemExit("usage: learner.py --wait READ_FD WRITE_FD (the work comes on stdin)")
+    main(int(sys.argv[2]), int(sys.argv[3]))
+    os._exit(0)  # (threads learner code left running end with us)
