@@ -75,7 +75,8 @@ GUARD_MODULE = "zachet.local/guard"
 GUARD_SOURCE = TOOLS_SOURCE / "guard"
 _GUARD_REQUIREMENT = (
     f"\n// Added by the grader: the guard package compiled into the tests.\n"
-    f"require {GUARD_MODULE} v0.0.0\n\nreplace {GUARD_MODULE} => {GUARD_SOURCE}\n"
+    # (the folder quoted as a Go string: a checkout's path may hold spaces)
+    f"require {GUARD_MODULE} v0.0.0\n\nreplace {GUARD_MODULE} => {json.dumps(str(GUARD_SOURCE))}\n"
 )
 # The file in each learner package that imports the guard, and the check's configuration
 # (names a learner's or an exercise's files cannot have: files.py).
