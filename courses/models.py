@@ -31,7 +31,7 @@ class Course(models.Model):
     )
     # What the last import wrote, a digest per group of the fields it owns (core.provenance):
     # how the next import tells an instructor's edits on the site from its own work.
-    import_digests = models.JSONField(default=dict, blank=True, editable=False)
+    import_digests = models.JSONField(default=dict, blank=True, editable=False, db_default={})
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -65,7 +65,7 @@ class Part(models.Model):
     source_text = models.TextField(_("README as imported"), blank=True, default="", db_default="")
     # What the last import wrote, a digest per group of the fields it owns (core.provenance):
     # how the next import tells an instructor's edits on the site from its own work.
-    import_digests = models.JSONField(default=dict, blank=True, editable=False)
+    import_digests = models.JSONField(default=dict, blank=True, editable=False, db_default={})
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -110,7 +110,7 @@ class Section(models.Model):
     order = models.PositiveIntegerField(_("order"), default=0)
     # What the last import wrote, a digest per group of the fields it owns (core.provenance):
     # how the next import tells an instructor's edits on the site from its own work.
-    import_digests = models.JSONField(default=dict, blank=True, editable=False)
+    import_digests = models.JSONField(default=dict, blank=True, editable=False, db_default={})
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -93,7 +93,7 @@ class CodingExercise(models.Model):
     )
     # What the last import wrote, a digest per group of the fields it owns (core.provenance):
     # how the next import tells an instructor's edits on the site from its own work.
-    import_digests = models.JSONField(default=dict, blank=True, editable=False)
+    import_digests = models.JSONField(default=dict, blank=True, editable=False, db_default={})
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
