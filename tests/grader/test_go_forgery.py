@@ -22,7 +22,11 @@ from grader.runners.policy import DEFAULT_ALLOWANCES
 from grader.sandbox import Limits
 from grader.scoring import code_score
 
-pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("need_sandbox", "no_leftover_processes")]
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.no_database,
+    pytest.mark.usefixtures("need_sandbox", "no_leftover_processes"),
+]
 
 TESTS = """package exercise
 

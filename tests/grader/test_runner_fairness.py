@@ -12,7 +12,7 @@ import pytest
 from grader.runners import run_tests
 from grader.sandbox import Limits
 
-pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("need_sandbox")]
+pytestmark = [pytest.mark.slow, pytest.mark.no_database, pytest.mark.usefixtures("need_sandbox")]
 
 TESTS = {
     "test_sol.py": """

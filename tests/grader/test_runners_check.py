@@ -10,7 +10,7 @@ from django.core.management.base import CommandError
 from grader import sandbox
 from grader.runners import go, runners_problems
 
-pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("need_sandbox")]
+pytestmark = [pytest.mark.slow, pytest.mark.no_database, pytest.mark.usefixtures("need_sandbox")]
 
 
 def test_a_working_machine_has_no_problems(capsys):

@@ -18,7 +18,7 @@ from grader import sandbox
 from grader.runners import RunReport, run_tests
 from grader.sandbox import Limits
 
-pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("need_sandbox")]
+pytestmark = [pytest.mark.slow, pytest.mark.no_database, pytest.mark.usefixtures("need_sandbox")]
 
 REPO = Path(__file__).resolve().parents[2]
 TIGHT = Limits(cpu_seconds=1, wall_seconds=2, memory_mb=256, output_kb=64)

@@ -23,7 +23,7 @@ from grader.sandbox import (
     sandbox_workdir,
 )
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.no_database]
 
 PYTHON = "/usr/bin/python3"
 

@@ -16,6 +16,7 @@ from grader.sandbox import Limits
 
 pytestmark = [
     pytest.mark.slow,
+    pytest.mark.no_database,
     pytest.mark.usefixtures("need_sandbox", "no_leftover_processes"),
 ]
 
