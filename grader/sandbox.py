@@ -19,8 +19,10 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import dataclasses
 import enum
 import errno
+import json
 import logging
 import math
 import os
@@ -30,12 +32,13 @@ import select
 import selectors
 import shutil
 import signal as signals
+import socket
 import stat
 import subprocess
 import tempfile
 import threading
 import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -376,6 +379,7 @@ class StartedSandbox:
         reaper: contextlib.ExitStack,
     ) -> None:
         self._process = process
+        self.pid = process.pid
         self._limits = limits
         self._cgroups = cgroups
         self._status_read = status_read
@@ -445,6 +449,239 @@ class StartedSandbox:
         finally:
             self._cgroups.remove()
             self._reaper.close()
+
+
+class SandboxZygote:
+    """A long-lived sandbox whose command forks a process per run, already loaded (the Python
+    harness's --zygote): the forks share its sandbox, one at a time, and each is supervised
+    under a run's limits as a sandbox of its own (ForkedSandbox). The command serves requests
+    on the SOCK_SEQPACKET socket it got as descriptor `control_fd` (python_harness.zygote)."""
+
+    def __init__(self, sandbox: StartedSandbox, control: socket.socket, limits: Limits) -> None:
+        self._sandbox = sandbox
+        self._control = control
+        self.limits = limits
+        self._host_pid: int | None = None
+        self._busy = False
+
+    @classmethod
+    def start(
+        cls, argv: Callable[[int], Sequence[str]], *, limits: Limits, **options: Any
+    ) -> SandboxZygote:
+        """Start `argv(control_fd)` with sandbox_start (`options` are its own): the sandbox's
+        limits are `limits` but for CPU time (each fork gets the run's) and one more process
+        (the zygote itself)."""
+        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        try:
+            sandbox = sandbox_start(
+                argv(theirs.fileno()),
+                limits=dataclasses.replace(
+                    limits, cpu_seconds=_ZYGOTE_CPU_SECONDS, processes=limits.processes + 1
+                ),
+                pass_fds=(theirs.fileno(),),
+                **options,
+            )
+        except BaseException:
+            ours.close()
+            raise
+        finally:
+            theirs.close()
+        return cls(sandbox, ours, limits)
+
+    def alive(self) -> bool:
+        return not self._busy and self._sandbox.alive()
+
+    def fork(self, *, pass_fds: Sequence[int]) -> ForkedSandbox:
+        """A new process of the zygote's, waiting for its work on stdin (as sandbox_start's
+        wait_for_go), with `pass_fds` as its descriptors 3, 4, ... (the caller closes its
+        copies). Raises SandboxUnavailable when the zygote does not answer: discard it."""
+        if not self.alive():
+            raise SandboxUnavailable("the zygote is not running")
+        stdin_read, stdin_write = os.pipe()
+        stdout_read, stdout_write = os.pipe()
+        stderr_read, stderr_write = os.pipe()
+        cpu = max(1, math.ceil(self.limits.cpu_seconds))
+        cgroups: _RunCgroups | None = None
+        try:
+            socket.send_fds(
+                self._control,
+                [json.dumps({"cpu": [cpu, cpu + 1]}).encode()],
+                [stdin_read, stdout_write, stderr_write, *pass_fds],
+            )
+            for fd in (stdin_read, stdout_write, stderr_write):
+                os.close(fd)
+            stdin_read = stdout_write = stderr_write = -1
+            reply = self._receive(_ZYGOTE_ANSWER_SECONDS)
+            if "status" in reply:
+                raise SandboxUnavailable("the zygote's child ended at once")
+            self._busy = True
+            pid = self._child_host_pid(reply["pid"])
+            cgroups = _RunCgroups.create(
+                memory_bytes=self.limits.memory_mb * 1024 * 1024, owner=None
+            )
+            for procs in cgroups.procs_files:
+                procs.write_text(str(pid))
+            return ForkedSandbox(self, pid, stdin_write, stdout_read, stderr_read, cgroups)
+        except (OSError, ValueError, SandboxUnavailable) as exc:
+            # Whatever was forked waits on a stdin that closes now; and the zygote's answers
+            # would be out of step with our questions: it goes, the next run starts another.
+            ends = (stdin_read, stdout_write, stderr_write, stdin_write, stdout_read, stderr_read)
+            for fd in ends:
+                if fd >= 0:
+                    os.close(fd)
+            if cgroups is not None:
+                cgroups.kill_all()
+                cgroups.remove()
+            self.discard()
+            raise SandboxUnavailable(f"the zygote could not start a process: {exc}") from exc
+
+    def _receive(self, timeout: float) -> dict[str, Any]:
+        if not select.select([self._control], [], [], timeout)[0]:
+            raise SandboxUnavailable("the zygote did not answer")
+        message = self._control.recv(4096)
+        if not message:
+            raise SandboxUnavailable("the zygote ended")
+        reply = json.loads(message)
+        if not isinstance(reply, dict) or not isinstance(reply.get("pid"), int):
+            raise SandboxUnavailable(f"the zygote answered {message[:200]!r}")
+        return reply
+
+    def _child_host_pid(self, pid: object) -> int:
+        """The host's pid of the zygote's child `pid` (a pid of the sandbox's namespace)."""
+        if self._host_pid is None:  # bwrap -> the namespace's init -> the zygote
+            inits = _children(self._sandbox.pid)
+            zygotes = _children(inits[0]) if len(inits) == 1 else []
+            if len(zygotes) != 1:
+                raise SandboxUnavailable("the zygote's process was not found")
+            self._host_pid = zygotes[0]
+        for child in _children(self._host_pid):
+            with contextlib.suppress(OSError):
+                status = Path(f"/proc/{child}/status").read_text()
+                found = re.search(r"^NSpid:\s.*?(\d+)$", status, re.MULTILINE)
+                if found and int(found.group(1)) == pid:
+                    return child
+        raise SandboxUnavailable(f"the zygote's child {pid} was not found")
+
+    def ended(self, timeout: float) -> dict[str, Any] | None:
+        """The zygote's report of its child's end (None: none came; the zygote is discarded)."""
+        try:
+            reply = self._receive(timeout)
+        except (SandboxUnavailable, OSError, ValueError):
+            self.discard()
+            return None
+        finally:
+            self._busy = False
+        return reply
+
+    @property
+    def control_fd(self) -> int:
+        return self._control.fileno()
+
+    def discard(self) -> None:
+        """End the zygote and its sandbox (and a child it still has)."""
+        with contextlib.suppress(OSError):
+            self._control.shutdown(socket.SHUT_RDWR)
+        self._sandbox.discard()
+        self._control.close()
+
+
+class ForkedSandbox:
+    """One process of a SandboxZygote, supervised as StartedSandbox supervises its command:
+    its own memory and CPU cgroups, the run's limits; `go()` once, or `discard()`."""
+
+    def __init__(
+        self,
+        zygote: SandboxZygote,
+        pid: int,
+        stdin: int,
+        stdout: int,
+        stderr: int,
+        cgroups: _RunCgroups,
+    ) -> None:
+        self._zygote = zygote
+        self.pid = pid
+        self._pidfd = os.pidfd_open(pid)  # (OSError: it is gone already)
+        self._stdin, self._stdout, self._stderr = stdin, stdout, stderr
+        self._cgroups = cgroups
+        self._limits = zygote.limits
+        self._done = False
+
+    def alive(self) -> bool:
+        return not self._done and not select.select([self._pidfd], [], [], 0)[0]
+
+    def go(self, message: bytes = b"") -> SandboxResult:
+        if self._done:
+            raise RuntimeError("this sandbox has already run")
+        self._done = True
+        started = time.monotonic()
+        cpu_before = self._cgroups.cpu_seconds() or 0.0
+        if len(message) <= _PIPE_CAPACITY:
+            _write_and_close(os.fdopen(self._stdin, "wb", buffering=0), message)
+        else:
+            stdin = os.fdopen(self._stdin, "wb", buffering=0)
+            threading.Thread(target=_write_and_close, args=(stdin, message), daemon=True).start()
+        return self._supervise(started, cpu_before)
+
+    def _supervise(self, started: float, cpu_before: float) -> SandboxResult:
+        streams = {"stdout": self._stdout, "stderr": self._stderr}
+        pumped = _Pumped({}, {}, False, False, False)
+        report: dict[str, Any] | None = None
+        try:
+            pumped = _pump(
+                streams, self._zygote.control_fd, self._limits, self._cgroups, started, cpu_before
+            )
+        finally:
+            if not pumped.exited:
+                self.kill()
+            report = self._zygote.ended(_ZYGOTE_ANSWER_SECONDS)
+            self._cgroups.kill_all()
+            self._cgroups.remove()
+            for fd in (self._stdout, self._stderr, self._pidfd):
+                os.close(fd)
+        cpu = self._cgroups.cpu_seconds()
+        status = report.get("status") if report else None
+        if cpu is None:
+            cpu = float(report.get("cpu") or 0.0) if report else 0.0
+        returncode: int | None = None
+        signal: int | None = signals.SIGKILL  # the zygote ended with it: its sandbox is gone
+        if isinstance(status, int):
+            code = os.waitstatus_to_exitcode(status)
+            returncode, signal = (code, None) if code >= 0 else (128 - code, -code)
+        return _result(
+            pumped,
+            limits=self._limits,
+            cgroups=self._cgroups,
+            started=started,
+            cpu=max(0.0, cpu - cpu_before),
+            returncode=returncode,
+            signal=signal,
+        )
+
+    def kill(self) -> None:
+        with contextlib.suppress(OSError):
+            signals.pidfd_send_signal(self._pidfd, signals.SIGKILL)
+        self._cgroups.kill_all()
+
+    def discard(self) -> None:
+        """Unused: it ends at once (its stdin closes), else it is killed."""
+        if self._done:
+            return
+        self._done = True
+        with contextlib.suppress(OSError):
+            os.close(self._stdin)
+        if not select.select([self._pidfd], [], [], 1.0)[0]:
+            self.kill()
+        self._zygote.ended(_ZYGOTE_ANSWER_SECONDS)
+        self._cgroups.kill_all()
+        self._cgroups.remove()
+        for fd in (self._stdout, self._stderr, self._pidfd):
+            os.close(fd)
+
+
+# A zygote lives as long as its worker process: its own CPU limit is no limit (each fork gets
+# the run's); it answers a request at once, or is taken for broken.
+_ZYGOTE_CPU_SECONDS = 10**7
+_ZYGOTE_ANSWER_SECONDS = 5.0
 
 
 _PIPE_CAPACITY = 65536  # Linux's default pipe buffer
@@ -635,51 +872,60 @@ def _unsandboxed_command(
     }
 
 
-def _supervise(
-    process: subprocess.Popen[bytes],
+@dataclass
+class _Pumped:
+    """What _pump read from a running command, and why it stopped."""
+
+    buffers: dict[str, bytearray]
+    truncated: dict[str, bool]
+    timed_out: bool
+    cpu_exceeded: bool
+    exited: bool
+
+
+def _pump(
+    streams: Mapping[str, int],
+    exit_fd: int,
     limits: Limits,
     cgroups: _RunCgroups,
     started: float,
-    status_fd: int,
-    cpu_before: float = 0.0,
-) -> SandboxResult:
-    """Read both pipes with a byte cap until the process exits; kill it at the wall-clock
-    deadline, at the output cap, or when all its processes together used up the CPU time
-    (counted from `cpu_before`, what a warm start used before its work arrived)."""
-    assert process.stdout is not None
-    assert process.stderr is not None
+    cpu_before: float,
+) -> _Pumped:
+    """Read `streams` (stdout and stderr, capped at the output limit; "status", a small
+    uncapped report) until the command exits (`exit_fd` turns readable) and they end; stop at
+    the wall-clock deadline, at the output cap, or when all its processes together used up the
+    CPU time (counted from `cpu_before`, what a warm start used before its work arrived)."""
     cap = limits.output_kb * 1024
     deadline = started + limits.wall_seconds
-    buffers = {"stdout": bytearray(), "stderr": bytearray(), "status": bytearray()}
-    truncated = {"stdout": False, "stderr": False}
-    timed_out = cpu_exceeded = exited = False
+    pumped = _Pumped({name: bytearray() for name in streams}, {}, False, False, False)
+    buffers, truncated = pumped.buffers, pumped.truncated
     exit_grace: float | None = None
     cpu_poll = 0.1 if cgroups.cpu else None
-    pidfd = os.pidfd_open(process.pid)
     selector = selectors.DefaultSelector()
-    selector.register(process.stdout, selectors.EVENT_READ, "stdout")
-    selector.register(process.stderr, selectors.EVENT_READ, "stderr")
-    selector.register(pidfd, selectors.EVENT_READ, "exit")
-    selector.register(status_fd, selectors.EVENT_READ, "status")
+    for name, fd in streams.items():
+        selector.register(fd, selectors.EVENT_READ, name)
+        if name != "status":
+            truncated[name] = False
+    selector.register(exit_fd, selectors.EVENT_READ, "exit")
     try:
         while selector.get_map():
             now = time.monotonic()
             if exit_grace is None and now >= deadline:
-                timed_out = True
+                pumped.timed_out = True
                 break
             if exit_grace is not None and now >= exit_grace:
-                break  # bwrap exited; whatever still holds a pipe dies with its namespace
+                break  # it exited; whatever still holds a pipe dies with its namespace
             if cpu_poll and exit_grace is None:
                 used = cgroups.cpu_seconds()
                 if used is not None and used - cpu_before >= limits.cpu_seconds:
-                    cpu_exceeded = True
+                    pumped.cpu_exceeded = True
                     break
             wait = (exit_grace or deadline) - now
             for key, _ in selector.select(min(wait, cpu_poll or wait)):
                 if key.data == "exit":
-                    exited = True
+                    pumped.exited = True
                     exit_grace = time.monotonic() + 1.0
-                    selector.unregister(pidfd)
+                    selector.unregister(exit_fd)
                     continue
                 chunk = os.read(key.fd, 65536)
                 if not chunk:
@@ -696,8 +942,64 @@ def _supervise(
                 break
     finally:
         selector.close()
-        killed = not exited
-        if killed:
+    return pumped
+
+
+def _result(
+    pumped: _Pumped,
+    *,
+    limits: Limits,
+    cgroups: _RunCgroups,
+    started: float,
+    cpu: float,
+    returncode: int | None,
+    signal: int | None,
+) -> SandboxResult:
+    """The result of a command whose end `pumped` saw: `returncode` (128 + N for a command
+    killed by signal N, with `signal` N; None when we killed it), `cpu` its CPU seconds."""
+    killed = not pumped.exited
+    if killed:
+        returncode, signal = None, signals.SIGKILL
+    # RLIMIT_CPU (per process) sends SIGXCPU at the soft and SIGKILL at the hard limit.
+    cpu_exceeded = pumped.cpu_exceeded or signal == signals.SIGXCPU
+    cpu_exceeded |= signal == signals.SIGKILL and not killed and cpu >= limits.cpu_seconds
+    return SandboxResult(
+        returncode=returncode,
+        stdout=bytes(pumped.buffers["stdout"]),
+        stderr=bytes(pumped.buffers["stderr"]),
+        stdout_truncated=pumped.truncated["stdout"],
+        stderr_truncated=pumped.truncated["stderr"],
+        timed_out=pumped.timed_out,
+        cpu_exceeded=cpu_exceeded,
+        memory_exceeded=cgroups.oom_killed(),
+        wall_seconds=time.monotonic() - started,
+        cpu_seconds=cpu,
+        signal=signal,
+    )
+
+
+def _supervise(
+    process: subprocess.Popen[bytes],
+    limits: Limits,
+    cgroups: _RunCgroups,
+    started: float,
+    status_fd: int,
+    cpu_before: float = 0.0,
+) -> SandboxResult:
+    """Supervise bwrap (see _pump) to its end, then reap it and its namespace's init."""
+    assert process.stdout is not None
+    assert process.stderr is not None
+    pidfd = os.pidfd_open(process.pid)
+    streams = {
+        "stdout": process.stdout.fileno(),
+        "stderr": process.stderr.fileno(),
+        "status": status_fd,
+    }
+    pumped = _Pumped({}, {}, False, False, False)
+    try:
+        pumped = _pump(streams, pidfd, limits, cgroups, started, cpu_before)
+    finally:
+        if not pumped.exited:
             _kill_sandbox(process.pid, pidfd)
         process.stdout.close()
         process.stderr.close()
@@ -705,43 +1007,32 @@ def _supervise(
         os.close(pidfd)
         # bwrap has exited: what it reported and the loop did not read (a run stopped at
         # once) is in the pipe, and names the init to reap.
-        while len(buffers["status"]) < 4096 and select.select([status_fd], [], [], 0)[0]:
+        report = pumped.buffers.setdefault("status", bytearray())
+        while len(report) < 4096 and select.select([status_fd], [], [], 0)[0]:
             chunk = os.read(status_fd, 4096)
             if not chunk:
                 break
-            buffers["status"] += chunk[: 4096 - len(buffers["status"])]
+            report += chunk[: 4096 - len(report)]
         os.close(status_fd)
         process.returncode = os.waitstatus_to_exitcode(status)
-        init_usage = _reap_orphaned_init(bytes(buffers["status"]))
+        init_usage = _reap_orphaned_init(bytes(report))
         cgroups.kill_all()
-    wall = time.monotonic() - started
     cpu = cgroups.cpu_seconds()
     if cpu is None:  # without a cgroup: what the namespace's init reaped (a lower bound)
         cpu = usage.ru_utime + usage.ru_stime + init_usage
-    cpu = max(0.0, cpu - cpu_before)
-
     returncode: int | None = process.returncode
     signal: int | None = None
-    if killed:
-        returncode, signal = None, signals.SIGKILL
-    elif process.returncode < 0:  # the launcher or bwrap itself died of a signal
+    if process.returncode < 0:  # the launcher or bwrap itself died of a signal
         returncode, signal = 128 - process.returncode, -process.returncode
     elif 128 < process.returncode <= 128 + 64:
         signal = process.returncode - 128
-    # RLIMIT_CPU (per process) sends SIGXCPU at the soft and SIGKILL at the hard limit.
-    cpu_exceeded = cpu_exceeded or signal == signals.SIGXCPU
-    cpu_exceeded |= signal == signals.SIGKILL and not killed and cpu >= limits.cpu_seconds
-    return SandboxResult(
+    return _result(
+        pumped,
+        limits=limits,
+        cgroups=cgroups,
+        started=started,
+        cpu=max(0.0, cpu - cpu_before),
         returncode=returncode,
-        stdout=bytes(buffers["stdout"]),
-        stderr=bytes(buffers["stderr"]),
-        stdout_truncated=truncated["stdout"],
-        stderr_truncated=truncated["stderr"],
-        timed_out=timed_out,
-        cpu_exceeded=cpu_exceeded,
-        memory_exceeded=cgroups.oom_killed(),
-        wall_seconds=wall,
-        cpu_seconds=cpu,
         signal=signal,
     )
 

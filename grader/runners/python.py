@@ -27,23 +27,29 @@ import subprocess
 import sys
 import tempfile
 import threading
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from concurrent.futures import Future
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any
+from typing import Any, TypeVar
+
+from django.conf import settings
 
 from grader.runners.python_harness import compile_tests
 from grader.runners.python_rewrite import test_function_sources
 from grader.runners.report import RunReport, TestCaseResult, Verdict, clip
 from grader.sandbox import (
     SANDBOX_WORKDIR,
+    ForkedSandbox,
     Limits,
     SandboxResult,
     SandboxUnavailable,
+    SandboxZygote,
     StartedSandbox,
     WorkMount,
+    sandbox_available,
     sandbox_hand_over,
     sandbox_peer_ids,
     sandbox_pool_index,
@@ -64,6 +70,8 @@ RESULTS_MAX_BYTES = 8 * 1024 * 1024
 # The test process outlives the learner process's wall clock by this much, so that a learner
 # stopped by its limit is reported by the tests (which test, how far they got).
 TESTS_EXTRA_WALL_SECONDS = 0.5
+# How long a learner process that the tests saw end has to finish ending, before it is killed.
+LEARNER_END_SECONDS = 1.0
 
 
 @cache
@@ -203,12 +211,18 @@ def run_python_tests(
 
         supervisor = threading.Thread(target=supervise, daemon=True)
         supervisor.start()
+        data = None
         try:
             result = warm.sandbox.go(json.dumps(work).encode() + b"\n")
+            data = read_results(warm.workdir / warm.results_name, warm.nonce)
         finally:
-            warm.learner.kill()  # the tests are done: the learner's process has no more to do
+            if data is not None and data.get("learner_ended"):
+                # It ended on its own (a limit, a crash): its own report says how, once its
+                # sandbox is down; killing it first would hide a CPU limit behind our kill.
+                supervisor.join(LEARNER_END_SECONDS)
+            if supervisor.is_alive():  # the tests are done: the learner has no more to do
+                warm.learner.kill()
             supervisor.join()
-        data = read_results(warm.workdir / warm.results_name, warm.nonce)
     if _warm_state["enabled"]:
         _warm_spawn_soon(key)
     if "result" not in learner:  # its sandbox could not start: never the learner's fault
@@ -258,7 +272,7 @@ class _Warm:
     key: tuple[Any, ...]
     workdir: Path
     workdir_context: contextlib.ExitStack  # removes the two work directories
-    sandbox: StartedSandbox  # the test process
+    sandbox: StartedSandbox | ForkedSandbox  # the test process
     learner: StartedSandbox  # the learner process
     nonce: str
     results_name: str
@@ -277,6 +291,7 @@ def python_warm_start(enabled: bool = True) -> None:
         warm = _warm_take(None)
         if warm is not None:
             _warm_discard(warm)
+        _zygotes_discard()
 
 
 def python_warm_wait(timeout: float = 10) -> None:
@@ -309,25 +324,41 @@ def _warm_discard(warm: _Warm) -> None:
         warm.workdir_context.__exit__(None, None, None)
 
 
-def _warm_start(key: tuple[Any, ...]) -> _Warm:
-    """Both sandboxes started and waiting for their work, the pipes between them made: the
-    test process with the harness, its results file (the one host file it may write, under a
-    name nothing in the learner process can see) and an empty in-memory /work; the learner
-    process, as another uid, with an empty in-memory /work of its own."""
-    interpreter, binds, limits = key
+def _our_files(interpreter: str, binds: tuple[tuple[str, str], ...]) -> dict[str, Any]:
+    """Our files for each process, as read-only binds, and their paths inside: the test
+    process gets the harness, the wire module and the assert rewriting; the learner process
+    its own script and the wire module."""
     ours = harness_files(interpreter)
     inside = {name: f"{SANDBOX_WORKDIR}/{name}" for name in ours}
     harness, learner = (
         name for name in ours if name.startswith(("_zachet_harness", "_zachet_learner"))
     )
-    # each process gets its own script and the wire module; the tests, the assert rewriting
-    bound = {
-        role: [*binds, *((str(ours[name]), inside[name]) for name in ours if keep(name))]
-        for role, keep in (
-            ("tests", lambda name: name != learner),
-            ("learner", lambda name: name.startswith(("_zachet_learner", "_zachet_wire"))),
-        )
+    return {
+        "harness_path": inside[harness],
+        "learner_path": inside[learner],
+        **{
+            role: [*binds, *((str(ours[name]), inside[name]) for name in ours if keep(name))]
+            for role, keep in (
+                ("tests", lambda name: name != learner),
+                ("learner", lambda name: name.startswith(("_zachet_learner", "_zachet_wire"))),
+            )
+        },
     }
+
+
+def _tests_limits(limits: Limits) -> Limits:
+    return dataclasses.replace(limits, wall_seconds=limits.wall_seconds + TESTS_EXTRA_WALL_SECONDS)
+
+
+def _warm_start(key: tuple[Any, ...]) -> _Warm:
+    """Both sandboxes started and waiting for their work, the pipes between them made: the
+    test process with the harness, its results file (the one host file it may write, under a
+    name nothing in the learner process can see) and an empty in-memory /work; the learner
+    process, as another uid, with an empty in-memory /work of its own. With a zygote (a
+    worker's runs), the test process is a fork of it instead of a sandbox of its own."""
+    interpreter, binds, limits = key
+    files = _our_files(interpreter, binds)
+    zygote = _zygote(key) if _zygote_wanted() else None
     stack = contextlib.ExitStack()
     with stack:
         workdir = stack.enter_context(sandbox_workdir())
@@ -340,32 +371,38 @@ def _warm_start(key: tuple[Any, ...]) -> _Warm:
         to_tests_read, to_tests_write = os.pipe()
         try:
             learner_box = sandbox_start(
-                [interpreter, "-I", "-S", "-B", inside[learner], "--wait",
+                [interpreter, "-I", "-S", "-B", files["learner_path"], "--wait",
                  str(to_learner_read), str(to_tests_write)],
                 workdir=learner_workdir,
                 limits=limits,
                 env=HARNESS_ENV,
-                ro_binds=bound["learner"],
+                ro_binds=files["learner"],
                 wait_for_go=True,
                 work=WorkMount.MEMORY,
                 pass_fds=(to_learner_read, to_tests_write),
                 ids=sandbox_peer_ids(),
             )  # fmt: skip
             stack.callback(learner_box.discard)
-            tests_box = sandbox_start(
-                [interpreter, "-I", "-S", "-B", inside[harness], "--wait",
-                 str(to_tests_read), str(to_learner_write)],
-                workdir=workdir,
-                limits=dataclasses.replace(
-                    limits, wall_seconds=limits.wall_seconds + TESTS_EXTRA_WALL_SECONDS
-                ),
-                env=HARNESS_ENV,
-                ro_binds=bound["tests"],
-                rw_binds=[(str(results), f"{SANDBOX_WORKDIR}/{results_name}")],
-                wait_for_go=True,
-                work=WorkMount.MEMORY,
-                pass_fds=(to_tests_read, to_learner_write),
-            )  # fmt: skip
+            tests_box: StartedSandbox | ForkedSandbox
+            if zygote is not None:
+                results_fd = os.open(results, os.O_WRONLY | os.O_APPEND | os.O_NOFOLLOW)
+                try:
+                    tests_box = zygote.fork(pass_fds=(to_tests_read, to_learner_write, results_fd))
+                finally:
+                    os.close(results_fd)
+            else:
+                tests_box = sandbox_start(
+                    [interpreter, "-I", "-S", "-B", files["harness_path"], "--wait",
+                     str(to_tests_read), str(to_learner_write)],
+                    workdir=workdir,
+                    limits=_tests_limits(limits),
+                    env=HARNESS_ENV,
+                    ro_binds=files["tests"],
+                    rw_binds=[(str(results), f"{SANDBOX_WORKDIR}/{results_name}")],
+                    wait_for_go=True,
+                    work=WorkMount.MEMORY,
+                    pass_fds=(to_tests_read, to_learner_write),
+                )  # fmt: skip
         finally:
             for descriptor in (to_learner_read, to_learner_write, to_tests_read, to_tests_write):
                 os.close(descriptor)
@@ -373,28 +410,120 @@ def _warm_start(key: tuple[Any, ...]) -> _Warm:
     return _Warm(key, workdir, kept, tests_box, learner_box, secrets.token_hex(16), results_name)
 
 
+# --- zygotes --------------------------------------------------------------------------------
+# A worker's test processes are forks of a zygote (python_harness.zygote): one sandbox per
+# worker process and limits, started once, with the interpreter, unittest and the harness
+# loaded. That is ~38 ms of the ~80 ms of CPU a run took with a new test sandbox each time
+# (bench/code.py). Only where warm starts are on (the Celery worker) and bwrap runs.
+
+_ZYGOTES_KEPT = 2  # limits in use at once (each zygote holds ~20 MB)
+_zygotes: dict[tuple[Any, ...], tuple[SandboxZygote, contextlib.ExitStack]] = {}
+
+
+def _zygote_wanted() -> bool:
+    return bool(_warm_state["enabled"] and settings.GRADER_PYTHON_ZYGOTE and sandbox_available())
+
+
+def _zygote(key: tuple[Any, ...]) -> SandboxZygote:
+    """The zygote for `key`, started (on the warm-start thread, whose life bwrap's
+    --die-with-parent follows) if it is not running."""
+    with _warm_lock:
+        found = _zygotes.pop(key, None)
+    if found is not None and found[0].alive():
+        with _warm_lock:
+            _zygotes[key] = found  # (the most recent last)
+        return found[0]
+    if found is not None:
+        _zygote_discard(found)
+    zygote = _on_warm_thread(lambda: _zygote_start(key))
+    with _warm_lock:
+        _zygotes[key] = zygote
+        evicted = [_zygotes.pop(old) for old in list(_zygotes)[:-_ZYGOTES_KEPT]]
+    for old in evicted:
+        _zygote_discard(old)
+    return zygote[0]
+
+
+def _zygote_start(key: tuple[Any, ...]) -> tuple[SandboxZygote, contextlib.ExitStack]:
+    interpreter, binds, limits = key
+    files = _our_files(interpreter, binds)
+    with contextlib.ExitStack() as stack:
+        workdir = stack.enter_context(sandbox_workdir())  # (unused: /work is in memory)
+        zygote = SandboxZygote.start(
+            lambda control_fd: [interpreter, "-I", "-S", "-B", files["harness_path"], "--zygote",
+                                str(control_fd)],
+            limits=_tests_limits(limits),
+            workdir=workdir,
+            env=HARNESS_ENV,
+            ro_binds=files["tests"],
+            work=WorkMount.MEMORY,
+        )  # fmt: skip
+        return zygote, stack.pop_all()
+    raise AssertionError("unreachable")  # (mypy: the with block may swallow)
+
+
+def _zygote_discard(found: tuple[SandboxZygote, contextlib.ExitStack]) -> None:
+    try:
+        found[0].discard()
+    finally:
+        found[1].close()
+
+
+def _zygotes_discard() -> None:
+    with _warm_lock:
+        found = list(_zygotes.values())
+        _zygotes.clear()
+    for each in found:
+        _zygote_discard(each)
+
+
 def _warm_spawn_soon(key: tuple[Any, ...]) -> None:
     done = threading.Event()
     _warm_state["spawning"] = done
-    _warm_starter().put((key, done))
+
+    def spawn() -> None:
+        try:
+            _warm_spawn(key)
+        finally:
+            done.set()
+
+    _warm_starter().put(spawn)
+
+
+_T = TypeVar("_T")
+
+
+def _on_warm_thread(job: Callable[[], _T]) -> _T:
+    """`job()`, run on the warm-start thread (at once, if this is it)."""
+    if threading.current_thread().name == _WARM_THREAD:
+        return job()
+    future: Future[_T] = Future()
+
+    def run() -> None:
+        try:
+            future.set_result(job())
+        except BaseException as exc:
+            future.set_exception(exc)
+
+    _warm_starter().put(run)
+    return future.result()
+
+
+_WARM_THREAD = "python-warm-start"
 
 
 @cache
-def _warm_starter() -> queue.SimpleQueue[tuple[tuple[Any, ...], threading.Event]]:
-    """One long-lived thread of this process starts the warm sandboxes: bwrap's
+def _warm_starter() -> queue.SimpleQueue[Callable[[], None]]:
+    """One long-lived thread of this process starts the warm sandboxes and the zygotes: bwrap's
     --die-with-parent (PR_SET_PDEATHSIG) kills a sandbox when the *thread* that started it
     ends, so a thread per start would kill each one as soon as it was ready."""
-    jobs: queue.SimpleQueue[tuple[tuple[Any, ...], threading.Event]] = queue.SimpleQueue()
+    jobs: queue.SimpleQueue[Callable[[], None]] = queue.SimpleQueue()
 
     def serve() -> None:
         while True:
-            key, done = jobs.get()
-            try:
-                _warm_spawn(key)
-            finally:
-                done.set()
+            jobs.get()()
 
-    threading.Thread(target=serve, name="python-warm-start", daemon=True).start()
+    threading.Thread(target=serve, name=_WARM_THREAD, daemon=True).start()
     return jobs
 
 

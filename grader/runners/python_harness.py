@@ -2,6 +2,7 @@
 library only (no pytest per run).
 
     python3 -I -S -B harness.py --wait READ_FD WRITE_FD
+    python3 -I -S -B harness.py --zygote CONTROL_FD
 
 Learner code never runs in this process: it runs in the learner process (python_learner.py, a
 sandbox of its own, another uid), and the tests use it through the pipe pair READ_FD/WRITE_FD
@@ -464,7 +465,9 @@ def describe(error: BaseException, test_files: set[str]) -> str:
 
 
 class Results:
-    def __init__(self, path: str, nonce: str) -> None:
+    def __init__(self, path: str, nonce: str, fd: int | None = None) -> None:
+        """`fd`: the results file, opened by the worker for appending (a zygote's child);
+        else it is opened at `path` (bound into /work) when first written."""
         self.path = path
         self.nonce = nonce
         self.data: dict[str, object] = {
@@ -475,7 +478,7 @@ class Results:
             "running": None,
             "tests": [],
         }
-        self._log: int | None = None
+        self._log: int | None = fd
 
     def log(self, **event: object) -> None:
         """Append one event line (O(1) a test, where rewriting everything was O(tests)). Each
@@ -580,9 +583,9 @@ def learner_channel(read_fd: int, write_fd: int) -> wire.Channel:
     return channel
 
 
-def main(work: dict, read_fd: int, write_fd: int) -> int:
+def main(work: dict, read_fd: int, write_fd: int, results_fd: int | None = None) -> int:
     nonce = work["nonce"]
-    results = Results(os.path.join(WORKDIR, work["results"]), nonce)
+    results = Results(os.path.join(WORKDIR, work["results"]), nonce, results_fd)
     test_paths = list(work["tests"])
     test_files = set(test_paths)
     files = work.pop("files")
@@ -756,7 +759,124 @@ def wait_for_work() -> dict | None:
     return work
 
 
+# --- the zygote -------------------------------------------------------------------------------
+# A worker's Python runs start as forks of one long-lived test process per worker process (one
+# sandbox, started once), not as a new sandbox and interpreter each: the interpreter, unittest
+# and this harness are already loaded, which was ~38 ms of CPU in every run's ~80. Only the
+# test process: the learner process stays a fresh sandbox of its own every run. What runs here
+# is ours and the exercise's tests, never learner code; a child is forked only after the last
+# one ended, everything it left (processes, files in /work, /tmp, /dev/shm) is gone.
+
+# A child's descriptors: its stdin, stdout and stderr, the pipe pair with the learner process,
+# the results file (see Results): sent by the worker with each request (SCM_RIGHTS).
+CHILD_FDS = 6
+LEARNER_READ_FD, LEARNER_WRITE_FD, RESULTS_FD = 3, 4, 5
+
+
+def zygote(control_fd: int) -> None:
+    """Serve the worker's requests on `control_fd` (a SOCK_SEQPACKET socket), one at a time:
+    a request carries {"cpu": [soft, hard]} and the child's CHILD_FDS descriptors; the reply
+    is {"pid": n} once the child is forked (it then waits for its work on stdin, as --wait
+    does), then {"pid": n, "status": wait status, "cpu": seconds} when it has ended. An empty
+    request, or the worker gone, ends the zygote."""
+    import gc
+    import resource
+    import signal
+    import socket
+    import unittest  # noqa: F401 - loaded once here, for every child
+
+    if os.getpid() != 2:  # not bwrap's PID namespace (its init is 1): cleaning up would
+        raise SystemExit("the zygote runs only as the command of its own sandbox")
+    control = socket.socket(fileno=control_fd)
+    gc.freeze()  # what is loaded now is shared with every child, never copied
+    while True:
+        try:
+            message, fds, _flags, _address = socket.recv_fds(control, 4096, CHILD_FDS)
+        except OSError:
+            return
+        if not message:
+            return
+        request = json.loads(message)
+        if len(fds) != CHILD_FDS:
+            raise SystemExit(f"a request came with {len(fds)} descriptors, not {CHILD_FDS}")
+        _clean_up(signal.SIGKILL)
+        pid = os.fork()
+        if pid == 0:  # the child: never returns
+            status = 70
+            try:
+                control.close()
+                _become_child(fds, request, resource)
+                work = wait_for_work()
+                status = (
+                    0 if work is None else main(work, LEARNER_READ_FD, LEARNER_WRITE_FD, RESULTS_FD)
+                )
+                sys.stdout.flush()
+                sys.stderr.flush()
+            except BaseException:
+                import traceback
+
+                traceback.print_exc()
+            finally:
+                os._exit(status)
+        for fd in fds:
+            os.close(fd)
+        control.send(json.dumps({"pid": pid}).encode())
+        _, status, usage = os.wait4(pid, 0)
+        cpu = usage.ru_utime + usage.ru_stime
+        control.send(json.dumps({"pid": pid, "status": status, "cpu": cpu}).encode())
+
+
+def _become_child(fds: list[int], request: dict, resource: types.ModuleType) -> None:
+    """The forked child's own descriptors (0 to 5, nothing else), session and CPU limit; its
+    other limits are the zygote's (the sandbox's, of the run's limits)."""
+    os.setsid()
+    high = [os.dup(fd) for fd in fds]  # above every target, so no dup2 overwrites a source
+    for target, fd in enumerate(high):
+        os.dup2(fd, target)
+    os.closerange(CHILD_FDS, 65536)
+    soft, hard = request["cpu"]
+    resource.setrlimit(resource.RLIMIT_CPU, (int(soft), int(hard)))
+    os.chdir(WORKDIR)
+
+
+def _clean_up(kill_signal: int) -> None:
+    """Nothing of the last child is left: every other process of the sandbox killed (init,
+    pid 1, and this one are spared by kill(-1)), and the private mounts emptied."""
+    import time
+
+    try:  # noqa: SIM105 - (contextlib would cost an import)
+        os.kill(-1, kill_signal)
+    except ProcessLookupError:
+        pass  # (nothing else runs)
+    for _ in range(500):  # until the killed are gone (init reaps them): at most ~1 s
+        others = [pid for pid in os.listdir("/proc") if pid.isdigit() and pid not in ("1", "2")]
+        if not others:
+            break
+        time.sleep(0.002)
+    else:
+        raise SystemExit("the last run's processes would not end")
+    for folder in (WORKDIR, "/tmp", "/dev/shm"):  # noqa: S108 - the sandbox's own tmpfs
+        _empty(folder)
+
+
+def _empty(folder: str) -> None:
+    """Remove what is in `folder`, but for what is mounted there (our files, bound in)."""
+    device = os.stat(folder).st_dev
+    for entry in os.scandir(folder):
+        if entry.stat(follow_symlinks=False).st_dev != device:
+            continue
+        if entry.is_dir(follow_symlinks=False):
+            os.chmod(entry.path, 0o700)  # (a `chmod 500` would keep its entries)
+            _empty(entry.path)
+            os.rmdir(entry.path)
+        else:
+            os.unlink(entry.path)
+
+
 if __name__ == "__main__":
+    if len(sys.argv) == 3 and sys.argv[1] == "--zygote":
+        zygote(int(sys.argv[2]))
+        raise SystemExit(0)
     if len(sys.argv) != 4 or sys.argv[1] != "--wait":
         raise SystemExit("usage: harness.py --wait READ_FD WRITE_FD (the work comes on stdin)")
     work = wait_for_work()

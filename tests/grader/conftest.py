@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from grader.runners.python import python_warm_start
 from grader.sandbox import sandbox_available, sandbox_ids, sandbox_peer_ids
 
 
@@ -50,3 +51,19 @@ def need_sandbox() -> None:
         pytest.fail(
             "bubblewrap is not installed (bin/setup installs it: apt-get install bubblewrap)"
         )
+
+
+@pytest.fixture(params=["new", pytest.param("zygote", marks=pytest.mark.no_database)])
+def python_runs(request: pytest.FixtureRequest) -> Iterator[str]:
+    """Each Python run of the test both ways it happens: with a new test sandbox per run (the
+    exercise self-check, check_exercises) and as a Celery worker runs (warm starts: the test
+    process a fork of the worker's zygote, python_harness.zygote). The zygote is gone before
+    a test's no_leftover_processes looks."""
+    if "no_leftover_processes" in request.fixturenames:
+        request.getfixturevalue("no_leftover_processes")  # (set up first, so ends last)
+    if request.param == "zygote":
+        python_warm_start(True)
+    try:
+        yield request.param
+    finally:
+        python_warm_start(False)

@@ -17,7 +17,13 @@ import pytest
 from grader.runners import RunReport, run_tests
 from grader.sandbox import Limits, sandbox_ids, sandbox_peer_ids
 
-pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("need_sandbox", "no_leftover_processes")]
+# Every forger both ways a run happens (python_runs): the Celery worker's zygote and a new
+# test sandbox per run.
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.no_database,
+    pytest.mark.usefixtures("need_sandbox", "python_runs", "no_leftover_processes"),
+]
 
 LIMITS = Limits(cpu_seconds=2, wall_seconds=4, memory_mb=256, output_kb=64)
 SECRET = "zachet_expected_4d1f"  # only in the tests' source and memory

@@ -18,7 +18,11 @@ from grader import sandbox
 from grader.runners import RunReport, run_tests
 from grader.sandbox import Limits
 
-pytestmark = [pytest.mark.slow, pytest.mark.no_database, pytest.mark.usefixtures("need_sandbox")]
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.no_database,
+    pytest.mark.usefixtures("need_sandbox", "python_runs"),
+]
 
 REPO = Path(__file__).resolve().parents[2]
 TIGHT = Limits(cpu_seconds=1, wall_seconds=2, memory_mb=256, output_kb=64)
@@ -67,7 +71,7 @@ def host_listener() -> Iterator[int]:
 @pytest.mark.usefixtures("no_leftover_processes")
 def test_infinite_loop_is_a_time_limit() -> None:
     report = run("def probe():\n    while True:\n        pass\n")
-    assert report.verdict == "time_limit"
+    assert report.verdict == "time_limit", everything(report)
     assert report.tests[0].status == "error"
 
 

@@ -1,18 +1,21 @@
 """Warm starts: a worker keeps its next Python sandbox started and waiting. The waiting
 sandbox runs none of the learner's code, hands it the same empty stdin, restarts its clocks
-when the work arrives, is not reused for other limits, and leaves nothing behind."""
+when the work arrives, is not reused for other limits, and leaves nothing behind. With a
+zygote (the default), the test process is a fork of one loaded process per worker process:
+nothing of one run reaches the next, and a broken zygote costs one run, not the worker."""
 
 from __future__ import annotations
 
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from grader.runners import RunReport, run_tests
 from grader.runners import python as python_runner
-from grader.sandbox import Limits
+from grader.sandbox import ForkedSandbox, Limits
 
 pytestmark = [
     pytest.mark.slow,
@@ -32,9 +35,12 @@ class ProbeTest(unittest.TestCase):
 """
 
 
-@pytest.fixture
-def warm(no_leftover_processes: None) -> Iterator[None]:
+@pytest.fixture(params=[True, False], ids=["zygote", "no-zygote"])
+def warm(
+    request: pytest.FixtureRequest, no_leftover_processes: None, settings: Any
+) -> Iterator[None]:
     # Depends on the leftover check so that the waiting sandbox is discarded before it looks.
+    settings.GRADER_PYTHON_ZYGOTE = request.param
     python_runner.python_warm_start(True)
     try:
         yield
@@ -126,3 +132,111 @@ def test_turning_warm_starts_off_discards_the_waiting_sandbox() -> None:
     assert not workdir.exists()
     assert not ready.sandbox.alive()
     assert not ready.learner.alive()
+
+
+def zygote_pid() -> int:
+    (zygote,) = (found[0] for found in python_runner._zygotes.values())
+    return zygote._sandbox.pid
+
+
+@pytest.fixture
+def zygote(no_leftover_processes: None, settings: Any) -> Iterator[None]:
+    settings.GRADER_PYTHON_ZYGOTE = True
+    python_runner.python_warm_start(True)
+    try:
+        yield
+    finally:
+        python_runner.python_warm_start(False)
+
+
+def run_tests_of(tests: str) -> RunReport:
+    return run_tests(
+        language="python",
+        files={"probe.py": "def probe():\n    return 'ok'\n"},
+        test_files={"test_probe.py": tests},
+        limits=LIMITS,
+    )
+
+
+@pytest.mark.usefixtures("zygote")
+def test_a_worker_s_test_processes_are_forks_of_one_zygote() -> None:
+    first = run("def probe():\n    return 'ok'\n")
+    ready = waiting()
+    assert ready is not None
+    zygote = zygote_pid()
+
+    second = run("def probe():\n    return 'ok'\n")
+
+    assert (first.verdict, second.verdict) == ("passed", "passed")
+    assert zygote_pid() == zygote  # the same zygote served both
+    assert isinstance(ready.sandbox, ForkedSandbox)
+    nxt = waiting()
+    assert nxt is not None
+    assert nxt.sandbox.pid != ready.sandbox.pid  # a fork a run
+
+
+LEAVE_THINGS_BEHIND = """import os
+import subprocess
+
+
+def test_leave():
+    subprocess.Popen(["sleep", "60"], start_new_session=True)
+    for path in ("/tmp/left", "/dev/shm/left", "left.txt"):
+        with open(path, "w") as file:
+            file.write("left")
+    os.makedirs("locked/inner")
+    with open("locked/inner/file", "w") as file:
+        file.write("left")
+    os.chmod("locked/inner", 0o500)
+    os.chmod("locked", 0o500)
+"""
+FIND_NOTHING_LEFT = """import os
+
+
+def test_nothing_left():
+    assert os.listdir("/tmp") == []
+    assert os.listdir("/dev/shm") == []
+    # the learner's files as data (the tests' own are never on disk), and nothing else
+    assert sorted(name for name in os.listdir(".") if not name.startswith("_zachet_")) == [
+        "probe.py"
+    ]
+    others = {int(pid) for pid in os.listdir("/proc") if pid.isdigit()} - {1, 2, os.getpid()}
+    assert others == set()
+"""
+
+
+@pytest.mark.usefixtures("zygote")
+def test_nothing_of_one_run_reaches_the_next() -> None:
+    # (the exercise's tests, not learner code, run in the test process: a hostile author's)
+    left = run_tests_of(LEAVE_THINGS_BEHIND)
+    zygote = zygote_pid()
+
+    clean = run_tests_of(FIND_NOTHING_LEFT)
+
+    assert left.verdict == "passed", left.tests[0].message
+    assert clean.verdict == "passed", clean.tests[0].message
+    assert zygote_pid() == zygote
+
+
+KILL_THE_ZYGOTE = """import os
+import signal
+import time
+
+
+def test_kill():
+    os.kill(2, signal.SIGKILL)  # the zygote: pid 2 of the sandbox's namespace
+    time.sleep(5)
+"""
+
+
+@pytest.mark.usefixtures("zygote")
+def test_tests_that_kill_the_zygote_lose_their_own_run_only() -> None:
+    run("def probe():\n    return 'ok'\n")
+    zygote = zygote_pid()
+
+    killed = run_tests_of(KILL_THE_ZYGOTE)
+    after = run("def probe():\n    return 'ok'\n")
+
+    assert killed.verdict == "runtime_error", killed.message
+    assert after.verdict == "passed", after.message
+    assert zygote_pid() != zygote  # a new one
