@@ -520,8 +520,11 @@ def answer_grade_manually(
     feedback: str,
     grader: User,
     now: datetime | None = None,
+    only_if_waiting: bool = False,
 ) -> Attempt:
-    """An instructor grades a free-text answer; the attempt is finished when none is left."""
+    """An instructor grades a free-text answer; the attempt is finished when none is left.
+    `only_if_waiting`: refuse an answer that is graded already (another instructor was first)
+    instead of changing its grade."""
     now = _now(now)
     with transaction.atomic():
         attempt = (
@@ -530,6 +533,10 @@ def answer_grade_manually(
             .get(pk=answer.attempt_id)
         )
         locked = Answer.objects.select_related("question").get(pk=answer.pk)
+        if only_if_waiting and not (
+            locked.needs_manual_grading and attempt.status == Attempt.Status.SUBMITTED
+        ):
+            raise QuizRuleError("already_graded", "this answer does not wait for a grade")
         if not Decimal(0) <= score <= locked.question.points:
             raise QuizRuleError(
                 "invalid_score", f"score must be between 0 and {locked.question.points}"

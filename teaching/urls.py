@@ -26,6 +26,12 @@ urlpatterns = [
         views.analysis_exercise_view,
         name="analysis_exercise",
     ),
+    path("teach/<slug:course_slug>/grading/", views.grading_queue_view, name="grading"),
+    path(
+        "teach/<slug:course_slug>/grading/answers/<int:answer_id>/",
+        views.grading_grade_view,
+        name="grading_grade",
+    ),
     path("teach/<slug:course_slug>/regrades/", views.regrade_list_view, name="regrades"),
     path("teach/<slug:course_slug>/regrades/new/", views.regrade_start_view, name="regrade_start"),
     path("teach/<slug:course_slug>/regrades/<int:job_id>/", views.regrade_view, name="regrade"),

@@ -1,16 +1,18 @@
-"""Instructor pages of a course, outside the admin: gradebook, item analysis, regrades and
-similar solutions. A course's instructors only; for everyone else they do not exist (404).
-Every page works without JavaScript (forms and links; a running job's page refreshes
-itself with a meta refresh)."""
+"""Instructor pages of a course, outside the admin: gradebook, the manual grading queue, item
+analysis, regrades and similar solutions. A course's instructors only; for everyone else they
+do not exist (404). Every page works without JavaScript (forms and links; a running job's
+page refreshes itself with a meta refresh)."""
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.models import User
+from django.core.validators import MaxValueValidator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -23,9 +25,16 @@ from accounts.roles import teaches
 from courses.models import Course, Section
 from grader.models import CodingExercise, Submission
 from quizzes.models import Question, Quiz
+from quizzes.services import QuizRuleError
 from teaching import copying
 from teaching.analysis import exercise_analysis, quiz_analysis
 from teaching.gradebook import SORTS, gradebook_page, learner_section_work
+from teaching.grading_queue import (
+    GradingQueue,
+    grading_queue,
+    queue_answer,
+    queue_grade,
+)
 from teaching.models import RegradeJob
 from teaching.regrade import RegradeError, job_summary, regrade_apply, regrade_start
 
@@ -233,3 +242,86 @@ def similarity_pair_view(
     context = {"course": course, "exercise": exercise, "a": a, "b": b,
                "percent": round(score * 100), "files": files}  # fmt: skip
     return render(request, "teaching/similarity_pair.html", context)
+
+
+class ManualGradeForm(forms.Form):
+    score = forms.DecimalField(
+        label=gettext_lazy("Score"), min_value=Decimal(0), max_digits=7, decimal_places=2
+    )
+    feedback = forms.CharField(
+        label=gettext_lazy("Feedback for the learner"),
+        required=False,
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+    def __init__(self, data: Any = None, *, answer_id: int, points: Decimal) -> None:
+        super().__init__(data, auto_id=f"id_%s_{answer_id}")
+        self.points = points
+        self.fields["score"].validators.append(MaxValueValidator(points))
+        self.fields["score"].widget.attrs.update({"step": "0.01", "max": str(points)})
+
+
+def _grading_page(
+    request: HttpRequest,
+    course: Course,
+    *,
+    failed: tuple[int, ManualGradeForm] | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    queue: GradingQueue = grading_queue(course=course)
+    items = [
+        (
+            answer,
+            failed[1]
+            if failed and failed[0] == answer.answer_id
+            else ManualGradeForm(answer_id=answer.answer_id, points=answer.points),
+        )
+        for answer in queue.answers
+    ]
+    context = {"course": course, "queue": queue, "items": items}
+    return render(request, "teaching/grading_queue.html", context, status=status)
+
+
+@never_cache
+@require_GET
+@login_required
+def grading_queue_view(request: HttpRequest, course_slug: str) -> HttpResponse:
+    return _grading_page(request, _course(request, course_slug))
+
+
+@require_POST
+@login_required
+def grading_grade_view(request: HttpRequest, course_slug: str, answer_id: int) -> HttpResponse:
+    """Grade one answer from the queue. A refused grade shows the queue again with what was
+    typed kept and the field named; an answer graded meanwhile by someone else keeps its grade."""
+    course = _course(request, course_slug)
+    answer = queue_answer(course=course, answer_id=answer_id)
+    if answer is None:
+        raise Http404
+    form = ManualGradeForm(request.POST, answer_id=answer.pk, points=answer.question.points)
+    if not form.is_valid():
+        return _grading_page(request, course, failed=(answer.pk, form), status=400)
+    try:
+        attempt = queue_grade(
+            answer=answer,
+            score=form.cleaned_data["score"],
+            feedback=form.cleaned_data["feedback"],
+            grader=request.user,  # type: ignore[arg-type]
+        )
+    except QuizRuleError as error:
+        if error.code != "already_graded":
+            raise
+        messages.warning(request, _("Someone else graded this answer first; their grade stands."))
+        return redirect("teaching:grading", course_slug=course.slug)
+    learner = attempt.learner
+    messages.success(
+        request,
+        _("Graded: %(learner)s, %(score)s of %(points)s.")
+        % {
+            "learner": learner.get_full_name() or learner.username,
+            "score": form.cleaned_data["score"],
+            "points": answer.question.points,
+        },
+    )
+    return redirect("teaching:grading", course_slug=course.slug)

@@ -151,3 +151,56 @@ def test_the_other_instructor_pages_are_axe_clean(browser: WebDriver, live_serve
         page.open(path)
         page.check(label)
     assert driver.find_elements(By.TAG_NAME, "mark")
+
+
+def test_grade_an_essay_from_the_queue_and_see_the_gradebook_change(
+    browser: WebDriver, live_server
+) -> None:
+    from tests.teaching.test_grading_queue import essay_answer, submit_essay
+
+    section = SectionFactory.create(number="4.2", title="Кэширование", status="published")
+    course = section.part.course
+    quiz = QuizFactory.create(section=section, title="Кэш", pass_score=50)
+    QuestionFactory.create(quiz=quiz, order=1)
+    QuestionFactory.create(
+        quiz=quiz, order=2, type="essay", title="Инвалидация", text="Когда сбрасывать кэш?",
+        spec={"min_words": 3, "grader_info": "Нужна инвалидация при записи"}, points=4,
+    )  # fmt: skip
+    teacher = UserFactory.create(username="teacher3")
+    teacher.set_password(PASSWORD)
+    teacher.save()
+    course.instructors.add(teacher)
+    attempt = submit_essay(quiz, UserFactory.create(username="anna"), "сбрасываем при записи")
+    page = Page(browser, live_server.url, "grading-queue")
+    driver = browser
+    driver.delete_all_cookies()
+    wait = WebDriverWait(driver, 30)
+    page.open("/accounts/login/")
+    driver.find_element(By.ID, "id_username").send_keys("teacher3")
+    driver.find_element(By.ID, "id_password").send_keys(PASSWORD, Keys.ENTER)
+    wait.until(ec.url_changes(live_server.url + "/accounts/login/"))
+
+    page.open(f"/teach/{course.slug}/")
+    driver.find_element(By.CSS_SELECTOR, f'a[href="/teach/{course.slug}/grading/"]').click()
+    page.check("grading queue")
+    item = driver.find_element(By.ID, f"answer-{essay_answer(attempt).pk}")
+    assert "сбрасываем при записи" in item.text
+    item.find_element(By.NAME, "score").send_keys("9")  # over the question's 4 points
+    item.find_element(By.NAME, "feedback").send_keys("Верно про запись")
+    item.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+    page.check("a refused grade")
+    item = driver.find_element(By.ID, f"answer-{essay_answer(attempt).pk}")
+    assert item.find_element(By.NAME, "feedback").get_attribute("value") == "Верно про запись"
+    score = item.find_element(By.NAME, "score")
+    assert score.get_attribute("aria-invalid") == "true"
+    score.clear()
+    score.send_keys("3")
+    item.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+    wait.until(ec.presence_of_element_located((By.CSS_SELECTOR, ".messages, [role=status]")))
+    page.check("graded")
+    attempt.refresh_from_db()
+    assert (attempt.status, attempt.score) == ("graded", 4)
+
+    driver.find_element(By.CSS_SELECTOR, f'a[href="/teach/{course.slug}/gradebook/"]').click()
+    page.check("gradebook")
+    assert len(driver.find_elements(By.CSS_SELECTOR, ".gradebook__cell--done")) == 1
