@@ -383,7 +383,7 @@ def _mdbook_part(
     README, else the folder whose README says it is this part (a part of drafts only)."""
     items = list(summary.items)
     part_page: Path | None = None
-    if items and items[0][3] == 0 and PurePosixPath(items[0][2]).name.lower() in PART_PAGES:
+    if _is_part_page(items):
         part_page = _resolve_book_file(book_dir, items[0][2], summary_path, items[0][0])
         items = [(line, title, link, max(depth - 1, 0)) for line, title, link, depth in items[1:]]
     files: list[Path | None] = []
@@ -394,6 +394,8 @@ def _mdbook_part(
     part_dir: Path | None = None
     if part_page is not None:
         part_dir = part_page.parent
+        if not all(file.is_relative_to(part_dir) for file in linked):
+            part_dir = _common_dir([part_page, *linked])  # chapters beside the part's folder
     elif linked:
         part_dir = _common_dir(linked)
         with_readme = part_dir
@@ -443,6 +445,10 @@ def _mdbook_part(
         numbers.append(number)
         source_path, material = "", None
         if file is not None and part_dir is not None:
+            if not file.is_relative_to(part_dir):  # (every chapter is: a bug of ours if not)
+                raise CourseSourceError(
+                    summary_path, line_no, f"chapter {file} is outside its part's folder {part_dir}"
+                )
             source_path = str(PurePosixPath(*file.relative_to(part_dir).parts))
             material = read_source_text(file, warnings)
         chapters.append(
@@ -507,6 +513,16 @@ def _mdbook_part(
         stated_status=readme.stated_status if readme else "",
         source_text=readme.source_text if readme else "",
     )
+
+
+def _is_part_page(items: list[tuple[int, str, str, int]]) -> bool:
+    """Whether the first item of a part is the part's own page (`- [Часть 1](part1/README.md)`)
+    with every other chapter nested under it. A part whose top-level items are several
+    projects, each a folder with its own README.md and chapters nested under it, has no page
+    of its own: each project is a section, its chapters the subsections."""
+    if not items or items[0][3] != 0 or PurePosixPath(items[0][2]).name.lower() not in PART_PAGES:
+        return False
+    return all(depth > 0 for _line, _title, _link, depth in items[1:])
 
 
 def _part_readmes(book_dir: Path) -> dict[int, Path]:

@@ -255,3 +255,123 @@ def test_a_planned_readme_section_summary_does_not_list_yet_is_kept(tmp_path):
         "4.3": ("Middleware", "planned", ["цепочки"]),
     }
     assert part_readme_render(part=Part.objects.get(number=4)) == readme
+
+
+def test_a_part_of_projects_imports_each_project_as_a_section_with_its_chapters(tmp_path):
+    # Regression (issue 20, item 7): a part whose items are project folders, each with its own
+    # README.md and chapters nested under it, took the first project's README for the part's
+    # page and ended the import in a raw ValueError ("… is not in the subpath of …").
+    root = tmp_path / "book"
+    write_files(root, {
+        "SUMMARY.md": (
+            "# Часть 5: Проекты\n\n"
+            "- [Проект 1: Сокращатель ссылок](part5/shortener/README.md)\n"
+            "    - [Архитектура](part5/shortener/01_arch.md)\n"
+            "    - [API](part5/shortener/02_api.md)\n"
+            "- [Проект 2: Чат](part5/chat/README.md)\n"
+            "    - [WebSocket](part5/chat/01_ws.md)\n"
+            "        - [Пинг и понг](part5/chat/ws/ping.md)\n"
+            "    - [Нагрузка]()\n"
+        ),
+        "part5/README.md": "# Часть 5: Проекты\n\nДва проекта от начала до конца.\n",
+        "part5/shortener/README.md": "# Сокращатель ссылок\n\nЧто строим.\n",
+        "part5/shortener/01_arch.md": "# Архитектура\n",
+        "part5/shortener/02_api.md": "# API\n",
+        "part5/chat/README.md": "# Чат\n",
+        "part5/chat/01_ws.md": "# WebSocket\n",
+        "part5/chat/ws/ping.md": "# Пинг\n",
+    })  # fmt: skip
+
+    course_import(path=root)
+
+    sections = {
+        s.number: (s.title, s.status, s.source_path, s.material)
+        for s in Section.objects.filter(part__course__slug="book")
+    }
+    assert sections == {
+        "5.1": ("Проект 1: Сокращатель ссылок", "published", "shortener/README.md",
+                "# Сокращатель ссылок\n\nЧто строим.\n"),
+        "5.1.1": ("Архитектура", "published", "shortener/01_arch.md", "# Архитектура\n"),
+        "5.1.2": ("API", "published", "shortener/02_api.md", "# API\n"),
+        "5.2": ("Проект 2: Чат", "published", "chat/README.md", "# Чат\n"),
+        "5.2.1": ("WebSocket", "published", "chat/01_ws.md", "# WebSocket\n"),
+        "5.2.1.1": ("Пинг и понг", "published", "chat/ws/ping.md", "# Пинг\n"),
+        "5.2.2": ("Нагрузка", "planned", "", ""),
+    }  # fmt: skip
+    part = Part.objects.get(number=5)
+    assert (part.slug, part.description) == ("part5", "Два проекта от начала до конца.")
+    # and the part's README is written back as before
+    assert part_readme_render(part=part).startswith("# Часть 5: Проекты\n")
+
+
+def test_a_part_page_whose_chapters_sit_beside_its_folder_imports(tmp_path):
+    root = tmp_path / "book"
+    write_files(root, {
+        "SUMMARY.md": (
+            "# Часть 1: Основы\n\n"
+            "- [Часть 1: Основы](part1/intro/README.md)\n"
+            "    - [Установка](part1/setup.md)\n"
+        ),
+        "part1/intro/README.md": "# Часть 1: Основы\n\nПервые шаги.\n",
+        "part1/setup.md": "# Установка\n",
+    })  # fmt: skip
+
+    course_import(path=root)
+
+    (section,) = Section.objects.filter(part__course__slug="book")
+    assert (section.number, section.source_path) == ("1.1", "setup.md")
+
+
+FOLDERS = ["", "p1", "p1/a", "p2", "p2/b/c", "../outside"]
+NAMES = ["README.md", "index.md", "ch.md", "x y.md", "часть.md"]
+
+
+def random_book(rng, root: Path) -> None:
+    """A SUMMARY.md of random parts, nesting, links (present, missing, drafts, outside the
+    book), numbered and plain titles, and READMEs here and there."""
+    lines = []
+    for part in range(1, rng.randint(1, 3) + 1):
+        heading = rng.choice([f"# Часть {part}: Тема", "# Тема без номера", f"# Part {part}: T"])
+        lines += [heading, ""]
+        depth = 0
+        for _ in range(rng.randint(0, 6)):
+            depth = rng.randint(0, depth + 1)
+            folder, name = rng.choice(FOLDERS), rng.choice(NAMES)
+            link = "" if rng.random() < 0.15 else f"{folder}/{name}".lstrip("/")
+            title = rng.choice(["Глава", f"{part}.{rng.randint(1, 3)} Глава", "[]byte", "Часть 1"])
+            lines.append("    " * depth + f"- [{title}]({link})")
+            if link and rng.random() < 0.85 and not link.startswith(".."):
+                (root / link).parent.mkdir(parents=True, exist_ok=True)
+                (root / link).write_text(rng.choice(["# Глава\n", "", "\ufeff# BOM\n"]))
+        lines.append("")
+    for folder in FOLDERS[1:-1]:
+        if rng.random() < 0.5:
+            (root / folder).mkdir(parents=True, exist_ok=True)
+            (root / folder / "README.md").write_text(
+                rng.choice(["# Часть 1: Тема\n\nОписание.\n", "# Проект\n", "", "# Часть 9: X\n"])
+            )
+    (root / "SUMMARY.md").write_text("\n".join(lines))
+
+
+def test_no_book_ends_an_import_in_anything_but_a_clear_refusal(tmp_path):
+    import random
+
+    from courses.services import CourseImportError
+
+    imported = refused = 0
+    for seed in range(150):
+        rng = random.Random(seed)
+        root = tmp_path / f"book{seed}" / "book"
+        root.mkdir(parents=True)
+        random_book(rng, root)
+        try:
+            course_import(path=root, dry_run=True)
+            imported += 1
+        except CourseImportError as error:
+            message = str(error)
+        else:
+            continue
+        assert message.startswith(str(tmp_path)), message  # names the file
+        refused += 1
+    assert imported > 20
+    assert refused > 20
