@@ -40,7 +40,12 @@ GIFT_TYPES = frozenset(get_args(GiftQuestionType))
 
 
 class QuizImportError(Exception):
-    """The import was refused; nothing was written."""
+    """The import was refused; nothing was written. `problems`: each thing to fix, with its
+    file and line (the message is them, a line each)."""
+
+    def __init__(self, *problems: str) -> None:
+        self.problems = list(problems)
+        super().__init__("\n".join(problems))
 
 
 @dataclass
@@ -154,24 +159,26 @@ def quiz_import_gift(
     Nothing made or edited on the site, nor an answered question's key, is changed or
     removed unless `policy` is OVERWRITE (core.provenance); the report names what was kept.
     """
+    problems: list[GiftError] = []
     try:
         text = read_source_text(path)
-        questions = parse_gift(text, source=str(path))
-    except (CourseSourceError, GiftError) as error:
+    except CourseSourceError as error:
         raise QuizImportError(str(error)) from None
-    if not questions:
-        raise QuizImportError(f"{path}: no questions in the file")
+    questions = parse_gift(text, source=str(path), problems=problems)
+    found = [str(problem) for problem in problems]
     for index, question in enumerate(questions, start=1):
         try:
             grading.validate_spec(question.type, question.spec)
         except grading.SpecError as error:
-            raise QuizImportError(
-                f"{path}:{question.line}: question {_label(question, index)!r}: {error}"
-            ) from None
+            found.append(f"{path}:{question.line}: question {_label(question, index)!r}: {error}")
     titles = [q.title for q in questions if q.title]
-    if len(titles) != len(set(titles)):
-        duplicate = next(t for t in titles if titles.count(t) > 1)
-        raise QuizImportError(f"{path}: question title {duplicate!r} is used twice")
+    for duplicate in sorted({t for t in titles if titles.count(t) > 1}):
+        line = [q.line for q in questions if q.title == duplicate][1]
+        found.append(f"{path}:{line}: question title {duplicate!r} is used twice")
+    if found:
+        raise QuizImportError(*found)
+    if not questions:
+        raise QuizImportError(f"{path}: no questions in the file")
 
     title = (
         quiz_title

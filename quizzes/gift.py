@@ -526,8 +526,12 @@ def _parse_question(block: _Block) -> GiftQuestion:
     )
 
 
-def parse_gift(text: str, *, source: str = "<gift>") -> list[GiftQuestion]:
-    """Questions of a GIFT file, in order; the first problem raises GiftError."""
+def parse_gift(
+    text: str, *, source: str = "<gift>", problems: list[GiftError] | None = None
+) -> list[GiftQuestion]:
+    """Questions of a GIFT file, in order. The first problem raises GiftError; with
+    `problems`, every question that cannot be read is added there instead (and left out), so
+    that one pass names every line to fix."""
     text = text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
     questions: list[GiftQuestion] = []
     category = ""
@@ -535,7 +539,12 @@ def parse_gift(text: str, *, source: str = "<gift>") -> list[GiftQuestion]:
 
     def flush() -> None:
         if pending:
-            questions.append(_parse_question(_Block(pending, source, category)))
+            try:
+                questions.append(_parse_question(_Block(pending, source, category)))
+            except GiftError as error:
+                if problems is None:
+                    raise
+                problems.append(error)
             pending.clear()
 
     # split("\n"), not splitlines(): the latter also breaks on U+2028, \x1c… inside text.
@@ -551,12 +560,16 @@ def parse_gift(text: str, *, source: str = "<gift>") -> list[GiftQuestion]:
             flush()
             category = stripped[len(_CATEGORY) :].strip()
         elif bad := _NONCHARACTERS.search(line):
-            raise GiftError(
+            error = GiftError(
                 f"unsupported character U+{ord(bad.group()):04X}",
                 number,
                 stripped[:40],
                 source=source,
             )
+            if problems is None:
+                raise error
+            problems.append(error)
+            pending.append((number, _NONCHARACTERS.sub("", line)))
         else:
             pending.append((number, line))
     flush()

@@ -1,6 +1,9 @@
-"""Regrade jobs and the grade changes they compute and apply (the grades' history)."""
+"""Regrade jobs and the grade changes they compute and apply (the grades' history); files an
+instructor uploaded for an import, kept between its preview and its confirmation."""
 
 from __future__ import annotations
+
+import uuid
 
 from django.conf import settings
 from django.db import models
@@ -124,3 +127,35 @@ class GradeChange(models.Model):
     @property
     def pass_flipped(self) -> bool:
         return self.old_passed != self.new_passed
+
+
+class StagedUpload(models.Model):
+    """A file uploaded on the teaching pages for an import: previewed (a dry run) first, then
+    imported when the instructor confirms; removed then, or after a day
+    (teaching.site_import). Only its uploader, in its course, may use it."""
+
+    class Kind(models.TextChoices):
+        GIFT = "gift", _("questions from a GIFT file")
+
+    token = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
+    course = models.ForeignKey(
+        Course, on_delete=models.CASCADE, related_name="+", verbose_name=_("course")
+    )
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("uploaded by"),
+    )
+    name = models.CharField(_("file name"), max_length=255)
+    data = models.BinaryField(_("file"))
+    options = models.JSONField(_("options"), default=dict)
+    created_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("uploaded file")
+        verbose_name_plural = _("uploaded files")
+
+    def __str__(self) -> str:
+        return self.name

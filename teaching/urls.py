@@ -32,6 +32,23 @@ urlpatterns = [
         views.grading_grade_view,
         name="grading_grade",
     ),
+    path("teach/<slug:course_slug>/import/", views.import_view, name="import"),
+    path("teach/<slug:course_slug>/import/gift/", views.import_gift_view, name="import_gift"),
+    path(
+        "teach/<slug:course_slug>/import/<uuid:token>/",
+        views.import_confirm_view,
+        name="import_confirm",
+    ),
+    path(
+        "teach/<slug:course_slug>/export/quizzes/<int:quiz_id>.gift",
+        views.export_quiz_view,
+        name="export_quiz",
+    ),
+    path(
+        "teach/<slug:course_slug>/export/parts/<int:part_number>/README.md",
+        views.export_part_view,
+        name="export_part",
+    ),
     path("teach/<slug:course_slug>/regrades/", views.regrade_list_view, name="regrades"),
     path("teach/<slug:course_slug>/regrades/new/", views.regrade_start_view, name="regrade_start"),
     path("teach/<slug:course_slug>/regrades/<int:job_id>/", views.regrade_view, name="regrade"),

@@ -16,13 +16,14 @@ from django.core.validators import MaxValueValidator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.roles import teaches
-from courses.models import Course, Section
+from courses.models import Course, Part, Section
 from grader.models import CodingExercise, Submission
 from quizzes.models import Question, Quiz
 from quizzes.services import QuizRuleError
@@ -37,6 +38,18 @@ from teaching.grading_queue import (
 )
 from teaching.models import RegradeJob
 from teaching.regrade import RegradeError, job_summary, regrade_apply, regrade_start
+from teaching.site_import import (
+    GIFT_MAX_BYTES,
+    SiteImportError,
+    gift_apply,
+    gift_preview,
+    gift_stage,
+    part_readme_file,
+    quiz_gift_file,
+    report_groups,
+    sections_of,
+    staged_get,
+)
 
 
 def _course(request: HttpRequest, course_slug: str) -> Course:
@@ -325,3 +338,121 @@ def grading_grade_view(request: HttpRequest, course_slug: str, answer_id: int) -
         },
     )
     return redirect("teaching:grading", course_slug=course.slug)
+
+
+class GiftUploadForm(forms.Form):
+    section = forms.IntegerField(label=gettext_lazy("Section"))
+    quiz_title = forms.CharField(label=gettext_lazy("Quiz"), required=False, max_length=200)
+    file = forms.FileField(label=gettext_lazy("GIFT file"))
+
+    def clean_file(self) -> Any:
+        file = self.cleaned_data["file"]
+        if file.size > GIFT_MAX_BYTES:
+            raise forms.ValidationError(
+                _("The file is larger than %(mb)d MB.") % {"mb": GIFT_MAX_BYTES // 1024 // 1024}
+            )
+        return file
+
+
+def _import_page(
+    request: HttpRequest, course: Course, *, form: GiftUploadForm | None = None, status: int = 200
+) -> HttpResponse:
+    context = {
+        "course": course,
+        "form": form or GiftUploadForm(),
+        "sections": sections_of(course),
+        "quizzes": _quizzes(course),
+        "parts": Part.objects.filter(course=course).order_by("number"),
+    }
+    return render(request, "teaching/import.html", context, status=status)
+
+
+@require_GET
+@login_required
+def import_view(request: HttpRequest, course_slug: str) -> HttpResponse:
+    return _import_page(request, _course(request, course_slug))
+
+
+@require_POST
+@login_required
+def import_gift_view(request: HttpRequest, course_slug: str) -> HttpResponse:
+    """Stage the uploaded GIFT file and show what importing it would do."""
+    course = _course(request, course_slug)
+    form = GiftUploadForm(request.POST, request.FILES)
+    section = None
+    if form.is_valid():
+        section = Section.objects.filter(
+            pk=form.cleaned_data["section"], part__course=course
+        ).first()
+        if section is None:
+            form.add_error("section", _("Choose a section of this course."))
+    if not form.is_valid() or section is None:
+        return _import_page(request, course, form=form, status=400)
+    upload = form.cleaned_data["file"]
+    staged = gift_stage(
+        course=course,
+        user=request.user,  # type: ignore[arg-type]
+        section=section,
+        quiz_title=form.cleaned_data["quiz_title"].strip(),
+        name=upload.name or "questions.gift",
+        data=upload.read(),
+    )
+    return _preview_page(request, course, gift_preview(staged=staged))
+
+
+def _preview_page(
+    request: HttpRequest, course: Course, preview: Any, *, status: int = 200
+) -> HttpResponse:
+    context = {
+        "course": course,
+        "preview": preview,
+        "groups": report_groups(preview.report) if preview.report else [],
+    }
+    return render(request, "teaching/import_preview.html", context, status=status)
+
+
+@require_POST
+@login_required
+def import_confirm_view(request: HttpRequest, course_slug: str, token: str) -> HttpResponse:
+    """Import a previewed file for real."""
+    course = _course(request, course_slug)
+    staged = staged_get(token=token, course=course, user=request.user)  # type: ignore[arg-type]
+    if staged is None:
+        messages.error(request, _("That upload has expired or is not yours: upload it again."))
+        return redirect("teaching:import", course_slug=course.slug)
+    try:
+        report = gift_apply(staged=staged)
+    except SiteImportError:
+        return _preview_page(request, course, gift_preview(staged=staged), status=400)
+    messages.success(
+        request,
+        _("Imported into the quiz «%(quiz)s»: %(created)d created, %(updated)d updated, "
+          "%(removed)d removed.")
+        % {"quiz": report.quiz.title, "created": len(report.created),
+           "updated": len(report.updated), "removed": len(report.removed)},
+    )  # fmt: skip
+    return redirect("teaching:import", course_slug=course.slug)
+
+
+def _download(name: str, text: str, content_type: str) -> HttpResponse:
+    response = HttpResponse(text, content_type=f"{content_type}; charset=utf-8")
+    response["Content-Disposition"] = content_disposition_header(as_attachment=True, filename=name)
+    return response
+
+
+@require_GET
+@login_required
+def export_quiz_view(request: HttpRequest, course_slug: str, quiz_id: int) -> HttpResponse:
+    course = _course(request, course_slug)
+    quiz = get_object_or_404(Quiz, pk=quiz_id, section__part__course=course)
+    name, text = quiz_gift_file(quiz=quiz)
+    return _download(name, text, "text/plain")
+
+
+@require_GET
+@login_required
+def export_part_view(request: HttpRequest, course_slug: str, part_number: int) -> HttpResponse:
+    course = _course(request, course_slug)
+    part = get_object_or_404(Part, course=course, number=part_number)
+    name, text = part_readme_file(part=part)
+    return _download(name, text, "text/markdown")

@@ -13,7 +13,7 @@ from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.support import expected_conditions as ec
 from selenium.webdriver.support.ui import WebDriverWait
 
-from quizzes.models import Attempt
+from quizzes.models import Attempt, Quiz
 from teaching.models import RegradeJob
 from tests.browser.conftest import Page
 from tests.factories import QuestionFactory, QuizFactory, SectionFactory, UserFactory
@@ -153,6 +153,22 @@ def test_the_other_instructor_pages_are_axe_clean(browser: WebDriver, live_serve
     assert driver.find_elements(By.TAG_NAME, "mark")
 
 
+def instructor_page(browser: WebDriver, live_server, course, username: str, name: str) -> Page:
+    """A new instructor of `course`, logged in, on their teaching home page."""
+    teacher = UserFactory.create(username=username)
+    teacher.set_password(PASSWORD)
+    teacher.save()
+    course.instructors.add(teacher)
+    page = Page(browser, live_server.url, name)
+    browser.delete_all_cookies()
+    page.open("/accounts/login/")
+    browser.find_element(By.ID, "id_username").send_keys(username)
+    browser.find_element(By.ID, "id_password").send_keys(PASSWORD, Keys.ENTER)
+    WebDriverWait(browser, 30).until(ec.url_changes(live_server.url + "/accounts/login/"))
+    page.open(f"/teach/{course.slug}/")
+    return page
+
+
 def test_grade_an_essay_from_the_queue_and_see_the_gradebook_change(
     browser: WebDriver, live_server
 ) -> None:
@@ -166,21 +182,10 @@ def test_grade_an_essay_from_the_queue_and_see_the_gradebook_change(
         quiz=quiz, order=2, type="essay", title="Инвалидация", text="Когда сбрасывать кэш?",
         spec={"min_words": 3, "grader_info": "Нужна инвалидация при записи"}, points=4,
     )  # fmt: skip
-    teacher = UserFactory.create(username="teacher3")
-    teacher.set_password(PASSWORD)
-    teacher.save()
-    course.instructors.add(teacher)
     attempt = submit_essay(quiz, UserFactory.create(username="anna"), "сбрасываем при записи")
-    page = Page(browser, live_server.url, "grading-queue")
+    page = instructor_page(browser, live_server, course, "teacher3", "grading-queue")
     driver = browser
-    driver.delete_all_cookies()
     wait = WebDriverWait(driver, 30)
-    page.open("/accounts/login/")
-    driver.find_element(By.ID, "id_username").send_keys("teacher3")
-    driver.find_element(By.ID, "id_password").send_keys(PASSWORD, Keys.ENTER)
-    wait.until(ec.url_changes(live_server.url + "/accounts/login/"))
-
-    page.open(f"/teach/{course.slug}/")
     driver.find_element(By.CSS_SELECTOR, f'a[href="/teach/{course.slug}/grading/"]').click()
     page.check("grading queue")
     item = driver.find_element(By.ID, f"answer-{essay_answer(attempt).pk}")
@@ -204,3 +209,36 @@ def test_grade_an_essay_from_the_queue_and_see_the_gradebook_change(
     driver.find_element(By.CSS_SELECTOR, f'a[href="/teach/{course.slug}/gradebook/"]').click()
     page.check("gradebook")
     assert len(driver.find_elements(By.CSS_SELECTOR, ".gradebook__cell--done")) == 1
+
+
+def test_import_a_gift_file_from_the_site_preview_then_confirm(
+    browser: WebDriver, live_server, tmp_path
+) -> None:
+    from tests.teaching.test_site_import import BROKEN, GIFT
+
+    section = SectionFactory.create(number="4.2", title="Каналы", status="published")
+    course = section.part.course
+    good, bad = tmp_path / "kanaly.gift", tmp_path / "plohoj.gift"
+    good.write_text(GIFT, encoding="utf-8")
+    bad.write_text(BROKEN, encoding="utf-8")
+    page = instructor_page(browser, live_server, course, "teacher4", "site-import")
+    driver = browser
+    wait = WebDriverWait(driver, 30)
+    driver.find_element(By.CSS_SELECTOR, f'a[href="/teach/{course.slug}/import/"]').click()
+    page.check("import page")
+    driver.find_element(By.ID, "gift-file").send_keys(str(bad))
+    driver.find_element(By.CSS_SELECTOR, ".import-form button[type=submit]").click()
+    wait.until(ec.presence_of_element_located((By.CSS_SELECTOR, ".import-problems")))
+    page.check("every line it cannot read")
+    assert "plohoj.gift:3" in driver.page_source
+
+    page.open(f"/teach/{course.slug}/import/")
+    driver.find_element(By.ID, "gift-file").send_keys(str(good))
+    driver.find_element(By.CSS_SELECTOR, ".import-form button[type=submit]").click()
+    wait.until(ec.presence_of_element_located((By.CSS_SELECTOR, "form button.button--primary")))
+    page.check("preview")
+    assert not Quiz.objects.exists()
+    driver.find_element(By.CSS_SELECTOR, "form button.button--primary").click()
+    wait.until(ec.presence_of_element_located((By.CSS_SELECTOR, ".messages")))
+    page.check("imported")
+    assert Quiz.objects.get().questions.count() == 2

@@ -74,6 +74,27 @@ def test_malformed_gift_is_refused_and_nothing_is_imported(tmp_path, text, expec
     assert not Question.objects.exists()
 
 
+def test_every_question_that_cannot_be_read_is_named_in_one_refusal(tmp_path):
+    gift = tmp_path / "q.gift"
+    gift.write_text(
+        "::A:: ok {T}\n\n"
+        "::B:: Сколько? {#abc}\n\n"
+        "::C:: Что такое канал? {=труба ~дыра\n\n"
+        "::D:: всё хорошо {F}\n\n"
+        "::A:: снова A {T}\n\n"
+        "::E:: x {~%50%a ~%20%b ~c}\n",
+        encoding="utf-8",
+    )
+
+    with pytest.raises(QuizImportError) as refused:
+        quiz_import_gift(section=SectionFactory.create(), path=gift)
+
+    lines = [problem.split(": question")[0] for problem in refused.value.problems]
+    assert [line.rsplit(":", 1)[-1] for line in lines] == ["3", "5", "11", "9"]
+    assert "question title 'A' is used twice" in refused.value.problems[-1]
+    assert not Question.objects.exists()
+
+
 def test_invalid_spec_from_gift_names_question_and_line(tmp_path):
     gift = tmp_path / "q.gift"
     gift.write_text("::Рег:: слово? {=a}\n\n::Выбор:: x {~%50%a ~%20%b ~c}\n", encoding="utf-8")

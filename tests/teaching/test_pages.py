@@ -49,6 +49,7 @@ def pages(course, section, quiz, exercise, learner) -> list[str]:
         base, base + "gradebook/", f"{base}learners/{learner.pk}/sections/{section.pk}/",
         f"{base}analysis/quizzes/{quiz.pk}/", f"{base}analysis/exercises/{exercise.pk}/",
         base + "regrades/", f"{base}similarity/exercises/{exercise.pk}/", base + "grading/",
+        base + "import/",
     ]  # fmt: skip
 
 
