@@ -271,6 +271,7 @@ class ExerciseImport:
 
 
 _NOT_RUN = CheckOutcome(ok=False, report="dry run: the check was not run")
+CHECK_QUEUED = CheckOutcome(ok=False, report="queued: a worker runs the check")
 
 # The groups of an exercise's fields an import owns (core.provenance): the files go
 # together (a reference belongs with its tests); `source_path` always follows the folder.
@@ -292,10 +293,13 @@ def exercise_import(
     runner: Runner | None = None,
     policy: ImportPolicy = ImportPolicy.MERGE,
     dry_run: bool = False,
+    check_later: bool = False,
 ) -> ExerciseImport:
     """Import an exercise folder into a section (or merge it into the exercise of its slug
     there), then check it. What was edited on the site, and the tests of an exercise learners
-    have submitted to, change only with `policy` OVERWRITE (core.provenance)."""
+    have submitted to, change only with `policy` OVERWRITE (core.provenance). `check_later`:
+    queue the check (and the publishing it allows) for a worker instead of running it here
+    (an import from a web page: a Go check takes seconds); `check` is then CHECK_QUEUED."""
     try:
         source = load_exercise_source(path)
     except ExerciseSourceError as error:
@@ -304,7 +308,15 @@ def exercise_import(
         section=section, slug=source.slug
     ).first() or CodingExercise(section=section, slug=source.slug)
     with _watched(exercise):
-        return _import(source, exercise, publish, runner, policy=policy, dry_run=dry_run)
+        return _import(
+            source,
+            exercise,
+            publish,
+            runner,
+            policy=policy,
+            dry_run=dry_run,
+            check_later=check_later,
+        )
 
 
 def _import(
@@ -315,6 +327,7 @@ def _import(
     *,
     policy: ImportPolicy,
     dry_run: bool,
+    check_later: bool = False,
 ) -> ExerciseImport:
     section = exercise.section
     wanted = _source_values(source)
@@ -327,6 +340,10 @@ def _import(
                 setattr(exercise, name, value)
             record_as_imported(exercise, EXERCISE_GROUPS)
             exercise.save()
+        if check_later:
+            return ExerciseImport(
+                exercise=exercise, created=True, check=_check_queued(exercise, publish=publish)
+            )
         check = _check(exercise, runner)
         if check.ok and publish:
             _publish(exercise)
@@ -368,10 +385,19 @@ def _import(
         exercise.is_published = False
         exercise.check_status = CodingExercise.CheckStatus.UNCHECKED
         exercise.save()
+    if check_later:
+        return outcome(check=_check_queued(exercise, publish=republish))
     check = _check(exercise, runner)
     if check.ok and republish:
         _publish(exercise)
     return outcome(check=check)
+
+
+def _check_queued(exercise: CodingExercise, *, publish: bool) -> CheckOutcome:
+    """Queue the exercise's check once the import is committed."""
+    exercise_id = exercise.pk
+    transaction.on_commit(lambda: exercise_queue_check(exercise_id=exercise_id, publish=publish))
+    return CHECK_QUEUED
 
 
 def _source_values(source: ExerciseSource) -> dict[str, Any]:

@@ -136,6 +136,8 @@ class StagedUpload(models.Model):
 
     class Kind(models.TextChoices):
         GIFT = "gift", _("questions from a GIFT file")
+        EXERCISE = "exercise", _("an exercise folder")
+        COURSE = "course", _("a part README or an mdBook")
 
     token = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)

@@ -33,9 +33,13 @@ urlpatterns = [
         name="grading_grade",
     ),
     path("teach/<slug:course_slug>/import/", views.import_view, name="import"),
-    path("teach/<slug:course_slug>/import/gift/", views.import_gift_view, name="import_gift"),
     path(
-        "teach/<slug:course_slug>/import/<uuid:token>/",
+        "teach/<slug:course_slug>/import/<slug:kind>/",
+        views.import_upload_view,
+        name="import_upload",
+    ),
+    path(
+        "teach/<slug:course_slug>/import/staged/<uuid:token>/",
         views.import_confirm_view,
         name="import_confirm",
     ),

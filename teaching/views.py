@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 from typing import Any
+from uuid import UUID
 
 from django import forms
 from django.contrib import messages
@@ -36,19 +37,19 @@ from teaching.grading_queue import (
     queue_answer,
     queue_grade,
 )
-from teaching.models import RegradeJob
+from teaching.models import RegradeJob, StagedUpload
 from teaching.regrade import RegradeError, job_summary, regrade_apply, regrade_start
 from teaching.site_import import (
-    GIFT_MAX_BYTES,
+    MAX_BYTES,
+    ImportPreview,
     SiteImportError,
-    gift_apply,
-    gift_preview,
-    gift_stage,
     part_readme_file,
     quiz_gift_file,
-    report_groups,
     sections_of,
     staged_get,
+    upload_apply,
+    upload_preview,
+    upload_stage,
 )
 
 
@@ -340,26 +341,55 @@ def grading_grade_view(request: HttpRequest, course_slug: str, answer_id: int) -
     return redirect("teaching:grading", course_slug=course.slug)
 
 
-class GiftUploadForm(forms.Form):
+class UploadForm(forms.Form):
+    """An upload of one kind (StagedUpload.Kind): the file, and for GIFT and exercises the
+    section it goes into (and the quiz's title for GIFT)."""
+
     section = forms.IntegerField(label=gettext_lazy("Section"))
     quiz_title = forms.CharField(label=gettext_lazy("Quiz"), required=False, max_length=200)
-    file = forms.FileField(label=gettext_lazy("GIFT file"))
+    file = forms.FileField(label=gettext_lazy("File"))
+
+    def __init__(self, *args: Any, kind: str, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.kind = StagedUpload.Kind(kind)
+        if kind != StagedUpload.Kind.GIFT:
+            del self.fields["quiz_title"]
+        if kind == StagedUpload.Kind.COURSE:
+            del self.fields["section"]
 
     def clean_file(self) -> Any:
         file = self.cleaned_data["file"]
-        if file.size > GIFT_MAX_BYTES:
+        limit = MAX_BYTES[self.kind]
+        if file.size > limit:
             raise forms.ValidationError(
-                _("The file is larger than %(mb)d MB.") % {"mb": GIFT_MAX_BYTES // 1024 // 1024}
+                _("The file is larger than %(mb)d MB.") % {"mb": limit // 1024 // 1024}
+            )
+        name = (file.name or "").lower()
+        wanted = {
+            StagedUpload.Kind.GIFT: (".gift", ".txt"),
+            StagedUpload.Kind.EXERCISE: (".zip",),
+            StagedUpload.Kind.COURSE: (".zip", ".md"),
+        }[self.kind]
+        if not name.endswith(wanted):
+            raise forms.ValidationError(
+                _("Upload a file ending in %(endings)s.") % {"endings": ", ".join(wanted)}
             )
         return file
 
 
 def _import_page(
-    request: HttpRequest, course: Course, *, form: GiftUploadForm | None = None, status: int = 200
+    request: HttpRequest,
+    course: Course,
+    *,
+    failed: UploadForm | None = None,
+    status: int = 200,
 ) -> HttpResponse:
+    forms_by_kind = {kind: UploadForm(kind=kind) for kind in StagedUpload.Kind.values}
+    if failed is not None:
+        forms_by_kind[failed.kind] = failed
     context = {
         "course": course,
-        "form": form or GiftUploadForm(),
+        "forms": forms_by_kind,
         "sections": sections_of(course),
         "quizzes": _quizzes(course),
         "parts": Part.objects.filter(course=course).order_by("number"),
@@ -375,45 +405,44 @@ def import_view(request: HttpRequest, course_slug: str) -> HttpResponse:
 
 @require_POST
 @login_required
-def import_gift_view(request: HttpRequest, course_slug: str) -> HttpResponse:
-    """Stage the uploaded GIFT file and show what importing it would do."""
+def import_upload_view(request: HttpRequest, course_slug: str, kind: str) -> HttpResponse:
+    """Stage the uploaded file and show what importing it would do."""
     course = _course(request, course_slug)
-    form = GiftUploadForm(request.POST, request.FILES)
+    if kind not in StagedUpload.Kind.values:
+        raise Http404
+    form = UploadForm(request.POST, request.FILES, kind=kind)
     section = None
-    if form.is_valid():
+    if form.is_valid() and "section" in form.fields:
         section = Section.objects.filter(
             pk=form.cleaned_data["section"], part__course=course
         ).first()
         if section is None:
             form.add_error("section", _("Choose a section of this course."))
-    if not form.is_valid() or section is None:
-        return _import_page(request, course, form=form, status=400)
+    if not form.is_valid():
+        return _import_page(request, course, failed=form, status=400)
     upload = form.cleaned_data["file"]
-    staged = gift_stage(
+    staged = upload_stage(
+        kind=StagedUpload.Kind(kind),
         course=course,
         user=request.user,  # type: ignore[arg-type]
-        section=section,
-        quiz_title=form.cleaned_data["quiz_title"].strip(),
-        name=upload.name or "questions.gift",
+        name=upload.name or "upload",
         data=upload.read(),
+        section=section,
+        quiz_title=form.cleaned_data.get("quiz_title", "").strip(),
     )
-    return _preview_page(request, course, gift_preview(staged=staged))
+    return _preview_page(request, course, upload_preview(staged=staged))
 
 
 def _preview_page(
-    request: HttpRequest, course: Course, preview: Any, *, status: int = 200
+    request: HttpRequest, course: Course, preview: ImportPreview, *, status: int = 200
 ) -> HttpResponse:
-    context = {
-        "course": course,
-        "preview": preview,
-        "groups": report_groups(preview.report) if preview.report else [],
-    }
+    context = {"course": course, "preview": preview}
     return render(request, "teaching/import_preview.html", context, status=status)
 
 
 @require_POST
 @login_required
-def import_confirm_view(request: HttpRequest, course_slug: str, token: str) -> HttpResponse:
+def import_confirm_view(request: HttpRequest, course_slug: str, token: UUID) -> HttpResponse:
     """Import a previewed file for real."""
     course = _course(request, course_slug)
     staged = staged_get(token=token, course=course, user=request.user)  # type: ignore[arg-type]
@@ -421,16 +450,23 @@ def import_confirm_view(request: HttpRequest, course_slug: str, token: str) -> H
         messages.error(request, _("That upload has expired or is not yours: upload it again."))
         return redirect("teaching:import", course_slug=course.slug)
     try:
-        report = gift_apply(staged=staged)
+        done = upload_apply(staged=staged)
     except SiteImportError:
-        return _preview_page(request, course, gift_preview(staged=staged), status=400)
-    messages.success(
-        request,
-        _("Imported into the quiz «%(quiz)s»: %(created)d created, %(updated)d updated, "
-          "%(removed)d removed.")
-        % {"quiz": report.quiz.title, "created": len(report.created),
-           "updated": len(report.updated), "removed": len(report.removed)},
-    )  # fmt: skip
+        return _preview_page(request, course, upload_preview(staged=staged), status=400)
+    counts = {"target": done.target, "created": done.created, "updated": done.updated,
+              "removed": done.removed}  # fmt: skip
+    if done.kind == StagedUpload.Kind.GIFT:
+        text = _("Imported into the quiz «%(target)s»: %(created)d created, %(updated)d "
+                 "updated, %(removed)d removed.")  # fmt: skip
+    elif done.kind == StagedUpload.Kind.EXERCISE:
+        text = _(
+            "Imported the exercise «%(target)s». A worker checks it now (the reference must "
+            "pass, the starter fail); it opens to learners when the check passes."
+        )
+    else:
+        text = _("Imported into the course «%(target)s»: %(created)d created, %(updated)d "
+                 "updated, %(removed)d archived.")  # fmt: skip
+    messages.success(request, text % counts)
     return redirect("teaching:import", course_slug=course.slug)
 
 

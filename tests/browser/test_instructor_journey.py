@@ -227,14 +227,14 @@ def test_import_a_gift_file_from_the_site_preview_then_confirm(
     driver.find_element(By.CSS_SELECTOR, f'a[href="/teach/{course.slug}/import/"]').click()
     page.check("import page")
     driver.find_element(By.ID, "gift-file").send_keys(str(bad))
-    driver.find_element(By.CSS_SELECTOR, ".import-form button[type=submit]").click()
+    driver.find_element(By.CSS_SELECTOR, "#gift-form button[type=submit]").click()
     wait.until(ec.presence_of_element_located((By.CSS_SELECTOR, ".import-problems")))
     page.check("every line it cannot read")
     assert "plohoj.gift:3" in driver.page_source
 
     page.open(f"/teach/{course.slug}/import/")
     driver.find_element(By.ID, "gift-file").send_keys(str(good))
-    driver.find_element(By.CSS_SELECTOR, ".import-form button[type=submit]").click()
+    driver.find_element(By.CSS_SELECTOR, "#gift-form button[type=submit]").click()
     wait.until(ec.presence_of_element_located((By.CSS_SELECTOR, "form button.button--primary")))
     page.check("preview")
     assert not Quiz.objects.exists()

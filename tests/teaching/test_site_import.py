@@ -4,21 +4,31 @@ site; quizzes export as GIFT and parts as their README. A course's instructors o
 
 from __future__ import annotations
 
+import io
+import stat
+import zipfile
+from collections.abc import Mapping
 from decimal import Decimal
+from html import unescape
+from pathlib import Path
 from urllib.parse import unquote
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
+from courses.models import Part
 from courses.readme_export import part_readme_render
+from grader.models import CodingExercise
 from quizzes.authoring import question_save, quiz_import_gift
 from quizzes.models import Question, Quiz
 from teaching.models import StagedUpload
-from teaching.site_import import GIFT_MAX_BYTES
+from teaching.site_import import MAX_BYTES
+from tests.conftest import REPO_DIR
 from tests.factories import QuestionFactory, QuizFactory, SectionFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
+GIFT_KIND = StagedUpload.Kind.GIFT
 
 GIFT = (
     "$CATEGORY: Каналы\n\n"
@@ -62,15 +72,15 @@ def test_a_gift_file_is_previewed_then_imported_on_confirmation(world):
 
     html = preview.content.decode()
     assert preview.status_code == 200
-    assert "New questions (2)" in html
+    assert "Will be created (2)" in html
     assert "Буфер" in html
     assert "Закрытие" in html
-    assert "quiz «Каналы»" in html
+    assert "Into section 4.2 Каналы: «Каналы»" in html
     assert not Quiz.objects.exists()  # a preview writes nothing
     assert not Question.objects.exists()
     staged = StagedUpload.objects.get()
 
-    done = client.post(f"/teach/{course.slug}/import/{staged.token}/", follow=True)
+    done = client.post(f"/teach/{course.slug}/import/staged/{staged.token}/", follow=True)
 
     quiz = Quiz.objects.get(section=section)
     assert quiz.title == "Каналы"
@@ -101,7 +111,7 @@ def test_a_question_edited_on_the_site_is_kept_and_the_preview_says_so(world):
     course, section, teacher = world
     client = client_of(teacher)
     upload(client, course, section, GIFT)
-    client.post(f"/teach/{course.slug}/import/{StagedUpload.objects.get().token}/")
+    client.post(f"/teach/{course.slug}/import/staged/{StagedUpload.objects.get().token}/")
     edited = Question.objects.get(title="Буфер")
     edited.text = "Сколько значений держит канал без буфера? (правка на сайте)"
     question_save(question=edited)
@@ -109,7 +119,7 @@ def test_a_question_edited_on_the_site_is_kept_and_the_preview_says_so(world):
     preview = upload(
         client, course, section, GIFT.replace("Сколько значений", "Сколько же значений")
     )
-    client.post(f"/teach/{course.slug}/import/{StagedUpload.objects.get().token}/")
+    client.post(f"/teach/{course.slug}/import/staged/{StagedUpload.objects.get().token}/")
 
     assert "Not changed: edited on the site since the last import" in preview.content.decode()
     edited.refresh_from_db()
@@ -120,8 +130,11 @@ def test_a_question_edited_on_the_site_is_kept_and_the_preview_says_so(world):
     ("data", "message"),
     [
         ({"section": ""}, "Section: This field is required."),
-        ({"file": ""}, "GIFT file: The submitted file is empty."),
-        ({"file": "x" * (GIFT_MAX_BYTES + 1)}, "GIFT file: The file is larger than 2 MB."),
+        ({"file": ""}, "File: The submitted file is empty."),
+        (
+            {"file": "x" * (MAX_BYTES[GIFT_KIND] + 1)},
+            "File: The file is larger than 2 MB.",
+        ),
         ({"section": "other"}, "Section: Choose a section of this course."),
     ],
 )
@@ -150,7 +163,9 @@ def test_only_the_uploader_confirms_and_only_instructors_reach_the_pages(world):
     course.instructors.add(colleague)
     learner = UserFactory.create()
 
-    theirs = client_of(colleague).post(f"/teach/{course.slug}/import/{staged.token}/", follow=True)
+    theirs = client_of(colleague).post(
+        f"/teach/{course.slug}/import/staged/{staged.token}/", follow=True
+    )
 
     assert "That upload has expired or is not yours" in theirs.content.decode()
     assert not Question.objects.exists()
@@ -162,7 +177,7 @@ def test_only_the_uploader_confirms_and_only_instructors_reach_the_pages(world):
         f"/teach/{course.slug}/export/parts/{section.part.number}/README.md",
     ):
         assert client.get(url).status_code == 404
-    assert client.post(f"/teach/{course.slug}/import/{staged.token}/").status_code == 404
+    assert client.post(f"/teach/{course.slug}/import/staged/{staged.token}/").status_code == 404
     assert upload(client, course, section, GIFT).status_code == 404
 
 
@@ -202,3 +217,128 @@ def test_a_part_exports_its_readme_as_the_exporter_writes_it(world):
 
     assert response["Content-Type"] == "text/markdown; charset=utf-8"
     assert response.content.decode() == part_readme_render(part=section.part)
+
+
+DEMO_EXERCISE = REPO_DIR / "demo" / "exercises" / "4.4-token-bucket-python"
+
+
+def zipped(files: Mapping[str, bytes | str], **links: str) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in files.items():
+            archive.writestr(name, data)
+        for name, target in links.items():
+            info = zipfile.ZipInfo(name)
+            info.external_attr = (stat.S_IFLNK | 0o777) << 16
+            archive.writestr(info, target)
+    return buffer.getvalue()
+
+
+def folder_zip(folder: Path, top: str) -> bytes:
+    files = {
+        f"{top}/{path.relative_to(folder)}": path.read_bytes()
+        for path in sorted(folder.rglob("*"))
+        if path.is_file()
+    }
+    return zipped(files)
+
+
+def send(client, course, kind: str, name: str, data: bytes, section=None):
+    form = {"file": SimpleUploadedFile(name, data)}
+    if section is not None:
+        form["section"] = section.pk
+    return client.post(f"/teach/{course.slug}/import/{kind}/", form)
+
+
+def test_an_exercise_folder_zip_is_previewed_then_imported_and_its_check_queued(
+    world, monkeypatch, django_capture_on_commit_callbacks
+):
+    course, section, teacher = world
+    queued = []
+    monkeypatch.setattr(
+        "grader.services.exercise_queue_check",
+        lambda *, exercise_id, publish: queued.append((exercise_id, publish)) or True,
+    )
+    client = client_of(teacher)
+
+    preview = send(
+        client, course, "exercise", "bucket.zip", folder_zip(DEMO_EXERCISE, "bucket"), section
+    )
+
+    html = preview.content.decode()
+    assert "Will be created (1)" in html
+    assert "Rate limiter" in html
+    assert not CodingExercise.objects.exists()
+    staged = StagedUpload.objects.get()
+    with django_capture_on_commit_callbacks(execute=True):
+        done = client.post(f"/teach/{course.slug}/import/staged/{staged.token}/", follow=True)
+
+    exercise = CodingExercise.objects.get(section=section)
+    assert (exercise.is_published, exercise.check_status) == (False, "unchecked")
+    assert queued == [(exercise.pk, True)]
+    assert "A worker checks it now" in done.content.decode()
+
+
+@pytest.mark.parametrize(
+    ("files", "links", "problem"),
+    [
+        ({"../evil.txt": "x"}, {}, "bad.zip: ../evil.txt: a path outside the archive's folder"),
+        ({"/etc/evil": "x"}, {}, "bad.zip: /etc/evil: a path outside the archive's folder"),
+        ({"ok.txt": "x"}, {"link": "/etc/passwd"}, "bad.zip: link: links are not accepted"),
+        ({"big": b"\0" * (2 * 1024 * 1024)}, {}, "bad.zip: more than 1 MB unpacked"),
+        (
+            {"bucket/README.md": "# no toml"},
+            {},
+            "bucket: not an exercise folder (needs exercise.toml",
+        ),
+    ],
+)
+def test_a_hostile_or_broken_zip_is_refused_by_name_and_nothing_lands(
+    world, monkeypatch, tmp_path, files, links, problem
+):
+    course, section, teacher = world
+    monkeypatch.setattr("teaching.site_import.UNPACKED_MAX_BYTES", 1024 * 1024)
+    monkeypatch.setattr("tempfile.tempdir", str(tmp_path))
+
+    preview = send(
+        client_of(teacher), course, "exercise", "bad.zip", zipped(files, **links), section
+    )
+
+    html = unescape(preview.content.decode())
+    assert "The file cannot be imported" in html
+    assert problem in html, html.split("<ul>")[1][:500]
+    assert not CodingExercise.objects.exists()
+    assert not (tmp_path.parent / "evil.txt").exists()
+    assert list(tmp_path.iterdir()) == []  # unpacked files are gone
+
+
+def test_a_not_zip_is_refused(world):
+    course, section, teacher = world
+    preview = send(client_of(teacher), course, "exercise", "x.zip", b"not a zip", section)
+    assert "x.zip: not a .zip archive" in preview.content.decode()
+
+
+def test_a_part_readme_and_an_mdbook_zip_import_into_the_course(world):
+    course, _section, teacher = world
+    client = client_of(teacher)
+    seed = sorted((REPO_DIR / "tests" / "data" / "readmes").glob("*.md"))[0].read_bytes()
+    book = zipped({
+        "book/SUMMARY.md": "# Часть 7: Проекты\n\n- [Проект](part7/p/README.md)\n"
+                           "    - [Глава](part7/p/ch.md)\n- [Второй](part7/q/README.md)\n",
+        "book/part7/p/README.md": "# Проект\n", "book/part7/p/ch.md": "# Глава\n",
+        "book/part7/q/README.md": "# Второй\n",
+    })  # fmt: skip
+
+    preview = send(client, course, "course", "kniga.zip", book)
+
+    assert "Will be created" in preview.content.decode()
+    assert not Part.objects.filter(course=course, number=7).exists()
+    client.post(f"/teach/{course.slug}/import/staged/{StagedUpload.objects.get().token}/")
+    part = Part.objects.get(course=course, number=7)
+    assert sorted(part.sections.values_list("number", flat=True)) == ["7.1", "7.1.1", "7.2"]
+    # a part README of the course's own
+    send(client, course, "course", "README.md", seed)
+    done = client.post(
+        f"/teach/{course.slug}/import/staged/{StagedUpload.objects.get().token}/", follow=True
+    )
+    assert "Imported into the course" in done.content.decode()
