@@ -327,6 +327,11 @@ CELERY_BEAT_SCHEDULE: dict[str, Any] = {
         "schedule": 60.0,
         "options": {"expires": 59},
     },
+    "requeue-unchecked-exercises": {
+        "task": "grader.tasks.requeue_unchecked_exercises",
+        "schedule": 60.0,
+        "options": {"expires": 59},
+    },
     "reconcile-progress": {
         "task": "progress.tasks.reconcile",
         "schedule": 3600.0,

@@ -86,6 +86,14 @@ class CodingExercise(models.Model):
     )
     check_report = models.TextField(_("check report"), blank=True)
     checked_at = models.DateTimeField(_("checked at"), null=True, blank=True)
+    # A check handed to a worker and not done yet (None: none waits), and whether it is to
+    # publish the exercise: a check lost with the broker is queued again by the sweep.
+    check_queued_at = models.DateTimeField(
+        _("check queued at"), null=True, blank=True, editable=False
+    )
+    publish_when_checked = models.BooleanField(
+        _("publish when the check passes"), default=False, db_default=False, editable=False
+    )
     # What submissions are graded against (the tests, support files, scoring and limits), as
     # a version (core.versions): each graded submission records the one it ran with.
     tests_version = models.CharField(

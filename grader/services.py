@@ -686,8 +686,14 @@ def exercise_submit_edit(*, exercise: CodingExercise, publish: bool) -> CodingEx
 
 
 def exercise_queue_check(*, exercise_id: int, publish: bool) -> bool:
+    """Hand the exercise's check to a worker. What is wanted (a check, and whether it is to
+    publish) is stored first: if the broker loses the message, or is down now, the sweep
+    (exercises_requeue_unchecked) queues it again."""
     from grader.tasks import check_exercise_task
 
+    CodingExercise.objects.filter(pk=exercise_id).update(
+        check_queued_at=timezone.now(), publish_when_checked=publish
+    )
     return enqueue(
         check_exercise_task, exercise_id, publish, what=f"the check of exercise {exercise_id}"
     )
@@ -704,4 +710,19 @@ def exercise_check_and_publish(
         outcome = _check(exercise, runner)
         if outcome.ok and publish:
             _publish(exercise)
+    CodingExercise.objects.filter(pk=exercise_id).update(check_queued_at=None)
     return outcome
+
+
+def exercises_requeue_unchecked(*, now: datetime | None = None) -> int:
+    """Queue again the checks handed to a worker over STUCK_AFTER ago that never ran (the
+    broker lost them, or was down): each with the publishing it was queued with."""
+    now = now or timezone.now()
+    rows = CodingExercise.objects.filter(
+        check_queued_at__lt=now - STUCK_AFTER,
+        check_status=CodingExercise.CheckStatus.UNCHECKED,
+    ).values_list("pk", "publish_when_checked")[:100]
+    queued = 0
+    for exercise_id, publish in rows:
+        queued += exercise_queue_check(exercise_id=exercise_id, publish=publish)
+    return queued

@@ -15,6 +15,7 @@ from grader.runners.python import python_warm_start
 from grader.sandbox import sandbox_pool_process
 from grader.services import (
     exercise_check_and_publish,
+    exercises_requeue_unchecked,
     submission_grade,
     submissions_requeue_stuck,
 )
@@ -53,6 +54,15 @@ def grade_submission_task(self: Task, submission_id: int) -> str:
 )
 def requeue_stuck_submissions_task() -> int:
     return submissions_requeue_stuck()
+
+
+@shared_task(
+    name="grader.tasks.requeue_unchecked_exercises",
+    soft_time_limit=settings.SHORT_TASK_SOFT_TIME_LIMIT,
+    time_limit=settings.SHORT_TASK_TIME_LIMIT,
+)
+def requeue_unchecked_exercises_task() -> int:
+    return exercises_requeue_unchecked()
 
 
 @celeryd_after_setup.connect
