@@ -12,7 +12,6 @@ The teaching pages' editor and the admin's Question form both use `SpecFields`.
 from __future__ import annotations
 
 import contextlib
-import json
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -63,7 +62,6 @@ class RowGroup:
 class TypeLayout:
     scalars: tuple[Field, ...] = ()
     groups: tuple[RowGroup, ...] = ()
-    note: str | Promise = ""
 
 
 ID = Field("id", gettext_lazy("id"), "hidden")
@@ -123,6 +121,73 @@ NUMERIC_ANSWERS = _answers(
     gettext_lazy(
         "Exact: the value. Value ± tolerance: the value and the tolerance. Range: the minimum "
         "and the maximum, both included. Numbers like 3.14 or 3,14. Empty a row to remove it."
+    ),
+)
+GAP_TEXT_KINDS = ("text", "regex")
+GAP_NUMERIC_KINDS = ("exact", "tolerance", "range")
+GAPS = RowGroup(
+    "gaps",
+    gettext_lazy("Gaps"),
+    gettext_lazy("Gap"),
+    (
+        Field("name", gettext_lazy("id in the text")),
+        Field(
+            "kind",
+            gettext_lazy("kind"),
+            "select",
+            (
+                ("text", gettext_lazy("text")),
+                ("numeric", gettext_lazy("number")),
+                ("choice", gettext_lazy("choice from a list")),
+            ),
+        ),
+        Field(
+            "case_sensitive",
+            gettext_lazy("case (text gaps)"),
+            "select",
+            (("false", gettext_lazy("does not matter")), ("true", gettext_lazy("matters"))),
+        ),
+        Field(
+            "yo_equals_e",
+            gettext_lazy("ё and е (text gaps)"),
+            "select",
+            (("true", gettext_lazy("the same")), ("false", gettext_lazy("different"))),
+        ),
+    ),
+    hint=gettext_lazy("Each gap's answers are in the next table. Empty a row to remove it."),
+)
+GAP_ANSWERS = RowGroup(
+    "gap_answers",
+    gettext_lazy("Answers of the gaps"),
+    gettext_lazy("Answer"),
+    (
+        Field("gap", gettext_lazy("gap")),
+        Field(
+            "kind",
+            gettext_lazy("kind"),
+            "select",
+            (
+                ("text", gettext_lazy("text")),
+                ("regex", gettext_lazy("regular expression")),
+                ("exact", gettext_lazy("exact number")),
+                ("tolerance", gettext_lazy("number ± tolerance")),
+                ("range", gettext_lazy("range of numbers")),
+                ("choice", gettext_lazy("choice")),
+            ),
+        ),
+        Field("value", gettext_lazy("answer or value")),
+        Field("tolerance", gettext_lazy("tolerance")),
+        Field("min", gettext_lazy("minimum")),
+        Field("max", gettext_lazy("maximum")),
+        ANSWER_WEIGHT,
+        FEEDBACK,
+        Field("choice_id", gettext_lazy("id"), "hidden"),
+    ),
+    min_rows=1,
+    hint=gettext_lazy(
+        "Gap: its id. A text gap takes text and regular-expression answers, a number gap "
+        "numbers, a choice gap its choices (weight 100 for the correct one, no feedback). "
+        "Weight in percent (empty: 100, for a choice 0)."
     ),
 )
 SCORING_CHOICES = Field(
@@ -214,18 +279,8 @@ LAYOUTS: Mapping[str, TypeLayout] = {
                 "textarea",
                 hint=gettext_lazy("Mark each gap as {{id}}, with the id of one of the gaps below."),
             ),
-            Field(
-                "gaps",
-                gettext_lazy("Gaps (JSON)"),
-                "textarea",
-                hint=gettext_lazy(
-                    "Gaps have no form of their own yet: a JSON list, each gap with id, kind "
-                    "(text, numeric or choice) and its answers or choices as in "
-                    "docs/question-types.md."
-                ),
-            ),
         ),
-        note=gettext_lazy("The gaps of a fill-in-the-blanks question are edited as JSON for now."),
+        groups=(GAPS, GAP_ANSWERS),
     ),
     "essay": TypeLayout(
         scalars=(
@@ -278,12 +333,30 @@ def _rows_of(spec: Mapping[str, Any], question_type: str) -> dict[str, list[dict
         return {"answers": [_stringify(a) for a in spec.get("answers", [])]}
     if question_type == "ordering":
         return {"items": [_stringify(i) for i in spec.get("items", [])]}
+    if question_type == "fill_blanks":
+        return _gap_rows(spec)
     if question_type == "matching":
         return {
             "pairs": [_stringify(p) for p in spec.get("pairs", [])],
             "distractors": [{"text": str(d)} for d in spec.get("distractors", [])],
         }
     return {}
+
+
+def _gap_rows(spec: Mapping[str, Any]) -> dict[str, list[dict[str, str]]]:
+    gaps, answers = [], []
+    for gap in spec.get("gaps", []):
+        gaps.append(
+            _stringify({**gap, "name": gap["id"], "yo_equals_e": gap.get("yo_equals_e", True)})
+        )
+        for answer in gap.get("answers", []):
+            kind = answer.get("kind") or ("regex" if "regex" in answer else "text")
+            value = answer.get("value", answer.get(kind, ""))
+            answers.append(_stringify({**answer, "gap": gap["id"], "kind": kind, "value": value}))
+        for choice in gap.get("choices", []):
+            row = {**choice, "gap": gap["id"], "kind": "choice", "value": choice["text"]}
+            answers.append(_stringify({**row, "choice_id": choice["id"]}))
+    return {"gaps": gaps, "gap_answers": answers}
 
 
 def _stringify(row: Mapping[str, Any]) -> dict[str, str]:
@@ -294,9 +367,6 @@ def _scalars_of(spec: Mapping[str, Any], question_type: str) -> dict[str, str]:
     values = {key: _text_of(value) for key, value in spec.items() if not isinstance(value, list)}
     if question_type == "short_text":
         values.setdefault("yo_equals_e", "true")
-    if question_type == "fill_blanks":
-        gaps = spec.get("gaps", [])
-        values["gaps"] = json.dumps(gaps, ensure_ascii=False, indent=1) if gaps else ""
     return values
 
 
@@ -712,23 +782,92 @@ def _matching(form: SpecFields) -> dict[str, Any]:
     return {"pairs": pairs, "distractors": [item["text"] for item in distractors]}
 
 
+def _gap(row: Row, _id: str) -> dict[str, Any]:
+    name = row.text("name")
+    if not re.fullmatch(rf"[^{{}}\s]{{1,{MAX_ID_LENGTH}}}", name):
+        message = _("%(field)s: no spaces or braces, at most 64 characters.")
+        raise row.refuse("name", message % {"field": row.label("name")})
+    gap: dict[str, Any] = {"id": name, "kind": row.values.get("kind") or "text"}
+    if gap["kind"] == "text":
+        gap["case_sensitive"] = row.values.get("case_sensitive") == "true"
+        gap["yo_equals_e"] = row.values.get("yo_equals_e") != "false"
+    return gap
+
+
+def _gap_choice(row: Row, choice_id: str) -> dict[str, Any]:
+    if row.values.get("feedback", "").strip():
+        message = _("%(field)s: a choice in a gap has no feedback.")
+        raise row.refuse("feedback", message % {"field": row.label("feedback")})
+    weight = row.weight() if row.values.get("weight", "").strip() else 0
+    return {"id": choice_id, "text": row.text("value"), "weight": weight}
+
+
 def _fill_blanks(form: SpecFields) -> dict[str, Any]:
     text = form.scalar_values.get("text", "").strip()
     if not text:
         form.add_error(form.scalar_name("text"), _("Text with gaps: fill this in."))
-    try:
-        gaps = json.loads(form.scalar_values.get("gaps", "") or "null")
-    except json.JSONDecodeError as error:
-        form.add_error(
-            form.scalar_name("gaps"),
-            _("Gaps (JSON): not valid JSON (line %(line)s, column %(column)s).")
-            % {"line": error.lineno, "column": error.colno},
+    gaps: dict[str, dict[str, Any]] = {}
+
+    def add_gap(row: Row, _id: str) -> dict[str, Any]:
+        made = _gap(row, _id)
+        if made["id"] in gaps:
+            message = _("%(field)s: another gap has this id.")
+            raise row.refuse("name", message % {"field": row.label("name")})
+        gaps[made["id"]] = made
+        return made
+
+    _each(form, GAPS, add_gap)
+    families = {"text": GAP_TEXT_KINDS, "numeric": GAP_NUMERIC_KINDS, "choice": ("choice",)}
+    kept_ids: dict[str, set[str]] = {}
+    for row in form._filled(GAP_ANSWERS):
+        kept_ids.setdefault(row.values.get("gap", "").strip(), set()).add(
+            row.values.get("choice_id", "").strip()
         )
-        gaps = []
-    if not isinstance(gaps, list) or not gaps:
-        form.add_error(form.scalar_name("gaps"), _("Gaps (JSON): a list of at least one gap."))
-        gaps = []
-    return {"text": text, "gaps": gaps}
+
+    def answer(row: Row, _id: str) -> dict[str, Any]:
+        target = gaps.get(row.text("gap"))
+        if target is None:
+            message = _("%(field)s: no gap above has this id.")
+            raise row.refuse("gap", message % {"field": row.label("gap")})
+        if row.values.get("kind") not in families[target["kind"]]:
+            message = _("%(field)s does not fit the gap's kind.")
+            raise row.refuse("kind", message % {"field": row.label("kind")})
+        if target["kind"] == "choice":
+            # A kept id stays (learners' answers name it); a new or repeated one gets the
+            # gap's next free id.
+            used = {choice["id"] for choice in target.setdefault("choices", [])}
+            kept = row.values.get("choice_id", "").strip()
+            if not kept or kept in used:
+                taken = used | kept_ids.get(target["id"], set())
+                kept = next(choice_id(i) for i in range(MAX_ROWS * 2) if choice_id(i) not in taken)
+            target["choices"].append(_gap_choice(row, kept))
+        else:
+            made = _text_answer(row, "") if target["kind"] == "text" else _numeric_answer(row, "")
+            target.setdefault("answers", []).append(made)
+        return {}
+
+    _each(form, GAP_ANSWERS, answer)
+    if form.errors:
+        return {}
+    placeholders = re.findall(r"\{\{([^{}]*)\}\}", text)
+    for gap in gaps.values():
+        if not gap.get("answers") and not gap.get("choices"):
+            form.add_error(
+                "gaps", _("Gap %(id)s: give it at least one answer below.") % {"id": gap["id"]}
+            )
+        elif gap["kind"] == "choice" and (
+            len(gap["choices"]) < 2 or not any(c["weight"] == 100 for c in gap["choices"])
+        ):
+            message = _("Gap %(id)s: at least 2 choices, one of them with weight 100.")
+            form.add_error("gaps", message % {"id": gap["id"]})
+        if placeholders.count(gap["id"]) != 1:
+            message = _("Text with gaps: write {{%(id)s}} once, where the gap %(id)s goes.")
+            form.add_error(form.scalar_name("text"), message % {"id": gap["id"]})
+    for name in placeholders:
+        if name not in gaps:
+            message = _("Text with gaps: {{%(id)s}} is not the id of a gap below.")
+            form.add_error(form.scalar_name("text"), message % {"id": name})
+    return {"text": text, "gaps": list(gaps.values())}
 
 
 def _whole_number(form: SpecFields, key: str, *, required: bool) -> int | None:

@@ -67,3 +67,8 @@ def test_create_a_question_preview_it_and_try_an_answer(browser: WebDriver, live
     assert "Баллы: 2,00 из 2,00 — верно" in result.text, result.text
     assert not Attempt.objects.exists()
     assert not Answer.objects.exists()
+
+    # the widest editor: gaps and their answers, axe-clean too
+    page.open(f"/teach/{course.slug}/quizzes/{quiz.pk}/questions/new/?type=fill_blanks")
+    page.check("a new fill-in-the-blanks question")
+    assert driver.find_elements(By.ID, "id_spec-gap_answers-0-value")

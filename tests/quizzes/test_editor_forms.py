@@ -168,11 +168,87 @@ def test_a_refusal_names_the_field_in_russian_and_in_english(
 
 
 def test_the_spec_validator_runs_last_on_what_the_fields_make():
-    # Fill-blanks gaps are JSON for now: what the fields cannot check, the validator does.
-    spec = {"text": "Канал {{1}}", "gaps": [{"id": "1", "kind": "text", "answers": []}]}
-    data = posted(SpecFields("fill_blanks", spec=spec))
+    # The fields do not look for a NUL character; the validator does (PostgreSQL refuses it).
+    data = posted(SpecFields("single_choice", spec=SINGLE), **{"spec-choices-1-text": "н\x00ет"})
 
-    fields = SpecFields("fill_blanks", data=data)
+    fields = SpecFields("single_choice", data=data)
 
-    assert not fields.is_valid()
-    assert "gaps[0].answers must have at least 1 item" in fields.errors[""][0]
+    with translation.override("en"):
+        assert not fields.is_valid()
+    assert fields.errors[""] == [
+        "The question cannot be saved: choices.1.text: text with a NUL character or a lone "
+        "surrogate"
+    ]
+
+
+BLANKS = {
+    "text": "Канал {{1}} передаёт {{n}} значений за раз, а закрывает его {{who}}.",
+    "gaps": [
+        {
+            "id": "1",
+            "kind": "text",
+            "answers": [{"regex": "chan|канал", "weight": 100, "feedback": ""}],
+            "case_sensitive": False,
+            "yo_equals_e": True,
+        },
+        {
+            "id": "n",
+            "kind": "numeric",
+            "answers": [{"kind": "range", "min": "0", "max": "1", "weight": 100, "feedback": ""}],
+        },
+        {
+            "id": "who",
+            "kind": "choice",
+            "choices": [
+                {"id": "b", "text": "отправитель", "weight": 100},
+                {"id": "a", "text": "получатель", "weight": 0},
+            ],
+        },
+    ],
+}
+
+
+def test_gaps_and_their_answers_round_trip_and_a_new_choice_gets_the_gaps_next_id():
+    fields = SpecFields("fill_blanks", spec=BLANKS)
+    rows = len(fields.rows["gap_answers"])
+    data = posted(
+        fields,
+        **{
+            f"spec-gap_answers-{rows}-gap": "who",
+            f"spec-gap_answers-{rows}-kind": "choice",
+            f"spec-gap_answers-{rows}-value": "никто",
+        },
+    )
+
+    back = SpecFields("fill_blanks", data=data)
+
+    assert round_trip("fill_blanks", BLANKS).spec == BLANKS
+    assert back.is_valid(), back.errors
+    assert back.spec["gaps"][2]["choices"][2] == {"id": "c", "text": "никто", "weight": 0}
+
+
+@pytest.mark.parametrize(
+    ("changes", "name", "english"),
+    [
+        (
+            {"spec-gap_answers-0-kind": "exact"},
+            "spec-gap_answers-0-kind",
+            "Answer 1: kind does not fit the gap's kind.",
+        ),
+        ({"spec-gap_answers-1-gap": "x"}, "spec-gap_answers-1-gap", "Answer 2: gap: no gap"),
+        (
+            {"spec-text": "Канал {{1}} передаёт {{n}} значений за раз."},
+            "spec-text",
+            "Text with gaps: write {{who}} once, where the gap who goes.",
+        ),
+        ({"spec-gaps-1-name": "1"}, "spec-gaps-1-name", "Gap 2: id in the text: another gap"),
+    ],
+)
+def test_a_refused_gap_names_the_field(changes, name, english):
+    data = posted(SpecFields("fill_blanks", spec=BLANKS), **changes)
+
+    with translation.override("en"):
+        fields = SpecFields("fill_blanks", data=data)
+
+        assert not fields.is_valid()
+        assert any(english in message for message in fields.errors[name]), fields.errors
