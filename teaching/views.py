@@ -612,6 +612,8 @@ def _question_editor_page(
         "spec_fields": spec_fields,
         "seed": seed,
         "tried": tried,
+        # A changed key applies to gradings from now on; past ones change only by a regrade.
+        "answered": question.pk is not None and question.answers.exists(),
         # The preview is of the question as saved: a new one has nothing to show yet.
         "q": question_preview(question=question, seed=seed, tried=tried) if question.pk else None,
         "lang": course.language,

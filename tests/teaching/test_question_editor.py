@@ -12,6 +12,7 @@ from django.test import Client
 
 from quizzes.models import Answer, Attempt, Question
 from tests.factories import QuestionFactory, QuizFactory, UserFactory
+from tests.progress.test_progress import pass_quiz
 
 pytestmark = pytest.mark.django_db
 
@@ -201,6 +202,18 @@ def test_try_it_grades_the_answer_and_writes_nothing(world):
     assert f'value="{right}" checked' in html  # the answer stays in the preview
     assert not Attempt.objects.exists()
     assert not Answer.objects.exists()
+
+
+def test_an_answered_question_says_a_changed_key_needs_a_regrade(world):
+    course, quiz, question, teacher = world
+    client = client_of(teacher)
+    before = client.get(url(course, quiz, f"{question.pk}/")).content.decode()
+    pass_quiz(quiz, UserFactory.create())
+
+    after = client.get(url(course, quiz, f"{question.pk}/")).content.decode()
+
+    assert "start a regrade" not in before
+    assert "start a regrade" in unescape(after)
 
 
 def test_try_it_on_an_unreadable_answer_says_so(world):
