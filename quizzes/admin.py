@@ -9,6 +9,8 @@ from django import forms
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.template.loader import render_to_string
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from core.admin_writes import DeletesThroughService
@@ -21,6 +23,7 @@ from quizzes.authoring import (
     quiz_save,
     quizzes_touch,
 )
+from quizzes.editor_forms import SpecFields
 from quizzes.models import Answer, Attempt, Question, Quiz
 from quizzes.services import QuizRuleError, answer_grade_manually, attempt_regrade
 
@@ -69,12 +72,71 @@ class QuizAdmin(DeletesThroughService):
         quiz_delete(quiz=obj)
 
 
+class SpecFieldsWidget(forms.Widget):
+    """The question editor's per-type fields (quizzes/_spec_fields.html) inside the admin."""
+
+    spec_fields: SpecFields
+
+    def render(self, name: str, value: Any, attrs: Any = None, renderer: Any = None) -> SafeString:
+        html = render_to_string("quizzes/_spec_fields.html", {"spec_fields": self.spec_fields})
+        return mark_safe(html)  # noqa: S308 - a template's output, escaped by the template
+
+    def value_from_datadict(self, data: Any, files: Any, name: str) -> Any:
+        return None  # the fields are read by SpecFields, from the whole post
+
+
+class QuestionChangeForm(forms.ModelForm):
+    """A stored question's form: its spec through the same per-type fields as the teaching
+    pages' editor, not a JSON box. Its type is fixed here (the fields depend on it)."""
+
+    answers = forms.Field(label=_("Answers"), required=False, widget=SpecFieldsWidget)
+
+    class Meta:
+        model = Question
+        fields = ("quiz", "order", "title", "text", "text_format", "points", "explanation")
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        question_type = self.instance.type
+        if self.is_bound:
+            action = self.data.get("action", "")
+            self.spec_fields = SpecFields(
+                question_type, data=self.data, add_rows=action.removeprefix("add-")
+            )
+        else:
+            self.spec_fields = SpecFields(question_type, spec=self.instance.spec)
+        widget = self.fields["answers"].widget
+        assert isinstance(widget, SpecFieldsWidget)
+        widget.spec_fields = self.spec_fields
+
+    def clean(self) -> dict[str, Any] | None:
+        cleaned = super().clean()
+        if self.spec_fields.add_rows:  # the "add rows" button: not a save
+            self.add_error("answers", _("Rows were added; fill them in and save."))
+        elif self.spec_fields.is_valid():
+            self.instance.spec = self.spec_fields.spec
+        else:
+            self.add_error("answers", _("Some answers need fixing: see the messages below."))
+        return cleaned
+
+
 @admin.register(Question)
 class QuestionAdmin(DeletesThroughService):
     list_display = ("__str__", "quiz", "type", "points", "order")
     list_filter = ("type", "quiz__section__part__course")
     search_fields = ("title", "text")
     list_select_related = ("quiz__section",)
+
+    def get_form(
+        self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any
+    ) -> Any:
+        if obj is not None:  # a new question keeps the JSON box: its type is chosen there
+            kwargs["form"] = QuestionChangeForm
+            kwargs["fields"] = [*QuestionChangeForm.Meta.fields, "answers"]
+        return super().get_form(request, obj, change, **kwargs)
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        return ("type",) if obj is not None else ()
 
     def save_model(self, request: HttpRequest, obj: Question, form: Any, change: bool) -> None:
         question_save(question=obj)

@@ -228,7 +228,7 @@ def _parse_choices(block: _Block, answers: list[_Answer]) -> tuple[list[dict[str
         if not text:
             raise block.error("empty answer", answer.pos)
         choices.append(
-            {"id": _choice_id(index), "text": text, "weight": weight, "feedback": feedback}
+            {"id": choice_id(index), "text": text, "weight": weight, "feedback": feedback}
         )
     if len(choices) < 2:
         raise block.error("a multiple-choice question needs at least 2 choices", answers[0].pos)
@@ -351,7 +351,7 @@ def _parse_matching(block: _Block, answers: list[_Answer]) -> dict[str, Any]:
         if not matched:
             raise block.error("matching pair with an empty right side", answer.pos)
         if prompt:
-            pairs.append({"id": _choice_id(len(pairs)), "prompt": prompt, "answer": matched})
+            pairs.append({"id": choice_id(len(pairs)), "prompt": prompt, "answer": matched})
             prompt_keys.append((prompt, answer.pos))
         else:
             # "= -> x": an extra answer that matches no prompt (Moodle's distractor).
@@ -370,7 +370,7 @@ def _parse_matching(block: _Block, answers: list[_Answer]) -> dict[str, Any]:
     return {"pairs": pairs, "distractors": distractors}
 
 
-def _choice_id(index: int) -> str:
+def choice_id(index: int) -> str:
     """a, b, …, z, aa, ab, …: stable ids in answer order."""
     letters = ""
     index += 1

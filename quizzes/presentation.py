@@ -196,6 +196,36 @@ def blank_segments(text: str, gaps: Sequence[Mapping[str, Any]]) -> list[tuple[s
     return segments
 
 
+def question_form_entry(
+    *, number: int, view: Mapping[str, Any], text_html: str, response: Mapping[str, Any]
+) -> dict[str, Any]:
+    """What quizzes/_question.html needs of one question: its view, with the learner's
+    response (in the ids they see) spread over the rows and gaps it fills.
+
+    The attempt page and the instructor's preview both show questions through this."""
+    entry: dict[str, Any] = {
+        "number": number,
+        "view": view,
+        "field": f"q{view['id']}",
+        "text_html": text_html,
+        "response": response,
+    }
+    if view["type"] == "ordering":
+        positions = {item_id: i for i, item_id in enumerate(response.get("order", []), 1)}
+        entry["rows"] = [{**row, "value": positions.get(row["id"])} for row in view["items"]]
+        entry["positions"] = list(range(1, len(view["items"]) + 1))
+    elif view["type"] == "matching":
+        matches = response.get("matches", {})
+        entry["rows"] = [{**row, "value": matches.get(row["id"], "")} for row in view["prompts"]]
+    elif view["type"] == "fill_blanks":
+        gaps = response.get("gaps", {})
+        entry["segments"] = [
+            (kind, {**piece, "value": gaps.get(piece["id"], "")} if kind == "gap" else piece)
+            for kind, piece in blank_segments(view["text"], view["gaps"])
+        ]
+    return entry
+
+
 def response_summary(view: Mapping[str, Any], response: Any) -> list[str]:
     """The learner's own answer in words, for the result page (never the correct one)."""
     if not response:

@@ -20,7 +20,7 @@ from django.views.decorators.http import require_POST
 from accounts.auth import current_learner
 from quizzes import selectors, services
 from quizzes.models import Attempt, Quiz
-from quizzes.presentation import blank_segments, question_text_html, response_from_form
+from quizzes.presentation import question_form_entry, question_text_html, response_from_form
 from quizzes.visibility import scores_hidden_until_due
 
 RULE_MESSAGES = {
@@ -114,28 +114,12 @@ def _questions_context(attempt: Attempt) -> list[dict[str, Any]]:
         view = item.view
         question = item.question
         response = item.response_to_shown(answers.get(question.pk)) or {}
-        entry: dict[str, Any] = {
-            "number": number,
-            "view": view,
-            "field": f"q{view['id']}",
-            "text_html": question_text_html(question.text, question.text_format),
-            "response": response,
-        }
-        if view["type"] == "ordering":
-            positions = {item_id: i for i, item_id in enumerate(response.get("order", []), 1)}
-            entry["rows"] = [{**row, "value": positions.get(row["id"])} for row in view["items"]]
-            entry["positions"] = list(range(1, len(view["items"]) + 1))
-        elif view["type"] == "matching":
-            matches = response.get("matches", {})
-            entry["rows"] = [
-                {**row, "value": matches.get(row["id"], "")} for row in view["prompts"]
-            ]
-        elif view["type"] == "fill_blanks":
-            gaps = response.get("gaps", {})
-            entry["segments"] = [
-                (kind, {**piece, "value": gaps.get(piece["id"], "")} if kind == "gap" else piece)
-                for kind, piece in blank_segments(view["text"], view["gaps"])
-            ]
+        entry = question_form_entry(
+            number=number,
+            view=view,
+            text_html=question_text_html(question.text, question.text_format),
+            response=response,
+        )
         shown.append(entry)
     return shown
 

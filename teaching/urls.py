@@ -53,6 +53,26 @@ urlpatterns = [
         views.export_part_view,
         name="export_part",
     ),
+    path(
+        "teach/<slug:course_slug>/quizzes/<int:quiz_id>/questions/",
+        views.quiz_questions_view,
+        name="quiz_questions",
+    ),
+    path(
+        "teach/<slug:course_slug>/quizzes/<int:quiz_id>/questions/new/",
+        views.question_new_view,
+        name="question_new",
+    ),
+    path(
+        "teach/<slug:course_slug>/quizzes/<int:quiz_id>/questions/<int:question_id>/",
+        views.question_edit_view,
+        name="question_edit",
+    ),
+    path(
+        "teach/<slug:course_slug>/quizzes/<int:quiz_id>/questions/<int:question_id>/try/",
+        views.question_try_view,
+        name="question_try",
+    ),
     path("teach/<slug:course_slug>/regrades/", views.regrade_list_view, name="regrades"),
     path("teach/<slug:course_slug>/regrades/new/", views.regrade_start_view, name="regrade_start"),
     path("teach/<slug:course_slug>/regrades/<int:job_id>/", views.regrade_view, name="regrade"),

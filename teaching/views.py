@@ -26,6 +26,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from accounts.roles import teaches
 from courses.models import Course, Part, Section
 from grader.models import CodingExercise, Submission
+from quizzes.editor_forms import SpecFields
 from quizzes.models import Question, Quiz
 from quizzes.services import QuizRuleError
 from teaching import copying
@@ -38,6 +39,18 @@ from teaching.grading_queue import (
     queue_grade,
 )
 from teaching.models import RegradeJob, StagedUpload
+from teaching.question_editor import (
+    PREVIEW_SEED,
+    TYPE_LABELS,
+    QuestionCommonForm,
+    TryResult,
+    editor_forms,
+    editor_question,
+    editor_quiz,
+    question_from_editor,
+    question_preview,
+    question_try,
+)
 from teaching.regrade import RegradeError, job_summary, regrade_apply, regrade_start
 from teaching.site_import import (
     MAX_BYTES,
@@ -492,3 +505,117 @@ def export_part_view(request: HttpRequest, course_slug: str, part_number: int) -
     part = get_object_or_404(Part, course=course, number=part_number)
     name, text = part_readme_file(part=part)
     return _download(name, text, "text/markdown")
+
+
+# --- the question editor (teaching.question_editor) -------------------------------------
+
+
+@require_GET
+@login_required
+def quiz_questions_view(request: HttpRequest, course_slug: str, quiz_id: int) -> HttpResponse:
+    course = _course(request, course_slug)
+    quiz = editor_quiz(course=course, quiz_id=quiz_id)
+    context = {
+        "course": course,
+        "quiz": quiz,
+        "questions": list(quiz.questions.order_by("order", "id")),
+        "types": list(TYPE_LABELS.items()),
+        "type_labels": TYPE_LABELS,
+    }
+    return render(request, "teaching/quiz_questions.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def question_new_view(request: HttpRequest, course_slug: str, quiz_id: int) -> HttpResponse:
+    course = _course(request, course_slug)
+    quiz = editor_quiz(course=course, quiz_id=quiz_id)
+    question_type = request.GET.get("type", "")
+    if question_type not in TYPE_LABELS:
+        raise Http404
+    question = Question(quiz=quiz, type=question_type, text_format=Question.TextFormat.MARKDOWN)
+    return _question_editor(request, course, question)
+
+
+def _editor_question(
+    request: HttpRequest, course_slug: str, quiz_id: int, question_id: int
+) -> tuple[Course, Question]:
+    course = _course(request, course_slug)
+    quiz = editor_quiz(course=course, quiz_id=quiz_id)
+    return course, editor_question(quiz=quiz, question_id=question_id)
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def question_edit_view(
+    request: HttpRequest, course_slug: str, quiz_id: int, question_id: int
+) -> HttpResponse:
+    course, question = _editor_question(request, course_slug, quiz_id, question_id)
+    return _question_editor(request, course, question)
+
+
+@require_POST
+@login_required
+def question_try_view(
+    request: HttpRequest, course_slug: str, quiz_id: int, question_id: int
+) -> HttpResponse:
+    """Grade an answer to the preview; nothing is recorded."""
+    course, question = _editor_question(request, course_slug, quiz_id, question_id)
+    seed = _int(request.POST.get("seed")) or PREVIEW_SEED
+    tried = question_try(question=question, seed=seed, data=request.POST)
+    common, spec_fields = editor_forms(question=question)
+    return _question_editor_page(request, course, question, common, spec_fields, tried=tried)
+
+
+def _question_editor(request: HttpRequest, course: Course, question: Question) -> HttpResponse:
+    """GET shows the editor; POST saves, or adds empty rows to a list (action=add-<list>)."""
+    if request.method != "POST":
+        common, spec_fields = editor_forms(question=question)
+        return _question_editor_page(request, course, question, common, spec_fields)
+    common, spec_fields = editor_forms(question=question, data=request.POST)
+    if spec_fields.add_rows:  # not a save: nothing is refused yet
+        common = QuestionCommonForm(initial=request.POST.dict())
+        return _question_editor_page(request, course, question, common, spec_fields)
+    valid = common.is_valid()
+    if not (spec_fields.is_valid() and valid):
+        return _question_editor_page(request, course, question, common, spec_fields, status=400)
+    created = question.pk is None
+    question = question_from_editor(question=question, common=common, spec_fields=spec_fields)
+    messages.success(
+        request, _("The question is saved.") if not created else _("The question is added.")
+    )
+    return redirect(
+        "teaching:question_edit",
+        course_slug=course.slug,
+        quiz_id=question.quiz_id,
+        question_id=question.pk,
+    )
+
+
+def _question_editor_page(
+    request: HttpRequest,
+    course: Course,
+    question: Question,
+    common: QuestionCommonForm,
+    spec_fields: SpecFields,
+    *,
+    tried: TryResult | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    seed = _int(request.GET.get("seed") or request.POST.get("seed")) or PREVIEW_SEED
+    context = {
+        "course": course,
+        "quiz": question.quiz,
+        "question": question,
+        "type_label": TYPE_LABELS[question.type],
+        "common": common,
+        "spec_fields": spec_fields,
+        "seed": seed,
+        "tried": tried,
+        # A changed key applies to gradings from now on; past ones change only by a regrade.
+        "answered": question.pk is not None and question.answers.exists(),
+        # The preview is of the question as saved: a new one has nothing to show yet.
+        "q": question_preview(question=question, seed=seed, tried=tried) if question.pk else None,
+        "lang": course.language,
+    }
+    return render(request, "teaching/question_edit.html", context, status=status)

@@ -4,8 +4,6 @@ JavaScript needed for any step (a running job's page refreshes itself)."""
 
 from __future__ import annotations
 
-import json
-
 import pytest
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
@@ -18,7 +16,6 @@ from teaching.models import RegradeJob
 from tests.browser.conftest import Page
 from tests.factories import QuestionFactory, QuizFactory, SectionFactory, UserFactory
 from tests.progress.test_progress import pass_quiz
-from tests.teaching.test_regrade import RIGHT_IS_C
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 
@@ -70,9 +67,10 @@ def test_fix_a_key_dry_run_apply_and_see_the_gradebook_change(
 
     # the instructor finds that "c" was right, and fixes the key in the admin
     page.open(f"/admin/quizzes/question/{question.pk}/change/")
-    spec = driver.find_element(By.ID, "id_spec")
-    spec.clear()
-    spec.send_keys(json.dumps(RIGHT_IS_C))
+    for row, weight in ((1, "0"), (2, "100")):  # b was marked right; c is
+        field = driver.find_element(By.ID, f"id_spec-choices-{row}-weight")
+        field.clear()
+        field.send_keys(weight)
     driver.find_element(By.NAME, "_save").click()
     wait.until(ec.url_to_be(f"{live_server.url}/admin/quizzes/question/"))  # saved
 

@@ -12,9 +12,11 @@ from django.forms.models import model_to_dict
 from django.test import Client
 
 from progress.models import SectionProgress
+from quizzes.editor_forms import SpecFields
 from quizzes.models import Question, Quiz
 from tests.factories import QuestionFactory, QuizFactory, SectionFactory, UserFactory
 from tests.progress.test_progress import pass_quiz
+from tests.quizzes.test_editor_forms import posted
 
 pytestmark = pytest.mark.django_db
 
@@ -37,6 +39,13 @@ def form_of(instance: Any, **changes: Any) -> dict[str, Any]:
     data = {k: v for k, v in model_to_dict(instance).items() if v is not None}
     data.update(changes)
     return {k: json.dumps(v) if isinstance(v, dict | list) else v for k, v in data.items()}
+
+
+def change_form_of(question: Question, spec: dict[str, Any], **changes: Any) -> dict[str, Any]:
+    """The Question change form: the common fields, the spec through the per-type fields."""
+    data = form_of(question, **changes)
+    del data["spec"], data["type"]
+    return data | posted(SpecFields(question.type, spec=spec))
 
 
 def inline_management(quiz: Quiz, **forms: Any) -> dict[str, Any]:
@@ -65,7 +74,7 @@ def test_a_key_fixed_in_the_admin_reaches_the_next_grading(admin_client):
     before = Quiz.objects.get(pk=quiz.pk).updated_at
 
     response = admin_client.post(
-        f"/admin/quizzes/question/{question.pk}/change/", form_of(question, spec=RIGHT_IS_C)
+        f"/admin/quizzes/question/{question.pk}/change/", change_form_of(question, RIGHT_IS_C)
     )
 
     assert response.status_code == 302, response.content.decode()[:3000]
@@ -129,3 +138,27 @@ def test_the_admin_keeps_a_quiz_and_questions_learners_worked_on(admin_client):
     assert "на него уже отвечали" in response.content.decode()  # (in Russian, the default)
     assert Question.objects.filter(pk=answered.pk).exists()
     assert Quiz.objects.get(pk=attempted.pk).title != "Переименован"
+
+
+def test_the_question_change_form_has_the_per_type_fields_not_a_json_box(admin_client):
+    question = QuestionFactory.create()
+
+    page = admin_client.get(f"/admin/quizzes/question/{question.pk}/change/").content.decode()
+
+    assert 'name="spec-choices-1-weight"' in page
+    assert 'name="spec"' not in page
+
+
+def test_a_refused_spec_in_the_admin_names_the_field_and_saves_nothing(admin_client):
+    question = QuestionFactory.create()
+    data = change_form_of(question, question.spec, title="новое")
+    data["spec-choices-1-weight"] = "150"
+
+    response = admin_client.post(
+        f"/admin/quizzes/question/{question.pk}/change/", data, HTTP_ACCEPT_LANGUAGE="ru"
+    )
+
+    assert response.status_code == 200
+    assert "Вариант 2: вес должен быть от −100 до 100" in response.content.decode()
+    question.refresh_from_db()
+    assert question.title != "новое"
