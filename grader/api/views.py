@@ -32,7 +32,12 @@ from grader.api.serializers import (
     SubmissionSerializer,
 )
 from grader.models import CodingExercise, Submission
-from grader.selectors import exercises_visible_to, submission_view, submissions_visible_to
+from grader.selectors import (
+    exercises_visible_to,
+    submission_url,
+    submission_view_for,
+    submissions_visible_to,
+)
 from grader.services import (
     ExerciseError,
     exercise_deletable,
@@ -107,10 +112,6 @@ class ExerciseViewSet(InstructorWriteViewSet):
         return {"Location": reverse("api:exercise-detail", kwargs={"pk": instance.pk})}
 
 
-def submission_url(submission: Submission) -> str:
-    return reverse("api:submission-detail", kwargs={"pk": submission.pk})
-
-
 @extend_schema_view(
     list=extend_schema(tags=["submissions"]),
     retrieve=extend_schema(tags=["submissions"], responses=SubmissionDetailSerializer),
@@ -127,14 +128,9 @@ class SubmissionViewSet(LearnerWorkViewSet):
     ordering = ("-created_at", "-id")
 
     def present(self, instance: Submission) -> Any:
-        view = submission_view(
-            submission=instance,
-            teaches=teaches(self.request.user, instance.exercise.section.part.course_id),
-            url=submission_url(instance),
-        )
-        if self.action == "list":
-            return SubmissionSerializer(view).data
-        return SubmissionDetailSerializer(view).data
+        detail = self.action != "list"
+        view = submission_view_for(submission=instance, user=self.request.user, with_detail=detail)
+        return (SubmissionDetailSerializer if detail else SubmissionSerializer)(view).data
 
     @extend_schema(
         tags=["submissions"],
@@ -167,7 +163,7 @@ class SubmissionViewSet(LearnerWorkViewSet):
             )
         except ExerciseError as error:
             raise ApiError("invalid_submission", str(error)) from None
-        url = submission_url(submission)
+        url = submission_url(submission.pk)
         return Response(
             QueuedSerializer({"id": submission.pk, "status": submission.status, "url": url}).data,
             status=status.HTTP_202_ACCEPTED,
