@@ -7,6 +7,7 @@ and read only their own submissions.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from django.db.models import QuerySet
@@ -94,9 +95,10 @@ class ExerciseViewSet(InstructorWriteViewSet):
             return ExerciseAuthorSerializer(instance).data
         return ExerciseSerializer(instance).data
 
-    def save_instance(self, instance: CodingExercise) -> CodingExercise:
-        # `publish` is not a model field: the check publishes the exercise if it passes.
-        publish = instance.__dict__.pop("publish", instance.is_published)
+    def save_instance(self, instance: CodingExercise, options: Mapping[str, Any]) -> CodingExercise:
+        # `publish` is no model field: the check publishes the exercise if it passes. An edit
+        # that does not say keeps the exercise as published as it was.
+        publish = options.get("publish", instance.is_published)
         return exercise_submit_edit(exercise=instance, publish=publish)
 
     def delete_instance(self, instance: CodingExercise) -> None:

@@ -7,6 +7,7 @@ answer keys, and only their own attempts.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from django.db.models import QuerySet
@@ -97,7 +98,7 @@ class QuizViewSet(InstructorWriteViewSet):
     def course_id_of(self, instance: Quiz) -> int:
         return instance.section.part.course_id
 
-    def save_instance(self, instance: Quiz) -> Quiz:
+    def save_instance(self, instance: Quiz, options: Mapping[str, Any]) -> Quiz:
         return quiz_save(quiz=instance)
 
     def delete_instance(self, instance: Quiz) -> None:
@@ -133,7 +134,7 @@ class QuestionViewSet(InstructorWriteViewSet):
     def course_id_of(self, instance: Question) -> int:
         return instance.quiz.section.part.course_id
 
-    def save_instance(self, instance: Question) -> Question:
+    def save_instance(self, instance: Question, options: Mapping[str, Any]) -> Question:
         return question_save(question=instance)
 
     def delete_instance(self, instance: Question) -> None:
