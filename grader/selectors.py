@@ -180,7 +180,6 @@ class SubmissionView:
     here is shown by none of them."""
 
     id: int
-    url: str  # in the API
     exercise: int
     learner: int
     status: str
@@ -197,6 +196,11 @@ class SubmissionView:
     stderr: str = ""
     wall_seconds: float | None = None
     cpu_seconds: float | None = None
+
+    @property
+    def url(self) -> str:
+        """Its address in the API (made when read: the pages never ask)."""
+        return submission_url(self.id)
 
     @property
     def verdict_label(self) -> str:
@@ -228,7 +232,7 @@ def submission_view(*, submission: Submission, teaches: bool, with_detail: bool)
             "wall_seconds": submission.wall_seconds, "cpu_seconds": submission.cpu_seconds,
         }  # fmt: skip
     return SubmissionView(
-        id=submission.pk, url=submission_url(submission.pk), exercise=submission.exercise_id,
+        id=submission.pk, exercise=submission.exercise_id,
         learner=submission.learner_id, status=submission.status, verdict=submission.verdict,
         score=submission.score, tests_passed=submission.tests_passed,
         tests_total=submission.tests_total, created_at=submission.created_at,

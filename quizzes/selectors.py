@@ -360,7 +360,6 @@ class AttemptView:
     """An attempt as one viewer may see it (quizzes.visibility decides, once, here)."""
 
     id: int
-    url: str
     quiz: int
     learner: int
     number: int
@@ -373,6 +372,11 @@ class AttemptView:
     awaiting_manual_grading: bool
     result: AttemptResultView | None  # None: not graded, or hidden until the due date
     questions: tuple[AttemptQuestionView, ...] = ()
+
+    @property
+    def url(self) -> str:
+        """Its address in the API (made when read: the pages never ask)."""
+        return attempt_url(self.id)
 
     @property
     def status_label(self) -> str:
@@ -425,7 +429,7 @@ def attempt_view(
                 )
             )  # fmt: skip
     return AttemptView(
-        id=attempt.pk, url=attempt_url(attempt.pk), quiz=attempt.quiz_id,
+        id=attempt.pk, quiz=attempt.quiz_id,
         learner=attempt.learner_id, number=attempt.number, status=attempt.status,
         started_at=attempt.started_at,
         deadline=attempt.deadline, submitted_at=attempt.submitted_at,
