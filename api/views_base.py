@@ -1,13 +1,14 @@
 """What every resource view of /api/v1/ shares: role checks, filters and the write pattern.
 
-A write validates its input with a serializer, applies it to a model instance,
-checks the caller teaches the instance's course, and hands the instance to a
-service that validates and saves it.
+A write validates its input with a serializer, applies its model fields to a model
+instance, checks the caller teaches the instance's course, and hands the instance to a
+service that validates and saves it, with the input that is no field of the model (an
+exercise's `publish`) as an argument of its own: never smuggled on the instance.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from django.db.models import Model, QuerySet
@@ -32,6 +33,15 @@ def apply(instance: Any, data: dict[str, Any]) -> Any:
     for name, value in data.items():
         setattr(instance, name, value)
     return instance
+
+
+def split_input(
+    model: type[Model], data: Mapping[str, Any]
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Validated input as (the model's fields, the rest: options of the save)."""
+    names = {field.name for field in model._meta.concrete_fields}
+    fields = {name: value for name, value in data.items() if name in names}
+    return fields, {name: value for name, value in data.items() if name not in names}
 
 
 class ReadViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet[Any]):
@@ -82,7 +92,9 @@ class InstructorWriteViewSet(ReadViewSet):
     def course_id_of(self, instance: Any) -> int:
         raise NotImplementedError
 
-    def save_instance(self, instance: Any) -> Any:
+    def save_instance(self, instance: Any, options: Mapping[str, Any]) -> Any:
+        """Save through the app's service; `options`: the input that is no model field (only
+        what was sent: on a partial update a field left out is not there)."""
         raise NotImplementedError
 
     def delete_instance(self, instance: Any) -> None:
@@ -95,7 +107,7 @@ class InstructorWriteViewSet(ReadViewSet):
             return self.create_serializer_class
         return self.serializer_class
 
-    def validated_instance(self, instance: Any, *, partial: bool) -> Any:
+    def validated_instance(self, instance: Any, *, partial: bool) -> tuple[Any, dict[str, Any]]:
         user = self.request.user
         if not is_any_instructor(user):  # before any lookup: learners learn nothing of ids
             raise exceptions.PermissionDenied(_("Only the course's instructors may do this."))
@@ -104,7 +116,8 @@ class InstructorWriteViewSet(ReadViewSet):
         given.is_valid(raise_exception=True)
         if partial:
             require_teaches(user, self.course_id_of(instance))
-        instance = apply(instance, dict(given.validated_data))
+        fields, options = split_input(self.model, given.validated_data)
+        instance = apply(instance, fields)
         if not teaches(user, self.course_id_of(instance)):
             # The parent exists but is another course's: answered as if it did not exist,
             # so that ids of other courses' (unpublished) content cannot be probed.
@@ -112,17 +125,17 @@ class InstructorWriteViewSet(ReadViewSet):
             key = getattr(value, "pk", value)
             message = PrimaryKeyRelatedField.default_error_messages["does_not_exist"]
             raise exceptions.ValidationError({self.parent_field: [message.format(pk_value=key)]})
-        return instance
+        return instance, options
 
     @idempotent
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        instance = self.save_instance(self.validated_instance(self.model(), partial=False))
+        instance = self.save_instance(*self.validated_instance(self.model(), partial=False))
         return Response(
             self.present(instance), status=self.created_status, headers=self.location(instance)
         )
 
     def partial_update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        instance = self.save_instance(self.validated_instance(self.get_object(), partial=True))
+        instance = self.save_instance(*self.validated_instance(self.get_object(), partial=True))
         return Response(
             self.present(instance), status=self.updated_status, headers=self.location(instance)
         )

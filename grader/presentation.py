@@ -144,7 +144,7 @@ def submission_shown(result: SubmissionResult, *, with_code: bool = True) -> Sub
     """The submitted code (numbered lines, for the compile errors to link to) and the compile
     errors; without the code for the live fragment, whose links go to the page's code."""
     submission = result.submission
-    language = submission.exercise.language
+    language = result.exercise.language
     code = (
         code_files(submission.files, language=language, prefix=CODE_PREFIX, numbered=True)
         if with_code

@@ -8,16 +8,17 @@ results are turned into `TestLine`s that have no field for test code.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
 from django.contrib.auth.models import User
 from django.db.models import Count, Exists, Max, OuterRef, Q, QuerySet
+from django.urls import reverse
 from django.utils import timezone
 
-from accounts.roles import own_or_taught, published_or_taught
+from accounts.roles import own_or_taught, published_or_taught, teaches
 from courses.models import Section
 from grader.models import CodingExercise, Submission
 from progress.items import ItemGrade, ItemState
@@ -174,10 +175,11 @@ def results_shown(results: Any, *, teaches: bool) -> dict[str, Any]:
 
 @dataclass(frozen=True)
 class SubmissionView:
-    """A submission as one viewer may see it: built here once, only serialized after."""
+    """A submission as one viewer may see it: built here once, only serialized after, by every
+    channel (the API, the learner's pages, the submission.graded webhook). A field that is not
+    here is shown by none of them."""
 
     id: int
-    url: str
     exercise: int
     learner: int
     status: str
@@ -187,29 +189,84 @@ class SubmissionView:
     tests_total: int | None
     created_at: datetime
     graded_at: datetime | None
-    files: dict[str, str]
-    results: dict[str, Any]
-    stdout: str
-    stderr: str
-    wall_seconds: float | None
-    cpu_seconds: float | None
+    # The detail (the API's detail, the submission page); empty in lists.
+    files: dict[str, str] = field(default_factory=dict)
+    results: dict[str, Any] = field(default_factory=dict)
+    stdout: str = ""
+    stderr: str = ""
+    wall_seconds: float | None = None
+    cpu_seconds: float | None = None
+
+    @property
+    def url(self) -> str:
+        """Its address in the API (made when read: the pages never ask)."""
+        return submission_url(self.id)
+
+    @property
+    def verdict_label(self) -> str:
+        return str(_VERDICT_LABELS.get(self.verdict, self.verdict))
 
 
-def submission_view(*, submission: Submission, teaches: bool, url: str) -> SubmissionView:
+_VERDICT_LABELS = dict(Submission.Verdict.choices)
+
+# What a list shows of a submission: the columns the list reads (no code, no results).
+SUBMISSION_LIST_FIELDS = (
+    "id", "exercise_id", "learner_id", "status", "verdict", "score", "tests_passed",
+    "tests_total", "created_at", "graded_at",
+)  # fmt: skip
+
+
+def submission_url(submission_id: int) -> str:
+    return reverse("api:submission-detail", kwargs={"pk": submission_id})
+
+
+def submission_view(*, submission: Submission, teaches: bool, with_detail: bool) -> SubmissionView:
+    """The submission as its learner (`teaches` False) or an instructor of its course may see
+    it; `with_detail`: its code, results (results_shown) and output too."""
+    detail: dict[str, Any] = {}
+    if with_detail:
+        detail = {
+            "files": submission.files,
+            "results": results_shown(submission.results, teaches=teaches),
+            "stdout": submission.stdout, "stderr": submission.stderr,
+            "wall_seconds": submission.wall_seconds, "cpu_seconds": submission.cpu_seconds,
+        }  # fmt: skip
     return SubmissionView(
-        id=submission.pk, url=url, exercise=submission.exercise_id,
+        id=submission.pk, exercise=submission.exercise_id,
         learner=submission.learner_id, status=submission.status, verdict=submission.verdict,
         score=submission.score, tests_passed=submission.tests_passed,
         tests_total=submission.tests_total, created_at=submission.created_at,
-        graded_at=submission.graded_at, files=submission.files,
-        results=results_shown(submission.results, teaches=teaches), stdout=submission.stdout,
-        stderr=submission.stderr, wall_seconds=submission.wall_seconds,
-        cpu_seconds=submission.cpu_seconds,
+        graded_at=submission.graded_at, **detail,
     )  # fmt: skip
 
 
+def submission_view_for(*, submission: Submission, user: Any, with_detail: bool) -> SubmissionView:
+    """The submission as `user` may see it (the submission's exercise, section and part loaded)."""
+    course_id = submission.exercise.section.part.course_id
+    return submission_view(
+        submission=submission, teaches=teaches(user, course_id), with_detail=with_detail
+    )
+
+
+# What the submission.graded webhook says of the submission, after its ids.
+SUBMISSION_EVENT_FIELDS = (
+    "status", "verdict", "score", "tests_passed", "tests_total", "graded_at",
+)  # fmt: skip
+
+
+def _submission_event_data(
+    view: SubmissionView, *, section_id: int, course_id: int
+) -> dict[str, Any]:
+    return {
+        "submission": view.id, "exercise": view.exercise, "section": section_id,
+        "course": course_id, "learner": view.learner,
+        **{name: getattr(view, name) for name in SUBMISSION_EVENT_FIELDS},
+    }  # fmt: skip
+
+
 def submission_graded_event(submission_id: int) -> list[tuple[str, EventSubject]]:
-    """The submission.graded webhook's data (the same for the learner and the instructors)."""
+    """The submission.graded webhook's data: the submission's read model as the course's
+    instructors and as its learner may see it (the same fields today)."""
     submission = (
         Submission.objects.select_related("exercise__section__part")
         .filter(pk=submission_id)
@@ -218,20 +275,16 @@ def submission_graded_event(submission_id: int) -> list[tuple[str, EventSubject]
     if submission is None:
         return []
     section = submission.exercise.section
-    data = {
-        "submission": submission.pk,
-        "exercise": submission.exercise_id,
-        "section": section.pk,
-        "course": section.part.course_id,
-        "learner": submission.learner_id,
-        "status": submission.status,
-        "verdict": submission.verdict,
-        "score": submission.score,
-        "tests_passed": submission.tests_passed,
-        "tests_total": submission.tests_total,
-        "graded_at": submission.graded_at,
-    }
-    subject = EventSubject(section.part.course_id, submission.learner_id, data, data)
+    course_id = section.part.course_id
+    data, learner_data = (
+        _submission_event_data(
+            submission_view(submission=submission, teaches=instructor, with_detail=False),
+            section_id=section.pk,
+            course_id=course_id,
+        )
+        for instructor in (True, False)
+    )
+    subject = EventSubject(course_id, submission.learner_id, data, learner_data)
     return [("submission.graded", subject)]
 
 
@@ -265,12 +318,12 @@ class ExercisePage:
     # (editor_from_submission's code) or "starter".
     editor_source: str
     editor_from_submission: Submission | None
-    history: list[Submission]
+    history: list[SubmissionView]
 
     history_limit: int = HISTORY_LIMIT
 
     @property
-    def latest(self) -> Submission | None:
+    def latest(self) -> SubmissionView | None:
         return self.history[0] if self.history else None
 
     @property
@@ -312,19 +365,17 @@ def exercise_page_for(
     latest submission, the starter.
     """
     mine = Submission.objects.filter(learner=learner, exercise=exercise)
-    history = list(
-        mine.only(
-            "id", "status", "verdict", "score", "tests_passed", "tests_total", "runs",
-            "created_at", "exercise_id", "learner_id",
-        )[:HISTORY_LIMIT]
-    )  # fmt: skip
+    history = [
+        submission_view(submission=submission, teaches=False, with_detail=False)
+        for submission in mine.only(*SUBMISSION_LIST_FIELDS)[:HISTORY_LIMIT]
+    ]
     source: Submission | None = None
     files: Mapping[str, str] = {}
     editor_source = "starter"
     if draft is not None:
         files, editor_source = draft, "draft"
     elif not start_over and history:
-        wanted = from_submission_id if from_submission_id is not None else history[0].pk
+        wanted = from_submission_id if from_submission_id is not None else history[0].id
         source = mine.only("id", "files", "created_at").filter(pk=wanted).first()
         if source is not None:
             files, editor_source = source.files, "submission"
@@ -367,10 +418,12 @@ class TestLine:
 
 @dataclass(frozen=True)
 class SubmissionResult:
-    """What the learner sees of their submission's outcome; its code and the compile errors'
+    """What the learner sees of their submission's outcome, from its read model (what of
+    results.json they may see is decided there, once); its code and the compile errors'
     links into it are rendered by grader.presentation."""
 
-    submission: Submission
+    submission: SubmissionView
+    exercise: CodingExercise  # its title, points and language (never its secret columns)
     final: bool
     retrying: bool  # an internal error happened; it is queued again
     message: str
@@ -384,16 +437,14 @@ def _clip(value: Any, limit: int) -> str:
 
 
 def submission_result(*, submission: Submission) -> SubmissionResult:
-    """A submission's outcome for the page: only the keys of results.json meant for learners."""
-    results = submission.results if isinstance(submission.results, dict) else {}
-    final = submission.status in {Submission.Status.GRADED, Submission.Status.ERROR}
+    """A submission's outcome for its learner's page (submission_get_for's row)."""
+    view = submission_view(submission=submission, teaches=False, with_detail=True)
+    final = view.status in {Submission.Status.GRADED, Submission.Status.ERROR}
     message = ""
     tests: list[TestLine] = []
-    if submission.status == Submission.Status.GRADED:
-        message = _clip(results.get("message"), MESSAGE_CHARS)
-        for entry in results.get("tests") or []:
-            if not isinstance(entry, dict):
-                continue
+    if view.status == Submission.Status.GRADED:
+        message = _clip(view.results.get("message"), MESSAGE_CHARS)
+        for entry in view.results.get("tests") or []:
             status = entry.get("status")
             tests.append(
                 TestLine(
@@ -404,13 +455,14 @@ def submission_result(*, submission: Submission) -> SubmissionResult:
                 )
             )
     return SubmissionResult(
-        submission=submission,
+        submission=view,
+        exercise=submission.exercise,
         final=final,
-        retrying=submission.status == Submission.Status.QUEUED and submission.runs > 0,
+        retrying=view.status == Submission.Status.QUEUED and submission.runs > 0,
         message=message,
         compile_error=(
-            submission.status == Submission.Status.GRADED
-            and submission.verdict == Submission.Verdict.COMPILE_ERROR
+            view.status == Submission.Status.GRADED
+            and view.verdict == Submission.Verdict.COMPILE_ERROR
         ),
         tests=tests,
     )

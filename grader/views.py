@@ -89,7 +89,8 @@ def submission_detail_view(request: HttpRequest, submission_id: int) -> HttpResp
     result = selectors.submission_result(submission=submission)
     shown = presentation.submission_shown(result, with_code=not fragment)
     template = "grader/_submission_result.html" if fragment else "grader/submission_detail.html"
-    context = {"result": result, "shown": shown, "submission": submission}
+    context = {"result": result, "shown": shown, "submission": result.submission,
+               "exercise": result.exercise}  # fmt: skip
     response = render(request, template, context)
     patch_vary_headers(response, ["X-Requested-With"])
     return response

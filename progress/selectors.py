@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
 from django.contrib.auth.models import AnonymousUser, User
@@ -14,8 +16,8 @@ from django.utils import timezone
 from accounts.roles import own_or_taught
 from courses.models import Course, Part, Section
 from courses.status import Completion
-from progress.items import ItemState, section_items_states
-from progress.models import Enrollment, SectionProgress
+from progress.items import ItemKind, ItemRef, ItemState, item_kinds, section_items_states
+from progress.models import Enrollment, ItemCompletion, SectionProgress
 from webhooks.payloads import EventSubject
 
 _COUNTED = ~Q(sections__status=Section.Status.ARCHIVED)
@@ -41,6 +43,108 @@ def gradebook_learners(course: Course) -> QuerySet[User]:
         pk__in=SectionProgress.objects.filter(section__part__course=course).values("learner")
     )
     return User.objects.filter(enrolled | worked).distinct()
+
+
+def gradebook_learner_batches(course: Course, *, size: int) -> Iterator[list[tuple[int, str]]]:
+    """The gradebook's learners as (id, username), `size` at a time by id (one query each),
+    so that memory stays flat whatever their number."""
+    learners = gradebook_learners(course).order_by("id")
+    last = 0
+    while True:
+        batch = list(learners.filter(id__gt=last).values_list("id", "username")[:size])
+        if not batch:
+            return
+        yield batch
+        last = batch[-1][0]
+
+
+@dataclass(frozen=True)
+class GradebookColumn:
+    """One item of a section (its score), or the section itself (item None: completed?)."""
+
+    title: str
+    section_id: int
+    item: ItemRef | None = None
+
+
+def gradebook_columns(sections: list[Section]) -> list[GradebookColumn]:
+    """For each section in order: its counted items, kind by kind (quizzes, then published
+    exercises), then the section. One query per kind of item."""
+    items: dict[int, list[tuple[ItemKind, Any]]] = {}
+    for kind in item_kinds():
+        item: Any
+        for item in (
+            kind.model._default_manager.filter(
+                section_id__in=[s.pk for s in sections], **kind.counted()
+            )
+            .only("id", "section_id", "title")
+            .order_by("order", "id")
+        ):
+            items.setdefault(item.section_id, []).append((kind, item))
+    columns = []
+    for section in sections:
+        for kind, item in items.get(section.pk, []):
+            title = kind.column_title.format(
+                section=section.number, kind=kind.name, title=item.title
+            )
+            columns.append(GradebookColumn(title, section.pk, ItemRef(kind.name, item.pk)))
+        columns.append(GradebookColumn(f"{section.number} completed", section.pk))
+    return columns
+
+
+@dataclass(frozen=True)
+class GradebookCell:
+    """A learner in a section: items done of the section's items, and whether it is
+    complete; `started`: the learner has a row there at all."""
+
+    items_complete: int = 0
+    items_total: int = 0
+    completed: bool = False
+    started: bool = False
+
+
+NOT_STARTED = GradebookCell()
+
+
+@dataclass(frozen=True)
+class GradebookRow:
+    learner_id: int
+    cells: dict[int, GradebookCell]  # section id -> the learner's cell (absent: not started)
+    scores: dict[ItemRef, Decimal | None]  # with_scores: each item's score (absent: none)
+
+    def cell(self, section_id: int) -> GradebookCell:
+        return self.cells.get(section_id, NOT_STARTED)
+
+
+def gradebook_rows(
+    *, learner_ids: list[int], section_ids: list[int], with_scores: bool
+) -> dict[int, GradebookRow]:
+    """The gradebook's cells of these learners in these sections, for its page and its CSV:
+    one query for the sections' cells, one more for the items' scores (`with_scores`)."""
+    cells: dict[int, dict[int, GradebookCell]] = {learner_id: {} for learner_id in learner_ids}
+    for learner_id, section_id, items_complete, items_total, completed in (
+        SectionProgress.objects.filter(learner_id__in=learner_ids, section_id__in=section_ids)
+        .order_by()
+        .values_list("learner_id", "section_id", "items_complete", "items_total", "completed")
+    ):
+        cells[learner_id][section_id] = GradebookCell(
+            items_complete, items_total, completed, started=True
+        )
+    scores: dict[int, dict[ItemRef, Decimal | None]] = {learner_id: {} for learner_id in cells}
+    if with_scores:
+        kinds = item_kinds()
+        for learner_id, *refs, score in (
+            ItemCompletion.objects.filter(learner_id__in=learner_ids, section_id__in=section_ids)
+            .order_by()
+            .values_list("learner_id", *[kind.column for kind in kinds], "score")
+        ):
+            for kind, item_id in zip(kinds, refs, strict=True):
+                if item_id is not None:
+                    scores[learner_id][ItemRef(kind.name, item_id)] = score
+    return {
+        learner_id: GradebookRow(learner_id, cells[learner_id], scores[learner_id])
+        for learner_id in cells
+    }
 
 
 def course_completions(*, learner_id: int, course_ids: list[int]) -> dict[int, Completion]:

@@ -13,9 +13,10 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser, User
 from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
+from django.urls import reverse
 from django.utils import timezone
 
-from accounts.roles import own_or_taught, published_or_taught
+from accounts.roles import own_or_taught, published_or_taught, teaches
 from courses.models import Section
 from progress.items import ItemGrade, ItemState
 from progress.models import ItemCompletion
@@ -198,10 +199,9 @@ def quiz_states(learner: User | AnonymousUser, section: Section, now: datetime) 
 
 @dataclass(frozen=True)
 class AnswerReview:
-    """One question of a graded attempt as the learner may see it."""
+    """One question of a graded attempt as the learner may see it (from AttemptQuestionView)."""
 
     number: int
-    view: dict[str, Any]
     text: str  # in `text_format`, as are the feedback and the explanation (the page renders
     text_format: str  # them: quizzes.presentation.question_text_html)
     response: list[str]
@@ -222,13 +222,24 @@ class AnswerReview:
 
 @dataclass(frozen=True)
 class AttemptReview:
-    attempt: Attempt
-    # The total (score, percent, passed): not before the due date under `after_due`.
+    """The result page's attempt: its read model (AttemptView, as its learner may see it)
+    and the page's own wording of it."""
+
+    attempt: AttemptView
+    # Scores wait for the due date under `after_due` (the page says so, graded or not).
     show_total: bool
     # Per-question feedback only as the quiz's feedback policy allows.
     show_details: bool
     details_from: datetime | None
     answers: list[AnswerReview]
+
+    @property
+    def final(self) -> bool:
+        """Nothing more to wait for on the page: graded, failed, or left to an instructor."""
+        attempt = self.attempt
+        return attempt.status in {Attempt.Status.GRADED, Attempt.Status.ERROR} or (
+            attempt.awaiting_manual_grading
+        )
 
 
 def attempt_visibility(
@@ -246,48 +257,38 @@ def attempt_visibility(
     )
 
 
-def attempt_review(*, attempt: Attempt, now: datetime) -> AttemptReview:
-    """The result of an attempt for its learner: score always, details by the feedback policy."""
-    quiz = attempt.quiz
-    visibility = attempt_visibility(attempt=attempt, teaches=False, now=now)
-    hidden_until_due = scores_hidden_until_due(
-        feedback_policy=quiz.feedback_policy, due_at=quiz.due_at, now=now
+def _answer_review(number: int, question: AttemptQuestionView) -> AnswerReview:
+    shown = question.feedback
+    assert shown is not None  # (only questions whose feedback the learner may see)
+    # No answer row at all (a question added after grading): nothing answered, no points.
+    score = shown.score if shown.score is not None or shown.pending_manual else Decimal(0)
+    return AnswerReview(
+        number=number,
+        text=question.text,
+        text_format=question.text_format,
+        response=response_summary({"type": question.type, **question.spec}, question.response),
+        points=question.points,
+        score=score,
+        pending_manual=shown.pending_manual,
+        feedback=[text for text in shown.feedback if text],
+        explanation=shown.explanation,
     )
-    if not visibility.details:
-        return AttemptReview(
-            attempt=attempt,
-            show_total=not hidden_until_due,
-            show_details=False,
-            details_from=visibility.details_from,
-            answers=[],
-        )
-    answers = {answer.question_id: answer for answer in attempt.answers.all()}
-    reviews = []
-    for number, item in enumerate(attempt_questions(attempt=attempt), start=1):
-        question = item.question
-        answer = answers.get(question.pk)
-        response = answer.response if answer else None
-        fmt = question.text_format
-        reviews.append(
-            AnswerReview(
-                number=number,
-                view=item.view,
-                text=question.text,
-                text_format=fmt,
-                response=response_summary(item.view, item.response_to_shown(response)),
-                points=question.points,
-                score=answer.score if answer else Decimal(0),
-                pending_manual=bool(answer and answer.needs_manual_grading),
-                feedback=[text for text in (answer.feedback if answer else []) if text],
-                explanation=question.explanation,
-            )
-        )
+
+
+def attempt_review(*, attempt: Attempt, now: datetime) -> AttemptReview:
+    """The result of an attempt for its learner's page: its read model (the score and the
+    details as the quiz's policies show them to the learner now), worded for the page."""
+    quiz = attempt.quiz
+    details = attempt_visibility(attempt=attempt, teaches=False, now=now)
+    view = attempt_view(attempt=attempt, teaches=False, with_questions=details.details, now=now)
     return AttemptReview(
-        attempt=attempt,
-        show_total=not hidden_until_due,
-        show_details=True,
-        details_from=visibility.details_from,
-        answers=reviews,
+        attempt=view,
+        show_total=not scores_hidden_until_due(
+            feedback_policy=quiz.feedback_policy, due_at=quiz.due_at, now=now
+        ),
+        show_details=details.details,
+        details_from=details.details_from,
+        answers=[_answer_review(n, q) for n, q in enumerate(view.questions, start=1)],
     )
 
 
@@ -338,6 +339,7 @@ class AnswerFeedbackView:
     score: Decimal | None
     feedback: list[str]
     explanation: str
+    pending_manual: bool  # an instructor grades it (the page says so; the API's score is null)
 
 
 @dataclass(frozen=True)
@@ -358,7 +360,6 @@ class AttemptView:
     """An attempt as one viewer may see it (quizzes.visibility decides, once, here)."""
 
     id: int
-    url: str
     quiz: int
     learner: int
     number: int
@@ -372,11 +373,31 @@ class AttemptView:
     result: AttemptResultView | None  # None: not graded, or hidden until the due date
     questions: tuple[AttemptQuestionView, ...] = ()
 
+    @property
+    def url(self) -> str:
+        """Its address in the API (made when read: the pages never ask)."""
+        return attempt_url(self.id)
 
-def attempt_view(*, attempt: Attempt, teaches: bool, url: str, with_questions: bool) -> AttemptView:
-    """The attempt as its learner or an instructor of its course may see it: the result and
-    feedback by the quiz's feedback policy."""
-    visibility = attempt_visibility(attempt=attempt, teaches=teaches)
+    @property
+    def status_label(self) -> str:
+        return str(_STATUS_LABELS.get(self.status, self.status))
+
+
+_STATUS_LABELS = dict(Attempt.Status.choices)
+
+
+def attempt_url(attempt_id: int) -> str:
+    return reverse("api:attempt-detail", kwargs={"pk": attempt_id})
+
+
+def attempt_view(
+    *, attempt: Attempt, teaches: bool, with_questions: bool, now: datetime | None = None
+) -> AttemptView:
+    """The attempt as its learner or an instructor of its course may see it (now): the result
+    and feedback by the quiz's feedback policy. Every channel serializes this: the API, the
+    learner's pages and the attempt.graded webhook; a field that is not here none of them
+    shows."""
+    visibility = attempt_visibility(attempt=attempt, teaches=teaches, now=now)
     result = None
     if visibility.total:
         result = AttemptResultView(
@@ -396,17 +417,21 @@ def attempt_view(*, attempt: Attempt, teaches: bool, url: str, with_questions: b
                     score=answer.score if answer else None,
                     feedback=list(answer.feedback) if answer else [],
                     explanation=item.question.explanation,
+                    pending_manual=bool(answer and answer.needs_manual_grading),
                 )
             questions.append(
                 AttemptQuestionView(
-                    **entry, points=view.pop("points"), spec=view,
+                    # (the form's view has the points as text: from the question instead)
+                    **entry, points=item.question.points,
+                    spec={key: value for key, value in view.items() if key != "points"},
                     response=item.response_to_shown(answer.response) if answer else None,
                     feedback=feedback,
                 )
             )  # fmt: skip
     return AttemptView(
-        id=attempt.pk, url=url, quiz=attempt.quiz_id, learner=attempt.learner_id,
-        number=attempt.number, status=attempt.status, started_at=attempt.started_at,
+        id=attempt.pk, quiz=attempt.quiz_id,
+        learner=attempt.learner_id, number=attempt.number, status=attempt.status,
+        started_at=attempt.started_at,
         deadline=attempt.deadline, submitted_at=attempt.submitted_at,
         graded_at=attempt.graded_at, late=attempt.late,
         awaiting_manual_grading=attempt.awaiting_manual_grading, result=result,
@@ -414,37 +439,46 @@ def attempt_view(*, attempt: Attempt, teaches: bool, url: str, with_questions: b
     )  # fmt: skip
 
 
+def attempt_view_for(*, attempt: Attempt, user: Any, with_questions: bool) -> AttemptView:
+    """The attempt as `user` may see it (the attempt's quiz, section and part loaded)."""
+    course_id = attempt.quiz.section.part.course_id
+    return attempt_view(
+        attempt=attempt, teaches=teaches(user, course_id), with_questions=with_questions
+    )
+
+
 # --- webhooks (registered in apps.py) ----------------------------------------------------
 
 
+# What the attempt.graded webhook says of the attempt's result, when its hearer may see it.
+ATTEMPT_EVENT_RESULT_FIELDS = ("score", "max_score", "percent", "passed")
+
+
+def _attempt_event_data(view: AttemptView, *, section_id: int, course_id: int) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "attempt": view.id, "quiz": view.quiz, "section": section_id, "course": course_id,
+        "learner": view.learner, "number": view.number, "status": view.status,
+        "late": view.late, "graded_at": view.graded_at,
+    }  # fmt: skip
+    if view.result is not None:
+        data |= {name: getattr(view.result, name) for name in ATTEMPT_EVENT_RESULT_FIELDS}
+    return data
+
+
 def attempt_graded_event(attempt_id: int) -> list[tuple[str, EventSubject]]:
-    """The attempt.graded webhook's data: the result for the course's instructors, and for
-    its learner as the quiz's feedback policy shows it to them now."""
+    """The attempt.graded webhook's data: the attempt's read model as the course's instructors
+    see it, and as its learner may see it now (the result by the quiz's feedback policy)."""
     attempt = Attempt.objects.select_related("quiz__section__part").filter(pk=attempt_id).first()
     if attempt is None or attempt.status != Attempt.Status.GRADED:
         return []
-    data: dict[str, Any] = {
-        "attempt": attempt.pk,
-        "quiz": attempt.quiz_id,
-        "section": attempt.quiz.section_id,
-        "course": attempt.quiz.section.part.course_id,
-        "learner": attempt.learner_id,
-        "number": attempt.number,
-        "status": attempt.status,
-        "late": attempt.late,
-        "graded_at": attempt.graded_at,
-    }
-    result = {
-        "score": attempt.score,
-        "max_score": attempt.max_score,
-        "percent": attempt.percent,
-        "passed": attempt.passed,
-    }
-    visible = attempt_visibility(attempt=attempt, teaches=False).total
-    subject = EventSubject(
-        course_id=data["course"],
-        learner_id=attempt.learner_id,
-        data=data | result,
-        learner_data=data | result if visible else data,
+    section_id, course_id = attempt.quiz.section_id, attempt.quiz.section.part.course_id
+    data, learner_data = (
+        _attempt_event_data(
+            attempt_view(attempt=attempt, teaches=instructor, with_questions=False),
+            section_id=section_id,
+            course_id=course_id,
+        )
+        for instructor in (True, False)
     )
+    subject = EventSubject(course_id, attempt.learner_id, data, learner_data)
     return [("attempt.graded", subject)]

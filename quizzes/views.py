@@ -62,14 +62,20 @@ def _own_attempt(request: HttpRequest, attempt_id: int) -> Attempt:
 def quiz_view(request: HttpRequest, quiz_id: int) -> HttpResponse:
     learner = current_learner(request)
     quiz = _quiz_for_learner(quiz_id)
-    attempts = list(Attempt.objects.filter(learner=learner, quiz=quiz).order_by("-number"))
+    # Through the quiz's manager: each attempt knows its quiz (the read models ask it).
+    attempts = list(quiz.attempts.filter(learner=learner).order_by("-number"))
     used = sum(1 for a in attempts if a.status != Attempt.Status.ERROR)
+    now = timezone.now()
     context = {
         "quiz": quiz,
         "section": quiz.section,
         "instructions_html": question_text_html(quiz.instructions, "markdown"),
         "question_count": quiz.questions.count(),
-        "attempts": attempts,
+        # The list shows each attempt's read model: its score only when the learner may see it.
+        "attempts": [
+            selectors.attempt_view(attempt=a, teaches=False, with_questions=False, now=now)
+            for a in attempts
+        ],
         "current": next((a for a in attempts if a.status == Attempt.Status.IN_PROGRESS), None),
         "attempts_left": None if quiz.max_attempts is None else max(quiz.max_attempts - used, 0),
         # From the attempts already loaded: the same policy, no second query.
@@ -81,10 +87,10 @@ def quiz_view(request: HttpRequest, quiz_id: int) -> HttpResponse:
                 if a.status == Attempt.Status.GRADED and a.percent is not None
             ],
         ),
-        "now": timezone.now(),
+        "now": now,
         # Under `after_due` scores wait for the due date (as on the result page and the API).
         "scores_hidden": scores_hidden_until_due(
-            feedback_policy=quiz.feedback_policy, due_at=quiz.due_at, now=timezone.now()
+            feedback_policy=quiz.feedback_policy, due_at=quiz.due_at, now=now
         ),
         "time_limit_minutes": max(round(quiz.time_limit.total_seconds() / 60), 1)
         if quiz.time_limit
@@ -233,10 +239,7 @@ def attempt_result_view(request: HttpRequest, attempt_id: int) -> HttpResponse:
     if attempt.status == Attempt.Status.IN_PROGRESS:
         return redirect("quizzes:attempt", attempt_id=attempt.pk)
     review = selectors.attempt_review(attempt=attempt, now=timezone.now())
-    final = attempt.status in {Attempt.Status.GRADED, Attempt.Status.ERROR} or (
-        attempt.awaiting_manual_grading
-    )
-    context = {"attempt": attempt, "quiz": attempt.quiz, "review": review, "final": final}
+    context = {"attempt": review.attempt, "quiz": attempt.quiz, "review": review}
     if request.GET.get("fragment") or request.headers.get("X-Requested-With") == "fetch":
         return render(request, "quizzes/_result.html", context)
     return render(request, "quizzes/result.html", context)

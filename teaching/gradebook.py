@@ -2,7 +2,8 @@
 
 Five queries whatever the number of learners: the sections, the count of matching
 learners, one page of them (searched, filtered and sorted in SQL, with their completed
-sections counted there), their section rows, and the course.
+sections counted there), their cells (progress.selectors.gradebook_rows, as in the CSV),
+and the course.
 """
 
 from __future__ import annotations
@@ -21,7 +22,12 @@ from django.utils.translation import gettext as _
 from courses.models import Course, Section
 from grader.models import Submission
 from progress.models import SectionProgress
-from progress.selectors import gradebook_learners, gradebook_sections
+from progress.selectors import (
+    GradebookCell,
+    gradebook_learners,
+    gradebook_rows,
+    gradebook_sections,
+)
 from quizzes.models import Attempt
 
 PER_PAGE = 50
@@ -36,11 +42,12 @@ SORTS = {
 @dataclass(frozen=True)
 class Cell:
     section: Section
-    items_complete: int
-    items_total: int
-    completed: bool
-    started: bool
+    standing: GradebookCell  # the gradebook's cell, as the CSV has it
     html: SafeString  # the cell's content, made here: 50 rows x 10-100 sections per page
+
+    @property
+    def completed(self) -> bool:
+        return self.standing.completed
 
 
 @dataclass(frozen=True)
@@ -107,39 +114,36 @@ def gradebook_page(
     paginator = Paginator(learners.only("id", "username", "first_name", "last_name"), PER_PAGE)
     current = paginator.get_page(page)
     people = list(current.object_list)
-    progress = {
-        (p.learner_id, p.section_id): p
-        for p in SectionProgress.objects.filter(
-            learner__in=[u.pk for u in people], section__in=[s.pk for s in sections]
-        ).only("learner_id", "section_id", "items_complete", "items_total", "completed")
-    }
+    book = gradebook_rows(
+        learner_ids=[u.pk for u in people], section_ids=[s.pk for s in sections], with_scores=False
+    )
     labels = {
         "completed": _("completed"), "not_started": _("not started"),
     }  # fmt: skip
     rows = []
     for learner in people:
-        cells = []
-        for section in sections:
-            row = progress.get((learner.pk, section.pk))
-            cells.append(_cell(section, row, learner, cell_url, labels))
+        got = book[learner.pk]
+        cells = [
+            _cell(section, got.cell(section.pk), learner, cell_url, labels) for section in sections
+        ]
         rows.append(Row(learner, learner.completed_sections, cells))  # type: ignore[attr-defined]
     return Gradebook(sections, current, rows, paginator.count, parts, part)
 
 
 def _cell(
     section: Section,
-    row: SectionProgress | None,
+    row: GradebookCell,
     learner: User,
     cell_url: str,
     labels: dict[str, str],
 ) -> Cell:
     """`cell_url` has {learner} and {section} for the ids (one reverse() per page)."""
-    if row is None:
+    if not row.started:
         html = format_html(
             '<span aria-hidden="true">—</span><span class="visually-hidden">{}</span>',
             labels["not_started"],
         )
-        return Cell(section, 0, 0, False, False, html)
+        return Cell(section, row, html)
     name = _("%(learner)s, section %(number)s") % {
         "learner": learner.username, "number": section.number,
     }  # fmt: skip
@@ -152,7 +156,7 @@ def _cell(
         name,
         f", {labels['completed']}" if row.completed else "",
     )
-    return Cell(section, row.items_complete, row.items_total, row.completed, True, html)
+    return Cell(section, row, html)
 
 
 @dataclass(frozen=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from django.db.models import Q, QuerySet
@@ -107,7 +108,7 @@ class PartViewSet(InstructorWriteViewSet):
     def course_id_of(self, instance: Part) -> int:
         return instance.course_id
 
-    def save_instance(self, instance: Part) -> Part:
+    def save_instance(self, instance: Part, options: Mapping[str, Any]) -> Part:
         return part_save(part=instance)
 
     def delete_instance(self, instance: Part) -> None:
@@ -148,7 +149,7 @@ class SectionViewSet(InstructorWriteViewSet):
     def course_id_of(self, instance: Section) -> int:
         return instance.part.course_id
 
-    def save_instance(self, instance: Section) -> Section:
+    def save_instance(self, instance: Section, options: Mapping[str, Any]) -> Section:
         if not instance.slug:
             instance.slug = section_slug_for(title=instance.title, source_path="")
         return section_save(section=instance)

@@ -7,6 +7,7 @@ and read only their own submissions.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from django.db.models import QuerySet
@@ -32,7 +33,12 @@ from grader.api.serializers import (
     SubmissionSerializer,
 )
 from grader.models import CodingExercise, Submission
-from grader.selectors import exercises_visible_to, submission_view, submissions_visible_to
+from grader.selectors import (
+    exercises_visible_to,
+    submission_url,
+    submission_view_for,
+    submissions_visible_to,
+)
 from grader.services import (
     ExerciseError,
     exercise_deletable,
@@ -89,9 +95,10 @@ class ExerciseViewSet(InstructorWriteViewSet):
             return ExerciseAuthorSerializer(instance).data
         return ExerciseSerializer(instance).data
 
-    def save_instance(self, instance: CodingExercise) -> CodingExercise:
-        # `publish` is not a model field: the check publishes the exercise if it passes.
-        publish = instance.__dict__.pop("publish", instance.is_published)
+    def save_instance(self, instance: CodingExercise, options: Mapping[str, Any]) -> CodingExercise:
+        # `publish` is no model field: the check publishes the exercise if it passes. An edit
+        # that does not say keeps the exercise as published as it was.
+        publish = options.get("publish", instance.is_published)
         return exercise_submit_edit(exercise=instance, publish=publish)
 
     def delete_instance(self, instance: CodingExercise) -> None:
@@ -105,10 +112,6 @@ class ExerciseViewSet(InstructorWriteViewSet):
 
     def location(self, instance: CodingExercise) -> dict[str, str]:
         return {"Location": reverse("api:exercise-detail", kwargs={"pk": instance.pk})}
-
-
-def submission_url(submission: Submission) -> str:
-    return reverse("api:submission-detail", kwargs={"pk": submission.pk})
 
 
 @extend_schema_view(
@@ -127,14 +130,9 @@ class SubmissionViewSet(LearnerWorkViewSet):
     ordering = ("-created_at", "-id")
 
     def present(self, instance: Submission) -> Any:
-        view = submission_view(
-            submission=instance,
-            teaches=teaches(self.request.user, instance.exercise.section.part.course_id),
-            url=submission_url(instance),
-        )
-        if self.action == "list":
-            return SubmissionSerializer(view).data
-        return SubmissionDetailSerializer(view).data
+        detail = self.action != "list"
+        view = submission_view_for(submission=instance, user=self.request.user, with_detail=detail)
+        return (SubmissionDetailSerializer if detail else SubmissionSerializer)(view).data
 
     @extend_schema(
         tags=["submissions"],
@@ -167,7 +165,7 @@ class SubmissionViewSet(LearnerWorkViewSet):
             )
         except ExerciseError as error:
             raise ApiError("invalid_submission", str(error)) from None
-        url = submission_url(submission)
+        url = submission_url(submission.pk)
         return Response(
             QueuedSerializer({"id": submission.pk, "status": submission.status, "url": url}).data,
             status=status.HTTP_202_ACCEPTED,

@@ -7,10 +7,10 @@ answer keys, and only their own attempts.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from django.db.models import QuerySet
-from django.urls import reverse
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import exceptions, status
@@ -44,8 +44,8 @@ from quizzes.authoring import (
 )
 from quizzes.models import Attempt, Question, Quiz
 from quizzes.selectors import (
-    AttemptView,
-    attempt_view,
+    attempt_url,
+    attempt_view_for,
     attempts_visible_to,
     public_question_view,
     quizzes_visible_to,
@@ -98,7 +98,7 @@ class QuizViewSet(InstructorWriteViewSet):
     def course_id_of(self, instance: Quiz) -> int:
         return instance.section.part.course_id
 
-    def save_instance(self, instance: Quiz) -> Quiz:
+    def save_instance(self, instance: Quiz, options: Mapping[str, Any]) -> Quiz:
         return quiz_save(quiz=instance)
 
     def delete_instance(self, instance: Quiz) -> None:
@@ -134,7 +134,7 @@ class QuestionViewSet(InstructorWriteViewSet):
     def course_id_of(self, instance: Question) -> int:
         return instance.quiz.section.part.course_id
 
-    def save_instance(self, instance: Question) -> Question:
+    def save_instance(self, instance: Question, options: Mapping[str, Any]) -> Question:
         return question_save(question=instance)
 
     def delete_instance(self, instance: Question) -> None:
@@ -147,20 +147,6 @@ class QuestionViewSet(InstructorWriteViewSet):
         if teaches(self.request.user, self.course_id_of(instance)):
             return QuestionSerializer(instance).data
         return PublicQuestionSerializer(public_question_view(question=instance)).data
-
-
-def attempt_url(attempt: Attempt) -> str:
-    return reverse("api:attempt-detail", kwargs={"pk": attempt.pk})
-
-
-def attempt_body(attempt: Attempt, user: Any, *, with_questions: bool) -> AttemptView:
-    """The attempt as `user` may see it (quizzes.selectors.attempt_view), to serialize."""
-    return attempt_view(
-        attempt=attempt,
-        teaches=teaches(user, attempt.quiz.section.part.course_id),
-        url=attempt_url(attempt),
-        with_questions=with_questions,
-    )
 
 
 @extend_schema_view(
@@ -181,13 +167,9 @@ class AttemptViewSet(LearnerWorkViewSet):
     ordering = ("-started_at", "-id")
 
     def present(self, instance: Attempt) -> Any:
-        if self.action == "list":
-            return AttemptSerializer(
-                attempt_body(instance, self.request.user, with_questions=False)
-            ).data
-        return AttemptDetailSerializer(
-            attempt_body(instance, self.request.user, with_questions=True)
-        ).data
+        detail = self.action != "list"
+        view = attempt_view_for(attempt=instance, user=self.request.user, with_questions=detail)
+        return (AttemptDetailSerializer if detail else AttemptSerializer)(view).data
 
     def _own(self) -> Attempt:
         attempt = self.get_object()
@@ -226,12 +208,14 @@ class AttemptViewSet(LearnerWorkViewSet):
         except QuizRuleError as error:
             raise rule_error(error) from None
         attempt.quiz = quiz
-        body = AttemptDetailSerializer(attempt_body(attempt, request.user, with_questions=True))
+        body = AttemptDetailSerializer(
+            attempt_view_for(attempt=attempt, user=request.user, with_questions=True)
+        )
         created = attempt.pk not in before
         return Response(
             body.data,
             status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
-            headers={"Location": attempt_url(attempt)},
+            headers={"Location": attempt_url(attempt.pk)},
         )
 
     @extend_schema(tags=["attempts"], request=AnswersSerializer, responses=AttemptDetailSerializer)
@@ -249,7 +233,9 @@ class AttemptViewSet(LearnerWorkViewSet):
             raise rule_error(error) from None
         attempt.refresh_from_db()
         return Response(
-            AttemptDetailSerializer(attempt_body(attempt, request.user, with_questions=True)).data
+            AttemptDetailSerializer(
+                attempt_view_for(attempt=attempt, user=request.user, with_questions=True)
+            ).data
         )
 
     @extend_schema(
@@ -266,7 +252,7 @@ class AttemptViewSet(LearnerWorkViewSet):
             attempt = attempt_submit(attempt=attempt)
         except QuizRuleError as error:
             raise rule_error(error) from None
-        url = attempt_url(attempt)
+        url = attempt_url(attempt.pk)
         return Response(
             SubmittedSerializer({"status": attempt.status, "url": url}).data,
             status=status.HTTP_202_ACCEPTED,

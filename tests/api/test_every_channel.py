@@ -11,9 +11,12 @@ learners; nobody but the course's instructors and admins sees learners' e-mail.
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 import pytest
 from django.test import Client
+from django.utils import timezone, translation
+from django.utils.translation import gettext
 from drf_spectacular.generators import SchemaGenerator
 
 from tests.api.conftest import World, client_for, user_of
@@ -192,3 +195,67 @@ def test_no_webhook_tells_its_owner_what_it_may_not_see(secret_world: World, rol
                 heard += 1
     expected = {"learner": 2, "other": 2, "instructor": 4, "other_instructor": 0, "admin": 4}
     assert heard == expected[role]
+
+
+OUTPUT_MARKER = "TEST_OUTPUT_MARKER"
+
+
+def test_one_whitelist_decides_what_every_channel_shows_of_a_submission(world: World, monkeypatch):
+    # Given a learner's graded submission whose test wrote output
+    submission = world.submission
+    submission.results["tests"][0]["output"] = OUTPUT_MARKER
+    submission.save()
+    api, page = client_for(world.learner), Client()
+    page.force_login(world.learner)
+    channels = {
+        "api": f"/api/v1/submissions/{submission.pk}/",
+        "page": f"/submissions/{submission.pk}/",
+        "fragment": f"/submissions/{submission.pk}/?fragment=1",
+    }
+    for name, url in channels.items():
+        client = api if name == "api" else page
+        assert OUTPUT_MARKER in client.get(url).content.decode(), name
+
+    # When the learner's whitelist of a test's keys no longer names "output"
+    monkeypatch.setattr("grader.selectors.LEARNER_TEST_KEYS", frozenset({"name", "status"}))
+
+    # Then no channel shows it (none keeps a list of its own)
+    for name, url in channels.items():
+        client = api if name == "api" else page
+        response = client.get(url)
+        assert response.status_code == 200, name
+        assert OUTPUT_MARKER not in response.content.decode(), name
+
+
+def test_every_channel_shows_a_learner_an_attempts_score_only_when_its_read_model_has_it(
+    world: World,
+):
+    from quizzes.services import attempt_grade, attempt_submit
+
+    # Given a graded attempt at a quiz whose scores wait for a due date to come
+    quiz = world.quiz
+    quiz.feedback_policy, quiz.due_at = "after_due", timezone.now() + timedelta(days=1)
+    quiz.save()
+    attempt_submit(attempt=world.attempt)
+    attempt_grade(attempt_id=world.attempt.pk)
+    WebhookEndpoint.objects.create(
+        owner=world.learner, url="https://hooks.example.org/x", secret="s" * 32,
+        events=["attempt.graded"],
+    )  # fmt: skip
+    page = Client()
+    page.force_login(world.learner)
+
+    # When the learner reads the attempt on every channel
+    api = client_for(world.learner).get(f"/api/v1/attempts/{world.attempt.pk}/").json()
+    result_page = page.get(f"/attempts/{world.attempt.pk}/result/").content.decode()
+    quiz_page = page.get(f"/quizzes/{quiz.pk}/").content.decode()
+    [(_endpoint, _kind, body)] = event_payloads(event="attempt.graded", object_id=world.attempt.pk)
+
+    # Then none has the score: the read model has no result for them yet
+    assert api["result"] is None
+    assert 'data-testid="quiz-score"' not in result_page
+    with translation.override("ru"):  # (the site's language)
+        assert gettext("after the due date") in quiz_page
+    assert '"percent"' not in body
+    assert '"score"' not in body
+    assert '"status":"graded"' in body

@@ -137,14 +137,20 @@ def test_instructor_writes_questions_through_spec_validation(world: World) -> No
     assert client.delete(f"/api/v1/questions/{created.json()['id']}/").status_code == 204
 
 
-def test_instructor_creates_an_exercise_and_its_check_is_queued(
-    world: World, django_capture_on_commit_callbacks, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    checks: list[tuple[int, bool]] = []
+@pytest.fixture
+def checks(monkeypatch: pytest.MonkeyPatch) -> list[tuple[int, bool]]:
+    """The exercise checks queued: (exercise id, publish if it passes)."""
+    queued: list[tuple[int, bool]] = []
     monkeypatch.setattr(
         "grader.services.exercise_queue_check",
-        lambda exercise_id, publish: checks.append((exercise_id, publish)),
+        lambda exercise_id, publish: queued.append((exercise_id, publish)),
     )
+    return queued
+
+
+def test_instructor_creates_an_exercise_and_its_check_is_queued(
+    world: World, django_capture_on_commit_callbacks, checks: list[tuple[int, bool]]
+) -> None:
     payload: dict[str, Any] = {
         "section": world.section.pk,
         "slug": "mul",
@@ -174,6 +180,29 @@ def test_instructor_creates_an_exercise_and_its_check_is_queued(
         format="json",
     )
     assert mismatched.status_code == 400
+
+
+def test_publish_is_given_to_the_save_not_set_on_the_exercise(
+    world: World, django_capture_on_commit_callbacks, checks: list[tuple[int, bool]]
+) -> None:
+    # Guards the flag's way since it stopped riding on the instance (set there by apply(),
+    # popped from its __dict__ by save_instance): serializer -> save_instance -> service.
+    client = client_for(world.instructor)
+    url = f"/api/v1/exercises/{world.exercise.pk}/"
+
+    # Given a published exercise, when an edit says publish: false
+    with django_capture_on_commit_callbacks(execute=True):
+        assert client.patch(url, {"publish": False}, format="json").status_code == 202
+    # and another edit does not say (the exercise is unpublished until its check now)
+    world.exercise.refresh_from_db()
+    with django_capture_on_commit_callbacks(execute=True):
+        assert client.patch(url, {"title": "Sum again"}, format="json").status_code == 202
+
+    # Then the check of each is told as asked, or keeps the state the exercise had
+    assert checks == [(world.exercise.pk, False), (world.exercise.pk, False)]
+    with django_capture_on_commit_callbacks(execute=True):
+        assert client.patch(url, {"publish": True}, format="json").status_code == 202
+    assert checks[-1] == (world.exercise.pk, True)
 
 
 def test_submission_create_and_poll(
