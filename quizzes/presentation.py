@@ -197,16 +197,26 @@ def blank_segments(text: str, gaps: Sequence[Mapping[str, Any]]) -> list[tuple[s
 
 
 def question_form_entry(
-    *, number: int, view: Mapping[str, Any], text_html: str, response: Mapping[str, Any]
+    *,
+    number: int,
+    view: Mapping[str, Any],
+    text_html: str,
+    response: Mapping[str, Any],
+    field: str = "",
+    disabled: bool = False,
 ) -> dict[str, Any]:
     """What quizzes/_question.html needs of one question: its view, with the learner's
     response (in the ids they see) spread over the rows and gaps it fills.
 
-    The attempt page and the instructor's preview both show questions through this."""
+    The attempt page and the instructor's preview both show questions through this; so does
+    the gradebook's learner page, read-only (`disabled`), with a `field` of its own per
+    attempt (a page of several attempts needs ids of its own for each)."""
     entry: dict[str, Any] = {
         "number": number,
         "view": view,
-        "field": f"q{view['id']}",
+        "field": field or f"q{view['id']}",
+        "anchor": f"{field}-question" if field else f"question-{view['id']}",
+        "disabled": disabled,
         "text_html": text_html,
         "response": response,
     }

@@ -82,7 +82,9 @@ def attempt_questions(*, attempt: Attempt) -> list[AttemptQuestion]:
 
 def _attempt_questions(attempt: Attempt) -> list[AttemptQuestion]:
     quiz = attempt.quiz
-    questions = list(quiz.questions.order_by("order", "id"))
+    # (sorted here, not by the database: a caller's prefetch of quiz__questions then serves
+    # every attempt of a page without a query each)
+    questions = sorted(quiz.questions.all(), key=lambda q: (q.order, q.id))
     if quiz.shuffle_questions:
         questions = seeded_order(questions, seed=attempt.seed, salt="questions")
     id_key = attempt_id_key(attempt)

@@ -29,6 +29,8 @@ from progress.selectors import (
     gradebook_sections,
 )
 from quizzes.models import Attempt
+from quizzes.presentation import question_form_entry, question_text_html
+from quizzes.selectors import attempt_questions
 
 PER_PAGE = 50
 SORTS = {
@@ -160,20 +162,36 @@ def _cell(
 
 
 @dataclass(frozen=True)
+class ShownAnswer:
+    """One question of an attempt as the learner saw it (quizzes/_question.html, read-only:
+    choices in the order shown, typed text, gaps filled in place, pairs as pairs), and its
+    grade."""
+
+    entry: dict[str, Any]
+    score: Any  # Decimal, or None: not graded (yet)
+    points: Any
+    feedback: list[str]
+    waits: bool  # for a person's grade
+
+
+@dataclass(frozen=True)
 class LearnerSectionWork:
     learner: User
     section: Section
     progress: SectionProgress | None
     attempts: list[Attempt]
     submissions: list[Submission]
+    # Each attempt with its questions as the learner saw them.
+    attempt_rows: list[tuple[Attempt, list[ShownAnswer]]]
 
 
 def learner_section_work(*, learner: User, section: Section) -> LearnerSectionWork:
-    """What a gradebook cell stands on: the learner's attempts and submissions there."""
+    """What a gradebook cell stands on: the learner's attempts (each answer as the learner saw
+    it) and submissions there."""
     attempts = list(
         Attempt.objects.filter(learner=learner, quiz__section=section)
         .select_related("quiz")
-        .prefetch_related("answers__question", "grade_changes__job__created_by")
+        .prefetch_related("answers", "quiz__questions", "grade_changes__job__created_by")
         .order_by("quiz__order", "quiz_id", "number")
     )
     submissions = list(
@@ -183,4 +201,33 @@ def learner_section_work(*, learner: User, section: Section) -> LearnerSectionWo
         .order_by("exercise__order", "exercise_id", "id")
     )
     progress = SectionProgress.objects.filter(learner=learner, section=section).first()
-    return LearnerSectionWork(learner, section, progress, attempts, submissions)
+    rows = [(attempt, _shown_answers(attempt)) for attempt in attempts]
+    return LearnerSectionWork(learner, section, progress, attempts, submissions, rows)
+
+
+def _shown_answers(attempt: Attempt) -> list[ShownAnswer]:
+    answers = {answer.question_id: answer for answer in attempt.answers.all()}
+    shown = []
+    for number, item in enumerate(attempt_questions(attempt=attempt), start=1):
+        question = item.question
+        answer = answers.get(question.pk)
+        response = item.response_to_shown(answer.response if answer else None) or {}
+        entry = question_form_entry(
+            number=number,
+            view=item.view,
+            text_html=question_text_html(question.text, question.text_format),
+            response=response,
+            field=f"a{attempt.pk}-q{question.pk}",
+            disabled=True,
+        )
+        feedback = answer.feedback if answer and isinstance(answer.feedback, list) else []
+        shown.append(
+            ShownAnswer(
+                entry=entry,
+                score=answer.score if answer else None,
+                points=question.points,
+                feedback=[str(line) for line in feedback if line],
+                waits=bool(answer and answer.needs_manual_grading),
+            )
+        )
+    return shown
