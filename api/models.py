@@ -11,9 +11,12 @@ class ApiToken(models.Model):
     """A bearer token of one user. Only its SHA-256 is stored: a leaked table grants nothing."""
 
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="api_tokens",
+        verbose_name=_("user"),
     )
-    key_hash = models.CharField(max_length=64, unique=True)
+    key_hash = models.CharField(_("key hash"), max_length=64, unique=True)
     # The first characters of the key, so a user can tell their tokens apart.
     prefix = models.CharField(_("prefix"), max_length=8)
     name = models.CharField(_("name"), max_length=100, blank=True)
@@ -35,14 +38,16 @@ class IdempotencyRecord(models.Model):
     second waits on the first's insert and then replays its response.
     """
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
-    key = models.CharField(max_length=255)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", verbose_name=_("user")
+    )
+    key = models.CharField(_("idempotency key"), max_length=255)
     # SHA-256 of method, path and body: the same key with another request is refused.
-    fingerprint = models.CharField(max_length=64)
-    status_code = models.PositiveSmallIntegerField()
-    body = models.JSONField(null=True)
-    location = models.CharField(max_length=500, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    fingerprint = models.CharField(_("request fingerprint"), max_length=64)
+    status_code = models.PositiveSmallIntegerField(_("response status code"))
+    body = models.JSONField(_("response body"), null=True)
+    location = models.CharField(_("Location header"), max_length=500, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True, db_index=True)
 
     class Meta:
         verbose_name = _("idempotency record")

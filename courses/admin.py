@@ -9,6 +9,7 @@ from django.db.models import Count, Q, QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
+from core.admin_search import SearchIgnoresCase
 from courses.models import Course, Part, Section
 from courses.services import section_save
 from courses.status import Completion
@@ -22,7 +23,7 @@ class PartInline(admin.TabularInline):
 
 
 @admin.register(Course)
-class CourseAdmin(admin.ModelAdmin):
+class CourseAdmin(SearchIgnoresCase):
     list_display = ("title", "slug", "language", "updated_at")
     search_fields = ("title", "slug")
     prepopulated_fields = {"slug": ("title",)}
@@ -37,7 +38,7 @@ class SectionInline(admin.TabularInline):
 
 
 @admin.register(Part)
-class PartAdmin(admin.ModelAdmin):
+class PartAdmin(SearchIgnoresCase):
     list_display = ("__str__", "course", "status_summary", "study_time")
     list_filter = ("course",)
     search_fields = ("title",)
@@ -65,7 +66,7 @@ class PartAdmin(admin.ModelAdmin):
 
 
 @admin.register(Section)
-class SectionAdmin(admin.ModelAdmin):
+class SectionAdmin(SearchIgnoresCase):
     list_display = ("number", "title", "part", "status", "updated_at")
     list_filter = ("status", "part__course", "part")
     search_fields = ("title", "number")

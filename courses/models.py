@@ -31,9 +31,11 @@ class Course(models.Model):
     )
     # What the last import wrote, a digest per group of the fields it owns (core.provenance):
     # how the next import tells an instructor's edits on the site from its own work.
-    import_digests = models.JSONField(default=dict, blank=True, editable=False, db_default={})
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    import_digests = models.JSONField(
+        _("import digests"), default=dict, blank=True, editable=False, db_default={}
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     class Meta:
         ordering = ["title"]
@@ -48,7 +50,9 @@ class Course(models.Model):
 
 
 class Part(models.Model):
-    course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="parts")
+    course = models.ForeignKey(
+        Course, on_delete=models.CASCADE, related_name="parts", verbose_name=_("course")
+    )
     number = models.PositiveSmallIntegerField(_("number"))
     title = models.CharField(_("title"), max_length=200)
     # The part's folder in the course source ("part4-infrastructure"), if known.
@@ -65,9 +69,11 @@ class Part(models.Model):
     source_text = models.TextField(_("README as imported"), blank=True, default="", db_default="")
     # What the last import wrote, a digest per group of the fields it owns (core.provenance):
     # how the next import tells an instructor's edits on the site from its own work.
-    import_digests = models.JSONField(default=dict, blank=True, editable=False, db_default={})
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    import_digests = models.JSONField(
+        _("import digests"), default=dict, blank=True, editable=False, db_default={}
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     class Meta:
         ordering = ["course_id", "order", "number"]
@@ -95,14 +101,16 @@ class Section(models.Model):
         # No longer in the course source: kept (learner progress hangs off it), not shown.
         ARCHIVED = "archived", _("archived")
 
-    part = models.ForeignKey(Part, on_delete=models.CASCADE, related_name="sections")
+    part = models.ForeignKey(
+        Part, on_delete=models.CASCADE, related_name="sections", verbose_name=_("part")
+    )
     number = models.CharField(_("number"), max_length=16)
     title = models.CharField(_("title"), max_length=200)
     slug = models.SlugField(_("slug"), max_length=200)
     topics = models.JSONField(_("topics"), default=list, blank=True)
     material = models.TextField(_("material (Markdown)"), blank=True)
     # Sanitised HTML rendered from `material` by the services that write it.
-    material_html = models.TextField(editable=False, blank=True)
+    material_html = models.TextField(_("material (HTML)"), editable=False, blank=True)
     source_path = models.CharField(_("source path"), max_length=500, blank=True)
     status = models.CharField(
         _("status"), max_length=16, choices=Status.choices, default=Status.PLANNED
@@ -110,9 +118,11 @@ class Section(models.Model):
     order = models.PositiveIntegerField(_("order"), default=0)
     # What the last import wrote, a digest per group of the fields it owns (core.provenance):
     # how the next import tells an instructor's edits on the site from its own work.
-    import_digests = models.JSONField(default=dict, blank=True, editable=False, db_default={})
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    import_digests = models.JSONField(
+        _("import digests"), default=dict, blank=True, editable=False, db_default={}
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     class Meta:
         ordering = ["part_id", "order", "id"]

@@ -9,6 +9,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
+from core.admin_search import SearchIgnoresCase
 from core.admin_writes import DeletesThroughService
 from grader.models import CodingExercise, Submission
 from grader.services import (
@@ -21,7 +22,7 @@ from grader.services import (
 
 
 @admin.register(CodingExercise)
-class CodingExerciseAdmin(DeletesThroughService):
+class CodingExerciseAdmin(SearchIgnoresCase, DeletesThroughService):
     list_display = (
         "title", "section", "language", "scoring", "check_status", "is_published", "integrity",
     )  # fmt: skip
@@ -68,7 +69,7 @@ class CodingExerciseAdmin(DeletesThroughService):
 
 
 @admin.register(Submission)
-class SubmissionAdmin(admin.ModelAdmin):
+class SubmissionAdmin(SearchIgnoresCase):
     list_display = (
         "exercise", "learner", "status", "verdict", "score", "created_at", "runs", "requeues",
     )  # fmt: skip

@@ -42,7 +42,9 @@ class CodingExercise(models.Model):
         OK = "ok", _("reference passes, starter fails")
         FAILED = "failed", _("check failed")
 
-    section = models.ForeignKey(Section, on_delete=models.CASCADE, related_name="exercises")
+    section = models.ForeignKey(
+        Section, on_delete=models.CASCADE, related_name="exercises", verbose_name=_("section")
+    )
     slug = models.SlugField(_("slug"), max_length=100)
     title = models.CharField(_("title"), max_length=200)
     statement = models.TextField(_("statement (Markdown)"))
@@ -101,9 +103,11 @@ class CodingExercise(models.Model):
     )
     # What the last import wrote, a digest per group of the fields it owns (core.provenance):
     # how the next import tells an instructor's edits on the site from its own work.
-    import_digests = models.JSONField(default=dict, blank=True, editable=False, db_default={})
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    import_digests = models.JSONField(
+        _("import digests"), default=dict, blank=True, editable=False, db_default={}
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     class Meta:
         ordering = ["section_id", "order", "id"]
@@ -165,10 +169,16 @@ class Submission(models.Model):
         INTERNAL_ERROR = "internal_error", _("internal error (not your fault)")
 
     learner = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="submissions"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="submissions",
+        verbose_name=_("learner"),
     )
     exercise = models.ForeignKey(
-        CodingExercise, on_delete=models.CASCADE, related_name="submissions"
+        CodingExercise,
+        on_delete=models.CASCADE,
+        related_name="submissions",
+        verbose_name=_("exercise"),
     )
     files = models.JSONField(_("files"))
     status = models.CharField(
@@ -176,28 +186,32 @@ class Submission(models.Model):
     )
     verdict = models.CharField(_("verdict"), max_length=16, choices=Verdict.choices, blank=True)
     score = models.DecimalField(_("score"), max_digits=7, decimal_places=2, null=True, blank=True)
-    tests_passed = models.PositiveIntegerField(null=True, blank=True)
-    tests_total = models.PositiveIntegerField(null=True, blank=True)
+    tests_passed = models.PositiveIntegerField(_("tests passed"), null=True, blank=True)
+    tests_total = models.PositiveIntegerField(_("tests in total"), null=True, blank=True)
     # Exercism test-runner results.json (version 3).
     results = models.JSONField(_("results"), default=dict, blank=True)
-    stdout = models.TextField(blank=True)
-    stderr = models.TextField(blank=True)
-    wall_seconds = models.FloatField(null=True, blank=True)
-    cpu_seconds = models.FloatField(null=True, blank=True)
-    runner_version = models.CharField(max_length=100, blank=True)
+    stdout = models.TextField(_("standard output"), blank=True)
+    stderr = models.TextField(_("standard error"), blank=True)
+    wall_seconds = models.FloatField(_("wall seconds"), null=True, blank=True)
+    cpu_seconds = models.FloatField(_("CPU seconds"), null=True, blank=True)
+    runner_version = models.CharField(_("runner version"), max_length=100, blank=True)
     # The exercise's tests_version this grade was computed with ("" before versions existed).
-    tests_version = models.CharField(max_length=12, default="", db_default="", blank=True)
+    tests_version = models.CharField(
+        _("tests version"), max_length=12, default="", db_default="", blank=True
+    )
     error_reason = models.TextField(_("error"), blank=True)
     # The run that claimed it (queued -> running): only that run may write its grade.
-    claim = models.CharField(max_length=32, blank=True, editable=False, default="", db_default="")
+    claim = models.CharField(
+        _("claim"), max_length=32, blank=True, editable=False, default="", db_default=""
+    )
     # Internal-error runs so far (retried automatically; never the learner's fault).
-    runs = models.PositiveIntegerField(default=0)
+    runs = models.PositiveIntegerField(_("internal-error runs"), default=0)
     # Times the sweep re-queued it after a worker claimed it and never finished.
-    requeues = models.PositiveIntegerField(default=0, db_default=0)
+    requeues = models.PositiveIntegerField(_("requeued by the sweep"), default=0, db_default=0)
     created_at = models.DateTimeField(_("submitted at"), auto_now_add=True)
-    queued_at = models.DateTimeField(null=True, blank=True)
-    started_at = models.DateTimeField(null=True, blank=True)
-    graded_at = models.DateTimeField(null=True, blank=True)
+    queued_at = models.DateTimeField(_("queued at"), null=True, blank=True)
+    started_at = models.DateTimeField(_("started at"), null=True, blank=True)
+    graded_at = models.DateTimeField(_("graded at"), null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]

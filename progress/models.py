@@ -17,10 +17,15 @@ from courses.models import Course, Section
 
 class Enrollment(models.Model):
     learner = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="enrollments"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="enrollments",
+        verbose_name=_("learner"),
     )
-    course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="enrollments")
-    created_at = models.DateTimeField(auto_now_add=True)
+    course = models.ForeignKey(
+        Course, on_delete=models.CASCADE, related_name="enrollments", verbose_name=_("course")
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
         verbose_name = _("enrollment")
@@ -37,19 +42,34 @@ class ItemCompletion(models.Model):
     """Whether a learner has completed one item of a section: a quiz or an exercise."""
 
     learner = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="item_completions"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="item_completions",
+        verbose_name=_("learner"),
     )
-    section = models.ForeignKey(Section, on_delete=models.CASCADE, related_name="+")
+    section = models.ForeignKey(
+        Section, on_delete=models.CASCADE, related_name="+", verbose_name=_("section")
+    )
     quiz = models.ForeignKey(
-        "quizzes.Quiz", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+        "quizzes.Quiz",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("quiz"),
     )
     exercise = models.ForeignKey(
-        "grader.CodingExercise", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+        "grader.CodingExercise",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("exercise"),
     )
     complete = models.BooleanField(_("complete"), default=False)
     # Percent for a quiz (by its score policy), points for an exercise (best passing).
-    score = models.DecimalField(max_digits=7, decimal_places=2, null=True, blank=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    score = models.DecimalField(_("score"), max_digits=7, decimal_places=2, null=True, blank=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     class Meta:
         verbose_name = _("item completion")
@@ -73,16 +93,21 @@ class ItemCompletion(models.Model):
 
 class SectionProgress(models.Model):
     learner = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="section_progress"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="section_progress",
+        verbose_name=_("learner"),
     )
-    section = models.ForeignKey(Section, on_delete=models.CASCADE, related_name="progress")
-    items_complete = models.PositiveIntegerField(default=0)
-    items_total = models.PositiveIntegerField(default=0)
+    section = models.ForeignKey(
+        Section, on_delete=models.CASCADE, related_name="progress", verbose_name=_("section")
+    )
+    items_complete = models.PositiveIntegerField(_("items complete"), default=0)
+    items_total = models.PositiveIntegerField(_("items in total"), default=0)
     # A section without items is complete once its material is marked read.
-    material_read_at = models.DateTimeField(null=True, blank=True)
+    material_read_at = models.DateTimeField(_("material read at"), null=True, blank=True)
     completed = models.BooleanField(_("completed"), default=False)
-    completed_at = models.DateTimeField(null=True, blank=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    completed_at = models.DateTimeField(_("completed at"), null=True, blank=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     class Meta:
         verbose_name = _("section progress")

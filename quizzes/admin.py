@@ -13,6 +13,7 @@ from django.template.loader import render_to_string
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext_lazy as _
 
+from core.admin_search import SearchIgnoresCase
 from core.admin_writes import DeletesThroughService
 from quizzes.authoring import (
     question_deletable,
@@ -48,7 +49,7 @@ class QuestionInline(admin.StackedInline):
 
 
 @admin.register(Quiz)
-class QuizAdmin(DeletesThroughService):
+class QuizAdmin(SearchIgnoresCase, DeletesThroughService):
     list_display = ("title", "section", "pass_score", "max_attempts", "score_policy", "due_at")
     list_filter = ("section__part__course", "score_policy", "feedback_policy")
     search_fields = ("title", "section__title")
@@ -121,7 +122,7 @@ class QuestionChangeForm(forms.ModelForm):
 
 
 @admin.register(Question)
-class QuestionAdmin(DeletesThroughService):
+class QuestionAdmin(SearchIgnoresCase, DeletesThroughService):
     list_display = ("__str__", "quiz", "type", "points", "order")
     list_filter = ("type", "quiz__section__part__course")
     search_fields = ("title", "text")
@@ -160,7 +161,7 @@ class AnswerInline(admin.TabularInline):
 
 
 @admin.register(Attempt)
-class AttemptAdmin(admin.ModelAdmin):
+class AttemptAdmin(SearchIgnoresCase):
     list_display = (
         "quiz",
         "learner",
@@ -207,12 +208,15 @@ class ManualGradeForm(forms.ModelForm):
 
 
 @admin.register(Answer)
-class AnswerAdmin(admin.ModelAdmin):
+class AnswerAdmin(SearchIgnoresCase):
     """Free-text answers waiting for an instructor's grade."""
 
     form = ManualGradeForm
     list_display = ("attempt", "question", "needs_manual_grading", "score", "graded_by")
     list_filter = ("needs_manual_grading", "question__type")
+    search_fields = (
+        "question__title", "question__text", "attempt__quiz__title", "attempt__learner__username",
+    )  # fmt: skip
     list_select_related = ("attempt__quiz__section", "attempt__learner", "question")
     readonly_fields = ("attempt", "question", "response", "score", "feedback")
 

@@ -28,7 +28,9 @@ class Quiz(models.Model):
         AFTER_DUE = "after_due", _("after the due date")
         NEVER = "never", _("never")
 
-    section = models.ForeignKey(Section, on_delete=models.CASCADE, related_name="quizzes")
+    section = models.ForeignKey(
+        Section, on_delete=models.CASCADE, related_name="quizzes", verbose_name=_("section")
+    )
     title = models.CharField(_("title"), max_length=200)
     instructions = models.TextField(_("instructions (Markdown)"), blank=True)
     pass_score = models.PositiveSmallIntegerField(
@@ -55,8 +57,8 @@ class Quiz(models.Model):
     opens_at = models.DateTimeField(_("opens at"), null=True, blank=True)
     due_at = models.DateTimeField(_("due at"), null=True, blank=True)
     order = models.PositiveIntegerField(_("order"), default=0)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     class Meta:
         ordering = ["section_id", "order", "id"]
@@ -78,6 +80,20 @@ class Quiz(models.Model):
         check_stays_in_course(self, learners_work=Attempt.objects.filter(quiz_id=self.pk))
 
 
+# How the admin and the pages name each question type of the grading registry (which imports
+# no Django, so the names live here): a type added there without a name here fails at import.
+QUESTION_TYPE_LABELS = {
+    "single_choice": _("single choice"),
+    "multiple_choice": _("multiple choice"),
+    "true_false": _("true or false"),
+    "short_text": _("short answer"),
+    "numeric": _("numeric answer"),
+    "ordering": _("ordering"),
+    "matching": _("matching"),
+    "fill_blanks": _("fill in the blanks"),
+    "essay": _("essay"),
+}
+
 # The fields Question.key_version covers.
 VERSIONED_FIELDS = frozenset({"type", "spec", "points"})
 
@@ -89,9 +105,13 @@ class Question(models.Model):
         MOODLE = "moodle", _("Moodle auto-format")
         PLAIN = "plain", _("plain text")
 
-    quiz = models.ForeignKey(Quiz, on_delete=models.CASCADE, related_name="questions")
+    quiz = models.ForeignKey(
+        Quiz, on_delete=models.CASCADE, related_name="questions", verbose_name=_("quiz")
+    )
     type = models.CharField(
-        _("type"), max_length=32, choices=[(name, name) for name in grading.QUESTION_TYPES]
+        _("type"),
+        max_length=32,
+        choices=[(name, QUESTION_TYPE_LABELS[name]) for name in grading.QUESTION_TYPES],
     )
     title = models.CharField(_("title"), max_length=200, blank=True)
     text = models.TextField(_("text"))
@@ -116,9 +136,11 @@ class Question(models.Model):
     )
     # What the last import wrote, a digest per group of the fields it owns (core.provenance):
     # how the next import tells an instructor's edits on the site from its own work.
-    import_digests = models.JSONField(default=dict, blank=True, editable=False, db_default={})
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    import_digests = models.JSONField(
+        _("import digests"), default=dict, blank=True, editable=False, db_default={}
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     class Meta:
         ordering = ["quiz_id", "order", "id"]
@@ -151,12 +173,17 @@ class Attempt(models.Model):
         ERROR = "error", _("grading error")
 
     learner = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="quiz_attempts"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="quiz_attempts",
+        verbose_name=_("learner"),
     )
-    quiz = models.ForeignKey(Quiz, on_delete=models.CASCADE, related_name="attempts")
+    quiz = models.ForeignKey(
+        Quiz, on_delete=models.CASCADE, related_name="attempts", verbose_name=_("quiz")
+    )
     number = models.PositiveIntegerField(_("attempt number"))
     # Question and choice order derive from the seed, so a reload shows the same order.
-    seed = models.BigIntegerField()
+    seed = models.BigIntegerField(_("seed"))
     status = models.CharField(
         _("status"), max_length=16, choices=Status.choices, default=Status.IN_PROGRESS
     )
@@ -166,13 +193,13 @@ class Attempt(models.Model):
     submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)
     graded_at = models.DateTimeField(_("graded at"), null=True, blank=True)
     # When the grading task was last handed to the broker (the sweep re-queues stale ones).
-    grading_queued_at = models.DateTimeField(null=True, blank=True)
-    grading_runs = models.PositiveIntegerField(default=0)
+    grading_queued_at = models.DateTimeField(_("queued for grading at"), null=True, blank=True)
+    grading_runs = models.PositiveIntegerField(_("grading runs"), default=0)
     # Times the periodic sweep queued its grading again (settings.GRADING_MAX_REQUEUES).
-    requeues = models.PositiveIntegerField(default=0, db_default=0)
+    requeues = models.PositiveIntegerField(_("requeued by the sweep"), default=0, db_default=0)
     # When a worker last took the grading the sweep queued again (the first delivery, right
     # after submit, writes nothing): taken since last queued and still not graded, it died.
-    grading_claimed_at = models.DateTimeField(null=True, blank=True)
+    grading_claimed_at = models.DateTimeField(_("grading claimed at"), null=True, blank=True)
     awaiting_manual_grading = models.BooleanField(_("awaiting manual grading"), default=False)
     score = models.DecimalField(_("score"), max_digits=9, decimal_places=2, null=True, blank=True)
     max_score = models.DecimalField(
@@ -212,24 +239,31 @@ class Attempt(models.Model):
 
 
 class Answer(models.Model):
-    attempt = models.ForeignKey(Attempt, on_delete=models.CASCADE, related_name="answers")
-    question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="answers")
+    attempt = models.ForeignKey(
+        Attempt, on_delete=models.CASCADE, related_name="answers", verbose_name=_("attempt")
+    )
+    question = models.ForeignKey(
+        Question, on_delete=models.CASCADE, related_name="answers", verbose_name=_("question")
+    )
     response = models.JSONField(_("response"), null=True, blank=True)
     saved_at = models.DateTimeField(_("saved at"))
     score = models.DecimalField(_("score"), max_digits=7, decimal_places=2, null=True, blank=True)
     feedback = models.JSONField(_("feedback"), default=list, blank=True)
-    details = models.JSONField(default=dict, blank=True)
-    needs_manual_grading = models.BooleanField(default=False)
+    details = models.JSONField(_("details"), default=dict, blank=True)
+    needs_manual_grading = models.BooleanField(_("needs manual grading"), default=False)
     graded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
         null=True,
         blank=True,
         related_name="+",
+        verbose_name=_("graded by"),
     )
-    graded_at = models.DateTimeField(null=True, blank=True)
+    graded_at = models.DateTimeField(_("graded at"), null=True, blank=True)
     # The question's key_version this score was computed with ("" before versions existed).
-    key_version = models.CharField(max_length=12, default="", db_default="", blank=True)
+    key_version = models.CharField(
+        _("answer key version"), max_length=12, default="", db_default="", blank=True
+    )
 
     class Meta:
         ordering = ["attempt_id", "question_id"]

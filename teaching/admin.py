@@ -56,7 +56,7 @@ class RegradeForm(forms.ModelForm):
 
 @admin.register(RegradeJob)
 class RegradeJobAdmin(admin.ModelAdmin):
-    list_display = ("__str__", "course", "scope", "status", "percent_done", "created_by",
+    list_display = ("__str__", "course", "scope", "status", "done", "created_by",
                     "created_at", "applied_at")  # fmt: skip
     list_filter = ("status", "target", "course")
     list_select_related = ("course", "created_by", "question", "quiz", "exercise")
@@ -81,6 +81,10 @@ class RegradeJobAdmin(admin.ModelAdmin):
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
         return [] if obj is None else self.get_fields(request, obj)
+
+    @admin.display(description=_("done, %"))
+    def done(self, obj: RegradeJob) -> int:
+        return obj.percent_done
 
     @admin.display(description=_("summary"))
     def summary(self, obj: RegradeJob) -> str:

@@ -35,38 +35,49 @@ class RegradeJob(models.Model):
         OUTDATED = "outdated", _("outdated: edited after the dry run")
         FAILED = "failed", _("failed")
 
-    course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="regrade_jobs")
+    course = models.ForeignKey(
+        Course, on_delete=models.CASCADE, related_name="regrade_jobs", verbose_name=_("course")
+    )
     target = models.CharField(_("target"), max_length=16, choices=Target.choices)
-    quiz = models.ForeignKey(Quiz, on_delete=models.CASCADE, null=True, blank=True)
-    question = models.ForeignKey(Question, on_delete=models.CASCADE, null=True, blank=True)
-    exercise = models.ForeignKey(CodingExercise, on_delete=models.CASCADE, null=True, blank=True)
+    quiz = models.ForeignKey(
+        Quiz, on_delete=models.CASCADE, null=True, blank=True, verbose_name=_("quiz")
+    )
+    question = models.ForeignKey(
+        Question, on_delete=models.CASCADE, null=True, blank=True, verbose_name=_("question")
+    )
+    exercise = models.ForeignKey(
+        CodingExercise, on_delete=models.CASCADE, null=True, blank=True, verbose_name=_("exercise")
+    )
     scope = models.CharField(_("scope"), max_length=16, choices=Scope.choices, default=Scope.ALL)
     reason = models.TextField(_("why"))
     status = models.CharField(
         _("status"), max_length=16, choices=Status.choices, default=Status.COMPUTING
     )
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("created by"),
     )
     applied_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
-        related_name="+",
+        related_name="+", verbose_name=_("applied by"),
     )  # fmt: skip
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     # Moves with every step: the sweep queues again a job that stopped moving.
-    updated_at = models.DateTimeField(auto_now=True)
-    computed_at = models.DateTimeField(null=True, blank=True)
-    applied_at = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    computed_at = models.DateTimeField(_("computed at"), null=True, blank=True)
+    applied_at = models.DateTimeField(_("applied at"), null=True, blank=True)
     # Progress: work in scope, computed so far (by id, past `cursor`), and the outcome.
-    total = models.PositiveIntegerField(default=0)
-    computed = models.PositiveIntegerField(default=0)
-    cursor = models.BigIntegerField(default=0)
-    unchanged = models.PositiveIntegerField(default=0)
+    total = models.PositiveIntegerField(_("in scope"), default=0)
+    computed = models.PositiveIntegerField(_("computed"), default=0)
+    cursor = models.BigIntegerField(_("cursor"), default=0)
+    unchanged = models.PositiveIntegerField(_("unchanged"), default=0)
     # Submissions the sandbox could not run (internal errors): their grades stand.
-    not_run = models.JSONField(default=list, blank=True)
+    not_run = models.JSONField(_("not run"), default=list, blank=True)
     # What the dry run graded against: {question id: key_version} or {"tests": version}.
-    versions = models.JSONField(default=dict, blank=True)
-    error = models.TextField(blank=True)
+    versions = models.JSONField(_("versions graded against"), default=dict, blank=True)
+    error = models.TextField(_("error"), blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -97,23 +108,40 @@ class GradeChange(models.Model):
         APPLIED = "applied", _("changed")
         STALE = "stale", _("left alone: graded again since the dry run")
 
-    job = models.ForeignKey(RegradeJob, on_delete=models.CASCADE, related_name="changes")
+    job = models.ForeignKey(
+        RegradeJob, on_delete=models.CASCADE, related_name="changes", verbose_name=_("regrade")
+    )
     learner = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("learner"),
     )
     attempt = models.ForeignKey(
-        Attempt, on_delete=models.CASCADE, null=True, blank=True, related_name="grade_changes"
+        Attempt,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="grade_changes",
+        verbose_name=_("attempt"),
     )
     submission = models.ForeignKey(
-        Submission, on_delete=models.CASCADE, null=True, blank=True, related_name="grade_changes"
+        Submission,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="grade_changes",
+        verbose_name=_("submission"),
     )
-    old_score = models.DecimalField(max_digits=9, decimal_places=2)
-    new_score = models.DecimalField(max_digits=9, decimal_places=2)
-    old_passed = models.BooleanField()
-    new_passed = models.BooleanField()
-    detail = models.JSONField(default=dict)
-    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
-    applied_at = models.DateTimeField(null=True, blank=True)
+    old_score = models.DecimalField(_("old score"), max_digits=9, decimal_places=2)
+    new_score = models.DecimalField(_("new score"), max_digits=9, decimal_places=2)
+    old_passed = models.BooleanField(_("passed before"))
+    new_passed = models.BooleanField(_("passed after"))
+    detail = models.JSONField(_("details"), default=dict)
+    status = models.CharField(
+        _("status"), max_length=16, choices=Status.choices, default=Status.PENDING
+    )
+    applied_at = models.DateTimeField(_("applied at"), null=True, blank=True)
 
     class Meta:
         ordering = ["job_id", "id"]
@@ -139,7 +167,7 @@ class StagedUpload(models.Model):
         EXERCISE = "exercise", _("an exercise folder")
         COURSE = "course", _("a part README or an mdBook")
 
-    token = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    token = models.UUIDField(_("token"), primary_key=True, default=uuid.uuid4, editable=False)
     kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
     course = models.ForeignKey(
         Course, on_delete=models.CASCADE, related_name="+", verbose_name=_("course")

@@ -6,11 +6,12 @@ from decimal import Decimal
 
 import factory
 from django.contrib.auth.models import User
+from django.utils import timezone
 from factory.django import DjangoModelFactory
 
 from courses.markdown import render_markdown
 from courses.models import Course, Part, Section
-from quizzes.models import Question, Quiz
+from quizzes.models import Answer, Attempt, Question, Quiz
 
 
 class CourseFactory(DjangoModelFactory[Course]):
@@ -94,3 +95,16 @@ class QuestionFactory(DjangoModelFactory[Question]):
             ]
         }
     )
+
+
+def answer_awaiting_grade(*, question_title: str) -> Answer:
+    """A learner's submitted answer to an essay question, waiting for an instructor's grade."""
+    question = QuestionFactory.create(type="essay", title=question_title, spec={})
+    attempt = Attempt.objects.create(
+        learner=UserFactory.create(), quiz=question.quiz, number=1, seed=1,
+        started_at=timezone.now(), status="submitted", awaiting_manual_grading=True,
+    )  # fmt: skip
+    return Answer.objects.create(
+        attempt=attempt, question=question, saved_at=timezone.now(),
+        response={"text": "Каналы передают значения."}, needs_manual_grading=True,
+    )  # fmt: skip

@@ -10,17 +10,20 @@ from django.utils.translation import gettext_lazy as _
 
 
 class Event(models.TextChoices):
-    ATTEMPT_GRADED = "attempt.graded", "attempt.graded"
-    SUBMISSION_GRADED = "submission.graded", "submission.graded"
-    SECTION_COMPLETED = "section.completed", "section.completed"
-    PART_COMPLETED = "part.completed", "part.completed"
+    ATTEMPT_GRADED = "attempt.graded", _("attempt graded")
+    SUBMISSION_GRADED = "submission.graded", _("submission graded")
+    SECTION_COMPLETED = "section.completed", _("section completed")
+    PART_COMPLETED = "part.completed", _("part completed")
 
 
 class WebhookEndpoint(models.Model):
     """Where an integration wants events. It gets the events its owner may see."""
 
     owner = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="webhook_endpoints"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="webhook_endpoints",
+        verbose_name=_("owner"),
     )
     url = models.URLField(_("URL"), max_length=500)
     # Kept in clear: it signs every delivery (HMAC needs the secret itself).
@@ -29,8 +32,8 @@ class WebhookEndpoint(models.Model):
     events = models.JSONField(_("events"), default=list)
     description = models.CharField(_("description"), max_length=200, blank=True)
     is_active = models.BooleanField(_("active"), default=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     class Meta:
         ordering = ["id"]
@@ -50,10 +53,13 @@ class WebhookDelivery(models.Model):
         FAILED = "failed", _("failed")
 
     endpoint = models.ForeignKey(
-        WebhookEndpoint, on_delete=models.CASCADE, related_name="deliveries"
+        WebhookEndpoint,
+        on_delete=models.CASCADE,
+        related_name="deliveries",
+        verbose_name=_("endpoint"),
     )
     # Sent as X-Zachet-Delivery; a replay gets a new one.
-    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    uuid = models.UUIDField(_("UUID"), default=uuid.uuid4, unique=True, editable=False)
     event = models.CharField(_("event"), max_length=32, choices=Event.choices)
     # The exact JSON text sent (signed as is).
     body = models.TextField(_("request body"))
@@ -63,12 +69,17 @@ class WebhookDelivery(models.Model):
     attempts = models.PositiveIntegerField(_("attempts"), default=0)
     next_attempt_at = models.DateTimeField(_("next attempt at"), null=True, blank=True)
     # When the current send was claimed: a send claimed long ago died with its worker.
-    claimed_at = models.DateTimeField(null=True, blank=True)
+    claimed_at = models.DateTimeField(_("claimed at"), null=True, blank=True)
     response_code = models.PositiveSmallIntegerField(_("response code"), null=True, blank=True)
     response_body = models.TextField(_("response body (excerpt)"), blank=True)
     error = models.TextField(_("error"), blank=True)
     replay_of = models.ForeignKey(
-        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="replays"
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="replays",
+        verbose_name=_("replay of"),
     )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     delivered_at = models.DateTimeField(_("delivered at"), null=True, blank=True)
@@ -92,12 +103,14 @@ class PendingEvent(models.Model):
     the sweep (`deliveries_send_due`) fans it out later, so no event is lost.
     """
 
-    event = models.CharField(max_length=32, choices=Event.choices)
-    object_id = models.BigIntegerField()
-    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    event = models.CharField(_("event"), max_length=32, choices=Event.choices)
+    object_id = models.BigIntegerField(_("object id"))
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True, db_index=True)
 
     class Meta:
         ordering = ["id"]
+        verbose_name = _("pending event")
+        verbose_name_plural = _("pending events")
 
     def __str__(self) -> str:
         return f"{self.event} {self.object_id}"

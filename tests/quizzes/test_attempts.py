@@ -539,7 +539,8 @@ def test_the_sweep_gives_up_on_an_attempt_whose_worker_dies_each_time(
     changelist = admin_client.get(reverse("admin:quizzes_attempt_changelist")).content.decode()
     assert "never finished" in changelist
     change = reverse("admin:quizzes_attempt_change", args=[attempt.pk])
-    assert "grading claimed at" in admin_client.get(change).content.decode().lower()
+    # (the Russian admin: the field by its Russian name)
+    assert "время взятия на оценку" in admin_client.get(change).content.decode().lower()
     clock.advance(hours=1)
     assert attempts_requeue_stuck() == 0  # left alone after
     assert attempt_start(learner=learner, quiz=quiz, now=T0).number == 2  # not charged
