@@ -516,13 +516,16 @@ def _mdbook_part(
 
 
 def _is_part_page(items: list[tuple[int, str, str, int]]) -> bool:
-    """Whether the first item of a part is the part's own page (`- [Часть 1](part1/README.md)`)
-    with every other chapter nested under it. A part whose top-level items are several
-    projects, each a folder with its own README.md and chapters nested under it, has no page
-    of its own: each project is a section, its chapters the subsections."""
+    """Whether the first item of a part is the part's own page (`- [Часть 1](part1/README.md)`,
+    its chapters nested under it or listed after it). A part whose top-level items are several
+    projects, each a folder's README.md (or index.md) with its chapters nested under it, has
+    no page of its own: each project is a section, its chapters the subsections."""
     if not items or items[0][3] != 0 or PurePosixPath(items[0][2]).name.lower() not in PART_PAGES:
         return False
-    return all(depth > 0 for _line, _title, _link, depth in items[1:])
+    return not any(
+        depth == 0 and PurePosixPath(link).name.lower() in PART_PAGES
+        for _line, _title, link, depth in items[1:]
+    )
 
 
 def _part_readmes(book_dir: Path) -> dict[int, Path]:

@@ -332,7 +332,9 @@ def _import(
     section = exercise.section
     wanted = _source_values(source)
     if exercise.pk is None:
-        if dry_run:
+        if dry_run:  # (filled in, not saved: the caller sees what the folder makes)
+            for name, value in wanted.items():
+                setattr(exercise, name, value)
             return ExerciseImport(exercise=exercise, created=True, check=_NOT_RUN)
         with transaction.atomic():
             exercise.order = CodingExercise.objects.filter(section=section).count() + 1

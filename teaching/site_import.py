@@ -31,7 +31,6 @@ from django.utils import timezone
 from courses.models import Course, Part, Section
 from courses.readme_export import part_readme_render
 from courses.services import CourseImportError, course_import
-from grader.exercise_source import ExerciseSourceError, load_exercise_source
 from grader.services import ExerciseError, exercise_import
 from quizzes.authoring import QuizImportError, quiz_export_gift, quiz_import_gift
 from quizzes.models import Quiz
@@ -186,7 +185,6 @@ def _exercise(
 ) -> tuple[ImportPreview, ImportDone]:
     assert section is not None
     with _unpacked(staged) as root:
-        source = _named_as_uploaded(root.parent, lambda: load_exercise_source(root))
         imported = _named_as_uploaded(
             root.parent,
             lambda: exercise_import(
@@ -194,8 +192,6 @@ def _exercise(
             ),
         )
     exercise = imported.exercise
-    if not exercise.title:  # (a dry run of a new one leaves it unfilled)
-        exercise.title = source.title
     groups = [
         (key, list(items))
         for key, items in (
@@ -328,7 +324,7 @@ def _named_as_uploaded(folder: Path, run: Callable[[], T]) -> T:
         return run()
     except QuizImportError as error:
         raise SiteImportError([p.replace(prefix, "") for p in error.problems]) from None
-    except (ExerciseError, ExerciseSourceError, CourseImportError) as error:
+    except (ExerciseError, CourseImportError) as error:
         lines = str(error).split("\n")
         raise SiteImportError([line.replace(prefix, "") for line in lines]) from None
 

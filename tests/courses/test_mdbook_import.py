@@ -304,6 +304,30 @@ def test_a_part_of_projects_imports_each_project_as_a_section_with_its_chapters(
     assert part_readme_render(part=part).startswith("# Часть 5: Проекты\n")
 
 
+def test_a_part_page_listed_first_with_its_chapters_after_it_unnested_stays_the_part(tmp_path):
+    # (what a part page always meant: the projects' rule above must not renumber such books)
+    root = tmp_path / "book"
+    write_files(root, {
+        "SUMMARY.md": (
+            "# Часть 1: Основы\n\n"
+            "- [Часть 1: Основы](part1/README.md)\n"
+            "- [Установка](part1/01_setup.md)\n"
+            "- [Байты](part1/02_bytes.md)\n"
+        ),
+        "part1/README.md": "# Часть 1: Основы\n\nПервые шаги.\n",
+        "part1/01_setup.md": "# Установка\n",
+        "part1/02_bytes.md": "# Байты\n",
+    })  # fmt: skip
+
+    course_import(path=root)
+
+    sections = Section.objects.filter(part__course__slug="book").order_by("number")
+    assert [(s.number, s.source_path) for s in sections] == [
+        ("1.1", "01_setup.md"), ("1.2", "02_bytes.md"),
+    ]  # fmt: skip
+    assert Part.objects.get(number=1).description == "Первые шаги."
+
+
 def test_a_part_page_whose_chapters_sit_beside_its_folder_imports(tmp_path):
     root = tmp_path / "book"
     write_files(root, {
