@@ -246,7 +246,7 @@ def sandbox_run(
 def sandbox_start(
     argv: Sequence[str],
     *,
-    workdir: Path,
+    workdir: Path | None,
     limits: Limits,
     env: Mapping[str, str] = {},
     ro_binds: Sequence[tuple[str, str]] = (),
@@ -262,28 +262,33 @@ def sandbox_start(
     message and closes it: a command that reads stdin first is started ahead of its work
     (a warm start), and its wall-clock limit counts from `go`.
 
-    `work`: what /work is (WorkMount). `rw_binds`: host files mounted writable (a results
-    file into an in-memory /work). `pass_fds`: descriptors the command inherits under the
-    same numbers (a socket of the Go runner's report channel, the pipes between a Python
-    run's two sandboxes); the caller closes its copies. `ids`: the uid and gid to run as
-    (sandbox_peer_ids() for a run's second sandbox), instead of sandbox_ids()."""
+    `work`: what /work is (WorkMount); with WorkMount.MEMORY under bwrap the host's `workdir`
+    is not used and may be None (a run's learner process, a zygote). `rw_binds`: host files
+    mounted writable (a results file into an in-memory /work). `pass_fds`: descriptors the
+    command inherits under the same numbers (a socket of the Go runner's report channel, the
+    pipes between a Python run's two sandboxes); the caller closes its copies. `ids`: the uid
+    and gid to run as (sandbox_peer_ids() for a run's second sandbox), not sandbox_ids()."""
     uid, gid = ids or sandbox_ids()
     if not argv:
         raise ValueError("argv is empty")
-    workdir = Path(workdir).resolve()
-    if not workdir.is_dir():
-        raise ValueError(f"work directory {workdir} does not exist")
+    bwrap = _bwrap_path()
+    if workdir is None:
+        if work is not WorkMount.MEMORY or bwrap is None:
+            raise ValueError("a work directory is needed unless /work is in bwrap's memory")
+    else:
+        workdir = Path(workdir).resolve()
+        if not workdir.is_dir():
+            raise ValueError(f"work directory {workdir} does not exist")
     for source, _target in ro_binds:
         if not Path(source).exists():
             raise ValueError(f"read-only bind source {source} does not exist")
 
-    bwrap = _bwrap_path()
     staged: dict[str, str] = {}
     if bwrap is not None:
         switch_user = os.geteuid() == 0
         if switch_user:
             sources = [source for source, _target in [*ro_binds, *rw_binds]]
-            if work is WorkMount.HOST:
+            if work is WorkMount.HOST and workdir is not None:
                 sources.append(str(workdir))
             staged = _stage_points(sources, uid, gid)
         command = _bwrap_command(
@@ -291,7 +296,7 @@ def sandbox_start(
         )
         cwd = "/"
         child_env = {"PATH": SANDBOX_PATH}  # bwrap's own environment is readable in the sandbox
-    elif settings.GRADER_ALLOW_UNSANDBOXED:
+    elif settings.GRADER_ALLOW_UNSANDBOXED and workdir is not None:
         logger.warning(
             "WARNING: bubblewrap is not installed and GRADER_ALLOW_UNSANDBOXED=1: running learner "
             "code WITHOUT A SANDBOX (rlimits only) as uid %d. Never do this in production.",
@@ -716,7 +721,7 @@ def _tmpfs_sizes(limits: Limits, work: WorkMount, *, memory_cgroup: bool) -> dic
 def _bwrap_command(
     bwrap: str,
     argv: Sequence[str],
-    workdir: Path,
+    workdir: Path | None,
     limits: Limits,
     env: Mapping[str, str],
     ro_binds: Sequence[tuple[str, str]],
@@ -758,7 +763,7 @@ def _bwrap_command(
         "--tmpfs",
         _TMP,
     ]
-    if work is WorkMount.MEMORY:
+    if work is WorkMount.MEMORY or workdir is None:
         command += ["--size", str(sizes[SANDBOX_WORKDIR]), "--tmpfs", SANDBOX_WORKDIR]
     else:
         command += ["--bind", staged.get(str(workdir), str(workdir)), SANDBOX_WORKDIR]

@@ -214,7 +214,7 @@ def run_python_tests(
         data = None
         try:
             result = warm.sandbox.go(json.dumps(work).encode() + b"\n")
-            data = read_results(warm.workdir / warm.results_name, warm.nonce)
+            data = warm.results()
         finally:
             if data is not None and data.get("learner_ended"):
                 # It ended on its own (a limit, a crash): its own report says how, once its
@@ -270,12 +270,21 @@ HARNESS_ENV = {"HOME": "/tmp", "LANG": "C.UTF-8", "PYTHONIOENCODING": "utf-8"}  
 @dataclass
 class _Warm:
     key: tuple[Any, ...]
-    workdir: Path
-    workdir_context: contextlib.ExitStack  # removes the two work directories
+    # The test sandbox's work directory, holding the results file (bound into its in-memory
+    # /work); None for a zygote's fork, which writes to `results_fd`, a file in memory.
+    workdir: Path | None
+    workdir_context: contextlib.ExitStack  # removes the work directories and the results
     sandbox: StartedSandbox | ForkedSandbox  # the test process
     learner: StartedSandbox  # the learner process
     nonce: str
     results_name: str
+    results_fd: int | None = None
+
+    def results(self) -> dict[str, Any] | None:
+        if self.results_fd is not None:
+            return read_results_from(self.results_fd, self.nonce)
+        assert self.workdir is not None
+        return read_results(self.workdir / self.results_name, self.nonce)
 
 
 _warm_lock = threading.Lock()
@@ -361,12 +370,19 @@ def _warm_start(key: tuple[Any, ...]) -> _Warm:
     zygote = _zygote(key) if _zygote_wanted() else None
     stack = contextlib.ExitStack()
     with stack:
-        workdir = stack.enter_context(sandbox_workdir())
-        learner_workdir = stack.enter_context(sandbox_workdir())
         results_name = f".zachet-results-{secrets.token_hex(8)}"
-        results = workdir / results_name  # the same name as inside: unsandboxed runs agree
-        results.touch(mode=0o600)
-        sandbox_hand_over(results)
+        workdir: Path | None = None
+        results_fd: int | None = None
+        if zygote is None:
+            workdir = stack.enter_context(sandbox_workdir())
+            results = workdir / results_name  # the same name as inside: unsandboxed runs agree
+            results.touch(mode=0o600)
+            sandbox_hand_over(results)
+        else:  # (nothing on the host's disk to make and remove for each run)
+            results_fd = os.memfd_create("zachet-results", os.MFD_CLOEXEC)
+            stack.callback(os.close, results_fd)
+        # The learner's /work is in memory: a host directory only where there is no bwrap.
+        learner_workdir = None if sandbox_available() else stack.enter_context(sandbox_workdir())
         to_learner_read, to_learner_write = os.pipe()
         to_tests_read, to_tests_write = os.pipe()
         try:
@@ -385,11 +401,13 @@ def _warm_start(key: tuple[Any, ...]) -> _Warm:
             stack.callback(learner_box.discard)
             tests_box: StartedSandbox | ForkedSandbox
             if zygote is not None:
-                results_fd = os.open(results, os.O_WRONLY | os.O_APPEND | os.O_NOFOLLOW)
+                assert results_fd is not None
+                # (a description of its own, appending: the harness's log and final save)
+                appending = os.open(f"/proc/self/fd/{results_fd}", os.O_WRONLY | os.O_APPEND)
                 try:
-                    tests_box = zygote.fork(pass_fds=(to_tests_read, to_learner_write, results_fd))
+                    tests_box = zygote.fork(pass_fds=(to_tests_read, to_learner_write, appending))
                 finally:
-                    os.close(results_fd)
+                    os.close(appending)
             else:
                 tests_box = sandbox_start(
                     [interpreter, "-I", "-S", "-B", files["harness_path"], "--wait",
@@ -407,7 +425,8 @@ def _warm_start(key: tuple[Any, ...]) -> _Warm:
             for descriptor in (to_learner_read, to_learner_write, to_tests_read, to_tests_write):
                 os.close(descriptor)
         kept = stack.pop_all()  # the two work directories, removed after the run
-    return _Warm(key, workdir, kept, tests_box, learner_box, secrets.token_hex(16), results_name)
+    nonce = secrets.token_hex(16)
+    return _Warm(key, workdir, kept, tests_box, learner_box, nonce, results_name, results_fd)
 
 
 # --- zygotes --------------------------------------------------------------------------------
@@ -448,12 +467,11 @@ def _zygote_start(key: tuple[Any, ...]) -> tuple[SandboxZygote, contextlib.ExitS
     interpreter, binds, limits = key
     files = _our_files(interpreter, binds)
     with contextlib.ExitStack() as stack:
-        workdir = stack.enter_context(sandbox_workdir())  # (unused: /work is in memory)
         zygote = SandboxZygote.start(
             lambda control_fd: [interpreter, "-I", "-S", "-B", files["harness_path"], "--zygote",
                                 str(control_fd)],
             limits=_tests_limits(limits),
-            workdir=workdir,
+            workdir=None,  # (/work is in memory)
             env=HARNESS_ENV,
             ro_binds=files["tests"],
             work=WorkMount.MEMORY,
@@ -553,15 +571,18 @@ def read_results(path: Path, nonce: str) -> dict[str, Any] | None:
     except OSError:
         return None
     try:
-        info = os.fstat(descriptor)
-        if not stat.S_ISREG(info.st_mode):
-            return None
-        skip = max(0, info.st_size - RESULTS_MAX_BYTES)
-        with os.fdopen(descriptor, "rb", closefd=False) as file:
-            file.seek(skip)
-            raw = file.read(RESULTS_MAX_BYTES)
+        return read_results_from(descriptor, nonce)
     finally:
         os.close(descriptor)
+
+
+def read_results_from(descriptor: int, nonce: str) -> dict[str, Any] | None:
+    """read_results, from an open file (a zygote's fork writes to a file in memory)."""
+    info = os.fstat(descriptor)
+    if not stat.S_ISREG(info.st_mode):
+        return None
+    skip = max(0, info.st_size - RESULTS_MAX_BYTES)
+    raw = os.pread(descriptor, RESULTS_MAX_BYTES, skip)
     if skip:
         raw = raw.partition(b"\n")[2]  # the first line read is cut
     state: dict[str, Any] | None = None

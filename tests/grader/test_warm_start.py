@@ -6,6 +6,7 @@ nothing of one run reaches the next, and a broken zygote costs one run, not the 
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -48,6 +49,26 @@ def warm(
         python_runner.python_warm_start(False)
 
 
+def results_file(ready: python_runner._Warm) -> tuple[int, int] | Path:
+    """Where the waiting run's results go: a file in memory (a zygote's fork), as its
+    descriptor and inode, or a file in the test sandbox's work directory on the host."""
+    if ready.results_fd is not None:
+        assert ready.workdir is None  # nothing on the host's disk
+        return ready.results_fd, os.fstat(ready.results_fd).st_ino
+    assert ready.workdir is not None
+    return ready.workdir / ready.results_name
+
+
+def removed(results: tuple[int, int] | Path) -> bool:
+    if isinstance(results, Path):
+        return not results.parent.exists()
+    fd, inode = results
+    try:
+        return os.fstat(fd).st_ino != inode  # (its number may be another's by now)
+    except OSError:
+        return True
+
+
 def waiting() -> python_runner._Warm | None:
     python_runner.python_warm_wait()  # (started in a thread after each run)
     return python_runner._warm_state["next"]
@@ -71,12 +92,16 @@ def test_the_next_run_finds_its_sandbox_waiting_and_the_results_are_the_same() -
     assert ready.learner.alive()  # both processes wait: the tests' and the learner's
     # on the host: the (empty) results file; nothing of the next run yet (our harness files
     # are written once per worker process, elsewhere)
-    assert [p.name for p in ready.workdir.iterdir()] == [ready.results_name]
-    assert (ready.workdir / ready.results_name).stat().st_size == 0
+    results = results_file(ready)
+    if isinstance(results, Path):
+        assert [p.name for p in results.parent.iterdir()] == [results.name]
+        assert results.stat().st_size == 0
+    else:
+        assert os.fstat(results[0]).st_size == 0
 
     second = run("def probe():\n    return 'no'\n")
 
-    assert not ready.workdir.exists()  # used once, then removed
+    assert removed(results)  # used once, then removed
     assert waiting() is not ready
     assert (first.verdict, second.verdict) == ("passed", "failed")
     assert "'no' != 'ok'" in second.tests[0].message
@@ -109,12 +134,13 @@ def test_a_sandbox_started_for_other_limits_is_not_used() -> None:
     run("def probe():\n    return 'ok'\n")
     other = waiting()
     assert other is not None
+    results = results_file(other)
     tighter = Limits(cpu_seconds=1, wall_seconds=1, memory_mb=64, output_kb=64)
 
     report = run("def probe():\n    return 'x' * (100 * 1024 * 1024)\n", limits=tighter)
 
     assert report.verdict == "memory_limit"  # the 64 MB limit held, not the waiting 256 MB
-    assert not other.workdir.exists()
+    assert removed(results)
     assert not other.sandbox.alive()
     assert not other.learner.alive()
 
@@ -125,11 +151,11 @@ def test_turning_warm_starts_off_discards_the_waiting_sandbox() -> None:
         run("def probe():\n    return 'ok'\n")
         ready = waiting()
         assert ready is not None
-        workdir: Path = ready.workdir
+        results = results_file(ready)
     finally:
         python_runner.python_warm_start(False)
     assert waiting() is None
-    assert not workdir.exists()
+    assert removed(results)
     assert not ready.sandbox.alive()
     assert not ready.learner.alive()
 
