@@ -185,8 +185,13 @@ def main() -> None:
                 ids.append(submission_create(learner=learner, exercise=exercise, files=files).pk)
                 time.sleep(1 / rate)
             wait_graded(ids)
-            rows = Submission.objects.filter(pk__in=ids).values_list("created_at", "graded_at")
-            latency = [(g - c).total_seconds() * 1000 for c, g in rows if g]
+            rows = Submission.objects.filter(pk__in=ids).values_list(
+                "created_at", "started_at", "graded_at"
+            )
+            latency = [(g - c).total_seconds() * 1000 for c, _s, g in rows if g]
+            # Its two parts: the queue (broker, worker, claim) and the run with its storing.
+            queued = [(s - c).total_seconds() * 1000 for c, s, g in rows if g and s]
+            running = [(g - s).total_seconds() * 1000 for _c, s, g in rows if g and s]
             verdicts = set(Submission.objects.filter(pk__in=ids).values_list("verdict", flat=True))
 
             stop_process(worker, timeout=60)
@@ -224,6 +229,9 @@ def main() -> None:
         print(
             f"{language:6s} {exercise.slug}: latency at {rate:.0f}/s {percentiles(latency)};"
             f" throughput {throughput:5.1f} graded/s; verdicts {sorted(verdicts)}\n"
+            f"{'':6s} of the latency: created -> run started p50"
+            f" {statistics.median(queued):.1f} ms, run and store p50"
+            f" {statistics.median(running):.1f} ms\n"
             f"{'':6s} naive ({'pytest' if language == 'python' else 'go test, warm cache'},"
             f" {naive_count} runs, {args.concurrency} at a time): {statistics.median(naive):.2f} s"
             f" each, {naive_rate:.2f}/s -> ours is {throughput / naive_rate:.1f}x",

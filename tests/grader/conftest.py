@@ -53,12 +53,24 @@ def need_sandbox() -> None:
         )
 
 
-@pytest.fixture(params=["new", pytest.param("zygote", marks=pytest.mark.no_database)])
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """python_runs' ways for a test: both for a test of limits, escapes and what runs leave
+    behind (it asks for no_leftover_processes), where the two ways build their processes
+    differently; else the worker's way only (what the harness reports is the same code
+    either way, and the self-check's way is run by every exercise import's tests)."""
+    if "python_runs" not in metafunc.fixturenames:
+        return
+    zygote = pytest.param("zygote", marks=pytest.mark.no_database)
+    both = "no_leftover_processes" in metafunc.fixturenames
+    metafunc.parametrize("python_runs", ["new", zygote] if both else [zygote], indirect=True)
+
+
+@pytest.fixture
 def python_runs(request: pytest.FixtureRequest) -> Iterator[str]:
-    """Each Python run of the test both ways it happens: with a new test sandbox per run (the
-    exercise self-check, check_exercises) and as a Celery worker runs (warm starts: the test
-    process a fork of the worker's zygote, python_harness.zygote). The zygote is gone before
-    a test's no_leftover_processes looks."""
+    """A Python run of the test the way it happens (pytest_generate_tests picks): with a new
+    test sandbox per run ("new": the exercise self-check, check_exercises) or as a Celery
+    worker runs ("zygote": warm starts, the test process a fork of the worker's zygote,
+    python_harness.zygote). The zygote is gone before a test's no_leftover_processes looks."""
     if "no_leftover_processes" in request.fixturenames:
         request.getfixturevalue("no_leftover_processes")  # (set up first, so ends last)
     if request.param == "zygote":
