@@ -1,8 +1,10 @@
 """The learner process of a Python run; runs inside its own sandbox, standard library only.
 
-    python3 -I -S -B learner.py --wait READ_FD WRITE_FD
+    python3 -I -S -B learner.py --wait READ_FD WRITE_FD [--preload MODULE,MODULE,...]
 
-Started ahead of its work (a warm start), it reads its work on stdin, marshalled by the worker:
+Started ahead of its work (a warm start), it imports the standard modules it was given to
+(those the last run's learner files imported: python.standard_imports), then reads its work
+on stdin, marshalled by the worker:
 {"files": {path: text}} (the learner's files and the exercise's support files: never the
 tests), writes them
 into its own in-memory /work, and then serves the test process's calls on the pipe pair
@@ -121,6 +123,15 @@ def write_work_files(files: dict[str, str]) -> None:
         write_work_file(path, text)
 
 
+def preload(names: list[str]) -> None:
+    """Import standard modules before the work arrives (sys.path has no /work yet)."""
+    for name in names:
+        try:  # noqa: SIM105 - (contextlib would cost an import)
+            importlib.import_module(name)
+        except Exception:  # noqa: S110 - imported later by learner code, or not at all
+            pass
+
+
 def main(read_fd: int, write_fd: int) -> None:
     message = sys.stdin.buffer.read()  # the runner's (marshalled), then end of file
     null = os.open(os.devnull, os.O_RDONLY)
@@ -152,7 +163,13 @@ def main(read_fd: int, write_fd: int) -> None:
 
 
 if __name__ == "__main__":
-    if len(sys.argv) != 4 or sys.argv[1] != "--wait":
-        raise SystemExit("usage: learner.py --wait READ_FD WRITE_FD (the work comes on stdin)")
-    main(int(sys.argv[2]), int(sys.argv[3]))
+    arguments = sys.argv[1:]
+    if arguments[4:5] and arguments[3] == "--preload":
+        preload(arguments[4].split(","))
+        del arguments[3:]
+    if len(arguments) != 3 or arguments[0] != "--wait":
+        raise SystemExit(
+            "usage: learner.py --wait READ_FD WRITE_FD [--preload MODULES] (work on stdin)"
+        )
+    main(int(arguments[1]), int(arguments[2]))
     os._exit(0)  # (threads learner code left running end with us)

@@ -266,3 +266,66 @@ def test_tests_that_kill_the_zygote_lose_their_own_run_only() -> None:
     assert killed.verdict == "runtime_error", killed.message
     assert after.verdict == "passed", after.message
     assert zygote_pid() != zygote  # a new one
+
+
+# --- standard modules imported ahead -----------------------------------------------------
+
+
+def test_standard_imports_names_only_standard_modules_the_files_import() -> None:
+    files = {
+        "solution.py": (
+            "from __future__ import annotations\n"
+            "import dataclasses, json as j\n"
+            "from collections.abc import Callable\n"
+            "    import typing  # (indented: in a function)\n"
+            "from . import helpers\n"
+            "import numpy\n"
+            "import this\n"  # runs something at import: never ahead
+            "x = 'import re'\n"
+        ),
+        "notes.txt": "import asyncio\n",  # not Python
+    }
+
+    assert python_runner.standard_imports(files) == (
+        "collections.abc", "dataclasses", "json", "typing",
+    )  # fmt: skip
+
+
+@pytest.mark.usefixtures("warm")
+def test_the_next_learner_process_imports_ahead_what_the_last_one_did() -> None:
+    uses = "import dataclasses\nimport json\n\ndef probe():\n    return json.loads('\"ok\"')\n"
+    assert run(uses).verdict == "passed"
+    ready = waiting()
+    assert ready is not None
+    assert ready.preload == ("dataclasses", "json")
+
+    again = run(uses)
+
+    assert again.verdict == "passed", again.tests[0].message
+    nxt = waiting()
+    assert nxt is not None
+    assert nxt.preload == ("dataclasses", "json")
+
+
+@pytest.mark.usefixtures("warm")
+def test_a_learner_module_named_as_a_standard_one_still_shadows_it() -> None:
+    assert run("import calendar\n\ndef probe():\n    return 'ok'\n").verdict == "passed"
+    ready = waiting()
+    assert ready is not None
+    assert "calendar" in ready.preload
+    tests = (
+        "import unittest\n\nfrom calendar import MARK\n\n\n"
+        "class ShadowTest(unittest.TestCase):\n"
+        "    def test_the_learner_s_own_calendar(self):\n"
+        "        self.assertEqual(MARK, 'mine')\n"
+    )
+
+    report = run_tests(
+        language="python",
+        files={"calendar.py": "MARK = 'mine'\n", "probe.py": "import calendar\n"},
+        test_files={"test_probe.py": tests},
+        limits=LIMITS,
+    )
+
+    assert report.verdict == "passed", report.tests[0].message if report.tests else report
+    assert not ready.learner.alive()  # not used: discarded, a learner process without it ran
