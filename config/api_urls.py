@@ -9,7 +9,7 @@ from rest_framework.routers import SimpleRouter
 from api.errors import api_not_found
 from api.views import MeView, TokenView
 from courses.api.views import CourseViewSet, PartViewSet, SectionViewSet
-from grader.api.views import ExerciseViewSet, SubmissionViewSet
+from grader.api.views import ExampleRunViewSet, ExerciseViewSet, SubmissionViewSet
 from progress.api.views import (
     CourseLearnersView,
     EnrollmentView,
@@ -33,6 +33,7 @@ router.register("questions", QuestionViewSet, basename="question")
 router.register("attempts", AttemptViewSet, basename="attempt")
 router.register("exercises", ExerciseViewSet, basename="exercise")
 router.register("submissions", SubmissionViewSet, basename="submission")
+router.register("example-runs", ExampleRunViewSet, basename="example-run")
 router.register("progress/sections", SectionProgressViewSet, basename="section-progress")
 router.register("regrades", RegradeViewSet, basename="regrade")
 router.register("webhooks/endpoints", EndpointViewSet, basename="webhook-endpoint")

@@ -332,6 +332,11 @@ CELERY_BEAT_SCHEDULE: dict[str, Any] = {
         "schedule": 60.0,
         "options": {"expires": 59},
     },
+    "sweep-example-runs": {
+        "task": "grader.tasks.sweep_example_runs",
+        "schedule": 60.0,
+        "options": {"expires": 59},
+    },
     "reconcile-progress": {
         "task": "progress.tasks.reconcile",
         "schedule": 3600.0,
@@ -356,6 +361,8 @@ QUIZ_STUCK_AFTER_SECONDS = env_int("QUIZ_STUCK_AFTER_SECONDS", 60)
 # A submission queued this long, or running this long since a worker took it (a run is at most
 # TASK_TIME_LIMIT), is queued again.
 GRADER_STUCK_AFTER_SECONDS = env_int("GRADER_STUCK_AFTER_SECONDS", 120)
+# Runs of an exercise's visible examples (not graded) a learner may start in a minute.
+GRADER_EXAMPLE_RUNS_PER_MINUTE = env_int("GRADER_EXAMPLE_RUNS_PER_MINUTE", 6)
 
 # --- the sandbox and the runners (docs/grader.md) ---------------------------------------
 # The uid learner code runs as when the worker is root (pool process N of a code worker
@@ -426,6 +433,7 @@ SPECTACULAR_SETTINGS = {
         "SectionStatusEnum": "courses.models.Section.Status",
         "AttemptStatusEnum": "quizzes.models.Attempt.Status",
         "SubmissionStatusEnum": "grader.models.Submission.Status",
+        "ExampleRunStatusEnum": "grader.models.ExampleRun.Status",
         "DeliveryStatusEnum": "webhooks.models.WebhookDelivery.Status",
         "CourseLanguageEnum": "courses.models.Course.Language",
         "ExerciseLanguageEnum": "grader.models.CodingExercise.Language",

@@ -151,22 +151,42 @@ class CodingExercise(models.Model):
         return self.IntegrityLevel.CHECKED
 
 
-class Submission(models.Model):
+class Verdict(models.TextChoices):
+    PASSED = "passed", _("all tests passed")
+    FAILED = "failed", _("some tests failed")
+    COMPILE_ERROR = "compile_error", _("compile error")
+    RUNTIME_ERROR = "runtime_error", _("runtime error")
+    TIME_LIMIT = "time_limit", _("time limit exceeded")
+    MEMORY_LIMIT = "memory_limit", _("memory limit exceeded")
+    OUTPUT_LIMIT = "output_limit", _("output limit exceeded")
+    INTERNAL_ERROR = "internal_error", _("internal error (not your fault)")
+
+
+class RunOutcome(models.Model):
+    """What a run of learner code against tests gave (a submission's, an examples run's)."""
+
+    verdict = models.CharField(_("verdict"), max_length=16, choices=Verdict.choices, blank=True)
+    tests_passed = models.PositiveIntegerField(_("tests passed"), null=True, blank=True)
+    tests_total = models.PositiveIntegerField(_("tests in total"), null=True, blank=True)
+    # Exercism test-runner results.json (version 3).
+    results = models.JSONField(_("results"), default=dict, blank=True)
+    stdout = models.TextField(_("standard output"), blank=True)
+    stderr = models.TextField(_("standard error"), blank=True)
+    wall_seconds = models.FloatField(_("wall seconds"), null=True, blank=True)
+    cpu_seconds = models.FloatField(_("CPU seconds"), null=True, blank=True)
+
+    class Meta:
+        abstract = True
+
+
+class Submission(RunOutcome):
     class Status(models.TextChoices):
         QUEUED = "queued", _("queued")
         RUNNING = "running", _("running")
         GRADED = "graded", _("graded")
         ERROR = "error", _("error")
 
-    class Verdict(models.TextChoices):
-        PASSED = "passed", _("all tests passed")
-        FAILED = "failed", _("some tests failed")
-        COMPILE_ERROR = "compile_error", _("compile error")
-        RUNTIME_ERROR = "runtime_error", _("runtime error")
-        TIME_LIMIT = "time_limit", _("time limit exceeded")
-        MEMORY_LIMIT = "memory_limit", _("memory limit exceeded")
-        OUTPUT_LIMIT = "output_limit", _("output limit exceeded")
-        INTERNAL_ERROR = "internal_error", _("internal error (not your fault)")
+    Verdict = Verdict
 
     learner = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -184,16 +204,7 @@ class Submission(models.Model):
     status = models.CharField(
         _("status"), max_length=16, choices=Status.choices, default=Status.QUEUED
     )
-    verdict = models.CharField(_("verdict"), max_length=16, choices=Verdict.choices, blank=True)
     score = models.DecimalField(_("score"), max_digits=7, decimal_places=2, null=True, blank=True)
-    tests_passed = models.PositiveIntegerField(_("tests passed"), null=True, blank=True)
-    tests_total = models.PositiveIntegerField(_("tests in total"), null=True, blank=True)
-    # Exercism test-runner results.json (version 3).
-    results = models.JSONField(_("results"), default=dict, blank=True)
-    stdout = models.TextField(_("standard output"), blank=True)
-    stderr = models.TextField(_("standard error"), blank=True)
-    wall_seconds = models.FloatField(_("wall seconds"), null=True, blank=True)
-    cpu_seconds = models.FloatField(_("CPU seconds"), null=True, blank=True)
     runner_version = models.CharField(_("runner version"), max_length=100, blank=True)
     # The exercise's tests_version this grade was computed with ("" before versions existed).
     tests_version = models.CharField(
@@ -224,3 +235,49 @@ class Submission(models.Model):
 
     def __str__(self) -> str:
         return f"{self.exercise} / {self.learner} / {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class ExampleRun(RunOutcome):
+    """A learner's code run against the exercise's visible example tests only: not graded,
+    not an attempt, never shown to instructors, kept a while for its result page."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("queued")
+        RUNNING = "running", _("running")
+        DONE = "done", _("done")
+        ERROR = "error", _("error")
+
+    learner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="example_runs",
+        verbose_name=_("learner"),
+    )
+    exercise = models.ForeignKey(
+        CodingExercise,
+        on_delete=models.CASCADE,
+        related_name="example_runs",
+        verbose_name=_("exercise"),
+    )
+    files = models.JSONField(_("files"))
+    status = models.CharField(
+        _("status"), max_length=16, choices=Status.choices, default=Status.QUEUED
+    )
+    error_reason = models.TextField(_("error"), blank=True)
+    claim = models.CharField(_("claim"), max_length=32, blank=True, editable=False, default="")
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    queued_at = models.DateTimeField(_("queued at"), null=True, blank=True)
+    started_at = models.DateTimeField(_("started at"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("examples run")
+        verbose_name_plural = _("examples runs")
+        indexes = [
+            models.Index(fields=["learner", "created_at"], name="example_run_learner_created"),
+            models.Index(fields=["status", "queued_at"], name="example_run_status_queued"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.exercise} / {self.learner} / {self.created_at:%Y-%m-%d %H:%M} (examples)"

@@ -17,10 +17,11 @@ from django.contrib.auth.models import User
 from django.db.models import Count, Exists, Max, OuterRef, Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accounts.roles import own_or_taught, published_or_taught, teaches
 from courses.models import Section
-from grader.models import CodingExercise, Submission
+from grader.models import CodingExercise, ExampleRun, Submission
 from progress.items import ItemGrade, ItemState
 from webhooks.payloads import EventSubject
 
@@ -319,6 +320,8 @@ class ExercisePage:
     editor_source: str
     editor_from_submission: Submission | None
     history: list[SubmissionView]
+    # A run of the examples shown on the page (?examples=id): its code is in the editor.
+    examples: ExampleRunResult | None = None
 
     history_limit: int = HISTORY_LIMIT
 
@@ -357,12 +360,14 @@ def exercise_page_for(
     draft: Mapping[str, str] | None = None,
     start_over: bool = False,
     from_submission_id: int | None = None,
+    example_run_id: int | None = None,
 ) -> ExercisePage:
     """What the exercise page shows the learner, in a fixed number of queries.
 
     The editor holds, first that applies: `draft` (code just sent back with an error),
-    the starter (`start_over`), the learner's submission `from_submission_id`, their
-    latest submission, the starter.
+    the starter (`start_over`), the code of their run of the examples `example_run_id`
+    (its result shown too), their submission `from_submission_id`, their latest
+    submission, the starter.
     """
     mine = Submission.objects.filter(learner=learner, exercise=exercise)
     history = [
@@ -372,8 +377,15 @@ def exercise_page_for(
     source: Submission | None = None
     files: Mapping[str, str] = {}
     editor_source = "starter"
+    examples = None
+    if example_run_id is not None and draft is None and not start_over:
+        run = example_run_get_for(run_id=example_run_id, learner=learner)
+        if run is not None and run.exercise_id == exercise.pk:
+            examples = example_run_result(run=run)
     if draft is not None:
         files, editor_source = draft, "draft"
+    elif examples is not None:
+        files, editor_source = examples.run.files, "examples"
     elif not start_over and history:
         wanted = from_submission_id if from_submission_id is not None else history[0].id
         source = mine.only("id", "files", "created_at").filter(pk=wanted).first()
@@ -385,6 +397,7 @@ def exercise_page_for(
         editor_source=editor_source,
         editor_from_submission=source,
         history=history,
+        examples=examples,
     )
 
 
@@ -444,16 +457,7 @@ def submission_result(*, submission: Submission) -> SubmissionResult:
     tests: list[TestLine] = []
     if view.status == Submission.Status.GRADED:
         message = _clip(view.results.get("message"), MESSAGE_CHARS)
-        for entry in view.results.get("tests") or []:
-            status = entry.get("status")
-            tests.append(
-                TestLine(
-                    name=_clip(entry.get("name"), 200),
-                    status=status if status in {"pass", "fail", "error"} else "error",
-                    message=_clip(entry.get("message"), MESSAGE_CHARS),
-                    output=_clip(entry.get("output"), OUTPUT_CHARS),
-                )
-            )
+        tests = _test_lines(view.results)
     return SubmissionResult(
         submission=view,
         exercise=submission.exercise,
@@ -465,4 +469,107 @@ def submission_result(*, submission: Submission) -> SubmissionResult:
             and view.verdict == Submission.Verdict.COMPILE_ERROR
         ),
         tests=tests,
+    )
+
+
+def _test_lines(results: Mapping[str, Any]) -> list[TestLine]:
+    """Each test's line of a results.json that results_shown filtered."""
+    lines = []
+    for entry in results.get("tests") or []:
+        status = entry.get("status")
+        lines.append(
+            TestLine(
+                name=_clip(entry.get("name"), 200),
+                status=status if status in {"pass", "fail", "error"} else "error",
+                message=_clip(entry.get("message"), MESSAGE_CHARS),
+                output=_clip(entry.get("output"), OUTPUT_CHARS),
+            )
+        )
+    return lines
+
+
+# --- runs of the visible examples (not graded) ---------------------------------------------
+
+
+@dataclass(frozen=True)
+class ExampleRunView:
+    """A run of the examples as its learner sees it (the only one who ever does): the page
+    and the API serialize this, nothing else."""
+
+    id: int
+    exercise: int
+    status: str
+    verdict: str
+    tests_passed: int | None
+    tests_total: int | None
+    created_at: datetime
+    finished_at: datetime | None
+    files: dict[str, str]
+    results: dict[str, Any]
+    stdout: str
+    stderr: str
+    error: str  # why it did not run (ours, never the learner's fault)
+
+    @property
+    def url(self) -> str:
+        return reverse("api:example-run-detail", kwargs={"pk": self.id})
+
+    @property
+    def verdict_label(self) -> str:
+        return str(_VERDICT_LABELS.get(self.verdict, self.verdict))
+
+
+@dataclass(frozen=True)
+class ExampleRunResult:
+    """What the examples run page shows (as SubmissionResult does for a submission)."""
+
+    run: ExampleRunView
+    exercise: CodingExercise  # its title and language (never its secret columns)
+    final: bool
+    message: str
+    compile_error: bool
+    tests: list[TestLine]
+
+
+def example_runs_visible_to(user: Any) -> QuerySet[ExampleRun]:
+    """A learner's own runs of the examples: nobody else's, whoever asks (an instructor sees
+    submissions, never these)."""
+    if not getattr(user, "is_authenticated", False):
+        return ExampleRun.objects.none()
+    return ExampleRun.objects.filter(learner=user).select_related("exercise")
+
+
+def example_run_get_for(*, run_id: int, learner: User) -> ExampleRun | None:
+    """The learner's own run of the examples (anyone else's looks like none at all)."""
+    return (
+        ExampleRun.objects.select_related("exercise__section__part__course")
+        .defer(*(f"exercise__{name}" for name in _SECRET_FIELDS), "exercise__statement")
+        .filter(pk=run_id, learner=learner)
+        .first()
+    )
+
+
+def example_run_view(*, run: ExampleRun) -> ExampleRunView:
+    done = run.status == ExampleRun.Status.DONE
+    return ExampleRunView(
+        id=run.pk, exercise=run.exercise_id, status=run.status, verdict=run.verdict,
+        tests_passed=run.tests_passed, tests_total=run.tests_total,
+        created_at=run.created_at, finished_at=run.finished_at, files=run.files,
+        results=results_shown(run.results, teaches=False) if done else {},
+        stdout=run.stdout if done else "", stderr=run.stderr if done else "",
+        error=str(_("Our checker could not run your code. This is not your fault: please run"
+                    " the examples again.")) if run.status == ExampleRun.Status.ERROR else "",
+    )  # fmt: skip
+
+
+def example_run_result(*, run: ExampleRun) -> ExampleRunResult:
+    view = example_run_view(run=run)
+    final = view.status in {ExampleRun.Status.DONE, ExampleRun.Status.ERROR}
+    return ExampleRunResult(
+        run=view,
+        exercise=run.exercise,
+        final=final,
+        message=_clip(view.results.get("message"), MESSAGE_CHARS),
+        compile_error=view.verdict == Submission.Verdict.COMPILE_ERROR,
+        tests=_test_lines(view.results),
     )

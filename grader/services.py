@@ -37,7 +37,7 @@ from grader.exercise_source import (
     ExerciseSourceError,
     load_exercise_source,
 )
-from grader.models import VERSIONED_FIELDS, CodingExercise, Submission
+from grader.models import VERSIONED_FIELDS, CodingExercise, ExampleRun, Submission
 from grader.runners.policy import Allowances
 from grader.scoring import code_score
 from grader.selectors import exercise_standing
@@ -431,6 +431,20 @@ def submission_create(
     *, learner: User, exercise: CodingExercise, files: Mapping[str, str]
 ) -> Submission:
     """Store a learner's files and queue their grading once committed."""
+    complete = _learner_files(exercise, files)
+    with transaction.atomic():
+        submission = Submission.objects.create(
+            learner=learner, exercise=exercise, files=complete, queued_at=timezone.now()
+        )
+        submission_id = submission.pk
+        # Working on a course's exercise enrols the learner (it is on their dashboard).
+        enrollment_create(learner=learner, course=exercise.section.part.course)
+        transaction.on_commit(lambda: submission_queue(submission_id=submission_id))
+    return submission
+
+
+def _learner_files(exercise: CodingExercise, files: Mapping[str, str]) -> dict[str, str]:
+    """The learner's files checked (names, sizes, text) and completed from the starter."""
     if not exercise.is_published:
         raise ExerciseError(_("This exercise is not open for submissions."))
     if not files:
@@ -451,16 +465,7 @@ def submission_create(
     if any("\x00" in text for text in files.values()):
         raise ExerciseError(_("Files are text (a NUL byte was found)."))
     # Files the learner did not send are taken from the starter.
-    complete = {**exercise.starter_files, **files}
-    with transaction.atomic():
-        submission = Submission.objects.create(
-            learner=learner, exercise=exercise, files=complete, queued_at=timezone.now()
-        )
-        submission_id = submission.pk
-        # Working on a course's exercise enrols the learner (it is on their dashboard).
-        enrollment_create(learner=learner, course=exercise.section.part.course)
-        transaction.on_commit(lambda: submission_queue(submission_id=submission_id))
-    return submission
+    return {**exercise.starter_files, **files}
 
 
 def submission_queue(*, submission_id: int, countdown: float = 0) -> bool:
@@ -728,3 +733,149 @@ def exercises_requeue_unchecked(*, now: datetime | None = None) -> int:
     for exercise_id, publish in rows:
         queued += exercise_queue_check(exercise_id=exercise_id, publish=publish)
     return queued
+
+
+# --- runs of the visible examples ----------------------------------------------------------
+# A learner tries their code on the exercise's example tests before submitting (issue 22): the
+# same sandbox and queue as a grading, but no grade, no attempt, no progress, no webhook, and
+# never shown to instructors. Lost ones are not precious (the learner runs them again), but
+# none stays "queued" for ever: the sweep queues it again, or ends it with a message.
+
+EXAMPLE_RUN_EXPIRES = timedelta(minutes=10)
+
+
+class ExampleRunRefused(ExerciseError):
+    """Not run now: too many in the last minute, or one still running (`retry_after`, s)."""
+
+    def __init__(self, message: str, *, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+def example_run_create(
+    *, learner: User, exercise: CodingExercise, files: Mapping[str, str]
+) -> ExampleRun:
+    """Store the learner's files and queue a run of the example tests once committed; at most
+    settings.GRADER_EXAMPLE_RUNS_PER_MINUTE a learner, one at a time."""
+    complete = _learner_files(exercise, files)
+    if not exercise.example_files:
+        raise ExerciseError(_("This exercise has no example tests to run."))
+    now = timezone.now()
+    with transaction.atomic():
+        # One learner's requests one after another (their row locked), so two at once
+        # cannot both pass the limits below.
+        User.objects.select_for_update().filter(pk=learner.pk).exists()
+        mine = ExampleRun.objects.filter(learner=learner)
+        unfinished = [ExampleRun.Status.QUEUED, ExampleRun.Status.RUNNING]
+        if mine.filter(status__in=unfinished, created_at__gt=now - EXAMPLE_RUN_EXPIRES).exists():
+            raise ExampleRunRefused(
+                _("Your last run of the examples has not finished yet: wait for its result."),
+                retry_after=5,
+            )
+        recent = list(
+            mine.filter(created_at__gt=now - timedelta(minutes=1))
+            .order_by("created_at")
+            .values_list("created_at", flat=True)
+        )
+        limit = settings.GRADER_EXAMPLE_RUNS_PER_MINUTE
+        if len(recent) >= limit:
+            wait = 60 - (now - recent[-limit]).total_seconds()
+            raise ExampleRunRefused(
+                _("At most %(n)s runs of the examples a minute: try again in %(s)s s.")
+                % {"n": limit, "s": max(1, round(wait))},
+                retry_after=max(1, round(wait)),
+            )
+        run = ExampleRun.objects.create(
+            learner=learner, exercise=exercise, files=complete, queued_at=now
+        )
+        run_id = run.pk
+        transaction.on_commit(lambda: example_run_queue(run_id=run_id))
+    return run
+
+
+def example_run_queue(*, run_id: int) -> bool:
+    from grader.tasks import run_examples_task
+
+    return enqueue(run_examples_task, run_id, what=f"examples run {run_id}")
+
+
+def example_run_execute(*, run_id: int, runner: Runner | None = None) -> str:
+    """Run the examples of a queued run and store the result (claimed first: a second
+    delivery finds it taken and does nothing). An internal error ends it with a message."""
+    runner = runner or default_runner()
+    token = uuid.uuid4().hex
+    taken = ExampleRun.objects.filter(pk=run_id, status=ExampleRun.Status.QUEUED).update(
+        status=ExampleRun.Status.RUNNING, started_at=timezone.now(), claim=token
+    )
+    if not taken:
+        return "taken"
+    run = ExampleRun.objects.select_related("exercise").get(pk=run_id)
+    exercise = run.exercise
+    try:
+        report = runner(
+            language=exercise.language,
+            files=dict(run.files),
+            test_files=dict(exercise.example_files),
+            support_files=exercise.support_files,
+            limits=exercise_limits(exercise),
+            allowances=Allowances.from_json(exercise.allowances),
+        )
+    except Exception as error:  # the sandbox itself failed: never the learner's fault
+        logger.exception("running the examples of run %s failed", run_id)
+        return _example_run_end(run_id, token, error=f"{type(error).__name__}: {error}")
+    if report.verdict == "internal_error":
+        return _example_run_end(run_id, token, error=report.message or "runner internal error")
+    tests = list(report.tests)
+    return _example_run_end(
+        run_id,
+        token,
+        fields={
+            "verdict": report.verdict,
+            "tests_total": len(tests),
+            "tests_passed": sum(1 for t in tests if t.status == "pass"),
+            "results": storable_json(
+                report.results_json(), text_limit=RESULT_TEXT_CHARS, max_items=MAX_RESULT_TESTS
+            ),
+            "stdout": storable_text(report.stdout, limit=EXCERPT_CHARS),
+            "stderr": storable_text(report.stderr, limit=EXCERPT_CHARS),
+            "wall_seconds": report.wall_seconds,
+            "cpu_seconds": report.cpu_seconds,
+        },
+    )
+
+
+def _example_run_end(
+    run_id: int, token: str, *, fields: Mapping[str, Any] | None = None, error: str = ""
+) -> str:
+    status = ExampleRun.Status.ERROR if error else ExampleRun.Status.DONE
+    ExampleRun.objects.filter(pk=run_id, status=ExampleRun.Status.RUNNING, claim=token).update(
+        status=status,
+        error_reason=error[:2000],
+        finished_at=timezone.now(),
+        **(fields or {}),
+    )
+    return str(status)
+
+
+def example_runs_sweep(*, now: datetime | None = None) -> int:
+    """Queue again the runs whose message or worker was lost (queued, or running, for longer
+    than STUCK_AFTER); end with a message those older than EXAMPLE_RUN_EXPIRES. How many."""
+    now = now or timezone.now()
+    unfinished = ExampleRun.objects.filter(
+        status__in=[ExampleRun.Status.QUEUED, ExampleRun.Status.RUNNING]
+    )
+    ended = unfinished.filter(created_at__lt=now - EXAMPLE_RUN_EXPIRES).update(
+        status=ExampleRun.Status.ERROR,
+        error_reason="not run in time (our workers were busy or down)",
+        finished_at=now,
+    )
+    stale = now - STUCK_AFTER
+    lost = unfinished.filter(
+        Q(status=ExampleRun.Status.QUEUED, queued_at__lt=stale)
+        | Q(status=ExampleRun.Status.RUNNING, started_at__lt=stale)
+    ).values_list("pk", flat=True)[:500]
+    queued = 0
+    for run_id in lost:
+        ExampleRun.objects.filter(pk=run_id).update(status=ExampleRun.Status.QUEUED, queued_at=now)
+        queued += example_run_queue(run_id=run_id)
+    return ended + queued

@@ -14,6 +14,8 @@ from core.db import TRANSIENT_ERRORS
 from grader.runners.python import python_warm_start
 from grader.sandbox import sandbox_pool_process
 from grader.services import (
+    example_run_execute,
+    example_runs_sweep,
     exercise_check_and_publish,
     exercises_requeue_unchecked,
     submission_grade,
@@ -45,6 +47,27 @@ def grade_submission_task(self: Task, submission_id: int) -> str:
         # An internal error is never the learner's fault: run it again shortly.
         raise self.retry(countdown=2, max_retries=None)
     return outcome.status
+
+
+@shared_task(
+    name="grader.tasks.run_examples",
+    autoretry_for=TRANSIENT_ERRORS,
+    retry_backoff=True,
+    max_retries=8,
+    soft_time_limit=settings.TASK_SOFT_TIME_LIMIT,
+    time_limit=settings.TASK_TIME_LIMIT,
+)
+def run_examples_task(run_id: int) -> str:
+    return example_run_execute(run_id=run_id)
+
+
+@shared_task(
+    name="grader.tasks.sweep_example_runs",
+    soft_time_limit=settings.SHORT_TASK_SOFT_TIME_LIMIT,
+    time_limit=settings.SHORT_TASK_TIME_LIMIT,
+)
+def sweep_example_runs_task() -> int:
+    return example_runs_sweep()
 
 
 @shared_task(

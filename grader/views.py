@@ -6,14 +6,19 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
-from django.utils.cache import patch_vary_headers
+from django.utils.cache import add_never_cache_headers, patch_vary_headers
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.auth import current_learner
 from grader import presentation, selectors
 from grader.models import CodingExercise
-from grader.services import ExerciseError, submission_create
+from grader.services import (
+    ExampleRunRefused,
+    ExerciseError,
+    example_run_create,
+    submission_create,
+)
 
 
 def _exercise_or_404(exercise_id: int) -> CodingExercise:
@@ -37,39 +42,91 @@ def exercise_detail_view(request: HttpRequest, exercise_id: int) -> HttpResponse
         learner=current_learner(request),
         start_over="reset" in request.GET,
         from_submission_id=_int_or_none(request.GET.get("from")),
+        example_run_id=_int_or_none(request.GET.get("examples")),
     )
     shown = presentation.exercise_shown(exercise)
-    return render(request, "grader/exercise_detail.html", {"page": page, "shown": shown})
+    response = render(request, "grader/exercise_detail.html", {"page": page, "shown": shown})
+    if page.examples is not None:
+        add_never_cache_headers(response)  # (its result changes while it runs)
+    return response
+
+
+def _posted_files(request: HttpRequest, exercise: CodingExercise) -> dict[str, str]:
+    # Browsers send a textarea's line breaks as CRLF; the code was written with LF.
+    return {
+        name: request.POST[field].replace("\r\n", "\n")
+        for name in exercise.starter_files
+        if (field := selectors.editor_field(name)) in request.POST
+    }
+
+
+def _refused(
+    request: HttpRequest, exercise: CodingExercise, files: dict[str, str], error: ExerciseError
+) -> HttpResponse:
+    """The exercise page again with the learner's code as sent (nothing typed is lost)."""
+    page = selectors.exercise_page_for(
+        exercise=exercise, learner=current_learner(request), draft=files
+    )
+    shown = presentation.exercise_shown(exercise)
+    status = 429 if isinstance(error, ExampleRunRefused) else 400
+    response = render(
+        request,
+        "grader/exercise_detail.html",
+        {"page": page, "shown": shown, "submit_error": str(error),
+         "examples_refused": isinstance(error, ExampleRunRefused)},
+        status=status,
+    )  # fmt: skip
+    if isinstance(error, ExampleRunRefused):
+        response["Retry-After"] = str(error.retry_after)
+    return response
 
 
 @require_POST
 @login_required
 def exercise_submit_view(request: HttpRequest, exercise_id: int) -> HttpResponse:
     exercise = _exercise_or_404(exercise_id)
-    # Browsers send a textarea's line breaks as CRLF; the code was written with LF.
-    files = {
-        name: request.POST[field].replace("\r\n", "\n")
-        for name in exercise.starter_files
-        if (field := selectors.editor_field(name)) in request.POST
-    }
+    files = _posted_files(request, exercise)
     try:
         submission = submission_create(
             learner=current_learner(request), exercise=exercise, files=files
         )
     except ExerciseError as error:
-        # Shown again with the learner's code as sent: nothing typed is lost.
-        page = selectors.exercise_page_for(
-            exercise=exercise, learner=current_learner(request), draft=files
-        )
-        shown = presentation.exercise_shown(exercise)
-        return render(
-            request,
-            "grader/exercise_detail.html",
-            {"page": page, "shown": shown, "submit_error": str(error)},
-            status=400,
-        )
+        return _refused(request, exercise, files, error)
     url = reverse("grader:submission", kwargs={"submission_id": submission.pk})
     return HttpResponseRedirect(url, status=303)
+
+
+@require_POST
+@login_required
+def exercise_examples_view(request: HttpRequest, exercise_id: int) -> HttpResponse:
+    """Run the learner's code on the exercise's visible examples (not graded): back to the
+    exercise page, the code in the editor and the run's result above it."""
+    exercise = _exercise_or_404(exercise_id)
+    files = _posted_files(request, exercise)
+    try:
+        run = example_run_create(learner=current_learner(request), exercise=exercise, files=files)
+    except ExerciseError as error:
+        return _refused(request, exercise, files, error)
+    url = reverse("grader:exercise", kwargs={"exercise_id": exercise.pk})
+    return HttpResponseRedirect(f"{url}?examples={run.pk}#examples-result", status=303)
+
+
+@require_GET
+@never_cache
+@login_required
+def example_run_view(request: HttpRequest, run_id: int) -> HttpResponse:
+    """A run of the examples: its live result (?fragment=1, polled by the exercise page), else
+    the exercise page that shows it."""
+    run = selectors.example_run_get_for(run_id=run_id, learner=current_learner(request))
+    if run is None:
+        raise Http404  # someone else's run looks the same as none at all
+    if not _wants_fragment(request):
+        url = reverse("grader:exercise", kwargs={"exercise_id": run.exercise_id})
+        return HttpResponseRedirect(f"{url}?examples={run.pk}#examples-result")
+    result = selectors.example_run_result(run=run)
+    response = render(request, "grader/_example_run_result.html", {"examples": result})
+    patch_vary_headers(response, ["X-Requested-With"])
+    return response
 
 
 def _wants_fragment(request: HttpRequest) -> bool:

@@ -14,7 +14,7 @@ from rest_framework import serializers
 
 from api.params import MAX_ID
 from grader.exercise_source import MAX_BYTES, MAX_FILES
-from grader.models import CodingExercise, Submission
+from grader.models import CodingExercise, ExampleRun, Submission
 from grader.runners.policy import Allowances
 
 MAX_PATH_CHARS = 255
@@ -174,3 +174,32 @@ class QueuedSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     status = serializers.CharField()
     url = serializers.CharField(help_text=_("Poll this for the result."))
+
+
+class ExampleRunCreateSerializer(serializers.Serializer):
+    exercise = serializers.IntegerField(min_value=1, max_value=MAX_ID)
+    files = FilesField()
+
+
+class ExampleRunSerializer(serializers.ModelSerializer):
+    """Serializes a grader.selectors.ExampleRunView (its learner's only), not a row."""
+
+    url = serializers.CharField(read_only=True)
+    exercise = serializers.IntegerField(read_only=True)
+    error = serializers.CharField(
+        read_only=True, help_text=_("Why it did not run (never the learner's fault).")
+    )
+
+    class Meta:
+        model = ExampleRun
+        fields = [
+            "id", "url", "exercise", "status", "verdict", "tests_passed", "tests_total",
+            "created_at", "finished_at", "error",
+        ]  # fmt: skip
+        read_only_fields = fields
+
+
+class ExampleRunDetailSerializer(ExampleRunSerializer):
+    class Meta(ExampleRunSerializer.Meta):
+        fields = [*ExampleRunSerializer.Meta.fields, "files", "results", "stdout", "stderr"]
+        read_only_fields = fields

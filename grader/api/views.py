@@ -14,7 +14,7 @@ from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema, extend_schema_view
-from rest_framework import status
+from rest_framework import exceptions, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -24,6 +24,9 @@ from api.idempotency import IDEMPOTENCY_PARAMETER, idempotent
 from api.params import ChoiceFilter, IdFilter
 from api.views_base import InstructorWriteViewSet, LearnerWorkViewSet
 from grader.api.serializers import (
+    ExampleRunCreateSerializer,
+    ExampleRunDetailSerializer,
+    ExampleRunSerializer,
     ExerciseAuthorSerializer,
     ExerciseAuthorUpdateSerializer,
     ExerciseSerializer,
@@ -32,15 +35,19 @@ from grader.api.serializers import (
     SubmissionDetailSerializer,
     SubmissionSerializer,
 )
-from grader.models import CodingExercise, Submission
+from grader.models import CodingExercise, ExampleRun, Submission
 from grader.selectors import (
+    example_run_view,
+    example_runs_visible_to,
     exercises_visible_to,
     submission_url,
     submission_view_for,
     submissions_visible_to,
 )
 from grader.services import (
+    ExampleRunRefused,
     ExerciseError,
+    example_run_create,
     exercise_deletable,
     exercise_delete,
     exercise_submit_edit,
@@ -144,19 +151,7 @@ class SubmissionViewSet(LearnerWorkViewSet):
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         given = SubmissionCreateSerializer(data=request.data)
         given.is_valid(raise_exception=True)
-        exercise = (
-            exercises_visible_to(request.user)
-            .select_related("section__part__course")
-            .filter(pk=given.validated_data["exercise"])
-            .first()
-        )
-        if exercise is None:
-            raise ApiError(
-                "not_found",
-                _("No such exercise."),
-                status_code=404,
-                fields={"exercise": [_("Unknown.")]},
-            )
+        exercise = _exercise_for(request, given.validated_data["exercise"])
         try:
             submission = submission_create(
                 learner=request.user,
@@ -170,4 +165,74 @@ class SubmissionViewSet(LearnerWorkViewSet):
             QueuedSerializer({"id": submission.pk, "status": submission.status, "url": url}).data,
             status=status.HTTP_202_ACCEPTED,
             headers={"Location": url},
+        )
+
+
+def _exercise_for(request: Request, exercise_id: int) -> CodingExercise:
+    exercise = (
+        exercises_visible_to(request.user)
+        .select_related("section__part__course")
+        .filter(pk=exercise_id)
+        .first()
+    )
+    if exercise is None:
+        raise ApiError(
+            "not_found",
+            _("No such exercise."),
+            status_code=404,
+            fields={"exercise": [_("Unknown.")]},
+        )
+    return exercise
+
+
+@extend_schema_view(
+    list=extend_schema(
+        tags=["example runs"], description="The caller's own runs of exercises' examples."
+    ),
+    retrieve=extend_schema(tags=["example runs"], responses=ExampleRunDetailSerializer),
+)
+class ExampleRunViewSet(LearnerWorkViewSet):
+    """Runs of an exercise's visible example tests: not graded, not submissions, seen only by
+    the learner who ran them (never by instructors)."""
+
+    serializer_class = ExampleRunSerializer
+    filters = {
+        "exercise": IdFilter("exercise_id", "runs of this exercise's examples"),
+        "status": ChoiceFilter("status", ExampleRun.Status.values, "runs in this status"),
+    }
+    visible = staticmethod(example_runs_visible_to)
+    ordering = ("-created_at", "-id")
+
+    def present(self, instance: ExampleRun) -> Any:
+        view = example_run_view(run=instance)
+        detail = self.action != "list"
+        return (ExampleRunDetailSerializer if detail else ExampleRunSerializer)(view).data
+
+    @extend_schema(
+        tags=["example runs"],
+        request=ExampleRunCreateSerializer,
+        parameters=[IDEMPOTENCY_PARAMETER],
+        responses={202: QueuedSerializer},
+        description="Runs the files on the exercise's visible example tests in the sandbox "
+        "(not graded, not a submission); poll `url`. At most "
+        "GRADER_EXAMPLE_RUNS_PER_MINUTE a minute and one at a time: 429 with Retry-After.",
+    )
+    @idempotent
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        given = ExampleRunCreateSerializer(data=request.data)
+        given.is_valid(raise_exception=True)
+        exercise = _exercise_for(request, given.validated_data["exercise"])
+        try:
+            run = example_run_create(
+                learner=request.user, exercise=exercise, files=given.validated_data["files"]
+            )
+        except ExampleRunRefused as error:
+            raise exceptions.Throttled(wait=error.retry_after, detail=str(error)) from None
+        except ExerciseError as error:
+            raise ApiError("invalid_example_run", str(error)) from None
+        view = example_run_view(run=run)
+        return Response(
+            QueuedSerializer({"id": run.pk, "status": run.status, "url": view.url}).data,
+            status=status.HTTP_202_ACCEPTED,
+            headers={"Location": view.url},
         )
