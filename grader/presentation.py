@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
+from django.utils.translation import gettext_lazy
 from pygments import highlight
 from pygments.formatters import HtmlFormatter
 from pygments.lexer import Lexer
@@ -154,3 +155,72 @@ def submission_shown(result: SubmissionResult, *, with_code: bool = True) -> Sub
     anchors = {name: f"{CODE_PREFIX}{i}" for i, name in enumerate(sorted(submission.files), 1)}
     errors = _compile_errors(result.message, anchors) if result.compile_error else []
     return SubmissionShown(code=code, compile_errors=errors)
+
+
+# --- the runners' messages in the learner's language --------------------------------------
+# The runners write their messages in English into results.json (a format other tools read,
+# and what is stored). They are put in the viewer's language when shown: each known message
+# by its pattern, with its numbers and names kept; anything else (a compiler's or a test's own
+# words) as it is.
+
+_RUNNER_MESSAGES: list[tuple[re.Pattern[str], Any]] = [
+    (re.compile(pattern, re.S), text)
+    for pattern, text in [
+        (r"memory limit exceeded \((?P<mb>\d+) MB\)",
+         gettext_lazy("memory limit exceeded (%(mb)s MB)")),
+        (r"time limit exceeded: the run took over (?P<s>[\d.]+) s",
+         gettext_lazy("time limit exceeded: the run took over %(s)s s")),
+        (r"CPU time limit exceeded \((?P<s>[\d.]+) s\)",
+         gettext_lazy("CPU time limit exceeded (%(s)s s)")),
+        (r"output limit exceeded \((?P<kb>\d+) KB\)",
+         gettext_lazy("output limit exceeded (%(kb)s KB)")),
+        (r"the program was killed by signal (?P<signal>\w+)",
+         gettext_lazy("the program was killed by signal %(signal)s")),
+        (r"the program exited with code (?P<code>-?\d+) before the tests finished",
+         gettext_lazy("the program exited with code %(code)s before the tests finished")),
+        (r"the program ended during a test \(os\._exit, a crash or a signal\)",
+         gettext_lazy("the program ended during a test (os._exit, a crash or a signal)")),
+        (r"the test ended the program", gettext_lazy("the test ended the program")),
+        (r"the program ended during this test: (?P<reason>.*)",
+         gettext_lazy("the program ended during this test: %(reason)s")),
+        (r"the program ended while the tests imported it: (?P<reason>.*)",
+         gettext_lazy("the program ended while the tests imported it: %(reason)s")),
+        (r"panic in (?P<test>.+); the tests after it did not run",
+         gettext_lazy("panic in %(test)s; the tests after it did not run")),
+        (r"the test program was killed by signal (?P<signal>.+)",
+         gettext_lazy("the test program was killed by signal %(signal)s")),
+        (r"the test program exited with code (?P<code>-?\d+) before running the tests",
+         gettext_lazy("the test program exited with code %(code)s before running the tests")),
+        (r"the test program ended during (?P<test>.+) \(exit code (?P<code>-?\d+)\)",
+         gettext_lazy("the test program ended during %(test)s (exit code %(code)s)")),
+        (r"the test program stopped before running (?P<tests>.+)",
+         gettext_lazy("the test program stopped before running %(tests)s")),
+        (r"the test program failed outside the tests:\n(?P<output>.*)",
+         gettext_lazy("the test program failed outside the tests:\n%(output)s")),
+        (r"the test program exited with code (?P<code>-?\d+)",
+         gettext_lazy("the test program exited with code %(code)s")),
+        (r"the code does not compile", gettext_lazy("the code does not compile")),
+        (r"did not run: (?P<reason>.*)", gettext_lazy("did not run: %(reason)s")),
+        (r"the other process ended", gettext_lazy("the program ended")),
+        (r"the other process is gone \((?P<why>.*)\)",
+         gettext_lazy("the program is gone (%(why)s)")),
+    ]
+]  # fmt: skip
+
+
+def runner_message(text: str) -> str:
+    """A runner's message in the active language (see above); a reason inside one, too."""
+    for pattern, translated in _RUNNER_MESSAGES:
+        match = pattern.fullmatch(text)
+        if match:
+            parts = match.groupdict()
+            for name in ("reason",):
+                if name in parts:
+                    parts[name] = runner_message(parts[name])
+            return str(translated) % parts
+    return text
+
+
+def failed_first(tests: list[Any]) -> list[Any]:
+    """The tests that failed or erred first, then those that passed, each in run order."""
+    return sorted(tests, key=lambda test: getattr(test, "status", "") == "pass")

@@ -332,3 +332,32 @@ def test_a_real_worker_runs_the_examples_in_the_sandbox(live_worker_env):
     assert right.tests_total == right.tests_passed == examples  # the examples, no hidden test
     assert (wrong.status, wrong.verdict) == ("done", "failed")
     assert not Submission.objects.exists()
+
+
+def test_the_result_names_limits_in_the_learner_s_language_and_failed_tests_first(
+    client, exercise, queued
+):
+    learner = UserFactory.create()
+    run = run_examples(exercise, {"cache.go": "x"}, learner)
+    ExampleRun.objects.filter(pk=run.pk).update(
+        status="done",
+        verdict="time_limit",
+        results={
+            "version": 3, "status": "error", "message": "CPU time limit exceeded (5 s)",
+            "tests": [{"name": "TestFirst", "status": "pass"},
+                      {"name": "TestSecond", "status": "error",
+                       "message": "did not run: CPU time limit exceeded (5 s)"}],
+        },
+    )  # fmt: skip
+    client.force_login(learner)
+
+    page = client.get(
+        reverse("grader:example_run", kwargs={"run_id": run.pk}),
+        {"fragment": "1"},
+        headers={"accept-language": "ru"},
+    ).text
+
+    assert "превышено ограничение процессорного времени (5 с)" in page
+    assert "не выполнялся: превышено ограничение процессорного времени (5 с)" in page
+    assert "CPU time limit exceeded" not in page
+    assert page.index("TestSecond") < page.index("TestFirst")  # the failed one first
