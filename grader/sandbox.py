@@ -184,10 +184,14 @@ def sandbox_peer_ids() -> tuple[int, int]:
     return uid + PEER_UID_OFFSET, uid + PEER_UID_OFFSET
 
 
+_WORKDIR_PREFIX = "zachet-run-"
+
+
 @contextlib.contextmanager
 def sandbox_workdir(*, parent: Path | None = None) -> Iterator[Path]:
-    """A fresh directory the sandbox uid owns (mounted at /work), removed afterwards."""
-    path = Path(tempfile.mkdtemp(prefix="zachet-run-", dir=parent))
+    """A fresh directory the sandbox uid owns (mounted at /work), removed afterwards; its name
+    carries our pid, so that one a killed process left is found (sandbox_workdirs_sweep)."""
+    path = Path(tempfile.mkdtemp(prefix=f"{_WORKDIR_PREFIX}{os.getpid()}-", dir=parent))
     try:
         uid, gid = sandbox_ids()
         os.chown(path, uid, gid)
@@ -195,6 +199,27 @@ def sandbox_workdir(*, parent: Path | None = None) -> Iterator[Path]:
         yield path
     finally:
         _remove_tree(path)
+
+
+def sandbox_workdirs_sweep(*, parent: Path | None = None) -> int:
+    """Remove the work directories of processes that are gone (a worker killed in the middle
+    of a run, or with a sandbox waiting); others' are theirs. How many were removed."""
+    removed = 0
+    folder = Path(parent or tempfile.gettempdir())
+    for path in folder.glob(f"{_WORKDIR_PREFIX}*-*"):
+        owner = path.name[len(_WORKDIR_PREFIX) :].split("-", 1)[0]
+        if not owner.isdigit() or not path.is_dir() or path.is_symlink():
+            continue
+        try:
+            os.kill(int(owner), 0)
+            continue  # alive (or another user's: not ours to judge)
+        except ProcessLookupError:
+            pass
+        except PermissionError:
+            continue
+        _remove_tree(path)
+        removed += 1
+    return removed
 
 
 def sandbox_hand_over(path: Path) -> None:

@@ -12,7 +12,7 @@ from django.conf import settings
 
 from core.db import TRANSIENT_ERRORS
 from grader.runners.python import python_warm_start
-from grader.sandbox import sandbox_pool_process
+from grader.sandbox import sandbox_pool_process, sandbox_workdirs_sweep
 from grader.services import (
     example_run_execute,
     example_runs_sweep,
@@ -138,6 +138,9 @@ def start_code_worker_process(**kwargs: Any) -> None:
     index = getattr(current_process(), "index", None)
     if isinstance(index, int) and index + _POOL_OFFSET > 0:
         sandbox_pool_process(index + _POOL_OFFSET)
+    # A pool process killed in the middle of a run left its run's folder (its sandboxes died
+    # with it: bwrap's --die-with-parent): the process that replaces it removes it.
+    sandbox_workdirs_sweep()
     if settings.GRADER_WARM_START:
         python_warm_start(True)
 
