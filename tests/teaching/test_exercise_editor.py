@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 from django.test import Client
 
+from grader.editor_forms import ExerciseFiles, name_problem
 from grader.models import CodingExercise
 from grader.services import (
     CHECK_OUTDATED,
@@ -19,7 +20,6 @@ from grader.services import (
     exercise_edit,
     exercise_edit_stamp,
 )
-from teaching.exercise_editor import ExerciseFiles, name_problem
 from tests.factories import SectionFactory, UserFactory
 from tests.grader.test_services import FakeRunner
 
