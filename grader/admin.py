@@ -46,7 +46,7 @@ class ExerciseFilesWidget(forms.Widget):
 
 
 class CodingExerciseForm(forms.ModelForm):
-    files = forms.Field(label=_("Files"), required=False, widget=ExerciseFilesWidget)
+    code_files = forms.Field(label=_("Files"), required=False, widget=ExerciseFilesWidget)
 
     class Meta:
         model = CodingExercise
@@ -65,7 +65,7 @@ class CodingExerciseForm(forms.ModelForm):
             )
         else:
             self.exercise_files = ExerciseFiles(exercise=self.instance)
-        widget = self.fields["files"].widget
+        widget = self.fields["code_files"].widget
         assert isinstance(widget, ExerciseFilesWidget)
         widget.files = self.exercise_files
         widget.language = str(self["language"].value() or "")
@@ -74,12 +74,12 @@ class CodingExerciseForm(forms.ModelForm):
         cleaned = super().clean()
         language = (cleaned or {}).get("language") or self.instance.language
         if self.data.get("action", "").startswith("add-"):  # "add a file": not a save
-            self.add_error("files", _("A file was added; fill it in and save."))
+            self.add_error("code_files", _("A file was added; fill it in and save."))
         elif self.exercise_files.is_valid(language=language):
             for field_name, value in self.exercise_files.files().items():
                 setattr(self.instance, field_name, value)
         else:
-            self.add_error("files", _("Some files need fixing: see the messages below."))
+            self.add_error("code_files", _("Some files need fixing: see the messages below."))
         return cleaned
 
 
