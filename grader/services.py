@@ -16,6 +16,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any, Protocol
 
+from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.contrib.auth.models import User
 from django.db import transaction
@@ -175,12 +176,25 @@ def _check(
     *,
     publish: bool = False,
     unless_edited: bool = False,
+    last_try: bool = True,
 ) -> CheckOutcome:
     runner = runner or default_runner()
     problems: list[str] = []
     try:
         reference = exercise_run(exercise, exercise.reference_files, runner)
         starter = exercise_run(exercise, exercise.starter_files, runner)
+    except SoftTimeLimitExceeded:
+        # Two runs in one task: on a cold worker (Go's tools and cache being built) they may
+        # not fit; the task tries again, warm, and only its last try stores a failure.
+        if not last_try:
+            raise
+        return _check_store(
+            exercise,
+            ok=False,
+            text=f"FAILED: {CHECK_NOT_RUN}: it took longer than a worker task may "
+            f"({settings.TASK_SOFT_TIME_LIMIT} s)",
+            unless_edited=unless_edited,
+        )
     except Exception as error:  # e.g. SandboxUnavailable: no bubblewrap on this machine
         logger.exception("checking exercise %s could not run", exercise.pk)
         return _check_store(
@@ -796,14 +810,16 @@ def exercise_queue_check(*, exercise_id: int, publish: bool) -> bool:
 
 
 def exercise_check_and_publish(
-    *, exercise_id: int, publish: bool, runner: Runner | None = None
+    *, exercise_id: int, publish: bool, runner: Runner | None = None, last_try: bool = True
 ) -> CheckOutcome | None:
-    """The queued check: run it on the exercise as it is now; publish it if asked and ok."""
+    """The queued check: run it on the exercise as it is now; publish it if asked and ok.
+    Not `last_try`: a check cut short by the task's time limit raises SoftTimeLimitExceeded
+    (nothing stored) for the task to try again."""
     exercise = CodingExercise.objects.filter(pk=exercise_id).first()
     if exercise is None:
         return None
     with _watched(exercise):
-        outcome = _check(exercise, runner, publish=publish, unless_edited=True)
+        outcome = _check(exercise, runner, publish=publish, unless_edited=True, last_try=last_try)
     if outcome is not CHECK_OUTDATED:  # (the edit's own check is the one queued now)
         CodingExercise.objects.filter(pk=exercise_id).update(check_queued_at=None)
     return outcome

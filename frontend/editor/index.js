@@ -11,7 +11,8 @@
  * focus out of the editor, as does Ctrl+M (Shift+Alt+M on a Mac) for good.
  *
  * File tabs: an element [data-file-tabs] whose children [data-file-panel] each hold one
- * file gets a tab list (one tab per file, arrow keys move between them, the tab shows
+ * file gets a tab list (one tab per file, even a single one, so each file is named; arrow
+ * keys move between them, the tab shows
  * data-file-name or the value of the panel's [data-file-name-input]); without
  * JavaScript every file shows, one under the other.
  *
@@ -139,7 +140,7 @@ let tabGroups = 0;
 function fileTabs(container) {
   if (container.hasAttribute("data-file-tabs-ready")) return;
   const panels = Array.from(container.querySelectorAll(":scope > [data-file-panel]"));
-  if (panels.length < 2) return;
+  if (panels.length < 1) return;
   container.setAttribute("data-file-tabs-ready", "");
   const group = ++tabGroups;
   const list = document.createElement("div");

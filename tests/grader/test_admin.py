@@ -94,7 +94,7 @@ def test_the_admin_edits_an_exercises_files_as_rows_with_the_code_editor(admin_c
         url, admin_exercise_post(exercise) | {"files-2-name": "../" + test_name}
     )
     assert refused.status_code == 200
-    assert "имя файла должно оставаться внутри папки задачи" in refused.content.decode()
+    assert "имя файла должно оставаться внутри папки упражнения" in refused.content.decode()
     assert checked == []
 
     saved = admin_client.post(
