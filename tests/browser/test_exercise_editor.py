@@ -143,3 +143,48 @@ def test_write_a_go_exercise_in_the_editor_and_see_a_worker_check_it(
     assert exercise.is_published
     assert exercise.check_status == "ok"
     assert "reference: passed" in exercise.check_report
+
+
+def test_the_code_editor_indents_by_language_leaves_on_escape_tab_and_has_a_tab_per_file(
+    browser: WebDriver, live_server
+) -> None:
+    """The component to the learner page's standard (issue 22): Tab indents with the
+    language's unit, Escape then Tab moves the focus out, each file has a tab (arrow keys
+    move between them), and the textarea behind keeps what is typed."""
+    section = SectionFactory.create(number="4.4", title="Пакеты", status="published")
+    exercise = CodingExercise.objects.create(
+        section=section, slug="two", title="Два файла", statement="…", language="go",
+        starter_files={"a.go": "package two\n", "b.go": "package two\n"},
+        reference_files={"a.go": "package two\n", "b.go": "package two\n"},
+        test_files={"two_test.go": "package two\n"},
+    )  # fmt: skip
+    page = instructor_page(browser, live_server, section.part.course, "teacher7", "code-editor")
+    driver = browser
+    page.open(f"/teach/{section.part.course.slug}/exercises/{exercise.pk}/edit/")
+    wait(driver).until(ec.presence_of_element_located((By.CSS_SELECTOR, ".cm-editor")))
+    page.check("an exercise with two starter files")
+
+    tabs = driver.find_elements(By.CSS_SELECTOR, "#files-starter [role=tab]")
+    assert [t.text for t in tabs] == ["a.go", "b.go"]
+    tabs[0].click()
+    tabs[0].send_keys(Keys.ARROW_RIGHT)
+    assert driver.switch_to.active_element == tabs[1]
+    assert tabs[1].get_attribute("aria-selected") == "true"
+    shown = panel(driver, "starter")
+    assert (
+        shown.find_element(By.CSS_SELECTOR, "[data-file-name-input]").get_attribute("value")
+        == "b.go"
+    )
+
+    content = shown.find_element(By.CSS_SELECTOR, ".cm-content")
+    content.click()
+    content.send_keys(Keys.CONTROL, Keys.END)
+    content.send_keys("func F() {", Keys.ENTER, "x", Keys.HOME, Keys.TAB)
+    textarea = shown.find_element(By.CSS_SELECTOR, "textarea[data-code-editor]")
+    assert textarea.get_attribute("value") == "package two\nfunc F() {\n\t\tx\n}", repr(
+        textarea.get_attribute("value")
+    )  # Enter indented one tab inside the braces; Tab added one more
+    content.send_keys(Keys.ESCAPE, Keys.TAB)  # and out of the editor
+    assert "cm-content" not in (driver.switch_to.active_element.get_attribute("class") or "")
+    assert textarea.get_attribute("value").endswith("\t\tx\n}")  # Tab moved on, typed nothing
+    page.check("typed into the second file")
