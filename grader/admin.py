@@ -4,13 +4,17 @@ from __future__ import annotations
 
 from typing import Any
 
+from django import forms
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.template.loader import render_to_string
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from core.admin_search import SearchIgnoresCase
 from core.admin_writes import DeletesThroughService
+from grader.editor_forms import ExerciseFiles
 from grader.models import CodingExercise, Submission
 from grader.services import (
     ExerciseError,
@@ -21,8 +25,67 @@ from grader.services import (
 )
 
 
+class ExerciseFilesWidget(forms.Widget):
+    """The exercise's files as rows of a name and a code editor (grader/_exercise_files.html,
+    as on the teaching pages), not JSON dictionaries typed into text boxes."""
+
+    files: ExerciseFiles
+    language: str = ""
+
+    class Media:
+        css = {"all": ("code-editor/code-editor.css",)}
+        js = ("code-editor/code-editor.min.js",)
+
+    def render(self, name: str, value: Any, attrs: Any = None, renderer: Any = None) -> SafeString:
+        context = {"files": self.files, "language": self.language}
+        html = render_to_string("grader/_exercise_files.html", context)
+        return mark_safe(html)  # noqa: S308 - a template's output, escaped by the template
+
+    def value_from_datadict(self, data: Any, files: Any, name: str) -> Any:
+        return None  # the rows are read by ExerciseFiles, from the whole post
+
+
+class CodingExerciseForm(forms.ModelForm):
+    code_files = forms.Field(label=_("Files"), required=False, widget=ExerciseFilesWidget)
+
+    class Meta:
+        model = CodingExercise
+        fields = (
+            "section", "slug", "title", "statement", "language", "allowances", "cpu_seconds",
+            "wall_seconds", "memory_mb", "output_kb", "scoring", "points", "order",
+            "is_published",
+        )  # fmt: skip
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if self.is_bound:
+            action = self.data.get("action", "")
+            self.exercise_files = ExerciseFiles(
+                data=self.data, add_role=action.removeprefix("add-")
+            )
+        else:
+            self.exercise_files = ExerciseFiles(exercise=self.instance)
+        widget = self.fields["code_files"].widget
+        assert isinstance(widget, ExerciseFilesWidget)
+        widget.files = self.exercise_files
+        widget.language = str(self["language"].value() or "")
+
+    def clean(self) -> dict[str, Any] | None:
+        cleaned = super().clean()
+        language = (cleaned or {}).get("language") or self.instance.language
+        if self.data.get("action", "").startswith("add-"):  # "add a file": not a save
+            self.add_error("code_files", _("A file was added; fill it in and save."))
+        elif self.exercise_files.is_valid(language=language):
+            for field_name, value in self.exercise_files.files().items():
+                setattr(self.instance, field_name, value)
+        else:
+            self.add_error("code_files", _("Some files need fixing: see the messages below."))
+        return cleaned
+
+
 @admin.register(CodingExercise)
 class CodingExerciseAdmin(SearchIgnoresCase, DeletesThroughService):
+    form = CodingExerciseForm
     list_display = (
         "title", "section", "language", "scoring", "check_status", "is_published", "integrity",
     )  # fmt: skip

@@ -16,6 +16,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any, Protocol
 
+from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.contrib.auth.models import User
 from django.db import transaction
@@ -29,6 +30,7 @@ from core.grading_work import StuckWork, run_again_after_internal_error, stuck_w
 from core.provenance import FieldGroups, ImportPolicy, merge_into, record_as_imported
 from core.queueing import enqueue
 from core.storable import storable_json, storable_text
+from core.versions import content_version
 from courses.models import Section
 from grader.exercise_source import (
     MAX_BYTES,
@@ -56,6 +58,10 @@ EXCERPT_CHARS = 8000
 RESULT_TEXT_CHARS = 4000
 MAX_RESULT_TESTS = 1000
 # Transient: the database restarted or a connection dropped; the task retries them.
+
+
+class ExerciseEditConflict(Exception):
+    """Someone saved the exercise after the editor showed it: nothing was written."""
 
 
 class ExerciseError(Exception):
@@ -154,44 +160,98 @@ def exercise_check(*, exercise: CodingExercise, runner: Runner | None = None) ->
         return _check(exercise, runner)
 
 
-def _check(exercise: CodingExercise, runner: Runner | None) -> CheckOutcome:
+# What a failed check says (the report's first line); the editor shows them translated.
+CHECK_REFERENCE_FAILS = "the reference solution does not pass every test"
+CHECK_STARTER_PASSES = "the starter code already passes every test"
+CHECK_RUNNER_FAILED = "the runner failed (internal error)"
+CHECK_NOT_RUN = "could not run the check"
+# A check of files an instructor has changed since it started: not stored (its own check is
+# queued by that save), so it can never publish what it did not run.
+CHECK_OUTDATED = CheckOutcome(ok=False, report="outdated: the exercise was edited meanwhile")
+
+
+def _check(
+    exercise: CodingExercise,
+    runner: Runner | None,
+    *,
+    publish: bool = False,
+    unless_edited: bool = False,
+    last_try: bool = True,
+) -> CheckOutcome:
     runner = runner or default_runner()
     problems: list[str] = []
     try:
         reference = exercise_run(exercise, exercise.reference_files, runner)
         starter = exercise_run(exercise, exercise.starter_files, runner)
+    except SoftTimeLimitExceeded:
+        # Two runs in one task: on a cold worker (Go's tools and cache being built) they may
+        # not fit; the task tries again, warm, and only its last try stores a failure.
+        if not last_try:
+            raise
+        return _check_store(
+            exercise,
+            ok=False,
+            text=f"FAILED: {CHECK_NOT_RUN}: it took longer than a worker task may "
+            f"({settings.TASK_SOFT_TIME_LIMIT} s)",
+            unless_edited=unless_edited,
+        )
     except Exception as error:  # e.g. SandboxUnavailable: no bubblewrap on this machine
         logger.exception("checking exercise %s could not run", exercise.pk)
-        return _check_store(exercise, ok=False, text=f"FAILED: could not run the check: {error}")
+        return _check_store(
+            exercise,
+            ok=False,
+            text=f"FAILED: {CHECK_NOT_RUN}: {error}",
+            unless_edited=unless_edited,
+        )
     passed = sum(1 for t in reference.tests if t.status == "pass")
     lines = [f"reference: {reference.verdict}, {passed}/{len(reference.tests)} tests passed"]
     if reference.verdict != "passed":
-        problems.append("the reference solution does not pass every test")
+        problems.append(CHECK_REFERENCE_FAILS)
         failing = [f"  {t.name}: {t.message}"[:300] for t in reference.tests if t.status != "pass"]
         lines += failing[:10]
         if reference.message:
             lines.append(f"  {reference.message[:1000]}")
     lines.append(f"starter: {starter.verdict}")
     if starter.verdict == "passed":
-        problems.append("the starter code already passes every test")
+        problems.append(CHECK_STARTER_PASSES)
     if starter.verdict == "internal_error" or reference.verdict == "internal_error":
-        problems.append("the runner failed (internal error)")
+        problems.append(CHECK_RUNNER_FAILED)
     ok = not problems
     text = "\n".join([("OK" if ok else "FAILED: " + "; ".join(problems)), *lines])
-    return _check_store(exercise, ok=ok, text=text)
+    return _check_store(exercise, ok=ok, text=text, publish=publish, unless_edited=unless_edited)
 
 
-def _check_store(exercise: CodingExercise, *, ok: bool, text: str) -> CheckOutcome:
-    exercise.check_status = (
-        CodingExercise.CheckStatus.OK if ok else CodingExercise.CheckStatus.FAILED
-    )
-    exercise.check_report = storable_text(text, limit=20_000)  # holds programs' messages
-    exercise.checked_at = timezone.now()
-    if not ok:
-        exercise.is_published = False
-    exercise.save(
-        update_fields=["check_status", "check_report", "checked_at", "is_published", "updated_at"]
-    )
+def _check_store(
+    exercise: CodingExercise,
+    *,
+    ok: bool,
+    text: str,
+    publish: bool = False,
+    unless_edited: bool = False,
+) -> CheckOutcome:
+    """Store the check (and publish on a pass if asked). `unless_edited` (a worker's check,
+    which reads the row and runs for seconds): not if the exercise was edited since it was
+    read, compared and written under the row's lock, so an edit saved meanwhile is never
+    published by a check of the files before it."""
+    with transaction.atomic():
+        if unless_edited and exercise.pk is not None:
+            stored = CodingExercise.objects.select_for_update().filter(pk=exercise.pk).first()
+            if stored is not None and exercise_edit_stamp(stored) != exercise_edit_stamp(exercise):
+                return CHECK_OUTDATED
+        exercise.check_status = (
+            CodingExercise.CheckStatus.OK if ok else CodingExercise.CheckStatus.FAILED
+        )
+        exercise.check_report = storable_text(text, limit=20_000)  # holds programs' messages
+        exercise.checked_at = timezone.now()
+        if not ok:
+            exercise.is_published = False
+        elif publish:
+            exercise.is_published = True
+        exercise.save(
+            update_fields=[
+                "check_status", "check_report", "checked_at", "is_published", "updated_at",
+            ]
+        )  # fmt: skip
     return CheckOutcome(ok=ok, report=exercise.check_report)
 
 
@@ -692,6 +752,54 @@ def exercise_submit_edit(*, exercise: CodingExercise, publish: bool) -> CodingEx
     return exercise
 
 
+# What the exercise editor writes, and what its stamp covers.
+EDITED_FIELDS = (
+    "slug", "title", "statement", "language", "starter_files", "reference_files",
+    "test_files", "example_files", "support_files", "scoring", "points", "cpu_seconds",
+    "wall_seconds", "memory_mb", "output_kb",
+)  # fmt: skip
+
+
+def exercise_edit_stamp(exercise: CodingExercise) -> str:
+    """A digest of what an instructor edits: the editor's check that nobody saved the
+    exercise since it was shown. (Not updated_at: a finished check moves that, and must not
+    refuse the save of someone who was typing meanwhile.)"""
+    values = [getattr(exercise, name) for name in EDITED_FIELDS]
+    return content_version(
+        *values[:10], Decimal(exercise.points), float(exercise.cpu_seconds),
+        float(exercise.wall_seconds), int(exercise.memory_mb), int(exercise.output_kb),
+    )  # fmt: skip
+
+
+def exercise_edit(
+    *,
+    exercise: CodingExercise,
+    values: Mapping[str, Any],
+    seen_stamp: str,
+    publish: bool,
+) -> CodingExercise:
+    """Save the exercise editor's fields and queue the check, which publishes the exercise
+    if `publish` and it passes (until then it is unpublished). `seen_stamp` is the
+    exercise's `exercise_edit_stamp` as the editor showed it: if someone saved it since,
+    ExerciseEditConflict and nothing is written. A new exercise (no pk) goes last in its
+    section."""
+    unknown = set(values) - set(EDITED_FIELDS)
+    if unknown:
+        raise ValueError(f"not editable here: {sorted(unknown)}")
+    with transaction.atomic():
+        if exercise.pk is not None:
+            # The row lock makes compare-then-write one step against another editor's save.
+            current = CodingExercise.objects.select_for_update().get(pk=exercise.pk)
+            if exercise_edit_stamp(current) != seen_stamp:
+                raise ExerciseEditConflict
+            exercise = current
+        else:
+            exercise.order = CodingExercise.objects.filter(section=exercise.section).count() + 1
+        for name, value in values.items():
+            setattr(exercise, name, value)
+        return exercise_submit_edit(exercise=exercise, publish=publish)
+
+
 def exercise_queue_check(*, exercise_id: int, publish: bool) -> bool:
     """Hand the exercise's check to a worker. What is wanted (a check, and whether it is to
     publish) is stored first: if the broker loses the message, or is down now, the sweep
@@ -707,17 +815,18 @@ def exercise_queue_check(*, exercise_id: int, publish: bool) -> bool:
 
 
 def exercise_check_and_publish(
-    *, exercise_id: int, publish: bool, runner: Runner | None = None
+    *, exercise_id: int, publish: bool, runner: Runner | None = None, last_try: bool = True
 ) -> CheckOutcome | None:
-    """The queued check: run it on the exercise as it is now; publish it if asked and ok."""
+    """The queued check: run it on the exercise as it is now; publish it if asked and ok.
+    Not `last_try`: a check cut short by the task's time limit raises SoftTimeLimitExceeded
+    (nothing stored) for the task to try again."""
     exercise = CodingExercise.objects.filter(pk=exercise_id).first()
     if exercise is None:
         return None
     with _watched(exercise):
-        outcome = _check(exercise, runner)
-        if outcome.ok and publish:
-            _publish(exercise)
-    CodingExercise.objects.filter(pk=exercise_id).update(check_queued_at=None)
+        outcome = _check(exercise, runner, publish=publish, unless_edited=True, last_try=last_try)
+    if outcome is not CHECK_OUTDATED:  # (the edit's own check is the one queued now)
+        CodingExercise.objects.filter(pk=exercise_id).update(check_queued_at=None)
     return outcome
 
 

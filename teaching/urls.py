@@ -73,6 +73,17 @@ urlpatterns = [
         views.question_try_view,
         name="question_try",
     ),
+    path("teach/<slug:course_slug>/exercises/new/", views.exercise_new_view, name="exercise_new"),
+    path(
+        "teach/<slug:course_slug>/exercises/<int:exercise_id>/edit/",
+        views.exercise_edit_view,
+        name="exercise_edit",
+    ),
+    path(
+        "teach/<slug:course_slug>/exercises/<int:exercise_id>/check/",
+        views.exercise_check_view,
+        name="exercise_check",
+    ),
     path("teach/<slug:course_slug>/regrades/", views.regrade_list_view, name="regrades"),
     path("teach/<slug:course_slug>/regrades/new/", views.regrade_start_view, name="regrade_start"),
     path("teach/<slug:course_slug>/regrades/<int:job_id>/", views.regrade_view, name="regrade"),

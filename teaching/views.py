@@ -13,6 +13,7 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.models import User
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -26,11 +27,24 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from accounts.roles import teaches
 from courses.models import Course, Part, Section
 from grader.models import CodingExercise, Submission
+from grader.services import ExerciseEditConflict, exercise_edit, exercise_edit_stamp
 from quizzes.editor_forms import SpecFields
 from quizzes.models import Question, Quiz
 from quizzes.services import QuizRuleError
 from teaching import copying
 from teaching.analysis import exercise_analysis, quiz_analysis
+from teaching.exercise_editor import (
+    LANGUAGES,
+    ExerciseFiles,
+    ExerciseForm,
+    check_view,
+    edit_values,
+    editor_exercise,
+    editor_section,
+    new_exercise,
+    seen_stamp,
+)
+from teaching.exercise_editor import editor_forms as exercise_editor_forms
 from teaching.gradebook import SORTS, gradebook_page, learner_section_work
 from teaching.grading_queue import (
     GradingQueue,
@@ -97,7 +111,10 @@ def _exercises(course: Course) -> list[CodingExercise]:
 @login_required
 def teach_home_view(request: HttpRequest, course_slug: str) -> HttpResponse:
     course = _course(request, course_slug)
-    context = {"course": course, "quizzes": _quizzes(course), "exercises": _exercises(course)}
+    context = {
+        "course": course, "quizzes": _quizzes(course), "exercises": _exercises(course),
+        "sections": sections_of(course), "exercise_languages": CodingExercise.Language.choices,
+    }  # fmt: skip
     return render(request, "teaching/home.html", context)
 
 
@@ -619,3 +636,116 @@ def _question_editor_page(
         "lang": course.language,
     }
     return render(request, "teaching/question_edit.html", context, status=status)
+
+
+# --- the exercise editor (teaching.exercise_editor) -------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def exercise_new_view(request: HttpRequest, course_slug: str) -> HttpResponse:
+    """?section=<id>&language=go|python: a new exercise of that section."""
+    course = _course(request, course_slug)
+    section = editor_section(course=course, section_id=_int(request.GET.get("section")))
+    language = request.GET.get("language", "")
+    if language not in LANGUAGES:
+        raise Http404
+    return _exercise_editor(request, course, new_exercise(section=section, language=language))
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def exercise_edit_view(request: HttpRequest, course_slug: str, exercise_id: int) -> HttpResponse:
+    course = _course(request, course_slug)
+    exercise = editor_exercise(course=course, exercise_id=exercise_id)
+    return _exercise_editor(request, course, exercise)
+
+
+@require_GET
+@login_required
+def exercise_check_view(request: HttpRequest, course_slug: str, exercise_id: int) -> HttpResponse:
+    """The check's result alone: what static/courses/live.js polls while it is queued."""
+    course = _course(request, course_slug)
+    exercise = editor_exercise(course=course, exercise_id=exercise_id)
+    context = {"course": course, "exercise": exercise, "check": check_view(exercise)}
+    return render(request, "teaching/_exercise_check.html", context)
+
+
+def _exercise_editor(
+    request: HttpRequest, course: Course, exercise: CodingExercise
+) -> HttpResponse:
+    """GET shows the editor; POST saves, or adds an empty file (action=add-<group>)."""
+    if request.method != "POST":
+        form, files = exercise_editor_forms(exercise=exercise)
+        return _exercise_editor_page(request, course, exercise, form, files, seen_stamp(exercise))
+    form, files = exercise_editor_forms(exercise=exercise, data=request.POST)
+    seen = request.POST.get("seen", "")
+    if request.POST.get("action", "").startswith("add-"):  # not a save: nothing is refused
+        form = ExerciseForm(initial=request.POST.dict(), exercise=exercise)
+        if exercise.pk is not None:
+            form.initial["slug"] = exercise.slug
+        return _exercise_editor_page(request, course, exercise, form, files, seen)
+    valid = form.is_valid()
+    language = (
+        form.cleaned_data.get("language", exercise.language)
+        if valid
+        else (request.POST.get("language") or exercise.language)
+    )
+    if not (files.is_valid(language=language) and valid):
+        return _exercise_editor_page(request, course, exercise, form, files, seen, status=400)
+    created = exercise.pk is None
+    try:
+        exercise = exercise_edit(
+            exercise=exercise,
+            values=edit_values(form, files),
+            seen_stamp=seen,
+            publish=form.cleaned_data["publish"],
+        )
+    except ValidationError as error:  # e.g. the slug taken by someone saving meanwhile
+        for message in error.messages:
+            form.add_error(None, message)
+        return _exercise_editor_page(request, course, exercise, form, files, seen, status=400)
+    except ExerciseEditConflict:
+        saved = CodingExercise.objects.get(pk=exercise.pk)
+        conflict = _("Someone saved this exercise after you opened it, so yours is not saved. "
+                     "Your version is below; the saved one is on a new page of this editor. "
+                     "Saving again replaces the saved one with yours.")  # fmt: skip
+        return _exercise_editor_page(
+            request, course, saved, form, files, exercise_edit_stamp(saved),
+            status=409, conflict=conflict,
+        )  # fmt: skip
+    messages.success(
+        request,
+        _("The exercise is added; a worker checks it now.")
+        if created
+        else _("The exercise is saved; a worker checks it now."),
+    )
+    return redirect("teaching:exercise_edit", course_slug=course.slug, exercise_id=exercise.pk)
+
+
+def _exercise_editor_page(
+    request: HttpRequest,
+    course: Course,
+    exercise: CodingExercise,
+    form: ExerciseForm,
+    files: ExerciseFiles,
+    seen: str,
+    *,
+    status: int = 200,
+    conflict: str = "",
+) -> HttpResponse:
+    language = form["language"].value() or exercise.language
+    context = {
+        "course": course,
+        "exercise": exercise,
+        "section": exercise.section,
+        "form": form,
+        "files": files,
+        "seen": seen,
+        "language": language if language in LANGUAGES else exercise.language,
+        "check": check_view(exercise),
+        "conflict": conflict,
+        "submitted": exercise.pk is not None and exercise.submissions.exists(),
+        "lang": course.language,
+    }
+    return render(request, "teaching/exercise_edit.html", context, status=status)

@@ -75,3 +75,52 @@ def test_an_exercise_never_queued_is_not_swept(exercise, broker):  # noqa: F811
     CodingExercise.objects.filter(pk=exercise.pk).update(check_status="unchecked")
     assert exercises_requeue_unchecked(now=timezone.now() + STUCK_AFTER * 2) == 0
     assert broker["sent"] == []
+
+
+def test_a_check_cut_short_by_the_time_limit_is_tried_again_and_stores_only_its_result(
+    exercise,  # noqa: F811 - the fixture
+    monkeypatch,
+):
+    """Regression: on a cold worker a Go check (two runs in one task) hit the task's soft
+    time limit and was stored as failed ("could not run the check"), though nothing was
+    wrong with the exercise."""
+    from celery.exceptions import SoftTimeLimitExceeded
+
+    from grader.tasks import check_exercise_task
+
+    class ColdFirst(FakeRunner):
+        def __call__(self, **kwargs):
+            if not self.calls:
+                self.calls.append(kwargs)
+                raise SoftTimeLimitExceeded()
+            return super().__call__(**kwargs)
+
+    cold = ColdFirst()
+    monkeypatch.setattr("grader.services.default_runner", lambda: cold)
+    CodingExercise.objects.filter(pk=exercise.pk).update(is_published=False)
+
+    assert check_exercise_task.apply(args=(exercise.pk, True)).get() is True
+
+    exercise.refresh_from_db()
+    assert (exercise.check_status, exercise.is_published) == ("ok", True)
+    assert len(cold.calls) == 3  # the cut-short run, then the reference and the starter
+
+
+def test_a_check_that_never_fits_the_time_limit_fails_saying_why(
+    exercise,  # noqa: F811 - the fixture
+    monkeypatch,
+):
+    from celery.exceptions import SoftTimeLimitExceeded
+
+    from grader.tasks import check_exercise_task
+
+    def always_cut(**kwargs):
+        raise SoftTimeLimitExceeded()
+
+    monkeypatch.setattr("grader.services.default_runner", lambda: always_cut)
+
+    assert check_exercise_task.apply(args=(exercise.pk, True)).get() is False
+
+    exercise.refresh_from_db()
+    assert (exercise.check_status, exercise.is_published) == ("failed", False)
+    assert "longer than a worker task may" in exercise.check_report
