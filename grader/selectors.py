@@ -158,19 +158,33 @@ LEARNER_TEST_KEYS = frozenset({"name", "status", "message", "output", "task_id"}
 INSTRUCTOR_TEST_KEYS = LEARNER_TEST_KEYS | {"test_code"}  # the tests' source is theirs
 
 
-def results_shown(results: Any, *, teaches: bool) -> dict[str, Any]:
-    """A submission's results.json as its viewer may see it: the hidden tests' source only
-    for the course's instructors."""
+def results_shown(
+    results: Any, *, teaches: bool, visible: Mapping[str, str] | None = None
+) -> dict[str, Any]:
+    """A submission's results.json as its viewer may see it: the tests' source for the
+    course's instructors; for a learner only a test's whose code is, as it is, in one of the
+    exercise's `visible` (example) files: text they can already read, nothing of a hidden
+    test's."""
     if not isinstance(results, dict):
         return {}
     test_keys = INSTRUCTOR_TEST_KEYS if teaches else LEARNER_TEST_KEYS
     shown = {key: value for key, value in results.items() if key in RESULT_KEYS}
     if "tests" in shown:
         shown["tests"] = [
-            {key: value for key, value in test.items() if key in test_keys}
+            _test_shown(test, test_keys, () if teaches else tuple((visible or {}).values()))
             for test in shown["tests"] or []
             if isinstance(test, dict)
         ]
+    return shown
+
+
+def _test_shown(
+    test: dict[str, Any], keys: frozenset[str], visible: tuple[str, ...]
+) -> dict[str, Any]:
+    shown = {key: value for key, value in test.items() if key in keys}
+    code = test.get("test_code")
+    if visible and isinstance(code, str) and code.strip() and any(code in text for text in visible):
+        shown["test_code"] = code
     return shown
 
 
@@ -228,7 +242,11 @@ def submission_view(*, submission: Submission, teaches: bool, with_detail: bool)
     if with_detail:
         detail = {
             "files": submission.files,
-            "results": results_shown(submission.results, teaches=teaches),
+            "results": results_shown(
+                submission.results,
+                teaches=teaches,
+                visible=None if teaches else submission.exercise.example_files,
+            ),
             "stdout": submission.stdout, "stderr": submission.stderr,
             "wall_seconds": submission.wall_seconds, "cpu_seconds": submission.cpu_seconds,
         }  # fmt: skip
@@ -418,8 +436,8 @@ def submission_get_for(*, submission_id: int, learner: User) -> Submission | Non
 
 @dataclass(frozen=True)
 class TestLine:
-    """One test's result as the learner sees it. Deliberately no `test_code`: it is the
-    source of a hidden test."""
+    """One test's result as the learner sees it: the test's code only when results_shown
+    found it in the visible example files (never a hidden test's source)."""
 
     __test__ = False  # not a pytest class
 
@@ -427,6 +445,7 @@ class TestLine:
     status: str  # pass | fail | error
     message: str
     output: str
+    code: str = ""  # the test's source, for a visible (example) test only: results_shown
 
 
 @dataclass(frozen=True)
@@ -483,6 +502,7 @@ def _test_lines(results: Mapping[str, Any]) -> list[TestLine]:
                 status=status if status in {"pass", "fail", "error"} else "error",
                 message=_clip(entry.get("message"), MESSAGE_CHARS),
                 output=_clip(entry.get("output"), OUTPUT_CHARS),
+                code=_clip(entry.get("test_code"), OUTPUT_CHARS),
             )
         )
     return lines
@@ -555,7 +575,11 @@ def example_run_view(*, run: ExampleRun) -> ExampleRunView:
         id=run.pk, exercise=run.exercise_id, status=run.status, verdict=run.verdict,
         tests_passed=run.tests_passed, tests_total=run.tests_total,
         created_at=run.created_at, finished_at=run.finished_at, files=run.files,
-        results=results_shown(run.results, teaches=False) if done else {},
+        results=(
+            results_shown(run.results, teaches=False, visible=run.exercise.example_files)
+            if done
+            else {}
+        ),
         stdout=run.stdout if done else "", stderr=run.stderr if done else "",
         error=str(_("Our checker could not run your code. This is not your fault: please run"
                     " the examples again.")) if run.status == ExampleRun.Status.ERROR else "",

@@ -361,3 +361,24 @@ def test_the_result_names_limits_in_the_learner_s_language_and_failed_tests_firs
     assert "не выполнялся: превышено ограничение процессорного времени (5 с)" in page
     assert "CPU time limit exceeded" not in page
     assert page.index("TestSecond") < page.index("TestFirst")  # the failed one first
+
+
+def test_an_example_test_s_code_is_shown_with_its_result(client, exercise, queued):
+    learner = UserFactory.create()
+    run = run_examples(exercise, {"cache.go": "x"}, learner)
+    ExampleRun.objects.filter(pk=run.pk).update(
+        status="done",
+        verdict="failed",
+        results={"version": 3, "status": "fail", "tests": [
+            {"name": "TestExample", "status": "fail", "test_code": "package cache // the example"},
+            {"name": "TestHidden", "status": "fail", "test_code": "package cache // hidden"},
+        ]},
+    )  # fmt: skip
+    client.force_login(learner)
+
+    page = client.get(
+        reverse("grader:example_run", kwargs={"run_id": run.pk}), {"fragment": "1"}
+    ).text
+
+    assert "package cache // the example" in page
+    assert "package cache // hidden" not in page

@@ -36,3 +36,18 @@ def test_the_courses_instructors_also_see_the_tests_source():
 def test_results_that_are_not_an_object_show_nothing():
     assert results_shown(None, teaches=True) == {}
     assert results_shown({"tests": None}, teaches=False) == {"tests": []}
+
+
+def test_a_learner_sees_a_test_s_code_only_when_it_is_in_a_visible_example_file():
+    examples = {"test_examples.py": "def test_add():\n    assert add(1, 2) == 3\n"}
+    hidden = {"test_examples.py": "def test_other():\n    assert add(2, 2) == 4\n"}
+
+    (shown,) = results_shown(RESULTS, teaches=False, visible=examples)["tests"]
+    (kept_back,) = results_shown(RESULTS, teaches=False, visible=hidden)["tests"]
+    (blank,) = results_shown(
+        {"tests": [{"name": "t", "test_code": ""}]}, teaches=False, visible={"e.py": "x"}
+    )["tests"]
+
+    assert shown["test_code"] == "assert add(1, 2) == 3"
+    assert "test_code" not in kept_back
+    assert "test_code" not in blank
