@@ -457,10 +457,11 @@ def describe(error: BaseException, test_files: set[str]) -> str:
         text = str(error) or "AssertionError"
     else:
         text = f"{type(error).__name__}: {error}" if str(error) else type(error).__name__
-    # Raised by learner code: where, in the learner's files (the learner process said).
+    # Raised by learner code: where, in the learner's files (the learner process said); a
+    # failed assertion: the test's line that asserted.
     where = vars(error).get("_zachet_where") or _location(error.__traceback__, test_files)
-    if where and not isinstance(error, AssertionError):
-        text += f" (at {where})"
+    if where:
+        text += f"\n(at {where})" if "\n" in text else f" (at {where})"
     return text
 
 

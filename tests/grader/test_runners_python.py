@@ -331,7 +331,9 @@ def test_a_wrong_solution_fails_with_expected_and_got() -> None:
     assert report.verdict == "failed"
     first = report.tests[0]
     assert first.status == "fail"
-    assert first.message == "assert bake_time_remaining(30) == 10: expected 10, got 11"
+    assert first.message == (
+        "assert bake_time_remaining(30) == 10: expected 10, got 11 (at test_lasagna.py:10)"
+    )
     assert first.output == "debug\n"
     assert "done at 40" in report.tests[3].message
     assert report.passed_count == 3
