@@ -173,9 +173,7 @@ def exercise_mark(rows: list[WorkRow]) -> ItemMark:
     """A learner's submissions to an exercise as the gradebook shows them: the best graded
     score, as progress records it."""
     graded = [r.points for r in rows if r.status == Submission.Status.GRADED]
-    pending = any(
-        r.status in {Submission.Status.QUEUED, Submission.Status.RUNNING} for r in rows
-    )
+    pending = any(r.status in {Submission.Status.QUEUED, Submission.Status.RUNNING} for r in rows)
     best = max((p for p in graded if p is not None), default=None)
     if best is None:
         return ItemMark(pending=pending, attempted=True)

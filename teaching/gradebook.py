@@ -24,14 +24,14 @@ from django.core.paginator import Page, Paginator
 from django.db.models import Count, IntegerField, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.utils.formats import get_format
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
 from courses.models import Course, Section
 from grader.models import Submission
-from progress.models import SectionProgress
 from progress.items import NOT_ATTEMPTED, ItemMark
+from progress.models import SectionProgress
 from progress.selectors import (
     GradebookCell,
     GradebookColumn,
@@ -262,17 +262,21 @@ def _item_html(
             '<span aria-hidden="true">…</span><span class="visually-hidden">{}</span>',
             words.no_grade,
         )
-    tags = [
-        format_html('<span class="gradebook__tag" title="{}">{}</span>', long, short)
-        for wanted, short, long in (
-            (mark.late, words.late, words.late_long),
-            (mark.waiting, words.waiting, words.waiting_long),
-        )
-        if wanted
-    ]
+    tags = format_html_join(
+        "",
+        '<span class="gradebook__tag" title="{}">{}</span>',
+        [
+            (long, short)
+            for wanted, short, long in (
+                (mark.late, words.late, words.late_long),
+                (mark.waiting, words.waiting, words.waiting_long),
+            )
+            if wanted
+        ],
+    )
     return format_html(
         '<a href="{}">{}{}<span class="visually-hidden"> ({}, {})</span></a>',
-        url, shown, mark_safe("".join(tags)), learner.username, column.name,
+        url, shown, tags, learner.username, column.name,
     )  # fmt: skip
 
 

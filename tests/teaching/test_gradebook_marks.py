@@ -26,8 +26,16 @@ from tests.progress.test_progress import exercise_in, pass_quiz, solve
 from tests.teaching.test_grading_queue import submit_essay
 
 
-def attempt(number: int, status: str = "graded", *, points: str | None = None, most: str = "10",
-            late: bool = False, waiting: bool = False, policy: str = "best") -> WorkRow:  # fmt: skip
+def attempt(
+    number: int,
+    status: str = "graded",
+    *,
+    points: str | None = None,
+    late: bool = False,
+    waiting: bool = False,
+    policy: str = "best",
+) -> WorkRow:
+    most = "10"
     score = None if points is None else Decimal(points)
     percent = None if score is None else score * 100 / Decimal(most)
     return WorkRow("quiz", 1, 1, number, status, waiting, score, Decimal(most), percent, late,
@@ -52,7 +60,7 @@ def test_a_quiz_counts_the_attempts_its_score_policy_counts(policy, points, perc
     assert (mark.points, mark.max_points, mark.percent, mark.late) == (
         Decimal(points), Decimal("10.00"), Decimal(percent), late,
     )  # fmt: skip
-    assert mark.attempted and not mark.waiting and not mark.pending
+    assert (mark.attempted, mark.waiting, mark.pending) == (True, False, False)
 
 
 def test_a_quiz_waiting_for_a_person_or_for_the_grader_is_marked_not_zero():
@@ -81,7 +89,7 @@ def test_an_exercise_counts_its_best_graded_submission():
     assert (mark.points, mark.max_points, mark.percent) == (
         Decimal("15"), Decimal("20"), Decimal("75.00"),
     )  # fmt: skip
-    assert mark.pending and not mark.late
+    assert (mark.pending, mark.late) == (True, False)
     assert not exercise_mark([submission(1, "running", None)]).graded
 
 
@@ -108,7 +116,9 @@ def cell_of(html: str, learner: str, index: int) -> str:
 @pytest.mark.django_db
 def test_the_page_shows_points_percent_late_waiting_and_not_attempted(world):
     course, section, quiz, exercise, teacher = world
-    anna, boris, vera, gleb = (UserFactory.create(username=n) for n in ("anna", "boris", "vera", "gleb"))  # fmt: skip
+    anna, boris, vera, gleb = (
+        UserFactory.create(username=n) for n in ("anna", "boris", "vera", "gleb")
+    )
     pass_quiz(quiz, anna)  # 2 of 2
     solve(exercise, anna)  # 10 of 10
     pass_quiz(quiz, boris, choice="a")  # 0 of 2: a real zero
@@ -185,7 +195,7 @@ def test_marks_are_read_in_two_queries_whatever_the_work(world, django_assert_ma
 
 @pytest.mark.django_db
 def test_the_csv_keeps_its_columns_and_the_stored_scores(world):
-    course, section, quiz, exercise, teacher = world
+    course, _section, quiz, exercise, teacher = world
     anna = UserFactory.create(username="anna")
     pass_quiz(quiz, anna)
     solve(exercise, anna)
