@@ -11,6 +11,7 @@ from typing import Any
 
 from django import forms
 from django.db.models import Max
+from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from courses.models import Course, Section
@@ -73,6 +74,13 @@ class QuizSettingsForm(forms.ModelForm):
         for name, field in self.fields.items():
             if field.help_text:
                 field.widget.attrs["aria-describedby"] = f"id_{name}-hint"
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        opens, due = cleaned.get("opens_at"), cleaned.get("due_at")
+        if opens and due and due <= opens:  # (said here: the constraint's words name no field)
+            self.add_error("due_at", _("The due date must be after the opening date."))
+        return cleaned
 
     def full_clean(self) -> None:
         super().full_clean()

@@ -5,6 +5,7 @@ page lists its questions readably, each linked to its editor (issue 20, item 2).
 from __future__ import annotations
 
 import pytest
+from django.utils import translation
 
 from quizzes.editor_forms import SpecFields, spec_summary
 from quizzes.models import QUESTION_TYPE_LABELS, Question
@@ -100,4 +101,10 @@ def test_the_quiz_page_lists_its_questions_readably_with_links(admin_client):  #
     ],
 )  # fmt: skip
 def test_a_spec_in_one_line(question_type, spec, line):
-    assert spec_summary(question_type, spec) == line
+    with translation.override("en"):
+        assert spec_summary(question_type, spec) == line
+
+
+def test_a_spec_line_in_russian():
+    with translation.override("ru"):
+        assert spec_summary("true_false", {"answer": True}) == "верный ответ: верно"
