@@ -86,13 +86,20 @@ QUESTIONS: list[tuple[str, str, str, str, dict[str, str]]] = [
 
 def add_questions(page: Page, questions_url: str) -> None:
     driver = page.driver
-    for question_type, title, text, points, fields in QUESTIONS:
+    for question_type, title, text, points, typed in QUESTIONS:
+        fields = dict(typed)
         page.open(questions_url)
         Select(driver.find_element(By.ID, "new-type")).select_by_value(question_type)
         driver.find_element(By.CSS_SELECTOR, "#add + form button[type=submit]").click()
         WebDriverWait(driver, 30).until(ec.url_contains(f"type={question_type}"))
+        later = {}
+        if question_type == "ordering":  # two empty rows to start with: add more
+            later = {"id_spec-items-2-text": fields.pop("id_spec-items-2-text")}
         fill(driver, {"id_title": title, "id_text": text, "id_points": points, **fields})
         if question_type == "ordering":
+            driver.find_element(By.CSS_SELECTOR, "button[value=add-items]").click()
+            page.check("ordering rows added")
+            fill(driver, later)
             # typed as open, close, write: "write" moves up one place, before "close"
             driver.find_element(By.CSS_SELECTOR, "button[value=move-items-2-up]").click()
             page.check("ordering items moved")
@@ -118,7 +125,7 @@ def answer_everything(driver: WebDriver, quiz: Quiz) -> None:
     by_type = {q.type: q for q in quiz.questions.all()}
 
     def field(question_type: str) -> WebElement:
-        return driver.find_element(By.ID, f"q{by_type[question_type].pk}")
+        return driver.find_element(By.ID, f"question-{by_type[question_type].pk}")
 
     def label(box: WebElement, text: str) -> None:
         box.find_element(By.XPATH, f".//label[normalize-space()='{text}']").click()
