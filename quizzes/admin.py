@@ -167,7 +167,7 @@ class QuestionEditorForm(forms.ModelForm):
             messages = found.pop("spec")
             if not self.has_error("answers"):
                 found["answers"] = messages
-        super()._update_errors(errors)
+        super()._update_errors(errors)  # type: ignore[misc]  # (private: not in the stubs)
 
 
 @admin.register(Question)

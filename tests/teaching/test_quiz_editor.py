@@ -202,7 +202,7 @@ def test_a_move_off_the_list_or_tampered_changes_nothing(move):
 
 def test_the_whole_quiz_preview_shows_every_question_as_a_learner_sees_it(world):
     course, section, teacher = world
-    quiz = QuizFactory.create(section=section, title="Каналы", instructions="Читайте **внимательно**")
+    quiz = QuizFactory.create(section=section, instructions="Читайте **внимательно**")
     QuestionFactory.create(quiz=quiz, order=1, title="Первый", text="Что такое канал?")
     QuestionFactory.create(
         quiz=quiz, order=2, type="true_false", text="Канал можно закрыть.", spec={"answer": True}
