@@ -169,11 +169,17 @@ def exercise_work(learner_ids: list[int], section_ids: list[int]) -> QuerySet[An
     )  # fmt: skip
 
 
+# Plain strings: a set of enum members hashes each through Python code (the gradebook folds
+# thousands of rows per page).
+_UNFINISHED = frozenset({Submission.Status.QUEUED.value, Submission.Status.RUNNING.value})
+_GRADED = Submission.Status.GRADED.value
+
+
 def exercise_mark(rows: list[WorkRow]) -> ItemMark:
     """A learner's submissions to an exercise as the gradebook shows them: the best graded
     score, as progress records it."""
-    graded = [r.points for r in rows if r.status == Submission.Status.GRADED]
-    pending = any(r.status in {Submission.Status.QUEUED, Submission.Status.RUNNING} for r in rows)
+    graded = [r.points for r in rows if r.status == _GRADED]
+    pending = any(r.status in _UNFINISHED for r in rows)
     best = max((p for p in graded if p is not None), default=None)
     if best is None:
         return ItemMark(pending=pending, attempted=True)

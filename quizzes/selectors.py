@@ -162,6 +162,12 @@ def quiz_grades() -> Iterator[ItemGrade]:
         yield ItemGrade(learner_id, quiz_id, quiz.section_id, result.passed, result.percent)
 
 
+# Plain strings for the gradebook's fold (thousands of rows a page): no enum in the loop.
+_GRADED = Attempt.Status.GRADED.value
+_SUBMITTED = Attempt.Status.SUBMITTED.value
+_IN_PROGRESS = Attempt.Status.IN_PROGRESS.value
+
+
 def quiz_work(learner_ids: list[int], section_ids: list[int]) -> QuerySet[Any]:
     """The gradebook's rows (progress.items.WORK_COLUMNS): these learners' attempts of the
     quizzes of these sections."""
@@ -180,12 +186,10 @@ def quiz_mark(rows: list[WorkRow]) -> ItemMark:
     """A learner's attempts of a quiz, oldest first, as the gradebook shows them: the points
     and percent by the quiz's score policy (the percent is the one progress records), late
     when an attempt that counts was submitted after the due date."""
-    graded = [r for r in rows if r.status == Attempt.Status.GRADED and r.percent is not None]
-    waiting = any(r.status == Attempt.Status.SUBMITTED and r.waiting for r in rows)
+    graded = [r for r in rows if r.status == _GRADED and r.percent is not None]
+    waiting = any(r.status == _SUBMITTED and r.waiting for r in rows)
     pending = any(
-        r.status == Attempt.Status.IN_PROGRESS
-        or (r.status == Attempt.Status.SUBMITTED and not r.waiting)
-        for r in rows
+        r.status == _IN_PROGRESS or (r.status == _SUBMITTED and not r.waiting) for r in rows
     )
     if not graded:
         return ItemMark(waiting=waiting, pending=pending, attempted=True)

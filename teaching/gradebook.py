@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
+from html import escape
 from typing import Any
 
 from django.contrib.auth.models import User
@@ -24,7 +25,6 @@ from django.core.paginator import Page, Paginator
 from django.db.models import Count, IntegerField, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.utils.formats import get_format
-from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
@@ -85,6 +85,7 @@ class Row:
     completed_sections: int
     # Per section: the section's cell, then its items' cells.
     groups: list[tuple[Cell, list[ItemCell]]]
+    html: SafeString  # those cells as the table's <td>s
 
     @property
     def cells(self) -> list[Cell]:
@@ -171,10 +172,12 @@ def gradebook_page(
         learner_ids=[u.pk for u in people], section_ids=[s.pk for s in sections], with_marks=True
     )
     words = _Words()
+    names = {column.item: escape(column.name) for group in groups for column in group.items}
     rows = []
     for learner in people:
         got = book[learner.pk]
         url = cell_url.format(learner=learner.pk, section="{section}")
+        username = escape(learner.username)
         row_groups = []
         for group in groups:
             section_url = url.format(section=group.section.pk)
@@ -182,33 +185,51 @@ def gradebook_page(
             marks = []
             for column in group.items:
                 mark = got.mark(column.item) if column.item else NOT_ATTEMPTED
-                html = _item_html(column, mark, learner, section_url, words)
+                context = f"{username}, {names[column.item]}"
+                html = _item_html(mark, url=escape(section_url), context=context, words=words)
                 marks.append(ItemCell(column, mark, html))
             row_groups.append((cell, marks))
-        rows.append(Row(learner, learner.completed_sections, row_groups))  # type: ignore[attr-defined]
+        rows.append(
+            Row(learner, learner.completed_sections, row_groups, _row_html(row_groups))  # type: ignore[attr-defined]
+        )
     return Gradebook(sections, current, rows, paginator.count, parts, part, groups)
 
 
 class _Words:
-    """The cells' words, translated once per page (not once per cell)."""
+    """The cells' words, translated and escaped once per page (not once per cell: a page has
+    50 rows of up to a few hundred cells)."""
 
     def __init__(self) -> None:
-        self.completed = _("completed")
-        self.not_started = _("not started")
-        self.not_attempted = _("not attempted")
-        self.no_grade = _("no grade yet")
-        self.late = _("late")
-        self.late_long = _("submitted after the due date")
-        self.waiting = _("to grade")
-        self.waiting_long = _("waits for a grade")
+        self.completed = escape(_("completed"))
+        self.late = escape(_("late"))
+        self.late_long = escape(_("submitted after the due date"))
+        self.waiting = escape(_("to grade"))
+        self.waiting_long = escape(_("waits for a grade"))
         self.points = _("%(points)s of %(max)s points, %(percent)s%%")
+        self.section = _("%(learner)s, section %(number)s")
         self.separator = str(get_format("DECIMAL_SEPARATOR"))
+        self.not_started = _hidden("—", _("not started"))
+        self.not_attempted = _hidden("—", _("not attempted"))
+        self.no_grade = _hidden("…", _("no grade yet"))
+
+
+def _hidden(shown: str, said: str) -> str:
+    """`shown` for the eye, `said` for a screen reader."""
+    return (
+        f'<span aria-hidden="true">{escape(shown)}</span>'
+        f'<span class="visually-hidden">{escape(said)}</span>'
+    )
 
 
 def _number(value: Decimal, words: _Words) -> str:
     """8.00 as "8", 7.50 as "7.5" (with the language's decimal separator)."""
     text = format(value.normalize(), "f")
     return text.replace(".", words.separator)
+
+
+# The cells are made with f-strings and html.escape rather than format_html: a page of the
+# gradebook makes thousands of them (50 learners x 10 sections x their items), and
+# format_html's lazy-aware escaping cost most of the page's time (bench/pages.py).
 
 
 def _cell(
@@ -219,65 +240,51 @@ def _cell(
     words: _Words,
 ) -> Cell:
     if not row.started:
-        html = format_html(
-            '<span aria-hidden="true">—</span><span class="visually-hidden">{}</span>',
-            words.not_started,
-        )
-        return Cell(section, row, html)
-    name = _("%(learner)s, section %(number)s") % {
-        "learner": learner.username, "number": section.number,
-    }  # fmt: skip
-    html = format_html(
-        '<a href="{}">{}{}/{}<span class="visually-hidden"> {}{}</span></a>',
-        url,
-        mark_safe('<span aria-hidden="true">✓ </span>') if row.completed else "",
-        row.items_complete,
-        row.items_total,
-        name,
-        f", {words.completed}" if row.completed else "",
+        return Cell(section, row, mark_safe(words.not_started))  # noqa: S308 - escaped above
+    name = words.section % {"learner": learner.username, "number": section.number}
+    done = (
+        ('<span aria-hidden="true">✓ </span>', f", {words.completed}")
+        if row.completed
+        else ("", "")
     )
-    return Cell(section, row, html)
+    html = (
+        f'<a href="{escape(url)}">{done[0]}{row.items_complete}/{row.items_total}'
+        f'<span class="visually-hidden"> {escape(name)}{done[1]}</span></a>'
+    )
+    return Cell(section, row, mark_safe(html))  # noqa: S308 - every value escaped here
 
 
-def _item_html(
-    column: GradebookColumn, mark: ItemMark, learner: User, url: str, words: _Words
-) -> SafeString:
+def _item_html(mark: ItemMark, *, url: str, context: str, words: _Words) -> SafeString:
     """Points and percent; not attempted is a dash (never a 0); tags for late work and work
-    waiting for a grade; each words-only for a screen reader."""
+    waiting for a grade; each words-only for a screen reader. `url` and `context` (the
+    learner and the item, for a screen reader) come escaped."""
     if not mark.attempted:
-        return format_html(
-            '<span aria-hidden="true">—</span><span class="visually-hidden">{}</span>',
-            words.not_attempted,
-        )
+        return mark_safe(words.not_attempted)  # noqa: S308 - escaped in _Words
     if mark.points is not None and mark.max_points is not None and mark.percent is not None:
         points, most = _number(mark.points, words), _number(mark.max_points, words)
         percent = _number(mark.percent, words)
-        shown = format_html(
-            '<span aria-hidden="true">{}/{} · {}%</span><span class="visually-hidden">{}</span>',
-            points, most, percent,
-            words.points % {"points": points, "max": most, "percent": percent},
-        )  # fmt: skip
+        said = words.points % {"points": points, "max": most, "percent": percent}
+        shown = _hidden(f"{points}/{most} · {percent}%", said)
     else:
-        shown = format_html(
-            '<span aria-hidden="true">…</span><span class="visually-hidden">{}</span>',
-            words.no_grade,
-        )
-    tags = format_html_join(
-        "",
-        '<span class="gradebook__tag" title="{}">{}</span>',
-        [
-            (long, short)
-            for wanted, short, long in (
-                (mark.late, words.late, words.late_long),
-                (mark.waiting, words.waiting, words.waiting_long),
-            )
-            if wanted
-        ],
-    )
-    return format_html(
-        '<a href="{}">{}{}<span class="visually-hidden"> ({}, {})</span></a>',
-        url, shown, tags, learner.username, column.name,
-    )  # fmt: skip
+        shown = words.no_grade
+    tags = ""
+    if mark.late:
+        tags += f'<span class="gradebook__tag" title="{words.late_long}">{words.late}</span>'
+    if mark.waiting:
+        tags += f'<span class="gradebook__tag" title="{words.waiting_long}">{words.waiting}</span>'
+    html = f'<a href="{url}">{shown}{tags}<span class="visually-hidden"> ({context})</span></a>'
+    return mark_safe(html)  # noqa: S308 - every value escaped here or in _Words
+
+
+def _row_html(groups: list[tuple[Cell, list[ItemCell]]]) -> SafeString:
+    """A row's cells after the learner's name and count, as one string (the template would
+    take longer over thousands of cells)."""
+    parts = []
+    for cell, items in groups:
+        done = " gradebook__cell--done" if cell.completed else ""
+        parts.append(f'<td class="gradebook__cell{done}">{cell.html}</td>')
+        parts.extend(f'<td class="gradebook__item {item.css}">{item.html}</td>' for item in items)
+    return mark_safe("".join(parts))  # noqa: S308 - cells made (and escaped) above
 
 
 @dataclass(frozen=True)
