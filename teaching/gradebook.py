@@ -74,9 +74,10 @@ class ItemCell:
 
     @property
     def css(self) -> str:
+        """The cell's classes after "gradebook__item" (each after a space)."""
         if not self.mark.attempted:
-            return "gradebook__item--none"
-        return "gradebook__item--waiting" if self.mark.waiting else ""
+            return " gradebook__item--none"
+        return " gradebook__item--waiting" if self.mark.waiting else ""
 
 
 @dataclass(frozen=True)
@@ -172,12 +173,10 @@ def gradebook_page(
         learner_ids=[u.pk for u in people], section_ids=[s.pk for s in sections], with_marks=True
     )
     words = _Words()
-    names = {column.item: escape(column.name) for group in groups for column in group.items}
     rows = []
     for learner in people:
         got = book[learner.pk]
         url = cell_url.format(learner=learner.pk, section="{section}")
-        username = escape(learner.username)
         row_groups = []
         for group in groups:
             section_url = url.format(section=group.section.pk)
@@ -185,8 +184,7 @@ def gradebook_page(
             marks = []
             for column in group.items:
                 mark = got.mark(column.item) if column.item else NOT_ATTEMPTED
-                context = f"{username}, {names[column.item]}"
-                html = _item_html(mark, url=escape(section_url), context=context, words=words)
+                html = _item_html(mark, url=escape(section_url), words=words)
                 marks.append(ItemCell(column, mark, html))
             row_groups.append((cell, marks))
         rows.append(
@@ -254,10 +252,9 @@ def _cell(
     return Cell(section, row, mark_safe(html))  # noqa: S308 - every value escaped here
 
 
-def _item_html(mark: ItemMark, *, url: str, context: str, words: _Words) -> SafeString:
+def _item_html(mark: ItemMark, *, url: str, words: _Words) -> SafeString:
     """Points and percent; not attempted is a dash (never a 0); tags for late work and work
-    waiting for a grade; each words-only for a screen reader. `url` and `context` (the
-    learner and the item, for a screen reader) come escaped."""
+    waiting for a grade; each words-only for a screen reader. `url` comes escaped."""
     if not mark.attempted:
         return mark_safe(words.not_attempted)  # noqa: S308 - escaped in _Words
     if mark.points is not None and mark.max_points is not None and mark.percent is not None:
@@ -272,7 +269,9 @@ def _item_html(mark: ItemMark, *, url: str, context: str, words: _Words) -> Safe
         tags += f'<span class="gradebook__tag" title="{words.late_long}">{words.late}</span>'
     if mark.waiting:
         tags += f'<span class="gradebook__tag" title="{words.waiting_long}">{words.waiting}</span>'
-    html = f'<a href="{url}">{shown}{tags}<span class="visually-hidden"> ({context})</span></a>'
+    # No "(learner, item)" for a screen reader here: the cell's row and column headers say
+    # it (the link's purpose in context), and it would be a fifth of the page's weight.
+    html = f'<a href="{url}">{shown}{tags}</a>'
     return mark_safe(html)  # noqa: S308 - every value escaped here or in _Words
 
 
@@ -283,7 +282,7 @@ def _row_html(groups: list[tuple[Cell, list[ItemCell]]]) -> SafeString:
     for cell, items in groups:
         done = " gradebook__cell--done" if cell.completed else ""
         parts.append(f'<td class="gradebook__cell{done}">{cell.html}</td>')
-        parts.extend(f'<td class="gradebook__item {item.css}">{item.html}</td>' for item in items)
+        parts.extend(f'<td class="gradebook__item{item.css}">{item.html}</td>' for item in items)
     return mark_safe("".join(parts))  # noqa: S308 - cells made (and escaped) above
 
 
