@@ -13,7 +13,9 @@ class GraderConfig(AppConfig):
         from grader.selectors import (
             exercise_checks_in_flight,
             exercise_grades,
+            exercise_mark,
             exercise_states,
+            exercise_work,
             submission_graded_event,
         )
         from progress.items import ItemKind, item_kind_register
@@ -24,6 +26,7 @@ class GraderConfig(AppConfig):
             ItemKind(name="exercise", model=CodingExercise, counted_field="is_published",
                      grades=exercise_grades, states=exercise_states,
                      busy=exercise_checks_in_flight,
-                     column_title="{section} exercise: {title} (points)")
+                     column_title="{section} exercise: {title} (points)",
+                     work=exercise_work, mark=exercise_mark)
         )  # fmt: skip
         event_source_register("submission.graded", submission_graded_event)

@@ -10,11 +10,23 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from django.contrib.auth.models import User
-from django.db.models import Count, Exists, Max, OuterRef, Q, QuerySet
+from django.db.models import (
+    BooleanField,
+    CharField,
+    Count,
+    DecimalField,
+    Exists,
+    Max,
+    OuterRef,
+    Q,
+    QuerySet,
+    Value,
+)
+from django.db.models.functions import Cast
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -22,7 +34,7 @@ from django.utils.translation import gettext as _
 from accounts.roles import own_or_taught, published_or_taught, teaches
 from courses.models import Section
 from grader.models import CodingExercise, ExampleRun, Submission
-from progress.items import ItemGrade, ItemState
+from progress.items import ItemGrade, ItemMark, ItemState, WorkRow
 from webhooks.payloads import EventSubject
 
 # The most recent submissions listed on the exercise page.
@@ -132,6 +144,49 @@ def exercise_grades() -> Iterator[ItemGrade]:
             row["learner_id"], row["exercise_id"], row["exercise__section_id"],
             row["passes"] > 0, row["best"],
         )  # fmt: skip
+
+
+def exercise_work(learner_ids: list[int], section_ids: list[int]) -> QuerySet[Any]:
+    """The gradebook's rows (progress.items.WORK_COLUMNS): these learners' submissions to the
+    published exercises of these sections. Exercises have no due date: never late."""
+    return (
+        Submission.objects.filter(
+            learner_id__in=learner_ids,
+            exercise__section_id__in=section_ids,
+            exercise__is_published=True,
+        )
+        .order_by()
+        .annotate(
+            kind=Value("exercise", output_field=CharField()),
+            waiting=Value(False, output_field=BooleanField()),
+            percent=Cast(Value(None), output_field=DecimalField(max_digits=5, decimal_places=2)),
+            late=Value(False, output_field=BooleanField()),
+            rule=Value("", output_field=CharField()),
+        )
+        .values_list(
+            "kind", "learner_id", "exercise_id", "id", "status", "waiting", "score",
+            "exercise__points", "percent", "late", "rule",
+        )
+    )  # fmt: skip
+
+
+# Plain strings: a set of enum members hashes each through Python code (the gradebook folds
+# thousands of rows per page).
+_UNFINISHED = frozenset({Submission.Status.QUEUED.value, Submission.Status.RUNNING.value})
+_GRADED = Submission.Status.GRADED.value
+
+
+def exercise_mark(rows: list[WorkRow]) -> ItemMark:
+    """A learner's submissions to an exercise as the gradebook shows them: the best graded
+    score, as progress records it."""
+    graded = [r.points for r in rows if r.status == _GRADED]
+    pending = any(r.status in _UNFINISHED for r in rows)
+    best = max((p for p in graded if p is not None), default=None)
+    if best is None:
+        return ItemMark(pending=pending, attempted=True)
+    most = rows[0].max_points or Decimal(0)
+    percent = (best * 100 / most).quantize(Decimal("0.01"), ROUND_HALF_UP) if most else Decimal(0)
+    return ItemMark(points=best, max_points=most, percent=percent, pending=pending, attempted=True)
 
 
 # An edit unpublishes an exercise until its check publishes it again; a check saved longer

@@ -15,6 +15,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import models
+from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 
@@ -63,6 +64,62 @@ class ItemState:
         return {"not_started": "○", "in_progress": "◔", "passed": "✓", "failed": "✗"}[self.state]
 
 
+# The columns of a kind's `work` rows for the gradebook, in this order (the kinds' rows are
+# read in one query, a UNION ALL, so every kind gives the same columns).
+WORK_COLUMNS = (
+    "kind",  # the kind's name
+    "learner_id",
+    "item_id",
+    "seq",  # the order of the learner's work on the item (attempt number, submission id)
+    "status",  # the kind's own status of the piece of work
+    "waiting",  # waits for a person's grade
+    "points",  # as graded (None: not graded)
+    "max_points",
+    "percent",
+    "late",  # handed in after the item's due date
+    "rule",  # the item's scoring rule over several pieces of work (a quiz's score policy)
+)
+
+
+@dataclass(frozen=True)
+class WorkRow:
+    """One attempt or submission, as the gradebook reads it (WORK_COLUMNS)."""
+
+    kind: str
+    learner_id: int
+    item_id: int
+    seq: int
+    status: str
+    waiting: bool
+    points: Decimal | None
+    max_points: Decimal | None
+    percent: Decimal | None
+    late: bool
+    rule: str
+
+
+@dataclass(frozen=True)
+class ItemMark:
+    """A learner on one item in the gradebook: the points and percent that count under the
+    item's scoring rule (None: nothing graded yet), whether that work was late, and whether
+    some of the learner's work waits for a person's grade or for the grader."""
+
+    points: Decimal | None = None
+    max_points: Decimal | None = None
+    percent: Decimal | None = None
+    late: bool = False
+    waiting: bool = False
+    pending: bool = False  # started or being graded, not graded yet
+    attempted: bool = False  # any work at all
+
+    @property
+    def graded(self) -> bool:
+        return self.points is not None
+
+
+NOT_ATTEMPTED = ItemMark()
+
+
 @dataclass(frozen=True)
 class ItemKind:
     # The ItemCompletion field naming this kind ("quiz", "exercise").
@@ -78,6 +135,12 @@ class ItemKind:
     busy: Callable[[list[int]], bool] = lambda section_ids: False
     # The gradebook's column for one: "4.2 quiz: Title (%)".
     column_title: str = "{section} {kind}: {title}"
+    # The gradebook page's marks: the work of these learners (ids) on the items of these
+    # sections (ids), a values_list of WORK_COLUMNS, without ordering (the kinds' querysets
+    # are read as one UNION ALL) ...
+    work: Callable[[list[int], list[int]], QuerySet[Any]] | None = None
+    # ... and what one learner's rows on one item come to, oldest first (pure).
+    mark: Callable[[list[WorkRow]], ItemMark] | None = None
 
     @property
     def column(self) -> str:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -16,7 +16,16 @@ from django.utils import timezone
 from accounts.roles import own_or_taught
 from courses.models import Course, Part, Section
 from courses.status import Completion
-from progress.items import ItemKind, ItemRef, ItemState, item_kinds, section_items_states
+from progress.items import (
+    NOT_ATTEMPTED,
+    ItemKind,
+    ItemMark,
+    ItemRef,
+    ItemState,
+    WorkRow,
+    item_kinds,
+    section_items_states,
+)
 from progress.models import Enrollment, ItemCompletion, SectionProgress
 from webhooks.payloads import EventSubject
 
@@ -65,6 +74,7 @@ class GradebookColumn:
     title: str
     section_id: int
     item: ItemRef | None = None
+    name: str = ""  # the item's own title (the page's column head)
 
 
 def gradebook_columns(sections: list[Section]) -> list[GradebookColumn]:
@@ -87,7 +97,9 @@ def gradebook_columns(sections: list[Section]) -> list[GradebookColumn]:
             title = kind.column_title.format(
                 section=section.number, kind=kind.name, title=item.title
             )
-            columns.append(GradebookColumn(title, section.pk, ItemRef(kind.name, item.pk)))
+            columns.append(
+                GradebookColumn(title, section.pk, ItemRef(kind.name, item.pk), item.title)
+            )
         columns.append(GradebookColumn(f"{section.number} completed", section.pk))
     return columns
 
@@ -111,16 +123,26 @@ class GradebookRow:
     learner_id: int
     cells: dict[int, GradebookCell]  # section id -> the learner's cell (absent: not started)
     scores: dict[ItemRef, Decimal | None]  # with_scores: each item's score (absent: none)
+    # with_marks: each item's points, percent, late, waiting (absent: not attempted)
+    marks: dict[ItemRef, ItemMark] = field(default_factory=dict)
 
     def cell(self, section_id: int) -> GradebookCell:
         return self.cells.get(section_id, NOT_STARTED)
 
+    def mark(self, item: ItemRef) -> ItemMark:
+        return self.marks.get(item, NOT_ATTEMPTED)
+
 
 def gradebook_rows(
-    *, learner_ids: list[int], section_ids: list[int], with_scores: bool
+    *,
+    learner_ids: list[int],
+    section_ids: list[int],
+    with_scores: bool = False,
+    with_marks: bool = False,
 ) -> dict[int, GradebookRow]:
     """The gradebook's cells of these learners in these sections, for its page and its CSV:
-    one query for the sections' cells, one more for the items' scores (`with_scores`)."""
+    one query for the sections' cells; one more for the items' stored scores (`with_scores`,
+    the CSV) or for the items' marks read from the work itself (`with_marks`, the page)."""
     cells: dict[int, dict[int, GradebookCell]] = {learner_id: {} for learner_id in learner_ids}
     for learner_id, section_id, items_complete, items_total, completed in (
         SectionProgress.objects.filter(learner_id__in=learner_ids, section_id__in=section_ids)
@@ -141,10 +163,36 @@ def gradebook_rows(
             for kind, item_id in zip(kinds, refs, strict=True):
                 if item_id is not None:
                     scores[learner_id][ItemRef(kind.name, item_id)] = score
+    marks = _gradebook_marks(learner_ids, section_ids) if with_marks and learner_ids else {}
     return {
-        learner_id: GradebookRow(learner_id, cells[learner_id], scores[learner_id])
+        learner_id: GradebookRow(
+            learner_id, cells[learner_id], scores[learner_id], marks.get(learner_id, {})
+        )
         for learner_id in cells
     }
+
+
+def _gradebook_marks(
+    learner_ids: list[int], section_ids: list[int]
+) -> dict[int, dict[ItemRef, ItemMark]]:
+    """Each learner's mark on each item they worked on: every kind's work rows in one query
+    (UNION ALL), each learner's rows on an item folded by the item's kind."""
+    kinds = {kind.name: kind for kind in item_kinds() if kind.work and kind.mark}
+    querysets = [kind.work(learner_ids, section_ids) for kind in kinds.values()]  # type: ignore[misc]
+    if not querysets:
+        return {}
+    rows = querysets[0].union(*querysets[1:], all=True) if len(querysets) > 1 else querysets[0]
+    work: dict[tuple[int, ItemRef], list[WorkRow]] = {}
+    for values in rows:
+        row = WorkRow(*values)
+        work.setdefault((row.learner_id, ItemRef(row.kind, row.item_id)), []).append(row)
+    marks: dict[int, dict[ItemRef, ItemMark]] = {}
+    for (learner_id, item), pieces in work.items():
+        pieces.sort(key=lambda piece: piece.seq)
+        fold = kinds[item.kind].mark
+        assert fold is not None
+        marks.setdefault(learner_id, {})[item] = fold(pieces)
+    return marks
 
 
 def course_completions(*, learner_id: int, course_ids: list[int]) -> dict[int, Completion]:

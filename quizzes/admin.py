@@ -8,8 +8,11 @@ from typing import Any
 from django import forms
 from django.contrib import admin, messages
 from django.db.models import QuerySet
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from django.template.loader import render_to_string
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext_lazy as _
 
@@ -24,8 +27,8 @@ from quizzes.authoring import (
     quiz_save,
     quizzes_touch,
 )
-from quizzes.editor_forms import SpecFields
-from quizzes.models import Answer, Attempt, Question, Quiz
+from quizzes.editor_forms import SpecFields, spec_summary
+from quizzes.models import QUESTION_TYPE_LABELS, Answer, Attempt, Question, Quiz
 from quizzes.services import QuizRuleError, answer_grade_manually, attempt_regrade
 
 
@@ -41,11 +44,32 @@ class QuestionFormSet(forms.BaseInlineFormSet):
                 )
 
 
-class QuestionInline(admin.StackedInline):
+class QuestionInline(admin.TabularInline):
+    """The quiz's questions as a readable list: each one's type, points and answers in a
+    line, and a link to its own page, where the per-type editor is (never a JSON box).
+    The order can be changed here; questions are added from the quiz's "add" link."""
+
     model = Question
     formset = QuestionFormSet
-    fields = ("order", "type", "title", "text", "text_format", "points", "spec", "explanation")
+    fields = ("order", "summary", "type", "points", "answers", "edit")
+    readonly_fields = ("summary", "type", "points", "answers", "edit")
     extra = 0
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    @admin.display(description=_("question"))
+    def summary(self, question: Question) -> str:
+        return str(question)
+
+    @admin.display(description=_("answers"))
+    def answers(self, question: Question) -> str:
+        return spec_summary(question.type, question.spec)
+
+    @admin.display(description=_("edit"))
+    def edit(self, question: Question) -> SafeString:
+        url = reverse("admin:quizzes_question_change", args=[question.pk])
+        return format_html('<a href="{}">{}</a>', url, _("Edit the question"))
 
 
 @admin.register(Quiz)
@@ -55,6 +79,14 @@ class QuizAdmin(SearchIgnoresCase, DeletesThroughService):
     search_fields = ("title", "section__title")
     list_select_related = ("section",)
     inlines = [QuestionInline]
+    readonly_fields = ("add_question",)
+
+    @admin.display(description=_("new question"))
+    def add_question(self, quiz: Quiz) -> SafeString | str:
+        if quiz.pk is None:
+            return _("Save the quiz first, then add its questions.")
+        url = reverse("admin:quizzes_question_add")
+        return format_html('<a href="{}?quiz={}">{}</a>', url, quiz.pk, _("Add a question"))
 
     # Writes go through quizzes.authoring, as from the API: the worker's cache of a quiz's
     # questions and learners' section progress follow them.
@@ -86,10 +118,12 @@ class SpecFieldsWidget(forms.Widget):
         return None  # the fields are read by SpecFields, from the whole post
 
 
-class QuestionChangeForm(forms.ModelForm):
-    """A stored question's form: its spec through the same per-type fields as the teaching
-    pages' editor, not a JSON box. Its type is fixed here (the fields depend on it)."""
+class QuestionEditorForm(forms.ModelForm):
+    """A question's form: its answers through the same per-type fields as the teaching
+    pages' editor, not a JSON box. Its type is fixed here (the fields depend on it): a new
+    question's comes from the add page's type chooser (`question_type`)."""
 
+    question_type = ""  # set on the class made for a new question of one type
     answers = forms.Field(label=_("Answers"), required=False, widget=SpecFieldsWidget)
 
     class Meta:
@@ -98,11 +132,16 @@ class QuestionChangeForm(forms.ModelForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        if self.instance.pk is None:
+            self.instance.type = self.question_type
         question_type = self.instance.type
         if self.is_bound:
             action = self.data.get("action", "")
             self.spec_fields = SpecFields(
-                question_type, data=self.data, add_rows=action.removeprefix("add-")
+                question_type,
+                data=self.data,
+                add_rows=action.removeprefix("add-") if action.startswith("add-") else "",
+                move=action.removeprefix("move-") if action.startswith("move-") else "",
             )
         else:
             self.spec_fields = SpecFields(question_type, spec=self.instance.spec)
@@ -112,13 +151,23 @@ class QuestionChangeForm(forms.ModelForm):
 
     def clean(self) -> dict[str, Any] | None:
         cleaned = super().clean()
-        if self.spec_fields.add_rows:  # the "add rows" button: not a save
-            self.add_error("answers", _("Rows were added; fill them in and save."))
+        if self.spec_fields.rearranged:  # "add rows" or a row's move: not a save
+            self.add_error("answers", _("Rows were added or moved; check them and save."))
         elif self.spec_fields.is_valid():
             self.instance.spec = self.spec_fields.spec
         else:
             self.add_error("answers", _("Some answers need fixing: see the messages below."))
         return cleaned
+
+    def _update_errors(self, errors: Any) -> None:
+        # Question.clean names the JSON field "spec", which this form shows as "answers":
+        # already refused there (the fields name the problem), or else said there.
+        found = getattr(errors, "error_dict", {})
+        if "spec" in found:
+            messages = found.pop("spec")
+            if not self.has_error("answers"):
+                found["answers"] = messages
+        super()._update_errors(errors)  # type: ignore[misc]  # (private: not in the stubs)
 
 
 @admin.register(Question)
@@ -127,17 +176,41 @@ class QuestionAdmin(SearchIgnoresCase, DeletesThroughService):
     list_filter = ("type", "quiz__section__part__course")
     search_fields = ("title", "text")
     list_select_related = ("quiz__section",)
+    readonly_fields = ("type",)
+
+    def add_view(
+        self, request: HttpRequest, form_url: str = "", extra_context: Any = None
+    ) -> HttpResponse:
+        """Without a type (?type=...), the page asks for one first: the answers' fields
+        depend on it. Other parameters (?quiz=3) are kept."""
+        if request.GET.get("type") not in QUESTION_TYPE_LABELS:
+            query = request.GET.copy()
+            query.pop("type", None)
+            choices = []
+            for name, label in QUESTION_TYPE_LABELS.items():
+                query["type"] = name
+                choices.append((label, f"?{query.urlencode()}"))
+            context = {
+                **self.admin_site.each_context(request),
+                "opts": self.model._meta,
+                "title": _("Add a question: choose its type"),
+                "choices": choices,
+            }
+            return TemplateResponse(request, "admin/quizzes/question/choose_type.html", context)
+        return super().add_view(request, form_url, extra_context)
 
     def get_form(
         self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any
     ) -> Any:
-        if obj is not None:  # a new question keeps the JSON box: its type is chosen there
-            kwargs["form"] = QuestionChangeForm
-            kwargs["fields"] = [*QuestionChangeForm.Meta.fields, "answers"]
+        form: type[QuestionEditorForm] = QuestionEditorForm
+        if obj is None:
+            chosen = request.GET.get("type", "")
+            if chosen not in QUESTION_TYPE_LABELS:
+                chosen = next(iter(QUESTION_TYPE_LABELS))  # (add_view asked for one first)
+            form = type("QuestionAddForm", (QuestionEditorForm,), {"question_type": chosen})
+        kwargs["form"] = form
+        kwargs["fields"] = [*QuestionEditorForm.Meta.fields, "answers"]
         return super().get_form(request, obj, change, **kwargs)
-
-    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
-        return ("type",) if obj is not None else ()
 
     def save_model(self, request: HttpRequest, obj: Question, form: Any, change: bool) -> None:
         question_save(question=obj)

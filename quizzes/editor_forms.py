@@ -56,6 +56,7 @@ class RowGroup:
     columns: tuple[Field, ...]
     min_rows: int = 1
     hint: str | Promise = ""
+    movable: bool = False  # each row has "move up" and "move down" buttons
 
 
 @dataclass(frozen=True)
@@ -242,9 +243,10 @@ LAYOUTS: Mapping[str, TypeLayout] = {
                 gettext_lazy("Item"),
                 (ID, TEXT),
                 hint=gettext_lazy(
-                    "Learners see them shuffled. Empty a row to remove it; to move an item, "
-                    "edit the texts."
+                    "Learners see them shuffled. Empty a row to remove it; move an item with "
+                    "its up and down buttons."
                 ),
+                movable=True,
             ),
         ),
     ),
@@ -444,6 +446,7 @@ class SpecFields:
     spec: dict[str, Any] | None = None
     data: Mapping[str, str] | None = None
     add_rows: str = ""  # the group whose "add rows" button was pressed
+    move: str = ""  # "<group>-<row index>-up" or "-down": a row's move button was pressed
     errors: dict[str, list[str]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -494,6 +497,26 @@ class SpecFields:
             self.counts[group.key] = len(rows)
             if self.add_rows == group.key:
                 self.counts[group.key] = min(len(rows) + ADD_ROWS, MAX_ROWS)
+        self._move_row()
+
+    @property
+    def rearranged(self) -> bool:
+        """Rows were added or moved: the page shows them again; nothing is saved."""
+        return bool(self.add_rows or self.move)
+
+    def _move_row(self) -> None:
+        """Swap the row whose button was pressed with the one above or below it (its id
+        goes with it: learners' answers stay attached to the item)."""
+        key, _sep, rest = self.move.partition("-")
+        index_text, _sep, direction = rest.partition("-")
+        group = next((g for g in self.layout.groups if g.key == key and g.movable), None)
+        if group is None or not index_text.isdigit() or direction not in {"up", "down"}:
+            return
+        rows = self.rows[group.key]
+        index = int(index_text)
+        other = index - 1 if direction == "up" else index + 1
+        if 0 <= index < len(rows) and 0 <= other < len(rows):
+            rows[index], rows[other] = rows[other], rows[index]
 
     def add_error(self, name: str, message: str) -> None:
         self.errors.setdefault(name, []).append(message)
@@ -578,7 +601,18 @@ class SpecFields:
                     )
                     for column in group.columns
                 ]
-                table.append({"number": index + 1, "cells": cells})
+                table.append(
+                    {
+                        "number": index + 1,
+                        "cells": cells,
+                        "up": f"{group.key}-{index}-up" if index > 0 else "",
+                        "down": (
+                            f"{group.key}-{index}-down"
+                            if index < self.counts[group.key] - 1
+                            else ""
+                        ),
+                    }
+                )
             shown.append(
                 {
                     "group": group,
@@ -910,4 +944,73 @@ BUILDERS: Mapping[str, Callable[[SpecFields], dict[str, Any]]] = {
     "matching": _matching,
     "fill_blanks": _fill_blanks,
     "essay": _essay,
+}
+
+
+# a readable line of a spec (the admin's list of a quiz's questions) --------------------
+
+SUMMARY_CHARS = 300
+
+
+def spec_summary(question_type: str, spec: Mapping[str, Any]) -> str:
+    """The answers of a question in one line, for an author (answer keys included):
+    «Go» ✓, «C#» for choices, «a» → «b» for an order, and so on."""
+    try:
+        text = _SUMMARIES[question_type](spec)
+    except (KeyError, TypeError, AttributeError):  # a spec the editor would refuse
+        return _("(cannot be read: open the question)")
+    return text if len(text) <= SUMMARY_CHARS else text[: SUMMARY_CHARS - 1] + "…"
+
+
+def _quoted(text: Any) -> str:
+    return f"«{text}»"
+
+
+def _choices_line(spec: Mapping[str, Any]) -> str:
+    return ", ".join(
+        _quoted(c["text"]) + (" ✓" if float(c.get("weight", 0)) > 0 else "")
+        for c in spec["choices"]
+    )
+
+
+def _text_answers_line(answers: list[dict[str, Any]]) -> str:
+    return ", ".join(
+        f"/{a['regex']}/" if "regex" in a else _quoted(a.get("text", a.get("value", "")))
+        for a in answers
+    )
+
+
+def _numeric_line(answers: list[dict[str, Any]]) -> str:
+    shown = []
+    for answer in answers:
+        if answer.get("kind") == "range":
+            shown.append(f"{answer['min']}…{answer['max']}")
+        elif answer.get("kind") == "tolerance":
+            shown.append(f"{answer['value']} ± {answer['tolerance']}")
+        else:
+            shown.append(str(answer["value"]))
+    return ", ".join(shown)
+
+
+def _essay_line(spec: Mapping[str, Any]) -> str:
+    low, high = spec.get("min_words") or 0, spec.get("max_words")
+    if high is None:
+        return _("graded by a person; at least %(low)s words") % {"low": low}
+    return _("graded by a person; %(low)s to %(high)s words") % {"low": low, "high": high}
+
+
+_SUMMARIES: Mapping[str, Callable[[Mapping[str, Any]], str]] = {
+    "single_choice": _choices_line,
+    "multiple_choice": _choices_line,
+    "true_false": lambda spec: _("correct: true") if spec["answer"] else _("correct: false"),
+    "short_text": lambda spec: _text_answers_line(spec["answers"]),
+    "numeric": lambda spec: _numeric_line(spec["answers"]),
+    "ordering": lambda spec: " → ".join(_quoted(item["text"]) for item in spec["items"]),
+    "matching": lambda spec: "; ".join(
+        f"{_quoted(p['prompt'])} → {_quoted(p['answer'])}" for p in spec["pairs"]
+    ),
+    "fill_blanks": lambda spec: (
+        _("gaps: %(ids)s") % {"ids": ", ".join(g["id"] for g in spec["gaps"])}
+    ),
+    "essay": _essay_line,
 }

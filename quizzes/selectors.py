@@ -7,22 +7,22 @@ import hmac
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser, User
-from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
+from django.db.models import CharField, Exists, OuterRef, Q, QuerySet, Subquery, Value
 from django.urls import reverse
 from django.utils import timezone
 
 from accounts.roles import own_or_taught, published_or_taught, teaches
 from courses.models import Section
-from progress.items import ItemGrade, ItemState
+from progress.items import ItemGrade, ItemMark, ItemState, WorkRow
 from progress.models import ItemCompletion
 from quizzes.models import Attempt, Question, Quiz
 from quizzes.presentation import public_spec, response_ids, response_summary, seeded_order
-from quizzes.scoring import QuizResult, quiz_result
+from quizzes.scoring import CENT, QuizResult, quiz_result
 from quizzes.visibility import ResultVisibility, result_visibility, scores_hidden_until_due
 from webhooks.payloads import EventSubject
 
@@ -160,6 +160,61 @@ def quiz_grades() -> Iterator[ItemGrade]:
         quiz = quizzes[quiz_id]
         result = quiz_result_from(quiz=quiz, percents=graded)
         yield ItemGrade(learner_id, quiz_id, quiz.section_id, result.passed, result.percent)
+
+
+# Plain strings for the gradebook's fold (thousands of rows a page): no enum in the loop.
+_GRADED = Attempt.Status.GRADED.value
+_SUBMITTED = Attempt.Status.SUBMITTED.value
+_IN_PROGRESS = Attempt.Status.IN_PROGRESS.value
+
+
+def quiz_work(learner_ids: list[int], section_ids: list[int]) -> QuerySet[Any]:
+    """The gradebook's rows (progress.items.WORK_COLUMNS): these learners' attempts of the
+    quizzes of these sections."""
+    return (
+        Attempt.objects.filter(learner_id__in=learner_ids, quiz__section_id__in=section_ids)
+        .order_by()
+        .annotate(kind=Value("quiz", output_field=CharField()))
+        .values_list(
+            "kind", "learner_id", "quiz_id", "number", "status", "awaiting_manual_grading",
+            "score", "max_score", "percent", "late", "quiz__score_policy",
+        )
+    )  # fmt: skip
+
+
+def quiz_mark(rows: list[WorkRow]) -> ItemMark:
+    """A learner's attempts of a quiz, oldest first, as the gradebook shows them: the points
+    and percent by the quiz's score policy (the percent is the one progress records), late
+    when an attempt that counts was submitted after the due date."""
+    graded = [r for r in rows if r.status == _GRADED and r.percent is not None]
+    waiting = any(r.status == _SUBMITTED and r.waiting for r in rows)
+    pending = any(
+        r.status == _IN_PROGRESS or (r.status == _SUBMITTED and not r.waiting) for r in rows
+    )
+    if not graded:
+        return ItemMark(waiting=waiting, pending=pending, attempted=True)
+    policy = rows[0].rule
+    percents = [r.percent for r in graded if r.percent is not None]
+    result = quiz_result(policy=policy, pass_score=100, percents=percents)
+    if policy == Quiz.ScorePolicy.LAST:
+        counted = graded[-1:]
+    elif policy == Quiz.ScorePolicy.AVERAGE:
+        counted = graded
+    else:
+        counted = [next(r for r in graded if r.percent == result.percent)]
+    return ItemMark(
+        points=_mean([r.points or Decimal(0) for r in counted]),
+        max_points=_mean([r.max_points or Decimal(0) for r in counted]),
+        percent=result.percent,
+        late=any(r.late for r in counted),
+        waiting=waiting,
+        pending=pending,
+        attempted=True,
+    )
+
+
+def _mean(values: list[Decimal]) -> Decimal:
+    return (sum(values, Decimal(0)) / len(values)).quantize(CENT, rounding=ROUND_HALF_UP)
 
 
 def quiz_states(learner: User | AnonymousUser, section: Section, now: datetime) -> list[ItemState]:

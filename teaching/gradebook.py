@@ -1,29 +1,41 @@
-"""The gradebook page: a course's learners x its sections, one page of learners at a time.
+"""The gradebook page: a course's learners x its sections and their items, one page of
+learners at a time.
 
-Five queries whatever the number of learners: the sections, the count of matching
-learners, one page of them (searched, filtered and sorted in SQL, with their completed
-sections counted there), their cells (progress.selectors.gradebook_rows, as in the CSV),
-and the course.
+Each section has a cell (items done of its items, completed) and one per quiz and
+published exercise: the points and percent that count under the item's scoring rule
+(a quiz's score policy; an exercise's best graded submission), a dash when not attempted
+(never a 0), "late" when the work that counts came after the quiz's due date (exercises
+have no due date), "to grade" when an attempt waits for a person's grade.
+
+A fixed number of queries whatever the number of learners: the sections, their items (one
+per kind), the count of matching learners, one page of them (searched, filtered and sorted
+in SQL, with their completed sections counted there), their cells and marks
+(progress.selectors.gradebook_rows: two, the CSV shares it), and the course.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from decimal import Decimal
+from html import escape
 from typing import Any
 
 from django.contrib.auth.models import User
 from django.core.paginator import Page, Paginator
 from django.db.models import Count, IntegerField, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Coalesce
-from django.utils.html import format_html
+from django.utils.formats import get_format
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
 from courses.models import Course, Section
 from grader.models import Submission
+from progress.items import NOT_ATTEMPTED, ItemMark
 from progress.models import SectionProgress
 from progress.selectors import (
     GradebookCell,
+    GradebookColumn,
+    gradebook_columns,
     gradebook_learners,
     gradebook_rows,
     gradebook_sections,
@@ -53,10 +65,44 @@ class Cell:
 
 
 @dataclass(frozen=True)
+class ItemCell:
+    """A learner on one quiz or exercise: points and percent under its scoring rule."""
+
+    column: GradebookColumn
+    mark: ItemMark
+    html: SafeString
+
+    @property
+    def css(self) -> str:
+        """The cell's classes after "gradebook__item" (each after a space)."""
+        if not self.mark.attempted:
+            return " gradebook__item--none"
+        return " gradebook__item--waiting" if self.mark.waiting else ""
+
+
+@dataclass(frozen=True)
 class Row:
     learner: User
     completed_sections: int
-    cells: list[Cell]
+    # Per section: the section's cell, then its items' cells.
+    groups: list[tuple[Cell, list[ItemCell]]]
+    html: SafeString  # those cells as the table's <td>s
+
+    @property
+    def cells(self) -> list[Cell]:
+        return [cell for cell, _items in self.groups]
+
+
+@dataclass(frozen=True)
+class ColumnGroup:
+    """A section's columns: its own (items done), then one per counted item."""
+
+    section: Section
+    items: list[GradebookColumn]
+
+    @property
+    def span(self) -> int:
+        return 1 + len(self.items)
 
 
 @dataclass(frozen=True)
@@ -67,6 +113,7 @@ class Gradebook:
     learners: int  # matching the search and filter
     parts: list[tuple[int, str]]  # (number, title) of every part, for the part filter
     part: int | None  # the part shown, or None: all
+    groups: list[ColumnGroup]
 
 
 # A course with more sections than this shows one part at a time unless asked for all.
@@ -85,11 +132,17 @@ def gradebook_page(
     completed: bool | None = None,
     page: int = 1,
 ) -> Gradebook:
+    """`cell_url` has {learner} and {section} for the ids (one reverse() per page)."""
     every = gradebook_sections(course)
     parts = sorted({(s.part.number, s.part.title) for s in every})
     if part is None and not all_parts and len(every) > ALL_PARTS_UP_TO and parts:
         part = parts[0][0]
     sections = [s for s in every if part is None or s.part.number == part]
+    items: dict[int, list[GradebookColumn]] = {s.pk: [] for s in sections}
+    for column in gradebook_columns(sections):
+        if column.item is not None:
+            items[column.section_id].append(column)
+    groups = [ColumnGroup(section, items[section.pk]) for section in sections]
     done = (
         SectionProgress.objects.filter(
             learner=OuterRef("pk"), section__in=[s.pk for s in sections], completed=True
@@ -117,48 +170,120 @@ def gradebook_page(
     current = paginator.get_page(page)
     people = list(current.object_list)
     book = gradebook_rows(
-        learner_ids=[u.pk for u in people], section_ids=[s.pk for s in sections], with_scores=False
+        learner_ids=[u.pk for u in people], section_ids=[s.pk for s in sections], with_marks=True
     )
-    labels = {
-        "completed": _("completed"), "not_started": _("not started"),
-    }  # fmt: skip
+    words = _Words()
     rows = []
     for learner in people:
         got = book[learner.pk]
-        cells = [
-            _cell(section, got.cell(section.pk), learner, cell_url, labels) for section in sections
-        ]
-        rows.append(Row(learner, learner.completed_sections, cells))  # type: ignore[attr-defined]
-    return Gradebook(sections, current, rows, paginator.count, parts, part)
+        url = cell_url.format(learner=learner.pk, section="{section}")
+        row_groups = []
+        for group in groups:
+            section_url = url.format(section=group.section.pk)
+            cell = _cell(group.section, got.cell(group.section.pk), learner, section_url, words)
+            marks = []
+            for column in group.items:
+                mark = got.mark(column.item) if column.item else NOT_ATTEMPTED
+                html = _item_html(mark, url=escape(section_url), words=words)
+                marks.append(ItemCell(column, mark, html))
+            row_groups.append((cell, marks))
+        rows.append(
+            Row(learner, learner.completed_sections, row_groups, _row_html(row_groups))  # type: ignore[attr-defined]
+        )
+    return Gradebook(sections, current, rows, paginator.count, parts, part, groups)
+
+
+class _Words:
+    """The cells' words, translated and escaped once per page (not once per cell: a page has
+    50 rows of up to a few hundred cells)."""
+
+    def __init__(self) -> None:
+        self.completed = escape(_("completed"))
+        self.late = escape(_("late"))
+        self.late_long = escape(_("submitted after the due date"))
+        self.waiting = escape(_("to grade"))
+        self.waiting_long = escape(_("waits for a grade"))
+        self.points = _("%(points)s of %(max)s points, %(percent)s%%")
+        self.section = _("%(learner)s, section %(number)s")
+        self.separator = str(get_format("DECIMAL_SEPARATOR"))
+        self.not_started = _hidden("—", _("not started"))
+        self.not_attempted = _hidden("—", _("not attempted"))
+        self.no_grade = _hidden("…", _("no grade yet"))
+
+
+def _hidden(shown: str, said: str) -> str:
+    """`shown` for the eye, `said` for a screen reader."""
+    return (
+        f'<span aria-hidden="true">{escape(shown)}</span>'
+        f'<span class="visually-hidden">{escape(said)}</span>'
+    )
+
+
+def _number(value: Decimal, words: _Words) -> str:
+    """8.00 as "8", 7.50 as "7.5" (with the language's decimal separator)."""
+    text = format(value.normalize(), "f")
+    return text.replace(".", words.separator)
+
+
+# The cells are made with f-strings and html.escape rather than format_html: a page of the
+# gradebook makes thousands of them (50 learners x 10 sections x their items), and
+# format_html's lazy-aware escaping cost most of the page's time (bench/pages.py).
 
 
 def _cell(
     section: Section,
     row: GradebookCell,
     learner: User,
-    cell_url: str,
-    labels: dict[str, str],
+    url: str,
+    words: _Words,
 ) -> Cell:
-    """`cell_url` has {learner} and {section} for the ids (one reverse() per page)."""
     if not row.started:
-        html = format_html(
-            '<span aria-hidden="true">—</span><span class="visually-hidden">{}</span>',
-            labels["not_started"],
-        )
-        return Cell(section, row, html)
-    name = _("%(learner)s, section %(number)s") % {
-        "learner": learner.username, "number": section.number,
-    }  # fmt: skip
-    html = format_html(
-        '<a href="{}">{}{}/{}<span class="visually-hidden"> {}{}</span></a>',
-        cell_url.format(learner=learner.pk, section=section.pk),
-        mark_safe('<span aria-hidden="true">✓ </span>') if row.completed else "",
-        row.items_complete,
-        row.items_total,
-        name,
-        f", {labels['completed']}" if row.completed else "",
+        return Cell(section, row, mark_safe(words.not_started))  # noqa: S308 - escaped above
+    name = words.section % {"learner": learner.username, "number": section.number}
+    done = (
+        ('<span aria-hidden="true">✓ </span>', f", {words.completed}")
+        if row.completed
+        else ("", "")
     )
-    return Cell(section, row, html)
+    html = (
+        f'<a href="{escape(url)}">{done[0]}{row.items_complete}/{row.items_total}'
+        f'<span class="visually-hidden"> {escape(name)}{done[1]}</span></a>'
+    )
+    return Cell(section, row, mark_safe(html))  # noqa: S308 - every value escaped here
+
+
+def _item_html(mark: ItemMark, *, url: str, words: _Words) -> SafeString:
+    """Points and percent; not attempted is a dash (never a 0); tags for late work and work
+    waiting for a grade; each words-only for a screen reader. `url` comes escaped."""
+    if not mark.attempted:
+        return mark_safe(words.not_attempted)  # noqa: S308 - escaped in _Words
+    if mark.points is not None and mark.max_points is not None and mark.percent is not None:
+        points, most = _number(mark.points, words), _number(mark.max_points, words)
+        percent = _number(mark.percent, words)
+        said = words.points % {"points": points, "max": most, "percent": percent}
+        shown = _hidden(f"{points}/{most} · {percent}%", said)
+    else:
+        shown = words.no_grade
+    tags = ""
+    if mark.late:
+        tags += f'<span class="gradebook__tag" title="{words.late_long}">{words.late}</span>'
+    if mark.waiting:
+        tags += f'<span class="gradebook__tag" title="{words.waiting_long}">{words.waiting}</span>'
+    # No "(learner, item)" for a screen reader here: the cell's row and column headers say
+    # it (the link's purpose in context), and it would be a fifth of the page's weight.
+    html = f'<a href="{url}">{shown}{tags}</a>'
+    return mark_safe(html)  # noqa: S308 - every value escaped here or in _Words
+
+
+def _row_html(groups: list[tuple[Cell, list[ItemCell]]]) -> SafeString:
+    """A row's cells after the learner's name and count, as one string (the template would
+    take longer over thousands of cells)."""
+    parts = []
+    for cell, items in groups:
+        done = " gradebook__cell--done" if cell.completed else ""
+        parts.append(f'<td class="gradebook__cell{done}">{cell.html}</td>')
+        parts.extend(f'<td class="gradebook__item{item.css}">{item.html}</td>' for item in items)
+    return mark_safe("".join(parts))  # noqa: S308 - cells made (and escaped) above
 
 
 @dataclass(frozen=True)

@@ -93,6 +93,7 @@ def editor_forms(
         question.type,
         data=data,
         add_rows=action.removeprefix("add-") if action.startswith("add-") else "",
+        move=action.removeprefix("move-") if action.startswith("move-") else "",
     )
     return QuestionCommonForm(data), spec_fields
 
@@ -145,16 +146,26 @@ def _preview_item(question: Question, *, seed: int) -> AttemptQuestion:
 
 
 def question_preview(
-    *, question: Question, seed: int, tried: TryResult | None = None
+    *, question: Question, seed: int, tried: TryResult | None = None, number: int | None = None
 ) -> dict[str, Any]:
     """What quizzes/_question.html needs to show the question as a learner sees it."""
     item = _preview_item(question, seed=seed)
     return question_form_entry(
-        number=question.order or 1,
+        number=number or question.order or 1,
         view=item.view,
         text_html=question_text_html(question.text, question.text_format),
         response=(tried.response if tried else None) or {},
     )
+
+
+def quiz_preview(*, quiz: Quiz, seed: int) -> list[dict[str, Any]]:
+    """Every question of the quiz as a learner sees it (in the quiz's order; an attempt
+    shuffles them too when the quiz says so), numbered from 1."""
+    questions = Question.objects.filter(quiz=quiz).select_related("quiz").order_by("order", "id")
+    return [
+        question_preview(question=question, seed=seed, number=number)
+        for number, question in enumerate(questions, start=1)
+    ]
 
 
 def question_try(*, question: Question, seed: int, data: QueryDict) -> TryResult:

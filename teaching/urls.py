@@ -53,6 +53,22 @@ urlpatterns = [
         views.export_part_view,
         name="export_part",
     ),
+    path("teach/<slug:course_slug>/quizzes/new/", views.quiz_new_view, name="quiz_new"),
+    path(
+        "teach/<slug:course_slug>/quizzes/<int:quiz_id>/settings/",
+        views.quiz_settings_view,
+        name="quiz_settings",
+    ),
+    path(
+        "teach/<slug:course_slug>/quizzes/<int:quiz_id>/preview/",
+        views.quiz_preview_view,
+        name="quiz_preview",
+    ),
+    path(
+        "teach/<slug:course_slug>/quizzes/<int:quiz_id>/questions/<int:question_id>/move/",
+        views.question_move_view,
+        name="question_move",
+    ),
     path(
         "teach/<slug:course_slug>/quizzes/<int:quiz_id>/questions/",
         views.quiz_questions_view,

@@ -28,8 +28,10 @@ from accounts.roles import teaches
 from courses.models import Course, Part, Section
 from grader.models import CodingExercise, Submission
 from grader.services import ExerciseEditConflict, exercise_edit, exercise_edit_stamp
+from quizzes.authoring import question_move
 from quizzes.editor_forms import SpecFields
 from quizzes.models import Question, Quiz
+from quizzes.presentation import question_text_html
 from quizzes.services import QuizRuleError
 from teaching import copying
 from teaching.analysis import exercise_analysis, quiz_analysis
@@ -64,7 +66,9 @@ from teaching.question_editor import (
     question_from_editor,
     question_preview,
     question_try,
+    quiz_preview,
 )
+from teaching.quiz_editor import QuizSettingsForm, quiz_from_settings
 from teaching.regrade import RegradeError, job_summary, regrade_apply, regrade_start
 from teaching.site_import import (
     MAX_BYTES,
@@ -524,6 +528,79 @@ def export_part_view(request: HttpRequest, course_slug: str, part_number: int) -
     return _download(name, text, "text/markdown")
 
 
+# --- a quiz's settings and its questions' order (teaching.quiz_editor) -----------------
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def quiz_new_view(request: HttpRequest, course_slug: str) -> HttpResponse:
+    course = _course(request, course_slug)
+    initial = {"section": _int(request.GET.get("section"))}
+    return _quiz_settings(request, course, Quiz(), initial=initial)
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def quiz_settings_view(request: HttpRequest, course_slug: str, quiz_id: int) -> HttpResponse:
+    course = _course(request, course_slug)
+    return _quiz_settings(request, course, editor_quiz(course=course, quiz_id=quiz_id))
+
+
+def _quiz_settings(
+    request: HttpRequest, course: Course, quiz: Quiz, *, initial: dict[str, Any] | None = None
+) -> HttpResponse:
+    """GET shows the settings; POST saves them (a refusal names each field, keeps the rest)."""
+    created = quiz.pk is None
+    if request.method == "POST":
+        form = QuizSettingsForm(request.POST, instance=quiz, course=course)
+        if form.is_valid():
+            quiz = quiz_from_settings(form=form)
+            messages.success(
+                request,
+                _("The quiz is created: add its questions.") if created
+                else _("The quiz's settings are saved."),
+            )  # fmt: skip
+            return redirect("teaching:quiz_questions", course_slug=course.slug, quiz_id=quiz.pk)
+        status = 400
+    else:
+        form = QuizSettingsForm(instance=quiz, course=course, initial=initial)
+        status = 200
+    context = {"course": course, "quiz": quiz, "form": form, "created": created}
+    return render(request, "teaching/quiz_settings.html", context, status=status)
+
+
+@require_GET
+@login_required
+def quiz_preview_view(request: HttpRequest, course_slug: str, quiz_id: int) -> HttpResponse:
+    """The whole quiz as a learner sees it; nothing can be submitted, nothing is recorded."""
+    course = _course(request, course_slug)
+    quiz = editor_quiz(course=course, quiz_id=quiz_id)
+    seed = _int(request.GET.get("seed")) or PREVIEW_SEED
+    context = {
+        "course": course, "quiz": quiz, "seed": seed, "lang": course.language,
+        "questions": quiz_preview(quiz=quiz, seed=seed),
+        "instructions_html": question_text_html(quiz.instructions, "markdown"),
+    }  # fmt: skip
+    return render(request, "teaching/quiz_preview.html", context)
+
+
+@require_POST
+@login_required
+def question_move_view(
+    request: HttpRequest, course_slug: str, quiz_id: int, question_id: int
+) -> HttpResponse:
+    """Move a question up or down in its quiz (a button per question: no JavaScript)."""
+    course, question = _editor_question(request, course_slug, quiz_id, question_id)
+    by = {"up": -1, "down": 1}.get(request.POST.get("direction", ""))
+    if by is None:
+        raise Http404
+    question_move(question=question, by=by)
+    url = reverse(
+        "teaching:quiz_questions", kwargs={"course_slug": course.slug, "quiz_id": quiz_id}
+    )
+    return redirect(f"{url}#question-{question.pk}")
+
+
 # --- the question editor (teaching.question_editor) -------------------------------------
 
 
@@ -585,12 +662,13 @@ def question_try_view(
 
 
 def _question_editor(request: HttpRequest, course: Course, question: Question) -> HttpResponse:
-    """GET shows the editor; POST saves, or adds empty rows to a list (action=add-<list>)."""
+    """GET shows the editor; POST saves, or adds empty rows to a list (action=add-<list>), or
+    moves a row (action=move-<list>-<row>-up/down)."""
     if request.method != "POST":
         common, spec_fields = editor_forms(question=question)
         return _question_editor_page(request, course, question, common, spec_fields)
     common, spec_fields = editor_forms(question=question, data=request.POST)
-    if spec_fields.add_rows:  # not a save: nothing is refused yet
+    if spec_fields.rearranged:  # not a save: nothing is refused yet
         common = QuestionCommonForm(initial=request.POST.dict())
         return _question_editor_page(request, course, question, common, spec_fields)
     valid = common.is_valid()
