@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -29,6 +29,7 @@ from core.grading_work import StuckWork, run_again_after_internal_error, stuck_w
 from core.provenance import FieldGroups, ImportPolicy, merge_into, record_as_imported
 from core.queueing import enqueue
 from core.storable import storable_json, storable_text
+from core.versions import stamp_version
 from courses.models import Section
 from grader.exercise_source import (
     MAX_BYTES,
@@ -125,6 +126,16 @@ class CheckOutcome:
     report: str
 
 
+def exercise_write(*, exercise: CodingExercise, update_fields: Iterable[str] | None = None) -> None:
+    """Save the exercise's row, with the version of its tests and limits when the save writes
+    them (core.versions). Every write of an exercise comes here; the public services around
+    it add the check, publishing and progress."""
+    kwargs: dict[str, Any] = {} if update_fields is None else {"update_fields": [*update_fields]}
+    version = exercise.current_tests_version()
+    stamp_version(exercise, kwargs, field="tests_version", covers=VERSIONED_FIELDS, version=version)
+    exercise.save(**kwargs)
+
+
 def _placement(exercise: CodingExercise) -> Placement | None:
     """Where the exercise is in the database, and whether it counts there (published)."""
     if exercise.pk is None:
@@ -189,8 +200,9 @@ def _check_store(exercise: CodingExercise, *, ok: bool, text: str) -> CheckOutco
     exercise.checked_at = timezone.now()
     if not ok:
         exercise.is_published = False
-    exercise.save(
-        update_fields=["check_status", "check_report", "checked_at", "is_published", "updated_at"]
+    exercise_write(
+        exercise=exercise,
+        update_fields=["check_status", "check_report", "checked_at", "is_published", "updated_at"],
     )
     return CheckOutcome(ok=ok, report=exercise.check_report)
 
@@ -206,7 +218,7 @@ def _publish(exercise: CodingExercise, publish: bool = True) -> CodingExercise:
             f"{exercise}: not published: its check has not passed ({exercise.check_status})"
         )
     exercise.is_published = publish
-    exercise.save(update_fields=["is_published", "updated_at"])
+    exercise_write(exercise=exercise, update_fields=["is_published", "updated_at"])
     return exercise
 
 
@@ -217,7 +229,7 @@ def exercise_save(*, exercise: CodingExercise, runner: Runner | None = None) -> 
     exercise.check_status = CodingExercise.CheckStatus.UNCHECKED
     exercise.full_clean()
     with _watched(exercise):
-        exercise.save()
+        exercise_write(exercise=exercise)
         outcome = _check(exercise, runner)
         if outcome.ok and wanted_published:
             _publish(exercise)
@@ -341,7 +353,7 @@ def _import(
             for name, value in wanted.items():
                 setattr(exercise, name, value)
             record_as_imported(exercise, EXERCISE_GROUPS)
-            exercise.save()
+            exercise_write(exercise=exercise)
         if check_later:
             return ExerciseImport(
                 exercise=exercise, created=True, check=_check_queued(exercise, publish=publish)
@@ -380,13 +392,13 @@ def _import(
         checked = set(merged.take) - {"title", "statement", "source_path"}
         if not checked and exercise.check_status == CodingExercise.CheckStatus.OK:
             # Nothing the check reads changed: its result stands.
-            exercise.save()
+            exercise_write(exercise=exercise)
             if republish and not exercise.is_published:
                 _publish(exercise)
             return outcome(check=CheckOutcome(True, exercise.check_report))
         exercise.is_published = False
         exercise.check_status = CodingExercise.CheckStatus.UNCHECKED
-        exercise.save()
+        exercise_write(exercise=exercise)
     if check_later:
         return outcome(check=_check_queued(exercise, publish=republish))
     check = _check(exercise, runner)
@@ -679,7 +691,7 @@ def exercise_submit_edit(*, exercise: CodingExercise, publish: bool) -> CodingEx
     exercise.check_report = ""
     exercise.full_clean()
     with transaction.atomic(), _watched(exercise):
-        exercise.save()
+        exercise_write(exercise=exercise)
         exercise_id = exercise.pk
         transaction.on_commit(
             lambda: exercise_queue_check(exercise_id=exercise_id, publish=publish)

@@ -12,7 +12,13 @@ from grader.models import Submission
 from quizzes.authoring import question_save
 from teaching.models import RegradeJob
 from teaching.regrade import regrade_apply_step, regrade_compute_step
-from tests.factories import QuestionFactory, QuizFactory, SectionFactory, UserFactory
+from tests.factories import (
+    QuestionFactory,
+    QuizFactory,
+    SectionFactory,
+    UserFactory,
+    exercise_stored,
+)
 from tests.progress.test_progress import exercise_in, pass_quiz, solve
 from tests.teaching.test_regrade import RIGHT_IS_C
 from tests.teaching.test_similarity import DISGUISED, INDEPENDENT, ORIGINAL, STARTER
@@ -171,9 +177,8 @@ def test_an_unknown_target_is_not_found(course_world):
 
 def test_similar_solutions_are_listed_and_compared_side_by_side(course_world):
     course, section, _quiz, _question, _exercise, instructor, learners = course_world
-    from grader.models import CodingExercise
 
-    exercise = CodingExercise.objects.create(
+    exercise = exercise_stored(
         section=section, slug="bucket", title="Бакет", statement="…", language="python",
         starter_files={"bucket.py": STARTER}, test_files={"test_bucket.py": "x"},
         reference_files={"bucket.py": ORIGINAL}, is_published=True, check_status="ok",
