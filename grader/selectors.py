@@ -206,8 +206,13 @@ class SubmissionView:
     def verdict_label(self) -> str:
         return str(_VERDICT_LABELS.get(self.verdict, self.verdict))
 
+    @property
+    def status_label(self) -> str:
+        return str(_STATUS_LABELS.get(self.status, self.status))
+
 
 _VERDICT_LABELS = dict(Submission.Verdict.choices)
+_STATUS_LABELS = dict(Submission.Status.choices)
 
 # What a list shows of a submission: the columns the list reads (no code, no results).
 SUBMISSION_LIST_FIELDS = (

@@ -12,7 +12,6 @@ from uuid import UUID
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.contrib.auth.models import User
 from django.core.validators import MaxValueValidator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -140,9 +139,7 @@ def learner_section_view(
     request: HttpRequest, course_slug: str, learner_id: int, section_id: int
 ) -> HttpResponse:
     course = _course(request, course_slug)
-    section = get_object_or_404(Section, pk=section_id, part__course=course)
-    learner = get_object_or_404(User, pk=learner_id)
-    work = learner_section_work(learner=learner, section=section)
+    work = learner_section_work(course=course, learner_id=learner_id, section_id=section_id)
     return render(request, "teaching/learner_section.html", {"course": course, "work": work})
 
 

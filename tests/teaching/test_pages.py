@@ -3,13 +3,18 @@ anyone else), working without JavaScript, with a constant number of queries."""
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import pytest
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from grader.models import Submission
+from grader.selectors import SubmissionView
 from quizzes.authoring import question_save
+from quizzes.selectors import AttemptView
+from teaching.gradebook import learner_section_work
 from teaching.models import RegradeJob
 from teaching.regrade import regrade_apply_step, regrade_compute_step
 from tests.factories import (
@@ -162,6 +167,29 @@ def test_an_instructor_fixes_a_key_dry_runs_and_applies_from_the_pages(course_wo
     assert "gradebook__cell--done" not in gradebook  # learner0 fails the quiz now
     work = api.get(f"/teach/{course.slug}/learners/{learners[0].pk}/sections/{section.pk}/")
     assert "ключ" in work.content.decode()  # the grade's history: why
+    # ... read from the read model, which holds no rows: the template only renders it
+    record = learner_section_work(course=course, learner_id=learners[0].pk, section_id=section.pk)
+    (attempt,) = record.attempts
+    assert isinstance(attempt.view, AttemptView)
+    assert attempt.view.result is not None
+    assert attempt.view.result.passed is False
+    assert [(line.by, line.reason, line.old_score, line.new_score) for line in attempt.history] == [
+        ("teacher", "ключ", Decimal("1.00"), Decimal("0.00"))
+    ]
+    (submission,) = record.submissions
+    assert isinstance(submission.view, SubmissionView)
+    assert submission.view.files  # the code, as its instructors see it
+    assert submission.history == []
+    assert record.learner == "learner0"
+
+
+def test_the_learner_page_of_another_courses_section_is_not_found(course_world):
+    course, section, *_rest, instructor, learners = course_world
+    elsewhere = SectionFactory.create()
+    url = f"/teach/{course.slug}/learners/{learners[0].pk}/sections/{elsewhere.pk}/"
+    assert client_of(instructor).get(url).status_code == 404
+    url = f"/teach/{course.slug}/learners/999999/sections/{section.pk}/"
+    assert client_of(instructor).get(url).status_code == 404
 
 
 def test_an_unknown_target_is_not_found(course_world):
