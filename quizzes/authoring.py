@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any, cast, get_args
 
 from django.db import transaction
+from django.db.models import Max
 from django.utils import timezone
 
 from core.provenance import (
@@ -376,6 +377,13 @@ def question_save(*, question: Question) -> Question:
         question_write(question=question)
         quizzes_touch({question.quiz_id, before})  # both quizzes when it moves
     return question
+
+
+def question_add(*, question: Question) -> Question:
+    """Save a new question as its quiz's last (question_save's checks)."""
+    last = question.quiz.questions.aggregate(last=Max("order"))["last"]
+    question.order = (last or 0) + 1
+    return question_save(question=question)
 
 
 def question_deletable(question: Question) -> bool:
