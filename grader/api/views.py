@@ -34,6 +34,7 @@ from grader.api.serializers import (
 )
 from grader.models import CodingExercise, Submission
 from grader.selectors import (
+    exercise_visible_get,
     exercises_visible_to,
     submission_url,
     submission_view_for,
@@ -144,11 +145,8 @@ class SubmissionViewSet(LearnerWorkViewSet):
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         given = SubmissionCreateSerializer(data=request.data)
         given.is_valid(raise_exception=True)
-        exercise = (
-            exercises_visible_to(request.user)
-            .select_related("section__part__course")
-            .filter(pk=given.validated_data["exercise"])
-            .first()
+        exercise = exercise_visible_get(
+            user=request.user, exercise_id=given.validated_data["exercise"]
         )
         if exercise is None:
             raise ApiError(
