@@ -308,7 +308,7 @@ def grading_grade_view(request: HttpRequest, course_slug: str, answer_id: int) -
     if not form.is_valid():
         return _grading_page(request, course, failed=(answer.pk, form), status=400)
     try:
-        attempt = queue_grade(
+        queue_grade(
             answer=answer,
             score=form.cleaned_data["score"],
             feedback=form.cleaned_data["feedback"],
@@ -319,7 +319,7 @@ def grading_grade_view(request: HttpRequest, course_slug: str, answer_id: int) -
             raise
         messages.warning(request, _("Someone else graded this answer first; their grade stands."))
         return redirect("teaching:grading", course_slug=course.slug)
-    learner = attempt.learner
+    learner = answer.attempt.learner  # (loaded with the answer: no query here)
     messages.success(
         request,
         _("Graded: %(learner)s, %(score)s of %(points)s.")
