@@ -9,9 +9,11 @@ by one. Archived sections are excluded everywhere: not shown, not counted.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from django.db.models import Count, Q, QuerySet
 
+from accounts.roles import is_admin, taught_course_ids
 from courses.models import Course, Part, Section
 from courses.status import Completion, part_status_icon, part_status_label
 
@@ -206,3 +208,47 @@ def section_get_by_number(*, number: str, course_slug: str | None = None) -> Sec
     if len(found) > 1:
         raise LookupError(f"section {number} exists in several courses: pass --course SLUG")
     return found[0]
+
+
+def course_get(*, slug: str) -> Course | None:
+    return Course.objects.filter(slug=slug).first()
+
+
+def section_get_published(*, section_id: int) -> Section | None:
+    """A published section with its part and course (what a learner may mark read)."""
+    return (
+        Section.objects.select_related("part__course")
+        .filter(pk=section_id, status=Section.Status.PUBLISHED)
+        .first()
+    )
+
+
+def part_get(*, course_slug: str, part_number: int) -> Part | None:
+    return (
+        Part.objects.select_related("course")
+        .filter(course__slug=course_slug, number=part_number)
+        .first()
+    )
+
+
+def course_get_by_id(*, course_id: int) -> Course | None:
+    return Course.objects.filter(pk=course_id).first()
+
+
+def courses_listed() -> QuerySet[Course]:
+    """Every course, for the API (each with its instructors)."""
+    return Course.objects.prefetch_related("instructors").order_by("title", "id")
+
+
+def parts_listed() -> QuerySet[Part]:
+    return Part.objects.order_by("course_id", "order", "number")
+
+
+def sections_visible_to(user: Any) -> QuerySet[Section]:
+    """Planned and published sections; archived ones to their instructors and admins."""
+    sections = Section.objects.select_related("part").order_by("part_id", "order", "id")
+    if is_admin(user):
+        return sections
+    return sections.filter(
+        ~Q(status=Section.Status.ARCHIVED) | Q(part__course_id__in=taught_course_ids(user))
+    )

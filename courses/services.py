@@ -449,6 +449,16 @@ def part_save(*, part: Part) -> Part:
     return part
 
 
+class PartNotEmpty(Exception):
+    """A part with sections is not deleted: its sections' learners' progress hangs on them."""
+
+
+def part_delete(*, part: Part) -> None:
+    if part.sections.exists():
+        raise PartNotEmpty(f"part {part.number} has sections")
+    part.delete()
+
+
 def section_archive(*, section: Section) -> Section:
     """Take a section out of the course. Archived, not deleted: learner progress hangs off it."""
     section.status = Section.Status.ARCHIVED

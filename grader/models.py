@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any
 
 from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from core.versions import content_version, stamp_version
+from core.versions import content_version
 from courses.models import Section, check_stays_in_course
 
 # The fields tests_version covers.
@@ -119,11 +118,6 @@ class CodingExercise(models.Model):
 
     def __str__(self) -> str:
         return f"{self.section.number} {self.title}"
-
-    def save(self, *args: Any, **kwargs: Any) -> None:
-        version = self.current_tests_version()
-        stamp_version(self, kwargs, field="tests_version", covers=VERSIONED_FIELDS, version=version)
-        super().save(*args, **kwargs)
 
     def clean(self) -> None:
         check_stays_in_course(self, learners_work=Submission.objects.filter(exercise_id=self.pk))

@@ -60,6 +60,16 @@ def exercises_visible_to(user: Any) -> QuerySet[CodingExercise]:
     return published_or_taught(user, exercises, published=published)
 
 
+def exercise_visible_get(*, user: Any, exercise_id: int) -> CodingExercise | None:
+    """The exercise, with its section, part and course, if `user` may see it."""
+    return (
+        exercises_visible_to(user)
+        .select_related("section__part__course")
+        .filter(pk=exercise_id)
+        .first()
+    )
+
+
 def submissions_visible_to(user: Any) -> QuerySet[Submission]:
     """A learner's own submissions, and every submission in the courses the user teaches."""
     submissions = Submission.objects.select_related("exercise__section__part")
@@ -276,8 +286,13 @@ class SubmissionView:
     def verdict_label(self) -> str:
         return str(_VERDICT_LABELS.get(self.verdict, self.verdict))
 
+    @property
+    def status_label(self) -> str:
+        return str(_STATUS_LABELS.get(self.status, self.status))
+
 
 _VERDICT_LABELS = dict(Submission.Verdict.choices)
+_STATUS_LABELS = dict(Submission.Status.choices)
 
 # What a list shows of a submission: the columns the list reads (no code, no results).
 SUBMISSION_LIST_FIELDS = (

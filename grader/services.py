@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -30,7 +30,7 @@ from core.grading_work import StuckWork, run_again_after_internal_error, stuck_w
 from core.provenance import FieldGroups, ImportPolicy, merge_into, record_as_imported
 from core.queueing import enqueue
 from core.storable import storable_json, storable_text
-from core.versions import content_version
+from core.versions import content_version, stamp_version
 from courses.models import Section
 from grader.exercise_source import (
     MAX_BYTES,
@@ -129,6 +129,16 @@ def exercise_run(exercise: CodingExercise, files: Mapping[str, str], runner: Run
 class CheckOutcome:
     ok: bool
     report: str
+
+
+def exercise_write(*, exercise: CodingExercise, update_fields: Iterable[str] | None = None) -> None:
+    """Save the exercise's row, with the version of its tests and limits when the save writes
+    them (core.versions). Every write of an exercise comes here; the public services around
+    it add the check, publishing and progress."""
+    kwargs: dict[str, Any] = {} if update_fields is None else {"update_fields": [*update_fields]}
+    version = exercise.current_tests_version()
+    stamp_version(exercise, kwargs, field="tests_version", covers=VERSIONED_FIELDS, version=version)
+    exercise.save(**kwargs)
 
 
 def _placement(exercise: CodingExercise) -> Placement | None:
@@ -247,10 +257,11 @@ def _check_store(
             exercise.is_published = False
         elif publish:
             exercise.is_published = True
-        exercise.save(
+        exercise_write(
+            exercise=exercise,
             update_fields=[
                 "check_status", "check_report", "checked_at", "is_published", "updated_at",
-            ]
+            ],
         )  # fmt: skip
     return CheckOutcome(ok=ok, report=exercise.check_report)
 
@@ -266,7 +277,7 @@ def _publish(exercise: CodingExercise, publish: bool = True) -> CodingExercise:
             f"{exercise}: not published: its check has not passed ({exercise.check_status})"
         )
     exercise.is_published = publish
-    exercise.save(update_fields=["is_published", "updated_at"])
+    exercise_write(exercise=exercise, update_fields=["is_published", "updated_at"])
     return exercise
 
 
@@ -277,7 +288,7 @@ def exercise_save(*, exercise: CodingExercise, runner: Runner | None = None) -> 
     exercise.check_status = CodingExercise.CheckStatus.UNCHECKED
     exercise.full_clean()
     with _watched(exercise):
-        exercise.save()
+        exercise_write(exercise=exercise)
         outcome = _check(exercise, runner)
         if outcome.ok and wanted_published:
             _publish(exercise)
@@ -401,7 +412,7 @@ def _import(
             for name, value in wanted.items():
                 setattr(exercise, name, value)
             record_as_imported(exercise, EXERCISE_GROUPS)
-            exercise.save()
+            exercise_write(exercise=exercise)
         if check_later:
             return ExerciseImport(
                 exercise=exercise, created=True, check=_check_queued(exercise, publish=publish)
@@ -440,13 +451,13 @@ def _import(
         checked = set(merged.take) - {"title", "statement", "source_path"}
         if not checked and exercise.check_status == CodingExercise.CheckStatus.OK:
             # Nothing the check reads changed: its result stands.
-            exercise.save()
+            exercise_write(exercise=exercise)
             if republish and not exercise.is_published:
                 _publish(exercise)
             return outcome(check=CheckOutcome(True, exercise.check_report))
         exercise.is_published = False
         exercise.check_status = CodingExercise.CheckStatus.UNCHECKED
-        exercise.save()
+        exercise_write(exercise=exercise)
     if check_later:
         return outcome(check=_check_queued(exercise, publish=republish))
     check = _check(exercise, runner)
@@ -744,7 +755,7 @@ def exercise_submit_edit(*, exercise: CodingExercise, publish: bool) -> CodingEx
     exercise.check_report = ""
     exercise.full_clean()
     with transaction.atomic(), _watched(exercise):
-        exercise.save()
+        exercise_write(exercise=exercise)
         exercise_id = exercise.pk
         transaction.on_commit(
             lambda: exercise_queue_check(exercise_id=exercise_id, publish=publish)

@@ -436,3 +436,8 @@ def part_completed_by(*, learner_id: int, part: Part) -> bool:
         learner_id=learner_id, section__in=sections, completed=True
     ).count()
     return total > 0 and done == total
+
+
+def enrollments_of(*, learner: Any) -> QuerySet[Enrollment]:
+    """The learner's enrolments with their courses (the API's "my courses")."""
+    return Enrollment.objects.filter(learner=learner).select_related("course").order_by("course_id")

@@ -22,6 +22,7 @@ from quizzes.authoring import (
     question_deletable,
     question_delete,
     question_save,
+    question_write,
     quiz_deletable,
     quiz_delete,
     quiz_save,
@@ -96,6 +97,17 @@ class QuizAdmin(SearchIgnoresCase, DeletesThroughService):
     def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
         super().save_related(request, form, formsets, change)  # the inline questions
         quizzes_touch({form.instance.pk})
+
+    def save_formset(self, request: HttpRequest, form: Any, formset: Any, change: bool) -> None:
+        """The inline questions are written by quizzes.authoring too (their key versions)."""
+        if formset.model is not Question:
+            super().save_formset(request, form, formset, change)
+            return
+        questions = formset.save(commit=False)
+        for question in formset.deleted_objects:  # (the formset refused answered ones)
+            question_delete(question=question)
+        for question in questions:
+            question_write(question=question)
 
     # A quiz learners attempted stays: their attempts and grades hang on it.
     def deletable(self, obj: Quiz) -> bool:

@@ -1,8 +1,10 @@
 """Instructors' writes: quizzes and their questions, from the admin, the API and GIFT files,
 and back to GIFT.
 
-Every write of a quiz or a question goes through here, for two follow-ups no save listener
+Every write of a quiz or a question goes through here, for three follow-ups no save listener
 does for us:
+- a question's `key_version` follows its answer key: `question_write` is the one place a
+  question row is saved, and stamps it (core.versions);
 - a quiz's `updated_at` moves with any change to its questions (`quizzes_touch`): the
   grading worker caches a quiz's questions keyed by (quiz id, updated_at);
 - a quiz added, moved or deleted changes what every learner of its section must complete:
@@ -11,12 +13,14 @@ does for us:
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, cast, get_args
 
 from django.db import transaction
+from django.db.models import Max
 from django.utils import timezone
 
 from core.provenance import (
@@ -27,6 +31,7 @@ from core.provenance import (
     merge_into,
     record_as_imported,
 )
+from core.versions import stamp_version
 from courses.course_source import CourseSourceError, read_source_text
 from courses.models import Section
 from progress.services import Placement, item_placement_watch
@@ -232,10 +237,20 @@ def quiz_import_gift(
     return report
 
 
+def question_write(*, question: Question, update_fields: Iterable[str] | None = None) -> None:
+    """Save the question's row, with the version of its answer key when the save writes the
+    key (core.versions). Every write of a question comes here; the public services around it
+    add the checks and follow-ups (question_save, the imports)."""
+    kwargs: dict[str, Any] = {} if update_fields is None else {"update_fields": [*update_fields]}
+    version = question.current_key_version()
+    stamp_version(question, kwargs, field="key_version", covers=VERSIONED_FIELDS, version=version)
+    question.save(**kwargs)
+
+
 def _question_create(*, quiz: Quiz, fields: dict[str, Any]) -> Question:
     question = Question(quiz=quiz, **fields)
     record_as_imported(question, QUESTION_GROUPS)
-    question.save()
+    question_write(question=question)
     return question
 
 
@@ -262,7 +277,7 @@ def _question_merge(
         report.kept_learners.append(f"{label}: {', '.join(merged.kept_learners)}")
     if merged.take or merged.digests != row.import_digests:
         row.import_digests = merged.digests
-        row.save()
+        question_write(question=row)
     if merged.take:
         report.updated.append(f"{label}: {', '.join(merged.take)}")
     elif not merged.conflicts:
@@ -359,9 +374,16 @@ def question_save(*, question: Question) -> Question:
     question.full_clean()  # Question.clean runs grading.validate_spec
     with transaction.atomic():
         before = Question.objects.filter(pk=question.pk).values_list("quiz_id", flat=True).first()
-        question.save()
+        question_write(question=question)
         quizzes_touch({question.quiz_id, before})  # both quizzes when it moves
     return question
+
+
+def question_add(*, question: Question) -> Question:
+    """Save a new question as its quiz's last (question_save's checks)."""
+    last = question.quiz.questions.aggregate(last=Max("order"))["last"]
+    question.order = (last or 0) + 1
+    return question_save(question=question)
 
 
 def question_deletable(question: Question) -> bool:

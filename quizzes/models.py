@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -12,7 +11,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from core.versions import content_version, stamp_version
+from core.versions import content_version
 from courses.models import Section, check_stays_in_course
 from quizzes import grading
 
@@ -149,11 +148,6 @@ class Question(models.Model):
 
     def __str__(self) -> str:
         return self.title or self.text[:60]
-
-    def save(self, *args: Any, **kwargs: Any) -> None:
-        version = self.current_key_version()
-        stamp_version(self, kwargs, field="key_version", covers=VERSIONED_FIELDS, version=version)
-        super().save(*args, **kwargs)
 
     def current_key_version(self) -> str:
         return content_version(self.type, self.spec, Decimal(self.points))

@@ -13,6 +13,8 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser, User
 from django.db.models import CharField, Exists, OuterRef, Q, QuerySet, Subquery, Value
+from django.http import Http404
+from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils import timezone
 
@@ -539,3 +541,107 @@ def attempt_graded_event(attempt_id: int) -> list[tuple[str, EventSubject]]:
     )
     subject = EventSubject(course_id, attempt.learner_id, data, learner_data)
     return [("attempt.graded", subject)]
+
+
+# --- the learner's quiz pages (quizzes.views) ----------------------------------------------
+
+
+def quiz_for_learner(*, quiz_id: int) -> Quiz:
+    """A quiz of a published section; anything else: a 404."""
+    quiz = get_object_or_404(Quiz.objects.select_related("section__part__course"), pk=quiz_id)
+    if not quiz.section.is_published:
+        raise Http404
+    return quiz
+
+
+def own_attempt(*, learner: User, attempt_id: int) -> Attempt:
+    """The learner's own attempt; anyone else's is a 404, not a 403 (it does not exist for
+    them). What the API shows this user, narrowed to their own: the pages are where one
+    takes it."""
+    return get_object_or_404(
+        attempts_visible_to(learner).select_related("quiz__section__part__course"),
+        pk=attempt_id,
+        learner=learner,
+    )
+
+
+@dataclass(frozen=True)
+class QuizPage:
+    """The quiz page of one learner: their attempts' read models, what is left, the result."""
+
+    quiz: Quiz
+    question_count: int
+    attempts: list[AttemptView]  # the newest first; the score only when the learner may see it
+    current: AttemptView | None  # the attempt in progress
+    attempts_left: int | None  # None: unlimited
+    result: QuizResult
+    scores_hidden: bool  # under `after_due`, until the due date
+    time_limit_minutes: int | None
+
+
+def quiz_page_for(*, learner: User, quiz_id: int, now: datetime) -> QuizPage:
+    quiz = quiz_for_learner(quiz_id=quiz_id)
+    # Through the quiz's manager: each attempt knows its quiz (the read models ask it).
+    attempts = list(quiz.attempts.filter(learner=learner).order_by("-number"))
+    used = sum(1 for a in attempts if a.status != Attempt.Status.ERROR)
+    views = [
+        attempt_view(attempt=a, teaches=False, with_questions=False, now=now) for a in attempts
+    ]
+    return QuizPage(
+        quiz=quiz,
+        question_count=quiz.questions.count(),
+        attempts=views,
+        current=next((v for v in views if v.status == Attempt.Status.IN_PROGRESS), None),
+        attempts_left=None if quiz.max_attempts is None else max(quiz.max_attempts - used, 0),
+        # From the attempts already loaded: the same policy, no second query.
+        result=quiz_result_from(
+            quiz=quiz,
+            percents=[
+                a.percent
+                for a in reversed(attempts)
+                if a.status == Attempt.Status.GRADED and a.percent is not None
+            ],
+        ),
+        scores_hidden=scores_hidden_until_due(
+            feedback_policy=quiz.feedback_policy, due_at=quiz.due_at, now=now
+        ),
+        time_limit_minutes=max(round(quiz.time_limit.total_seconds() / 60), 1)
+        if quiz.time_limit
+        else None,
+    )
+
+
+def attempt_responses_shown(*, attempt: Attempt) -> list[tuple[AttemptQuestion, Any]]:
+    """Each question of the attempt, in its order, with what the learner has answered so far
+    (in the ids they see; None: nothing yet)."""
+    answers = {a.question_id: a.response for a in attempt.answers.all()}
+    return [
+        (item, item.response_to_shown(answers.get(item.question.pk)))
+        for item in attempt_questions(attempt=attempt)
+    ]
+
+
+def attempt_answered(*, attempt: Attempt) -> tuple[int, int]:
+    """(answered, total) questions of the attempt, for the confirmation page."""
+    total = attempt.quiz.questions.count()
+    return attempt.answers.exclude(response__isnull=True).count(), total
+
+
+def questions_visible_to(user: Any) -> QuerySet[Question]:
+    """The API's questions: of the quizzes `user` may see (their keys: the serializer's role)."""
+    return (
+        Question.objects.filter(quiz__in=quizzes_visible_to(user))
+        .select_related("quiz__section__part")
+        .order_by("quiz_id", "order", "id")
+    )
+
+
+def quiz_visible_get(*, user: Any, quiz_id: int) -> Quiz | None:
+    """The quiz, with its section, part and course, if `user` may see it."""
+    return (
+        quizzes_visible_to(user).select_related("section__part__course").filter(pk=quiz_id).first()
+    )
+
+
+def attempt_ids_of(*, learner: User, quiz: Quiz) -> set[int]:
+    return set(Attempt.objects.filter(learner=learner, quiz=quiz).values_list("pk", flat=True))

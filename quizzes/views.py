@@ -10,8 +10,8 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -19,9 +19,8 @@ from django.views.decorators.http import require_POST
 
 from accounts.auth import current_learner
 from quizzes import selectors, services
-from quizzes.models import Attempt, Quiz
+from quizzes.models import Attempt
 from quizzes.presentation import question_form_entry, question_text_html, response_from_form
-from quizzes.visibility import scores_hidden_until_due
 
 RULE_MESSAGES = {
     "not_open": gettext_lazy("This quiz is not open yet."),
@@ -40,61 +39,27 @@ def _rule_message(error: services.QuizRuleError) -> str:
     return str(known) if known is not None else str(error)
 
 
-def _quiz_for_learner(quiz_id: int) -> Quiz:
-    quiz = get_object_or_404(Quiz.objects.select_related("section__part__course"), pk=quiz_id)
-    if not quiz.section.is_published:
-        raise Http404
-    return quiz
-
-
 def _own_attempt(request: HttpRequest, attempt_id: int) -> Attempt:
-    """The learner's own attempt; anyone else's is a 404, not a 403 (it does not exist for them)."""
-    learner = current_learner(request)
-    # What the API shows this user, narrowed to their own: the pages are where one takes it.
-    return get_object_or_404(
-        selectors.attempts_visible_to(learner).select_related("quiz__section__part__course"),
-        pk=attempt_id,
-        learner=learner,
-    )
+    return selectors.own_attempt(learner=current_learner(request), attempt_id=attempt_id)
 
 
 @login_required
 def quiz_view(request: HttpRequest, quiz_id: int) -> HttpResponse:
-    learner = current_learner(request)
-    quiz = _quiz_for_learner(quiz_id)
-    # Through the quiz's manager: each attempt knows its quiz (the read models ask it).
-    attempts = list(quiz.attempts.filter(learner=learner).order_by("-number"))
-    used = sum(1 for a in attempts if a.status != Attempt.Status.ERROR)
     now = timezone.now()
+    page = selectors.quiz_page_for(learner=current_learner(request), quiz_id=quiz_id, now=now)
+    quiz = page.quiz
     context = {
         "quiz": quiz,
         "section": quiz.section,
         "instructions_html": question_text_html(quiz.instructions, "markdown"),
-        "question_count": quiz.questions.count(),
-        # The list shows each attempt's read model: its score only when the learner may see it.
-        "attempts": [
-            selectors.attempt_view(attempt=a, teaches=False, with_questions=False, now=now)
-            for a in attempts
-        ],
-        "current": next((a for a in attempts if a.status == Attempt.Status.IN_PROGRESS), None),
-        "attempts_left": None if quiz.max_attempts is None else max(quiz.max_attempts - used, 0),
-        # From the attempts already loaded: the same policy, no second query.
-        "result": selectors.quiz_result_from(
-            quiz=quiz,
-            percents=[
-                a.percent
-                for a in reversed(attempts)
-                if a.status == Attempt.Status.GRADED and a.percent is not None
-            ],
-        ),
+        "question_count": page.question_count,
+        "attempts": page.attempts,
+        "current": page.current,
+        "attempts_left": page.attempts_left,
+        "result": page.result,
         "now": now,
-        # Under `after_due` scores wait for the due date (as on the result page and the API).
-        "scores_hidden": scores_hidden_until_due(
-            feedback_policy=quiz.feedback_policy, due_at=quiz.due_at, now=now
-        ),
-        "time_limit_minutes": max(round(quiz.time_limit.total_seconds() / 60), 1)
-        if quiz.time_limit
-        else None,
+        "scores_hidden": page.scores_hidden,
+        "time_limit_minutes": page.time_limit_minutes,
     }
     return render(request, "quizzes/quiz.html", context)
 
@@ -103,7 +68,7 @@ def quiz_view(request: HttpRequest, quiz_id: int) -> HttpResponse:
 @require_POST
 def attempt_start_view(request: HttpRequest, quiz_id: int) -> HttpResponse:
     learner = current_learner(request)
-    quiz = _quiz_for_learner(quiz_id)
+    quiz = selectors.quiz_for_learner(quiz_id=quiz_id)
     try:
         attempt = services.attempt_start(learner=learner, quiz=quiz)
     except services.QuizRuleError as error:
@@ -114,20 +79,17 @@ def attempt_start_view(request: HttpRequest, quiz_id: int) -> HttpResponse:
 
 def _questions_context(attempt: Attempt) -> list[dict[str, Any]]:
     """Each question with what the learner has answered so far, ready for the form."""
-    answers = {a.question_id: a.response for a in attempt.answers.all()}
-    shown = []
-    for number, item in enumerate(selectors.attempt_questions(attempt=attempt), start=1):
-        view = item.view
-        question = item.question
-        response = item.response_to_shown(answers.get(question.pk)) or {}
-        entry = question_form_entry(
+    return [
+        question_form_entry(
             number=number,
-            view=view,
-            text_html=question_text_html(question.text, question.text_format),
-            response=response,
+            view=item.view,
+            text_html=question_text_html(item.question.text, item.question.text_format),
+            response=response or {},
         )
-        shown.append(entry)
-    return shown
+        for number, (item, response) in enumerate(
+            selectors.attempt_responses_shown(attempt=attempt), start=1
+        )
+    ]
 
 
 def _responses(attempt: Attempt, request: HttpRequest) -> dict[int, Any]:
@@ -219,8 +181,7 @@ def attempt_confirm_view(request: HttpRequest, attempt_id: int) -> HttpResponse:
             messages.warning(request, str(RULE_MESSAGES["time_is_up"]))
         services.attempt_submit(attempt=attempt)  # past the deadline: as of the deadline
         return redirect("quizzes:result", attempt_id=attempt.pk)
-    total = attempt.quiz.questions.count()
-    answered = attempt.answers.exclude(response__isnull=True).count()
+    answered, total = selectors.attempt_answered(attempt=attempt)
     context = {
         "attempt": attempt,
         "quiz": attempt.quiz,

@@ -15,21 +15,25 @@ in SQL, with their completed sections counted there), their cells and marks
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import datetime
 from decimal import Decimal
 from html import escape
 from typing import Any
 
 from django.contrib.auth.models import User
 from django.core.paginator import Page, Paginator
-from django.db.models import Count, IntegerField, OuterRef, Q, Subquery, Value
+from django.db.models import Count, IntegerField, OuterRef, Prefetch, Q, Subquery, Value
 from django.db.models.functions import Coalesce
+from django.shortcuts import get_object_or_404
 from django.utils.formats import get_format
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
 from courses.models import Course, Section
 from grader.models import Submission
+from grader.selectors import SubmissionView, submission_view
 from progress.items import NOT_ATTEMPTED, ItemMark
 from progress.models import SectionProgress
 from progress.selectors import (
@@ -42,7 +46,8 @@ from progress.selectors import (
 )
 from quizzes.models import Attempt
 from quizzes.presentation import question_form_entry, question_text_html
-from quizzes.selectors import attempt_questions
+from quizzes.selectors import AttemptView, attempt_questions, attempt_view
+from teaching.models import GradeChange
 
 PER_PAGE = 50
 SORTS = {
@@ -300,34 +305,120 @@ class ShownAnswer:
 
 
 @dataclass(frozen=True)
+class Regraded:
+    """A regrade applied to a piece of work: a line of its grade's history."""
+
+    applied_at: datetime | None
+    by: str  # the username of who started the regrade
+    old_score: Decimal
+    new_score: Decimal
+    reason: str
+
+
+@dataclass(frozen=True)
+class AttemptRecord:
+    """An attempt as the course's instructors see it (quizzes.selectors.attempt_view), with
+    its questions as the learner saw them and the history of its grade."""
+
+    view: AttemptView
+    quiz_title: str
+    answers: list[ShownAnswer]
+    history: list[Regraded]
+
+
+@dataclass(frozen=True)
+class SubmissionRecord:
+    """A submission as the course's instructors see it (grader.selectors.submission_view, with
+    its code), and the history of its grade."""
+
+    view: SubmissionView
+    exercise_title: str
+    points: Decimal
+    history: list[Regraded]
+
+
+@dataclass(frozen=True)
+class SectionStanding:
+    items_complete: int
+    items_total: int
+    completed: bool
+
+
+@dataclass(frozen=True)
 class LearnerSectionWork:
-    learner: User
+    learner: str  # the username
     section: Section
-    progress: SectionProgress | None
-    attempts: list[Attempt]
-    submissions: list[Submission]
-    # Each attempt with its questions as the learner saw them.
-    attempt_rows: list[tuple[Attempt, list[ShownAnswer]]]
+    progress: SectionStanding | None
+    attempts: list[AttemptRecord]
+    submissions: list[SubmissionRecord]
 
 
-def learner_section_work(*, learner: User, section: Section) -> LearnerSectionWork:
+def learner_section_work(*, course: Course, learner_id: int, section_id: int) -> LearnerSectionWork:
     """What a gradebook cell stands on: the learner's attempts (each answer as the learner saw
-    it) and submissions there."""
-    attempts = list(
+    it) and submissions in one of the course's sections, with their grades' histories. A
+    section of another course, or no such learner: a 404. Queries: the section, the learner,
+    the progress, the attempts and submissions with what they show (a fixed number)."""
+    section = get_object_or_404(
+        Section.objects.select_related("part"), pk=section_id, part__course=course
+    )
+    learner = get_object_or_404(User.objects.only("id", "username"), pk=learner_id)
+    history = Prefetch(
+        "grade_changes",
+        queryset=GradeChange.objects.filter(status=GradeChange.Status.APPLIED).select_related(
+            "job__created_by"
+        ),
+    )
+    attempts = (
         Attempt.objects.filter(learner=learner, quiz__section=section)
         .select_related("quiz")
-        .prefetch_related("answers", "quiz__questions", "grade_changes__job__created_by")
+        .prefetch_related("answers", "quiz__questions", history)
         .order_by("quiz__order", "quiz_id", "number")
     )
-    submissions = list(
+    submissions = (
         Submission.objects.filter(learner=learner, exercise__section=section)
         .select_related("exercise")
-        .prefetch_related("grade_changes__job__created_by")
+        .prefetch_related(history)
         .order_by("exercise__order", "exercise_id", "id")
     )
     progress = SectionProgress.objects.filter(learner=learner, section=section).first()
-    rows = [(attempt, _shown_answers(attempt)) for attempt in attempts]
-    return LearnerSectionWork(learner, section, progress, attempts, submissions, rows)
+    return LearnerSectionWork(
+        learner=learner.username,
+        section=section,
+        progress=None
+        if progress is None
+        else SectionStanding(progress.items_complete, progress.items_total, progress.completed),
+        attempts=[
+            AttemptRecord(
+                view=attempt_view(attempt=attempt, teaches=True, with_questions=False),
+                quiz_title=attempt.quiz.title,
+                answers=_shown_answers(attempt),
+                history=_history(attempt.grade_changes.all()),
+            )
+            for attempt in attempts
+        ],
+        submissions=[
+            SubmissionRecord(
+                view=submission_view(submission=submission, teaches=True, with_detail=True),
+                exercise_title=submission.exercise.title,
+                points=submission.exercise.points,
+                history=_history(submission.grade_changes.all()),
+            )
+            for submission in submissions
+        ],
+    )
+
+
+def _history(changes: Iterable[GradeChange]) -> list[Regraded]:
+    return [
+        Regraded(
+            applied_at=change.applied_at,
+            by=change.job.created_by.username,
+            old_score=change.old_score,
+            new_score=change.new_score,
+            reason=change.job.reason,
+        )
+        for change in changes
+    ]
 
 
 def _shown_answers(attempt: Attempt) -> list[ShownAnswer]:

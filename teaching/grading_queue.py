@@ -101,7 +101,7 @@ def queue_answer(*, course: Course, answer_id: int) -> Answer | None:
     """An answer of `course` (waiting or not), for grading from the queue."""
     return (
         Answer.objects.filter(pk=answer_id, attempt__quiz__section__part__course=course)
-        .select_related("question")
+        .select_related("question", "attempt__learner")
         .first()
     )
 

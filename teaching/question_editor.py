@@ -12,14 +12,11 @@ from decimal import Decimal
 from typing import Any
 
 from django import forms
-from django.db.models import Max
 from django.http import QueryDict
-from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext_lazy
 
-from courses.models import Course
 from quizzes import grading
-from quizzes.authoring import question_save
+from quizzes.authoring import question_add, question_save
 from quizzes.editor_forms import SpecFields
 from quizzes.models import Question, Quiz
 from quizzes.presentation import (
@@ -63,17 +60,6 @@ class QuestionCommonForm(forms.Form):
     )
 
 
-def editor_quiz(*, course: Course, quiz_id: int) -> Quiz:
-    """The course's quiz, else a 404 (another course's quiz does not exist here)."""
-    return get_object_or_404(
-        Quiz.objects.select_related("section"), pk=quiz_id, section__part__course=course
-    )
-
-
-def editor_question(*, quiz: Quiz, question_id: int) -> Question:
-    return get_object_or_404(Question.objects.select_related("quiz"), pk=question_id, quiz=quiz)
-
-
 def editor_forms(
     *, question: Question, data: QueryDict | None = None
 ) -> tuple[QuestionCommonForm, SpecFields]:
@@ -109,8 +95,7 @@ def question_from_editor(
     question.explanation = values["explanation"]
     question.spec = spec_fields.spec or {}
     if question.pk is None:
-        last = Question.objects.filter(quiz=question.quiz).aggregate(last=Max("order"))["last"]
-        question.order = (last or 0) + 1
+        return question_add(question=question)
     return question_save(question=question)
 
 

@@ -344,11 +344,3 @@ def quiz_gift_file(*, quiz: Quiz) -> tuple[str, str]:
 
 def part_readme_file(*, part: Part) -> tuple[str, str]:
     return "README.md", part_readme_render(part=part)
-
-
-def sections_of(course: Course) -> list[Section]:
-    return list(
-        Section.objects.filter(part__course=course)
-        .select_related("part")
-        .order_by("part__number", "order", "id")
-    )

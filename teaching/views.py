@@ -12,11 +12,10 @@ from uuid import UUID
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
@@ -24,16 +23,14 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from accounts.roles import teaches
-from courses.models import Course, Part, Section
-from grader.models import CodingExercise, Submission
+from courses.models import Course
+from grader.models import CodingExercise
 from grader.services import ExerciseEditConflict, exercise_edit, exercise_edit_stamp
 from quizzes.authoring import question_move
 from quizzes.editor_forms import SpecFields
 from quizzes.models import Question, Quiz
 from quizzes.presentation import question_text_html
 from quizzes.services import QuizRuleError
-from teaching import copying
 from teaching.analysis import exercise_analysis, quiz_analysis
 from teaching.exercise_editor import (
     LANGUAGES,
@@ -61,22 +58,38 @@ from teaching.question_editor import (
     QuestionCommonForm,
     TryResult,
     editor_forms,
-    editor_question,
-    editor_quiz,
     question_from_editor,
     question_preview,
     question_try,
     quiz_preview,
 )
 from teaching.quiz_editor import QuizSettingsForm, quiz_from_settings
-from teaching.regrade import RegradeError, job_summary, regrade_apply, regrade_start
+from teaching.regrade import RegradeError, regrade_apply, regrade_start
+from teaching.selectors import (
+    course_exercise,
+    course_items,
+    course_part,
+    course_quiz,
+    course_section,
+    course_sections,
+    import_choices,
+    question_answered,
+    quiz_question,
+    quiz_questions,
+    regrade_job,
+    regrade_list,
+    regrade_page,
+    regrade_target,
+    similarity_list,
+    similarity_pair,
+    taught_course,
+)
 from teaching.site_import import (
     MAX_BYTES,
     ImportPreview,
     SiteImportError,
     part_readme_file,
     quiz_gift_file,
-    sections_of,
     staged_get,
     upload_apply,
     upload_preview,
@@ -85,10 +98,7 @@ from teaching.site_import import (
 
 
 def _course(request: HttpRequest, course_slug: str) -> Course:
-    course = get_object_or_404(Course, slug=course_slug)
-    if not teaches(request.user, course.pk):
-        raise Http404  # a learner sees no instructor page, not a "forbidden" one
-    return course
+    return taught_course(user=request.user, course_slug=course_slug)
 
 
 def _int(value: str | None) -> int | None:
@@ -96,28 +106,14 @@ def _int(value: str | None) -> int | None:
     return int(value) if ok and value is not None else None
 
 
-def _quizzes(course: Course) -> list[Quiz]:
-    quizzes = Quiz.objects.filter(section__part__course=course).select_related("section")
-    return list(
-        quizzes.order_by("section__part__number", "section__order", "section_id", "order", "id")
-    )
-
-
-def _exercises(course: Course) -> list[CodingExercise]:
-    return list(
-        CodingExercise.objects.filter(section__part__course=course)
-        .select_related("section")
-        .order_by("section__part__number", "section__order", "section_id", "order", "id")
-    )
-
-
 @require_GET
 @login_required
 def teach_home_view(request: HttpRequest, course_slug: str) -> HttpResponse:
     course = _course(request, course_slug)
+    items = course_items(course=course)
     context = {
-        "course": course, "quizzes": _quizzes(course), "exercises": _exercises(course),
-        "sections": sections_of(course), "exercise_languages": CodingExercise.Language.choices,
+        "course": course, "quizzes": items.quizzes, "exercises": items.exercises,
+        "sections": course_sections(course), "exercise_languages": CodingExercise.Language.choices,
     }  # fmt: skip
     return render(request, "teaching/home.html", context)
 
@@ -161,9 +157,7 @@ def learner_section_view(
     request: HttpRequest, course_slug: str, learner_id: int, section_id: int
 ) -> HttpResponse:
     course = _course(request, course_slug)
-    section = get_object_or_404(Section, pk=section_id, part__course=course)
-    learner = get_object_or_404(User, pk=learner_id)
-    work = learner_section_work(learner=learner, section=section)
+    work = learner_section_work(course=course, learner_id=learner_id, section_id=section_id)
     return render(request, "teaching/learner_section.html", {"course": course, "work": work})
 
 
@@ -171,8 +165,8 @@ def learner_section_view(
 @login_required
 def analysis_quiz_view(request: HttpRequest, course_slug: str, quiz_id: int) -> HttpResponse:
     course = _course(request, course_slug)
-    quiz = get_object_or_404(Quiz, pk=quiz_id, section__part__course=course)
-    context = {"course": course, "analysis": quiz_analysis(quiz=quiz), "form": RegradeForm()}
+    analysis = quiz_analysis(quiz=course_quiz(course=course, quiz_id=quiz_id))
+    context = {"course": course, "analysis": analysis, "form": RegradeForm()}
     return render(request, "teaching/analysis_quiz.html", context)
 
 
@@ -182,10 +176,8 @@ def analysis_exercise_view(
     request: HttpRequest, course_slug: str, exercise_id: int
 ) -> HttpResponse:
     course = _course(request, course_slug)
-    exercise = get_object_or_404(CodingExercise, pk=exercise_id, section__part__course=course)
-    context = {
-        "course": course, "analysis": exercise_analysis(exercise=exercise), "form": RegradeForm(),
-    }  # fmt: skip
+    analysis = exercise_analysis(exercise=course_exercise(course=course, exercise_id=exercise_id))
+    context = {"course": course, "analysis": analysis, "form": RegradeForm()}
     return render(request, "teaching/analysis_exercise.html", context)
 
 
@@ -204,22 +196,18 @@ class RegradeForm(forms.Form):
 def _target(course: Course, value: str) -> dict[str, Any]:
     kind, _sep, number = value.partition(":")
     pk = _int(number)
-    models: dict[str, Any] = {"quiz": Quiz, "question": Question, "exercise": CodingExercise}
-    if kind not in models or pk is None:
+    if pk is None:
         raise Http404
-    path = "quiz__section__part__course" if kind == "question" else "section__part__course"
-    return {kind: get_object_or_404(models[kind], pk=pk, **{path: course})}
+    return regrade_target(course=course, kind=kind, pk=pk)
 
 
 @require_GET
 @login_required
 def regrade_list_view(request: HttpRequest, course_slug: str) -> HttpResponse:
     course = _course(request, course_slug)
-    jobs = RegradeJob.objects.filter(course=course).select_related(
-        "question", "quiz", "exercise", "created_by"
-    )[:100]
-    context = {"course": course, "jobs": jobs, "quizzes": _quizzes(course),
-               "exercises": _exercises(course), "form": RegradeForm()}  # fmt: skip
+    listed = regrade_list(course=course)
+    context = {"course": course, "jobs": listed.jobs, "quizzes": listed.quizzes,
+               "exercises": listed.exercises, "form": RegradeForm()}  # fmt: skip
     return render(request, "teaching/regrade_list.html", context)
 
 
@@ -249,21 +237,17 @@ def regrade_start_view(request: HttpRequest, course_slug: str) -> HttpResponse:
 @login_required
 def regrade_view(request: HttpRequest, course_slug: str, job_id: int) -> HttpResponse:
     course = _course(request, course_slug)
-    job = get_object_or_404(
-        RegradeJob.objects.select_related("question", "quiz", "exercise", "created_by"),
-        pk=job_id, course=course,
-    )  # fmt: skip
     if request.method == "POST":
         try:
+            job = regrade_job(course=course, job_id=job_id)
             regrade_apply(job=job, by=request.user)  # type: ignore[arg-type]
             messages.success(request, _("Applying: the grades change as you watch."))
         except RegradeError as error:
             messages.error(request, str(error))
-        return redirect("teaching:regrade", course_slug=course.slug, job_id=job.pk)
-    changes = job.changes.select_related("learner", "attempt", "submission").order_by("id")[:500]
-    running = job.status in {RegradeJob.Status.COMPUTING, RegradeJob.Status.APPLYING}
-    context = {"course": course, "job": job, "summary": job_summary(job), "changes": changes,
-               "running": running}  # fmt: skip
+        return redirect("teaching:regrade", course_slug=course.slug, job_id=job_id)
+    page = regrade_page(course=course, job_id=job_id)
+    context = {"course": course, "job": page.job, "summary": page.summary,
+               "changes": page.changes, "running": page.running}  # fmt: skip
     return render(request, "teaching/regrade.html", context)
 
 
@@ -271,9 +255,8 @@ def regrade_view(request: HttpRequest, course_slug: str, job_id: int) -> HttpRes
 @login_required
 def similarity_view(request: HttpRequest, course_slug: str, exercise_id: int) -> HttpResponse:
     course = _course(request, course_slug)
-    exercise = get_object_or_404(CodingExercise, pk=exercise_id, section__part__course=course)
-    pairs = copying.similar_pairs(exercise=exercise)
-    context = {"course": course, "exercise": exercise, "pairs": pairs}
+    listed = similarity_list(course=course, exercise_id=exercise_id)
+    context = {"course": course, "exercise": listed.exercise, "pairs": listed.pairs}
     return render(request, "teaching/similarity.html", context)
 
 
@@ -283,12 +266,9 @@ def similarity_pair_view(
     request: HttpRequest, course_slug: str, exercise_id: int, a_id: int, b_id: int
 ) -> HttpResponse:
     course = _course(request, course_slug)
-    exercise = get_object_or_404(CodingExercise, pk=exercise_id, section__part__course=course)
-    a = get_object_or_404(Submission.objects.select_related("learner"), pk=a_id, exercise=exercise)
-    b = get_object_or_404(Submission.objects.select_related("learner"), pk=b_id, exercise=exercise)
-    score, files = copying.pair_detail(exercise=exercise, a=a, b=b)
-    context = {"course": course, "exercise": exercise, "a": a, "b": b,
-               "percent": round(score * 100), "files": files}  # fmt: skip
+    pair = similarity_pair(course=course, exercise_id=exercise_id, a_id=a_id, b_id=b_id)
+    context = {"course": course, "exercise": pair.exercise, "a": pair.a, "b": pair.b,
+               "percent": pair.percent, "files": pair.files}  # fmt: skip
     return render(request, "teaching/similarity_pair.html", context)
 
 
@@ -351,7 +331,7 @@ def grading_grade_view(request: HttpRequest, course_slug: str, answer_id: int) -
     if not form.is_valid():
         return _grading_page(request, course, failed=(answer.pk, form), status=400)
     try:
-        attempt = queue_grade(
+        queue_grade(
             answer=answer,
             score=form.cleaned_data["score"],
             feedback=form.cleaned_data["feedback"],
@@ -362,7 +342,7 @@ def grading_grade_view(request: HttpRequest, course_slug: str, answer_id: int) -
             raise
         messages.warning(request, _("Someone else graded this answer first; their grade stands."))
         return redirect("teaching:grading", course_slug=course.slug)
-    learner = attempt.learner
+    learner = answer.attempt.learner  # (loaded with the answer: no query here)
     messages.success(
         request,
         _("Graded: %(learner)s, %(score)s of %(points)s.")
@@ -421,12 +401,13 @@ def _import_page(
     forms_by_kind = {kind: UploadForm(kind=kind) for kind in StagedUpload.Kind.values}
     if failed is not None:
         forms_by_kind[failed.kind] = failed
+    choices = import_choices(course=course)
     context = {
         "course": course,
         "forms": forms_by_kind,
-        "sections": sections_of(course),
-        "quizzes": _quizzes(course),
-        "parts": Part.objects.filter(course=course).order_by("number"),
+        "sections": choices.sections,
+        "quizzes": choices.quizzes,
+        "parts": choices.parts,
     }
     return render(request, "teaching/import.html", context, status=status)
 
@@ -447,9 +428,7 @@ def import_upload_view(request: HttpRequest, course_slug: str, kind: str) -> Htt
     form = UploadForm(request.POST, request.FILES, kind=kind)
     section = None
     if form.is_valid() and "section" in form.fields:
-        section = Section.objects.filter(
-            pk=form.cleaned_data["section"], part__course=course
-        ).first()
+        section = course_section(course=course, section_id=form.cleaned_data["section"])
         if section is None:
             form.add_error("section", _("Choose a section of this course."))
     if not form.is_valid():
@@ -514,8 +493,7 @@ def _download(name: str, text: str, content_type: str) -> HttpResponse:
 @login_required
 def export_quiz_view(request: HttpRequest, course_slug: str, quiz_id: int) -> HttpResponse:
     course = _course(request, course_slug)
-    quiz = get_object_or_404(Quiz, pk=quiz_id, section__part__course=course)
-    name, text = quiz_gift_file(quiz=quiz)
+    name, text = quiz_gift_file(quiz=course_quiz(course=course, quiz_id=quiz_id))
     return _download(name, text, "text/plain")
 
 
@@ -523,8 +501,7 @@ def export_quiz_view(request: HttpRequest, course_slug: str, quiz_id: int) -> Ht
 @login_required
 def export_part_view(request: HttpRequest, course_slug: str, part_number: int) -> HttpResponse:
     course = _course(request, course_slug)
-    part = get_object_or_404(Part, course=course, number=part_number)
-    name, text = part_readme_file(part=part)
+    name, text = part_readme_file(part=course_part(course=course, number=part_number))
     return _download(name, text, "text/markdown")
 
 
@@ -543,7 +520,7 @@ def quiz_new_view(request: HttpRequest, course_slug: str) -> HttpResponse:
 @login_required
 def quiz_settings_view(request: HttpRequest, course_slug: str, quiz_id: int) -> HttpResponse:
     course = _course(request, course_slug)
-    return _quiz_settings(request, course, editor_quiz(course=course, quiz_id=quiz_id))
+    return _quiz_settings(request, course, course_quiz(course=course, quiz_id=quiz_id))
 
 
 def _quiz_settings(
@@ -574,7 +551,7 @@ def _quiz_settings(
 def quiz_preview_view(request: HttpRequest, course_slug: str, quiz_id: int) -> HttpResponse:
     """The whole quiz as a learner sees it; nothing can be submitted, nothing is recorded."""
     course = _course(request, course_slug)
-    quiz = editor_quiz(course=course, quiz_id=quiz_id)
+    quiz = course_quiz(course=course, quiz_id=quiz_id)
     seed = _int(request.GET.get("seed")) or PREVIEW_SEED
     context = {
         "course": course, "quiz": quiz, "seed": seed, "lang": course.language,
@@ -608,11 +585,11 @@ def question_move_view(
 @login_required
 def quiz_questions_view(request: HttpRequest, course_slug: str, quiz_id: int) -> HttpResponse:
     course = _course(request, course_slug)
-    quiz = editor_quiz(course=course, quiz_id=quiz_id)
+    listed = quiz_questions(course=course, quiz_id=quiz_id)
     context = {
         "course": course,
-        "quiz": quiz,
-        "questions": list(quiz.questions.order_by("order", "id")),
+        "quiz": listed.quiz,
+        "questions": listed.questions,
         "types": list(TYPE_LABELS.items()),
         "type_labels": TYPE_LABELS,
     }
@@ -623,7 +600,7 @@ def quiz_questions_view(request: HttpRequest, course_slug: str, quiz_id: int) ->
 @login_required
 def question_new_view(request: HttpRequest, course_slug: str, quiz_id: int) -> HttpResponse:
     course = _course(request, course_slug)
-    quiz = editor_quiz(course=course, quiz_id=quiz_id)
+    quiz = course_quiz(course=course, quiz_id=quiz_id)
     question_type = request.GET.get("type", "")
     if question_type not in TYPE_LABELS:
         raise Http404
@@ -635,8 +612,7 @@ def _editor_question(
     request: HttpRequest, course_slug: str, quiz_id: int, question_id: int
 ) -> tuple[Course, Question]:
     course = _course(request, course_slug)
-    quiz = editor_quiz(course=course, quiz_id=quiz_id)
-    return course, editor_question(quiz=quiz, question_id=question_id)
+    return course, quiz_question(course=course, quiz_id=quiz_id, question_id=question_id)
 
 
 @require_http_methods(["GET", "POST"])
@@ -708,7 +684,7 @@ def _question_editor_page(
         "seed": seed,
         "tried": tried,
         # A changed key applies to gradings from now on; past ones change only by a regrade.
-        "answered": question.pk is not None and question.answers.exists(),
+        "answered": question_answered(question=question),
         # The preview is of the question as saved: a new one has nothing to show yet.
         "q": question_preview(question=question, seed=seed, tried=tried) if question.pk else None,
         "lang": course.language,
@@ -784,7 +760,7 @@ def _exercise_editor(
             form.add_error(None, message)
         return _exercise_editor_page(request, course, exercise, form, files, seen, status=400)
     except ExerciseEditConflict:
-        saved = CodingExercise.objects.get(pk=exercise.pk)
+        saved = course_exercise(course=course, exercise_id=exercise.pk)
         conflict = _("Someone saved this exercise after you opened it, so yours is not saved. "
                      "Your version is below; the saved one is on a new page of this editor. "
                      "Saving again replaces the saved one with yours.")  # fmt: skip

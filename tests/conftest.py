@@ -86,6 +86,46 @@ def _local_memory_cache(settings: Any) -> None:
     }
 
 
+class StaleVersionSaved(AssertionError):
+    """A question's or an exercise's content was saved with a version that is not its own."""
+
+
+def _refuse_stale_versions(sender: Any, instance: Any, update_fields: Any = None, **_: Any) -> None:
+    from core.versions import version_is_current
+    from grader.models import VERSIONED_FIELDS as EXERCISE_FIELDS
+    from grader.models import CodingExercise
+    from quizzes.models import VERSIONED_FIELDS as QUESTION_FIELDS
+
+    if sender is CodingExercise:
+        field, covers, version = "tests_version", EXERCISE_FIELDS, instance.current_tests_version()
+    else:
+        field, covers, version = "key_version", QUESTION_FIELDS, instance.current_key_version()
+    if not version_is_current(instance, update_fields, field=field, covers=covers, version=version):
+        raise StaleVersionSaved(
+            f"{sender.__name__} {instance.pk} saved without its {field}: write it through "
+            "quizzes.authoring.question_write or grader.services.exercise_write"
+        )
+
+
+@pytest.fixture(autouse=True)
+def _versions_follow_content() -> Iterator[None]:
+    """Every save of a question's key or an exercise's tests, by any code a test runs (the
+    admin, the API, the editor, imports, services, fixtures), carries the version of what it
+    saves: a write path that skips the authoring services' write functions fails its tests.
+    A save listener in the tests only: the site itself keeps no logic in signals (STYLE.md);
+    here it sees every save, however the code that makes it is spelled."""
+    from django.db.models.signals import pre_save
+
+    from grader.models import CodingExercise
+    from quizzes.models import Question
+
+    for model in (Question, CodingExercise):
+        pre_save.connect(_refuse_stale_versions, sender=model, dispatch_uid=f"stale-{model}")
+    yield
+    for model in (Question, CodingExercise):
+        pre_save.disconnect(sender=model, dispatch_uid=f"stale-{model}")
+
+
 @pytest.fixture(autouse=True)
 def _fresh_question_cache() -> None:
     """Tests roll back and reuse ids; the grading worker's question cache must not carry over."""

@@ -1,8 +1,12 @@
-"""factory_boy factories for the course structure and quizzes."""
+"""factory_boy factories for the course structure and quizzes, and `exercise_stored`.
+
+Questions and exercises are written as the site writes them, through their authoring
+services' write functions (their versions; the guard in tests/conftest.py checks it)."""
 
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
 import factory
 from django.contrib.auth.models import User
@@ -11,6 +15,9 @@ from factory.django import DjangoModelFactory
 
 from courses.markdown import render_markdown
 from courses.models import Course, Part, Section
+from grader.models import CodingExercise
+from grader.services import exercise_write
+from quizzes.authoring import question_write
 from quizzes.models import Answer, Attempt, Question, Quiz
 
 
@@ -81,6 +88,12 @@ class QuestionFactory(DjangoModelFactory[Question]):
     class Meta:
         model = Question
 
+    @classmethod
+    def _create(cls, model_class: type[Question], *args: Any, **kwargs: Any) -> Question:
+        question = model_class(*args, **kwargs)
+        question_write(question=question)
+        return question
+
     quiz = factory.SubFactory(QuizFactory)
     type = "single_choice"
     text = factory.Sequence(lambda n: f"Question {n}?")
@@ -95,6 +108,14 @@ class QuestionFactory(DjangoModelFactory[Question]):
             ]
         }
     )
+
+
+def exercise_stored(**values: Any) -> CodingExercise:
+    """An exercise row as given (no check, no publishing logic), written as the site writes
+    one: what `CodingExercise.objects.create` was in the tests."""
+    exercise = CodingExercise(**values)
+    exercise_write(exercise=exercise)
+    return exercise
 
 
 def answer_awaiting_grade(*, question_title: str) -> Answer:

@@ -5,14 +5,14 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import exceptions, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from accounts.roles import is_admin, taught_course_ids
+from accounts.roles import is_admin
 from api.idempotency import IDEMPOTENCY_PARAMETER, idempotent
 from api.params import ChoiceFilter, IdFilter
 from api.roles import ReadOnlyOrAuthenticated
@@ -26,8 +26,11 @@ from courses.api.serializers import (
     SectionUpdateSerializer,
 )
 from courses.models import Course, Part, Section
+from courses.selectors import courses_listed, parts_listed, sections_visible_to
 from courses.services import (
+    PartNotEmpty,
     course_save,
+    part_delete,
     part_save,
     section_archive,
     section_save,
@@ -54,7 +57,7 @@ class CourseViewSet(ReadViewSet):
     serializer_class = CourseSerializer
 
     def base_queryset(self) -> QuerySet[Course]:
-        return Course.objects.prefetch_related("instructors").order_by("title", "id")
+        return courses_listed()
 
     def get_serializer_class(self) -> Any:
         if self.action == "partial_update" and not is_admin(self.request.user):
@@ -103,7 +106,7 @@ class PartViewSet(InstructorWriteViewSet):
     filters = {"course": IdFilter("course_id", "this course's parts")}
 
     def base_queryset(self) -> QuerySet[Part]:
-        return Part.objects.order_by("course_id", "order", "number")
+        return parts_listed()
 
     def course_id_of(self, instance: Part) -> int:
         return instance.course_id
@@ -112,11 +115,12 @@ class PartViewSet(InstructorWriteViewSet):
         return part_save(part=instance)
 
     def delete_instance(self, instance: Part) -> None:
-        if instance.sections.exists():
+        try:
+            part_delete(part=instance)
+        except PartNotEmpty:
             raise exceptions.ValidationError(
                 {"sections": [_("Archive or move the part's sections first.")]}
-            )
-        instance.delete()
+            ) from None
 
 
 @_schema(
@@ -138,13 +142,7 @@ class SectionViewSet(InstructorWriteViewSet):
     }
 
     def base_queryset(self) -> QuerySet[Section]:
-        user = self.request.user
-        sections = Section.objects.select_related("part").order_by("part_id", "order", "id")
-        if is_admin(user):
-            return sections
-        return sections.filter(
-            ~Q(status=Section.Status.ARCHIVED) | Q(part__course_id__in=taught_course_ids(user))
-        )
+        return sections_visible_to(self.request.user)
 
     def course_id_of(self, instance: Section) -> int:
         return instance.part.course_id

@@ -39,6 +39,7 @@ from grader.models import CodingExercise, ExampleRun, Submission
 from grader.selectors import (
     example_run_view,
     example_runs_visible_to,
+    exercise_visible_get,
     exercises_visible_to,
     submission_url,
     submission_view_for,
@@ -169,12 +170,7 @@ class SubmissionViewSet(LearnerWorkViewSet):
 
 
 def _exercise_for(request: Request, exercise_id: int) -> CodingExercise:
-    exercise = (
-        exercises_visible_to(request.user)
-        .select_related("section__part__course")
-        .filter(pk=exercise_id)
-        .first()
-    )
+    exercise = exercise_visible_get(user=request.user, exercise_id=exercise_id)
     if exercise is None:
         raise ApiError(
             "not_found",

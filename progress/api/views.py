@@ -6,8 +6,7 @@ from typing import Any
 
 from django.contrib.auth.models import User
 from django.db.models import QuerySet
-from django.http import StreamingHttpResponse
-from django.shortcuts import get_object_or_404
+from django.http import Http404, StreamingHttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import generics, status
@@ -18,7 +17,8 @@ from rest_framework.views import APIView
 from api.idempotency import IDEMPOTENCY_PARAMETER, idempotent
 from api.params import IdFilter
 from api.views_base import LearnerWorkViewSet, require_teaches
-from courses.models import Course, Section
+from courses.models import Course
+from courses.selectors import course_get_by_id, section_get_published
 from progress.api.gradebook import gradebook_csv_lines
 from progress.api.serializers import (
     CourseProgressSerializer,
@@ -29,6 +29,7 @@ from progress.api.serializers import (
 from progress.models import Enrollment
 from progress.selectors import (
     course_completions,
+    enrollments_of,
     gradebook_learners,
     is_enrolled,
     section_progress_row,
@@ -55,17 +56,20 @@ class SectionProgressViewSet(LearnerWorkViewSet):
     ordering = ("learner_id", "section__part__order", "section__order", "section_id")
 
 
+def _course(course_id: int) -> Course:
+    course = course_get_by_id(course_id=course_id)
+    if course is None:
+        raise Http404
+    return course
+
+
 class MyCoursesView(generics.ListAPIView[Enrollment]):
     """The caller's enrolled courses with "N of M sections" completed."""
 
     serializer_class = CourseProgressSerializer
 
     def get_queryset(self) -> QuerySet[Enrollment]:
-        return (
-            Enrollment.objects.filter(learner=self.request.user)
-            .select_related("course")
-            .order_by("course_id")
-        )
+        return enrollments_of(learner=self.request.user)
 
     @extend_schema(tags=["progress"])
     def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
@@ -91,7 +95,7 @@ class CourseLearnersView(generics.ListAPIView[User]):
     serializer_class = LearnerProgressSerializer
 
     def get_queryset(self) -> QuerySet[User]:
-        course = get_object_or_404(Course, pk=self.kwargs["course_id"])
+        course = _course(self.kwargs["course_id"])
         require_teaches(self.request.user, course.pk)
         return gradebook_learners(course).order_by("id")
 
@@ -123,7 +127,7 @@ class EnrollmentView(APIView):
     @idempotent
     def post(self, request: Request, course_id: int) -> Response:
         """Enrol the caller in the course (200 if already enrolled)."""
-        course = get_object_or_404(Course, pk=course_id)
+        course = _course(course_id)
         existed = is_enrolled(learner=request.user, course=course)
         enrollment = enrollment_create(learner=request.user, course=course)
         body = EnrollmentSerializer(
@@ -142,11 +146,9 @@ class SectionReadView(APIView):
     @idempotent
     def post(self, request: Request, section_id: int) -> Response:
         """Mark a published section's material read (completes a section without items)."""
-        section = get_object_or_404(
-            Section.objects.select_related("part"),
-            pk=section_id,
-            status=Section.Status.PUBLISHED,
-        )
+        section = section_get_published(section_id=section_id)
+        if section is None:
+            raise Http404
         section_mark_read(learner=request.user, section=section)
         row = section_progress_row(learner=request.user, section=section)
         return Response(SectionProgressSerializer(row).data)
@@ -167,7 +169,7 @@ class GradebookView(APIView):
     )
     def get(self, request: Request, course_id: int) -> StreamingHttpResponse:
         """The course's gradebook as CSV, streamed (instructors)."""
-        course = get_object_or_404(Course, pk=course_id)
+        course = _course(course_id)
         require_teaches(request.user, course.pk)
         response = StreamingHttpResponse(
             gradebook_csv_lines(course=course), content_type="text/csv; charset=utf-8"

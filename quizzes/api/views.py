@@ -44,10 +44,13 @@ from quizzes.authoring import (
 )
 from quizzes.models import Attempt, Question, Quiz
 from quizzes.selectors import (
+    attempt_ids_of,
     attempt_url,
     attempt_view_for,
     attempts_visible_to,
     public_question_view,
+    questions_visible_to,
+    quiz_visible_get,
     quizzes_visible_to,
 )
 from quizzes.services import (
@@ -125,11 +128,7 @@ class QuestionViewSet(InstructorWriteViewSet):
     filters = {"quiz": IdFilter("quiz_id", "questions of this quiz")}
 
     def base_queryset(self) -> QuerySet[Question]:
-        return (
-            Question.objects.filter(quiz__in=quizzes_visible_to(self.request.user))
-            .select_related("quiz__section__part")
-            .order_by("quiz_id", "order", "id")
-        )
+        return questions_visible_to(self.request.user)
 
     def course_id_of(self, instance: Question) -> int:
         return instance.quiz.section.part.course_id
@@ -190,19 +189,12 @@ class AttemptViewSet(LearnerWorkViewSet):
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         given = AttemptStartSerializer(data=request.data)
         given.is_valid(raise_exception=True)
-        quiz = (
-            quizzes_visible_to(request.user)
-            .select_related("section__part__course")
-            .filter(pk=given.validated_data["quiz"])
-            .first()
-        )
+        quiz = quiz_visible_get(user=request.user, quiz_id=given.validated_data["quiz"])
         if quiz is None:
             raise ApiError(
                 "not_found", _("No such quiz."), status_code=404, fields={"quiz": [_("Unknown.")]}
             )
-        before = set(
-            Attempt.objects.filter(learner=request.user, quiz=quiz).values_list("pk", flat=True)
-        )
+        before = attempt_ids_of(learner=request.user, quiz=quiz)
         try:
             attempt = attempt_start(learner=request.user, quiz=quiz)
         except QuizRuleError as error:

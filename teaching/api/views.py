@@ -6,7 +6,6 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import QuerySet
-from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema, extend_schema_view
@@ -15,25 +14,18 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from accounts.roles import is_admin, taught_course_ids
 from api.errors import ApiError
 from api.idempotency import IDEMPOTENCY_PARAMETER, idempotent
 from api.params import ChoiceFilter
 from api.views_base import ReadViewSet
-from grader.models import CodingExercise
-from quizzes.models import Question, Quiz
 from teaching.api.serializers import (
     GradeChangeSerializer,
     RegradeJobSerializer,
     RegradeRequestSerializer,
 )
-from teaching.models import GradeChange, RegradeJob
+from teaching.models import RegradeJob
 from teaching.regrade import RegradeError, RegradeForbidden, regrade_apply, regrade_start
-
-
-def regrade_jobs_visible_to(user: Any) -> QuerySet[RegradeJob]:
-    jobs = RegradeJob.objects.select_related("created_by", "applied_by")
-    return jobs if is_admin(user) else jobs.filter(course_id__in=taught_course_ids(user))
+from teaching.selectors import regrade_changes, regrade_jobs_visible_to, regrade_target_any
 
 
 @extend_schema_view(
@@ -63,13 +55,8 @@ class RegradeViewSet(ReadViewSet):
         given.is_valid(raise_exception=True)
         data = given.validated_data
         # (an item the caller cannot see is not found, whatever it is)
-        target: dict[str, Any] = {}
-        if "question" in data:
-            target["question"] = get_object_or_404(Question, pk=data["question"])
-        elif "quiz" in data:
-            target["quiz"] = get_object_or_404(Quiz, pk=data["quiz"])
-        else:
-            target["exercise"] = get_object_or_404(CodingExercise, pk=data["exercise"])
+        kind = next(k for k in ("question", "quiz", "exercise") if k in data)
+        target = regrade_target_any(kind=kind, pk=data[kind])
         try:
             job = regrade_start(
                 by=request.user,
@@ -92,8 +79,7 @@ class RegradeViewSet(ReadViewSet):
     def changes(self, request: Request, pk: str | None = None) -> Response:
         """Whose grade the regrade changes (or would): old and new score and pass state."""
         job = self.get_object()
-        rows = GradeChange.objects.filter(job=job).select_related("learner").order_by("id")
-        page = self.paginate_queryset(rows)
+        page = self.paginate_queryset(regrade_changes(job=job))
         return self.get_paginated_response(GradeChangeSerializer(page, many=True).data)
 
     @extend_schema(

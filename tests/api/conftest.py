@@ -27,6 +27,7 @@ from tests.factories import (
     QuizFactory,
     SectionFactory,
     UserFactory,
+    exercise_stored,
 )
 
 # Strings that only an answer key, a hidden test or a reference solution contains.
@@ -69,7 +70,7 @@ def world(db: None) -> World:
     section = SectionFactory.create(part=PartFactory.create(course=course_a))
     quiz = QuizFactory.create(section=section)
     question = QuestionFactory.create(quiz=quiz)
-    exercise = CodingExercise.objects.create(
+    exercise = exercise_stored(
         section=section,
         slug="sum",
         title="Sum",

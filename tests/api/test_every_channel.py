@@ -19,6 +19,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext
 from drf_spectacular.generators import SchemaGenerator
 
+from quizzes.authoring import question_write
 from tests.api.conftest import World, client_for, user_of
 from webhooks.models import WebhookEndpoint
 from webhooks.payloads import event_payloads
@@ -41,7 +42,7 @@ def secret_world(world: World) -> World:
     spec = world.question.spec
     spec["choices"][1]["feedback"] = KEY_MARKER
     world.question.spec = spec
-    world.question.save()
+    question_write(question=world.question)
     for role, address in EMAILS.items():
         user = getattr(world, role)
         user.email = address

@@ -10,9 +10,10 @@ from django.utils import timezone
 
 from grader.models import CodingExercise, Submission
 from progress.models import Enrollment
-from quizzes.models import Answer, Attempt, Question, Quiz
+from quizzes.models import Answer, Attempt, Quiz
 from quizzes.services import attempt_grade
 from tests.api.conftest import World, assert_no_secrets, client_for, error_of
+from tests.factories import QuestionFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -313,7 +314,7 @@ def test_learners_cannot_read_answers_from_ids_or_order_outside_an_attempt(world
     # Authors and the GIFT importer number choices a, b, c in the order written, the
     # right one often first, and store an ordering question's items in the right order.
     items = [{"id": key, "text": f"шаг {key}"} for key in "abcde"]
-    ordering = Question.objects.create(
+    ordering = QuestionFactory.create(
         quiz=world.quiz, type="ordering", text="По порядку", points=1, order=9,
         spec={"items": items, "scoring": "positions"},
     )  # fmt: skip

@@ -20,7 +20,7 @@ from selenium.webdriver.support.ui import Select, WebDriverWait
 from grader.models import CodingExercise
 from tests.browser.test_instructor_journey import instructor_page
 from tests.conftest import celery_worker
-from tests.factories import SectionFactory
+from tests.factories import SectionFactory, exercise_stored
 
 pytestmark = [pytest.mark.slow, pytest.mark.services, pytest.mark.browser]
 
@@ -152,7 +152,7 @@ def test_the_code_editor_indents_by_language_leaves_on_escape_tab_and_has_a_tab_
     language's unit, Escape then Tab moves the focus out, each file has a tab (arrow keys
     move between them), and the textarea behind keeps what is typed."""
     section = SectionFactory.create(number="4.4", title="Пакеты", status="published")
-    exercise = CodingExercise.objects.create(
+    exercise = exercise_stored(
         section=section, slug="two", title="Два файла", statement="…", language="go",
         starter_files={"a.go": "package two\n", "b.go": "package two\n"},
         reference_files={"a.go": "package two\n", "b.go": "package two\n"},

@@ -14,7 +14,13 @@ from selenium.webdriver.support.ui import WebDriverWait
 from quizzes.models import Attempt, Quiz
 from teaching.models import RegradeJob
 from tests.browser.conftest import Page
-from tests.factories import QuestionFactory, QuizFactory, SectionFactory, UserFactory
+from tests.factories import (
+    QuestionFactory,
+    QuizFactory,
+    SectionFactory,
+    UserFactory,
+    exercise_stored,
+)
 from tests.progress.test_progress import pass_quiz
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
@@ -104,7 +110,7 @@ def test_fix_a_key_dry_run_apply_and_see_the_gradebook_change(
 
 
 def test_the_other_instructor_pages_are_axe_clean(browser: WebDriver, live_server) -> None:
-    from grader.models import CodingExercise, Submission
+    from grader.models import Submission
     from tests.progress.test_progress import exercise_in, solve
     from tests.teaching.test_similarity import DISGUISED, ORIGINAL, STARTER
 
@@ -115,7 +121,7 @@ def test_the_other_instructor_pages_are_axe_clean(browser: WebDriver, live_serve
     teacher.save()
     course.instructors.add(teacher)
     solve(exercise_in(section), UserFactory.create(username="vera"))
-    exercise = CodingExercise.objects.create(
+    exercise = exercise_stored(
         section=section, slug="bucket", title="Бакет", statement="…", language="python",
         starter_files={"bucket.py": STARTER}, test_files={"t.py": "x"},
         reference_files={"bucket.py": ORIGINAL}, is_published=True, check_status="ok",

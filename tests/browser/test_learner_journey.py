@@ -23,9 +23,10 @@ from selenium.webdriver.support.ui import WebDriverWait
 from courses.models import Section
 from grader.models import CodingExercise
 from grader.services import exercise_import
-from quizzes.models import Answer, Attempt, Question, Quiz
+from quizzes.models import Answer, Attempt, Quiz
 from tests.browser.conftest import Page
 from tests.conftest import REPO_DIR, celery_worker
+from tests.factories import QuestionFactory
 
 pytestmark = [pytest.mark.slow, pytest.mark.services, pytest.mark.browser]
 
@@ -40,12 +41,12 @@ def demo_part_with_one_quiz_and_one_exercise(go_cache: Path) -> tuple[Quiz, Codi
     quiz = Quiz.objects.filter(section=section).first()
     assert quiz is not None
     quiz.questions.all().delete()  # two questions are enough to drive the page
-    Question.objects.create(
+    QuestionFactory.create(
         quiz=quiz, type="single_choice", text="Что возвращает `pgxpool.New`?", points=1, order=1,
         spec={"choices": [{"id": "a", "text": "*sql.DB", "weight": 0},
                           {"id": "b", "text": "*pgxpool.Pool", "weight": 100}]},
     )  # fmt: skip
-    Question.objects.create(
+    QuestionFactory.create(
         quiz=quiz, type="true_false", text="Пул соединений безопасен для горутин.", points=1,
         order=2, spec={"answer": True},
     )  # fmt: skip

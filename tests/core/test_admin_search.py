@@ -22,6 +22,7 @@ from tests.factories import (
     QuizFactory,
     SectionFactory,
     answer_awaiting_grade,
+    exercise_stored,
 )
 
 pytestmark = pytest.mark.django_db
@@ -50,7 +51,7 @@ def test_a_question_is_found_by_a_word_of_its_text(admin_client: Client, term: s
 
 
 def exercise(title: str) -> CodingExercise:
-    return CodingExercise.objects.create(
+    return exercise_stored(
         section=SectionFactory.create(), slug=f"ex-{CodingExercise.objects.count()}",
         title=title, statement="Напишите функцию.", language="go",
     )  # fmt: skip

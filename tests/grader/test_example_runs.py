@@ -24,9 +24,10 @@ from grader.services import (
     example_runs_sweep,
     exercise_check,
     exercise_publish,
+    exercise_write,
 )
 from progress.models import ItemCompletion
-from tests.factories import SectionFactory, UserFactory
+from tests.factories import SectionFactory, UserFactory, exercise_stored
 from tests.grader.test_services import FakeRunner
 from webhooks.models import PendingEvent
 
@@ -49,7 +50,7 @@ def runner() -> FakeRunner:
 
 @pytest.fixture
 def exercise(runner: FakeRunner) -> CodingExercise:
-    exercise = CodingExercise.objects.create(
+    exercise = exercise_stored(
         section=SectionFactory.create(), slug="ttl", title="Кэш", statement="Сделайте кэш.",
         language="go", starter_files={"cache.go": "package cache // TODO"},
         reference_files={"cache.go": "package cache // SOLVED"}, test_files=HIDDEN,
@@ -124,12 +125,12 @@ def test_refused_without_examples_unpublished_or_with_unknown_files(exercise, qu
     with pytest.raises(ExerciseError, match=r"unknown\.go"):
         run_examples(exercise, {"unknown.go": "x"})
     exercise.example_files = {}
-    exercise.save()
+    exercise_write(exercise=exercise)
     with pytest.raises(ExerciseError, match="no example tests"):
         run_examples(exercise, {"cache.go": "x"})
     exercise.example_files = EXAMPLE
     exercise.is_published = False
-    exercise.save()
+    exercise_write(exercise=exercise)
     with pytest.raises(ExerciseError, match="not open"):
         run_examples(exercise, {"cache.go": "x"})
     assert not ExampleRun.objects.exists()

@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 
-from grader.models import CodingExercise, Submission
+from grader.models import Submission
 from grader.services import submission_create
 from tests.conftest import celery_worker
-from tests.factories import SectionFactory, UserFactory
+from tests.factories import SectionFactory, UserFactory, exercise_stored
 from tests.grader.test_go_forgery import (
     ALLOWED,
     FRAMING_THEN_EXIT,
@@ -39,7 +39,7 @@ def test_go_forgers_through_a_real_worker_get_no_pass_and_no_points_for_add(
     live_worker_env: dict[str, str], go_cache: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(settings, "GRADER_GO_CACHE", go_cache)
-    exercise = CodingExercise.objects.create(
+    exercise = exercise_stored(
         section=SectionFactory.create(), slug="forgery-go", title="Add", statement="Add.",
         language="go", starter_files={"solution.go": "package exercise\n"},
         reference_files={"solution.go": "package exercise\n"},

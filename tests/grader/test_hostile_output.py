@@ -25,7 +25,7 @@ from grader.runners.python import python_report
 from grader.runners.report import RunReport
 from grader.sandbox import Limits, SandboxResult
 from grader.services import submission_create, submission_grade
-from tests.factories import SectionFactory, UserFactory
+from tests.factories import SectionFactory, UserFactory, exercise_stored
 
 pytestmark = pytest.mark.django_db
 
@@ -51,7 +51,7 @@ def sandbox_result(stdout: bytes, stderr: bytes, returncode: int = 1) -> Sandbox
 
 @pytest.fixture
 def exercise() -> CodingExercise:
-    return CodingExercise.objects.create(
+    return exercise_stored(
         section=SectionFactory.create(), slug="probe", title="Probe", statement="Probe.",
         language="python", starter_files={"probe.py": "def probe(): pass"},
         reference_files={"probe.py": "def probe(): return {}"},

@@ -17,7 +17,7 @@ from django.test import Client
 from grader.models import CodingExercise, Submission
 from grader.services import submission_create
 from tests.conftest import celery_worker
-from tests.factories import SectionFactory, UserFactory
+from tests.factories import SectionFactory, UserFactory, exercise_stored
 from tests.grader.test_grading_worker import wait_graded
 
 pytestmark = [pytest.mark.slow, pytest.mark.services, pytest.mark.usefixtures("need_sandbox")]
@@ -56,7 +56,7 @@ def exercise_for(language: str) -> CodingExercise:
     else:
         files, tests = "probe.go", {"probe_test.go": GO_TEST}
         support = {"go.mod": "module exercise\n\ngo 1.21\n"}
-    return CodingExercise.objects.create(
+    return exercise_stored(
         section=SectionFactory.create(), slug=f"hostile-{language}", title="Probe",
         statement="Probe.", language=language, starter_files={files: ""},
         reference_files={files: ""}, test_files=tests, support_files=support,

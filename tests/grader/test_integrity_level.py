@@ -11,7 +11,7 @@ from django.test import Client
 
 from grader.exercise_source import ExerciseSourceError, load_exercise_source
 from grader.models import CodingExercise
-from tests.factories import SectionFactory
+from tests.factories import SectionFactory, exercise_stored
 
 
 def go_folder(tmp_path: Path, integrity: str = "") -> Path:
@@ -89,7 +89,7 @@ def test_allowances_are_part_of_what_grades_are_graded_against():
 def test_the_admin_lists_the_level():
     admin = User.objects.create_superuser("root", "root@example.com", "pw")
     section = SectionFactory.create()
-    CodingExercise.objects.create(
+    exercise_stored(
         section=section, slug="a", title="Go, больше разрешено", statement="", language="go",
         allowances={"packages": ["reflect"]},
     )  # fmt: skip

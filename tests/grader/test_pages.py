@@ -21,7 +21,7 @@ from grader.exercise_source import MAX_BYTES
 from grader.models import CodingExercise, Submission
 from grader.selectors import HISTORY_LIMIT, exercise_states_for
 from progress.models import Enrollment
-from tests.factories import SectionFactory, UserFactory
+from tests.factories import SectionFactory, UserFactory, exercise_stored
 
 pytestmark = pytest.mark.django_db
 
@@ -51,7 +51,7 @@ def make_exercise(section: Section | None = None, **fields: Any) -> CodingExerci
         "check_status": CodingExercise.CheckStatus.OK,
     }
     values.update(fields)
-    return CodingExercise.objects.create(**values)
+    return exercise_stored(**values)
 
 
 def graded(exercise: CodingExercise, learner: User, **fields: Any) -> Submission:

@@ -9,10 +9,10 @@ from decimal import Decimal
 
 import pytest
 
-from grader.models import CodingExercise, Submission
+from grader.models import Submission
 from grader.services import submission_create
 from tests.conftest import celery_worker
-from tests.factories import SectionFactory, UserFactory
+from tests.factories import SectionFactory, UserFactory, exercise_stored
 from tests.grader.test_grading_worker import wait_graded
 from tests.grader.test_python_forgery import CALLBACK_PROBES, HONEST_APPLY, TESTS, WRONG_ADD
 
@@ -43,7 +43,7 @@ WORKER_FORGERS = {
 def test_forgers_through_a_real_worker_get_no_pass_and_no_points_for_add(
     live_worker_env: dict[str, str],
 ) -> None:
-    exercise = CodingExercise.objects.create(
+    exercise = exercise_stored(
         section=SectionFactory.create(), slug="forgery", title="Add", statement="Add.",
         language="python", starter_files={"calc.py": ""}, reference_files={"calc.py": ""},
         test_files={"test_calc.py": TESTS}, points=Decimal(10), scoring="per_test",

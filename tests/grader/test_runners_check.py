@@ -9,6 +9,7 @@ from django.core.management.base import CommandError
 
 from grader import sandbox
 from grader.runners import go, runners_problems
+from tests.factories import exercise_stored
 
 pytestmark = [pytest.mark.slow, pytest.mark.no_database, pytest.mark.usefixtures("need_sandbox")]
 
@@ -46,7 +47,7 @@ def test_check_exercises_says_why_once_instead_of_failing_every_exercise(monkeyp
     from grader.models import CodingExercise
     from tests.factories import SectionFactory
 
-    CodingExercise.objects.create(
+    exercise_stored(
         section=SectionFactory.create(), slug="x", title="X", statement="X", language="go",
     )  # fmt: skip
     monkeypatch.setattr(sandbox, "_bwrap_path", lambda: None)

@@ -28,7 +28,7 @@ from grader.services import (
     submission_grade,
     submissions_requeue_stuck,
 )
-from tests.factories import SectionFactory, UserFactory
+from tests.factories import SectionFactory, UserFactory, exercise_stored
 
 pytestmark = pytest.mark.django_db
 
@@ -81,7 +81,7 @@ def runner() -> FakeRunner:
 
 @pytest.fixture
 def exercise(runner) -> CodingExercise:
-    exercise = CodingExercise.objects.create(
+    exercise = exercise_stored(
         section=SectionFactory.create(), slug="ttl", title="Кэш", statement="Сделайте кэш.",
         language="go", starter_files={"cache.go": "package cache // TODO"},
         reference_files={"cache.go": "package cache // SOLVED"},

@@ -24,6 +24,7 @@ from tests.factories import (
     QuizFactory,
     SectionFactory,
     UserFactory,
+    exercise_stored,
 )
 
 pytestmark = pytest.mark.django_db
@@ -35,7 +36,7 @@ def english(client: Client) -> Client:
 
 
 def exercise_in(section: Section, slug: str = "ex") -> CodingExercise:
-    return CodingExercise.objects.create(
+    return exercise_stored(
         section=section, slug=slug, title=f"Упражнение {slug}", statement="Напишите функцию.",
         language="go", starter_files={"main.go": "package main"},
         test_files={"main_test.go": "package main // скрытый тест"},

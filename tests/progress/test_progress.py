@@ -24,7 +24,7 @@ from quizzes.services import (
     attempt_start,
     attempt_submit,
 )
-from tests.factories import QuestionFactory, QuizFactory, UserFactory
+from tests.factories import QuestionFactory, QuizFactory, UserFactory, exercise_stored
 from tests.grader.test_services import FakeRunner
 
 pytestmark = pytest.mark.django_db
@@ -48,7 +48,7 @@ def pass_quiz(quiz: Quiz, learner, choice: str = "b") -> Attempt:
 
 
 def exercise_in(section) -> CodingExercise:
-    return CodingExercise.objects.create(
+    return exercise_stored(
         section=section, slug=f"ex-{section.pk}", title="Кэш", statement="…", language="go",
         starter_files={"a.go": "package a"}, reference_files={"a.go": "package a // SOLVED"},
         test_files={"a_test.go": "package a"}, is_published=True, check_status="ok",

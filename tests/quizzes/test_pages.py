@@ -460,3 +460,19 @@ def test_a_huge_paste_is_refused_without_escaping_it(
     assert (response.status_code, json.loads(response.content)["code"]) == (400, "invalid_response")
     assert checked == [MAX_RESPONSE_TEXT_BYTES + 1]
     assert not Answer.objects.filter(attempt=attempt).exists()
+
+
+def test_the_quiz_page_leads_back_to_the_attempt_in_progress(
+    learner_client: Client, quiz: Quiz
+) -> None:
+    # The quiz page reads the attempts' read models (issue 21): the link is the view's id.
+    attempt = start(learner_client, quiz)
+    url = reverse("quizzes:quiz", kwargs={"quiz_id": quiz.pk})
+
+    html = learner_client.get(url).content.decode()
+
+    link = reverse("quizzes:attempt", kwargs={"attempt_id": attempt.pk})
+    assert re.search(rf'<a class="button button--primary" href="{link}">', html)
+    services.attempt_submit(attempt=attempt)
+    after = learner_client.get(url).content.decode()
+    assert f'href="{link}">' not in after.split("<table")[0]  # nothing left to continue

@@ -20,7 +20,7 @@ from grader.services import (
     exercise_edit,
     exercise_edit_stamp,
 )
-from tests.factories import SectionFactory, UserFactory
+from tests.factories import SectionFactory, UserFactory, exercise_stored
 from tests.grader.test_services import FakeRunner
 
 pytestmark = pytest.mark.django_db
@@ -47,7 +47,7 @@ def world():
     course = section.part.course
     teacher = UserFactory.create(username="teacher")
     course.instructors.add(teacher)
-    exercise = CodingExercise.objects.create(
+    exercise = exercise_stored(
         section=section, slug="ttl", title="Кэш", statement="Сделайте кэш.", language="go",
         starter_files={"cache.go": "package cache // TODO"},
         reference_files={"cache.go": "package cache // SOLVED"},
@@ -130,7 +130,7 @@ def test_only_the_courses_instructors_reach_the_editor(world):
 def test_another_courses_exercise_does_not_exist_on_this_courses_pages(world):
     course, _section, _exercise, teacher = world
     elsewhere = SectionFactory.create()
-    foreign = CodingExercise.objects.create(
+    foreign = exercise_stored(
         section=elsewhere, slug="x", title="X", statement="x", language="python",
         starter_files={"a.py": ""}, reference_files={"a.py": ""}, test_files={"test_a.py": ""},
     )  # fmt: skip

@@ -10,6 +10,7 @@ from html import unescape
 import pytest
 from django.test import Client
 
+from quizzes.authoring import question_write
 from quizzes.models import Answer, Attempt, Question
 from tests.factories import QuestionFactory, QuizFactory, UserFactory
 from tests.progress.test_progress import pass_quiz
@@ -163,7 +164,7 @@ def test_the_preview_is_the_learners_markup_with_the_choices_shuffled(world):
             for letter in "abcdefgh"
         ]
     }
-    question.save()
+    question_write(question=question)
     client = client_of(teacher)
 
     first = client.get(url(course, quiz, f"{question.pk}/")).content.decode()

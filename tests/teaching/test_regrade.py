@@ -9,6 +9,7 @@ import pytest
 from django.utils import translation
 
 from grader.models import Submission
+from grader.services import exercise_write
 from progress.models import SectionProgress
 from quizzes.authoring import question_save
 from quizzes.models import Answer, Attempt
@@ -215,7 +216,7 @@ def test_fixed_tests_regrade_code_submissions(queued, django_capture_on_commit_c
     assert SectionProgress.objects.get(learner=solver).completed
     # the fixed tests: with FakeRunner, code containing "nearly" is now a pass
     exercise.test_files = {"a_test.go": "package a // accepts nearly"}
-    exercise.save()
+    exercise_write(exercise=exercise)
 
     class FixedRunner(FakeRunner):
         def __call__(self, **kwargs):
@@ -384,7 +385,7 @@ def test_code_batches_stop_before_the_tasks_time_runs_out(queued, monkeypatch, s
         solve(exercise, UserFactory.create(), code="nearly")
     exercise.wall_seconds = 10
     exercise.test_files = {"a_test.go": "package a // v2"}
-    exercise.save()
+    exercise_write(exercise=exercise)
     clock = iter([0, 30, 30, 30])  # the second run would end past 38 - 3 s
     monkeypatch.setattr("teaching.regrade.time.monotonic", lambda: next(clock))
     settings.TASK_SOFT_TIME_LIMIT = 38

@@ -17,6 +17,7 @@ from api.params import ChoiceFilter, IdFilter
 from api.views_base import ReadViewSet
 from webhooks.api.serializers import DeliverySerializer, EndpointSerializer
 from webhooks.models import Event, WebhookDelivery, WebhookEndpoint
+from webhooks.selectors import deliveries_of, endpoints_of
 from webhooks.services import (
     WebhookError,
     delivery_replay,
@@ -41,7 +42,7 @@ class EndpointViewSet(
     http_method_names = ["get", "post", "patch", "delete", "head", "options"]
 
     def get_queryset(self) -> QuerySet[WebhookEndpoint]:
-        return WebhookEndpoint.objects.filter(owner=self.request.user).order_by("id")
+        return endpoints_of(self.request.user)
 
     @idempotent
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
@@ -84,9 +85,7 @@ class DeliveryViewSet(ReadViewSet):
     }
 
     def base_queryset(self) -> QuerySet[WebhookDelivery]:
-        return WebhookDelivery.objects.filter(endpoint__owner=self.request.user).order_by(
-            "-created_at", "-id"
-        )
+        return deliveries_of(self.request.user)
 
     @extend_schema(
         tags=["webhooks"],
