@@ -11,6 +11,7 @@ does for us:
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -112,7 +113,10 @@ QUESTION_GROUPS: FieldGroups = (
 
 
 def _question_fields(question: GiftQuestion, order: int) -> dict[str, Any]:
+    # tags and id number are in no group (core.provenance): they always follow the file.
     return {
+        "tags": list(question.tags),
+        "idnumber": question.idnumber,
         "type": question.type,
         "title": question.title,
         "text": question.text,
@@ -142,6 +146,81 @@ def _label(question: GiftQuestion | Question, index: int) -> str:
     return question.title or f"#{index} {question.text[:40]!r}"
 
 
+@dataclass
+class GiftImportReport:
+    """An import of a GIFT file: a report per quiz (one per $CATEGORY path), and the questions
+    left out, each "file:line: question 'name': why"."""
+
+    quizzes: list[QuizImportReport]
+    skipped: list[str] = field(default_factory=list)
+
+    @property
+    def quiz(self) -> Quiz:
+        return self.quizzes[0].quiz
+
+    def _each(self, name: str) -> list[str]:
+        several = len(self.quizzes) > 1
+        return [
+            f"{report.quiz.title} / {item}" if several else item
+            for report in self.quizzes
+            for item in getattr(report, name)
+        ]
+
+    created = property(lambda self: self._each("created"))
+    updated = property(lambda self: self._each("updated"))
+    unchanged = property(lambda self: self._each("unchanged"))
+    removed = property(lambda self: self._each("removed"))
+    kept = property(lambda self: self._each("kept"))
+    kept_site = property(lambda self: self._each("kept_site"))
+    kept_edited = property(lambda self: self._each("kept_edited"))
+    kept_learners = property(lambda self: self._each("kept_learners"))
+
+    @property
+    def conflicts(self) -> bool:
+        return any(report.conflicts for report in self.quizzes)
+
+    @property
+    def imported(self) -> int:
+        return sum(
+            len(r.created) + len(r.updated) + len(r.unchanged) + len(r.kept_edited)
+            + len(r.kept_learners)
+            for r in self.quizzes
+        )  # fmt: skip
+
+    def lines(self) -> list[str]:
+        out = [line for report in self.quizzes for line in report.lines()]
+        out += [f"skipped {problem}" for problem in self.skipped]
+        out.append(f"{self.imported} questions imported, {len(self.skipped)} skipped")
+        return out
+
+
+# Moodle's category paths start with a context ("$course$", "$system$", …) and "top".
+_CONTEXT = re.compile(r"^\$[a-z]+\$$")
+
+
+def category_parts(path: str) -> list[str]:
+    """The names of a $CATEGORY path, without Moodle's context and "top" (a "/" inside a name
+    is written "//")."""
+    parts = [p.replace("\0", "/").strip() for p in path.replace("//", "\0").split("/")]
+    parts = [p for p in parts if p]
+    if parts and _CONTEXT.match(parts[0]):
+        parts = parts[1:]
+    if parts and parts[0] == "top":
+        parts = parts[1:]
+    return parts
+
+
+def category_quiz_titles(paths: list[str]) -> dict[str, str]:
+    """The quiz title of each category path: its last name, as Moodle names a category; the
+    whole path ("Go / Каналы") where two paths end in the same name."""
+    leaves = {path: (category_parts(path) or [""])[-1] for path in paths}
+    clashing = {leaf for leaf in leaves.values() if list(leaves.values()).count(leaf) > 1}
+    return {
+        path: (" / ".join(category_parts(path)) if leaf in clashing else leaf)
+        for path, leaf in leaves.items()
+    }
+
+
 @transaction.atomic
 def quiz_import_gift(
     *,
@@ -150,12 +229,15 @@ def quiz_import_gift(
     quiz_title: str | None = None,
     policy: ImportPolicy = ImportPolicy.MERGE,
     dry_run: bool = False,
-) -> QuizImportReport:
-    """Import a GIFT file as the questions of a section's quiz, all or nothing.
+) -> GiftImportReport:
+    """Import a GIFT file as the questions of a section's quizzes, as Moodle reads it.
 
-    Questions are matched by title (else by position) and updated in place, so
-    learners' answers stay attached. The quiz is the section's quiz of that
-    title (default: the file's first $CATEGORY leaf, else the section title).
+    Every $CATEGORY path is a quiz of the section, titled by the path's last name (questions
+    before any $CATEGORY go into the section's own quiz, titled as the section); with
+    `quiz_title`, all go into that one quiz. A question we cannot represent is skipped and
+    reported with its line; the rest is imported. Only a file with no question to import is
+    refused (QuizImportError). Questions are matched by title (else by position) and updated
+    in place, so learners' answers stay attached; titles may repeat (matched in order).
     Nothing made or edited on the site, nor an answered question's key, is changed or
     removed unless `policy` is OVERWRITE (core.provenance); the report names what was kept.
     """
@@ -164,41 +246,59 @@ def quiz_import_gift(
         text = read_source_text(path)
     except CourseSourceError as error:
         raise QuizImportError(str(error)) from None
-    questions = parse_gift(text, source=str(path), problems=problems)
-    found = [str(problem) for problem in problems]
-    for index, question in enumerate(questions, start=1):
+    parsed = parse_gift(text, source=str(path), problems=problems)
+    skipped = [str(problem) for problem in problems]
+    questions: list[GiftQuestion] = []
+    for index, question in enumerate(parsed, start=1):
         try:
             grading.validate_spec(question.type, question.spec)
         except grading.SpecError as error:
-            found.append(f"{path}:{question.line}: question {_label(question, index)!r}: {error}")
-    titles = [q.title for q in questions if q.title]
-    for duplicate in sorted({t for t in titles if titles.count(t) > 1}):
-        line = [q.line for q in questions if q.title == duplicate][1]
-        found.append(f"{path}:{line}: question title {duplicate!r} is used twice")
-    if found:
-        raise QuizImportError(*found)
+            skipped.append(f"{path}:{question.line}: question {_label(question, index)!r}: {error}")
+        else:
+            questions.append(question)
     if not questions:
-        raise QuizImportError(f"{path}: no questions in the file")
+        raise QuizImportError(*skipped, f"{path}: no question in the file can be imported")
 
-    title = (
-        quiz_title
-        or (questions[0].category.split("/")[-1].strip() if questions[0].category else "")
-        or section.title
+    titles = category_quiz_titles(sorted({q.category for q in questions if q.category}))
+    by_quiz: dict[str, list[GiftQuestion]] = {}
+    for question in questions:
+        title = quiz_title or titles.get(question.category) or section.title
+        by_quiz.setdefault(title, []).append(question)
+    report = GiftImportReport(
+        quizzes=[
+            _quiz_import(section=section, title=title, questions=group, policy=policy)
+            for title, group in by_quiz.items()
+        ],
+        skipped=skipped,
     )
+    if dry_run:
+        transaction.set_rollback(True)
+    return report
+
+
+def _quiz_import(
+    *, section: Section, title: str, questions: list[GiftQuestion], policy: ImportPolicy
+) -> QuizImportReport:
     quiz = Quiz.objects.filter(section=section, title=title).first()
     if quiz is None:
         quiz = quiz_save(quiz=Quiz(section=section, title=title))
     report = QuizImportReport(quiz=quiz)
     existing = list(quiz.questions.order_by("order", "id"))
-    by_title = {q.title: q for q in existing if q.title}
+    by_title: dict[str, list[Question]] = {}
+    for row in existing:
+        if row.title:
+            by_title.setdefault(row.title, []).append(row)
     answered = set(
         Answer.objects.filter(question__in=existing).values_list("question_id", flat=True)
     )
     used: set[int] = set()
     for index, source in enumerate(questions, start=1):
         wanted = _question_fields(source, order=index)
-        row = by_title.get(source.title) if source.title else None
-        if row is None and not source.title and index - 1 < len(existing):
+        row = None
+        if source.title:
+            # Titles may repeat (Moodle allows it): the n-th of a title is the n-th row of it.
+            row = next((r for r in by_title.get(source.title, []) if r.pk not in used), None)
+        elif index - 1 < len(existing):
             candidate = existing[index - 1]
             row = candidate if not candidate.title and candidate.pk not in used else None
         label = _label(source, index)
@@ -227,8 +327,6 @@ def quiz_import_gift(
                 report.removed.append(_label(row, index))
     if report.created or report.updated or report.removed:
         quizzes_touch({quiz.pk})
-    if dry_run:
-        transaction.set_rollback(True)
     return report
 
 
@@ -311,6 +409,8 @@ def quiz_export_gift(*, quiz: Quiz) -> tuple[str, list[str]]:
     text = render_gift(
         [
             GiftQuestion(
+                tags=tuple(q.tags),
+                idnumber=q.idnumber,
                 type=cast(Any, q.type),  # one of GIFT_TYPES (filtered below)
                 title=q.title,
                 text=q.text,

@@ -92,6 +92,7 @@ QUESTION_TYPE_LABELS = {
     "matching": _("matching"),
     "fill_blanks": _("fill in the blanks"),
     "essay": _("essay"),
+    "description": _("description (text only, not graded)"),
 }
 
 # The fields Question.key_version covers.
@@ -127,6 +128,11 @@ class Question(models.Model):
     )
     order = models.PositiveIntegerField(_("order"), default=0)
     explanation = models.TextField(_("explanation (general feedback)"), blank=True)
+    # Kept from Moodle question banks (GIFT "// [tag:…] [id:…]"), written back on export.
+    tags = models.JSONField(_("tags"), default=list, blank=True, db_default=[])
+    idnumber = models.CharField(
+        _("id number"), max_length=100, blank=True, default="", db_default=""
+    )
     # Type-specific: choices, accepted answers, ... (see docs/question-types.md).
     spec = models.JSONField(_("specification"), default=dict)
     # What answers are graded against (type, spec, points), as a version (core.versions):

@@ -103,6 +103,8 @@ def public_spec(
         return {"text": spec["text"], "gaps": gaps}
     if question_type == "essay":
         return {"min_words": spec.get("min_words", 0), "max_words": spec.get("max_words")}
+    if question_type == "description":
+        return {}
     raise ValueError(f"unknown question type {question_type!r}")
 
 
@@ -172,6 +174,8 @@ def response_from_form(view: Mapping[str, Any], form: Callable[[str], list[str]]
             if (value := first(f"{name}-{gap['id']}")).strip()
         }
         return {"gaps": gaps} if gaps else None
+    if kind == "description":
+        return None  # nothing to answer
     raise ValueError(f"unknown question type {kind!r}")
 
 
@@ -265,6 +269,8 @@ def response_summary(view: Mapping[str, Any], response: Any) -> list[str]:
             f"{gap_id}: {choices.get((gap_id, value), value)}"
             for gap_id, value in response["gaps"].items()
         ]
+    if kind == "description":
+        return []
     raise ValueError(f"unknown question type {kind!r}")
 
 

@@ -76,6 +76,7 @@ class ImportDone:
     updated: int
     removed: int
     check_queued: bool = False
+    skipped: int = 0  # questions of the file left out (each named in the preview)
 
 
 def upload_name(name: str) -> str:
@@ -173,11 +174,20 @@ def _gift(
         )
         if items
     ]  # fmt: skip
-    target = report.quiz.title
-    return (
-        ImportPreview(staged, section, target, groups),
-        ImportDone("gift", target, len(report.created), len(report.updated), len(report.removed)),
+    prefix = f"{path.parent}/"
+    if report.skipped:
+        # Moodle reads them; we cannot represent them: named with line and reason.
+        groups.insert(0, ("skipped", [line.replace(prefix, "") for line in report.skipped]))
+    target = ", ".join(quiz_report.quiz.title for quiz_report in report.quizzes)
+    done = ImportDone(
+        "gift",
+        target,
+        len(report.created),
+        len(report.updated),
+        len(report.removed),
+        skipped=len(report.skipped),
     )
+    return ImportPreview(staged, section, target, groups), done
 
 
 def _exercise(

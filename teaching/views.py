@@ -467,10 +467,11 @@ def import_confirm_view(request: HttpRequest, course_slug: str, token: UUID) -> 
     except SiteImportError:
         return _preview_page(request, course, upload_preview(staged=staged), status=400)
     counts = {"target": done.target, "created": done.created, "updated": done.updated,
-              "removed": done.removed}  # fmt: skip
+              "removed": done.removed, "skipped": done.skipped}  # fmt: skip
     if done.kind == StagedUpload.Kind.GIFT:
         text = _("Imported into the quiz «%(target)s»: %(created)d created, %(updated)d "
-                 "updated, %(removed)d removed.")  # fmt: skip
+                 "updated, %(removed)d removed, %(skipped)d skipped (named in the "
+                 "preview).")  # fmt: skip
     elif done.kind == StagedUpload.Kind.EXERCISE:
         text = _(
             "Imported the exercise «%(target)s». A worker checks it now (the reference must "
