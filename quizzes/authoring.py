@@ -35,6 +35,12 @@ from quizzes import grading
 from quizzes.gift import GiftError, GiftQuestion, parse_gift, render_gift
 from quizzes.gift import QuestionType as GiftQuestionType
 from quizzes.models import VERSIONED_FIELDS, Answer, Question, Quiz
+from quizzes.moodle_xml import (
+    MoodleXmlError,
+    MoodleXmlRenderError,
+    parse_moodle_xml,
+    render_moodle_xml,
+)
 
 # Question types GIFT can express; others (ordering) are authored elsewhere.
 GIFT_TYPES = frozenset(get_args(GiftQuestionType))
@@ -230,7 +236,8 @@ def quiz_import_gift(
     policy: ImportPolicy = ImportPolicy.MERGE,
     dry_run: bool = False,
 ) -> GiftImportReport:
-    """Import a GIFT file as the questions of a section's quizzes, as Moodle reads it.
+    """Import a GIFT or a Moodle XML file (by its ".xml" ending or its "<?xml" start) as the
+    questions of a section's quizzes, as Moodle reads it.
 
     Every $CATEGORY path is a quiz of the section, titled by the path's last name (questions
     before any $CATEGORY go into the section's own quiz, titled as the section); with
@@ -242,11 +249,7 @@ def quiz_import_gift(
     removed unless `policy` is OVERWRITE (core.provenance); the report names what was kept.
     """
     problems: list[GiftError] = []
-    try:
-        text = read_source_text(path)
-    except CourseSourceError as error:
-        raise QuizImportError(str(error)) from None
-    parsed = parse_gift(text, source=str(path), problems=problems)
+    parsed = _read_bank(path, problems)
     skipped = [str(problem) for problem in problems]
     questions: list[GiftQuestion] = []
     for index, question in enumerate(parsed, start=1):
@@ -274,6 +277,23 @@ def quiz_import_gift(
     if dry_run:
         transaction.set_rollback(True)
     return report
+
+
+def _read_bank(path: Path, problems: list[GiftError]) -> list[GiftQuestion]:
+    if path.suffix.lower() == ".xml" or (path.is_file() and path.read_bytes()[:5] == b"<?xml"):
+        try:
+            if path.stat().st_size > 20 * 1024 * 1024:
+                raise QuizImportError(f"{path}: larger than 20 MB")
+            return parse_moodle_xml(path.read_bytes(), source=str(path), problems=problems)
+        except MoodleXmlError as error:
+            raise QuizImportError(str(error)) from None
+        except OSError as error:
+            raise QuizImportError(f"{path}: {error.strerror}") from None
+    try:
+        text = read_source_text(path)
+    except CourseSourceError as error:
+        raise QuizImportError(str(error)) from None
+    return parse_gift(text, source=str(path), problems=problems)
 
 
 def _quiz_import(
@@ -398,6 +418,38 @@ def question_upsert(
     if changed:
         quizzes_touch({quiz.pk})
     return question, changed, [line for line in report.lines() if line.startswith("kept ")]
+
+
+def _bank_question(question: Question, category: str) -> GiftQuestion:
+    return GiftQuestion(
+        type=cast(Any, question.type),
+        title=question.title,
+        text=question.text,
+        text_format=cast(Any, question.text_format),  # a TextFormat choice
+        spec=question.spec,
+        general_feedback=question.explanation,
+        category=category,
+        line=0,
+        points=question.points,
+        tags=tuple(question.tags),
+        idnumber=question.idnumber,
+    )
+
+
+def quiz_export_moodle_xml(*, quiz: Quiz) -> tuple[str, list[str]]:
+    """The quiz as Moodle XML, and what was left out ("title: why")."""
+    # The category names the quiz, so importing the export finds the same quiz.
+    category = "$course$/top/" + quiz.title.replace("/", "//")
+    written, skipped = [], []
+    for question in quiz.questions.order_by("order", "id"):
+        bank = _bank_question(question, category)
+        try:
+            render_moodle_xml([bank])
+        except MoodleXmlRenderError as error:
+            skipped.append(f"{question.title or question.text[:40]}: {error.message}")
+            continue
+        written.append(bank)
+    return render_moodle_xml(written), skipped
 
 
 def quiz_export_gift(*, quiz: Quiz) -> tuple[str, list[str]]:

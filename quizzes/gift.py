@@ -58,6 +58,16 @@ class GiftError(ValueError):
         super().__init__(f"{source}:{line}: question '{question}': {message}")
 
 
+@dataclass(frozen=True)
+class QuestionFile:
+    """A file of a question (an image a Moodle XML question embeds); its text refers to it as
+    "@@PLUGINFILE@@/name"."""
+
+    name: str
+    content_type: str
+    data: bytes
+
+
 @dataclass(frozen=True, kw_only=True)
 class GiftQuestion:
     type: QuestionType
@@ -76,6 +86,8 @@ class GiftQuestion:
     # From "// [tag:…] [id:…]" comment lines in the question's block (Moodle 3.6+).
     tags: tuple[str, ...] = ()
     idnumber: str = ""
+    # Moodle XML only (GIFT has no files).
+    files: tuple[QuestionFile, ...] = ()
 
 
 # --- escapes ---------------------------------------------------------------------------------

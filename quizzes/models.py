@@ -169,6 +169,9 @@ class Question(models.Model):
             grading.validate_spec(self.type, self.spec)
         except grading.SpecError as error:
             raise ValidationError({"spec": str(error)}) from None
+        if self.type == "description" and self.points:
+            # Text between questions: nothing to answer, so nothing to score.
+            raise ValidationError({"points": _("A description (text only) is worth 0 points.")})
 
 
 class Attempt(models.Model):

@@ -32,12 +32,17 @@ from courses.models import Course, Part, Section
 from courses.readme_export import part_readme_render
 from courses.services import CourseImportError, course_import
 from grader.services import ExerciseError, exercise_import
-from quizzes.authoring import QuizImportError, quiz_export_gift, quiz_import_gift
+from quizzes.authoring import (
+    QuizImportError,
+    quiz_export_gift,
+    quiz_export_moodle_xml,
+    quiz_import_gift,
+)
 from quizzes.models import Quiz
 from teaching.models import StagedUpload
 
 MAX_BYTES = {  # an upload, as sent
-    StagedUpload.Kind.GIFT: 2 * 1024 * 1024,
+    StagedUpload.Kind.GIFT: 20 * 1024 * 1024,  # (Moodle XML embeds images)
     StagedUpload.Kind.EXERCISE: 5 * 1024 * 1024,
     StagedUpload.Kind.COURSE: 20 * 1024 * 1024,
 }
@@ -350,6 +355,16 @@ def quiz_gift_file(*, quiz: Quiz) -> tuple[str, str]:
         note = "".join(f"// left out (GIFT cannot express it): {title}\n" for title in skipped)
         text = note + "\n" + text
     return f"{upload_name(quiz.title)}.gift", text
+
+
+def quiz_moodle_xml_file(*, quiz: Quiz) -> tuple[str, str]:
+    """(file name, Moodle XML) of a quiz; questions it cannot hold are named in a comment."""
+    text, skipped = quiz_export_moodle_xml(quiz=quiz)
+    if skipped:
+        note = "".join(f"<!-- left out: {why.replace('--', '- -')} -->\n" for why in skipped)
+        head, _, body = text.partition("\n")
+        text = f"{head}\n{note}{body}"
+    return f"{upload_name(quiz.title)}.xml", text
 
 
 def part_readme_file(*, part: Part) -> tuple[str, str]:

@@ -58,6 +58,7 @@ from teaching.site_import import (
     SiteImportError,
     part_readme_file,
     quiz_gift_file,
+    quiz_moodle_xml_file,
     sections_of,
     staged_get,
     upload_apply,
@@ -379,7 +380,7 @@ class UploadForm(forms.Form):
             )
         name = (file.name or "").lower()
         wanted = {
-            StagedUpload.Kind.GIFT: (".gift", ".txt"),
+            StagedUpload.Kind.GIFT: (".gift", ".txt", ".xml"),
             StagedUpload.Kind.EXERCISE: (".zip",),
             StagedUpload.Kind.COURSE: (".zip", ".md"),
         }[self.kind]
@@ -497,6 +498,15 @@ def export_quiz_view(request: HttpRequest, course_slug: str, quiz_id: int) -> Ht
     quiz = get_object_or_404(Quiz, pk=quiz_id, section__part__course=course)
     name, text = quiz_gift_file(quiz=quiz)
     return _download(name, text, "text/plain")
+
+
+@require_GET
+@login_required
+def export_quiz_xml_view(request: HttpRequest, course_slug: str, quiz_id: int) -> HttpResponse:
+    course = _course(request, course_slug)
+    quiz = get_object_or_404(Quiz, pk=quiz_id, section__part__course=course)
+    name, text = quiz_moodle_xml_file(quiz=quiz)
+    return _download(name, text, "application/xml")
 
 
 @require_GET

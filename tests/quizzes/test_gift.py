@@ -14,6 +14,7 @@ from quizzes.gift import (
     GiftQuestion,
     QuestionType,
     parse_gift,
+    has_wildcard,
     render_gift,
     wildcard_regex,
 )
@@ -752,7 +753,9 @@ def short_answer(draw, text: str) -> dict[str, str]:
     if draw(st.booleans()):
         return {"text": text}
     at = draw(st.integers(0, len(text)))
-    return {"regex": wildcard_regex(text[:at] + "*" + text[at:])}
+    pattern = text[:at] + "*" + text[at:]
+    # (after a backslash the star is a literal star: no wildcard then)
+    return {"regex": wildcard_regex(pattern)} if has_wildcard(pattern) else {"text": text}
 
 
 @st.composite
