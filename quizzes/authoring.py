@@ -32,15 +32,17 @@ from courses.course_source import CourseSourceError, read_source_text
 from courses.models import Section
 from progress.services import Placement, item_placement_watch
 from quizzes import grading
-from quizzes.gift import GiftError, GiftQuestion, parse_gift, render_gift
+from quizzes.gift import GiftError, GiftQuestion, QuestionFile, parse_gift, render_gift
 from quizzes.gift import QuestionType as GiftQuestionType
 from quizzes.models import VERSIONED_FIELDS, Answer, Question, Quiz
+from quizzes.models import QuestionFile as QuestionFileRow
 from quizzes.moodle_xml import (
     MoodleXmlError,
     MoodleXmlRenderError,
     parse_moodle_xml,
     render_moodle_xml,
 )
+from quizzes.question_files import file_key, text_with_keys, text_without_keys
 
 # Question types GIFT can express; others (ordering) are authored elsewhere.
 GIFT_TYPES = frozenset(get_args(GiftQuestionType))
@@ -125,7 +127,7 @@ def _question_fields(question: GiftQuestion, order: int) -> dict[str, Any]:
         "idnumber": question.idnumber,
         "type": question.type,
         "title": question.title,
-        "text": question.text,
+        "text": text_with_keys(question.text, question.files),
         "text_format": question.text_format,
         "points": Decimal(question.points),
         "explanation": question.general_feedback,
@@ -324,12 +326,13 @@ def _quiz_import(
         label = _label(source, index)
         if row is None:
             report.created.append(label)
-            _question_create(quiz=quiz, fields=wanted)
+            _files_save(_question_create(quiz=quiz, fields=wanted), source.files)
             continue
         used.add(row.pk)
         _question_merge(
             row, wanted, label=label, report=report, policy=policy, answered=row.pk in answered
         )
+        _files_save(row, source.files)
     if policy != ImportPolicy.ADD_ONLY:
         for index, row in enumerate(existing, start=1):
             if row.pk in used or row.type not in GIFT_TYPES:
@@ -348,6 +351,23 @@ def _quiz_import(
     if report.created or report.updated or report.removed:
         quizzes_touch({quiz.pk})
     return report
+
+
+def _files_save(question: Question, files: tuple[QuestionFile, ...]) -> None:
+    """Add the file's images the question does not have yet (by key and name); none is
+    removed: the text that refers to one may be the site's, kept by the merge."""
+    have = set(question.files.values_list("key", "name"))
+    QuestionFileRow.objects.bulk_create(
+        QuestionFileRow(
+            question=question,
+            key=key,
+            name=file.name,
+            content_type=file.content_type,
+            data=file.data,
+        )
+        for file in files
+        if (key := file_key(file.data), file.name) not in have
+    )
 
 
 def _question_create(*, quiz: Quiz, fields: dict[str, Any]) -> Question:
@@ -421,10 +441,15 @@ def question_upsert(
 
 
 def _bank_question(question: Question, category: str) -> GiftQuestion:
+    files = {f.name: f for f in question.files.all()}
     return GiftQuestion(
         type=cast(Any, question.type),
         title=question.title,
-        text=question.text,
+        text=text_without_keys(question.text),
+        files=tuple(
+            QuestionFile(name=f.name, content_type=f.content_type, data=bytes(f.data))
+            for f in files.values()
+        ),
         text_format=cast(Any, question.text_format),  # a TextFormat choice
         spec=question.spec,
         general_feedback=question.explanation,

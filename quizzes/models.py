@@ -174,6 +174,35 @@ class Question(models.Model):
             raise ValidationError({"points": _("A description (text only) is worth 0 points.")})
 
 
+class QuestionFile(models.Model):
+    """An image of a question (from a Moodle XML <file>), served by quizzes.views.
+
+    Its text refers to it as "@@PLUGINFILE@@/<key>/<name>", the key a digest of the bytes,
+    so the reference is the same wherever the same image is imported (quizzes.question_files).
+    """
+
+    question = models.ForeignKey(
+        Question, on_delete=models.CASCADE, related_name="files", verbose_name=_("question")
+    )
+    key = models.CharField(_("key"), max_length=32)
+    name = models.CharField(_("name"), max_length=100)
+    content_type = models.CharField(_("content type"), max_length=32)
+    data = models.BinaryField(_("data"))
+
+    class Meta:
+        verbose_name = _("question file")
+        verbose_name_plural = _("question files")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["question", "key", "name"], name="question_file_unique_per_question"
+            )
+        ]
+        indexes = [models.Index(fields=["key", "name"], name="question_file_key_name")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
 class Attempt(models.Model):
     class Status(models.TextChoices):
         IN_PROGRESS = "in_progress", _("in progress")

@@ -19,6 +19,7 @@ from django.utils.html import linebreaks
 
 from courses.markdown import clean_html, render_markdown
 from quizzes.grading.fields import MAX_RESPONSE_TEXT_BYTES
+from quizzes.question_files import text_with_urls
 
 T = TypeVar("T")
 
@@ -319,6 +320,7 @@ def response_ids(
 
 def question_text_html(text: str, text_format: str) -> str:
     """A question's (or feedback's) text as safe HTML, whatever format it was written in."""
+    text = text_with_urls(text)  # (images of questions: quizzes.question_files)
     if text_format == "html":  # (Question.TextFormat's values)
         return clean_html(text)
     if text_format in {"plain", "moodle"}:

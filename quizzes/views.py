@@ -18,8 +18,9 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from accounts.auth import current_learner
+from accounts.roles import teaches
 from quizzes import selectors, services
-from quizzes.models import Attempt, Quiz
+from quizzes.models import Attempt, QuestionFile, Quiz
 from quizzes.presentation import question_form_entry, question_text_html, response_from_form
 from quizzes.visibility import scores_hidden_until_due
 
@@ -243,3 +244,24 @@ def attempt_result_view(request: HttpRequest, attempt_id: int) -> HttpResponse:
     if request.GET.get("fragment") or request.headers.get("X-Requested-With") == "fetch":
         return render(request, "quizzes/_result.html", context)
     return render(request, "quizzes/result.html", context)
+
+
+@login_required
+def question_file_view(request: HttpRequest, key: str, name: str) -> HttpResponse:
+    """An image of a question, to whoever may see a question that has it: a learner when its
+    section is published, an instructor of its course always."""
+    files = QuestionFile.objects.filter(key=key, name=name).select_related(
+        "question__quiz__section__part"
+    )
+    user = request.user
+    for file in files:
+        section = file.question.quiz.section
+        if section.is_published or teaches(user, section.part.course_id):
+            response = HttpResponse(bytes(file.data), content_type=file.content_type)
+            # Only ever shown as an image: never sniffed as anything else, never run.
+            response["X-Content-Type-Options"] = "nosniff"
+            response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+            response["Content-Disposition"] = "inline"
+            response["Cache-Control"] = "private, max-age=86400"
+            return response
+    raise Http404

@@ -13,8 +13,8 @@ from quizzes.gift import (
     GiftError,
     GiftQuestion,
     QuestionType,
-    parse_gift,
     has_wildcard,
+    parse_gift,
     render_gift,
     wildcard_regex,
 )
