@@ -316,23 +316,23 @@ def _quiz_import(
     used: set[int] = set()
     for index, source in enumerate(questions, start=1):
         wanted = _question_fields(source, order=index)
-        row = None
+        match: Question | None = None
         if source.title:
             # Titles may repeat (Moodle allows it): the n-th of a title is the n-th row of it.
-            row = next((r for r in by_title.get(source.title, []) if r.pk not in used), None)
+            match = next((r for r in by_title.get(source.title, []) if r.pk not in used), None)
         elif index - 1 < len(existing):
             candidate = existing[index - 1]
-            row = candidate if not candidate.title and candidate.pk not in used else None
+            match = candidate if not candidate.title and candidate.pk not in used else None
         label = _label(source, index)
-        if row is None:
+        if match is None:
             report.created.append(label)
             _files_save(_question_create(quiz=quiz, fields=wanted), source.files)
             continue
-        used.add(row.pk)
+        used.add(match.pk)
         _question_merge(
-            row, wanted, label=label, report=report, policy=policy, answered=row.pk in answered
+            match, wanted, label=label, report=report, policy=policy, answered=match.pk in answered
         )
-        _files_save(row, source.files)
+        _files_save(match, source.files)
     if policy != ImportPolicy.ADD_ONLY:
         for index, row in enumerate(existing, start=1):
             if row.pk in used or row.type not in GIFT_TYPES:

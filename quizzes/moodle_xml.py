@@ -226,7 +226,8 @@ def _numerical(reader: _Reader, question: Element, qformat: TextFormat,
 
 def _matching(reader: _Reader, question: Element, qformat: TextFormat,
               files: dict[str, QuestionFile]) -> dict[str, Any]:  # fmt: skip
-    pairs, distractors = [], []
+    pairs: list[dict[str, str]] = []
+    distractors: list[str] = []
     for node in question.findall("subquestion"):
         prompt = _in(reader, node, files, "html", "plain")
         matched = _text(node.find("answer"))
