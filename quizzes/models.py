@@ -134,7 +134,7 @@ class Question(models.Model):
         _("id number"), max_length=100, blank=True, default="", db_default=""
     )
     # Type-specific: choices, accepted answers, ... (see docs/question-types.md).
-    spec = models.JSONField(_("specification"), default=dict)
+    spec = models.JSONField(_("specification"), default=dict, blank=True)  # ({} for a description)
     # What answers are graded against (type, spec, points), as a version (core.versions):
     # each graded answer records the one it was graded with.
     key_version = models.CharField(

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import html
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -340,6 +341,9 @@ def _read_question(reader: _Reader, question: Element, category: str) -> GiftQue
         type_, spec = "ordering", _ordering(reader, question, qformat, files)
     elif kind == "description":
         type_, spec = "description", {}
+    elif kind == "cloze":
+        text, spec = _cloze(reader, text, qformat)
+        type_ = "fill_blanks"
     else:
         raise reader.error(f"question type {kind!r} is not supported")
     if not text:
@@ -369,6 +373,216 @@ def _read_question(reader: _Reader, question: Element, category: str) -> GiftQue
         idnumber=_text(question, "idnumber"),
         files=tuple(files.values()),
     )
+
+
+# --- cloze (Moodle's "embedded answers"): our fill in the blanks -------------------------------
+#
+# A gap is written in the text as {weight:TYPE:answers}: "=" or "%50%" before an answer, "~"
+# between answers, "#" before an answer's feedback, each of "}#~/\"\\" escaped with "\\". Our
+# gaps are worth equal shares, so every gap is written with weight 1 and a file whose gaps
+# weigh differently is skipped. The text around the gaps is shown as plain text: an HTML
+# question's is converted both ways (entities, <br> for a line break), nothing else changes.
+
+_CLOZE: Final = re.compile(
+    r"\{(\d*):(SHORTANSWER_C|SHORTANSWER|SAC|SA|MWC|MW|NUMERICAL|NM|MULTICHOICE_VS|MULTICHOICE_HS"
+    r"|MULTICHOICE_V|MULTICHOICE_H|MULTICHOICE_S|MULTICHOICE|MCVS|MCHS|MCV|MCH|MCS|MC"
+    r"|MULTIRESPONSE_HS|MULTIRESPONSE_H|MULTIRESPONSE_S|MULTIRESPONSE|MRHS|MRH|MRS|MR):"
+    r"((?:\\.|[^\\}])*)\}"
+)
+_CLOZE_SPECIAL: Final = '}#~/"\\'
+_GAP_MARK: Final = re.compile(r"\{\{([^{}]+)\}\}")
+_TAG: Final = re.compile(r"<[^>]*>")
+_BR: Final = re.compile(r"<br\s*/?>", re.IGNORECASE)
+
+
+def _cloze_escape(text: str) -> str:
+    return "".join("\\" + ch if ch in _CLOZE_SPECIAL else ch for ch in text)
+
+
+def _cloze_split(body: str, separator: str) -> list[str]:
+    """Split at unescaped `separator`s, keeping escapes (for the next split)."""
+    parts, current, i = [], [], 0
+    while i < len(body):
+        if body[i] == "\\" and i + 1 < len(body):
+            current.append(body[i : i + 2])
+            i += 2
+        elif body[i] == separator:
+            parts.append("".join(current))
+            current, i = [], i + 1
+        else:
+            current.append(body[i])
+            i += 1
+    parts.append("".join(current))
+    return parts
+
+
+def _cloze_unescape(text: str) -> str:
+    return re.sub(r"\\(.)", r"\1", text).strip()
+
+
+def _segment_in(text: str, text_format: TextFormat) -> str:
+    if text_format != "html":
+        return text
+    return html.unescape(_TAG.sub("", _BR.sub("\n", text)))
+
+
+def _segment_out(text: str, text_format: TextFormat) -> str:
+    if text_format != "html":
+        return text
+    return html.escape(text, quote=False).replace("\n", "<br>")
+
+
+def _cloze_answers(reader: _Reader, body: str) -> list[dict[str, Any]]:
+    answers = []
+    for raw in _cloze_split(body, "~"):
+        if not raw.strip():
+            continue
+        text_and_weight, *feedback = _cloze_split(raw, "#")
+        text_and_weight = text_and_weight.strip()
+        weight: int | float = 0
+        if text_and_weight.startswith("="):
+            weight, text_and_weight = 100, text_and_weight[1:]
+        elif match := re.match(r"%(-?\d+(?:\.\d+)?)%", text_and_weight):
+            weight = _fraction(reader, match.group(1))
+            text_and_weight = text_and_weight[match.end() :]
+        answers.append(
+            {
+                "text": _cloze_unescape(text_and_weight),
+                "weight": weight,
+                # (in the question's format, as the question's other feedback)
+                "feedback": _cloze_unescape("#".join(feedback)) if feedback else "",
+            }
+        )
+    return answers
+
+
+def _cloze(reader: _Reader, text: str, qformat: TextFormat) -> tuple[str, dict[str, Any]]:
+    """The text with {{n}} for each gap, and the fill_blanks spec."""
+    gaps: list[dict[str, Any]] = []
+    pieces: list[str] = []
+    weights: set[str] = set()
+    last = 0
+    for match in _CLOZE.finditer(text):
+        pieces.append(_segment_in(text[last : match.start()], qformat))
+        last = match.end()
+        weight, kind, body = match.group(1) or "1", match.group(2), match.group(3)
+        weights.add(weight)
+        gap_id = str(len(gaps) + 1)
+        answers = _cloze_answers(reader, body)
+        if kind.startswith(("SHORTANSWER", "SA", "MW")):
+            gaps.append(
+                {"id": gap_id, "kind": "text",
+                 **_short_spec(answers, case_sensitive=kind.endswith("C"))}
+            )  # fmt: skip
+        elif kind in {"NUMERICAL", "NM"}:
+            gaps.append(
+                {"id": gap_id, "kind": "numeric", "answers": _cloze_numbers(reader, answers)}
+            )
+        elif kind.startswith(("MULTICHOICE", "MC")):
+            if any(a["feedback"] for a in answers):
+                raise reader.error(f"gap {gap_id}: a choice gap has no feedback per choice")
+            choices = [{"id": choice_id(i), "text": a["text"], "weight": a["weight"]}
+                       for i, a in enumerate(answers)]  # fmt: skip
+            gaps.append({"id": gap_id, "kind": "choice", "choices": choices})
+        else:
+            raise reader.error(
+                f"gap {gap_id}: {kind} (several answers in one gap) is not supported"
+            )
+        pieces.append("{{" + gap_id + "}}")
+    pieces.append(_segment_in(text[last:], qformat))
+    if not gaps:
+        raise reader.error("a cloze question without gaps")
+    if len(weights) > 1:
+        raise reader.error("gaps of different weights (ours are worth equal shares)")
+    spec_text = "".join(pieces)
+    return spec_text, {"text": spec_text, "gaps": gaps}
+
+
+def _short_spec(answers: list[dict[str, Any]], *, case_sensitive: bool) -> dict[str, Any]:
+    out = []
+    for answer in answers:
+        text = answer["text"]
+        kind = (
+            {"regex": wildcard_regex(text)} if re.search(r"(?<!\\)\*", text)
+            else {"text": text.replace("\\*", "*")}
+        )  # fmt: skip
+        out.append({**kind, "weight": answer["weight"], "feedback": answer["feedback"]})
+    return {"answers": out, "case_sensitive": case_sensitive, "yo_equals_e": True}
+
+
+def _cloze_numbers(reader: _Reader, answers: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    out: list[dict[str, Any]] = []
+    for answer in answers:
+        text, weight, feedback = answer["text"], answer["weight"], answer["feedback"]
+        if text == "*":
+            out.append({"kind": "any", "weight": weight, "feedback": feedback})
+            continue
+        value, _, tolerance = text.partition(":")
+        value = _number(reader, value, "answer")
+        tolerance = _number(reader, tolerance or "0", "tolerance")
+        item: dict[str, Any] = (
+            {"kind": "exact", "value": value} if Decimal(tolerance) == 0
+            else {"kind": "tolerance", "value": value, "tolerance": tolerance}
+        )  # fmt: skip
+        out.append(item | {"weight": weight, "feedback": feedback})
+    return out
+
+
+def _cloze_gap(question: GiftQuestion, gap: dict[str, Any]) -> str:
+    def answer(weight: Any, text: str, feedback: str) -> str:
+        head = "=" if Decimal(str(weight)) == 100 else f"%{_weight(weight)}%"
+        tail = f"#{_cloze_escape(feedback)}" if feedback else ""
+        return head + _cloze_escape(text) + tail
+
+    kind = gap["kind"]
+    if kind == "choice":
+        body = "~".join(answer(c["weight"], c["text"], "") for c in gap["choices"])
+        return "{1:MULTICHOICE:" + body + "}"
+    if kind == "text":
+        if not gap.get("yo_equals_e", True):
+            raise _render_error(question, "Moodle's short answers treat ё and е as two letters")
+        parts = []
+        for item in gap["answers"]:
+            if "text" in item:
+                text = item["text"].replace("*", "\\*")
+            elif (wildcard := wildcard_of(item["regex"])) is not None:
+                text = wildcard
+            else:
+                raise _render_error(question, "Moodle's short answers have no regular expressions")
+            parts.append(answer(item["weight"], text, item.get("feedback", "")))
+        name = "SHORTANSWER_C" if gap.get("case_sensitive") else "SHORTANSWER"
+        return "{1:" + name + ":" + "~".join(parts) + "}"
+    parts = []
+    for item in gap["answers"]:
+        if item["kind"] == "any":
+            value = "*"
+        elif item["kind"] == "exact":
+            value = f"{item['value']}:0"
+        elif item["kind"] == "tolerance":
+            value = f"{item['value']}:{item['tolerance']}"
+        else:
+            low, high = Decimal(str(item["min"])), Decimal(str(item["max"]))
+            value = f"{format((low + high) / 2, 'f')}:{format((high - low) / 2, 'f')}"
+        parts.append(answer(item["weight"], value, item.get("feedback", "")))
+    return "{1:NUMERICAL:" + "~".join(parts) + "}"
+
+
+def _cloze_text(question: GiftQuestion) -> str:
+    spec = question.spec
+    gaps = {gap["id"]: gap for gap in spec["gaps"]}
+    out, last = [], 0
+    for match in _GAP_MARK.finditer(spec["text"]):
+        if match.group(1) not in gaps:
+            continue
+        segment = spec["text"][last : match.start()]
+        out.append(_segment_out(segment, question.text_format))
+        out.append(_cloze_gap(question, gaps[match.group(1)]))
+        last = match.end()
+    out.append(_segment_out(spec["text"][last:], question.text_format))
+    text = "".join(out)
+    if len(_CLOZE.findall(text)) != len(gaps):
+        raise _render_error(question, "the text around the gaps reads as a gap in Moodle's syntax")
+    return text
 
 
 def parse_moodle_xml(
@@ -485,7 +699,7 @@ def _write_question(quiz: Element, question: GiftQuestion) -> None:
         "single_choice": "multichoice", "multiple_choice": "multichoice",
         "true_false": "truefalse", "short_text": "shortanswer", "numeric": "numerical",
         "matching": "matching", "essay": "essay", "ordering": "ordering",
-        "description": "description",
+        "description": "description", "fill_blanks": "cloze",
     }  # fmt: skip
     kind = kinds.get(question.type)
     if question.type == "multiple_choice" and spec.get("scoring") == "all_or_nothing":
@@ -494,7 +708,8 @@ def _write_question(quiz: Element, question: GiftQuestion) -> None:
         raise _render_error(question, f"Moodle XML has no {question.type} questions we write")
     node = Element("question", type=kind)
     _text_element(node, "name", question.title or " ".join(question.text.split())[:80], None)
-    _text_element(node, "questiontext", question.text, question.text_format, question.files)
+    text = _cloze_text(question) if question.type == "fill_blanks" else question.text
+    _text_element(node, "questiontext", text, question.text_format, question.files)
     _text_element(node, "generalfeedback", question.general_feedback, question.text_format)
     SubElement(node, "defaultgrade").text = format(Decimal(question.points), "f")
     SubElement(node, "idnumber").text = question.idnumber

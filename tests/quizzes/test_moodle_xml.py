@@ -158,6 +158,54 @@ TYPES = [
         id="essay",
     ),
     pytest.param(
+        head(
+            "cloze",
+            "Пропуски",
+            "<p>Оператор {1:SHORTANSWER:=go#Верно~%50%*#Почти} запускает горутину,"
+            " их {1:MULTICHOICE:=много~одна}; &lt;e&gt; = {1:NUMERICAL:=2.718:0.01~*#Нет}</p>",
+        )
+        + "</question>",
+        "fill_blanks",
+        {
+            "text": "Оператор {{1}} запускает горутину, их {{2}}; <e> = {{3}}",
+            "gaps": [
+                {
+                    "id": "1",
+                    "kind": "text",
+                    "answers": [
+                        {"text": "go", "weight": 100, "feedback": "Верно"},
+                        {"regex": ".*", "weight": 50, "feedback": "Почти"},
+                    ],
+                    "case_sensitive": False,
+                    "yo_equals_e": True,
+                },
+                {
+                    "id": "2",
+                    "kind": "choice",
+                    "choices": [
+                        {"id": "a", "text": "много", "weight": 100},
+                        {"id": "b", "text": "одна", "weight": 0},
+                    ],
+                },
+                {
+                    "id": "3",
+                    "kind": "numeric",
+                    "answers": [
+                        {
+                            "kind": "tolerance",
+                            "value": "2.718",
+                            "tolerance": "0.01",
+                            "weight": 100,
+                            "feedback": "",
+                        },
+                        {"kind": "any", "weight": 0, "feedback": "Нет"},
+                    ],
+                },
+            ],
+        },
+        id="cloze",
+    ),
+    pytest.param(
         head("description", "Вступление", "Next: maths.") + "</question>",
         "description",
         {},
@@ -275,6 +323,7 @@ def test_files_other_than_small_images_skip_their_question(file_xml, message):
 def test_unknown_types_are_skipped_with_a_message_the_rest_is_read():
     text = xml(
         head("calculated", "Calc", "{a} + {b}?") + "</question>",
+        head("cloze", "Weights", "{1:SA:=a} and {2:SA:=b}") + "</question>",
         head("description", "Text", "Hello") + "</question>",
         head("numerical", "Units", "Speed?")
         + answer("100", "3")
@@ -288,7 +337,8 @@ def test_unknown_types_are_skipped_with_a_message_the_rest_is_read():
     assert [q.title for q in questions] == ["Text"]
     assert [str(p) for p in problems] == [
         "bank.xml:1: question 'Calc': question type 'calculated' is not supported",
-        "bank.xml:3: question 'Units': numeric answers with units are not supported",
+        "bank.xml:2: question 'Weights': gaps of different weights (ours are worth equal shares)",
+        "bank.xml:4: question 'Units': numeric answers with units are not supported",
     ]
 
 
@@ -333,21 +383,14 @@ def as_moodle_keeps_it(question: GiftQuestion) -> GiftQuestion:
     name (the start of its text when it had none)."""
     spec: dict[str, Any] = question.spec
     if question.type == "numeric":
-        answers = []
-        for item in spec["answers"]:
-            if item["kind"] == "range":
-                low, high = Decimal(item["min"]), Decimal(item["max"])
-                item = {
-                    "kind": "tolerance",
-                    "value": format((low + high) / 2, "f"),
-                    "tolerance": format((high - low) / 2, "f"),
-                    "weight": item["weight"],
-                    "feedback": item["feedback"],
-                }
-            if item["kind"] == "tolerance" and Decimal(item["tolerance"]) == 0:
-                item = {k: v for k, v in item.items() if k != "tolerance"} | {"kind": "exact"}
-            answers.append(item)
-        spec = {"answers": answers}
+        spec = {"answers": numbers_as_moodle(spec["answers"])}
+    if question.type == "fill_blanks":
+        gaps = [
+            {**gap, "answers": numbers_as_moodle(gap["answers"])} if gap["kind"] == "numeric"
+            else gap
+            for gap in spec["gaps"]
+        ]  # fmt: skip
+        spec = {**spec, "gaps": gaps}
     title = question.title or " ".join(question.text.split())[:80]
     return GiftQuestion(
         type=question.type,
@@ -363,7 +406,25 @@ def as_moodle_keeps_it(question: GiftQuestion) -> GiftQuestion:
     )
 
 
-xml_questions = gift_questions().filter(lambda q: q.type != "fill_blanks")
+def numbers_as_moodle(given: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    answers = []
+    for item in given:
+        if item["kind"] == "range":
+            low, high = Decimal(item["min"]), Decimal(item["max"])
+            item = {
+                "kind": "tolerance",
+                "value": format((low + high) / 2, "f"),
+                "tolerance": format((high - low) / 2, "f"),
+                "weight": item["weight"],
+                "feedback": item["feedback"],
+            }
+        if item["kind"] == "tolerance" and Decimal(item["tolerance"]) == 0:
+            item = {k: v for k, v in item.items() if k != "tolerance"} | {"kind": "exact"}
+        answers.append(item)
+    return answers
+
+
+xml_questions = gift_questions()
 
 
 @settings(max_examples=200, deadline=None)
