@@ -479,8 +479,9 @@ def quiz_export_moodle_xml(*, quiz: Quiz) -> tuple[str, list[str]]:
 
 def quiz_export_gift(*, quiz: Quiz) -> tuple[str, list[str]]:
     """The quiz as GIFT, and the titles of questions GIFT cannot express (left out)."""
-    # The category names the quiz, so importing the export finds the same quiz.
-    category = quiz.title
+    # The category names the quiz, so importing the export finds the same quiz ("/" inside a
+    # name is written "//", as Moodle does).
+    category = quiz.title.replace("/", "//")
     questions = list(quiz.questions.order_by("order", "id"))
     skipped = [q.title or q.text[:40] for q in questions if q.type not in GIFT_TYPES]
     text = render_gift(

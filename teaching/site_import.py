@@ -1,8 +1,9 @@
 """Imports from the teaching pages: an uploaded file is staged, previewed (a dry run of the same
 import the commands run, with every problem named by file and line), and imported only when
-the instructor confirms. Three kinds: a GIFT file into a section's quiz, an exercise folder
+the instructor confirms. Three kinds: a GIFT or Moodle XML file into a section's quizzes (a
+question that cannot be represented is skipped and named, the rest imports), an exercise folder
 (.zip) into a section, a part README (.md) or an mdBook (.zip) into the course. Exports: a
-quiz as GIFT, a part's README as the exporter writes it.
+quiz as GIFT or Moodle XML, a part's README as the exporter writes it.
 
 A staged file is its uploader's, in its course, for STAGED_FOR; nothing is written to the
 course before the confirmation, and the confirmation runs the import again (what changed
