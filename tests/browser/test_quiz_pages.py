@@ -27,7 +27,7 @@ def test_attempt_page_with_every_question_type_and_a_time_limit(
         QuestionFactory.create(quiz=quiz, type=kind, spec=spec, order=order, text=f"Вопрос {kind}")
     # A description (Moodle's): text between questions, nothing to answer, 0 points.
     QuestionFactory.create(
-        quiz=quiz, type="description", spec={}, points=0, order=-1, text="Дальше — про **каналы**."
+        quiz=quiz, type="description", spec={}, points=0, order=100, text="Дальше — про **каналы**."
     )
     user = UserFactory.create(username="keyboard")
     user.set_password("пароль-для-входа-2026")
@@ -65,5 +65,5 @@ def test_attempt_page_with_every_question_type_and_a_time_limit(
     WebDriverWait(driver, 10).until(lambda _d: status.text != "")
     assert status.get_attribute("aria-live") == "polite"
     description = driver.find_element(By.CSS_SELECTOR, ".question--description")
-    assert "text only, not graded" in description.text
+    assert "только текст, без оценки" in description.text  # (the page is in Russian)
     assert description.find_elements(By.CSS_SELECTOR, "input, select, textarea") == []
