@@ -344,6 +344,12 @@ def _read_question(reader: _Reader, question: Element, category: str) -> GiftQue
     elif kind == "cloze":
         text, spec = _cloze(reader, text, qformat)
         type_ = "fill_blanks"
+    elif kind == "coderunner":
+        language = _text(question, "coderunnertype") or "?"
+        raise reader.error(
+            f"CodeRunner questions ({language}) are not imported yet: make the exercise an "
+            "exercise folder (docs/grader.md) and import it with import_exercise"
+        )
     else:
         raise reader.error(f"question type {kind!r} is not supported")
     if not text:

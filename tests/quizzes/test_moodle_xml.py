@@ -324,6 +324,9 @@ def test_unknown_types_are_skipped_with_a_message_the_rest_is_read():
     text = xml(
         head("calculated", "Calc", "{a} + {b}?") + "</question>",
         head("cloze", "Weights", "{1:SA:=a} and {2:SA:=b}") + "</question>",
+        head("coderunner", "Sqr", "Write sqr(n)")
+        + "<coderunnertype>python3</coderunnertype><answer>def sqr(n): return n * n</answer>"
+        "</question>",
         head("description", "Text", "Hello") + "</question>",
         head("numerical", "Units", "Speed?")
         + answer("100", "3")
@@ -338,7 +341,9 @@ def test_unknown_types_are_skipped_with_a_message_the_rest_is_read():
     assert [str(p) for p in problems] == [
         "bank.xml:1: question 'Calc': question type 'calculated' is not supported",
         "bank.xml:2: question 'Weights': gaps of different weights (ours are worth equal shares)",
-        "bank.xml:4: question 'Units': numeric answers with units are not supported",
+        "bank.xml:3: question 'Sqr': CodeRunner questions (python3) are not imported yet: make "
+        "the exercise an exercise folder (docs/grader.md) and import it with import_exercise",
+        "bank.xml:5: question 'Units': numeric answers with units are not supported",
     ]
 
 
