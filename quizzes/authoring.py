@@ -12,6 +12,7 @@ does for us:
 from __future__ import annotations
 
 import re
+import tempfile
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -32,6 +33,7 @@ from courses.course_source import CourseSourceError, read_source_text
 from courses.models import Section
 from progress.services import Placement, item_placement_watch
 from quizzes import grading
+from quizzes.coderunner import CodeRunnerQuestion, exercise_folder_write
 from quizzes.gift import GiftError, GiftQuestion, QuestionFile, parse_gift, render_gift
 from quizzes.gift import QuestionType as GiftQuestionType
 from quizzes.models import VERSIONED_FIELDS, Answer, Question, Quiz
@@ -161,6 +163,8 @@ class GiftImportReport:
 
     quizzes: list[QuizImportReport]
     skipped: list[str] = field(default_factory=list)
+    # CodeRunner questions imported as exercises (grader.services.exercise_import's lines).
+    exercises: list[str] = field(default_factory=list)
 
     @property
     def quiz(self) -> Quiz:
@@ -197,6 +201,7 @@ class GiftImportReport:
 
     def lines(self) -> list[str]:
         out = [line for report in self.quizzes for line in report.lines()]
+        out += self.exercises
         out += [f"skipped {problem}" for problem in self.skipped]
         out.append(f"{self.imported} questions imported, {len(self.skipped)} skipped")
         return out
@@ -237,6 +242,7 @@ def quiz_import_gift(
     quiz_title: str | None = None,
     policy: ImportPolicy = ImportPolicy.MERGE,
     dry_run: bool = False,
+    check_later: bool = False,
 ) -> GiftImportReport:
     """Import a GIFT or a Moodle XML file (by its ".xml" ending or its "<?xml" start) as the
     questions of a section's quizzes, as Moodle reads it.
@@ -251,7 +257,8 @@ def quiz_import_gift(
     removed unless `policy` is OVERWRITE (core.provenance); the report names what was kept.
     """
     problems: list[GiftError] = []
-    parsed = _read_bank(path, problems)
+    coderunner: list[CodeRunnerQuestion] = []
+    parsed = _read_bank(path, problems, coderunner)
     skipped = [str(problem) for problem in problems]
     questions: list[GiftQuestion] = []
     for index, question in enumerate(parsed, start=1):
@@ -261,7 +268,11 @@ def quiz_import_gift(
             skipped.append(f"{path}:{question.line}: question {_label(question, index)!r}: {error}")
         else:
             questions.append(question)
-    if not questions:
+    exercises = _coderunner_import(
+        section=section, path=path, questions=coderunner, policy=policy, dry_run=dry_run,
+        check_later=check_later, skipped=skipped,
+    )  # fmt: skip
+    if not questions and not exercises:
         raise QuizImportError(*skipped, f"{path}: no question in the file can be imported")
 
     titles = category_quiz_titles(sorted({q.category for q in questions if q.category}))
@@ -275,18 +286,59 @@ def quiz_import_gift(
             for title, group in by_quiz.items()
         ],
         skipped=skipped,
+        exercises=exercises,
     )
     if dry_run:
         transaction.set_rollback(True)
     return report
 
 
-def _read_bank(path: Path, problems: list[GiftError]) -> list[GiftQuestion]:
+def _coderunner_import(
+    *,
+    section: Section,
+    path: Path,
+    questions: list[CodeRunnerQuestion],
+    policy: ImportPolicy,
+    dry_run: bool,
+    check_later: bool,
+    skipped: list[str],
+) -> list[str]:
+    """Each CodeRunner question as an exercise of the section, checked as any exercise import
+    checks it (the sample answer must pass, the preload must not); the report's lines."""
+    from grader.services import ExerciseError, exercise_import
+
+    lines: list[str] = []
+    for question in questions:
+        with tempfile.TemporaryDirectory(prefix="zachet-coderunner-") as folder:
+            try:
+                imported = exercise_import(
+                    path=exercise_folder_write(question, Path(folder)),
+                    section=section,
+                    policy=policy,
+                    dry_run=dry_run,
+                    check_later=check_later,
+                )
+            except ExerciseError as error:
+                why = str(error).replace(f"{folder}/", "")
+                skipped.append(f"{path}:{question.line}: question {question.name!r}: {why}")
+                continue
+        lines += imported.lines()
+        if not dry_run and not check_later:
+            verdict = "passed, published" if imported.check.ok else "failed, not published"
+            lines.append(f"exercise {imported.exercise.slug}: the check {verdict}")
+    return lines
+
+
+def _read_bank(
+    path: Path, problems: list[GiftError], coderunner: list[CodeRunnerQuestion]
+) -> list[GiftQuestion]:
     if path.suffix.lower() == ".xml" or (path.is_file() and path.read_bytes()[:5] == b"<?xml"):
         try:
             if path.stat().st_size > 20 * 1024 * 1024:
                 raise QuizImportError(f"{path}: larger than 20 MB")
-            return parse_moodle_xml(path.read_bytes(), source=str(path), problems=problems)
+            return parse_moodle_xml(
+                path.read_bytes(), source=str(path), problems=problems, coderunner=coderunner
+            )
         except MoodleXmlError as error:
             raise QuizImportError(str(error)) from None
         except OSError as error:

@@ -27,6 +27,7 @@ from xml.etree.ElementTree import Element, SubElement, tostring
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import ParseError, fromstring
 
+from quizzes.coderunner import CodeRunnerError, CodeRunnerQuestion, coderunner_read
 from quizzes.gift import (
     GiftError,
     GiftQuestion,
@@ -345,11 +346,7 @@ def _read_question(reader: _Reader, question: Element, category: str) -> GiftQue
         text, spec = _cloze(reader, text, qformat)
         type_ = "fill_blanks"
     elif kind == "coderunner":
-        language = _text(question, "coderunnertype") or "?"
-        raise reader.error(
-            f"CodeRunner questions ({language}) are not imported yet: make the exercise an "
-            "exercise folder (docs/grader.md) and import it with import_exercise"
-        )
+        raise reader.error("a CodeRunner question is an exercise, not a quiz question")
     else:
         raise reader.error(f"question type {kind!r} is not supported")
     if not text:
@@ -592,12 +589,17 @@ def _cloze_text(question: GiftQuestion) -> str:
 
 
 def parse_moodle_xml(
-    data: bytes | str, *, source: str = "<xml>", problems: list[GiftError] | None = None
+    data: bytes | str,
+    *,
+    source: str = "<xml>",
+    problems: list[GiftError] | None = None,
+    coderunner: list[CodeRunnerQuestion] | None = None,
 ) -> list[GiftQuestion]:
     """Questions of a Moodle XML file, in order; `line` is each one's number in the file.
 
     A question that cannot be read raises, or with `problems` is added there and left out.
-    A file that is not Moodle XML at all always raises MoodleXmlError."""
+    A file that is not Moodle XML at all always raises MoodleXmlError. CodeRunner questions
+    go into `coderunner` (quizzes.coderunner), or are problems without it."""
     raw = data.encode() if isinstance(data, str) else data
     if len(raw) > MAX_XML_BYTES:
         raise MoodleXmlError(f"the file is over {MAX_XML_BYTES // 2**20} MB", 0, "", source=source)
@@ -614,6 +616,15 @@ def parse_moodle_xml(
             category = _category_of(element)
             continue
         reader = _Reader(source, number)
+        if element.get("type") == "coderunner" and coderunner is not None:
+            reader.name = _text(element.find("name")) or f"#{number}"
+            try:
+                coderunner.append(coderunner_read(element, number))
+            except CodeRunnerError as error:
+                if problems is None:
+                    raise reader.error(str(error)) from None
+                problems.append(reader.error(str(error)))
+            continue
         try:
             question = _read_question(reader, element, category)
         except MoodleXmlError as error:

@@ -167,7 +167,11 @@ def _gift(
         report = _named_as_uploaded(
             path.parent,
             lambda: quiz_import_gift(
-                section=section, path=path, quiz_title=quiz_title or None, dry_run=dry_run
+                section=section,
+                path=path,
+                quiz_title=quiz_title or None,
+                dry_run=dry_run,
+                check_later=True,  # (a CodeRunner exercise's check runs in a worker)
             ),
         )
     groups = [
@@ -181,6 +185,8 @@ def _gift(
         if items
     ]  # fmt: skip
     prefix = f"{path.parent}/"
+    if report.exercises:
+        groups.insert(0, ("exercises", list(report.exercises)))
     if report.skipped:
         # Moodle reads them; we cannot represent them: named with line and reason.
         groups.insert(0, ("skipped", [line.replace(prefix, "") for line in report.skipped]))

@@ -341,8 +341,7 @@ def test_unknown_types_are_skipped_with_a_message_the_rest_is_read():
     assert [str(p) for p in problems] == [
         "bank.xml:1: question 'Calc': question type 'calculated' is not supported",
         "bank.xml:2: question 'Weights': gaps of different weights (ours are worth equal shares)",
-        "bank.xml:3: question 'Sqr': CodeRunner questions (python3) are not imported yet: make "
-        "the exercise an exercise folder (docs/grader.md) and import it with import_exercise",
+        "bank.xml:3: question 'Sqr': a CodeRunner question is an exercise, not a quiz question",
         "bank.xml:5: question 'Units': numeric answers with units are not supported",
     ]
 
