@@ -93,3 +93,18 @@ def test_a_quiz_exports_as_gift_or_moodle_xml(section_and_teacher):
     back = post_bank(client, section, xml.content.decode(), name="again.xml")
     assert back.json()["quizzes"][0]["unchanged"] == ["Буфер", "Форум"]
     assert client.get(f"/api/v1/quizzes/{quiz.pk}/export/?as=doc").status_code == 400
+
+
+def test_tags_and_id_number_are_an_instructors_fields(section_and_teacher):
+    section, teacher = section_and_teacher
+    post_bank(client_for(teacher), section, "// [id:GO-1] [tag:каналы]\n::Q:: Go? {T}\n")
+    question = Question.objects.get()
+    client = client_for(teacher)
+
+    shown = client.get(f"/api/v1/questions/{question.pk}/").json()
+    changed = client.patch(f"/api/v1/questions/{question.pk}/", {"tags": ["a", "b"]}, format="json")
+    refused = client.patch(f"/api/v1/questions/{question.pk}/", {"tags": "a"}, format="json")
+
+    assert (shown["idnumber"], shown["tags"]) == ("GO-1", ["каналы"])
+    assert changed.json()["tags"] == ["a", "b"]
+    assert refused.status_code == 400
