@@ -117,9 +117,13 @@ def _questions_context(attempt: Attempt) -> list[dict[str, Any]]:
     """Each question with what the learner has answered so far, ready for the form."""
     answers = {a.question_id: a.response for a in attempt.answers.all()}
     shown = []
-    for number, item in enumerate(selectors.attempt_questions(attempt=attempt), start=1):
+    number = 0
+    for item in selectors.attempt_questions(attempt=attempt):
         view = item.view
         question = item.question
+        # A description is not a question: numbers count questions only (as Moodle's).
+        if question.type != "description":
+            number += 1
         response = item.response_to_shown(answers.get(question.pk)) or {}
         entry = question_form_entry(
             number=number,

@@ -35,6 +35,8 @@ def test_a_description_is_shown_counts_nothing_and_is_not_analysed() -> None:
     html = page.content.decode()
     assert "Дальше — <strong>каналы</strong>." in html
     assert "text only, not graded" in html
+    assert "Question 1" in html  # (the description before it is no question)
+    assert "Question 2" not in html
     [item] = [i for i in attempt_questions(attempt=attempt) if i.question.pk == question.pk]
     client.post(
         reverse("quizzes:attempt", kwargs={"attempt_id": attempt.pk}),
