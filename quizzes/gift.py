@@ -3,7 +3,7 @@
 Pure Python, no Django: ``parse_gift`` turns a GIFT file into ``GiftQuestion`` values whose
 ``spec`` dicts have exactly the shapes of docs/question-types.md, and ``render_gift`` writes
 canonical GIFT that parses back to equal questions. We read every construct Moodle's own
-importer reads, as it reads it (docs/teaching.md, "GIFT as Moodle reads it"): a question we
+importer reads, as it reads it (docs/question-banks.md): a question we
 cannot represent is skipped with its line and reason, never misread; every place where we
 differ from Moodle is commented where it is made.
 """
