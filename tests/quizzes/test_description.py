@@ -26,7 +26,8 @@ def test_a_description_is_shown_counts_nothing_and_is_not_analysed() -> None:
     QuestionFactory.create(
         quiz=quiz, type="description", spec={}, points=0, order=0, text="Дальше — **каналы**."
     )
-    question = QuestionFactory.create(quiz=quiz, order=1)  # single choice, "b" is right
+    # single choice, "b" is right
+    question = QuestionFactory.create(quiz=quiz, order=1, text="Какой ответ верный?")
     client.force_login(UserFactory.create())
 
     client.post(reverse("quizzes:start", kwargs={"quiz_id": quiz.pk}))
