@@ -18,7 +18,13 @@ from progress.api.views import (
     SectionProgressViewSet,
     SectionReadView,
 )
-from quizzes.api.views import AttemptViewSet, QuestionViewSet, QuizViewSet
+from quizzes.api.views import (
+    AttemptViewSet,
+    QuestionBankImportView,
+    QuestionViewSet,
+    QuizExportView,
+    QuizViewSet,
+)
 from teaching.api.views import RegradeViewSet
 from webhooks.api.views import DeliveryViewSet, EndpointViewSet
 
@@ -47,6 +53,12 @@ urlpatterns = [
     path("courses/<int:course_id>/enrollment/", EnrollmentView.as_view(), name="enrollment"),
     path("courses/<int:course_id>/gradebook.csv", GradebookView.as_view(), name="gradebook"),
     path("sections/<int:section_id>/read/", SectionReadView.as_view(), name="section-read"),
+    path(
+        "sections/<int:section_id>/question-bank/",
+        QuestionBankImportView.as_view(),
+        name="question-bank-import",
+    ),
+    path("quizzes/<int:quiz_id>/export/", QuizExportView.as_view(), name="quiz-export"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
     path("redoc/", SpectacularRedocView.as_view(url_name="api:schema"), name="redoc"),

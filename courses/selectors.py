@@ -13,7 +13,7 @@ from typing import Any
 
 from django.db.models import Count, Q, QuerySet
 
-from accounts.roles import is_admin, taught_course_ids
+from accounts.roles import is_admin, taught_course_ids, teaches
 from courses.models import Course, Part, Section
 from courses.status import Completion, part_status_icon, part_status_label
 
@@ -252,3 +252,11 @@ def sections_visible_to(user: Any) -> QuerySet[Section]:
     return sections.filter(
         ~Q(status=Section.Status.ARCHIVED) | Q(part__course_id__in=taught_course_ids(user))
     )
+
+
+def section_taught(*, user: Any, section_id: int) -> Section | None:
+    """The section (with its part) if `user` teaches its course; else None (as if none)."""
+    section = Section.objects.select_related("part").filter(pk=section_id).first()
+    if section is None or not teaches(user, section.part.course_id):
+        return None
+    return section

@@ -13,6 +13,8 @@ does for us:
 
 from __future__ import annotations
 
+import re
+import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -36,9 +38,18 @@ from courses.course_source import CourseSourceError, read_source_text
 from courses.models import Section
 from progress.services import Placement, item_placement_watch
 from quizzes import grading
-from quizzes.gift import GiftError, GiftQuestion, parse_gift, render_gift
+from quizzes.coderunner import CodeRunnerQuestion, exercise_folder_write
+from quizzes.gift import GiftError, GiftQuestion, QuestionFile, parse_gift, render_gift
 from quizzes.gift import QuestionType as GiftQuestionType
 from quizzes.models import VERSIONED_FIELDS, Answer, Question, Quiz
+from quizzes.models import QuestionFile as QuestionFileRow
+from quizzes.moodle_xml import (
+    MoodleXmlError,
+    MoodleXmlRenderError,
+    parse_moodle_xml,
+    render_moodle_xml,
+)
+from quizzes.question_files import file_key, text_with_keys, text_without_keys
 
 # Question types GIFT can express; others (ordering) are authored elsewhere.
 GIFT_TYPES = frozenset(get_args(GiftQuestionType))
@@ -117,10 +128,13 @@ QUESTION_GROUPS: FieldGroups = (
 
 
 def _question_fields(question: GiftQuestion, order: int) -> dict[str, Any]:
+    # tags and id number are in no group (core.provenance): they always follow the file.
     return {
+        "tags": list(question.tags),
+        "idnumber": question.idnumber,
         "type": question.type,
         "title": question.title,
-        "text": question.text,
+        "text": text_with_keys(question.text, question.files),
         "text_format": question.text_format,
         "points": Decimal(question.points),
         "explanation": question.general_feedback,
@@ -147,6 +161,84 @@ def _label(question: GiftQuestion | Question, index: int) -> str:
     return question.title or f"#{index} {question.text[:40]!r}"
 
 
+@dataclass
+class GiftImportReport:
+    """An import of a GIFT file: a report per quiz (one per $CATEGORY path), and the questions
+    left out, each "file:line: question 'name': why"."""
+
+    quizzes: list[QuizImportReport]
+    skipped: list[str] = field(default_factory=list)
+    # CodeRunner questions imported as exercises (grader.services.exercise_import's lines).
+    exercises: list[str] = field(default_factory=list)
+
+    @property
+    def quiz(self) -> Quiz:
+        return self.quizzes[0].quiz
+
+    def _each(self, name: str) -> list[str]:
+        several = len(self.quizzes) > 1
+        return [
+            f"{report.quiz.title} / {item}" if several else item
+            for report in self.quizzes
+            for item in getattr(report, name)
+        ]
+
+    created = property(lambda self: self._each("created"))
+    updated = property(lambda self: self._each("updated"))
+    unchanged = property(lambda self: self._each("unchanged"))
+    removed = property(lambda self: self._each("removed"))
+    kept = property(lambda self: self._each("kept"))
+    kept_site = property(lambda self: self._each("kept_site"))
+    kept_edited = property(lambda self: self._each("kept_edited"))
+    kept_learners = property(lambda self: self._each("kept_learners"))
+
+    @property
+    def conflicts(self) -> bool:
+        return any(report.conflicts for report in self.quizzes)
+
+    @property
+    def imported(self) -> int:
+        return sum(
+            len(r.created) + len(r.updated) + len(r.unchanged) + len(r.kept_edited)
+            + len(r.kept_learners)
+            for r in self.quizzes
+        )  # fmt: skip
+
+    def lines(self) -> list[str]:
+        out = [line for report in self.quizzes for line in report.lines()]
+        out += self.exercises
+        out += [f"skipped {problem}" for problem in self.skipped]
+        out.append(f"{self.imported} questions imported, {len(self.skipped)} skipped")
+        return out
+
+
+# Moodle's category paths start with a context ("$course$", "$system$", …) and "top".
+_CONTEXT = re.compile(r"^\$[a-z]+\$$")
+
+
+def category_parts(path: str) -> list[str]:
+    """The names of a $CATEGORY path, without Moodle's context and "top" (a "/" inside a name
+    is written "//")."""
+    parts = [p.replace("\0", "/").strip() for p in path.replace("//", "\0").split("/")]
+    parts = [p for p in parts if p]
+    if parts and _CONTEXT.match(parts[0]):
+        parts = parts[1:]
+    if parts and parts[0] == "top":
+        parts = parts[1:]
+    return parts
+
+
+def category_quiz_titles(paths: list[str]) -> dict[str, str]:
+    """The quiz title of each category path: its last name, as Moodle names a category; the
+    whole path ("Go / Каналы") where two paths end in the same name."""
+    leaves = {path: (category_parts(path) or [""])[-1] for path in paths}
+    clashing = {leaf for leaf in leaves.values() if list(leaves.values()).count(leaf) > 1}
+    return {
+        path: (" / ".join(category_parts(path)) if leaf in clashing else leaf)
+        for path, leaf in leaves.items()
+    }
+
+
 @transaction.atomic
 def quiz_import_gift(
     *,
@@ -155,66 +247,149 @@ def quiz_import_gift(
     quiz_title: str | None = None,
     policy: ImportPolicy = ImportPolicy.MERGE,
     dry_run: bool = False,
-) -> QuizImportReport:
-    """Import a GIFT file as the questions of a section's quiz, all or nothing.
+    check_later: bool = False,
+) -> GiftImportReport:
+    """Import a GIFT or a Moodle XML file (by its ".xml" ending or its "<?xml" start) as the
+    questions of a section's quizzes, as Moodle reads it.
 
-    Questions are matched by title (else by position) and updated in place, so
-    learners' answers stay attached. The quiz is the section's quiz of that
-    title (default: the file's first $CATEGORY leaf, else the section title).
+    Every $CATEGORY path is a quiz of the section, titled by the path's last name (questions
+    before any $CATEGORY go into the section's own quiz, titled as the section); with
+    `quiz_title`, all go into that one quiz. A question we cannot represent is skipped and
+    reported with its line; the rest is imported. Only a file with no question to import is
+    refused (QuizImportError). Questions are matched by title (else by position) and updated
+    in place, so learners' answers stay attached; titles may repeat (matched in order).
     Nothing made or edited on the site, nor an answered question's key, is changed or
     removed unless `policy` is OVERWRITE (core.provenance); the report names what was kept.
     """
     problems: list[GiftError] = []
+    coderunner: list[CodeRunnerQuestion] = []
+    parsed = _read_bank(path, problems, coderunner)
+    skipped = [str(problem) for problem in problems]
+    questions: list[GiftQuestion] = []
+    for index, question in enumerate(parsed, start=1):
+        try:
+            grading.validate_spec(question.type, question.spec)
+        except grading.SpecError as error:
+            skipped.append(f"{path}:{question.line}: question {_label(question, index)!r}: {error}")
+        else:
+            questions.append(question)
+    exercises = _coderunner_import(
+        section=section, path=path, questions=coderunner, policy=policy, dry_run=dry_run,
+        check_later=check_later, skipped=skipped,
+    )  # fmt: skip
+    if not questions and not exercises:
+        raise QuizImportError(*skipped, f"{path}: no question in the file can be imported")
+
+    titles = category_quiz_titles(sorted({q.category for q in questions if q.category}))
+    by_quiz: dict[str, list[GiftQuestion]] = {}
+    for question in questions:
+        title = quiz_title or titles.get(question.category) or section.title
+        by_quiz.setdefault(title, []).append(question)
+    report = GiftImportReport(
+        quizzes=[
+            _quiz_import(section=section, title=title, questions=group, policy=policy)
+            for title, group in by_quiz.items()
+        ],
+        skipped=skipped,
+        exercises=exercises,
+    )
+    if dry_run:
+        transaction.set_rollback(True)
+    return report
+
+
+def _coderunner_import(
+    *,
+    section: Section,
+    path: Path,
+    questions: list[CodeRunnerQuestion],
+    policy: ImportPolicy,
+    dry_run: bool,
+    check_later: bool,
+    skipped: list[str],
+) -> list[str]:
+    """Each CodeRunner question as an exercise of the section, checked as any exercise import
+    checks it (the sample answer must pass, the preload must not); the report's lines."""
+    from grader.services import ExerciseError, exercise_import
+
+    lines: list[str] = []
+    for question in questions:
+        with tempfile.TemporaryDirectory(prefix="zachet-coderunner-") as folder:
+            try:
+                imported = exercise_import(
+                    path=exercise_folder_write(question, Path(folder)),
+                    section=section,
+                    policy=policy,
+                    dry_run=dry_run,
+                    check_later=check_later,
+                )
+            except ExerciseError as error:
+                why = str(error).replace(f"{folder}/", "")
+                skipped.append(f"{path}:{question.line}: question {question.name!r}: {why}")
+                continue
+        lines += imported.lines()
+        if not dry_run and not check_later:
+            verdict = "passed, published" if imported.check.ok else "failed, not published"
+            lines.append(f"exercise {imported.exercise.slug}: the check {verdict}")
+    return lines
+
+
+def _read_bank(
+    path: Path, problems: list[GiftError], coderunner: list[CodeRunnerQuestion]
+) -> list[GiftQuestion]:
+    if path.suffix.lower() == ".xml" or (path.is_file() and path.read_bytes()[:5] == b"<?xml"):
+        try:
+            if path.stat().st_size > 20 * 1024 * 1024:
+                raise QuizImportError(f"{path}: larger than 20 MB")
+            return parse_moodle_xml(
+                path.read_bytes(), source=str(path), problems=problems, coderunner=coderunner
+            )
+        except MoodleXmlError as error:
+            raise QuizImportError(str(error)) from None
+        except OSError as error:
+            raise QuizImportError(f"{path}: {error.strerror}") from None
     try:
         text = read_source_text(path)
     except CourseSourceError as error:
         raise QuizImportError(str(error)) from None
-    questions = parse_gift(text, source=str(path), problems=problems)
-    found = [str(problem) for problem in problems]
-    for index, question in enumerate(questions, start=1):
-        try:
-            grading.validate_spec(question.type, question.spec)
-        except grading.SpecError as error:
-            found.append(f"{path}:{question.line}: question {_label(question, index)!r}: {error}")
-    titles = [q.title for q in questions if q.title]
-    for duplicate in sorted({t for t in titles if titles.count(t) > 1}):
-        line = [q.line for q in questions if q.title == duplicate][1]
-        found.append(f"{path}:{line}: question title {duplicate!r} is used twice")
-    if found:
-        raise QuizImportError(*found)
-    if not questions:
-        raise QuizImportError(f"{path}: no questions in the file")
+    return parse_gift(text, source=str(path), problems=problems)
 
-    title = (
-        quiz_title
-        or (questions[0].category.split("/")[-1].strip() if questions[0].category else "")
-        or section.title
-    )
+
+def _quiz_import(
+    *, section: Section, title: str, questions: list[GiftQuestion], policy: ImportPolicy
+) -> QuizImportReport:
     quiz = Quiz.objects.filter(section=section, title=title).first()
     if quiz is None:
         quiz = quiz_save(quiz=Quiz(section=section, title=title))
     report = QuizImportReport(quiz=quiz)
     existing = list(quiz.questions.order_by("order", "id"))
-    by_title = {q.title: q for q in existing if q.title}
+    by_title: dict[str, list[Question]] = {}
+    for row in existing:
+        if row.title:
+            by_title.setdefault(row.title, []).append(row)
     answered = set(
         Answer.objects.filter(question__in=existing).values_list("question_id", flat=True)
     )
     used: set[int] = set()
     for index, source in enumerate(questions, start=1):
         wanted = _question_fields(source, order=index)
-        row = by_title.get(source.title) if source.title else None
-        if row is None and not source.title and index - 1 < len(existing):
+        match: Question | None = None
+        if source.title:
+            # Titles may repeat (Moodle allows it): the n-th of a title is the n-th row of it.
+            match = next((r for r in by_title.get(source.title, []) if r.pk not in used), None)
+        elif index - 1 < len(existing):
             candidate = existing[index - 1]
-            row = candidate if not candidate.title and candidate.pk not in used else None
+            match = candidate if not candidate.title and candidate.pk not in used else None
         label = _label(source, index)
-        if row is None:
+        if match is None:
             report.created.append(label)
-            _question_create(quiz=quiz, fields=wanted)
+            _files_save(_question_create(quiz=quiz, fields=wanted), source.files)
             continue
-        used.add(row.pk)
+        used.add(match.pk)
         _question_merge(
-            row, wanted, label=label, report=report, policy=policy, answered=row.pk in answered
+            match, wanted, label=label, report=report, policy=policy, answered=match.pk in answered
         )
+        _files_save(match, source.files)
     if policy != ImportPolicy.ADD_ONLY:
         for index, row in enumerate(existing, start=1):
             if row.pk in used or row.type not in GIFT_TYPES:
@@ -232,8 +407,6 @@ def quiz_import_gift(
                 report.removed.append(_label(row, index))
     if report.created or report.updated or report.removed:
         quizzes_touch({quiz.pk})
-    if dry_run:
-        transaction.set_rollback(True)
     return report
 
 
@@ -245,6 +418,23 @@ def question_write(*, question: Question, update_fields: Iterable[str] | None = 
     version = question.current_key_version()
     stamp_version(question, kwargs, field="key_version", covers=VERSIONED_FIELDS, version=version)
     question.save(**kwargs)
+
+
+def _files_save(question: Question, files: tuple[QuestionFile, ...]) -> None:
+    """Add the file's images the question does not have yet (by key and name); none is
+    removed: the text that refers to one may be the site's, kept by the merge."""
+    have = set(question.files.values_list("key", "name"))
+    QuestionFileRow.objects.bulk_create(
+        QuestionFileRow(
+            question=question,
+            key=key,
+            name=file.name,
+            content_type=file.content_type,
+            data=file.data,
+        )
+        for file in files
+        if (key := file_key(file.data), file.name) not in have
+    )
 
 
 def _question_create(*, quiz: Quiz, fields: dict[str, Any]) -> Question:
@@ -317,15 +507,55 @@ def question_upsert(
     return question, changed, [line for line in report.lines() if line.startswith("kept ")]
 
 
+def _bank_question(question: Question, category: str) -> GiftQuestion:
+    files = {f.name: f for f in question.files.all()}
+    return GiftQuestion(
+        type=cast(Any, question.type),
+        title=question.title,
+        text=text_without_keys(question.text),
+        files=tuple(
+            QuestionFile(name=f.name, content_type=f.content_type, data=bytes(f.data))
+            for f in files.values()
+        ),
+        text_format=cast(Any, question.text_format),  # a TextFormat choice
+        spec=question.spec,
+        general_feedback=question.explanation,
+        category=category,
+        line=0,
+        points=question.points,
+        tags=tuple(question.tags),
+        idnumber=question.idnumber,
+    )
+
+
+def quiz_export_moodle_xml(*, quiz: Quiz) -> tuple[str, list[str]]:
+    """The quiz as Moodle XML, and what was left out ("title: why")."""
+    # The category names the quiz, so importing the export finds the same quiz.
+    category = "$course$/top/" + quiz.title.replace("/", "//")
+    written, skipped = [], []
+    for question in quiz.questions.order_by("order", "id"):
+        bank = _bank_question(question, category)
+        try:
+            render_moodle_xml([bank])
+        except MoodleXmlRenderError as error:
+            skipped.append(f"{question.title or question.text[:40]}: {error.message}")
+            continue
+        written.append(bank)
+    return render_moodle_xml(written), skipped
+
+
 def quiz_export_gift(*, quiz: Quiz) -> tuple[str, list[str]]:
     """The quiz as GIFT, and the titles of questions GIFT cannot express (left out)."""
-    # The category names the quiz, so importing the export finds the same quiz.
-    category = quiz.title
+    # The category names the quiz, so importing the export finds the same quiz ("/" inside a
+    # name is written "//", as Moodle does).
+    category = quiz.title.replace("/", "//")
     questions = list(quiz.questions.order_by("order", "id"))
     skipped = [q.title or q.text[:40] for q in questions if q.type not in GIFT_TYPES]
     text = render_gift(
         [
             GiftQuestion(
+                tags=tuple(q.tags),
+                idnumber=q.idnumber,
                 type=cast(Any, q.type),  # one of GIFT_TYPES (filtered below)
                 title=q.title,
                 text=q.text,

@@ -112,6 +112,7 @@ NUMERIC_ANSWERS = _answers(
         ("exact", gettext_lazy("exact")),
         ("tolerance", gettext_lazy("value ± tolerance")),
         ("range", gettext_lazy("range")),
+        ("any", gettext_lazy("any other number")),
     ),
     (
         Field("value", gettext_lazy("value")),
@@ -121,7 +122,8 @@ NUMERIC_ANSWERS = _answers(
     ),
     gettext_lazy(
         "Exact: the value. Value ± tolerance: the value and the tolerance. Range: the minimum "
-        "and the maximum, both included. Numbers like 3.14 or 3,14. Empty a row to remove it."
+        "and the maximum, both included. Any other number: matches every number (for its "
+        "feedback). Numbers like 3.14 or 3,14. Empty a row to remove it."
     ),
 )
 GAP_TEXT_KINDS = ("text", "regex")
@@ -301,6 +303,7 @@ LAYOUTS: Mapping[str, TypeLayout] = {
             ),
         )
     ),
+    "description": TypeLayout(),
 }
 
 
@@ -741,8 +744,10 @@ def _short_text(form: SpecFields) -> dict[str, Any]:
 
 def _numeric_answer(row: Row, _id: str) -> dict[str, Any]:
     kind = row.values.get("kind", "exact")
-    if kind == "range":
-        answer: dict[str, Any] = {
+    if kind == "any":
+        answer: dict[str, Any] = {"kind": "any"}
+    elif kind == "range":
+        answer = {
             "kind": "range",
             "min": row.number_text("min"),
             "max": row.number_text("max"),
@@ -944,6 +949,7 @@ BUILDERS: Mapping[str, Callable[[SpecFields], dict[str, Any]]] = {
     "matching": _matching,
     "fill_blanks": _fill_blanks,
     "essay": _essay,
+    "description": lambda form: {},  # text only: nothing but the question's own text
 }
 
 

@@ -2,18 +2,20 @@
 
 Pure Python, no Django: ``parse_gift`` turns a GIFT file into ``GiftQuestion`` values whose
 ``spec`` dicts have exactly the shapes of docs/question-types.md, and ``render_gift`` writes
-canonical GIFT that parses back to equal questions. Where GIFT is loose, we follow what Moodle's
-own importer (question/format/gift/format.php) does, and are stricter where its leniency would
-silently turn a typo into a wrong question; every such choice is commented where it is made.
+canonical GIFT that parses back to equal questions. We read every construct Moodle's own
+importer reads, as it reads it (docs/question-banks.md): a question we
+cannot represent is skipped with its line and reason, never misread; every place where we
+differ from Moodle is commented where it is made.
 """
 
 from __future__ import annotations
 
+import html
 import re
-import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
+from html.parser import HTMLParser
 from typing import Any, Final, Literal
 
 __all__ = ["GiftError", "GiftQuestion", "parse_gift", "render_gift"]
@@ -27,6 +29,7 @@ QuestionType = Literal[
     "matching",
     "fill_blanks",
     "essay",
+    "description",
 ]
 TextFormat = Literal["markdown", "html", "moodle", "plain"]
 
@@ -38,6 +41,8 @@ TEXT_FORMATS: Final[dict[str, TextFormat]] = {
 }
 DEFAULT_FORMAT: Final[TextFormat] = "moodle"
 GAP: Final = "{{1}}"
+# What Moodle writes where a missing-word block stood, for the types a gap cannot hold.
+BLANK: Final = "_____"
 
 Weight = int | float
 
@@ -53,6 +58,16 @@ class GiftError(ValueError):
         super().__init__(f"{source}:{line}: question '{question}': {message}")
 
 
+@dataclass(frozen=True)
+class QuestionFile:
+    """A file of a question (an image a Moodle XML question embeds); its text refers to it as
+    "@@PLUGINFILE@@/name"."""
+
+    name: str
+    content_type: str
+    data: bytes
+
+
 @dataclass(frozen=True, kw_only=True)
 class GiftQuestion:
     type: QuestionType
@@ -65,8 +80,14 @@ class GiftQuestion:
     # Where the question starts in its file; not part of the question's value, so a parsed
     # question equals the same question rendered and parsed again.
     line: int = field(default=0, compare=False)
-    # GIFT has no syntax for points: parsing always gives 1, rendering drops them.
+    # GIFT has no syntax for points: parsing gives 1 (0 for a description, which is not
+    # graded), rendering drops them.
     points: Decimal = Decimal(1)
+    # From "// [tag:…] [id:…]" comment lines in the question's block (Moodle 3.6+).
+    tags: tuple[str, ...] = ()
+    idnumber: str = ""
+    # Moodle XML only (GIFT has no files).
+    files: tuple[QuestionFile, ...] = ()
 
 
 # --- escapes ---------------------------------------------------------------------------------
@@ -104,6 +125,147 @@ def _escape(text: str) -> str:
     return "".join(out)
 
 
+# --- text formats --------------------------------------------------------------------------
+#
+# Moodle reads "[html]", "[markdown]", "[plain]" or "[moodle]" at the start of a question's
+# text, of a multiple-choice answer, a matching prompt, a feedback and the general feedback;
+# without one, a text is in the question's format. A bracket word that is no format name
+# stays text (so "[moodle][Go]" starts a text with "[Go]"). We store the question's format,
+# and every other text of the question in it (feedback is rendered in the question's format;
+# choices and prompts are shown as plain text), so a marker is converted, never kept.
+
+
+class _TextOnly(HTMLParser):
+    """The text of an HTML fragment, as a reader sees it (tags dropped, entities decoded)."""
+
+    _BREAKS: Final = frozenset({"br", "p", "div", "li", "tr", "h1", "h2", "h3", "h4", "pre"})
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self.skipping = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in {"script", "style"}:
+            self.skipping += 1
+        elif tag in self._BREAKS:
+            self.parts.append("\n")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in {"script", "style"} and self.skipping:
+            self.skipping -= 1
+
+    def handle_data(self, data: str) -> None:
+        if not self.skipping:
+            self.parts.append(data)
+
+
+def html_to_text(fragment: str) -> str:
+    parser = _TextOnly()
+    parser.feed(fragment)
+    parser.close()
+    lines = ("".join(parser.parts)).split("\n")
+    return "\n".join(" ".join(line.split()) for line in lines if line.strip())
+
+
+_MARKDOWN_SPECIAL: Final = re.compile(r"([\\`*_{}\[\]()#+\-.!<>|~&])")
+
+
+def _plain_to_markdown(text: str) -> str:
+    # Every punctuation character Markdown could read as syntax is escaped; line breaks
+    # stay line breaks (two spaces before the newline, a hard break).
+    return "  \n".join(_MARKDOWN_SPECIAL.sub(r"\\\1", line) for line in text.split("\n"))
+
+
+def _markdown_to_html(text: str) -> str:
+    from markdown_it import MarkdownIt  # a dependency of the site; sanitised when rendered
+
+    return MarkdownIt("commonmark", {"html": True}).render(text).strip()
+
+
+def convert_text(text: str, source: TextFormat, target: TextFormat) -> str:
+    """`text` written in `source` as text in `target` that shows the same to a reader."""
+    if source == target or not text:
+        return text
+    if target == "markdown":
+        # Markdown keeps HTML (the page sanitises it); Moodle's auto-format is HTML-friendly
+        # text with line breaks, as is Markdown that has no syntax in it.
+        if source == "plain":
+            return _plain_to_markdown(text)
+        if source == "moodle":
+            return text.replace("\n", "  \n")
+        return text
+    if target == "html":
+        if source == "markdown":
+            return _markdown_to_html(text)
+        return html.escape(text).replace("\n", "<br>\n")
+    # plain and moodle are shown escaped, with their line breaks.
+    if source == "html":
+        return html_to_text(text)
+    return text
+
+
+def split_format(text: str) -> tuple[TextFormat | None, str]:
+    """A leading format marker and the text after it (trimmed, as Moodle does)."""
+    match = _FORMAT_RE.match(text.lstrip())
+    if match and match.group(1) in TEXT_FORMATS:  # (lower case only, as Moodle)
+        return TEXT_FORMATS[match.group(1)], text.lstrip()[match.end() :].strip()
+    return None, text
+
+
+def _in_format(text: str, question_format: TextFormat, *, shown_as: TextFormat) -> str:
+    """A text of the question (after restoring escapes) read with its optional marker, in the
+    format it is stored in: `shown_as` (plain for choices, the question's for feedback)."""
+    marker, body = split_format(text)
+    return convert_text(body.strip(), marker or question_format, shown_as)
+
+
+# --- short-answer wildcards ----------------------------------------------------------------
+#
+# Moodle's short answers treat "*" as "any text" (and "\\*" as a literal star), compared
+# case-insensitively with the whole trimmed response. We store such an answer as the regex
+# that matches the same texts, and write it back as the wildcard it came from.
+
+_REGEX_SPECIAL: Final = frozenset("\\.^$*+?{}[]|()")
+_STARS: Final = re.compile(r"(?<!\\)\*+")
+
+
+def _regex_literal(text: str) -> str:
+    return "".join("\\" + ch if ch in _REGEX_SPECIAL else ch for ch in text)
+
+
+def has_wildcard(answer: str) -> bool:
+    return _STARS.search(answer) is not None
+
+
+def wildcard_regex(answer: str) -> str:
+    """The regex of a Moodle short answer with "*" in it (whitespace as our responses have it:
+    collapsed, so the answer's runs of spaces are collapsed too)."""
+    parts = _STARS.split(" ".join(answer.split()))
+    return ".*".join(_regex_literal(part.replace("\\*", "*")) for part in parts)
+
+
+def wildcard_of(regex: str) -> str | None:
+    """The Moodle wildcard answer whose regex is exactly `regex`, if there is one."""
+    out: list[str] = []
+    i = 0
+    while i < len(regex):
+        ch = regex[i]
+        if ch == "\\" and i + 1 < len(regex) and regex[i + 1] in _REGEX_SPECIAL:
+            out.append("\\*" if regex[i + 1] == "*" else regex[i + 1])
+            i += 2
+        elif regex.startswith(".*", i):
+            out.append("*")
+            i += 2
+        elif ch in _REGEX_SPECIAL:
+            return None
+        else:
+            out.append(ch)
+            i += 1
+    answer = "".join(out)
+    return answer if has_wildcard(answer) and wildcard_regex(answer) == regex else None
+
+
 # --- the pieces of one question --------------------------------------------------------------
 
 # Moodle reads a weight only when it directly follows the marker: "~%50%text". Text such as
@@ -113,6 +275,9 @@ _FORMAT_RE: Final = re.compile(r"\[([A-Za-z]+)\]")
 _NUMBER_RE: Final = re.compile(r"[+-]?(?:\d+(?:\.\d+)?|\.\d+)(?:[eE][+-]?\d+)?")
 _TRUE_FALSE: Final = {"T": True, "TRUE": True, "F": False, "FALSE": False}
 _CATEGORY: Final = "$CATEGORY:"
+# Moodle 3.6+ writes a question's tags and id number as comments above it.
+_TAG_RE: Final = re.compile(r"\[tag:([^\]]*)\]")
+_ID_RE: Final = re.compile(r"\[id:([^\]]*)\]")
 
 
 @dataclass(frozen=True)
@@ -125,7 +290,13 @@ class _Answer:
 class _Block:
     """One blank-line separated question: unescaped text plus the line of every character."""
 
-    def __init__(self, lines: list[tuple[int, str]], source: str, category: str) -> None:
+    def __init__(
+        self,
+        lines: list[tuple[int, str]],
+        source: str,
+        category: str,
+        comments: Sequence[str] = (),
+    ) -> None:
         chars: list[str] = []
         line_of: list[int] = []
         for index, (number, raw) in enumerate(lines):
@@ -152,6 +323,11 @@ class _Block:
         self.source = source
         self.category = category
         self.name = _snippet(self.text)
+        self.format: TextFormat = DEFAULT_FORMAT
+        joined = "\n".join(comments)
+        self.tags = tuple(t.strip() for t in _TAG_RE.findall(joined) if t.strip())
+        ids = _ID_RE.findall(joined)
+        self.idnumber = ids[0].strip() if ids else ""
 
     def line(self, pos: int) -> int:
         if 0 <= pos < len(self.line_of):
@@ -177,9 +353,19 @@ def _parse_weight(block: _Block, body: str, pos: int, default: Weight) -> tuple[
     return weight, body[match.end() :]
 
 
-def _split_feedback(body: str) -> tuple[str, str]:
+def _split_feedback(block: _Block, body: str) -> tuple[str, str]:
+    """An answer's text (raw, trimmed) and its feedback, in the question's format."""
     text, _, feedback = body.partition("#")
-    return _clean(text), _clean(feedback)
+    return _clean(text), _feedback(block, feedback)
+
+
+def _feedback(block: _Block, raw: str) -> str:
+    return _in_format(_clean(raw), block.format, shown_as=block.format)
+
+
+def _shown_plain(block: _Block, text: str) -> str:
+    """A choice or a matching prompt: Moodle reads a format marker on it; we show it as text."""
+    return _in_format(text, block.format, shown_as="plain")
 
 
 def _split_answers(content: str, base: int, markers: str) -> tuple[str, list[_Answer]]:
@@ -192,12 +378,6 @@ def _split_answers(content: str, base: int, markers: str) -> tuple[str, list[_An
         for start, end in zip(starts, [*starts[1:], len(content)], strict=True)
     ]
     return content[: starts[0]], answers
-
-
-def _normalise(text: str) -> str:
-    """short_text's comparison key (docs/question-types.md), to spot duplicate answers."""
-    text = " ".join(unicodedata.normalize("NFC", text).split()).casefold()
-    return text.replace("ё", "е")
 
 
 def _check_unique(block: _Block, keys: list[tuple[str, int]], what: str) -> None:
@@ -217,14 +397,16 @@ def _parse_choices(block: _Block, answers: list[_Answer]) -> tuple[list[dict[str
 
     Moodle's rule: a block with any "=" is single-answer (radio buttons, "=" is worth 100 and
     "~" 0 unless it says "~%50%"); a block of "~" only is multiple-answer (checkboxes), its
-    weights given as percentages.
+    weights given as percentages. Text before the first marker is one more choice worth 0
+    (Moodle reads it so). Two choices with the same text are allowed, as in Moodle.
     """
     choices: list[dict[str, Any]] = []
     for index, answer in enumerate(answers):
         weight, rest = _parse_weight(
             block, answer.body, answer.pos, 100 if answer.marker == "=" else 0
         )
-        text, feedback = _split_feedback(rest)
+        raw, feedback = _split_feedback(block, rest)
+        text = _shown_plain(block, raw)
         if not text:
             raise block.error("empty answer", answer.pos)
         choices.append(
@@ -232,9 +414,6 @@ def _parse_choices(block: _Block, answers: list[_Answer]) -> tuple[list[dict[str
         )
     if len(choices) < 2:
         raise block.error("a multiple-choice question needs at least 2 choices", answers[0].pos)
-    _check_unique(
-        block, [(c["text"], a.pos) for c, a in zip(choices, answers, strict=True)], "answer"
-    )
     single = any(a.marker == "=" for a in answers)
     weights = [c["weight"] for c in choices]
     if single and not _has_full_credit(weights):
@@ -256,19 +435,23 @@ def _parse_choices(block: _Block, answers: list[_Answer]) -> tuple[list[dict[str
     return choices, single
 
 
+def _short_answer(text: str) -> dict[str, str]:
+    """A Moodle short answer as ours: "*" makes it a wildcard (a regex), "\\*" is a star."""
+    if has_wildcard(text):
+        return {"regex": wildcard_regex(text)}
+    return {"text": text.replace("\\*", "*")}
+
+
 def _parse_short_answers(block: _Block, answers: list[_Answer]) -> list[dict[str, Any]]:
+    """Moodle's short answers: each worth 100 unless "=%50%"; the first may lack its "="."""
     parsed: list[dict[str, Any]] = []
     for answer in answers:
         weight, rest = _parse_weight(block, answer.body, answer.pos, 100)
-        text, feedback = _split_feedback(rest)
+        # Moodle keeps a short answer as plain text: a "[plain]" on it is part of the answer.
+        text, feedback = _split_feedback(block, rest)
         if not text:
             raise block.error("empty answer", answer.pos)
-        parsed.append({"text": text, "weight": weight, "feedback": feedback})
-    _check_unique(
-        block,
-        [(_normalise(p["text"]), a.pos) for p, a in zip(parsed, answers, strict=True)],
-        "answer",
-    )
+        parsed.append({**_short_answer(text), "weight": weight, "feedback": feedback})
     if not _has_full_credit([p["weight"] for p in parsed]):
         raise block.error("no answer is worth 100%", answers[0].pos)
     return parsed
@@ -282,20 +465,24 @@ def _number(block: _Block, text: str, pos: int, what: str) -> str:
 
 
 def _parse_numeric_answers(block: _Block, content: str, base: int) -> list[dict[str, Any]]:
-    if "~" in content:
-        # Moodle's "~#feedback" is feedback for any other answer; our numeric spec has no place
-        # for it, and dropping it silently would lose the author's text.
-        raise block.error("'~' (feedback for any other answer) is not supported in numeric", base)
+    """Moodle's numeric answers: "=" between them (the first may lack it), each exact, "a:b"
+    (a within b) or "a..b"; "~" starts the feedback for any other answer ("~#text")."""
+    other: dict[str, Any] | None = None
+    if (tilde := content.find("~")) >= 0:
+        _, _, feedback = content[tilde + 1 :].partition("#")
+        # Moodle stores this as an answer "*" worth 0, whatever weight it is given.
+        other = {"kind": "any", "weight": 0, "feedback": _feedback(block, feedback)}
+        content = content[:tilde]
     leading, answers = _split_answers(content, base, "=")
+    if leading.strip():
+        answers = [_Answer("=", leading, base), *answers]
     if not answers:
-        answers = [_Answer("=", leading, base)]
-    elif leading.strip():
-        raise block.error("numeric answers after the first must each start with '='", base)
+        raise block.error("empty numeric answer", base)
     parsed: list[dict[str, Any]] = []
     for answer in answers:
         weight, rest = _parse_weight(block, answer.body, answer.pos, 100)
         value, _, feedback_raw = rest.partition("#")
-        feedback = _clean(feedback_raw)
+        feedback = _feedback(block, feedback_raw)
         pos = answer.pos
         if not value.strip():
             raise block.error("empty numeric answer", pos)
@@ -318,17 +505,9 @@ def _parse_numeric_answers(block: _Block, content: str, base: int) -> list[dict[
             item = {"kind": "exact", "value": _number(block, value, pos, "answer")}
         item |= {"weight": weight, "feedback": feedback}
         parsed.append(item)
-    _check_unique(
-        block,
-        [
-            (repr(sorted((k, v) for k, v in p.items() if k not in ("weight", "feedback"))), a.pos)
-            for p, a in zip(parsed, answers, strict=True)
-        ],
-        "numeric answer",
-    )
     if not _has_full_credit([p["weight"] for p in parsed]):
         raise block.error("no numeric answer is worth 100%", answers[0].pos)
-    return parsed
+    return parsed + ([other] if other else [])
 
 
 def _parse_matching(block: _Block, answers: list[_Answer]) -> dict[str, Any]:
@@ -347,7 +526,8 @@ def _parse_matching(block: _Block, answers: list[_Answer]) -> dict[str, Any]:
         if "->" not in answer.body:
             raise block.error("matching pair without '->'", answer.pos)
         prompt_raw, _, answer_raw = answer.body.partition("->")
-        prompt, matched = _clean(prompt_raw), _clean(answer_raw)
+        # Moodle reads a format marker on the prompt, not on the answer (plain text there).
+        prompt, matched = _shown_plain(block, _clean(prompt_raw)), _clean(answer_raw)
         if not matched:
             raise block.error("matching pair with an empty right side", answer.pos)
         if prompt:
@@ -387,7 +567,9 @@ class _Parsed:
 
 
 def _parse_answer_block(block: _Block, content: str, base: int) -> _Parsed:
-    """Everything inside { } except the general feedback."""
+    """Everything inside { } except the general feedback, typed in Moodle's order: empty is
+    an essay, "#" numeric, any "~" multiple choice, "=" with "->" matching, T/F true-false,
+    anything else short answer."""
     if not content.strip():
         return _Parsed("essay", {"min_words": 0, "max_words": None, "grader_info": ""})
     stripped = content.lstrip()
@@ -396,6 +578,23 @@ def _parse_answer_block(block: _Block, content: str, base: int) -> _Parsed:
         numeric = _parse_numeric_answers(block, stripped[1:], offset + 1)
         return _Parsed("numeric", {"answers": numeric})
 
+    if "~" in content:
+        leading, answers = _split_answers(content, base, "~=")
+        if leading.strip():
+            answers = [_Answer("~", leading, base), *answers]
+        choices, single = _parse_choices(block, answers)
+        if single:
+            return _Parsed("single_choice", {"choices": choices})
+        return _Parsed("multiple_choice", {"choices": choices, "scoring": "partial"})
+
+    leading, answers = _split_answers(content, base, "=")
+    # Moodle calls any '=' block with '->' matching; we look only at answer texts (not at
+    # feedback after '#'), so a short answer may say "->" in its feedback.
+    if answers and any("->" in a.body.partition("#")[0] for a in answers):
+        if leading.strip():
+            raise block.error("text before the first matching pair", base)
+        return _Parsed("matching", _parse_matching(block, answers))
+
     head, *feedbacks = content.split("#", 2)
     value = _TRUE_FALSE.get(head.strip())
     if value is not None:
@@ -403,40 +602,24 @@ def _parse_answer_block(block: _Block, content: str, base: int) -> _Parsed:
         # whose answer is wrong, the second to one whose answer is right (Moodle's
         # split_truefalse_comment). feedback_true is what the learner who picked "true" sees,
         # so for {T} it is the second text and for {F} the first.
-        wrong, right = (_clean(f) for f in [*feedbacks, "", ""][:2])
+        wrong, right = (_feedback(block, f) for f in [*feedbacks, "", ""][:2])
         true_fb, false_fb = (right, wrong) if value else (wrong, right)
         return _Parsed(
             "true_false", {"answer": value, "feedback_true": true_fb, "feedback_false": false_fb}
         )
-    leading, answers = _split_answers(content, base, "~=")
-    if not answers:
-        raise block.error(
-            "answers must start with '=' or '~' (true/false is T, TRUE, F or FALSE)", base
-        )
     if leading.strip():
-        # Moodle would take this text as one more answer; it is far more often a missing marker.
-        raise block.error("text before the first answer; answers start with '=' or '~'", base)
-
-    if any(a.marker == "~" for a in answers):
-        choices, single = _parse_choices(block, answers)
-        if single:
-            return _Parsed("single_choice", {"choices": choices})
-        return _Parsed("multiple_choice", {"choices": choices, "scoring": "partial"})
-    # Moodle calls any '=' block with '->' matching; we look only at answer texts (not at
-    # feedback after '#'), so a short answer may say "->" in its feedback.
-    if any("->" in a.body.partition("#")[0] for a in answers):
-        return _Parsed("matching", _parse_matching(block, answers))
+        # Moodle reads text before the first "=" (or with none at all) as one more answer.
+        answers = [_Answer("=", leading, base), *answers]
     short = _parse_short_answers(block, answers)
     return _Parsed("short_text", {"answers": short, "case_sensitive": False, "yo_equals_e": True})
 
 
-def _gap_of(block: _Block, parsed: _Parsed, pos: int) -> dict[str, Any]:
-    """A missing-word block as a fill_blanks gap; only the kinds a gap can grade."""
+def _gap_of(parsed: _Parsed) -> dict[str, Any] | None:
+    """A missing-word block as a fill_blanks gap, when a gap can grade it as Moodle does."""
     if parsed.type == "single_choice":
         choices = parsed.spec["choices"]
         if any(c["feedback"] for c in choices):
-            # The contract's choice gaps carry no feedback; refuse rather than drop it.
-            raise block.error("per-answer feedback is not supported in a missing-word choice", pos)
+            return None  # a choice gap carries no feedback: keep the choice question
         return {
             "id": "1",
             "kind": "choice",
@@ -446,10 +629,7 @@ def _gap_of(block: _Block, parsed: _Parsed, pos: int) -> dict[str, Any]:
         return {"id": "1", "kind": "text", **parsed.spec}
     if parsed.type == "numeric":
         return {"id": "1", "kind": "numeric", **parsed.spec}
-    readable = parsed.type.replace("_", " ")
-    raise block.error(
-        f"a {readable} answer block inside the text is not supported; put it at the end", pos
-    )
+    return None
 
 
 def _parse_question(block: _Block) -> GiftQuestion:
@@ -464,13 +644,22 @@ def _parse_question(block: _Block) -> GiftQuestion:
         body = end + 2
         block.name = title or _snippet(s[body:])
 
+    lead = s[body:].lstrip()
+    if (match := _FORMAT_RE.match(lead)) and match.group(1) in TEXT_FORMATS:
+        block.format = TEXT_FORMATS[match.group(1)]
+        body = len(s) - len(lead) + match.end()
+    # (A bracket word that is no format name stays text, as in Moodle.)
+
     opening = s.find("{", body)
     stray = s.find("}", body, opening if opening >= 0 else len(s))
     if stray >= 0:
         raise block.error("'}' without a matching '{'", stray)
     if opening < 0:
-        # Moodle imports this as a "description" (text only, no grade); we have no such type.
-        raise block.error("no answer block '{…}' (descriptions are not supported)", body)
+        # No answer block: Moodle's "description", text shown between questions, not graded.
+        text = _clean(s[body:])
+        if not text:
+            raise block.error("empty question text", body)
+        return _question(block, "description", title, text, {}, "", points=Decimal(0))
     closing = s.find("}", opening + 1)
     nested = s.find("{", opening + 1, closing if closing >= 0 else len(s))
     if nested >= 0:
@@ -482,47 +671,57 @@ def _parse_question(block: _Block) -> GiftQuestion:
         raise block.error("more than one answer block (escape literal braces as '\\{')", min(extra))
 
     before, after = s[body:opening], s[closing + 1 :]
-    text_format: TextFormat = DEFAULT_FORMAT
-    lead = before.lstrip()
-    if match := _FORMAT_RE.match(lead):
-        name = match.group(1)
-        if name not in TEXT_FORMATS:
-            raise block.error(
-                f"unknown format [{name}]: use [markdown], [html], [moodle] or [plain]"
-                " (write [moodle] first to start the text with a literal bracket)",
-                body,
-            )
-        text_format = TEXT_FORMATS[name]
-        before = lead[match.end() :]
-
     content = s[opening + 1 : closing]
     general_feedback = ""
-    if (split := content.rfind("####")) >= 0:
-        general_feedback = _clean(content[split + 4 :])
+    if (split := content.find("####")) >= 0:
+        general_feedback = _feedback(block, content[split + 4 :])
         content = content[:split]
     parsed = _parse_answer_block(block, content, opening + 1)
 
     before_text, after_text = _restore(before), _restore(after)
     if after_text.strip():
-        # Answers before the end of the text: Moodle's "missing word" question.
-        if GAP in before_text or GAP in after_text:
-            raise block.error(f"the text of a missing-word question already contains {GAP}", body)
-        text = (before_text + GAP + after_text).strip()
-        spec = {"text": text, "gaps": [_gap_of(block, parsed, opening)]}
-        parsed = _Parsed("fill_blanks", spec)
+        # Answers before the end of the text: Moodle's "missing word" question. A gap where
+        # one can grade it as Moodle does; else the question of the block's own type, with
+        # Moodle's blank line where the block stood.
+        gap = _gap_of(parsed)
+        if gap is not None:
+            if GAP in before_text or GAP in after_text:
+                raise block.error(
+                    f"the text of a missing-word question already contains {GAP}", body
+                )
+            text = (before_text + GAP + after_text).strip()
+            parsed = _Parsed("fill_blanks", {"text": text, "gaps": [gap]})
+        else:
+            text = (before_text + BLANK + after_text).strip()
     else:
         text = before_text.strip()
     if not text:
         raise block.error("empty question text", body)
+    return _question(block, parsed.type, title, text, parsed.spec, general_feedback)
+
+
+def _question(
+    block: _Block,
+    type_: QuestionType,
+    title: str,
+    text: str,
+    spec: dict[str, Any],
+    general_feedback: str,
+    *,
+    points: Decimal = Decimal(1),
+) -> GiftQuestion:
     return GiftQuestion(
-        type=parsed.type,
+        type=type_,
         title=title,
         text=text,
-        text_format=text_format,
-        spec=parsed.spec,
+        text_format=block.format,
+        spec=spec,
         general_feedback=general_feedback,
         category=block.category,
         line=block.start_line,
+        points=points,
+        tags=block.tags,
+        idnumber=block.idnumber,
     )
 
 
@@ -531,21 +730,25 @@ def parse_gift(
 ) -> list[GiftQuestion]:
     """Questions of a GIFT file, in order. The first problem raises GiftError; with
     `problems`, every question that cannot be read is added there instead (and left out), so
-    that one pass names every line to fix."""
+    that one pass names every line to fix and the rest can be imported."""
     text = text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
     questions: list[GiftQuestion] = []
     category = ""
     pending: list[tuple[int, str]] = []
+    comments: list[str] = []
+    spoiled: list[bool] = []  # a line of the question was refused: skip it whole
 
     def flush() -> None:
-        if pending:
+        if pending and not spoiled:
             try:
-                questions.append(_parse_question(_Block(pending, source, category)))
+                questions.append(_parse_question(_Block(pending, source, category, comments)))
             except GiftError as error:
                 if problems is None:
                     raise
                 problems.append(error)
-            pending.clear()
+        pending.clear()
+        comments.clear()
+        spoiled.clear()
 
     # split("\n"), not splitlines(): the latter also breaks on U+2028, \x1c… inside text.
     for number, line in enumerate(text.split("\n"), start=1):
@@ -553,8 +756,9 @@ def parse_gift(
         if not stripped:
             flush()
         elif stripped.startswith("//"):
-            # A comment only at the start of a line; it does not end the question.
-            continue
+            # A comment only at the start of a line; it does not end the question. Its
+            # "[tag:…]" and "[id:…]" belong to the question of its block.
+            comments.append(stripped)
         elif stripped.startswith(_CATEGORY):
             # Moodle wants $CATEGORY alone in its block; we let it end the previous one.
             flush()
@@ -569,7 +773,8 @@ def parse_gift(
             if problems is None:
                 raise error
             problems.append(error)
-            pending.append((number, _NONCHARACTERS.sub("", line)))
+            pending.append((number, line))
+            spoiled.append(True)
         else:
             pending.append((number, line))
     flush()
@@ -597,15 +802,37 @@ def _weight_text(weight: Weight | str) -> str:
     return format(_weight_value(weight), "f")
 
 
+def _marked(text: str, text_format: TextFormat) -> str:
+    """A text of the question as GIFT, with a format marker only where Moodle (and we) would
+    otherwise misread it: one that starts with a format name in brackets."""
+    if split_format(text)[0] is not None or text != text.strip():
+        return f"[{text_format}]{_escape(text)}"
+    return _escape(text)
+
+
+def _feedback_text(feedback: str, question_format: TextFormat) -> str:
+    return f"#{_marked(feedback, question_format)}" if feedback else ""
+
+
+def _plain_text(text: str, question_format: TextFormat) -> str:
+    """A choice or a prompt (shown as plain text): "[plain]" where the question's format would
+    read it otherwise (HTML: "<", "&", runs of spaces)."""
+    if _in_format(text, question_format, shown_as="plain") != text:
+        return f"[plain]{_escape(text)}"
+    return _escape(text)
+
+
 def _answer_text(marker: str, weight: Weight | str, default: int, text: str, feedback: str) -> str:
-    # An explicit weight when the text itself would read as one ("%50%…").
+    # An explicit weight when the text itself would read as one ("%50%…"). `text` and
+    # `feedback` are GIFT already (escaped, with their markers).
     explicit = _weight_value(weight) != default or _WEIGHT_RE.match(text) is not None
     head = f"{marker}%{_weight_text(weight)}%" if explicit else marker
-    tail = f"#{_escape(feedback)}" if feedback else ""
-    return head + _escape(text) + tail
+    return head + text + feedback
 
 
-def _render_choices(choices: list[dict[str, Any]], *, single: bool) -> list[str]:
+def _render_choices(
+    choices: list[dict[str, Any]], text_format: TextFormat, *, single: bool
+) -> list[str]:
     """'=' for the first full-credit choice of a single-answer question, '~%w%' for the rest.
 
     One '=' keeps the block single-answer and the '~'s keep it multiple choice (a block of
@@ -614,12 +841,13 @@ def _render_choices(choices: list[dict[str, Any]], *, single: bool) -> list[str]
     out = []
     used_equals = False
     for choice in choices:
-        feedback = choice.get("feedback", "")
+        feedback = _feedback_text(choice.get("feedback", ""), text_format)
+        text = _plain_text(choice["text"], text_format)
         if single and not used_equals and _weight_value(choice["weight"]) == 100:
             used_equals = True
-            out.append(_answer_text("=", 100, 100, choice["text"], feedback))
+            out.append(_answer_text("=", 100, 100, text, feedback))
         else:
-            out.append(_answer_text("~", choice["weight"], 0, choice["text"], feedback))
+            out.append(_answer_text("~", choice["weight"], 0, text, feedback))
     return out
 
 
@@ -628,12 +856,17 @@ def _render_short(question: GiftQuestion, spec: dict[str, Any]) -> list[str]:
         raise _render_error(question, "GIFT short answers are case-insensitive with ё = е")
     out = []
     for answer in spec["answers"]:
-        if "text" not in answer:
+        if "text" in answer:
+            # A star is a wildcard in Moodle's short answers; "\*" is a star.
+            text = answer["text"].replace("*", "\\*")
+        elif (wildcard := wildcard_of(answer["regex"])) is not None:
+            text = wildcard
+        else:
             raise _render_error(question, "GIFT has no regular-expression answers")
-        if "->" in answer["text"]:
+        if "->" in text:
             raise _render_error(question, "a short answer containing '->' reads as matching")
-        feedback = answer.get("feedback", "")
-        out.append(_answer_text("=", answer["weight"], 100, answer["text"], feedback))
+        feedback = _feedback_text(answer.get("feedback", ""), question.text_format)
+        out.append(_answer_text("=", answer["weight"], 100, _escape(text), feedback))
     return out
 
 
@@ -646,14 +879,21 @@ def _numeric_value(answer: dict[str, Any]) -> str:
     return str(answer["value"])
 
 
-def _render_numeric(spec: dict[str, Any]) -> list[str]:
+def _render_numeric(question: GiftQuestion, spec: dict[str, Any]) -> list[str]:
     out = []
+    others = [a for a in spec["answers"] if a["kind"] == "any"]
     for answer in spec["answers"]:
+        if answer["kind"] == "any":
+            continue
         weight = answer["weight"]
         head = "=" if _weight_value(weight) == 100 else f"=%{_weight_text(weight)}%"
-        feedback = answer.get("feedback", "")
-        tail = f"#{_escape(feedback)}" if feedback else ""
-        out.append(head + _numeric_value(answer) + tail)
+        feedback = _feedback_text(answer.get("feedback", ""), question.text_format)
+        out.append(head + _numeric_value(answer) + feedback)
+    if others:
+        # GIFT's "~#feedback": any other number, worth 0, once, after the answers.
+        if len(others) > 1 or _weight_value(others[0]["weight"]) != 0:
+            raise _render_error(question, "GIFT's numeric 'any other answer' is worth 0, once")
+        out.append("~" + (_feedback_text(others[0].get("feedback", ""), question.text_format)))
     return out
 
 
@@ -662,29 +902,33 @@ def _render_matching(question: GiftQuestion, spec: dict[str, Any]) -> list[str]:
     for pair in spec["pairs"]:
         if "->" in pair["prompt"]:
             raise _render_error(question, "a matching prompt cannot contain '->'")
-        out.append(f"={_escape(pair['prompt'])} -> {_escape(pair['answer'])}")
+        prompt = _plain_text(pair["prompt"], question.text_format)
+        out.append(f"={prompt} -> {_escape(pair['answer'])}")
     out.extend(f"= -> {_escape(d)}" for d in spec.get("distractors", []))
     return out
 
 
-def _block(lines: list[str], general_feedback: str, *, inline: bool) -> str:
+def _block(
+    lines: list[str], question: GiftQuestion, *, inline: bool, general_feedback: str = ""
+) -> str:
     if general_feedback:
-        lines = [*lines, f"####{_escape(general_feedback)}"]
+        lines = [*lines, f"####{_marked(general_feedback, question.text_format)}"]
     if inline:
         return "{" + " ".join(lines) + "}"
     return "{\n" + "".join(f"\t{line}\n" for line in lines) + "}"
 
 
-def _render_true_false(spec: dict[str, Any], general_feedback: str) -> str:
+def _render_true_false(question: GiftQuestion) -> str:
+    spec, text_format = question.spec, question.text_format
     value = bool(spec["answer"])
     feedback_true, feedback_false = spec.get("feedback_true", ""), spec.get("feedback_false", "")
     right, wrong = (feedback_true, feedback_false) if value else (feedback_false, feedback_true)
     text = "TRUE" if value else "FALSE"
     if wrong or right:
-        text += f"#{_escape(wrong)}"
+        text += "#" + (_marked(wrong, text_format) if wrong else "")
     if right:
-        text += f"#{_escape(right)}"
-    return _block([text], general_feedback, inline=True)
+        text += f"#{_marked(right, text_format)}"
+    return _block([text], question, inline=True, general_feedback=question.general_feedback)
 
 
 def _render_gap(question: GiftQuestion) -> tuple[str, str, str]:
@@ -697,13 +941,19 @@ def _render_gap(question: GiftQuestion) -> tuple[str, str, str]:
         raise _render_error(question, "GIFT cannot place a missing word at the end of the text")
     gap = gaps[0]
     if gap["kind"] == "choice":
-        lines = _render_choices(gap["choices"], single=True)
+        if not any(_weight_value(c["weight"]) == 100 for c in gap["choices"]):
+            raise _render_error(question, "a choice gap needs a choice worth 100%")
+        lines = _render_choices(gap["choices"], question.text_format, single=True)
+        if not any(line.startswith("~") for line in lines):
+            # Without a "~" Moodle reads "=" answers as a short answer.
+            raise _render_error(question, "GIFT's choice gap needs a wrong choice")
     elif gap["kind"] == "text":
         lines = _render_short(question, gap)
     else:
-        lines = _render_numeric(gap)
+        lines = _render_numeric(question, gap)
         lines[0] = "#" + lines[0]
-    return before, _block(lines, question.general_feedback, inline=True), after
+    general_feedback = question.general_feedback
+    return before, _block(lines, question, inline=True, general_feedback=general_feedback), after
 
 
 def _render_question(question: GiftQuestion) -> str:
@@ -714,26 +964,39 @@ def _render_question(question: GiftQuestion) -> str:
             single = question.type == "single_choice"
             if not single and spec.get("scoring") != "partial":
                 raise _render_error(question, "GIFT multiple-answer questions score partially")
-            block = _block(_render_choices(spec["choices"], single=single), feedback, inline=False)
+            choices = _render_choices(spec["choices"], question.text_format, single=single)
+            if not any(line.startswith("~") for line in choices):
+                # All "=": Moodle would read a short answer.
+                raise _render_error(question, "GIFT's single choice needs a wrong choice")
+            block = _block(choices, question, inline=False, general_feedback=feedback)
         case "true_false":
-            block = _render_true_false(spec, feedback)
+            block = _render_true_false(question)
         case "short_text":
-            block = _block(_render_short(question, spec), feedback, inline=False)
+            lines = _render_short(question, spec)
+            block = _block(lines, question, inline=False, general_feedback=feedback)
         case "numeric":
-            lines = _render_numeric(spec)
+            lines = _render_numeric(question, spec)
             if len(lines) == 1 and lines[0].startswith("=") and not lines[0].startswith("=%"):
-                block = _block(["#" + lines[0][1:]], feedback, inline=True)  # {#3.14:0.01}
+                # {#3.14:0.01}
+                block = _block(
+                    ["#" + lines[0][1:]], question, inline=True, general_feedback=feedback
+                )
             else:
-                block = "{#" + _block(lines, feedback, inline=False)[1:]
+                block = "{#" + _block(lines, question, inline=False, general_feedback=feedback)[1:]
         case "matching":
-            block = _block(_render_matching(question, spec), feedback, inline=False)
+            lines = _render_matching(question, spec)
+            block = _block(lines, question, inline=False, general_feedback=feedback)
         case "essay":
             limits = (spec.get("min_words", 0), spec.get("max_words"), spec.get("grader_info", ""))
             if limits != (0, None, ""):
                 raise _render_error(question, "GIFT essays have no word limits or grader info")
-            block = _block([], feedback, inline=True)
+            block = _block([], question, inline=True, general_feedback=feedback)
         case "fill_blanks":
             before, block, after = _render_gap(question)
+        case "description":
+            if feedback:
+                raise _render_error(question, "a GIFT description has no general feedback")
+            block = ""
         case _:
             raise _render_error(question, f"GIFT has no {question.type} questions")
 
@@ -746,8 +1009,19 @@ def _render_question(question: GiftQuestion) -> str:
         or (not head and question.text.startswith("//"))
     ):
         head += f"[{question.text_format}]"
-    separator = " " if before and not after else ""
-    return head + _escape(before) + separator + block + _escape(after)
+    separator = " " if before and block and not after else ""
+    comment = _tags_comment(question)
+    return comment + head + _escape(before) + separator + block + _escape(after)
+
+
+def _tags_comment(question: GiftQuestion) -> str:
+    """Moodle's "// [id:…] [tag:…]" line above a question with an id number or tags."""
+    marks = [("id", question.idnumber)] if question.idnumber else []
+    marks += [("tag", tag) for tag in question.tags]
+    for _, value in marks:
+        if "]" in value or "\n" in value or value != value.strip():
+            raise _render_error(question, f"a tag or id number cannot be written: {value!r}")
+    return "// " + " ".join(f"[{kind}:{value}]" for kind, value in marks) + "\n" if marks else ""
 
 
 def render_gift(questions: Sequence[GiftQuestion]) -> str:

@@ -91,6 +91,7 @@ QUESTION_TYPE_LABELS = {
     "matching": _("matching"),
     "fill_blanks": _("fill in the blanks"),
     "essay": _("essay"),
+    "description": _("description (text only, not graded)"),
 }
 
 # The fields Question.key_version covers.
@@ -126,8 +127,13 @@ class Question(models.Model):
     )
     order = models.PositiveIntegerField(_("order"), default=0)
     explanation = models.TextField(_("explanation (general feedback)"), blank=True)
+    # Kept from Moodle question banks (GIFT "// [tag:…] [id:…]"), written back on export.
+    tags = models.JSONField(_("tags"), default=list, blank=True, db_default=[])
+    idnumber = models.CharField(
+        _("id number"), max_length=100, blank=True, default="", db_default=""
+    )
     # Type-specific: choices, accepted answers, ... (see docs/question-types.md).
-    spec = models.JSONField(_("specification"), default=dict)
+    spec = models.JSONField(_("specification"), default=dict, blank=True)  # ({} for a description)
     # What answers are graded against (type, spec, points), as a version (core.versions):
     # each graded answer records the one it was graded with.
     key_version = models.CharField(
@@ -157,6 +163,38 @@ class Question(models.Model):
             grading.validate_spec(self.type, self.spec)
         except grading.SpecError as error:
             raise ValidationError({"spec": str(error)}) from None
+        if self.type == "description" and self.points:
+            # Text between questions: nothing to answer, so nothing to score.
+            raise ValidationError({"points": _("A description (text only) is worth 0 points.")})
+
+
+class QuestionFile(models.Model):
+    """An image of a question (from a Moodle XML <file>), served by quizzes.views.
+
+    Its text refers to it as "@@PLUGINFILE@@/<key>/<name>", the key a digest of the bytes,
+    so the reference is the same wherever the same image is imported (quizzes.question_files).
+    """
+
+    question = models.ForeignKey(
+        Question, on_delete=models.CASCADE, related_name="files", verbose_name=_("question")
+    )
+    key = models.CharField(_("key"), max_length=32)
+    name = models.CharField(_("name"), max_length=100)
+    content_type = models.CharField(_("content type"), max_length=32)
+    data = models.BinaryField(_("data"))
+
+    class Meta:
+        verbose_name = _("question file")
+        verbose_name_plural = _("question files")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["question", "key", "name"], name="question_file_unique_per_question"
+            )
+        ]
+        indexes = [models.Index(fields=["key", "name"], name="question_file_key_name")]
+
+    def __str__(self) -> str:
+        return self.name
 
 
 class Attempt(models.Model):

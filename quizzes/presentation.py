@@ -19,6 +19,7 @@ from django.utils.html import linebreaks
 
 from courses.markdown import clean_html, render_markdown
 from quizzes.grading.fields import MAX_RESPONSE_TEXT_BYTES
+from quizzes.question_files import text_with_urls
 
 T = TypeVar("T")
 
@@ -103,6 +104,8 @@ def public_spec(
         return {"text": spec["text"], "gaps": gaps}
     if question_type == "essay":
         return {"min_words": spec.get("min_words", 0), "max_words": spec.get("max_words")}
+    if question_type == "description":
+        return {}
     raise ValueError(f"unknown question type {question_type!r}")
 
 
@@ -172,6 +175,8 @@ def response_from_form(view: Mapping[str, Any], form: Callable[[str], list[str]]
             if (value := first(f"{name}-{gap['id']}")).strip()
         }
         return {"gaps": gaps} if gaps else None
+    if kind == "description":
+        return None  # nothing to answer
     raise ValueError(f"unknown question type {kind!r}")
 
 
@@ -265,6 +270,8 @@ def response_summary(view: Mapping[str, Any], response: Any) -> list[str]:
             f"{gap_id}: {choices.get((gap_id, value), value)}"
             for gap_id, value in response["gaps"].items()
         ]
+    if kind == "description":
+        return []
     raise ValueError(f"unknown question type {kind!r}")
 
 
@@ -313,6 +320,7 @@ def response_ids(
 
 def question_text_html(text: str, text_format: str) -> str:
     """A question's (or feedback's) text as safe HTML, whatever format it was written in."""
+    text = text_with_urls(text)  # (images of questions: quizzes.question_files)
     if text_format == "html":  # (Question.TextFormat's values)
         return clean_html(text)
     if text_format in {"plain", "moodle"}:

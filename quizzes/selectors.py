@@ -22,7 +22,7 @@ from accounts.roles import own_or_taught, published_or_taught, teaches
 from courses.models import Section
 from progress.items import ItemGrade, ItemMark, ItemState, WorkRow
 from progress.models import ItemCompletion
-from quizzes.models import Attempt, Question, Quiz
+from quizzes.models import Attempt, Question, QuestionFile, Quiz
 from quizzes.presentation import public_spec, response_ids, response_summary, seeded_order
 from quizzes.scoring import CENT, QuizResult, quiz_result
 from quizzes.visibility import ResultVisibility, result_visibility, scores_hidden_until_due
@@ -645,3 +645,19 @@ def quiz_visible_get(*, user: Any, quiz_id: int) -> Quiz | None:
 
 def attempt_ids_of(*, learner: User, quiz: Quiz) -> set[int]:
     return set(Attempt.objects.filter(learner=learner, quiz=quiz).values_list("pk", flat=True))
+
+
+def question_files(*, key: str, name: str) -> QuerySet[QuestionFile]:
+    """A question's image by its key and name (with its question's section and part, for who
+    may see it)."""
+    return QuestionFile.objects.filter(key=key, name=name).select_related(
+        "question__quiz__section__part"
+    )
+
+
+def quiz_taught(*, user: Any, quiz_id: int) -> Quiz | None:
+    """The quiz (with its section and part) if `user` teaches its course; else None."""
+    quiz = Quiz.objects.select_related("section__part").filter(pk=quiz_id).first()
+    if quiz is None or not teaches(user, quiz.section.part.course_id):
+        return None
+    return quiz

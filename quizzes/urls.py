@@ -15,4 +15,9 @@ urlpatterns = [
     path("attempts/<int:attempt_id>/autosave/", views.attempt_autosave_view, name="autosave"),
     path("attempts/<int:attempt_id>/submit/", views.attempt_confirm_view, name="confirm"),
     path("attempts/<int:attempt_id>/result/", views.attempt_result_view, name="result"),
+    path(
+        "quizzes/files/<str:key>/<str:name>",
+        views.question_file_view,
+        name="question_file",
+    ),
 ]

@@ -10,7 +10,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from accounts.auth import current_learner
+from accounts.roles import teaches
 from quizzes import selectors, services
 from quizzes.models import Attempt
 from quizzes.presentation import question_form_entry, question_text_html, response_from_form
@@ -79,17 +80,21 @@ def attempt_start_view(request: HttpRequest, quiz_id: int) -> HttpResponse:
 
 def _questions_context(attempt: Attempt) -> list[dict[str, Any]]:
     """Each question with what the learner has answered so far, ready for the form."""
-    return [
-        question_form_entry(
-            number=number,
-            view=item.view,
-            text_html=question_text_html(item.question.text, item.question.text_format),
-            response=response or {},
+    shown = []
+    number = 0
+    for item, response in selectors.attempt_responses_shown(attempt=attempt):
+        # A description is not a question: numbers count questions only (as Moodle's).
+        if item.question.type != "description":
+            number += 1
+        shown.append(
+            question_form_entry(
+                number=number,
+                view=item.view,
+                text_html=question_text_html(item.question.text, item.question.text_format),
+                response=response or {},
+            )
         )
-        for number, (item, response) in enumerate(
-            selectors.attempt_responses_shown(attempt=attempt), start=1
-        )
-    ]
+    return shown
 
 
 def _responses(attempt: Attempt, request: HttpRequest) -> dict[int, Any]:
@@ -204,3 +209,21 @@ def attempt_result_view(request: HttpRequest, attempt_id: int) -> HttpResponse:
     if request.GET.get("fragment") or request.headers.get("X-Requested-With") == "fetch":
         return render(request, "quizzes/_result.html", context)
     return render(request, "quizzes/result.html", context)
+
+
+@login_required
+def question_file_view(request: HttpRequest, key: str, name: str) -> HttpResponse:
+    """An image of a question, to whoever may see a question that has it: a learner when its
+    section is published, an instructor of its course always."""
+    user = request.user
+    for file in selectors.question_files(key=key, name=name):
+        section = file.question.quiz.section
+        if section.is_published or teaches(user, section.part.course_id):
+            response = HttpResponse(bytes(file.data), content_type=file.content_type)
+            # Only ever shown as an image: never sniffed as anything else, never run.
+            response["X-Content-Type-Options"] = "nosniff"
+            response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+            response["Content-Disposition"] = "inline"
+            response["Cache-Control"] = "private, max-age=86400"
+            return response
+    raise Http404

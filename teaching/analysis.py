@@ -117,7 +117,8 @@ def quiz_analysis(*, quiz: Quiz) -> QuizAnalysis:
     attempts = dict(
         Attempt.objects.filter(quiz=quiz, status=Attempt.Status.GRADED).values_list("pk", "percent")
     )
-    questions = list(quiz.questions.order_by("order", "id"))
+    # A description is text between questions: nothing to analyse.
+    questions = list(quiz.questions.exclude(type="description").order_by("order", "id"))
     by_question: dict[int, list[tuple[int, Decimal, Any]]] = defaultdict(list)
     totals: dict[int, Decimal] = defaultdict(Decimal)
     for attempt_id, question_id, score, response in Answer.objects.filter(

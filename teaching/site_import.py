@@ -1,8 +1,9 @@
 """Imports from the teaching pages: an uploaded file is staged, previewed (a dry run of the same
 import the commands run, with every problem named by file and line), and imported only when
-the instructor confirms. Three kinds: a GIFT file into a section's quiz, an exercise folder
+the instructor confirms. Three kinds: a GIFT or Moodle XML file into a section's quizzes (a
+question that cannot be represented is skipped and named, the rest imports), an exercise folder
 (.zip) into a section, a part README (.md) or an mdBook (.zip) into the course. Exports: a
-quiz as GIFT, a part's README as the exporter writes it.
+quiz as GIFT or Moodle XML, a part's README as the exporter writes it.
 
 A staged file is its uploader's, in its course, for STAGED_FOR; nothing is written to the
 course before the confirmation, and the confirmation runs the import again (what changed
@@ -32,12 +33,17 @@ from courses.models import Course, Part, Section
 from courses.readme_export import part_readme_render
 from courses.services import CourseImportError, course_import
 from grader.services import ExerciseError, exercise_import
-from quizzes.authoring import QuizImportError, quiz_export_gift, quiz_import_gift
+from quizzes.authoring import (
+    QuizImportError,
+    quiz_export_gift,
+    quiz_export_moodle_xml,
+    quiz_import_gift,
+)
 from quizzes.models import Quiz
 from teaching.models import StagedUpload
 
 MAX_BYTES = {  # an upload, as sent
-    StagedUpload.Kind.GIFT: 2 * 1024 * 1024,
+    StagedUpload.Kind.GIFT: 20 * 1024 * 1024,  # (Moodle XML embeds images)
     StagedUpload.Kind.EXERCISE: 5 * 1024 * 1024,
     StagedUpload.Kind.COURSE: 20 * 1024 * 1024,
 }
@@ -76,6 +82,7 @@ class ImportDone:
     updated: int
     removed: int
     check_queued: bool = False
+    skipped: int = 0  # questions of the file left out (each named in the preview)
 
 
 def upload_name(name: str) -> str:
@@ -160,7 +167,11 @@ def _gift(
         report = _named_as_uploaded(
             path.parent,
             lambda: quiz_import_gift(
-                section=section, path=path, quiz_title=quiz_title or None, dry_run=dry_run
+                section=section,
+                path=path,
+                quiz_title=quiz_title or None,
+                dry_run=dry_run,
+                check_later=True,  # (a CodeRunner exercise's check runs in a worker)
             ),
         )
     groups = [
@@ -173,11 +184,22 @@ def _gift(
         )
         if items
     ]  # fmt: skip
-    target = report.quiz.title
-    return (
-        ImportPreview(staged, section, target, groups),
-        ImportDone("gift", target, len(report.created), len(report.updated), len(report.removed)),
+    prefix = f"{path.parent}/"
+    if report.exercises:
+        groups.insert(0, ("exercises", list(report.exercises)))
+    if report.skipped:
+        # Moodle reads them; we cannot represent them: named with line and reason.
+        groups.insert(0, ("skipped", [line.replace(prefix, "") for line in report.skipped]))
+    target = ", ".join(quiz_report.quiz.title for quiz_report in report.quizzes)
+    done = ImportDone(
+        "gift",
+        target,
+        len(report.created),
+        len(report.updated),
+        len(report.removed),
+        skipped=len(report.skipped),
     )
+    return ImportPreview(staged, section, target, groups), done
 
 
 def _exercise(
@@ -340,6 +362,16 @@ def quiz_gift_file(*, quiz: Quiz) -> tuple[str, str]:
         note = "".join(f"// left out (GIFT cannot express it): {title}\n" for title in skipped)
         text = note + "\n" + text
     return f"{upload_name(quiz.title)}.gift", text
+
+
+def quiz_moodle_xml_file(*, quiz: Quiz) -> tuple[str, str]:
+    """(file name, Moodle XML) of a quiz; questions it cannot hold are named in a comment."""
+    text, skipped = quiz_export_moodle_xml(quiz=quiz)
+    if skipped:
+        note = "".join(f"<!-- left out: {why.replace('--', '- -')} -->\n" for why in skipped)
+        head, _, body = text.partition("\n")
+        text = f"{head}\n{note}{body}"
+    return f"{upload_name(quiz.title)}.xml", text
 
 
 def part_readme_file(*, part: Part) -> tuple[str, str]:

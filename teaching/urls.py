@@ -49,6 +49,11 @@ urlpatterns = [
         name="export_quiz",
     ),
     path(
+        "teach/<slug:course_slug>/export/quizzes/<int:quiz_id>.xml",
+        views.export_quiz_xml_view,
+        name="export_quiz_xml",
+    ),
+    path(
         "teach/<slug:course_slug>/export/parts/<int:part_number>/README.md",
         views.export_part_view,
         name="export_part",

@@ -90,6 +90,7 @@ from teaching.site_import import (
     SiteImportError,
     part_readme_file,
     quiz_gift_file,
+    quiz_moodle_xml_file,
     staged_get,
     upload_apply,
     upload_preview,
@@ -380,7 +381,7 @@ class UploadForm(forms.Form):
             )
         name = (file.name or "").lower()
         wanted = {
-            StagedUpload.Kind.GIFT: (".gift", ".txt"),
+            StagedUpload.Kind.GIFT: (".gift", ".txt", ".xml"),
             StagedUpload.Kind.EXERCISE: (".zip",),
             StagedUpload.Kind.COURSE: (".zip", ".md"),
         }[self.kind]
@@ -467,10 +468,11 @@ def import_confirm_view(request: HttpRequest, course_slug: str, token: UUID) -> 
     except SiteImportError:
         return _preview_page(request, course, upload_preview(staged=staged), status=400)
     counts = {"target": done.target, "created": done.created, "updated": done.updated,
-              "removed": done.removed}  # fmt: skip
+              "removed": done.removed, "skipped": done.skipped}  # fmt: skip
     if done.kind == StagedUpload.Kind.GIFT:
         text = _("Imported into the quiz «%(target)s»: %(created)d created, %(updated)d "
-                 "updated, %(removed)d removed.")  # fmt: skip
+                 "updated, %(removed)d removed, %(skipped)d skipped (named in the "
+                 "preview).")  # fmt: skip
     elif done.kind == StagedUpload.Kind.EXERCISE:
         text = _(
             "Imported the exercise «%(target)s». A worker checks it now (the reference must "
@@ -495,6 +497,15 @@ def export_quiz_view(request: HttpRequest, course_slug: str, quiz_id: int) -> Ht
     course = _course(request, course_slug)
     name, text = quiz_gift_file(quiz=course_quiz(course=course, quiz_id=quiz_id))
     return _download(name, text, "text/plain")
+
+
+@require_GET
+@login_required
+def export_quiz_xml_view(request: HttpRequest, course_slug: str, quiz_id: int) -> HttpResponse:
+    course = _course(request, course_slug)
+    quiz = course_quiz(course=course, quiz_id=quiz_id)
+    name, text = quiz_moodle_xml_file(quiz=quiz)
+    return _download(name, text, "application/xml")
 
 
 @require_GET

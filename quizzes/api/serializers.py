@@ -64,9 +64,17 @@ class QuestionSerializer(serializers.ModelSerializer):
         model = Question
         fields = [
             "id", "quiz", "type", "title", "text", "text_format", "points", "order",
-            "explanation", "spec", "created_at", "updated_at",
+            "explanation", "spec", "tags", "idnumber", "created_at", "updated_at",
         ]  # fmt: skip
         read_only_fields = ["created_at", "updated_at"]
+
+    def validate_tags(self, value: Any) -> Any:
+        # (as Moodle keeps them: a list of short texts)
+        if not isinstance(value, list) or not all(
+            isinstance(tag, str) and 0 < len(tag) <= 100 for tag in value
+        ):
+            raise serializers.ValidationError(_("Tags are a list of texts of 1 to 100 characters."))
+        return value
 
     def validate_spec(self, value: Any) -> Any:
         if not isinstance(value, dict):

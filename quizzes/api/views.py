@@ -7,22 +7,29 @@ answer keys, and only their own attempts.
 
 from __future__ import annotations
 
+import tempfile
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 from django.db.models import QuerySet
+from django.http import HttpResponse
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import exceptions, status
 from rest_framework.decorators import action
+from rest_framework.parsers import MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.views import APIView
 
 from accounts.roles import teaches
 from api.errors import ApiError
 from api.idempotency import IDEMPOTENCY_PARAMETER, idempotent
 from api.params import ChoiceFilter, IdFilter
 from api.views_base import InstructorWriteViewSet, LearnerWorkViewSet
+from core.provenance import ImportPolicy
+from courses.selectors import section_taught
 from quizzes.api.serializers import (
     AnswersSerializer,
     AttemptDetailSerializer,
@@ -37,9 +44,13 @@ from quizzes.api.serializers import (
 )
 from quizzes.authoring import (
     QuizEditError,
+    QuizImportError,
     question_delete,
     question_save,
     quiz_delete,
+    quiz_export_gift,
+    quiz_export_moodle_xml,
+    quiz_import_gift,
     quiz_save,
 )
 from quizzes.models import Attempt, Question, Quiz
@@ -50,6 +61,7 @@ from quizzes.selectors import (
     attempts_visible_to,
     public_question_view,
     questions_visible_to,
+    quiz_taught,
     quiz_visible_get,
     quizzes_visible_to,
 )
@@ -250,3 +262,107 @@ class AttemptViewSet(LearnerWorkViewSet):
             status=status.HTTP_202_ACCEPTED,
             headers={"Location": url},
         )
+
+
+MAX_BANK_BYTES = 20 * 1024 * 1024  # (Moodle XML embeds images)
+REPORT_KEYS = ("created", "updated", "unchanged", "removed", "kept", "kept_site", "kept_edited",
+               "kept_learners")  # fmt: skip
+
+
+class QuestionBankImportView(APIView):
+    """POST a GIFT or Moodle XML file (multipart `file`) into a section's quizzes."""
+
+    parser_classes = [MultiPartParser]
+
+    @extend_schema(
+        tags=["quizzes"],
+        request={
+            "multipart/form-data": {
+                "type": "object",
+                "properties": {
+                    "file": {"type": "string", "format": "binary"},
+                    "quiz_title": {"type": "string"},
+                    "dry_run": {"type": "boolean"},
+                    "overwrite": {"type": "boolean"},
+                },
+                "required": ["file"],
+            }
+        },
+        responses={200: OpenApiResponse(description="the import's report")},
+        description="Import a question bank as Moodle reads it (docs/question-banks.md): a quiz "
+        "per category, each question that cannot be represented skipped and named; with "
+        "`dry_run` nothing is written. 400 `invalid_file` when nothing can be imported.",
+    )
+    def post(self, request: Request, section_id: int) -> Response:
+        section = section_taught(user=request.user, section_id=section_id)
+        if section is None:
+            raise exceptions.NotFound()  # (another course's section does not exist for them)
+        upload = request.FILES.get("file")
+        if upload is None:
+            raise ApiError("invalid", _("Send the file as `file`."), fields={"file": ["required"]})
+        if upload.size is None or upload.size > MAX_BANK_BYTES:
+            raise ApiError(
+                "invalid", _("The file is larger than 20 MB."), fields={"file": ["size"]}
+            )
+        flag = {"true", "1", "yes", "on"}
+        name = "bank.xml" if (upload.name or "").lower().endswith(".xml") else "bank.gift"
+        with tempfile.TemporaryDirectory(prefix="zachet-bank-") as folder:
+            path = Path(folder) / name
+            with path.open("wb") as out:
+                for chunk in upload.chunks():
+                    out.write(chunk)
+            try:
+                report = quiz_import_gift(
+                    section=section,
+                    path=path,
+                    quiz_title=str(request.data.get("quiz_title") or "") or None,
+                    policy=ImportPolicy.OVERWRITE
+                    if str(request.data.get("overwrite", "")).lower() in flag
+                    else ImportPolicy.MERGE,
+                    dry_run=str(request.data.get("dry_run", "")).lower() in flag,
+                )
+            except QuizImportError as error:
+                problems = [p.replace(f"{folder}/", "") for p in error.problems]
+                raise ApiError(
+                    "invalid_file", "\n".join(problems), fields={"file": problems}
+                ) from None
+        hide = f"{folder}/"
+        return Response(
+            {
+                "quizzes": [
+                    {
+                        "id": r.quiz.pk,
+                        "title": r.quiz.title,
+                        **{key: getattr(r, key) for key in REPORT_KEYS},
+                    }
+                    for r in report.quizzes
+                ],
+                "imported": report.imported,
+                "skipped": [line.replace(hide, "") for line in report.skipped],
+            }
+        )
+
+
+class QuizExportView(APIView):
+    """GET a quiz as GIFT (`?as=gift`, the default) or Moodle XML (`?as=xml`)."""
+
+    @extend_schema(
+        tags=["quizzes"],
+        responses={200: OpenApiResponse(description="the file; X-Left-Out names what it lacks")},
+    )
+    def get(self, request: Request, quiz_id: int) -> HttpResponse:
+        quiz = quiz_taught(user=request.user, quiz_id=quiz_id)
+        if quiz is None:
+            raise exceptions.NotFound()
+        wanted = request.query_params.get("as", "gift")  # ("format" is DRF's own)
+        if wanted == "xml":
+            text, left_out = quiz_export_moodle_xml(quiz=quiz)
+            content_type = "application/xml"
+        elif wanted == "gift":
+            text, left_out = quiz_export_gift(quiz=quiz)
+            content_type = "text/plain"
+        else:
+            raise ApiError("invalid", _("as: gift or xml."), fields={"as": ["choice"]})
+        response = HttpResponse(text, content_type=f"{content_type}; charset=utf-8")
+        response["X-Left-Out"] = str(len(left_out))
+        return response

@@ -40,7 +40,7 @@ def parse_number(text: str) -> Fraction | None:
 class NumericAnswer:
     """One accepted answer; `kind` says which of value/tolerance/min/max are used."""
 
-    kind: Literal["exact", "tolerance", "range"]
+    kind: Literal["exact", "tolerance", "range", "any"]
     weight: Fraction
     value: Fraction = Fraction(0)
     tolerance: Fraction = Fraction(0)
@@ -49,6 +49,8 @@ class NumericAnswer:
     feedback: str = ""
 
     def matches(self, number: Fraction) -> bool:
+        if self.kind == "any":  # Moodle's "*": any other number (its feedback, its weight)
+            return True
         if self.kind == "exact":
             return number == self.value
         if self.kind == "tolerance":
@@ -104,8 +106,11 @@ def parse_numeric_answers(obj: JsonObject, key: str = "answers") -> tuple[Numeri
             answers.append(
                 NumericAnswer(kind="range", weight=weight, min=low, max=high, feedback=feedback)
             )
+        elif kind == "any":
+            item.only("kind", "weight", "feedback")
+            answers.append(NumericAnswer(kind="any", weight=weight, feedback=feedback))
         else:
-            raise item.fail("kind", "must be 'exact', 'tolerance' or 'range'")
+            raise item.fail("kind", "must be 'exact', 'tolerance', 'range' or 'any'")
     return tuple(answers)
 
 

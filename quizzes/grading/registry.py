@@ -8,7 +8,16 @@ from decimal import Decimal
 from types import MappingProxyType
 from typing import Any, Generic, TypeVar
 
-from quizzes.grading import blanks, choice, essay, matching, numeric, ordering, text
+from quizzes.grading import (
+    blanks,
+    choice,
+    description,
+    essay,
+    matching,
+    numeric,
+    ordering,
+    text,
+)
 from quizzes.grading.errors import ResponseError, SpecError
 from quizzes.grading.outcome import GradeResult, Outcome, result_from
 
@@ -97,6 +106,13 @@ QUESTION_TYPES: Mapping[str, QuestionType[Any, Any]] = MappingProxyType(
                 text.parse_text_response,
                 text.check_text_response,
                 essay.grade_essay,
+            ),
+            QuestionType(
+                "description",
+                description.parse_description_spec,
+                description.parse_no_response,
+                description.check_no_response,
+                description.grade_description,
             ),
         )
     }

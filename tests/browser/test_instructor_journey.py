@@ -224,7 +224,10 @@ def test_import_a_gift_file_from_the_site_preview_then_confirm(
     course = section.part.course
     good, bad = tmp_path / "kanaly.gift", tmp_path / "plohoj.gift"
     good.write_text(GIFT, encoding="utf-8")
-    bad.write_text(BROKEN, encoding="utf-8")
+    # Nothing in it can be imported: refused, every line named.
+    bad.write_text(BROKEN.split("\n\n", 1)[1], encoding="utf-8")
+    partly = tmp_path / "chastichno.gift"
+    partly.write_text(BROKEN, encoding="utf-8")
     page = instructor_page(browser, live_server, course, "teacher4", "site-import")
     driver = browser
     wait = WebDriverWait(driver, 30)
@@ -234,7 +237,16 @@ def test_import_a_gift_file_from_the_site_preview_then_confirm(
     driver.find_element(By.CSS_SELECTOR, "#gift-form button[type=submit]").click()
     wait.until(ec.presence_of_element_located((By.CSS_SELECTOR, ".import-problems")))
     page.check("every line it cannot read")
-    assert "plohoj.gift:3" in driver.page_source
+    assert "plohoj.gift:1" in driver.page_source
+
+    # One good question, two it cannot read: the preview lists them as skipped.
+    page.open(f"/teach/{course.slug}/import/")
+    driver.find_element(By.ID, "gift-file").send_keys(str(partly))
+    driver.find_element(By.CSS_SELECTOR, "#gift-form button[type=submit]").click()
+    wait.until(ec.presence_of_element_located((By.CSS_SELECTOR, "form button.button--primary")))
+    page.check("preview with skipped questions")
+    assert "chastichno.gift:3" in driver.page_source
+    assert "chastichno.gift:5" in driver.page_source
 
     page.open(f"/teach/{course.slug}/import/")
     driver.find_element(By.ID, "gift-file").send_keys(str(good))

@@ -25,6 +25,10 @@ def test_attempt_page_with_every_question_type_and_a_time_limit(
     quiz = QuizFactory.create(title="Все типы вопросов", time_limit=timedelta(minutes=10))
     for order, (kind, spec) in enumerate(SPECS.items()):
         QuestionFactory.create(quiz=quiz, type=kind, spec=spec, order=order, text=f"Вопрос {kind}")
+    # A description (Moodle's): text between questions, nothing to answer, 0 points.
+    QuestionFactory.create(
+        quiz=quiz, type="description", spec={}, points=0, order=100, text="Дальше — про **каналы**."
+    )
     user = UserFactory.create(username="keyboard")
     user.set_password("пароль-для-входа-2026")
     user.save()
@@ -60,3 +64,6 @@ def test_attempt_page_with_every_question_type_and_a_time_limit(
     status = driver.find_element(By.ID, "save-status")
     WebDriverWait(driver, 10).until(lambda _d: status.text != "")
     assert status.get_attribute("aria-live") == "polite"
+    description = driver.find_element(By.CSS_SELECTOR, ".question--description")
+    assert "только текст, без оценки" in description.text  # (the page is in Russian)
+    assert description.find_elements(By.CSS_SELECTOR, "input, select, textarea") == []

@@ -85,24 +85,41 @@ def test_a_gift_file_is_previewed_then_imported_on_confirmation(world):
     quiz = Quiz.objects.get(section=section)
     assert quiz.title == "Каналы"
     assert sorted(quiz.questions.values_list("title", flat=True)) == ["Буфер", "Закрытие"]
-    assert "Imported into the quiz «Каналы»: 2 created, 0 updated, 0 removed." in (
-        done.content.decode()
+    assert (
+        "Imported into the quiz «Каналы»: 2 created, 0 updated, 0 removed, 0 skipped (named in "
+        "the preview)." in (done.content.decode())
     )
     assert not StagedUpload.objects.exists()
 
 
-def test_every_line_that_cannot_be_read_is_named_and_nothing_is_imported(world):
+def test_every_line_that_cannot_be_read_is_named_and_the_rest_imports(world):
     course, section, teacher = world
+    client = client_of(teacher)
 
-    preview = upload(client_of(teacher), course, section, BROKEN, name="../../etc/плохой.gift")
+    preview = upload(client, course, section, BROKEN, name="../../etc/плохой.gift")
 
     html = preview.content.decode()
-    assert "The file cannot be imported" in html
-    assert "Fix these 2 lines" in html
+    assert "Will be skipped: questions we cannot represent (the line and why) (2)" in html
     assert "плохой.gift:3: question" in html  # as uploaded, no folders, no server path
     assert "плохой.gift:5: question" in html
     assert "/tmp" not in html
     assert "zachet-upload" not in html
+    assert not Question.objects.exists()  # (a preview writes nothing)
+    done = client.post(
+        f"/teach/{course.slug}/import/staged/{StagedUpload.objects.get().token}/", follow=True
+    )
+    assert "1 created, 0 updated, 0 removed, 2 skipped" in done.content.decode()
+    assert list(Question.objects.values_list("title", flat=True)) == ["Хороший"]
+
+
+def test_a_file_with_nothing_to_import_is_refused_and_named(world):
+    course, section, teacher = world
+
+    preview = upload(client_of(teacher), course, section, BROKEN.split("\n\n", 1)[1])
+
+    html = preview.content.decode()
+    assert "The file cannot be imported" in html
+    assert "Fix these 3 lines" in html
     assert 'action="/teach/' not in html.split("The file cannot be imported")[1]  # no Import
     assert not Question.objects.exists()
 
@@ -133,7 +150,7 @@ def test_a_question_edited_on_the_site_is_kept_and_the_preview_says_so(world):
         ({"file": ""}, "File: The submitted file is empty."),
         (
             {"file": "x" * (MAX_BYTES[GIFT_KIND] + 1)},
-            "File: The file is larger than 2 MB.",
+            "File: The file is larger than 20 MB.",
         ),
         ({"section": "other"}, "Section: Choose a section of this course."),
     ],

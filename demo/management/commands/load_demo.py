@@ -83,7 +83,10 @@ class Command(BaseCommand):
                 report = quiz_import_gift(section=section, path=path, policy=ImportPolicy.ADD_ONLY)
             except QuizImportError as error:
                 raise CommandError(str(error)) from None
-            self.stdout.write(f"demo quiz {path.stem}: {report.lines()[-1]}")
+            if report.skipped:  # (the demo must import whole)
+                raise CommandError("\n".join(report.skipped))
+            for quiz_report in report.quizzes:
+                self.stdout.write(f"demo quiz {path.stem}: {quiz_report.lines()[-1]}")
         # Ordering questions: GIFT has no syntax for them.
         extra = json.loads((DEMO_QUIZZES_DIR / "extra-questions.json").read_text(encoding="utf-8"))
         for item in extra["questions"]:

@@ -1,4 +1,5 @@
-"""`manage.py import_gift SECTION FILE`: a section's quiz questions from a GIFT file."""
+"""`manage.py import_gift SECTION FILE`: a section's quiz questions from a GIFT file or a Moodle
+XML file (".xml"), as Moodle reads them: what cannot be represented is skipped and named."""
 
 from __future__ import annotations
 
@@ -14,13 +15,15 @@ from quizzes.authoring import QuizImportError, quiz_import_gift
 
 class Command(BaseCommand):
     help = (
-        "Import questions from a GIFT file into a section's quiz (all or nothing); questions "
-        "made or edited on the site, and answered questions' keys, are kept unless --overwrite."
+        "Import questions from a GIFT or Moodle XML file into a section's quizzes (one per "
+        "$CATEGORY); a question that cannot be represented is skipped and named, the rest "
+        "imports. Questions made or edited on the site, and answered questions' keys, are "
+        "kept unless --overwrite."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("section", help="section number, e.g. 4.2")
-        parser.add_argument("file", type=Path, help="GIFT file (UTF-8)")
+        parser.add_argument("file", type=Path, help="GIFT file (UTF-8) or Moodle XML file (.xml)")
         parser.add_argument("--course", dest="course_slug", help="course slug (needed if several)")
         parser.add_argument(
             "--quiz", dest="quiz_title", help="quiz title (default: from $CATEGORY)"
@@ -52,5 +55,7 @@ class Command(BaseCommand):
             raise CommandError(str(error)) from None
         for line in report.lines():
             self.stdout.write(line)
+        for problem in report.skipped:
+            self.stderr.write(f"warning: skipped {problem}")
         if options["dry_run"]:
             self.stdout.write("dry run: nothing was written")

@@ -73,8 +73,10 @@ def draw_text_answers(draw: st.DrawFn) -> list[dict[str, Any]]:
 def draw_numeric_answers(draw: st.DrawFn) -> list[dict[str, Any]]:
     answers: list[dict[str, Any]] = []
     for _ in range(draw(st.integers(1, 3))):
-        kind = draw(st.sampled_from(["exact", "tolerance", "range"]))
-        if kind == "exact":
+        kind = draw(st.sampled_from(["exact", "tolerance", "range", "any"]))
+        if kind == "any":  # Moodle's "*": any other number
+            answers.append({"kind": kind, "weight": draw(weights)})
+        elif kind == "exact":
             answers.append({"kind": kind, "value": draw(numbers), "weight": draw(weights)})
         elif kind == "tolerance":
             tolerance = str(abs(Decimal(draw(numbers))))
@@ -207,6 +209,13 @@ def fill_blanks(draw: st.DrawFn) -> Case:
 
 
 @st.composite
+def description(draw: st.DrawFn) -> Case:
+    # Nothing to answer: whatever a client sends is ignored.
+    response: dict[str, Any] = draw(st.sampled_from([{}, {"text": "x"}]))
+    return {}, response
+
+
+@st.composite
 def essay(draw: st.DrawFn) -> Case:
     low = draw(st.integers(0, 5))
     spec = {"min_words": low, "max_words": draw(st.none() | st.integers(max(low, 1), 10))}
@@ -226,6 +235,7 @@ CASES: dict[str, Callable[[], st.SearchStrategy[Case]]] = {
     "matching": matching,
     "fill_blanks": fill_blanks,
     "essay": essay,
+    "description": description,
 }
 
 

@@ -161,7 +161,7 @@ INVALID: list[tuple[str, Any, str]] = [
     (
         "numeric",
         {"answers": [{"kind": "about", "value": "1", "weight": 100}]},
-        "answers[0].kind must be 'exact', 'tolerance' or 'range'",
+        "answers[0].kind must be 'exact', 'tolerance', 'range' or 'any'",
     ),
     ("ordering", {"items": [], "scoring": "pairs"}, "items must have at least 1 item"),
     (
@@ -272,5 +272,6 @@ def test_registry_holds_every_type_of_the_contract() -> None:
         "matching",
         "fill_blanks",
         "essay",
+        "description",
     }
     assert all(name == qt.name for name, qt in QUESTION_TYPES.items())
