@@ -7,6 +7,8 @@ job or submission does not exist here (a 404, as for a learner), whatever its id
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
 from django.contrib.auth.models import User
@@ -139,18 +141,45 @@ def regrade_job(*, course: Course, job_id: int) -> RegradeJob:
 
 
 @dataclass(frozen=True)
+class ChangeLine:
+    """One learner's grade change in a regrade, as its page lists it."""
+
+    learner: str  # the learner's username
+    old_score: Decimal
+    new_score: Decimal
+    old_passed: bool
+    new_passed: bool
+    status: str  # its label, in the viewer's language
+
+    @property
+    def pass_flipped(self) -> bool:
+        return self.old_passed != self.new_passed
+
+
+@dataclass(frozen=True)
 class RegradePage:
     job: RegradeJob
     summary: dict[str, Any]  # teaching.regrade.job_summary
-    changes: list[GradeChange]  # the first CHANGES_LISTED
+    changes: list[ChangeLine]  # the first CHANGES_LISTED
     running: bool  # computing or applying: the page refreshes itself
+
+
+def _change_line(change: GradeChange) -> ChangeLine:
+    return ChangeLine(
+        learner=change.learner.username,
+        old_score=change.old_score,
+        new_score=change.new_score,
+        old_passed=change.old_passed,
+        new_passed=change.new_passed,
+        status=str(change.get_status_display()),
+    )
 
 
 def regrade_page(*, course: Course, job_id: int) -> RegradePage:
     job = regrade_job(course=course, job_id=job_id)
-    changes = job.changes.select_related("learner", "attempt", "submission").order_by("id")
+    rows = job.changes.select_related("learner").order_by("id")[:CHANGES_LISTED]
     running = job.status in {RegradeJob.Status.COMPUTING, RegradeJob.Status.APPLYING}
-    return RegradePage(job, job_summary(job), list(changes[:CHANGES_LISTED]), running)
+    return RegradePage(job, job_summary(job), [_change_line(row) for row in rows], running)
 
 
 def regrade_jobs_visible_to(user: Any) -> QuerySet[RegradeJob]:
@@ -179,10 +208,19 @@ def similarity_list(*, course: Course, exercise_id: int) -> SimilarityList:
 
 
 @dataclass(frozen=True)
+class PairSide:
+    """One submission of a similar pair, as the page names it."""
+
+    id: int
+    learner: str  # the learner's username
+    created_at: datetime
+
+
+@dataclass(frozen=True)
 class SimilarityPair:
     exercise: CodingExercise
-    a: Submission
-    b: Submission
+    a: PairSide
+    b: PairSide
     percent: int
     files: list[SideBySide]
 
@@ -200,7 +238,8 @@ def similarity_pair(*, course: Course, exercise_id: int, a_id: int, b_id: int) -
         raise Http404
     a, b = found[a_id], found[b_id]
     score, files = copying.pair_detail(exercise=exercise, a=a, b=b)
-    return SimilarityPair(exercise, a, b, round(score * 100), files)
+    sides = [PairSide(s.pk, s.learner.username, s.created_at) for s in (a, b)]
+    return SimilarityPair(exercise, sides[0], sides[1], round(score * 100), files)
 
 
 # --- imports and exports ------------------------------------------------------------------
