@@ -52,6 +52,11 @@ class CourseOverview:
             total=sum(summary.completion.total for summary in self.parts),
         )
 
+    @property
+    def planned_count(self) -> int:
+        """Sections announced but not yet written."""
+        return self.completion.total - self.completion.done
+
 
 @dataclass(frozen=True)
 class PartDetail(_PartStatus):

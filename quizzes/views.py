@@ -77,6 +77,8 @@ def quiz_view(request: HttpRequest, quiz_id: int) -> HttpResponse:
             for a in attempts
         ],
         "current": next((a for a in attempts if a.status == Attempt.Status.IN_PROGRESS), None),
+        # An essay waits for a person: said so, rather than "not completed".
+        "awaiting_grade": any(a.awaiting_manual_grading for a in attempts),
         "attempts_left": None if quiz.max_attempts is None else max(quiz.max_attempts - used, 0),
         # From the attempts already loaded: the same policy, no second query.
         "result": selectors.quiz_result_from(
