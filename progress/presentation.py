@@ -22,3 +22,14 @@ def reopen_notice_text(new_items: list[tuple[str, str]]) -> str:
         names.get(kind, _("«%(title)s»")) % {"title": title} for kind, title in new_items
     )
     return _("Section reopened: new work was added: %(items)s.") % {"items": listed}
+
+
+def item_title_in_section(title: str, section_number: str) -> str:
+    """An item's title in its section's list: without the section's number that imports put
+    first ("4.2 Кэширование" in section 4.2 is "Кэширование")."""
+    stripped = title.strip()
+    if section_number and stripped.startswith(section_number):
+        rest = stripped[len(section_number) :]
+        if rest and not rest[0].isalnum() and rest.lstrip(" .:—–-"):
+            return rest.lstrip(" .:—–-")
+    return stripped

@@ -346,6 +346,21 @@ def blanks_review(
     return pieces
 
 
+def quiz_title_for_learners(title: str, *, section_number: str, section_title: str) -> str:
+    """A quiz's title on the learner's pages, which already show its section: imports name a
+    section's quiz after the section ("4.2 Кэширование"), which printed beside the section
+    reads "4.2 Кэширование 4.2 Кэширование". The section's number is dropped, and a title
+    that is then just the section's says what the quiz is instead."""
+    stripped = title.strip()
+    if section_number and stripped.startswith(section_number):
+        rest = stripped[len(section_number) :]
+        if not rest or not rest[0].isalnum():
+            stripped = rest.lstrip(" .:—–-")
+    if not stripped or stripped.casefold() == section_title.strip().casefold():
+        return _("Quiz on «%(section)s»") % {"section": section_title.strip()}
+    return stripped
+
+
 _INTERNAL_ID = re.compile(r"^\s*\d+(?:\.\d+)*[-_.]\d+[a-z]?(?:[.:)]|\s+[-—–:]\s*|\s+)")
 
 

@@ -12,6 +12,7 @@ from courses.status import Completion
 from progress import selectors
 from progress.items import ItemState
 from progress.models import SectionProgress
+from progress.presentation import item_title_in_section
 from progress.selectors import (
     CourseLearnerStanding,
     PartLearnerStanding,
@@ -88,3 +89,9 @@ def learner_section_reopened(
     """`{% learner_section_reopened section progress items as reopened %}`: why a section the
     learner had completed is open again (no query: from what the page loaded)."""
     return selectors.section_reopened_for(section=section, progress=progress, items=items)
+
+
+@register.filter
+def item_title(item: Any, section: Section) -> str:
+    """`{{ entry.item|item_title:section }}`: a quiz's or exercise's title in its section."""
+    return item_title_in_section(item.title, section.number)

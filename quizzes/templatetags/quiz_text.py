@@ -3,10 +3,18 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import template
 from django.utils.safestring import SafeString, mark_safe
 
-from quizzes.presentation import learner_title, option_html, option_text, question_text_html
+from quizzes.presentation import (
+    learner_title,
+    option_html,
+    option_text,
+    question_text_html,
+    quiz_title_for_learners,
+)
 
 register = template.Library()
 
@@ -35,3 +43,12 @@ def option_plain(text: str, text_format: str) -> str:
 def question_title(title: str) -> str:
     """A question's title without the author's internal id ("4.2-1 …")."""
     return learner_title(title)
+
+
+@register.filter
+def quiz_title(quiz: Any) -> str:
+    """`{{ quiz|quiz_title }}`: its title on the learner's pages (its section loaded)."""
+    section = quiz.section
+    return quiz_title_for_learners(
+        quiz.title, section_number=section.number, section_title=section.title
+    )
