@@ -42,7 +42,8 @@ const rects = [...inner.children]
   .sort((a, b) => a.top - b.top);
 let rows = 0, bottom = -Infinity;
 for (const r of rects) {
-  if (r.top >= bottom - 1) { rows += 1; bottom = r.bottom; } else { bottom = Math.max(bottom, r.bottom); }
+  if (r.top >= bottom - 1) { rows += 1; bottom = r.bottom; }
+  else { bottom = Math.max(bottom, r.bottom); }
 }
 return {
   rows: rows,
@@ -172,4 +173,4 @@ def test_learner_pages_fit_at_1280_and_360_px_and_are_axe_clean(
     assert "Статус курса" in text
     assert "Раздел снова открыт: добавлен новый тест «Очереди: новый тест»." in text
     continue_link = driver.find_element(By.CSS_SELECTOR, '[data-testid="continue-link"]')
-    assert continue_link.get_attribute("href").endswith("/sections/4.1/")
+    assert str(continue_link.get_attribute("href")).endswith("/sections/4.1/")
