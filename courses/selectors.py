@@ -39,6 +39,11 @@ class PartSummary(_PartStatus):
     part: Part
     completion: Completion
 
+    @property
+    def planned_count(self) -> int:
+        """Sections of the part announced but not yet written."""
+        return self.completion.total - self.completion.done
+
 
 @dataclass(frozen=True)
 class CourseOverview:

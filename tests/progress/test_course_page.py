@@ -69,6 +69,7 @@ def test_a_learner_sees_their_progress_apart_from_the_authoring_status(
     assert "50% (1 из 2 разделов)" in html
     assert "Статус написания:" in html
     assert "1 из 3 разделов опубликовано" in html
+    assert "1 из 3 разделов опубликовано; 2 раздела в плане" in html
 
 
 def test_continue_links_the_first_unfinished_published_section(
