@@ -111,6 +111,12 @@ def render_markdown(text: str) -> str:
     return _scrollables_focusable(clean_html(_MARKDOWN.render(text)))
 
 
+def render_markdown_inline(text: str) -> str:
+    """One line of Markdown (a choice, an item: `code`, *emphasis*, links) to safe inline
+    HTML, without the paragraph around it."""
+    return clean_html(_MARKDOWN.renderInline(text))
+
+
 def _scrollables_focusable(html: str) -> str:
     # A code block or a wide table may scroll sideways: keyboard users must be
     # able to focus it to scroll (WCAG 2.1.1; axe's scrollable-region-focusable).

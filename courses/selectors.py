@@ -41,6 +41,11 @@ class PartSummary(_PartStatus):
     part: Part
     completion: Completion
 
+    @property
+    def planned_count(self) -> int:
+        """Sections of the part announced but not yet written."""
+        return self.completion.total - self.completion.done
+
 
 @dataclass(frozen=True)
 class CourseOverview:
@@ -53,6 +58,11 @@ class CourseOverview:
             done=sum(summary.completion.done for summary in self.parts),
             total=sum(summary.completion.total for summary in self.parts),
         )
+
+    @property
+    def planned_count(self) -> int:
+        """Sections announced but not yet written."""
+        return self.completion.total - self.completion.done
 
 
 @dataclass(frozen=True)

@@ -107,6 +107,10 @@ class SectionProgress(models.Model):
     material_read_at = models.DateTimeField(_("material read at"), null=True, blank=True)
     completed = models.BooleanField(_("completed"), default=False)
     completed_at = models.DateTimeField(_("completed at"), null=True, blank=True)
+    # Set when new work (an item added, published or moved here) reopened the section the
+    # learner had completed: the pages say why it is no longer complete. Cleared once the
+    # section is complete again.
+    reopened_at = models.DateTimeField(_("reopened at"), null=True, blank=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     class Meta:

@@ -27,6 +27,7 @@ from progress.items import (
     section_items_states,
 )
 from progress.models import Enrollment, ItemCompletion, SectionProgress
+from progress.presentation import reopen_notice_text
 from webhooks.payloads import EventSubject
 
 _COUNTED = ~Q(sections__status=Section.Status.ARCHIVED)
@@ -258,6 +259,107 @@ def course_progress_for(*, learner: User, course: Course) -> Completion:
     return _completion(learner=learner, sections=Section.objects.filter(part__course=course))
 
 
+@dataclass(frozen=True)
+class ReopenedSection:
+    """A section the learner had completed and new work reopened: the work still to do."""
+
+    section: Section
+    new_items: list[tuple[str, str]]  # (kind name, title), in the section's order
+
+    @property
+    def notice(self) -> str:
+        return reopen_notice_text(self.new_items)
+
+
+def reopened_sections(
+    *, learner: User, rows: list[SectionProgress], sections: dict[int, Section]
+) -> list[ReopenedSection]:
+    """The reopened ones among the learner's rows, each with its items not yet complete:
+    one query per kind of item, none when nothing was reopened."""
+    ids = [row.section_id for row in rows if row.reopened_at and not row.completed]
+    if not ids:
+        return []
+    todo: dict[int, list[tuple[str, str]]] = {section_id: [] for section_id in ids}
+    for kind in item_kinds():
+        done = ItemCompletion.objects.filter(
+            learner=learner, complete=True, **{f"{kind.column}__isnull": False}
+        ).values(kind.column)
+        item: Any
+        for item in (
+            kind.model._default_manager.filter(section_id__in=ids, **kind.counted())
+            .exclude(pk__in=done)
+            .only("id", "section_id", "title")
+            .order_by("order", "id")
+        ):
+            todo[item.section_id].append((kind.name, item.title))
+    # In the course's reading order (the order of `sections`).
+    return [ReopenedSection(section, todo[pk]) for pk, section in sections.items() if pk in todo]
+
+
+@dataclass(frozen=True)
+class CourseLearnerStanding:
+    """The signed-in learner on the course page: their own completion (apart from the
+    course's authoring status) and where to continue."""
+
+    completion: Completion
+    # The first published section, in reading order, the learner has not completed;
+    # None once every published section is done.
+    continue_section: Section | None
+    started: bool  # any progress at all in the course ("Continue" vs "Start")
+    parts: dict[int, Completion]  # part id -> the learner's completion of that part
+    # Completed sections that new work reopened, with why (progress notices).
+    reopened: list[ReopenedSection]
+
+    def part(self, part_id: int) -> Completion:
+        return self.parts.get(part_id, Completion(done=0, total=0))
+
+
+def course_standing_for(
+    *, learner: User | AnonymousUser, course: Course
+) -> CourseLearnerStanding | None:
+    """Two queries; None for a visitor. Planned sections count in the total (the course's
+    sections, as on the dashboard) but are never offered to continue: they cannot be read."""
+    if not isinstance(learner, User):
+        return None
+    sections = list(
+        Section.objects.filter(part__course=course)
+        .exclude(status=Section.Status.ARCHIVED)
+        .select_related("part")
+        .order_by("part__order", "part__number", "order", "id")
+    )
+    rows = section_progress_map(learner=learner, section_ids=[s.pk for s in sections])
+    done = sum(1 for row in rows.values() if row.completed)
+    continue_section = next(
+        (
+            section
+            for section in sections
+            if section.is_published and not (section.pk in rows and rows[section.pk].completed)
+        ),
+        None,
+    )
+    part_done: dict[int, int] = {}
+    part_total: dict[int, int] = {}
+    for section in sections:
+        part_total[section.part_id] = part_total.get(section.part_id, 0) + 1
+        row = rows.get(section.pk)
+        part_done[section.part_id] = part_done.get(section.part_id, 0) + int(
+            row is not None and row.completed
+        )
+    by_id = {section.pk: section for section in sections}
+    for section in sections:
+        section.part.course = course
+    return CourseLearnerStanding(
+        completion=Completion(done=done, total=len(sections)),
+        continue_section=continue_section,
+        started=bool(rows),
+        reopened=reopened_sections(learner=learner, rows=list(rows.values()), sections=by_id),
+        parts={
+            part_id: Completion(done=part_done[part_id], total=total)
+            for part_id, total in part_total.items()
+        },
+    )
+
+
 def _completion(*, learner: User, sections: QuerySet[Section]) -> Completion:
     # EXISTS per section, not a join: a join would read every learner's rows.
     completed = SectionProgress.objects.filter(
@@ -364,6 +466,16 @@ def section_items_for(*, learner: User | AnonymousUser, section: Section) -> lis
     """The section's quizzes and published exercises with the learner's state on each (each
     kind of item lists its own: progress.items)."""
     return section_items_states(learner=learner, section=section, now=timezone.now())
+
+
+def section_reopened_for(
+    *, section: Section, progress: SectionProgress | None, items: list[ItemState]
+) -> ReopenedSection | None:
+    """The section page's notice, from what the page has loaded already (no query)."""
+    if progress is None or progress.completed or progress.reopened_at is None:
+        return None
+    new_items = [(state.kind, state.item.title) for state in items if state.state != "passed"]
+    return ReopenedSection(section, new_items)
 
 
 @dataclass(frozen=True)

@@ -94,7 +94,8 @@ def section_progress_refresh(
     trip, as its WITH."""
     lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
     select = (
-        f"SELECT id, items_complete, items_total, completed, completed_at, material_read_at "  # noqa: S608 - names from model meta
+        f"SELECT id, items_complete, items_total, completed, completed_at, material_read_at, "  # noqa: S608 - names from model meta
+        f"reopened_at "
         f"FROM {_SECTION_ROWS} WHERE learner_id = %s AND section_id = %s{lock}"
     )
     moment = now or timezone.now()
@@ -123,7 +124,8 @@ def section_progress_refresh(
             )
             cursor.execute(select, [learner_id, section_id])
             row = cursor.fetchone()
-        row_id, had_complete, had_total, was_completed, completed_at, read_at = row
+        row_id, had_complete, had_total, was_completed, completed_at, read_at, reopened_at = row
+        reopened_now = False
         # Items count while they are required (a quiz; a published exercise) and where they
         # are now (an item row keeps the section it was graded in until repaired). Counted
         # from the section's items, so the cost is the section's size, not the learner's
@@ -138,16 +140,25 @@ def section_progress_refresh(
                 event_emit(event="section.completed", object_id=row_id)  # webhooks, after commit
             elif not completed:
                 completed_at = None
+            if completed:
+                reopened_at = None
+            elif was_completed and total > had_total:
+                # New work reopened a completed section (not a grade that went down):
+                # remembered so that the pages can say why.
+                reopened_at = stamp
+                reopened_now = True
             cursor.execute(
                 f"UPDATE {_SECTION_ROWS} SET items_complete = %s, items_total = %s, "  # noqa: S608 - names from model meta
-                f"completed = %s, completed_at = %s, updated_at = %s WHERE id = %s",
-                [complete, total, completed, completed_at, stamp, row_id],
+                f"completed = %s, completed_at = %s, reopened_at = %s, updated_at = %s "
+                f"WHERE id = %s",
+                [complete, total, completed, completed_at, reopened_at, stamp, row_id],
             )
     # What the row now says (no extra query; timestamps left out unless just set).
     return SectionProgress(
         id=row_id, learner_id=learner_id, section_id=section_id, items_complete=complete,
         items_total=total, completed=completed,
         completed_at=moment if completed and not was_completed else None,
+        reopened_at=moment if reopened_now else None,
     )  # fmt: skip
 
 

@@ -10,14 +10,16 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import html as html_lib
 import random
 import re
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, TypeVar
 
-from django.utils.html import linebreaks
+from django.utils.html import escape, linebreaks, strip_tags
+from django.utils.translation import gettext as _
 
-from courses.markdown import clean_html, render_markdown
+from courses.markdown import clean_html, render_markdown, render_markdown_inline
 from quizzes.grading.fields import MAX_RESPONSE_TEXT_BYTES
 from quizzes.question_files import text_with_urls
 
@@ -181,24 +183,61 @@ def response_from_form(view: Mapping[str, Any], form: Callable[[str], list[str]]
 
 
 _GAP = re.compile(r"\{\{([^{}]+)\}\}")
+# What stands for a gap while the text is rendered: letters and digits only, which no
+# Markdown or HTML rule touches, so the rendered text can be cut at it.
+_GAP_TOKEN = "zachetgap{}x"  # noqa: S105 - a placeholder, not a secret
+_GAP_TOKEN_RE = re.compile(r"zachetgap(\d+)x")
 
 
-def blank_segments(text: str, gaps: Sequence[Mapping[str, Any]]) -> list[tuple[str, Any]]:
-    """A fill-in-the-blanks text as ("text", str) and ("gap", gap view) pieces, in order."""
+def blank_segments(
+    text: str, gaps: Sequence[Mapping[str, Any]], text_format: str = "plain"
+) -> list[tuple[str, Any]]:
+    """A fill-in-the-blanks text as ("html", safe HTML) and ("gap", gap view) pieces, in order.
+
+    The whole text is rendered in its format first (Markdown, HTML, plain) with each gap
+    as a token, then cut at the tokens: the pieces put back together are the rendered
+    text with each gap in its place (a gap inside `code` or **bold** stays inside it)."""
     by_id = {gap["id"]: gap for gap in gaps}
-    segments: list[tuple[str, Any]] = []
-    position = 0
-    for match in _GAP.finditer(text):
+    found: list[Any] = []
+
+    def token(match: re.Match[str]) -> str:
         gap = by_id.get(match.group(1))
         if gap is None:
-            continue
+            return match.group(0)
+        found.append(gap)
+        return _GAP_TOKEN.format(len(found) - 1)
+
+    rendered = question_text_html(_GAP.sub(token, text), text_format)
+    segments: list[tuple[str, Any]] = []
+    position = 0
+    for match in _GAP_TOKEN_RE.finditer(rendered):
+        index = int(match.group(1))
+        if index >= len(found):
+            continue  # (the author's own text happened to look like a token)
         if match.start() > position:
-            segments.append(("text", text[position : match.start()]))
-        segments.append(("gap", gap))
+            segments.append(("html", rendered[position : match.start()]))
+        segments.append(("gap", found[index]))
         position = match.end()
-    if position < len(text):
-        segments.append(("text", text[position:]))
+    if position < len(rendered):
+        segments.append(("html", rendered[position:]))
     return segments
+
+
+def option_html(text: str, text_format: str) -> str:
+    """A choice's, an item's or an option's text as safe inline HTML, in the question's
+    format: `singleflight.Group` is code, not backticks."""
+    if text_format == "markdown":
+        return render_markdown_inline(text)
+    if text_format == "html":
+        return clean_html(text)
+    return str(escape(text))
+
+
+def option_text(text: str, text_format: str) -> str:
+    """The same as plain text, for where no markup can go (a drop-down's <option>)."""
+    if text_format in {"markdown", "html"}:
+        return html_lib.unescape(strip_tags(option_html(text, text_format)))
+    return text
 
 
 def question_form_entry(
@@ -236,30 +275,42 @@ def question_form_entry(
         gaps = response.get("gaps", {})
         entry["segments"] = [
             (kind, {**piece, "value": gaps.get(piece["id"], "")} if kind == "gap" else piece)
-            for kind, piece in blank_segments(view["text"], view["gaps"])
+            for kind, piece in blank_segments(
+                view["text"], view["gaps"], view.get("text_format", "plain")
+            )
         ]
     return entry
 
 
-def response_summary(view: Mapping[str, Any], response: Any) -> list[str]:
-    """The learner's own answer in words, for the result page (never the correct one)."""
+def response_summary(view: Mapping[str, Any], response: Any, text_format: str) -> list[str]:
+    """The learner's own answer as safe HTML pieces, for the result page (never the correct
+    one): choices and items rendered as the question writes them, true / false in the
+    reader's language. A fill-in-the-blanks answer is shown in the text instead
+    (`blanks_review`)."""
     if not response:
         return []
     kind = view["type"]
+
+    def shown(text: str) -> str:
+        return option_html(text, text_format)
+
     if kind in {"single_choice", "multiple_choice"}:
         texts = {choice["id"]: choice["text"] for choice in view["choices"]}
         picked = [response["choice"]] if kind == "single_choice" else response["choices"]
-        return [texts.get(choice_id, "?") for choice_id in picked]
+        return [shown(texts[choice_id]) if choice_id in texts else "?" for choice_id in picked]
     if kind == "true_false":
-        return ["true" if response["value"] else "false"]
+        return [str(escape(_("True") if response["value"] else _("False")))]
     if kind in {"short_text", "numeric", "essay"}:
-        return [response["text"]]
+        return [str(escape(response["text"]))]
     if kind == "ordering":
         texts = {item["id"]: item["text"] for item in view["items"]}
-        return [texts.get(item_id, "?") for item_id in response["order"]]
+        return [shown(texts[item_id]) if item_id in texts else "?" for item_id in response["order"]]
     if kind == "matching":
         prompts = {prompt["id"]: prompt["prompt"] for prompt in view["prompts"]}
-        return [f"{prompts.get(k, '?')} → {v}" for k, v in response["matches"].items()]
+        return [
+            f"{shown(prompts[k]) if k in prompts else '?'} → {shown(v)}"
+            for k, v in response["matches"].items()
+        ]
     if kind == "fill_blanks":
         choices = {
             (gap["id"], choice["id"]): choice["text"]
@@ -267,12 +318,68 @@ def response_summary(view: Mapping[str, Any], response: Any) -> list[str]:
             for choice in gap.get("choices", [])
         }
         return [
-            f"{gap_id}: {choices.get((gap_id, value), value)}"
+            shown(choices[(gap_id, value)]) if (gap_id, value) in choices else str(escape(value))
             for gap_id, value in response["gaps"].items()
         ]
     if kind == "description":
         return []
     raise ValueError(f"unknown question type {kind!r}")
+
+
+def blanks_review(
+    view: Mapping[str, Any], response: Any, text_format: str
+) -> list[tuple[str, str]]:
+    """A fill-in-the-blanks question on the result page: its text with the learner's answer
+    in each gap, as ("html", text) / ("answer", the answer) / ("empty", "") pieces of safe
+    HTML."""
+    gaps = (response or {}).get("gaps", {})
+    choices = {
+        (gap["id"], choice["id"]): choice["text"]
+        for gap in view["gaps"]
+        for choice in gap.get("choices", [])
+    }
+    pieces: list[tuple[str, str]] = []
+    for kind, piece in blank_segments(view["text"], view["gaps"], text_format):
+        if kind == "html":
+            pieces.append(("html", piece))
+            continue
+        value = gaps.get(piece["id"], "")
+        if not str(value).strip():
+            pieces.append(("empty", ""))
+        elif (piece["id"], value) in choices:
+            pieces.append(("answer", option_html(choices[(piece["id"], value)], text_format)))
+        else:
+            pieces.append(("answer", str(escape(value))))
+    return pieces
+
+
+def quiz_title_for_learners(title: str, *, section_number: str, section_title: str) -> str:
+    """A quiz's title on the learner's pages, which already show its section: imports name a
+    section's quiz after the section ("4.2 Кэширование"), which printed beside the section
+    reads "4.2 Кэширование 4.2 Кэширование". The section's number is dropped, and a title
+    that is then just the section's says what the quiz is instead."""
+    stripped = title.strip()
+    if section_number and stripped.startswith(section_number):
+        rest = stripped[len(section_number) :]
+        if not rest or not rest[0].isalnum():
+            stripped = rest.lstrip(" .:—–-")
+    if not stripped or stripped.casefold() == section_title.strip().casefold():
+        return _("Quiz on «%(section)s»") % {"section": section_title.strip()}
+    return stripped
+
+
+_INTERNAL_ID = re.compile(r"^\s*\d+(?:\.\d+)*[-_.]\d+[a-z]?(?:[.:)]|\s+[-—–:]\s*|\s+)")
+
+
+def learner_title(title: str) -> str:
+    """A question's title as a learner reads it: without the author's internal id that
+    imports put first ("4.2-1 Промах кэша" -> "Промах кэша"). A title that is nothing but
+    the id is not shown."""
+    match = _INTERNAL_ID.match(title)
+    if match is None:
+        stripped = title.strip()
+        return "" if re.fullmatch(r"\d+(?:\.\d+)*[-_.]\d+[a-z]?", stripped) else stripped
+    return title[match.end() :].strip()
 
 
 def response_ids(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
@@ -23,7 +23,13 @@ from courses.models import Section
 from progress.items import ItemGrade, ItemMark, ItemState, WorkRow
 from progress.models import ItemCompletion
 from quizzes.models import Attempt, Question, QuestionFile, Quiz
-from quizzes.presentation import public_spec, response_ids, response_summary, seeded_order
+from quizzes.presentation import (
+    blanks_review,
+    public_spec,
+    response_ids,
+    response_summary,
+    seeded_order,
+)
 from quizzes.scoring import CENT, QuizResult, quiz_result
 from quizzes.visibility import ResultVisibility, result_visibility, scores_hidden_until_due
 from webhooks.payloads import EventSubject
@@ -263,12 +269,15 @@ class AnswerReview:
     number: int
     text: str  # in `text_format`, as are the feedback and the explanation (the page renders
     text_format: str  # them: quizzes.presentation.question_text_html)
-    response: list[str]
+    response: list[str]  # safe HTML pieces (quizzes.presentation.response_summary)
     points: Decimal
     score: Decimal | None
     pending_manual: bool
     feedback: list[str]
     explanation: str
+    # A fill-in-the-blanks question: its text with the learner's answers in the gaps, as
+    # safe HTML pieces (quizzes.presentation.blanks_review); empty for other types.
+    blanks: list[tuple[str, str]] = field(default_factory=list)
 
     @property
     def outcome(self) -> str:
@@ -291,6 +300,27 @@ class AttemptReview:
     show_details: bool
     details_from: datetime | None
     answers: list[AnswerReview]
+
+    @property
+    def graded_so_far(self) -> tuple[Decimal, Decimal] | None:
+        """While an instructor has answers to grade: the points of the graded answers and the
+        most they could give, when the learner may see per-question scores (else None)."""
+        if not self.attempt.awaiting_manual_grading or not self.show_details:
+            return None
+        graded = [answer for answer in self.answers if not answer.pending_manual]
+        return (
+            sum((answer.score or Decimal(0) for answer in graded), Decimal(0)),
+            sum((answer.points for answer in graded), Decimal(0)),
+        )
+
+    @property
+    def pending_points(self) -> Decimal:
+        """The points of the answers that wait for the instructor."""
+        return sum((a.points for a in self.answers if a.pending_manual), Decimal(0))
+
+    @property
+    def pending_count(self) -> int:
+        return sum(1 for answer in self.answers if answer.pending_manual)
 
     @property
     def final(self) -> bool:
@@ -325,7 +355,14 @@ def _answer_review(number: int, question: AttemptQuestionView) -> AnswerReview:
         number=number,
         text=question.text,
         text_format=question.text_format,
-        response=response_summary({"type": question.type, **question.spec}, question.response),
+        response=response_summary(
+            {"type": question.type, **question.spec}, question.response, question.text_format
+        ),
+        blanks=blanks_review(
+            {"text": question.text, **question.spec}, question.response, question.text_format
+        )
+        if question.type == "fill_blanks"
+        else [],
         points=question.points,
         score=score,
         pending_manual=shown.pending_manual,

@@ -58,6 +58,8 @@ def quiz_view(request: HttpRequest, quiz_id: int) -> HttpResponse:
         "current": page.current,
         "attempts_left": page.attempts_left,
         "result": page.result,
+        # An essay waits for a person: said so, rather than "not completed".
+        "awaiting_grade": any(a.awaiting_manual_grading for a in page.attempts),
         "now": now,
         "scores_hidden": page.scores_hidden,
         "time_limit_minutes": page.time_limit_minutes,

@@ -8,10 +8,17 @@ from typing import Any
 from django import template
 
 from courses.models import Course, Part, Section
+from courses.status import Completion
 from progress import selectors
 from progress.items import ItemState
 from progress.models import SectionProgress
-from progress.selectors import PartLearnerStanding, part_progress_for
+from progress.presentation import item_title_in_section
+from progress.selectors import (
+    CourseLearnerStanding,
+    PartLearnerStanding,
+    ReopenedSection,
+    part_progress_for,
+)
 
 register = template.Library()
 
@@ -59,3 +66,32 @@ def learner_section_progress(context: dict[str, Any], section: Section) -> Secti
     """`{% learner_section_progress section as progress %}`"""
     rows = selectors.section_progress_map(learner=context["request"].user, section_ids=[section.pk])
     return rows.get(section.pk)
+
+
+@register.simple_tag(takes_context=True)
+def learner_course_standing(
+    context: dict[str, Any], course: Course
+) -> CourseLearnerStanding | None:
+    """`{% learner_course_standing course as standing %}`: two queries, none for a visitor."""
+    return selectors.course_standing_for(learner=context["request"].user, course=course)
+
+
+@register.filter
+def part_completion(standing: CourseLearnerStanding, part: Part) -> Completion:
+    """`{{ standing|part_completion:part }}`: the learner's completion of one part."""
+    return standing.part(part.pk)
+
+
+@register.simple_tag
+def learner_section_reopened(
+    section: Section, progress: SectionProgress | None, items: list[ItemState]
+) -> ReopenedSection | None:
+    """`{% learner_section_reopened section progress items as reopened %}`: why a section the
+    learner had completed is open again (no query: from what the page loaded)."""
+    return selectors.section_reopened_for(section=section, progress=progress, items=items)
+
+
+@register.filter
+def item_title(item: Any, section: Section) -> str:
+    """`{{ entry.item|item_title:section }}`: a quiz's or exercise's title in its section."""
+    return item_title_in_section(item.title, section.number)

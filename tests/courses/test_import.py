@@ -581,3 +581,47 @@ def test_an_archived_section_comes_back_by_its_file_not_into_another_row(course,
 
     assert Section.objects.get(pk=kafka).status == "published"
     assert Section.objects.get(pk=rabbit).status == "archived"
+
+
+def test_the_demo_learner_is_enrolled_and_their_work_is_kept():
+    """The demo learner sees the demo course on their dashboard (issue 22, item 7); running
+    load_demo again adds only what is missing and keeps what the learner did."""
+    from django.contrib.auth.models import User
+
+    from progress.models import Enrollment, SectionProgress
+    from progress.services import section_mark_read
+
+    call_command("load_demo", "--no-exercises", stdout=StringIO(), stderr=StringIO())
+    learner = User.objects.get(username="learner")
+    instructor = User.objects.get(username="instructor")
+    assert Enrollment.objects.filter(learner=learner, course__slug="go-for-csharp").count() == 1
+    assert not Enrollment.objects.filter(learner=instructor).exists()
+    enrolment = Enrollment.objects.get(learner=learner)
+    section = Part.objects.get(course__slug="go-for-csharp", number=4).sections.first()
+    section_mark_read(learner=learner, section=section)
+    learner.set_password("changed-by-the-learner-2026")
+    learner.save()
+
+    out = StringIO()
+    call_command("load_demo", "--no-exercises", stdout=out, stderr=StringIO())
+
+    assert "enrolled" not in out.getvalue()
+    assert list(Enrollment.objects.filter(learner=learner)) == [enrolment]
+    assert SectionProgress.objects.get(learner=learner, section=section).material_read_at
+    learner.refresh_from_db()
+    assert learner.check_password("changed-by-the-learner-2026")
+
+
+def test_load_demo_enrols_a_demo_learner_created_before_enrolment_existed():
+    from django.contrib.auth.models import User
+
+    from progress.models import Enrollment
+
+    call_command("load_demo", "--no-exercises", stdout=StringIO(), stderr=StringIO())
+    Enrollment.objects.all().delete()  # a database loaded by an older load_demo
+
+    out = StringIO()
+    call_command("load_demo", "--no-exercises", stdout=out, stderr=StringIO())
+
+    assert "demo user learner enrolled in go-for-csharp" in out.getvalue()
+    assert Enrollment.objects.filter(learner=User.objects.get(username="learner")).exists()

@@ -115,7 +115,13 @@ def test_course_page_lists_parts_with_status_and_progress(client: Client, part4:
     assert "In progress" in html
     # Archived sections are not counted: 2 of 7, not 2 of 8.
     assert "29% (2 of 7 sections)" in html
-    assert '<progress max="100" value="29" aria-label="Part 4 progress">' in html
+    assert "Course authoring status" in html
+    assert "5 sections planned" in html
+    assert "Authoring status:</span>" in html
+    assert "2 of 7 sections published" in html
+    # The course's status is labelled as such, never as the reader's progress.
+    assert 'aria-label="Sections of the course written so far"' in html
+    assert "Your progress" not in html  # a visitor has none
 
 
 def test_course_page_marks_a_finished_part_completed(client: Client, course: Course) -> None:

@@ -160,3 +160,17 @@ class Command(BaseCommand):
                     user.groups.add(group)
                     course.instructors.add(user)
                 self.stdout.write(f"demo user {username} created")
+            if not instructor:
+                self._enrol(user, course)
+
+    def _enrol(self, learner: Any, course: Any) -> None:
+        """The demo learner is enrolled in the demo course, as a learner who signed up and
+        enrolled would be: their dashboard shows it at first login. Added when missing (an
+        existing learner too: databases loaded before this), never changed or removed."""
+        from progress.models import Enrollment
+        from progress.services import enrollment_create
+
+        if Enrollment.objects.filter(learner=learner, course=course).exists():
+            return
+        enrollment_create(learner=learner, course=course)
+        self.stdout.write(f"demo user {learner.username} enrolled in {course.slug}")
