@@ -33,7 +33,7 @@ from core.provenance import (
     merge_into,
     record_as_imported,
 )
-from core.versions import stamp_version
+from core.versions import content_version, stamp_version
 from courses.course_source import CourseSourceError, read_source_text
 from courses.models import Section
 from progress.services import Placement, item_placement_watch
@@ -599,10 +599,30 @@ def quiz_delete(*, quiz: Quiz) -> None:
         quiz.delete()
 
 
-def question_save(*, question: Question) -> Question:
-    """Save a question; its spec is checked against its type (docs/question-types.md)."""
+class QuestionEditConflict(Exception):
+    """Someone saved the question after the editor showed it: nothing was written."""
+
+
+def question_edit_stamp(question: Question) -> str:
+    """A digest of what the question editor edits: its check that nobody saved the question
+    since it was shown (the order, which moves apart, is not in it)."""
+    return content_version(
+        question.type, question.title, question.text, Decimal(question.points),
+        question.explanation, question.spec,
+    )  # fmt: skip
+
+
+def question_save(*, question: Question, seen_stamp: str | None = None) -> Question:
+    """Save a question; its spec is checked against its type (docs/question-types.md).
+    `seen_stamp`: the question's question_edit_stamp as an editor showed it; if someone saved
+    it since, QuestionEditConflict and nothing is written."""
     question.full_clean()  # Question.clean runs grading.validate_spec
     with transaction.atomic():
+        if seen_stamp is not None and question.pk is not None:
+            # The row lock makes compare-then-write one step against another editor's save.
+            stored = Question.objects.select_for_update().filter(pk=question.pk).first()
+            if stored is not None and question_edit_stamp(stored) != seen_stamp:
+                raise QuestionEditConflict
         before = Question.objects.filter(pk=question.pk).values_list("quiz_id", flat=True).first()
         question_write(question=question)
         quizzes_touch({question.quiz_id, before})  # both quizzes when it moves

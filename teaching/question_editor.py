@@ -85,9 +85,14 @@ def editor_forms(
 
 
 def question_from_editor(
-    *, question: Question, common: QuestionCommonForm, spec_fields: SpecFields
+    *,
+    question: Question,
+    common: QuestionCommonForm,
+    spec_fields: SpecFields,
+    seen_stamp: str | None = None,
 ) -> Question:
-    """Save the question from valid forms (both `is_valid()`)."""
+    """Save the question from valid forms (both `is_valid()`); `seen_stamp`: see
+    quizzes.authoring.question_save (QuestionEditConflict, nothing written)."""
     values = common.cleaned_data
     question.title = values["title"].strip()
     question.text = values["text"]
@@ -96,7 +101,7 @@ def question_from_editor(
     question.spec = spec_fields.spec or {}
     if question.pk is None:
         return question_add(question=question)
-    return question_save(question=question)
+    return question_save(question=question, seen_stamp=seen_stamp)
 
 
 @dataclass(frozen=True)

@@ -26,7 +26,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from courses.models import Course
 from grader.models import CodingExercise
 from grader.services import ExerciseEditConflict, exercise_edit, exercise_edit_stamp
-from quizzes.authoring import question_move
+from quizzes.authoring import QuestionEditConflict, question_edit_stamp, question_move
 from quizzes.editor_forms import SpecFields
 from quizzes.models import Question, Quiz
 from quizzes.presentation import question_text_html
@@ -662,7 +662,21 @@ def _question_editor(request: HttpRequest, course: Course, question: Question) -
     if not (spec_fields.is_valid() and valid):
         return _question_editor_page(request, course, question, common, spec_fields, status=400)
     created = question.pk is None
-    question = question_from_editor(question=question, common=common, spec_fields=spec_fields)
+    try:
+        question = question_from_editor(
+            question=question,
+            common=common,
+            spec_fields=spec_fields,
+            seen_stamp=request.POST.get("seen") or None,
+        )
+    except QuestionEditConflict:
+        saved = quiz_question(course=course, quiz_id=question.quiz_id, question_id=question.pk)
+        conflict = _("Someone saved this question after you opened it, so yours is not saved. "
+                     "Your version is below; the saved one opens on a new page of this editor. "
+                     "Saving again replaces the saved one with yours.")  # fmt: skip
+        return _question_editor_page(
+            request, course, saved, common, spec_fields, status=409, conflict=conflict
+        )
     messages.success(
         request, _("The question is saved.") if not created else _("The question is added.")
     )
@@ -683,12 +697,18 @@ def _question_editor_page(
     *,
     tried: TryResult | None = None,
     status: int = 200,
+    conflict: str = "",
 ) -> HttpResponse:
     seed = _int(request.GET.get("seed") or request.POST.get("seed")) or PREVIEW_SEED
+    # What the editor's save compares (quizzes.authoring.question_edit_stamp): the question as
+    # this page first showed it, kept across re-shown forms; after a conflict, the saved one's.
+    seen = request.POST.get("seen") if request.method == "POST" and not conflict else None
     context = {
         "course": course,
         "quiz": question.quiz,
         "question": question,
+        "seen": seen or (question_edit_stamp(question) if question.pk else ""),
+        "conflict": conflict,
         "type_label": TYPE_LABELS[question.type],
         "common": common,
         "spec_fields": spec_fields,

@@ -262,3 +262,29 @@ def test_the_editor_does_not_exist_for_a_learner_nor_another_courses_instructor(
     assert teacher_client.get(url(course, other_quiz)).status_code == 404
     question.refresh_from_db()
     assert question.title == "Канал"
+
+
+def test_a_second_editor_does_not_overwrite_the_first_silently(world):
+    # Two instructors open the same question; the first saves, then the second: the second's
+    # save is refused (409) with their typing kept, and nothing of the first's is lost.
+    course, quiz, question, teacher = world
+    other = UserFactory.create(username="colleague")
+    course.instructors.add(other)
+    page = client_of(other).get(url(course, quiz, f"{question.pk}/")).text
+    seen = page.split('name="seen" value="', 1)[1].split('"', 1)[0]
+    first = editor_post(question, title="Канал: первая правка", seen=seen)
+    assert client_of(teacher).post(url(course, quiz, f"{question.pk}/"), first).status_code == 302
+
+    second = editor_post(question, title="Канал: вторая правка", seen=seen)
+    refused = client_of(other).post(url(course, quiz, f"{question.pk}/"), second)
+
+    question.refresh_from_db()
+    assert refused.status_code == 409
+    assert question.title == "Канал: первая правка"
+    assert "Канал: вторая правка" in unescape(refused.text)  # their typing, kept
+    saved_seen = refused.text.split('name="seen" value="', 1)[1].split('"', 1)[0]
+    assert saved_seen != seen  # saving again replaces the first edit, knowingly
+    again = editor_post(question, title="Канал: вторая правка", seen=saved_seen)
+    assert client_of(other).post(url(course, quiz, f"{question.pk}/"), again).status_code == 302
+    question.refresh_from_db()
+    assert question.title == "Канал: вторая правка"
