@@ -18,8 +18,8 @@ from typing import Any, Protocol
 
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
-from django.core.cache import cache
 from django.contrib.auth.models import User
+from django.core.cache import cache
 from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
@@ -1031,5 +1031,5 @@ def draft_save(*, learner: User, exercise: CodingExercise, files: Mapping[str, s
 
 
 def draft_discard(*, learner: User, exercise: CodingExercise) -> None:
-    """"Reset to the starter code": the learner's draft goes (their submissions stay)."""
+    """Reset to the starter code: the learner's draft goes (their submissions stay)."""
     Draft.objects.filter(learner=learner, exercise=exercise).delete()

@@ -17,8 +17,8 @@ from accounts.auth import current_learner
 from grader import presentation, selectors
 from grader.models import CodingExercise
 from grader.services import (
-    ExampleRunRefused,
     DraftRefused,
+    ExampleRunRefused,
     ExerciseError,
     draft_discard,
     draft_save,
@@ -132,7 +132,8 @@ def exercise_draft_view(request: HttpRequest, exercise_id: int) -> JsonResponse:
         )
     except ExerciseError as error:
         refused = isinstance(error, DraftRefused)
-        response = JsonResponse({"ok": False, "message": str(error)}, status=429 if refused else 400)
+        status = 429 if refused else 400
+        response = JsonResponse({"ok": False, "message": str(error)}, status=status)
         if isinstance(error, DraftRefused):
             response["Retry-After"] = str(error.retry_after)
         return response
@@ -147,7 +148,7 @@ def exercise_draft_view(request: HttpRequest, exercise_id: int) -> JsonResponse:
 @require_POST
 @login_required
 def exercise_reset_view(request: HttpRequest, exercise_id: int) -> HttpResponse:
-    """"Reset to the starter code" (asked first on the page): the draft goes, the editor
+    """Reset to the starter code (asked first on the page): the draft goes, the editor
     shows the starter; the submissions stay."""
     exercise = _exercise_or_404(exercise_id)
     draft_discard(learner=current_learner(request), exercise=exercise)

@@ -40,9 +40,10 @@ def open_exercise(page: Page, exercise: CodingExercise) -> None:
 
 
 def editor_text(driver: WebDriver) -> str:
-    return driver.find_element(By.CSS_SELECTOR, "textarea[data-code-editor]").get_attribute(
-        "value"
-    ) or ""
+    return (
+        driver.find_element(By.CSS_SELECTOR, "textarea[data-code-editor]").get_attribute("value")
+        or ""
+    )
 
 
 def paste(driver: WebDriver, code: str) -> None:
@@ -132,7 +133,8 @@ def test_learner_types_leaves_comes_back_runs_the_examples_and_submits(
         )
         results = driver.find_elements(By.CSS_SELECTOR, ".test-result")
         statuses = [r.get_attribute("class").split("--")[-1] for r in results]
-        assert "pass" in statuses and statuses[0] != "pass", statuses
+        assert "pass" in statuses, statuses
+        assert statuses[0] != "pass", statuses
         assert statuses == sorted(statuses, key=lambda s: s == "pass")  # failed ones first
         page.check("a failing submission, failed tests first")
         assert Submission.objects.get(learner=learner).files[name] == broken
@@ -150,12 +152,15 @@ def test_learner_types_leaves_comes_back_runs_the_examples_and_submits(
 
     open_exercise(page, exercise)
     after = progress_text(driver)
-    assert after != before and after.startswith("100%"), (before, after)
+    assert after != before
+    assert after.startswith("100%"), (before, after)
     page.check("the exercise page after passing")
 
     # Reset to the starter asks first; dismissed, nothing changes; accepted, the draft goes.
     paste(driver, reference + "\n# ещё правка\n")
-    wait(driver).until(lambda _d: Draft.objects.get(learner=learner).files[name].endswith("правка\n"))
+    wait(driver).until(
+        lambda _d: Draft.objects.get(learner=learner).files[name].endswith("правка\n")
+    )
     reset = driver.find_element(By.CSS_SELECTOR, "form.editor button[formaction$='/reset/']")
     reset.click()
     driver.switch_to.alert.dismiss()
