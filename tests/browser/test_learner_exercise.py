@@ -132,7 +132,7 @@ def test_learner_types_leaves_comes_back_runs_the_examples_and_submits(
             ec.presence_of_element_located((By.CSS_SELECTOR, "[data-live-final] .verdict--failed"))
         )
         results = driver.find_elements(By.CSS_SELECTOR, ".test-result")
-        statuses = [r.get_attribute("class").split("--")[-1] for r in results]
+        statuses = [(r.get_attribute("class") or "").split("--")[-1] for r in results]
         assert "pass" in statuses, statuses
         assert statuses[0] != "pass", statuses
         assert statuses == sorted(statuses, key=lambda s: s == "pass")  # failed ones first
