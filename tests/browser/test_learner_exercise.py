@@ -81,6 +81,10 @@ def test_learner_types_leaves_comes_back_runs_the_examples_and_submits(
     assert driver.find_elements(By.CSS_SELECTOR, ".editor .cm-lineNumbers")
     assert [t.text for t in driver.find_elements(By.CSS_SELECTOR, ".editor [role=tab]")] == [name]
     assert not driver.find_elements(By.CSS_SELECTOR, "textarea[data-code-editor]:not([hidden])")
+    # Regression: the page's CSS gave the textarea display: block, so it showed above the
+    # editor although hidden.
+    textarea = driver.find_element(By.CSS_SELECTOR, "textarea[data-code-editor]")
+    assert not textarea.is_displayed()
     before = progress_text(driver)
     assert before.startswith("0%"), before
 
