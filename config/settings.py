@@ -374,6 +374,8 @@ QUIZ_STUCK_AFTER_SECONDS = env_int("QUIZ_STUCK_AFTER_SECONDS", 60)
 GRADER_STUCK_AFTER_SECONDS = env_int("GRADER_STUCK_AFTER_SECONDS", 120)
 # Runs of an exercise's visible examples (not graded) a learner may start in a minute.
 GRADER_EXAMPLE_RUNS_PER_MINUTE = env_int("GRADER_EXAMPLE_RUNS_PER_MINUTE", 6)
+# Saves of a learner's editor draft a minute (the editor saves about once a second at most).
+GRADER_DRAFT_SAVES_PER_MINUTE = env_int("GRADER_DRAFT_SAVES_PER_MINUTE", 120)
 
 # --- the sandbox and the runners (docs/grader.md) ---------------------------------------
 # The uid learner code runs as when the worker is root (pool process N of a code worker

@@ -275,3 +275,33 @@ class ExampleRun(RunOutcome):
 
     def __str__(self) -> str:
         return f"{self.exercise} / {self.learner} / {self.created_at:%Y-%m-%d %H:%M} (examples)"
+
+
+class Draft(models.Model):
+    """What a learner last typed in an exercise's editor, saved as they type (one per learner
+    and exercise), so it comes back on any device. Only its learner ever sees it."""
+
+    learner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="code_drafts",
+        verbose_name=_("learner"),
+    )
+    exercise = models.ForeignKey(
+        CodingExercise,
+        on_delete=models.CASCADE,
+        related_name="drafts",
+        verbose_name=_("exercise"),
+    )
+    files = models.JSONField(_("files"))
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("code draft")
+        verbose_name_plural = _("code drafts")
+        constraints = [
+            models.UniqueConstraint(fields=["learner", "exercise"], name="draft_one_per_learner"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.exercise} / {self.learner} (draft)"

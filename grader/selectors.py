@@ -33,7 +33,7 @@ from django.utils.translation import gettext as _
 
 from accounts.roles import own_or_taught, published_or_taught, teaches
 from courses.models import Section
-from grader.models import CodingExercise, ExampleRun, Submission
+from grader.models import CodingExercise, Draft, ExampleRun, Submission
 from progress.items import ItemGrade, ItemMark, ItemState, WorkRow
 from webhooks.payloads import EventSubject
 
@@ -384,6 +384,7 @@ class EditorFile:
     text: str
     indent: str  # "tab" or "4": what Tab inserts (editor.js)
     rows: int
+    language: str  # "go" or "python": the code editor's highlighting and indentation
 
 
 # --- the exercise page -------------------------------------------------------------------
@@ -403,13 +404,16 @@ def exercise_get_published(*, exercise_id: int) -> CodingExercise | None:
 class ExercisePage:
     exercise: CodingExercise  # its statement and examples: grader.presentation renders them
     editor_files: list[EditorFile]
-    # What the editor holds: "draft" (code sent back with an error), "submission"
-    # (editor_from_submission's code) or "starter".
+    # What the editor holds: "sent" (code sent back with an error), "examples" (the code of
+    # the run shown), "submission" (editor_from_submission's code), "draft" (the draft saved
+    # as the learner typed) or "starter".
     editor_source: str
     editor_from_submission: Submission | None
     history: list[SubmissionView]
     # A run of the examples shown on the page (?examples=id): its code is in the editor.
     examples: ExampleRunResult | None = None
+    # When the learner's saved draft was last saved (shown while the editor holds it).
+    draft_saved_at: datetime | None = None
 
     history_limit: int = HISTORY_LIMIT
 
@@ -436,8 +440,9 @@ def _editor_files(exercise: CodingExercise, files: Mapping[str, str]) -> list[Ed
         text = files.get(name, exercise.starter_files[name])
         rows = min(max(text.count("\n") + 2, 12), 40)
         result.append(
-            EditorFile(name=name, field=editor_field(name), text=text, indent=indent, rows=rows)
-        )
+            EditorFile(name=name, field=editor_field(name), text=text, indent=indent, rows=rows,
+                       language=exercise.language)
+        )  # fmt: skip
     return result
 
 
@@ -454,8 +459,8 @@ def exercise_page_for(
 
     The editor holds, first that applies: `draft` (code just sent back with an error),
     the starter (`start_over`), the code of their run of the examples `example_run_id`
-    (its result shown too), their submission `from_submission_id`, their latest
-    submission, the starter.
+    (its result shown too), their submission `from_submission_id`, their saved draft if
+    it is newer than their latest submission, their latest submission, the starter.
     """
     mine = Submission.objects.filter(learner=learner, exercise=exercise)
     history = [
@@ -470,10 +475,17 @@ def exercise_page_for(
         run = example_run_get_for(run_id=example_run_id, learner=learner)
         if run is not None and run.exercise_id == exercise.pk:
             examples = example_run_result(run=run)
+    saved: Draft | None = None
+    if draft is None and examples is None and not start_over and from_submission_id is None:
+        saved = draft_get_for(learner=learner, exercise=exercise)
+        if saved is not None and history and history[0].created_at >= saved.updated_at:
+            saved = None  # submitted since: the submission is the newer code
     if draft is not None:
-        files, editor_source = draft, "draft"
+        files, editor_source = draft, "sent"
     elif examples is not None:
         files, editor_source = examples.run.files, "examples"
+    elif saved is not None:
+        files, editor_source = saved.files, "draft"
     elif not start_over and history:
         wanted = from_submission_id if from_submission_id is not None else history[0].id
         source = mine.only("id", "files", "created_at").filter(pk=wanted).first()
@@ -486,6 +498,7 @@ def exercise_page_for(
         editor_from_submission=source,
         history=history,
         examples=examples,
+        draft_saved_at=saved.updated_at if saved is not None else None,
     )
 
 
@@ -667,3 +680,11 @@ def example_run_result(*, run: ExampleRun) -> ExampleRunResult:
         compile_error=view.verdict == Submission.Verdict.COMPILE_ERROR,
         tests=_test_lines(view.results),
     )
+
+
+# --- drafts --------------------------------------------------------------------------------
+
+
+def draft_get_for(*, learner: User, exercise: CodingExercise) -> Draft | None:
+    """The learner's own draft of the exercise (no one else's is ever read)."""
+    return Draft.objects.filter(learner=learner, exercise=exercise).first()

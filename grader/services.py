@@ -19,10 +19,12 @@ from typing import Any, Protocol
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.contrib.auth.models import User
+from django.core.cache import cache
 from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from redis.exceptions import RedisError
 
 from core import grading_work
 from core.db import TRANSIENT_ERRORS, asynchronous_commit
@@ -39,7 +41,7 @@ from grader.exercise_source import (
     ExerciseSourceError,
     load_exercise_source,
 )
-from grader.models import VERSIONED_FIELDS, CodingExercise, ExampleRun, Submission
+from grader.models import VERSIONED_FIELDS, CodingExercise, Draft, ExampleRun, Submission
 from grader.runners.policy import Allowances
 from grader.scoring import code_score
 from grader.selectors import exercise_standing
@@ -999,3 +1001,46 @@ def example_runs_sweep(*, now: datetime | None = None) -> int:
         ExampleRun.objects.filter(pk=run_id).update(status=ExampleRun.Status.QUEUED, queued_at=now)
         queued += example_run_queue(run_id=run_id)
     return ended + queued
+
+
+# --- drafts ----------------------------------------------------------------------------------
+# The editor saves what the learner types (debounced, grader/static/grader/editor.js) so it
+# comes back on any device. The same rules as a submission's files; a generous rate limit
+# (a tab saves at most about once a second) that only a runaway script reaches.
+
+
+class DraftRefused(ExampleRunRefused):
+    """Not saved now: too many saves in the last minute (`retry_after`, s)."""
+
+
+def _draft_saves_counted(learner_id: int) -> int:
+    """This minute's saves by the learner, this one included; 0 if the cache is unreachable
+    (the limit guards the site, it must not stop the learner's work being saved)."""
+    key = f"grader:draft-saves:{learner_id}:{int(timezone.now().timestamp() // 60)}"
+    try:
+        if cache.add(key, 1, timeout=90):
+            return 1
+        return int(cache.incr(key))
+    except (OSError, RedisError, ValueError) as error:
+        logger.warning("draft save counter unreachable, save let through: %s", error)
+        return 0
+
+
+def draft_save(*, learner: User, exercise: CodingExercise, files: Mapping[str, str]) -> Draft:
+    """Store the learner's editor content for `exercise` (files completed from the starter);
+    at most settings.GRADER_DRAFT_SAVES_PER_MINUTE saves a minute per learner."""
+    complete = _learner_files(exercise, files)
+    if _draft_saves_counted(learner.pk) > settings.GRADER_DRAFT_SAVES_PER_MINUTE:
+        raise DraftRefused(
+            _("Too many saves of the draft in a minute: it is saved again in a moment."),
+            retry_after=60 - int(timezone.now().timestamp()) % 60,
+        )
+    draft, _created = Draft.objects.update_or_create(
+        learner=learner, exercise=exercise, defaults={"files": complete}
+    )
+    return draft
+
+
+def draft_discard(*, learner: User, exercise: CodingExercise) -> None:
+    """Reset to the starter code: the learner's draft goes (their submissions stay)."""
+    Draft.objects.filter(learner=learner, exercise=exercise).delete()

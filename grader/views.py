@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.cache import add_never_cache_headers, patch_vary_headers
+from django.utils.formats import time_format
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
@@ -14,8 +17,11 @@ from accounts.auth import current_learner
 from grader import presentation, selectors
 from grader.models import CodingExercise
 from grader.services import (
+    DraftRefused,
     ExampleRunRefused,
     ExerciseError,
+    draft_discard,
+    draft_save,
     example_run_create,
     submission_create,
 )
@@ -109,6 +115,45 @@ def exercise_examples_view(request: HttpRequest, exercise_id: int) -> HttpRespon
         return _refused(request, exercise, files, error)
     url = reverse("grader:exercise", kwargs={"exercise_id": exercise.pk})
     return HttpResponseRedirect(f"{url}?examples={run.pk}#examples-result", status=303)
+
+
+@require_POST
+@never_cache
+@login_required
+def exercise_draft_view(request: HttpRequest, exercise_id: int) -> JsonResponse:
+    """Save the editor's content as the learner's draft (editor.js, as they type): JSON with
+    when it was saved, or the error that stopped it."""
+    exercise = _exercise_or_404(exercise_id)
+    try:
+        draft = draft_save(
+            learner=current_learner(request),
+            exercise=exercise,
+            files=_posted_files(request, exercise),
+        )
+    except ExerciseError as error:
+        refused = isinstance(error, DraftRefused)
+        status = 429 if refused else 400
+        response = JsonResponse({"ok": False, "message": str(error)}, status=status)
+        if isinstance(error, DraftRefused):
+            response["Retry-After"] = str(error.retry_after)
+        return response
+    saved_at = timezone.localtime(draft.updated_at)
+    return JsonResponse({
+        "ok": True,
+        "saved_at": saved_at.isoformat(),
+        "message": _("Draft saved at %(time)s") % {"time": time_format(saved_at, "H:i")},
+    })  # fmt: skip
+
+
+@require_POST
+@login_required
+def exercise_reset_view(request: HttpRequest, exercise_id: int) -> HttpResponse:
+    """Reset to the starter code (asked first on the page): the draft goes, the editor
+    shows the starter; the submissions stay."""
+    exercise = _exercise_or_404(exercise_id)
+    draft_discard(learner=current_learner(request), exercise=exercise)
+    url = reverse("grader:exercise", kwargs={"exercise_id": exercise.pk})
+    return HttpResponseRedirect(f"{url}?reset=1#editor", status=303)
 
 
 @require_GET

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from django.core.cache import caches
 from kombu import pools as kombu_pools
 
 from core.devstack import celery_worker_command, embedded_redis, free_port, stop_process
@@ -84,6 +85,9 @@ def _local_memory_cache(settings: Any) -> None:
     settings.CACHES = {
         "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "t"}
     }
+    # Locmem caches of one LOCATION share their data in the process: start each test empty
+    # (ids are reused after each test's rollback, so counters keyed by them would carry over).
+    caches["default"].clear()
 
 
 class StaleVersionSaved(AssertionError):

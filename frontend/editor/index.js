@@ -84,6 +84,9 @@ function attach(textarea) {
   const attributes = {
     "aria-label": accessibleName(textarea),
     "aria-multiline": "true",
+    // Focusable in axe's eyes too (a contenteditable alone is not): a file longer than the
+    // editor's height scrolls, and axe's scrollable-region-focusable wants a focusable inside.
+    tabindex: "0",
   };
   for (const name of ["aria-describedby", "aria-invalid"]) {
     if (textarea.getAttribute(name)) attributes[name] = textarea.getAttribute(name);

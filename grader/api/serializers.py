@@ -14,7 +14,7 @@ from rest_framework import serializers
 
 from api.params import MAX_ID
 from grader.exercise_source import MAX_BYTES, MAX_FILES
-from grader.models import CodingExercise, ExampleRun, Submission
+from grader.models import CodingExercise, Draft, ExampleRun, Submission
 from grader.runners.policy import Allowances
 
 MAX_PATH_CHARS = 255
@@ -202,4 +202,20 @@ class ExampleRunSerializer(serializers.ModelSerializer):
 class ExampleRunDetailSerializer(ExampleRunSerializer):
     class Meta(ExampleRunSerializer.Meta):
         fields = [*ExampleRunSerializer.Meta.fields, "files", "results", "stdout", "stderr"]
+        read_only_fields = fields
+
+
+class DraftWriteSerializer(serializers.Serializer):
+    files = FilesField(help_text=_("The editor's files; files left out keep the starter code."))
+
+
+class DraftSerializer(serializers.ModelSerializer):
+    """The caller's own draft of an exercise (no one else's is ever shown)."""
+
+    exercise = serializers.IntegerField(source="exercise_id", read_only=True)
+    files = serializers.DictField(child=serializers.CharField(), read_only=True)
+
+    class Meta:
+        model = Draft
+        fields = ["exercise", "files", "updated_at"]
         read_only_fields = fields

@@ -15,6 +15,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import exceptions, status
+from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -24,6 +25,8 @@ from api.idempotency import IDEMPOTENCY_PARAMETER, idempotent
 from api.params import ChoiceFilter, IdFilter
 from api.views_base import InstructorWriteViewSet, LearnerWorkViewSet
 from grader.api.serializers import (
+    DraftSerializer,
+    DraftWriteSerializer,
     ExampleRunCreateSerializer,
     ExampleRunDetailSerializer,
     ExampleRunSerializer,
@@ -37,6 +40,7 @@ from grader.api.serializers import (
 )
 from grader.models import CodingExercise, ExampleRun, Submission
 from grader.selectors import (
+    draft_get_for,
     example_run_view,
     example_runs_visible_to,
     exercise_visible_get,
@@ -46,8 +50,10 @@ from grader.selectors import (
     submissions_visible_to,
 )
 from grader.services import (
+    DraftRefused,
     ExampleRunRefused,
     ExerciseError,
+    draft_save,
     example_run_create,
     exercise_deletable,
     exercise_delete,
@@ -120,6 +126,41 @@ class ExerciseViewSet(InstructorWriteViewSet):
 
     def location(self, instance: CodingExercise) -> dict[str, str]:
         return {"Location": reverse("api:exercise-detail", kwargs={"pk": instance.pk})}
+
+    @extend_schema(
+        methods=["GET"],
+        tags=["exercises"],
+        responses=DraftSerializer,
+        description="The caller's own draft of the exercise (what they last typed in its "
+        "editor); 404 when they have none.",
+    )
+    @extend_schema(
+        methods=["PUT"],
+        tags=["exercises"],
+        request=DraftWriteSerializer,
+        responses=DraftSerializer,
+        description="Save the caller's draft (the same file rules as a submission). At most "
+        "GRADER_DRAFT_SAVES_PER_MINUTE a minute: 429 with Retry-After.",
+    )
+    @action(detail=True, methods=["get", "put"], url_path="draft")
+    def draft(self, request: Request, pk: str | None = None) -> Response:
+        exercise = self.get_object()
+        if request.method == "PUT":
+            given = DraftWriteSerializer(data=request.data)
+            given.is_valid(raise_exception=True)
+            try:
+                saved = draft_save(
+                    learner=request.user, exercise=exercise, files=given.validated_data["files"]
+                )
+            except DraftRefused as error:
+                raise exceptions.Throttled(wait=error.retry_after, detail=str(error)) from None
+            except ExerciseError as error:
+                raise ApiError("invalid_draft", str(error)) from None
+            return Response(DraftSerializer(saved).data)
+        found = draft_get_for(learner=request.user, exercise=exercise)
+        if found is None:
+            raise ApiError("not_found", _("You have no draft of this exercise."), status_code=404)
+        return Response(DraftSerializer(found).data)
 
 
 @extend_schema_view(

@@ -1,5 +1,13 @@
-/* Code editing in plain textareas (form[data-editor] textarea[data-indent]).
+/* The learner's exercise editor (form[data-editor]).
  *
+ * The shared code editor (code-editor.min.js, CodeMirror 6) turns each textarea into a
+ * highlighted editor with a tab per file and keeps the textarea's value in step, so both
+ * buttons ("Submit for checking", "Run the examples") post what was typed. Here:
+ * Ctrl/Cmd+Enter submits; what is typed is saved as the learner's draft on the server
+ * (data-draft-url, about a second after typing stops, and when the page is left), the
+ * status shown in #draft-status; "Reset to the starter code" ([data-confirm]) asks first.
+ *
+ * If the code editor did not load, the plain textareas get a little help instead:
  * Tab / Shift+Tab indent and outdent the current line or every selected line
  * (data-indent="tab" for Go, "4" for four spaces in Python); Enter keeps the
  * line's indentation (one level more after "{", "(", "[" or, in Python, ":");
@@ -98,21 +106,96 @@
     replaceRange(textarea, start, textarea.selectionEnd, "\n" + indent + (opener ? unitOf(textarea) : ""));
   }
 
+  function submit(form) {
+    if (typeof form.requestSubmit === "function") form.requestSubmit();
+    else form.submit();
+  }
+
+  // Saves the form's files as the draft: debounced while typing, at once when leaving.
+  function autosave(form) {
+    var url = form.getAttribute("data-draft-url");
+    if (!url || !window.fetch) return;
+    var status = document.getElementById("draft-status");
+    var timer = null;
+    var pending = false;
+    var inFlight = false;
+    var again = false;
+    var leaving = false;
+
+    function say(text) { if (status && text) status.textContent = text; }
+
+    function body() { return new FormData(form); }
+
+    function save() {
+      window.clearTimeout(timer);
+      if (leaving) return;
+      if (inFlight) { again = true; return; }
+      pending = false;
+      inFlight = true;
+      say(form.getAttribute("data-text-saving"));
+      fetch(url, { method: "POST", body: body(), credentials: "same-origin", headers: { "X-Requested-With": "fetch" } })
+        .then(function (response) {
+          return response.json().then(function (data) {
+            if (response.status === 429) {
+              // Too many saves: try again when the server says.
+              pending = true;
+              var wait = parseInt(response.headers.get("Retry-After") || "5", 10);
+              timer = window.setTimeout(save, Math.max(1, wait) * 1000);
+            }
+            say(data.message);
+          });
+        })
+        .catch(function () { pending = true; say(form.getAttribute("data-text-unsaved")); })
+        .then(function () {
+          inFlight = false;
+          if (again) { again = false; save(); }
+        });
+    }
+
+    form.addEventListener("input", function () {
+      pending = true;
+      window.clearTimeout(timer);
+      timer = window.setTimeout(save, 1000);
+    });
+    // Submitting or running the examples sends the code anyway; resetting discards it.
+    form.addEventListener("submit", function () {
+      leaving = true;
+      pending = false;
+      window.clearTimeout(timer);
+    });
+    // Leaving the page (another link, closing the tab) with unsaved typing: save it now.
+    function flush() {
+      if (!pending || leaving || !navigator.sendBeacon) return;
+      if (navigator.sendBeacon(url, body())) pending = false;
+    }
+    window.addEventListener("pagehide", flush);
+    document.addEventListener("visibilitychange", function () {
+      if (document.visibilityState === "hidden") flush();
+    });
+  }
+
   function attach(form) {
     var hint = form.querySelector(".editor__hint");
     if (hint) hint.hidden = false;
-    var dirty = false;
     var textareas = form.querySelectorAll("textarea[data-indent]");
     for (var i = 0; i < textareas.length; i += 1) {
-      attachTextarea(form, textareas[i]);
-      textareas[i].addEventListener("input", function () { dirty = true; });
+      // The code editor has its own keys; the bare textarea gets these.
+      if (!textareas[i].hasAttribute("data-code-editor-ready")) attachTextarea(form, textareas[i]);
     }
-    form.addEventListener("submit", function () { dirty = false; });
-    // "Reset to the starter code" and the like: ask before throwing away unsent edits.
-    var links = document.querySelectorAll("a[data-confirm]");
-    for (var j = 0; j < links.length; j += 1) {
-      links[j].addEventListener("click", function (event) {
-        if (dirty && !window.confirm(event.currentTarget.getAttribute("data-confirm"))) {
+    // Ctrl/Cmd+Enter submits from anywhere in the form (before the code editor sees it).
+    form.addEventListener("keydown", function (event) {
+      if (event.key === "Enter" && (event.ctrlKey || event.metaKey) && !event.isComposing) {
+        event.preventDefault();
+        event.stopPropagation();
+        submit(form);
+      }
+    }, true);
+    autosave(form);
+    // "Reset to the starter code": the draft is discarded, so always ask first.
+    var confirming = form.querySelectorAll("[data-confirm]");
+    for (var j = 0; j < confirming.length; j += 1) {
+      confirming[j].addEventListener("click", function (event) {
+        if (!window.confirm(event.currentTarget.getAttribute("data-confirm"))) {
           event.preventDefault();
         }
       });
@@ -139,12 +222,7 @@
         return;
       }
       if (event.key !== "Shift") released = false;
-      if (event.key === "Enter" && (event.ctrlKey || event.metaKey)) {
-        event.preventDefault();
-        if (typeof form.requestSubmit === "function") form.requestSubmit();
-        else form.submit();
-        return;
-      }
+      if (event.key === "Enter" && (event.ctrlKey || event.metaKey)) return; // the form's
       if (event.key === "Enter" && !event.shiftKey && !event.altKey) {
         event.preventDefault();
         newline(textarea);
