@@ -201,6 +201,8 @@ _RUNNER_MESSAGES: list[tuple[re.Pattern[str], Any]] = [
          gettext_lazy("the test program exited with code %(code)s")),
         (r"the code does not compile", gettext_lazy("the code does not compile")),
         (r"did not run: (?P<reason>.*)", gettext_lazy("did not run: %(reason)s")),
+        (r"(?P<got>.+) is not false", gettext_lazy("expected a false value, got %(got)s")),
+        (r"(?P<got>.+) is not true", gettext_lazy("expected a true value, got %(got)s")),
         (r"the other process ended", gettext_lazy("the program ended")),
         (r"the other process is gone \((?P<why>.*)\)",
          gettext_lazy("the program is gone (%(why)s)")),
@@ -208,8 +210,17 @@ _RUNNER_MESSAGES: list[tuple[re.Pattern[str], Any]] = [
 ]  # fmt: skip
 
 
+# Where a test failed or learner code raised (the Python harness's " (at file:line)").
+_AT = re.compile(r"(?P<text>.*?)(?P<sep>\s)\(at (?P<where>[^()\s]+:\d+)\)", re.S)
+
+
 def runner_message(text: str) -> str:
-    """A runner's message in the active language (see above); a reason inside one, too."""
+    """A runner's message in the active language (see above); a reason inside one, too, and
+    where it happened."""
+    at = _AT.fullmatch(text)
+    if at:
+        place = str(gettext_lazy("(at %(where)s)")) % {"where": at["where"]}
+        return runner_message(at["text"]) + at["sep"] + place
     for pattern, translated in _RUNNER_MESSAGES:
         match = pattern.fullmatch(text)
         if match:

@@ -55,3 +55,20 @@ def test_failed_tests_come_first_each_group_in_run_order():
     tests = [Line("a", "pass"), Line("b", "fail"), Line("c", "pass"), Line("d", "error")]
 
     assert [t.name for t in failed_first(tests)] == ["b", "d", "a", "c"]
+
+
+def test_assertions_on_truth_say_what_was_expected_and_where_in_the_learner_s_language():
+    with translation.override("ru"):
+        assert runner_message("True is not false (at test_calc.py:6)") == (
+            "ожидалось ложное значение, получено True (в test_calc.py:6)"
+        )
+        assert runner_message("ZeroDivisionError: division by zero (at calc.py:6)") == (
+            "ZeroDivisionError: division by zero (в calc.py:6)"
+        )
+        assert runner_message("'no' != 'ok'\n(at test_probe.py:7)") == (
+            "'no' != 'ok'\n(в test_probe.py:7)"
+        )
+    with translation.override("en"):
+        assert runner_message("None is not true (at t.py:3)") == (
+            "expected a true value, got None (at t.py:3)"
+        )
