@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
@@ -10,6 +11,7 @@ from django.db.models import Q, QuerySet
 
 from deadlines import policy
 from deadlines.models import Extension
+from deadlines.presentation import late_policy_words, refusal_message, time_left
 
 if TYPE_CHECKING:
     from grader.models import CodingExercise
@@ -54,7 +56,7 @@ def item_extensions(*, item: Quiz | CodingExercise, learner_id: int) -> QuerySet
     whole_course = Q(quiz__isnull=True, exercise__isnull=True)
     return Extension.objects.filter(
         on_item | whole_course, learner_id=learner_id, course_id=item.section.part.course_id
-    ).select_related("granted_by")
+    ).select_related("quiz", "exercise")
 
 
 def item_schedule(*, item: Quiz | CodingExercise, learner_id: int | None) -> LearnerSchedule:
@@ -86,3 +88,80 @@ def course_extensions(*, course_id: int) -> QuerySet[Extension]:
         .select_related("learner", "quiz", "exercise", "granted_by")
         .order_by("-granted_at", "-id")
     )
+
+
+@dataclass(frozen=True)
+class GrantView:
+    """One of the learner's own extensions, as shown to them (and to the course's teachers)."""
+
+    granted_at: datetime
+    item_title: str  # "" for the whole course
+    due_at: datetime | None
+    cutoff_at: datetime | None
+    time_multiplier: Decimal
+    extra_attempts: int
+    reason: str
+
+
+@dataclass(frozen=True)
+class ItemDates:
+    """An item's dates as its learner sees them (their extensions counted), with the words."""
+
+    opens_at: datetime | None
+    due_at: datetime | None
+    cutoff_at: datetime | None
+    base_due_at: datetime | None  # the item's own, before the learner's extensions
+    late: policy.LatePolicy
+    time_multiplier: Decimal
+    extra_attempts: int
+    grants: tuple[GrantView, ...]
+    now: datetime
+
+    @property
+    def any(self) -> bool:
+        return bool(self.opens_at or self.due_at or self.cutoff_at or self.grants)
+
+    @property
+    def due_left(self) -> str:
+        return time_left(self.due_at, now=self.now) if self.due_at else ""
+
+    @property
+    def overdue(self) -> bool:
+        return bool(self.due_at and self.now > self.due_at)
+
+    @property
+    def extended(self) -> bool:
+        return self.due_at != self.base_due_at
+
+    @property
+    def late_words(self) -> str:
+        return late_policy_words(self.late) if self.due_at else ""
+
+    @property
+    def refused(self) -> str:
+        """Why nothing is accepted now ("" when it is)."""
+        schedule = policy.Schedule(self.opens_at, self.due_at, self.cutoff_at, self.late)
+        reason = policy.refusal(schedule, at=self.now)
+        return refusal_message(reason, schedule) if reason else ""
+
+
+def _grant_view(extension: Extension) -> GrantView:
+    item = extension.quiz or extension.exercise
+    return GrantView(
+        granted_at=extension.granted_at, item_title=item.title if item else "",
+        due_at=extension.due_at, cutoff_at=extension.cutoff_at,
+        time_multiplier=extension.time_multiplier, extra_attempts=extension.extra_attempts,
+        reason=extension.reason,
+    )  # fmt: skip
+
+
+def item_dates(*, item: Quiz | CodingExercise, learner_id: int, now: datetime) -> ItemDates:
+    """The dates block of a quiz's or an exercise's page: for its learner only (their own
+    extensions, nobody else's)."""
+    mine = item_schedule(item=item, learner_id=learner_id)
+    return ItemDates(
+        opens_at=mine.schedule.opens_at, due_at=mine.schedule.due_at,
+        cutoff_at=mine.schedule.cutoff_at, base_due_at=mine.base.due_at, late=mine.schedule.late,
+        time_multiplier=mine.time_multiplier, extra_attempts=mine.extra_attempts,
+        grants=tuple(_grant_view(extension) for extension in mine.extensions), now=now,
+    )  # fmt: skip

@@ -2,7 +2,8 @@
 
 Columns: learner id, username, then for each section in course order its
 quizzes (percent by the quiz's score policy), its published exercises (best
-points) and whether the section is complete. The cells are the gradebook's
+points), each item followed by whether the work that counts was late ("late": made after
+the learner's own due date), and whether the section is complete. The cells are the gradebook's
 (progress.selectors.gradebook_rows, as on the teaching page); learners are read
 in batches by id, so memory stays flat whatever the number of rows.
 """
@@ -45,12 +46,18 @@ def gradebook_csv_lines(*, course: Course) -> Iterator[str]:
     columns = gradebook_columns(sections)
     section_ids = [section.pk for section in sections]
     writer = csv.writer(_Line())
-    yield writer.writerow(["learner_id", "username", *[_text(c.title) for c in columns]])
+    head = ["learner_id", "username"]
+    for column in columns:
+        head.append(_text(column.title))
+        if column.item is not None:
+            head.append(_text(f"{column.title}: late"))
+    yield writer.writerow(head)
     for batch in gradebook_learner_batches(course, size=BATCH):
         rows = gradebook_rows(
             learner_ids=[learner_id for learner_id, _name in batch],
             section_ids=section_ids,
             with_scores=True,
+            with_marks=True,
         )
         for learner_id, username in batch:
             got = rows[learner_id]
@@ -58,6 +65,7 @@ def gradebook_csv_lines(*, course: Course) -> Iterator[str]:
             for column in columns:
                 if column.item is not None:
                     line.append(_cell(got.scores.get(column.item)))
+                    line.append("late" if got.mark(column.item).late else "")
                 else:
                     line.append("yes" if got.cell(column.section_id).completed else "no")
             yield writer.writerow(line)
