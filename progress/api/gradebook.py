@@ -2,8 +2,9 @@
 
 Columns: learner id, username, then for each section in course order its
 quizzes (percent by the quiz's score policy), its published exercises (best
-points), each item followed by whether the work that counts was late ("late": made after
-the learner's own due date), and whether the section is complete. The cells are the gradebook's
+points) and whether the section is complete; then, after all of those (so the columns
+before them stay where they were), one column per item: "late" when the work that counts
+was made after the learner's own due date. The cells are the gradebook's
 (progress.selectors.gradebook_rows, as on the teaching page); learners are read
 in batches by id, so memory stays flat whatever the number of rows.
 """
@@ -46,12 +47,10 @@ def gradebook_csv_lines(*, course: Course) -> Iterator[str]:
     columns = gradebook_columns(sections)
     section_ids = [section.pk for section in sections]
     writer = csv.writer(_Line())
-    head = ["learner_id", "username"]
-    for column in columns:
-        head.append(_text(column.title))
-        if column.item is not None:
-            head.append(_text(f"{column.title}: late"))
-    yield writer.writerow(head)
+    items = [column.item for column in columns if column.item is not None]
+    late_heads = [_text(f"{c.title}: late") for c in columns if c.item is not None]
+    yield writer.writerow(["learner_id", "username", *[_text(c.title) for c in columns],
+                           *late_heads])  # fmt: skip
     for batch in gradebook_learner_batches(course, size=BATCH):
         rows = gradebook_rows(
             learner_ids=[learner_id for learner_id, _name in batch],
@@ -65,7 +64,7 @@ def gradebook_csv_lines(*, course: Course) -> Iterator[str]:
             for column in columns:
                 if column.item is not None:
                     line.append(_cell(got.scores.get(column.item)))
-                    line.append("late" if got.mark(column.item).late else "")
                 else:
                     line.append("yes" if got.cell(column.section_id).completed else "no")
+            line += ["late" if got.mark(item).late else "" for item in items]
             yield writer.writerow(line)
