@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from deadlines.models import Extension
 from deadlines.selectors import item_schedule
@@ -38,6 +38,12 @@ from tests.grader.test_services import FakeRunner
 pytestmark = pytest.mark.django_db
 
 DAY, HOUR, MINUTE = timedelta(days=1), timedelta(hours=1), timedelta(minutes=1)
+
+
+@pytest.fixture(autouse=True)
+def _in_english() -> Any:
+    with translation.override("en"):  # (the site's default language is Russian)
+        yield
 
 
 @pytest.fixture(autouse=True)
