@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -90,7 +91,7 @@ def schedule_check(
     late_cap: int | None = None,
 ) -> None:
     """The errors of a set of dates and penalties, by field (a ValidationError)."""
-    errors: dict[str, str] = {}
+    errors: dict[str, Any] = {}
     if opens_at and due_at and due_at <= opens_at:  # type: ignore[operator]
         errors["due_at"] = _("The due date must be after the opening date.")
     if cutoff_at and due_at and cutoff_at < due_at:  # type: ignore[operator]

@@ -38,7 +38,7 @@ def duration_words(span: timedelta) -> str:
 
 
 def time_left(due_at: datetime, *, now: datetime | None = None) -> str:
-    """"2 h 10 min left", or how long ago the date passed."""
+    """ "2 h 10 min left", or how long ago the date passed."""
     now = now or timezone.now()
     if due_at >= now:
         return _("%(span)s left") % {"span": duration_words(due_at - now)}
@@ -69,13 +69,9 @@ def lateness_words(seconds: int) -> str:
     late = timedelta(seconds=seconds)
     if late > timedelta(hours=24):
         days = policy.late_units(late, timedelta(days=1))
-        return ngettext("submitted %(n)s day late", "submitted %(n)s days late", days) % {
-            "n": days
-        }
+        return ngettext("submitted %(n)s day late", "submitted %(n)s days late", days) % {"n": days}
     hours = policy.late_units(late, timedelta(hours=1))
-    return ngettext("submitted %(n)s hour late", "submitted %(n)s hours late", hours) % {
-        "n": hours
-    }
+    return ngettext("submitted %(n)s hour late", "submitted %(n)s hours late", hours) % {"n": hours}
 
 
 def penalised_words(

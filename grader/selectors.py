@@ -295,7 +295,7 @@ class SubmissionView:
 
     @property
     def late_words(self) -> str:
-        """"10.00 → 8.80 (−12%), submitted 4 hours late"; "" when on time."""
+        """ "10.00 → 8.80 (−12%), submitted 4 hours late"; "" when on time."""
         return penalised_words(
             raw=self.raw_score, score=self.score, late_seconds=self.late_seconds,
             penalty=self.late_penalty,

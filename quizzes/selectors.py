@@ -440,7 +440,7 @@ class AttemptView:
 
     @property
     def late_words(self) -> str:
-        """"8.00 → 7.20 (−10%), submitted 1 day late" (the points only when shown)."""
+        """ "8.00 → 7.20 (−10%), submitted 1 day late" (the points only when shown)."""
         shown = self.result
         return penalised_words(
             raw=shown.raw_score if shown else None, score=shown.score if shown else None,

@@ -33,8 +33,7 @@ from core.queueing import enqueue
 from core.storable import storable_json, storable_text
 from deadlines import policy as dates
 from deadlines.presentation import refusal_message
-from deadlines.selectors import item_schedule
-from deadlines.selectors import LearnerSchedule
+from deadlines.selectors import LearnerSchedule, item_schedule
 from progress.items import ItemRef
 from progress.services import enrollment_create, item_record
 from quizzes import grading

@@ -31,8 +31,13 @@ from quizzes.services import (
     attempt_submit,
     attempts_submit_expired,
 )
-from tests.factories import QuestionFactory, QuizFactory, SectionFactory, UserFactory
-from tests.factories import exercise_stored
+from tests.factories import (
+    QuestionFactory,
+    QuizFactory,
+    SectionFactory,
+    UserFactory,
+    exercise_stored,
+)
 from tests.grader.test_services import FakeRunner
 
 pytestmark = pytest.mark.django_db
@@ -109,8 +114,9 @@ def test_a_quiz_is_refused_after_its_cutoff_unless_the_learner_has_an_extension(
     assert refused.value.code == "past_cutoff"
     assert "cut-off" in str(refused.value)
 
-    extension_grant(course=course, learner=learner, granted_by=None, reason="exam clash",
-                    due_at=now + DAY)  # fmt: skip (the whole course)
+    extension_grant(
+        course=course, learner=learner, granted_by=None, reason="exam clash", due_at=now + DAY
+    )  # fmt: skip (the whole course)
     attempt = answer_right_and_submit(quiz, learner)
     assert (attempt.status, attempt.late) == (Attempt.Status.SUBMITTED, False)
     with pytest.raises(QuizRuleError):
@@ -221,14 +227,17 @@ def test_a_late_submission_is_graded_with_its_penalty_and_a_regrade_keeps_it(run
     exercise.points = Decimal(20)
     grader_services.exercise_write(exercise=exercise)
     regrade = submission_regrade(submission=submission, exercise=exercise, runner=runner)
-    assert regrade is not None and regrade.new_score == Decimal("17.60")
+    assert regrade is not None
+    assert regrade.new_score == Decimal("17.60")
     assert submission_regrade_apply(
         submission_id=submission.pk, old_score=regrade.old_score, old_passed=regrade.old_passed,
         detail=regrade.detail(),
     )  # fmt: skip
     submission.refresh_from_db()
     assert (submission.raw_score, submission.score, submission.late_penalty) == (
-        Decimal(20), Decimal("17.60"), 12
+        Decimal(20),
+        Decimal("17.60"),
+        12,
     )
 
 
@@ -243,7 +252,8 @@ def test_a_submission_after_the_cutoff_is_refused_and_nothing_is_stored(runner):
     extension_grant(course=exercise.section.part.course, learner=learner, granted_by=None,
                     exercise=exercise, reason="ill", cutoff_at=now + DAY)  # fmt: skip
     submission = grader_services.submission_create(learner=learner, exercise=exercise, files=SOLVED)
-    assert submission.late_seconds > 0 and submission.late_penalty == 0  # marked late only
+    assert submission.late_seconds > 0
+    assert submission.late_penalty == 0
 
 
 def test_an_exercise_not_open_yet_is_refused(runner):

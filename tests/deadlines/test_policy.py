@@ -185,7 +185,8 @@ def test_an_extension_never_shortens_a_date(
         if before is None:
             assert after is None  # no date (never) stays no date
         else:
-            assert after is not None and after >= before
+            assert after is not None
+            assert after >= before
     assert policy.time_multiplier(granted) >= 1
     assert policy.extra_attempts(granted) >= 0
     limit = timedelta(minutes=30)
