@@ -4,9 +4,13 @@
 (function () {
   "use strict";
   var lang = document.documentElement.lang || undefined;
+  // (dateStyle and timeStyle cannot be combined with timeZoneName: the parts are named)
   var format = new Intl.DateTimeFormat(lang, {
-    dateStyle: "medium",
-    timeStyle: "short",
+    year: "numeric",
+    month: "long",
+    day: "numeric",
+    hour: "2-digit",
+    minute: "2-digit",
     timeZoneName: "short",
   });
   document.querySelectorAll("time[data-local-time]").forEach(function (node) {
