@@ -44,12 +44,14 @@ class Scheduled(models.Model):
         db_default="",
         help_text=_("Empty: as the section, part or course says (accepted, marked late)."),
     )
+    # (None, empty, is no penalty: a form or an import that knows nothing of late work
+    # leaves it out and is not refused for it)
     late_percent = models.PositiveSmallIntegerField(
         _("late penalty, %"),
-        default=0,
-        db_default=0,
+        null=True,
+        blank=True,
         validators=[MaxValueValidator(100)],
-        help_text=_("Per day, per hour or once, as the late policy says."),
+        help_text=_("Per day, per hour or once, as the late policy says. Empty: none."),
     )
     late_cap = models.PositiveSmallIntegerField(
         _("late penalty cap, %"),
@@ -68,7 +70,7 @@ class Scheduled(models.Model):
             due_at=self.due_at,
             cutoff_at=self.cutoff_at,
             late_policy=self.late_policy,
-            late_percent=self.late_percent,
+            late_percent=self.late_percent or 0,
             late_cap=self.late_cap,
         )
 

@@ -253,7 +253,8 @@ def attempt_submit(
     with transaction.atomic():
         locked = (
             Attempt.objects.select_for_update(of=("self",))
-            .select_related("quiz")
+            # (the course too: the learner's dates are read from the quiz, section, part, course)
+            .select_related("quiz__section__part__course")
             .get(pk=attempt.pk)
         )
         if locked.status != Attempt.Status.IN_PROGRESS:
