@@ -9,6 +9,7 @@ from rest_framework.routers import SimpleRouter
 from api.errors import api_not_found
 from api.views import MeView, TokenView
 from courses.api.views import CourseViewSet, PartViewSet, SectionViewSet
+from deadlines.api.views import CourseExtensionsView
 from grader.api.views import ExampleRunViewSet, ExerciseViewSet, SubmissionViewSet
 from progress.api.views import (
     CourseLearnersView,
@@ -52,6 +53,11 @@ urlpatterns = [
     path("courses/<int:course_id>/learners/", CourseLearnersView.as_view(), name="learners"),
     path("courses/<int:course_id>/enrollment/", EnrollmentView.as_view(), name="enrollment"),
     path("courses/<int:course_id>/gradebook.csv", GradebookView.as_view(), name="gradebook"),
+    path(
+        "courses/<int:course_id>/extensions/",
+        CourseExtensionsView.as_view(),
+        name="course-extensions",
+    ),
     path("sections/<int:section_id>/read/", SectionReadView.as_view(), name="section-read"),
     path(
         "sections/<int:section_id>/question-bank/",

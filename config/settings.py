@@ -86,6 +86,7 @@ INSTALLED_APPS = [
     "accounts",
     "demo",
     "teaching",
+    "deadlines",
 ]
 
 MIDDLEWARE = [

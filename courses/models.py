@@ -10,8 +10,10 @@ from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from deadlines.models import Scheduled
 
-class Course(models.Model):
+
+class Course(Scheduled):
     class Language(models.TextChoices):
         RUSSIAN = "ru", _("Russian")
         ENGLISH = "en", _("English")
@@ -49,7 +51,7 @@ class Course(models.Model):
         return reverse("courses:course", kwargs={"course_slug": self.slug})
 
 
-class Part(models.Model):
+class Part(Scheduled):
     course = models.ForeignKey(
         Course, on_delete=models.CASCADE, related_name="parts", verbose_name=_("course")
     )
@@ -94,7 +96,7 @@ class Part(models.Model):
         )
 
 
-class Section(models.Model):
+class Section(Scheduled):
     class Status(models.TextChoices):
         PLANNED = "planned", _("planned")
         PUBLISHED = "published", _("published")

@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from core.versions import content_version
 from courses.models import Section, check_stays_in_course
+from deadlines.models import Scheduled
 
 # The fields tests_version covers.
 VERSIONED_FIELDS = frozenset({
@@ -19,7 +20,7 @@ VERSIONED_FIELDS = frozenset({
 })  # fmt: skip
 
 
-class CodingExercise(models.Model):
+class CodingExercise(Scheduled):
     class Language(models.TextChoices):
         GO = "go", "Go"
         PYTHON = "python", "Python"
@@ -120,6 +121,7 @@ class CodingExercise(models.Model):
         return f"{self.section.number} {self.title}"
 
     def clean(self) -> None:
+        super().clean()
         check_stays_in_course(self, learners_work=Submission.objects.filter(exercise_id=self.pk))
 
     def current_tests_version(self) -> str:
@@ -199,6 +201,16 @@ class Submission(RunOutcome):
         _("status"), max_length=16, choices=Status.choices, default=Status.QUEUED
     )
     score = models.DecimalField(_("score"), max_digits=7, decimal_places=2, null=True, blank=True)
+    # The tests' points before the late penalty; score is after it.
+    raw_score = models.DecimalField(
+        _("score before the late penalty"), max_digits=7, decimal_places=2, null=True, blank=True
+    )
+    # Decided when it was submitted, by the learner's own dates (extensions counted), and
+    # kept by every regrade: the submission was this late when it was made.
+    late_seconds = models.PositiveIntegerField(_("late by, seconds"), default=0, db_default=0)
+    late_penalty = models.PositiveSmallIntegerField(
+        _("late penalty applied, %"), default=0, db_default=0
+    )
     runner_version = models.CharField(_("runner version"), max_length=100, blank=True)
     # The exercise's tests_version this grade was computed with ("" before versions existed).
     tests_version = models.CharField(

@@ -66,10 +66,12 @@ def submission_regrade(
     report = exercise_run(exercise, submission.files, runner or default_runner())
     if report.verdict == "internal_error":
         return None
-    fresh = Submission(exercise=exercise)
+    # It was as late when made as it was then: the same penalty applies to the new grade.
+    fresh = Submission(exercise=exercise, late_penalty=submission.late_penalty)
     submission_report_store(fresh, exercise, report)
     grade = {name: getattr(fresh, name) for name in REPORT_FIELDS}
     grade["score"] = str(grade["score"])
+    grade["raw_score"] = str(grade["raw_score"])
     return SubmissionRegrade(
         submission_id=submission.pk, learner_id=submission.learner_id,
         old_score=submission.score or Decimal(0), new_score=fresh.score or Decimal(0),
@@ -98,6 +100,8 @@ def submission_regrade_apply(
             return False
         grade = dict(detail["grade"])
         grade["score"] = Decimal(grade["score"])
+        # (a regrade computed before raw scores were stored has none: the score, unpenalised)
+        grade["raw_score"] = Decimal(grade.get("raw_score") or grade["score"])
         for name in REPORT_FIELDS:
             setattr(submission, name, grade[name])
         submission.save(update_fields=REPORT_FIELDS)

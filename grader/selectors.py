@@ -20,6 +20,7 @@ from django.db.models import (
     Count,
     DecimalField,
     Exists,
+    ExpressionWrapper,
     Max,
     OuterRef,
     Q,
@@ -33,6 +34,8 @@ from django.utils.translation import gettext as _
 
 from accounts.roles import own_or_taught, published_or_taught, teaches
 from courses.models import Section
+from deadlines.presentation import penalised_words
+from deadlines.selectors import ItemDates, item_dates
 from grader.models import CodingExercise, Draft, ExampleRun, Submission
 from progress.items import ItemGrade, ItemMark, ItemState, WorkRow
 from webhooks.payloads import EventSubject
@@ -158,7 +161,7 @@ def exercise_grades() -> Iterator[ItemGrade]:
 
 def exercise_work(learner_ids: list[int], section_ids: list[int]) -> QuerySet[Any]:
     """The gradebook's rows (progress.items.WORK_COLUMNS): these learners' submissions to the
-    published exercises of these sections. Exercises have no due date: never late."""
+    published exercises of these sections; late: made after the learner's due date."""
     return (
         Submission.objects.filter(
             learner_id__in=learner_ids,
@@ -170,7 +173,7 @@ def exercise_work(learner_ids: list[int], section_ids: list[int]) -> QuerySet[An
             kind=Value("exercise", output_field=CharField()),
             waiting=Value(False, output_field=BooleanField()),
             percent=Cast(Value(None), output_field=DecimalField(max_digits=5, decimal_places=2)),
-            late=Value(False, output_field=BooleanField()),
+            late=ExpressionWrapper(Q(late_seconds__gt=0), output_field=BooleanField()),
             rule=Value("", output_field=CharField()),
         )
         .values_list(
@@ -189,14 +192,18 @@ _GRADED = Submission.Status.GRADED.value
 def exercise_mark(rows: list[WorkRow]) -> ItemMark:
     """A learner's submissions to an exercise as the gradebook shows them: the best graded
     score, as progress records it."""
-    graded = [r.points for r in rows if r.status == _GRADED]
+    graded = [r for r in rows if r.status == _GRADED and r.points is not None]
     pending = any(r.status in _UNFINISHED for r in rows)
-    best = max((p for p in graded if p is not None), default=None)
-    if best is None:
+    if not graded:
         return ItemMark(pending=pending, attempted=True)
+    best = max(r.points or Decimal(0) for r in graded)
+    # Late when every submission with the best score was late (one on time counts first).
+    late = all(r.late for r in graded if r.points == best)
     most = rows[0].max_points or Decimal(0)
     percent = (best * 100 / most).quantize(Decimal("0.01"), ROUND_HALF_UP) if most else Decimal(0)
-    return ItemMark(points=best, max_points=most, percent=percent, pending=pending, attempted=True)
+    return ItemMark(
+        points=best, max_points=most, percent=percent, late=late, pending=pending, attempted=True
+    )
 
 
 # An edit unpublishes an exercise until its check publishes it again; a check saved longer
@@ -269,6 +276,10 @@ class SubmissionView:
     tests_total: int | None
     created_at: datetime
     graded_at: datetime | None
+    # Late work: the score before the penalty, how late (0: on time) and the percent taken.
+    raw_score: Decimal | None
+    late_seconds: int
+    late_penalty: int
     # The detail (the API's detail, the submission page); empty in lists.
     files: dict[str, str] = field(default_factory=dict)
     results: dict[str, Any] = field(default_factory=dict)
@@ -281,6 +292,14 @@ class SubmissionView:
     def url(self) -> str:
         """Its address in the API (made when read: the pages never ask)."""
         return submission_url(self.id)
+
+    @property
+    def late_words(self) -> str:
+        """ "10.00 → 8.80 (−12%), submitted 4 hours late"; "" when on time."""
+        return penalised_words(
+            raw=self.raw_score, score=self.score, late_seconds=self.late_seconds,
+            penalty=self.late_penalty,
+        )  # fmt: skip
 
     @property
     def verdict_label(self) -> str:
@@ -297,7 +316,7 @@ _STATUS_LABELS = dict(Submission.Status.choices)
 # What a list shows of a submission: the columns the list reads (no code, no results).
 SUBMISSION_LIST_FIELDS = (
     "id", "exercise_id", "learner_id", "status", "verdict", "score", "tests_passed",
-    "tests_total", "created_at", "graded_at",
+    "tests_total", "created_at", "graded_at", "raw_score", "late_seconds", "late_penalty",
 )  # fmt: skip
 
 
@@ -325,7 +344,8 @@ def submission_view(*, submission: Submission, teaches: bool, with_detail: bool)
         learner=submission.learner_id, status=submission.status, verdict=submission.verdict,
         score=submission.score, tests_passed=submission.tests_passed,
         tests_total=submission.tests_total, created_at=submission.created_at,
-        graded_at=submission.graded_at, **detail,
+        graded_at=submission.graded_at, raw_score=submission.raw_score,
+        late_seconds=submission.late_seconds, late_penalty=submission.late_penalty, **detail,
     )  # fmt: skip
 
 
@@ -339,7 +359,8 @@ def submission_view_for(*, submission: Submission, user: Any, with_detail: bool)
 
 # What the submission.graded webhook says of the submission, after its ids.
 SUBMISSION_EVENT_FIELDS = (
-    "status", "verdict", "score", "tests_passed", "tests_total", "graded_at",
+    "status", "verdict", "score", "tests_passed", "tests_total", "graded_at", "raw_score",
+    "late_seconds", "late_penalty",
 )  # fmt: skip
 
 
@@ -414,6 +435,8 @@ class ExercisePage:
     examples: ExampleRunResult | None = None
     # When the learner's saved draft was last saved (shown while the editor holds it).
     draft_saved_at: datetime | None = None
+    # The learner's dates (their extensions counted), the late policy, time left.
+    dates: ItemDates | None = None
 
     history_limit: int = HISTORY_LIMIT
 
@@ -499,6 +522,7 @@ def exercise_page_for(
         history=history,
         examples=examples,
         draft_saved_at=saved.updated_at if saved is not None else None,
+        dates=item_dates(item=exercise, learner_id=learner.pk, now=timezone.now()),
     )
 
 

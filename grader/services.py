@@ -34,6 +34,9 @@ from core.queueing import enqueue
 from core.storable import storable_json, storable_text
 from core.versions import content_version, stamp_version
 from courses.models import Section
+from deadlines import policy as dates
+from deadlines.presentation import refusal_message
+from deadlines.selectors import item_schedule
 from grader.exercise_source import (
     MAX_BYTES,
     MAX_FILES,
@@ -505,10 +508,19 @@ def submission_create(
 ) -> Submission:
     """Store a learner's files and queue their grading once committed."""
     complete = _learner_files(exercise, files)
+    # The server's clock decides, whatever the form or the API call says.
+    now = timezone.now()
+    mine = item_schedule(item=exercise, learner_id=learner.pk)
+    refused = dates.refusal(mine.schedule, at=now)
+    if refused is not None:
+        raise ExerciseError(refusal_message(refused, mine.schedule))
+    # Decided now, once: a regrade keeps it (the submission was this late when made).
+    lateness = dates.work_lateness(mine.schedule, at=now)
     with transaction.atomic():
         submission = Submission.objects.create(
-            learner=learner, exercise=exercise, files=complete, queued_at=timezone.now()
-        )
+            learner=learner, exercise=exercise, files=complete, queued_at=now,
+            late_seconds=lateness.seconds, late_penalty=lateness.penalty,
+        )  # fmt: skip
         submission_id = submission.pk
         # Working on a course's exercise enrols the learner (it is on their dashboard).
         enrollment_create(learner=learner, course=exercise.section.part.course)
@@ -557,7 +569,7 @@ class GradeOutcome:
 
 # The fields a report sets (submission_report_store), which a regrade computes and writes.
 REPORT_FIELDS = [
-    "verdict", "score", "tests_total", "tests_passed", "results", "stdout", "stderr",
+    "verdict", "score", "raw_score", "tests_total", "tests_passed", "results", "stdout", "stderr",
     "wall_seconds", "cpu_seconds", "runner_version", "tests_version",
 ]  # fmt: skip
 
@@ -621,7 +633,7 @@ def _grade_store(
         asynchronous_commit()
         submission = (
             Submission.objects.select_for_update()
-            .only("status", "claim", "learner_id")  # not the files again
+            .only("status", "claim", "learner_id", "late_penalty")  # not the files again
             .get(pk=submission_id)
         )
         if submission.status != Submission.Status.RUNNING or submission.claim != token:
@@ -643,9 +655,11 @@ def submission_report_store(
     """Set the submission's grade from a run's report (not saved)."""
     tests = list(report.tests)
     submission.verdict = report.verdict
-    submission.score = code_score(
+    submission.raw_score = code_score(
         scoring=exercise.scoring, points=exercise.points, verdict=report.verdict, tests=tests
     )
+    # The penalty decided when it was submitted: a regrade applies the same one.
+    submission.score = dates.score_penalised(submission.raw_score, submission.late_penalty)
     submission.tests_total = len(tests)
     submission.tests_passed = sum(1 for t in tests if t.status == "pass")
     # Everything below came out of learner code: made storable on every database.

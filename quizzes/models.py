@@ -13,10 +13,11 @@ from django.utils.translation import gettext_lazy as _
 
 from core.versions import content_version
 from courses.models import Section, check_stays_in_course
+from deadlines.models import Scheduled
 from quizzes import grading
 
 
-class Quiz(models.Model):
+class Quiz(Scheduled):
     class ScorePolicy(models.TextChoices):
         BEST = "best", _("best attempt")
         LAST = "last", _("last attempt")
@@ -53,8 +54,6 @@ class Quiz(models.Model):
         choices=FeedbackPolicy.choices,
         default=FeedbackPolicy.IMMEDIATELY,
     )
-    opens_at = models.DateTimeField(_("opens at"), null=True, blank=True)
-    due_at = models.DateTimeField(_("due at"), null=True, blank=True)
     order = models.PositiveIntegerField(_("order"), default=0)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
@@ -76,6 +75,7 @@ class Quiz(models.Model):
         return f"{self.section.number} {self.title}"
 
     def clean(self) -> None:
+        super().clean()
         check_stays_in_course(self, learners_work=Attempt.objects.filter(quiz_id=self.pk))
 
 
@@ -243,6 +243,16 @@ class Attempt(models.Model):
     )
     passed = models.BooleanField(_("passed"), null=True, blank=True)
     late = models.BooleanField(_("late"), default=False)
+    # Decided when the attempt was submitted, by the learner's own dates (extensions counted),
+    # and kept by every regrade: the attempt was this late when it was made.
+    late_seconds = models.PositiveIntegerField(_("late by, seconds"), default=0, db_default=0)
+    late_penalty = models.PositiveSmallIntegerField(
+        _("late penalty applied, %"), default=0, db_default=0
+    )
+    # The points before the retry and late penalties (None: not graded yet).
+    raw_score = models.DecimalField(
+        _("score before penalties"), max_digits=9, decimal_places=2, null=True, blank=True
+    )
     error_reason = models.TextField(_("error"), blank=True)
 
     class Meta:

@@ -99,9 +99,11 @@ def attempts_regrade(
                     "old_score": None if stored is None else str(stored),
                 }  # fmt: skip
         max_score = sum((q.points for q in questions), Decimal(0))
+        # The late penalty stays: the attempt was as late when made as it was then.
         new = attempt_score(
-            raw=raw, max_score=max_score, penalty=attempt.penalty, pass_score=quiz.pass_score
-        )
+            raw=raw, max_score=max_score, penalty=attempt.penalty, pass_score=quiz.pass_score,
+            late_penalty=attempt.late_penalty,
+        )  # fmt: skip
         results.append(
             AttemptRegrade(
                 attempt_id=attempt.pk, learner_id=attempt.learner_id,
@@ -160,11 +162,12 @@ def attempt_regrade_apply(
         raw = sum((a.score or Decimal(0) for a in existing.values()), Decimal(0))
         result = attempt_score(
             raw=raw, max_score=Decimal(detail["max_score"]), penalty=attempt.penalty,
-            pass_score=attempt.quiz.pass_score,
+            pass_score=attempt.quiz.pass_score, late_penalty=attempt.late_penalty,
         )  # fmt: skip
+        attempt.raw_score = raw
         attempt.score, attempt.max_score = result.score, result.max_score
         attempt.percent, attempt.passed = result.percent, result.passed
-        attempt.save(update_fields=["score", "max_score", "percent", "passed"])
+        attempt.save(update_fields=["raw_score", "score", "max_score", "percent", "passed"])
         quiz_progress_record(learner_id=attempt.learner_id, quiz=attempt.quiz)
         event_emit(event="attempt.graded", object_id=attempt.pk)
         return True

@@ -30,10 +30,17 @@ class AttemptScore:
 
 
 def attempt_score(
-    *, raw: Decimal, max_score: Decimal, penalty: int, pass_score: int | Decimal
+    *,
+    raw: Decimal,
+    max_score: Decimal,
+    penalty: int,
+    pass_score: int | Decimal,
+    late_penalty: int = 0,
 ) -> AttemptScore:
-    """The points after the penalty (rounded half up to the cent) and their percent."""
-    score = (raw * (100 - penalty) / 100).quantize(CENT, rounding=ROUND_HALF_UP)
+    """The points after the retry penalty and then the late penalty (rounded half up to the
+    cent, once) and their percent."""
+    kept = Decimal(100 - min(penalty, 100)) * Decimal(100 - min(max(late_penalty, 0), 100))
+    score = (raw * kept / 10000).quantize(CENT, rounding=ROUND_HALF_UP)
     percent = (
         (score * 100 / max_score).quantize(CENT, rounding=ROUND_HALF_UP)
         if max_score

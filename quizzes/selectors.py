@@ -20,6 +20,9 @@ from django.utils import timezone
 
 from accounts.roles import own_or_taught, published_or_taught, teaches
 from courses.models import Section
+from deadlines.policy import time_limit_for
+from deadlines.presentation import penalised_words
+from deadlines.selectors import ItemDates, item_dates
 from progress.items import ItemGrade, ItemMark, ItemState, WorkRow
 from progress.models import ItemCompletion
 from quizzes.models import Attempt, Question, QuestionFile, Quiz
@@ -428,6 +431,8 @@ class AttemptResultView:
     percent: Decimal | None
     passed: bool | None
     penalty: int
+    raw_score: Decimal | None = None  # before the retry and late penalties
+    late_penalty: int = 0
 
 
 @dataclass(frozen=True)
@@ -468,6 +473,16 @@ class AttemptView:
     awaiting_manual_grading: bool
     result: AttemptResultView | None  # None: not graded, or hidden until the due date
     questions: tuple[AttemptQuestionView, ...] = ()
+    late_seconds: int = 0  # how late it was submitted (0: on time)
+
+    @property
+    def late_words(self) -> str:
+        """ "8.00 → 7.20 (−10%), submitted 1 day late" (the points only when shown)."""
+        shown = self.result
+        return penalised_words(
+            raw=shown.raw_score if shown else None, score=shown.score if shown else None,
+            late_seconds=self.late_seconds, penalty=shown.late_penalty if shown else 0,
+        )  # fmt: skip
 
     @property
     def url(self) -> str:
@@ -498,7 +513,8 @@ def attempt_view(
     if visibility.total:
         result = AttemptResultView(
             score=attempt.score, max_score=attempt.max_score, percent=attempt.percent,
-            passed=attempt.passed, penalty=attempt.penalty,
+            passed=attempt.passed, penalty=attempt.penalty, raw_score=attempt.raw_score,
+            late_penalty=attempt.late_penalty,
         )  # fmt: skip
     questions: list[AttemptQuestionView] = []
     if with_questions:
@@ -531,7 +547,7 @@ def attempt_view(
         deadline=attempt.deadline, submitted_at=attempt.submitted_at,
         graded_at=attempt.graded_at, late=attempt.late,
         awaiting_manual_grading=attempt.awaiting_manual_grading, result=result,
-        questions=tuple(questions),
+        questions=tuple(questions), late_seconds=attempt.late_seconds,
     )  # fmt: skip
 
 
@@ -547,14 +563,16 @@ def attempt_view_for(*, attempt: Attempt, user: Any, with_questions: bool) -> At
 
 
 # What the attempt.graded webhook says of the attempt's result, when its hearer may see it.
-ATTEMPT_EVENT_RESULT_FIELDS = ("score", "max_score", "percent", "passed")
+ATTEMPT_EVENT_RESULT_FIELDS = (
+    "score", "max_score", "percent", "passed", "raw_score", "late_penalty",
+)  # fmt: skip
 
 
 def _attempt_event_data(view: AttemptView, *, section_id: int, course_id: int) -> dict[str, Any]:
     data: dict[str, Any] = {
         "attempt": view.id, "quiz": view.quiz, "section": section_id, "course": course_id,
         "learner": view.learner, "number": view.number, "status": view.status,
-        "late": view.late, "graded_at": view.graded_at,
+        "late": view.late, "late_seconds": view.late_seconds, "graded_at": view.graded_at,
     }  # fmt: skip
     if view.result is not None:
         data |= {name: getattr(view.result, name) for name in ATTEMPT_EVENT_RESULT_FIELDS}
@@ -613,7 +631,8 @@ class QuizPage:
     attempts_left: int | None  # None: unlimited
     result: QuizResult
     scores_hidden: bool  # under `after_due`, until the due date
-    time_limit_minutes: int | None
+    time_limit_minutes: int | None  # the learner's own (an accommodation multiplies it)
+    dates: ItemDates  # the learner's dates (their extensions counted), late policy, time left
 
 
 def quiz_page_for(*, learner: User, quiz_id: int, now: datetime) -> QuizPage:
@@ -624,12 +643,15 @@ def quiz_page_for(*, learner: User, quiz_id: int, now: datetime) -> QuizPage:
     views = [
         attempt_view(attempt=a, teaches=False, with_questions=False, now=now) for a in attempts
     ]
+    dates = item_dates(item=quiz, learner_id=learner.pk, now=now)
+    allowed = None if quiz.max_attempts is None else quiz.max_attempts + dates.extra_attempts
+    limit = time_limit_for(quiz.time_limit, dates.time_multiplier) if quiz.time_limit else None
     return QuizPage(
         quiz=quiz,
         question_count=quiz.questions.count(),
         attempts=views,
         current=next((v for v in views if v.status == Attempt.Status.IN_PROGRESS), None),
-        attempts_left=None if quiz.max_attempts is None else max(quiz.max_attempts - used, 0),
+        attempts_left=None if allowed is None else max(allowed - used, 0),
         # From the attempts already loaded: the same policy, no second query.
         result=quiz_result_from(
             quiz=quiz,
@@ -642,9 +664,8 @@ def quiz_page_for(*, learner: User, quiz_id: int, now: datetime) -> QuizPage:
         scores_hidden=scores_hidden_until_due(
             feedback_policy=quiz.feedback_policy, due_at=quiz.due_at, now=now
         ),
-        time_limit_minutes=max(round(quiz.time_limit.total_seconds() / 60), 1)
-        if quiz.time_limit
-        else None,
+        time_limit_minutes=max(round(limit.total_seconds() / 60), 1) if limit else None,
+        dates=dates,
     )
 
 

@@ -31,6 +31,9 @@ from core.db import TRANSIENT_ERRORS, asynchronous_commit
 from core.grading_work import StuckWork, run_again_after_internal_error, stuck_work_requeue
 from core.queueing import enqueue
 from core.storable import storable_json, storable_text
+from deadlines import policy as dates
+from deadlines.presentation import refusal_message
+from deadlines.selectors import LearnerSchedule, item_schedule
 from progress.items import ItemRef
 from progress.services import enrollment_create, item_record
 from quizzes import grading
@@ -78,12 +81,15 @@ def attempt_start(*, learner: User, quiz: Quiz, now: datetime | None = None) -> 
     starts one inserts and the other retries and sees the new count.
     """
     now = _now(now)
-    if quiz.opens_at and now < quiz.opens_at:
-        raise QuizRuleError("not_open", "the quiz is not open yet")
+    mine = item_schedule(item=quiz, learner_id=learner.pk)
+    # The server's clock and the learner's own dates (extensions counted) decide.
+    refused = dates.refusal(mine.schedule, at=now)
+    if refused is not None:  # not_open, past_cutoff, late_not_accepted
+        raise QuizRuleError(refused, refusal_message(refused, mine.schedule))
     for _try in range(5):
         try:
             with transaction.atomic():
-                attempt = _attempt_start_once(learner=learner, quiz=quiz, now=now)
+                attempt = _attempt_start_once(learner=learner, quiz=quiz, now=now, mine=mine)
                 # Working on a course's quiz enrols the learner (it is on their dashboard).
                 enrollment_create(learner=learner, course=quiz.section.part.course)
                 return attempt
@@ -92,7 +98,9 @@ def attempt_start(*, learner: User, quiz: Quiz, now: datetime | None = None) -> 
     raise QuizRuleError("busy", "could not start the attempt, try again")
 
 
-def _attempt_start_once(*, learner: User, quiz: Quiz, now: datetime) -> Attempt:
+def _attempt_start_once(
+    *, learner: User, quiz: Quiz, now: datetime, mine: LearnerSchedule
+) -> Attempt:
     attempts = Attempt.objects.filter(learner=learner, quiz=quiz)
     # One statement, so one consistent snapshot: under READ COMMITTED, separate
     # "count" and "max(number)" queries could straddle another start's commit
@@ -108,12 +116,11 @@ def _attempt_start_once(*, learner: User, quiz: Quiz, now: datetime) -> Attempt:
         attempt_submit(attempt=current, now=current.deadline, by_deadline=True)
         seen = list(attempts.values_list("pk", "number", "status"))
     if quiz.max_attempts is not None:
+        allowed = quiz.max_attempts + mine.extra_attempts  # extensions may grant more
         # An attempt whose grading failed (`error`) is not the learner's fault: it is free.
         used = sum(1 for _pk, _n, status in seen if status != Attempt.Status.ERROR)
-        if used >= quiz.max_attempts:
-            raise QuizRuleError(
-                "no_attempts_left", f"all {quiz.max_attempts} attempts have been used"
-            )
+        if used >= allowed:
+            raise QuizRuleError("no_attempts_left", f"all {allowed} attempts have been used")
     # If another start commits the same number first, the unique constraint fails
     # this insert and attempt_start looks again.
     number = max((n for _pk, n, _s in seen), default=0) + 1
@@ -123,9 +130,21 @@ def _attempt_start_once(*, learner: User, quiz: Quiz, now: datetime) -> Attempt:
         number=number,
         seed=secrets.randbits(62),
         started_at=now,
-        deadline=now + quiz.time_limit if quiz.time_limit else None,
-        late=bool(quiz.due_at and now > quiz.due_at),
+        deadline=attempt_deadline(mine=mine, time_limit=quiz.time_limit, now=now),
+        late=bool(dates.lateness(due_at=mine.schedule.due_at, at=now)),
     )
+
+
+def attempt_deadline(
+    *, mine: LearnerSchedule, time_limit: timedelta | None, now: datetime
+) -> datetime | None:
+    """When an attempt started now must be in: the learner's own time limit (an accommodation
+    multiplies it), and never after the quiz closes for them. The sweep submits at it."""
+    ends = [
+        *([now + dates.time_limit_for(time_limit, mine.time_multiplier)] if time_limit else []),
+        *([closes] if (closes := dates.closes_at(mine.schedule)) else []),
+    ]
+    return min(ends, default=None)
 
 
 # --- save -----------------------------------------------------------------------
@@ -234,7 +253,8 @@ def attempt_submit(
     with transaction.atomic():
         locked = (
             Attempt.objects.select_for_update(of=("self",))
-            .select_related("quiz")
+            # (the course too: the learner's dates are read from the quiz, section, part, course)
+            .select_related("quiz__section__part__course")
             .get(pk=attempt.pk)
         )
         if locked.status != Attempt.Status.IN_PROGRESS:
@@ -244,10 +264,19 @@ def attempt_submit(
             now = locked.deadline
         locked.status = Attempt.Status.SUBMITTED
         locked.submitted_at = now
-        if locked.quiz.due_at and now > locked.quiz.due_at:
-            locked.late = True
+        # By the learner's own dates, now, once: a regrade keeps it (it was late when made).
+        mine = item_schedule(item=locked.quiz, learner_id=locked.learner_id)
+        lateness = dates.work_lateness(mine.schedule, at=now)
+        locked.late = locked.late or lateness.late
+        locked.late_seconds = lateness.seconds
+        locked.late_penalty = lateness.penalty
         locked.grading_queued_at = timezone.now()
-        locked.save(update_fields=["status", "submitted_at", "late", "grading_queued_at"])
+        locked.save(
+            update_fields=[
+                "status", "submitted_at", "late", "late_seconds", "late_penalty",
+                "grading_queued_at",
+            ]
+        )  # fmt: skip
         attempt_id = locked.pk
         transaction.on_commit(lambda: attempt_queue_grading(attempt_id=attempt_id))
     return locked
@@ -453,8 +482,10 @@ def _attempt_finish(
         )
         penalty = retry_penalty(per_retry=quiz.retry_penalty, earlier_attempts=previous)
     result = attempt_score(
-        raw=raw, max_score=max_score, penalty=penalty, pass_score=quiz.pass_score
-    )
+        raw=raw, max_score=max_score, penalty=penalty, pass_score=quiz.pass_score,
+        late_penalty=attempt.late_penalty,
+    )  # fmt: skip
+    attempt.raw_score = raw
     attempt.score = result.score
     attempt.max_score = result.max_score
     attempt.penalty = result.penalty
@@ -466,6 +497,7 @@ def _attempt_finish(
     attempt.error_reason = ""
     attempt.save(
         update_fields=[
+            "raw_score",
             "score",
             "max_score",
             "penalty",

@@ -63,6 +63,7 @@ def quiz_view(request: HttpRequest, quiz_id: int) -> HttpResponse:
         "now": now,
         "scores_hidden": page.scores_hidden,
         "time_limit_minutes": page.time_limit_minutes,
+        "dates": page.dates,
     }
     return render(request, "quizzes/quiz.html", context)
 

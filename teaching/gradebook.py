@@ -4,8 +4,8 @@ learners at a time.
 Each section has a cell (items done of its items, completed) and one per quiz and
 published exercise: the points and percent that count under the item's scoring rule
 (a quiz's score policy; an exercise's best graded submission), a dash when not attempted
-(never a 0), "late" when the work that counts came after the quiz's due date (exercises
-have no due date), "to grade" when an attempt waits for a person's grade.
+(never a 0), "late" when the work that counts came after the learner's due date (their
+extensions counted), "to grade" when an attempt waits for a person's grade.
 
 A fixed number of queries whatever the number of learners: the sections, their items (one
 per kind), the count of matching learners, one page of them (searched, filtered and sorted

@@ -45,13 +45,14 @@ class QuizSettingsForm(forms.ModelForm):
         fields = (
             "section", "title", "instructions", "pass_score", "max_attempts", "score_policy",
             "retry_penalty", "shuffle_questions", "shuffle_choices", "feedback_policy",
-            "opens_at", "due_at",
+            "opens_at", "due_at", "cutoff_at", "late_policy", "late_percent", "late_cap",
         )  # fmt: skip
         field_classes = {"section": SectionChoiceField}
         widgets = {
             "instructions": forms.Textarea(attrs={"rows": 4}),
             "opens_at": forms.DateTimeInput(attrs={"type": "datetime-local"}, format=MINUTE),
             "due_at": forms.DateTimeInput(attrs={"type": "datetime-local"}, format=MINUTE),
+            "cutoff_at": forms.DateTimeInput(attrs={"type": "datetime-local"}, format=MINUTE),
         }
 
     def __init__(self, *args: Any, course: Course, **kwargs: Any) -> None:
@@ -64,7 +65,7 @@ class QuizSettingsForm(forms.ModelForm):
             .order_by("part__order", "part__number", "order", "id")
         )
         section.empty_label = None
-        for name in ("opens_at", "due_at"):
+        for name in ("opens_at", "due_at", "cutoff_at"):
             field = self.fields[name]
             assert isinstance(field, forms.DateTimeField)
             field.input_formats = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S"]

@@ -27,6 +27,7 @@ urlpatterns = [
         name="analysis_exercise",
     ),
     path("teach/<slug:course_slug>/grading/", views.grading_queue_view, name="grading"),
+    path("teach/<slug:course_slug>/extensions/", views.extensions_view, name="extensions"),
     path(
         "teach/<slug:course_slug>/grading/answers/<int:answer_id>/",
         views.grading_grade_view,

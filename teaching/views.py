@@ -44,6 +44,7 @@ from teaching.exercise_editor import (
     seen_stamp,
 )
 from teaching.exercise_editor import editor_forms as exercise_editor_forms
+from teaching.extensions import ExtensionForm, extension_from_form, extensions_page
 from teaching.gradebook import SORTS, gradebook_page, learner_section_work
 from teaching.grading_queue import (
     GradingQueue,
@@ -834,3 +835,22 @@ def _exercise_editor_page(
         "lang": course.language,
     }
     return render(request, "teaching/exercise_edit.html", context, status=status)
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def extensions_view(request: HttpRequest, course_slug: str) -> HttpResponse:
+    """Grant a learner an extension (a form per course) and list every grant."""
+    course = _course(request, course_slug)
+    form = ExtensionForm(request.POST or None, course=course)
+    if request.method == "POST" and form.is_valid():
+        try:
+            extension_from_form(course=course, form=form, granted_by=request.user)  # type: ignore[arg-type]
+        except ValidationError:
+            pass  # the form names the field
+        else:
+            messages.success(request, _("The extension is granted."))
+            return redirect("teaching:extensions", course_slug=course.slug)
+    context = {"course": course, "form": form, "page": extensions_page(course=course)}
+    status = 400 if request.method == "POST" else 200
+    return render(request, "teaching/extensions.html", context, status=status)

@@ -63,7 +63,8 @@ class ExerciseSerializer(serializers.ModelSerializer):
         fields = [
             "id", "section", "slug", "title", "statement", "language", "starter_files",
             "example_files", "scoring", "points", "cpu_seconds", "wall_seconds", "memory_mb",
-            "output_kb", "order", "integrity_level",
+            "output_kb", "order", "integrity_level", "opens_at", "due_at", "cutoff_at",
+            "late_policy", "late_percent", "late_cap",
         ]  # fmt: skip
         read_only_fields = fields
 
@@ -156,7 +157,7 @@ class SubmissionSerializer(serializers.ModelSerializer):
         model = Submission
         fields = [
             "id", "url", "exercise", "learner", "status", "verdict", "score", "tests_passed",
-            "tests_total", "created_at", "graded_at",
+            "tests_total", "created_at", "graded_at", "raw_score", "late_seconds", "late_penalty",
         ]  # fmt: skip
         read_only_fields = fields
 

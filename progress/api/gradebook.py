@@ -2,7 +2,9 @@
 
 Columns: learner id, username, then for each section in course order its
 quizzes (percent by the quiz's score policy), its published exercises (best
-points) and whether the section is complete. The cells are the gradebook's
+points) and whether the section is complete; then, after all of those (so the columns
+before them stay where they were), one column per item: "late" when the work that counts
+was made after the learner's own due date. The cells are the gradebook's
 (progress.selectors.gradebook_rows, as on the teaching page); learners are read
 in batches by id, so memory stays flat whatever the number of rows.
 """
@@ -45,12 +47,16 @@ def gradebook_csv_lines(*, course: Course) -> Iterator[str]:
     columns = gradebook_columns(sections)
     section_ids = [section.pk for section in sections]
     writer = csv.writer(_Line())
-    yield writer.writerow(["learner_id", "username", *[_text(c.title) for c in columns]])
+    items = [column.item for column in columns if column.item is not None]
+    late_heads = [_text(f"{c.title}: late") for c in columns if c.item is not None]
+    yield writer.writerow(["learner_id", "username", *[_text(c.title) for c in columns],
+                           *late_heads])  # fmt: skip
     for batch in gradebook_learner_batches(course, size=BATCH):
         rows = gradebook_rows(
             learner_ids=[learner_id for learner_id, _name in batch],
             section_ids=section_ids,
             with_scores=True,
+            with_marks=True,
         )
         for learner_id, username in batch:
             got = rows[learner_id]
@@ -60,4 +66,5 @@ def gradebook_csv_lines(*, course: Course) -> Iterator[str]:
                     line.append(_cell(got.scores.get(column.item)))
                 else:
                     line.append("yes" if got.cell(column.section_id).completed else "no")
+            line += ["late" if got.mark(item).late else "" for item in items]
             yield writer.writerow(line)

@@ -9,10 +9,12 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils.translation import gettext as _
 from rest_framework import serializers
 
 from api.params import MAX_ID
+from deadlines.models import schedule_check
 from quizzes import grading
 from quizzes.models import Attempt, Question, Quiz
 from quizzes.services import MAX_RESPONSE_BYTES
@@ -31,10 +33,29 @@ class QuizSerializer(serializers.ModelSerializer):
         fields = [
             "id", "section", "title", "instructions", "pass_score", "max_attempts",
             "time_limit", "score_policy", "retry_penalty", "shuffle_questions",
-            "shuffle_choices", "feedback_policy", "opens_at", "due_at", "order",
-            "created_at", "updated_at",
+            "shuffle_choices", "feedback_policy", "opens_at", "due_at", "cutoff_at",
+            "late_policy", "late_percent", "late_cap", "order", "created_at", "updated_at",
         ]  # fmt: skip
         read_only_fields = ["created_at", "updated_at"]
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        """The dates and penalties together (a partial update with the stored ones)."""
+
+        def value(name: str) -> Any:
+            return attrs[name] if name in attrs else getattr(self.instance, name, None)
+
+        try:
+            schedule_check(
+                opens_at=value("opens_at"), due_at=value("due_at"),
+                cutoff_at=value("cutoff_at"), late_percent=value("late_percent"),
+                late_cap=value("late_cap"),
+            )  # fmt: skip
+        except DjangoValidationError as error:
+            raise serializers.ValidationError(error.message_dict) from None
+        return attrs
+
+    def validate_cutoff_at(self, value: Any) -> Any:
+        return self._sensible(value)
 
     def _sensible(self, value: Any) -> Any:
         # Far-off years come out with odd historical UTC offsets (LMT "+02:30:17").
@@ -113,6 +134,8 @@ class AttemptResultSerializer(serializers.Serializer):
     percent = serializers.DecimalField(max_digits=5, decimal_places=2)
     passed = serializers.BooleanField()
     penalty = serializers.IntegerField()
+    raw_score = serializers.DecimalField(max_digits=9, decimal_places=2, allow_null=True)
+    late_penalty = serializers.IntegerField()
 
 
 class AttemptQuestionSerializer(serializers.Serializer):
@@ -156,7 +179,8 @@ class AttemptSerializer(serializers.ModelSerializer):
         model = Attempt
         fields = [
             "id", "url", "quiz", "learner", "number", "status", "started_at", "deadline",
-            "submitted_at", "graded_at", "late", "awaiting_manual_grading", "result",
+            "submitted_at", "graded_at", "late", "late_seconds", "awaiting_manual_grading",
+            "result",
         ]  # fmt: skip
         read_only_fields = fields
 

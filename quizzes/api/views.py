@@ -73,7 +73,10 @@ from quizzes.services import (
 )
 
 # Quiz rules broken by the state of things (409) rather than by the request itself (400).
-CONFLICT_RULES = {"no_attempts_left", "not_in_progress", "time_is_up", "not_open", "busy"}
+CONFLICT_RULES = {
+    "no_attempts_left", "not_in_progress", "time_is_up", "not_open", "busy", "past_cutoff",
+    "late_not_accepted",
+}  # fmt: skip
 
 
 def rule_error(error: QuizRuleError) -> ApiError:

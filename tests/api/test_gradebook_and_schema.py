@@ -38,10 +38,11 @@ def test_gradebook_rows_and_columns(world: World) -> None:
     assert rows[0] == [
         "learner_id", "username", f"{number} quiz: {world.quiz.title} (%)",
         f"{number} exercise: Sum (points)", f"{number} completed",
+        f"{number} quiz: {world.quiz.title} (%): late", f"{number} exercise: Sum (points): late",
     ]  # fmt: skip
     assert rows[1:] == [
-        [str(world.learner.pk), "learner", "87.50", "5.00", "yes"],
-        [str(world.other.pk), "other", "", "", "no"],
+        [str(world.learner.pk), "learner", "87.50", "5.00", "yes", "", ""],
+        [str(world.other.pk), "other", "", "", "no", "", ""],
     ]
 
 

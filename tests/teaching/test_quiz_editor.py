@@ -220,3 +220,34 @@ def test_the_whole_quiz_preview_shows_every_question_as_a_learner_sees_it(world)
         '<form method="post" action="/accounts/logout/"', ""
     )  # nothing to submit
     assert not Question.objects.filter(answers__isnull=False).exists()
+
+
+def test_the_late_policy_and_the_cutoff_are_set_from_the_settings_page(world):
+    course, section, teacher = world
+    client = client_of(teacher)
+    refused = client.post(
+        f"/teach/{course.slug}/quizzes/new/",
+        settings_post(section, cutoff_at="2030-04-30T18:00", late_policy="per_day",
+                      late_percent="-5"),
+    )  # fmt: skip
+    html = refused.content.decode()
+    assert refused.status_code == 400
+    assert 'id="id_late_percent-error"' in html
+    assert not Quiz.objects.exists()
+    refused = client.post(
+        f"/teach/{course.slug}/quizzes/new/",
+        settings_post(section, cutoff_at="2030-04-30T18:00", late_policy="per_day",
+                      late_percent="10"),
+    )  # fmt: skip
+    assert 'id="id_cutoff_at-error"' in refused.content.decode()
+    assert "The hard cut-off cannot be before the due date." in refused.content.decode()
+
+    client.post(
+        f"/teach/{course.slug}/quizzes/new/",
+        settings_post(section, cutoff_at="2030-05-03T18:00", late_policy="per_day",
+                      late_percent="10", late_cap="30"),
+    )  # fmt: skip
+    quiz = Quiz.objects.get()
+    assert (quiz.late_policy, quiz.late_percent, quiz.late_cap) == ("per_day", 10, 30)
+    assert quiz.cutoff_at is not None
+    assert quiz.cutoff_at.day == 3

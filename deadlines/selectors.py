@@ -1,0 +1,167 @@
+"""Reads of dates: an item's schedule as a learner has it (defaults and extensions resolved)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from typing import TYPE_CHECKING
+
+from django.db.models import Q, QuerySet
+
+from deadlines import policy
+from deadlines.models import Extension
+from deadlines.presentation import late_policy_words, refusal_message, time_left
+
+if TYPE_CHECKING:
+    from grader.models import CodingExercise
+    from quizzes.models import Quiz
+
+
+@dataclass(frozen=True)
+class LearnerSchedule:
+    """An item's dates for one learner: `base` as the item says, `schedule` with the learner's
+    extensions (only later), the time-limit multiplier and extra attempts they grant."""
+
+    base: policy.Schedule
+    schedule: policy.Schedule
+    time_multiplier: Decimal
+    extra_attempts: int
+    extensions: tuple[Extension, ...]
+
+    @property
+    def extended(self) -> bool:
+        return bool(self.extensions)
+
+
+def item_schedule_base(*, item: Quiz | CodingExercise) -> policy.Schedule:
+    """The item's own dates, each taken from the item, its section, part or course."""
+    section = item.section
+    part = section.part
+    return policy.schedule_resolve(
+        [
+            item.schedule_layer(),
+            section.schedule_layer(),
+            part.schedule_layer(),
+            part.course.schedule_layer(),
+        ]
+    )
+
+
+def item_extensions(*, item: Quiz | CodingExercise, learner_id: int) -> QuerySet[Extension]:
+    """A learner's grants that cover the item: on it, or on its whole course."""
+    from quizzes.models import Quiz
+
+    on_item = Q(quiz_id=item.pk) if isinstance(item, Quiz) else Q(exercise_id=item.pk)
+    whole_course = Q(quiz__isnull=True, exercise__isnull=True)
+    return Extension.objects.filter(
+        on_item | whole_course, learner_id=learner_id, course_id=item.section.part.course_id
+    ).select_related("quiz", "exercise")
+
+
+def item_schedule(*, item: Quiz | CodingExercise, learner_id: int | None) -> LearnerSchedule:
+    base = item_schedule_base(item=item)
+    extensions = (
+        tuple(item_extensions(item=item, learner_id=learner_id)) if learner_id is not None else ()
+    )
+    grants = [extension.grant() for extension in extensions]
+    return LearnerSchedule(
+        base=base,
+        schedule=policy.schedule_extend(base, grants),
+        time_multiplier=policy.time_multiplier(grants),
+        extra_attempts=policy.extra_attempts(grants),
+        extensions=extensions,
+    )
+
+
+def learner_extensions(*, learner_id: int, course_id: int) -> QuerySet[Extension]:
+    """Every grant a learner has in a course, oldest first (shown to that learner only)."""
+    return Extension.objects.filter(learner_id=learner_id, course_id=course_id).select_related(
+        "quiz", "exercise", "granted_by"
+    )
+
+
+def course_extensions(*, course_id: int) -> QuerySet[Extension]:
+    """Every grant in a course (the instructors' page), newest first."""
+    return (
+        Extension.objects.filter(course_id=course_id)
+        .select_related("learner", "quiz", "exercise", "granted_by")
+        .order_by("-granted_at", "-id")
+    )
+
+
+@dataclass(frozen=True)
+class GrantView:
+    """One of the learner's own extensions, as shown to them (and to the course's teachers)."""
+
+    granted_at: datetime
+    item_title: str  # "" for the whole course
+    due_at: datetime | None
+    cutoff_at: datetime | None
+    time_multiplier: Decimal
+    extra_attempts: int
+    reason: str
+
+
+@dataclass(frozen=True)
+class ItemDates:
+    """An item's dates as its learner sees them (their extensions counted), with the words."""
+
+    opens_at: datetime | None
+    due_at: datetime | None
+    cutoff_at: datetime | None
+    base_due_at: datetime | None  # the item's own, before the learner's extensions
+    late: policy.LatePolicy
+    time_multiplier: Decimal
+    extra_attempts: int
+    grants: tuple[GrantView, ...]
+    now: datetime
+
+    @property
+    def any(self) -> bool:
+        return bool(self.opens_at or self.due_at or self.cutoff_at or self.grants)
+
+    @property
+    def due_left(self) -> str:
+        return time_left(self.due_at, now=self.now) if self.due_at else ""
+
+    @property
+    def overdue(self) -> bool:
+        return bool(self.due_at and self.now > self.due_at)
+
+    @property
+    def extended(self) -> bool:
+        return self.due_at != self.base_due_at
+
+    @property
+    def late_words(self) -> str:
+        return late_policy_words(self.late) if self.due_at else ""
+
+    @property
+    def refused(self) -> str:
+        """Why nothing is accepted now ("" when it is)."""
+        schedule = policy.Schedule(self.opens_at, self.due_at, self.cutoff_at, self.late)
+        reason = policy.refusal(schedule, at=self.now)
+        return refusal_message(reason, schedule) if reason else ""
+
+
+def _grant_view(extension: Extension) -> GrantView:
+    item = extension.quiz or extension.exercise
+    return GrantView(
+        granted_at=extension.granted_at, item_title=item.title if item else "",
+        due_at=extension.due_at, cutoff_at=extension.cutoff_at,
+        time_multiplier=extension.time_multiplier, extra_attempts=extension.extra_attempts,
+        reason=extension.reason,
+    )  # fmt: skip
+
+
+def item_dates(*, item: Quiz | CodingExercise, learner_id: int, now: datetime) -> ItemDates:
+    """The dates block of a quiz's or an exercise's page: for its learner only (their own
+    extensions, nobody else's)."""
+    mine = item_schedule(item=item, learner_id=learner_id)
+    return ItemDates(
+        opens_at=mine.schedule.opens_at, due_at=mine.schedule.due_at,
+        cutoff_at=mine.schedule.cutoff_at, base_due_at=mine.base.due_at, late=mine.schedule.late,
+        time_multiplier=mine.time_multiplier, extra_attempts=mine.extra_attempts,
+        grants=tuple(_grant_view(extension) for extension in mine.extensions), now=now,
+    )  # fmt: skip
