@@ -202,10 +202,13 @@ def test_create_a_quiz_of_every_type_take_it_grade_the_essay_and_see_the_gradebo
     page.check("nine questions")
     essay = quiz.questions.get(type="essay")
     for _ in range(8):
-        driver.find_element(
-            By.CSS_SELECTOR, f"#question-{essay.pk} button[value=up]"
-        ).click()  # fmt: skip
-        wait.until(ec.url_contains(f"#question-{essay.pk}"))
+        # (each press loads the page again: the next press waits for the new page's button)
+        button = wait.until(
+            ec.element_to_be_clickable((By.CSS_SELECTOR, f"#question-{essay.pk} button[value=up]"))
+        )
+        button.click()
+        wait.until(ec.staleness_of(button))
+    wait.until(ec.url_contains(f"#question-{essay.pk}"))
     page.check("the essay moved to the top")
     assert quiz.questions.order_by("order").first() == essay
     assert list(quiz.questions.order_by("order").values_list("order", flat=True)) == list(
