@@ -21,6 +21,7 @@ server, as a load balancer on the same host would.
 from __future__ import annotations
 
 import argparse
+import functools
 import http.client
 import json
 import os
@@ -156,7 +157,7 @@ def bench_server(
     from core.devstack import stop_process, wait_for_port
 
     log = (BASE_DIR / "var" / f"bench-web-{name}.log").open("wb")  # errors, to look at
-    process = subprocess.Popen(  # noqa: S603 - our own commands
+    process = subprocess.Popen(
         server_command(name, port=port, args=args), cwd=BASE_DIR, env=os.environ.copy(),
         stdout=log, stderr=subprocess.STDOUT,
     )  # fmt: skip
@@ -164,11 +165,11 @@ def bench_server(
         wait_for_port(port, timeout=60, process=process)
         for _ in range(20):  # warm up every worker's imports and connections
             request(port, "GET", "/", {})
-        submits = [
-            (lambda a=attempt, t=token: request(
-                port, "POST", f"/api/v1/attempts/{a}/submit/",
-                {"Authorization": f"Token {t}", "Content-Type": "application/json"},
-            ))
+        submits: list[Callable[[], tuple[int, float]]] = [
+            functools.partial(
+                request, port, "POST", f"/api/v1/attempts/{attempt}/submit/",
+                {"Authorization": f"Token {token}", "Content-Type": "application/json"},
+            )
             for attempt, token in prepared
         ]  # fmt: skip
         seconds, submit_ms, submit_statuses = run_clients(submits, clients=args.clients)
@@ -176,13 +177,14 @@ def bench_server(
         for i in range(args.pages):
             attempt, token = prepared[i % len(prepared)]
             if i % 2:
-                pages.append(lambda: request(port, "GET", "/", {}))
+                pages.append(functools.partial(request, port, "GET", "/", {}))
             else:
                 pages.append(
-                    lambda a=attempt, t=token: request(
-                        port, "GET", f"/api/v1/attempts/{a}/", {"Authorization": f"Token {t}"}
+                    functools.partial(
+                        request, port, "GET", f"/api/v1/attempts/{attempt}/",
+                        {"Authorization": f"Token {token}"},
                     )
-                )
+                )  # fmt: skip
         _, page_ms, page_statuses = run_clients(pages, clients=args.clients)
     finally:
         stop_process(process, timeout=30)
@@ -230,7 +232,8 @@ def main() -> None:
                           f", {args.threads} threads)")  # fmt: skip
             print(
                 f"{label}: {result['submits_per_s']:.0f} submits/s "
-                f"({args.submits} by {args.clients} clients), submit {percentiles(result['submit_ms'])}"
+                f"({args.submits} by {args.clients} clients)"
+                f", submit {percentiles(result['submit_ms'])}"
                 f"; pages {percentiles(result['page_ms'])}"
                 f"; statuses {json.dumps(result['submit_statuses'])}"
                 f" {json.dumps(result['page_statuses'])}",
@@ -238,7 +241,7 @@ def main() -> None:
             )
     finally:
         with app.connection_for_write() as conn:
-            conn.default_channel.queue_purge("quiz")  # type: ignore[attr-defined]
+            conn.default_channel.queue_purge("quiz")
 
 
 if __name__ == "__main__":
