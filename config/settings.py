@@ -213,10 +213,12 @@ else:
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            # Per-request use must fail fast: short timeouts, then skipped for a few seconds
+            # (core/cache.py). A frozen Redis used to add 2 s to every API request.
+            "BACKEND": "core.cache.FailFastRedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "zachet",
-            "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
+            "OPTIONS": {"socket_connect_timeout": 0.2, "socket_timeout": 0.2},
         }
     }
 else:
@@ -257,6 +259,9 @@ CELERY_TASK_ROUTES = {
 
 # A dead broker must not hang a web request: kombu's defaults wait forever.
 CELERY_BROKER_CONNECTION_TIMEOUT = 2.0
+# A web request waits at most this long (seconds) to hand work to the broker; past it the
+# work stays recorded and the sweeps queue it (core/queueing.py).
+ENQUEUE_TIMEOUT_SECONDS = float(os.environ.get("ENQUEUE_TIMEOUT_SECONDS") or 0.5)
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_PUBLISH_RETRY = True
 CELERY_TASK_PUBLISH_RETRY_POLICY = {
