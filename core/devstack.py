@@ -160,12 +160,19 @@ def run_stack(*, host: str, port: int, broker_url: str) -> int:
     sandbox_ok = _check_sandbox(env)
 
     commands = {
+        # gunicorn, as in production (config/gunicorn.py; bench/web.py measured it against
+        # runserver): fewer workers than a web host's 2 x cores + 1, since this machine also
+        # runs every worker. WEB_CONCURRENCY still wins.
         "web": [
             sys.executable,
-            str(BASE_DIR / "manage.py"),
-            "runserver",
-            "--noreload",
+            "-m",
+            "gunicorn",
+            "-c",
+            str(BASE_DIR / "config" / "gunicorn.py"),
+            "--bind",
             f"{host}:{port}",
+            "--workers",
+            os.environ.get("WEB_CONCURRENCY") or "2",
         ],
         "worker-quiz": celery_worker_command(queue="quiz", concurrency=2),
         "worker-code": celery_worker_command(queue="code", concurrency=1),
