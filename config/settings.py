@@ -86,6 +86,7 @@ INSTALLED_APPS = [
     "accounts",
     "demo",
     "teaching",
+    "ops",
 ]
 
 MIDDLEWARE = [
@@ -468,6 +469,25 @@ WEBHOOK_TIMEOUT_SECONDS = env_int("WEBHOOK_TIMEOUT_SECONDS", 5)
 # Receivers on loopback or private addresses (SSRF into the site's own network)
 # are refused unless this is on; it is on in development.
 WEBHOOK_ALLOW_PRIVATE_TARGETS = env_bool("WEBHOOK_ALLOW_PRIVATE_TARGETS", DEBUG)
+
+# --- Web serving in production: bin/serve, config/gunicorn.py (docs/deploy.md) ----------
+GUNICORN_BIND = os.environ.get("GUNICORN_BIND") or f"{RUN_HOST}:{RUN_PORT}"
+# gunicorn's workers; 0: 2 x cores + 1 (config/gunicorn.py says why).
+WEB_CONCURRENCY = env_int("WEB_CONCURRENCY", 0)
+GUNICORN_WORKER_CLASS = os.environ.get("GUNICORN_WORKER_CLASS") or "gthread"
+GUNICORN_THREADS = env_int("GUNICORN_THREADS", 4)
+GUNICORN_TIMEOUT = env_int("GUNICORN_TIMEOUT", 30)
+GUNICORN_GRACEFUL_TIMEOUT = env_int("GUNICORN_GRACEFUL_TIMEOUT", 30)
+GUNICORN_MAX_REQUESTS = env_int("GUNICORN_MAX_REQUESTS", 2000)
+# X-Forwarded-* are believed only from these addresses (the reverse proxy).
+FORWARDED_ALLOW_IPS = os.environ.get("FORWARDED_ALLOW_IPS") or "127.0.0.1"
+# "-": standard output; empty: no access log.
+GUNICORN_ACCESS_LOG = os.environ.get("GUNICORN_ACCESS_LOG", "-")
+GUNICORN_LOG_LEVEL = os.environ.get("GUNICORN_LOG_LEVEL") or "info"
+
+# --- Operations (docs/deploy.md) -------------------------------------------------
+# /metrics answers Prometheus when it sends `Authorization: Bearer <this>` (and staff).
+METRICS_TOKEN = os.environ.get("METRICS_TOKEN", "")
 
 # --- Logging ------------------------------------------------------------------
 

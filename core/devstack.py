@@ -22,6 +22,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -150,7 +151,7 @@ def _check_sandbox(env: dict[str, str]) -> bool:
     return checked.returncode == 0
 
 
-def run_stack(*, host: str, port: int, broker_url: str) -> int:
+def run_stack(*, host: str, port: int, broker_url: str, web_workers: int = 2) -> int:
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     if broker_url:
         env["REDIS_URL"] = broker_url
@@ -162,7 +163,7 @@ def run_stack(*, host: str, port: int, broker_url: str) -> int:
     commands = {
         # gunicorn, as in production (config/gunicorn.py; bench/web.py measured it against
         # runserver): fewer workers than a web host's 2 x cores + 1, since this machine also
-        # runs every worker. WEB_CONCURRENCY still wins.
+        # runs every worker (WEB_CONCURRENCY still wins).
         "web": [
             sys.executable,
             "-m",
@@ -172,7 +173,7 @@ def run_stack(*, host: str, port: int, broker_url: str) -> int:
             "--bind",
             f"{host}:{port}",
             "--workers",
-            os.environ.get("WEB_CONCURRENCY") or "2",
+            str(web_workers),
         ],
         "worker-quiz": celery_worker_command(queue="quiz", concurrency=2),
         "worker-code": celery_worker_command(queue="code", concurrency=1),
@@ -226,14 +227,19 @@ def main() -> int:
     from django.conf import settings  # every knob is read there (config/settings.py)
 
     host, port = settings.RUN_HOST, settings.RUN_PORT
+    stack: dict[str, Any] = {
+        "host": host,
+        "port": port,
+        "web_workers": settings.WEB_CONCURRENCY or 2,
+    }
     if settings.REDIS_URL or not settings.CELERY_BROKER_URL.startswith("filesystem:"):
-        return run_stack(host=host, port=port, broker_url=settings.REDIS_URL)
+        return run_stack(**stack, broker_url=settings.REDIS_URL)
     if embedded_redis_binary() is None:
         print(f"embedded Redis not available: using the filesystem broker in {settings.BROKER_DIR}")
-        return run_stack(host=host, port=port, broker_url="")
+        return run_stack(**stack, broker_url="")
     redis_port = free_port(settings.EMBEDDED_REDIS_PORT)
     with embedded_redis(port=redis_port, data_dir=settings.VAR_DIR / "redis") as url:
-        return run_stack(host=host, port=port, broker_url=url)
+        return run_stack(**stack, broker_url=url)
 
 
 if __name__ == "__main__":

@@ -38,7 +38,7 @@ def database_check() -> None:
 
 def broker_check(*, timeout: float = READY_BROKER_TIMEOUT) -> None:
     """Reach the broker the Celery app publishes to, giving up after `timeout` seconds."""
-    from config.celery import app
+    from celery import current_app as app
 
     url: str = app.conf.broker_url or ""
     if url.startswith(("redis://", "rediss://", "unix://")):
