@@ -27,6 +27,7 @@ from django.utils.translation import gettext as _
 from core import grading_work
 from core.db import TRANSIENT_ERRORS, asynchronous_commit
 from core.grading_work import StuckWork, run_again_after_internal_error, stuck_work_requeue
+from core.logs import work_logging
 from core.provenance import FieldGroups, ImportPolicy, merge_into, record_as_imported
 from core.queueing import enqueue
 from core.storable import storable_json, storable_text
@@ -543,7 +544,8 @@ def submission_queue(*, submission_id: int, countdown: float = 0) -> bool:
     from grader.tasks import grade_submission_task
 
     what = f"submission {submission_id}"
-    return enqueue(grade_submission_task, submission_id, what=what, countdown=countdown)
+    with work_logging(submission_id=submission_id):
+        return enqueue(grade_submission_task, submission_id, what=what, countdown=countdown)
 
 
 @dataclass(frozen=True)

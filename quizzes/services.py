@@ -29,6 +29,7 @@ from django.utils import timezone
 from core import grading_work
 from core.db import TRANSIENT_ERRORS, asynchronous_commit
 from core.grading_work import StuckWork, run_again_after_internal_error, stuck_work_requeue
+from core.logs import work_logging
 from core.queueing import enqueue
 from core.storable import storable_json, storable_text
 from progress.items import ItemRef
@@ -261,7 +262,8 @@ def attempt_queue_grading(*, attempt_id: int, claim: bool = False) -> bool:
     from quizzes.tasks import grade_attempt_task
 
     args = (attempt_id, True) if claim else (attempt_id,)
-    return enqueue(grade_attempt_task, *args, what=f"grading of attempt {attempt_id}")
+    with work_logging(attempt_id=attempt_id):
+        return enqueue(grade_attempt_task, *args, what=f"grading of attempt {attempt_id}")
 
 
 # --- grade ----------------------------------------------------------------------
