@@ -257,6 +257,19 @@ CELERY_TASK_ROUTES = {
     # learner's feedback: their own queue and worker.
     "teaching.tasks.*": {"queue": "regrade"},
 }
+# The sweeps that find work whose message or worker was lost: a queue and a worker of their
+# own, so a backlog of gradings never delays (or expires) them. Exact names win over the
+# patterns above. Each also runs when a worker of this queue connects (config/celery.py).
+RECOVERY_SWEEPS = [
+    "quizzes.tasks.requeue_stuck_attempts",
+    "grader.tasks.requeue_stuck_submissions",
+    "grader.tasks.requeue_unchecked_exercises",
+    "teaching.tasks.resume_stalled_regrades",
+]
+SWEEPS_QUEUE = "sweeps"
+for _sweep in [*RECOVERY_SWEEPS, "quizzes.tasks.submit_expired_attempts",
+               "grader.tasks.sweep_example_runs"]:  # fmt: skip
+    CELERY_TASK_ROUTES[_sweep] = {"queue": SWEEPS_QUEUE}
 
 # A dead broker must not hang a web request: kombu's defaults wait forever.
 CELERY_BROKER_CONNECTION_TIMEOUT = 2.0

@@ -177,6 +177,8 @@ def run_stack(*, host: str, port: int, broker_url: str, web_workers: int = 2) ->
         ],
         "worker-quiz": celery_worker_command(queue="quiz", concurrency=2),
         "worker-code": celery_worker_command(queue="code", concurrency=1),
+        # The recovery sweeps, never behind a backlog of gradings (settings.RECOVERY_SWEEPS).
+        "worker-sweeps": celery_worker_command(queue="sweeps", concurrency=1),
         # Regrades: thousands of gradings at once, never in front of learners' feedback.
         "worker-regrade": celery_worker_command(queue="regrade", concurrency=1),
         # Webhook deliveries wait on other servers: their own worker (docs/api.md).

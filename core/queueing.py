@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from typing import Any
@@ -18,7 +19,7 @@ logger = logging.getLogger(__name__)
 # A stopped broker accepts connections and never answers: kombu would wait out its socket
 # timeout (5 s, which its workers' blocking reads need). A publish therefore runs on a
 # thread of its own and the caller waits at most ENQUEUE_TIMEOUT_SECONDS; after a publish
-# that failed, publishes are skipped for a few seconds (the sweeps queue the work).
+# that failed slowly, publishes are skipped for a few seconds (the sweeps queue the work).
 broker_breaker = CircuitBreaker("the broker", open_seconds=5.0)
 _publisher = ThreadPoolExecutor(max_workers=4, thread_name_prefix="enqueue")
 
@@ -47,6 +48,7 @@ def enqueue(task: Any, *args: Any, what: str, countdown: float = 0) -> bool:
             "could not queue %s (the broker did not answer just now); the sweep will", what
         )
         return False
+    started = time.monotonic()
     future = _publisher.submit(_publish, task, args, countdown)
     try:
         future.result(timeout=settings.ENQUEUE_TIMEOUT_SECONDS)
@@ -57,7 +59,10 @@ def enqueue(task: Any, *args: Any, what: str, countdown: float = 0) -> bool:
         logger.warning("could not queue %s in time; the sweep will if it does not arrive", what)
         return False
     except (OSError, OperationalError, RedisError) as error:  # the broker is down
-        broker_breaker.failed(error)
+        # A refusal is quick and costs the caller nothing: only a slow failure (a broker
+        # that does not answer) makes the next publishes skip it.
+        if time.monotonic() - started >= settings.ENQUEUE_TIMEOUT_SECONDS / 2:
+            broker_breaker.failed(error)
         logger.warning("could not queue %s; the sweep will", what, exc_info=True)
         return False
     except Exception:  # anything else: not the broker's fault, still never the caller's

@@ -511,8 +511,17 @@ def submission_create(
         submission_id = submission.pk
         # Working on a course's exercise enrols the learner (it is on their dashboard).
         enrollment_create(learner=learner, course=exercise.section.part.course)
-        transaction.on_commit(lambda: submission_queue(submission_id=submission_id))
+        transaction.on_commit(lambda: _queue_after_create(submission_id))
     return submission
+
+
+def _queue_after_create(submission_id: int) -> None:
+    if not submission_queue(submission_id=submission_id):
+        # Never reached the broker: marked not queued, so the sweep that runs when a worker
+        # connects again takes it at once, not STUCK_AFTER later.
+        Submission.objects.filter(pk=submission_id, status=Submission.Status.QUEUED).update(
+            queued_at=None
+        )
 
 
 def _learner_files(exercise: CodingExercise, files: Mapping[str, str]) -> dict[str, str]:
@@ -703,7 +712,10 @@ def submissions_requeue_stuck(*, now: datetime | None = None) -> int:
     # that waited in a backlog is being graded right now, and a run is stopped by the task's
     # time limit (settings.TASK_TIME_LIMIT) long before STUCK_AFTER. (Judged by queued_at,
     # such healthy runs were thrown back to the queue and, after N rounds, given up.)
-    waiting = Q(status=Submission.Status.QUEUED, queued_at__lt=stale)
+    # queued_at is empty where the first publish failed (_queue_after_create): at once.
+    waiting = Q(status=Submission.Status.QUEUED) & (
+        Q(queued_at__lt=stale) | Q(queued_at__isnull=True)
+    )
     taken = Q(status=Submission.Status.RUNNING) & (
         Q(started_at__lt=stale) | Q(started_at__isnull=True, queued_at__lt=stale)
     )

@@ -250,8 +250,17 @@ def attempt_submit(
         locked.grading_queued_at = timezone.now()
         locked.save(update_fields=["status", "submitted_at", "late", "grading_queued_at"])
         attempt_id = locked.pk
-        transaction.on_commit(lambda: attempt_queue_grading(attempt_id=attempt_id))
+        transaction.on_commit(lambda: _queue_after_submit(attempt_id))
     return locked
+
+
+def _queue_after_submit(attempt_id: int) -> None:
+    if not attempt_queue_grading(attempt_id=attempt_id):
+        # Never reached the broker: marked not queued, so the sweep that runs when a worker
+        # connects again takes it at once, not STUCK_AFTER later.
+        Attempt.objects.filter(pk=attempt_id, status=Attempt.Status.SUBMITTED).update(
+            grading_queued_at=None
+        )
 
 
 def attempt_queue_grading(*, attempt_id: int, claim: bool = False) -> bool:

@@ -22,7 +22,7 @@ DEPLOY = REPO_DIR / "deploy"
 # Where each definition puts the checkout: paths under it are looked up in this repository.
 CHECKOUTS = ("/opt/zachet/", "/app/")
 PROCESSES = {"web", "migrate", "beat", "worker-quiz", "worker-code", "worker-regrade",
-             "worker-webhooks"}  # fmt: skip
+             "worker-sweeps", "worker-webhooks"}  # fmt: skip
 
 
 def routed_queues() -> set[str]:

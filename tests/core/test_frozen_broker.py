@@ -5,43 +5,19 @@ attempt is saved for the sweep to queue (core/cache.py, core/queueing.py)."""
 from __future__ import annotations
 
 import os
-import shutil
 import signal
 import statistics
-import subprocess
 import time
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from rest_framework.test import APIClient
 
-from core.devstack import embedded_redis_binary, free_port, stop_process, wait_for_port
 from quizzes.models import Attempt
 from quizzes.services import attempt_start
 from tests.conftest import celery_app_using
 from tests.factories import QuestionFactory, QuizFactory, UserFactory
 
 pytestmark = [pytest.mark.slow, pytest.mark.services]
-
-
-@pytest.fixture
-def redis_server(tmp_path: Path) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
-    """A Redis server of this test's own, so it can be stopped and continued."""
-    binary = shutil.which("redis-server") or embedded_redis_binary()
-    assert binary, "no redis-server binary"
-    port = free_port(0)
-    process = subprocess.Popen(
-        [str(binary), "--port", str(port), "--bind", "127.0.0.1", "--save", "",
-         "--appendonly", "no", "--dir", str(tmp_path)],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )  # fmt: skip
-    try:
-        wait_for_port(port, timeout=10, process=process)
-        yield f"redis://127.0.0.1:{port}/0", process
-    finally:
-        os.kill(process.pid, signal.SIGCONT)
-        stop_process(process, timeout=10)
 
 
 def timed(call) -> tuple[object, float]:
