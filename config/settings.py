@@ -382,6 +382,12 @@ QUIZ_STUCK_AFTER_SECONDS = env_int("QUIZ_STUCK_AFTER_SECONDS", 60)
 # A submission queued this long, or running this long since a worker took it (a run is at most
 # TASK_TIME_LIMIT), is queued again.
 GRADER_STUCK_AFTER_SECONDS = env_int("GRADER_STUCK_AFTER_SECONDS", 120)
+# Backpressure: when the code queue holds more than this many minutes of work (queued x the
+# recent mean run time / GRADER_CODE_WORKER_PROCESSES), new submissions are refused for now
+# (503 with Retry-After in the API, a message on the page that keeps the code).
+GRADER_MAX_QUEUE_MINUTES = env_int("GRADER_MAX_QUEUE_MINUTES", 10)
+# Code worker processes of the installation (all hosts' --concurrency of the code queue).
+GRADER_CODE_WORKER_PROCESSES = env_int("GRADER_CODE_WORKER_PROCESSES", 2)
 # Runs of an exercise's visible examples (not graded) a learner may start in a minute.
 GRADER_EXAMPLE_RUNS_PER_MINUTE = env_int("GRADER_EXAMPLE_RUNS_PER_MINUTE", 6)
 

@@ -7,6 +7,7 @@ these services receive its report. Tests may pass a fake runner.
 from __future__ import annotations
 
 import logging
+import math
 import uuid
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
@@ -499,11 +500,39 @@ def _source_values(source: ExerciseSource) -> dict[str, Any]:
 # --- submissions -------------------------------------------------------------------
 
 
+class GradingQueueFull(ExerciseError):
+    """Not submitted now: the code queue holds more than GRADER_MAX_QUEUE_MINUTES of work
+    (`retry_after`, s: when it should be back under the limit)."""
+
+    def __init__(self, message: str, *, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+def _refuse_when_the_queue_is_full() -> None:
+    from grader.selectors import code_queue_wait
+
+    wait = code_queue_wait()
+    limit = settings.GRADER_MAX_QUEUE_MINUTES * 60
+    if wait.seconds > limit:
+        minutes = max(1, round(wait.seconds / 60))
+        raise GradingQueueFull(
+            _(
+                "Too many solutions are waiting to be checked (about %(minutes)s min of work)."
+                " Your code is kept here: submit it again in a few minutes."
+            )
+            % {"minutes": minutes},
+            retry_after=max(10, math.ceil(wait.seconds - limit)),
+        )
+
+
 def submission_create(
     *, learner: User, exercise: CodingExercise, files: Mapping[str, str]
 ) -> Submission:
-    """Store a learner's files and queue their grading once committed."""
+    """Store a learner's files and queue their grading once committed; refused while the
+    code queue is full (GradingQueueFull)."""
     complete = _learner_files(exercise, files)
+    _refuse_when_the_queue_is_full()
     with transaction.atomic():
         submission = Submission.objects.create(
             learner=learner, exercise=exercise, files=complete, queued_at=timezone.now()

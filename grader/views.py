@@ -16,6 +16,7 @@ from grader.models import CodingExercise
 from grader.services import (
     ExampleRunRefused,
     ExerciseError,
+    GradingQueueFull,
     example_run_create,
     submission_create,
 )
@@ -69,6 +70,8 @@ def _refused(
     )
     shown = presentation.exercise_shown(exercise)
     status = 429 if isinstance(error, ExampleRunRefused) else 400
+    if isinstance(error, GradingQueueFull):
+        status = 503
     response = render(
         request,
         "grader/exercise_detail.html",
@@ -76,7 +79,7 @@ def _refused(
          "examples_refused": isinstance(error, ExampleRunRefused)},
         status=status,
     )  # fmt: skip
-    if isinstance(error, ExampleRunRefused):
+    if isinstance(error, ExampleRunRefused | GradingQueueFull):
         response["Retry-After"] = str(error.retry_after)
     return response
 

@@ -48,6 +48,7 @@ from grader.selectors import (
 from grader.services import (
     ExampleRunRefused,
     ExerciseError,
+    GradingQueueFull,
     example_run_create,
     exercise_deletable,
     exercise_delete,
@@ -159,6 +160,10 @@ class SubmissionViewSet(LearnerWorkViewSet):
                 exercise=exercise,
                 files=given.validated_data["files"],
             )
+        except GradingQueueFull as error:
+            raise ApiError(
+                "queue_full", str(error), status_code=503, retry_after=error.retry_after
+            ) from None
         except ExerciseError as error:
             raise ApiError("invalid_submission", str(error)) from None
         url = submission_url(submission.pk)
