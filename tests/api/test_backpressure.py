@@ -40,7 +40,9 @@ def test_the_api_refuses_a_submission_past_the_limit_with_retry_after(world, bac
     settings.GRADER_MAX_QUEUE_MINUTES = 10
     before = Submission.objects.count()
     response = client_for(world.learner).post(
-        "/api/v1/submissions/", {"exercise": world.exercise.pk, "files": {"solution.py": CODE}}
+        "/api/v1/submissions/",
+        {"exercise": world.exercise.pk, "files": {"solution.py": CODE}},
+        HTTP_ACCEPT_LANGUAGE="en",
     )
     assert response.status_code == 503
     assert response["Retry-After"] == "300"  # 900 s of work, 600 s allowed
