@@ -14,8 +14,10 @@ each on a new connection as browsers behind a proxy do:
 * pages: `GET /api/v1/attempts/{id}/` (the poll a learner's page makes) and the HTML course
   list, alternately: p50/p99.
 
-Not a test: it prints numbers. The client threads share the machine's cores with the
-server, as a load balancer on the same host would.
+--frozen-broker: the cache and the broker are a Redis of the bench's own, stopped (SIGSTOP:
+it accepts connections and never answers) once the server is warm: what a frozen broker does
+to submits and pages. Not a test: it prints numbers. The client threads share the machine's
+cores with the server, as a load balancer on the same host would.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ import functools
 import http.client
 import json
 import os
+import signal
 import statistics
 import subprocess
 import sys
@@ -152,7 +155,12 @@ def prepare(total: int) -> tuple[list[tuple[int, str]], Any]:
 
 
 def bench_server(
-    name: str, prepared: list[tuple[int, str]], *, args: argparse.Namespace, port: int
+    name: str,
+    prepared: list[tuple[int, str]],
+    *,
+    args: argparse.Namespace,
+    port: int,
+    frozen: subprocess.Popen[bytes] | None = None,
 ) -> dict[str, Any]:
     from core.devstack import stop_process, wait_for_port
 
@@ -165,6 +173,8 @@ def bench_server(
         wait_for_port(port, timeout=60, process=process)
         for _ in range(20):  # warm up every worker's imports and connections
             request(port, "GET", "/", {})
+        if frozen is not None:
+            os.kill(frozen.pid, signal.SIGSTOP)
         submits: list[Callable[[], tuple[int, float]]] = [
             functools.partial(
                 request, port, "POST", f"/api/v1/attempts/{attempt}/submit/",
@@ -187,6 +197,8 @@ def bench_server(
                 )  # fmt: skip
         _, page_ms, page_statuses = run_clients(pages, clients=args.clients)
     finally:
+        if frozen is not None:
+            os.kill(frozen.pid, signal.SIGCONT)
         stop_process(process, timeout=30)
         log.close()
     return {
@@ -208,7 +220,24 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=4, help="gunicorn threads per worker")
     parser.add_argument("--worker-class", default="gthread")
     parser.add_argument("--port", type=int, default=8765)
+    parser.add_argument(
+        "--frozen-broker", action="store_true",
+        help="a Redis of its own (cache and broker), stopped with SIGSTOP while timing",
+    )  # fmt: skip
     args = parser.parse_args()
+    frozen = None
+    if args.frozen_broker:
+        from core.devstack import free_port, wait_for_port
+
+        port = free_port(0)
+        frozen = subprocess.Popen(
+            ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "",
+             "--appendonly", "no", "--dir", "/tmp"],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )  # fmt: skip
+        wait_for_port(port, timeout=10, process=frozen)
+        os.environ["REDIS_URL"] = f"redis://127.0.0.1:{port}/0"
+        os.environ["API_THROTTLE_USER"] = "1200/min"  # the throttle counts in that Redis
 
     import psycopg
 
@@ -223,7 +252,7 @@ def main() -> None:
     try:
         for index, server in enumerate(servers):
             mine = prepared[index * args.submits : (index + 1) * args.submits]
-            result = bench_server(server, mine, args=args, port=args.port + index)
+            result = bench_server(server, mine, args=args, port=args.port + index, frozen=frozen)
             label = server
             if server == "gunicorn":
                 from config.gunicorn import workers
@@ -242,6 +271,8 @@ def main() -> None:
     finally:
         with app.connection_for_write() as conn:
             conn.default_channel.queue_purge("quiz")
+        if frozen is not None:
+            frozen.terminate()
 
 
 if __name__ == "__main__":
