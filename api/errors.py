@@ -38,11 +38,14 @@ class ApiError(exceptions.APIException):
         *,
         status_code: int = status.HTTP_400_BAD_REQUEST,
         fields: dict[str, list[str]] | None = None,
+        retry_after: int | None = None,
     ) -> None:
         super().__init__(detail=message, code=code)
         self.status_code = status_code
         self.error_code = code
         self.fields = fields or {}
+        # Seconds after which the same request may succeed (sent as Retry-After).
+        self.retry_after = retry_after
 
 
 def error_body(code: str, message: str, fields: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -110,6 +113,9 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response:
 
     if isinstance(exc, ApiError):
         body = error_body(exc.error_code, force_str(exc.detail), exc.fields)
+        if exc.retry_after is not None:
+            headers["Retry-After"] = str(exc.retry_after)
+            body["error"]["retry_after"] = exc.retry_after
     elif isinstance(exc, exceptions.ValidationError):
         fields = _flatten(exc.detail)
         first = next(iter(fields.values()), [_("Invalid input.")])[0]

@@ -87,9 +87,12 @@ INSTALLED_APPS = [
     "demo",
     "teaching",
     "deadlines",
+    "ops",
 ]
 
 MIDDLEWARE = [
+    # /healthz and /readyz, before the host check (probes ask by address): core/health.py.
+    "core.health.ProbeMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -223,10 +226,12 @@ else:
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            # Per-request use must fail fast: short timeouts, then skipped for a few seconds
+            # (core/cache.py). A frozen Redis used to add 2 s to every API request.
+            "BACKEND": "core.cache.FailFastRedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "zachet",
-            "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
+            "OPTIONS": {"socket_connect_timeout": 0.2, "socket_timeout": 0.2},
         }
     }
 else:
@@ -264,9 +269,25 @@ CELERY_TASK_ROUTES = {
     # learner's feedback: their own queue and worker.
     "teaching.tasks.*": {"queue": "regrade"},
 }
+# The sweeps that find work whose message or worker was lost: a queue and a worker of their
+# own, so a backlog of gradings never delays (or expires) them. Exact names win over the
+# patterns above. Each also runs when a worker of this queue connects (config/celery.py).
+RECOVERY_SWEEPS = [
+    "quizzes.tasks.requeue_stuck_attempts",
+    "grader.tasks.requeue_stuck_submissions",
+    "grader.tasks.requeue_unchecked_exercises",
+    "teaching.tasks.resume_stalled_regrades",
+]
+SWEEPS_QUEUE = "sweeps"
+for _sweep in [*RECOVERY_SWEEPS, "quizzes.tasks.submit_expired_attempts",
+               "grader.tasks.sweep_example_runs"]:  # fmt: skip
+    CELERY_TASK_ROUTES[_sweep] = {"queue": SWEEPS_QUEUE}
 
 # A dead broker must not hang a web request: kombu's defaults wait forever.
 CELERY_BROKER_CONNECTION_TIMEOUT = 2.0
+# A web request waits at most this long (seconds) to hand work to the broker; past it the
+# work stays recorded and the sweeps queue it (core/queueing.py).
+ENQUEUE_TIMEOUT_SECONDS = float(os.environ.get("ENQUEUE_TIMEOUT_SECONDS") or 0.5)
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_PUBLISH_RETRY = True
 CELERY_TASK_PUBLISH_RETRY_POLICY = {
@@ -373,6 +394,12 @@ QUIZ_STUCK_AFTER_SECONDS = env_int("QUIZ_STUCK_AFTER_SECONDS", 60)
 # A submission queued this long, or running this long since a worker took it (a run is at most
 # TASK_TIME_LIMIT), is queued again.
 GRADER_STUCK_AFTER_SECONDS = env_int("GRADER_STUCK_AFTER_SECONDS", 120)
+# Backpressure: when the code queue holds more than this many minutes of work (queued x the
+# recent mean run time / GRADER_CODE_WORKER_PROCESSES), new submissions are refused for now
+# (503 with Retry-After in the API, a message on the page that keeps the code).
+GRADER_MAX_QUEUE_MINUTES = env_int("GRADER_MAX_QUEUE_MINUTES", 10)
+# Code worker processes of the installation (all hosts' --concurrency of the code queue).
+GRADER_CODE_WORKER_PROCESSES = env_int("GRADER_CODE_WORKER_PROCESSES", 2)
 # Runs of an exercise's visible examples (not graded) a learner may start in a minute.
 GRADER_EXAMPLE_RUNS_PER_MINUTE = env_int("GRADER_EXAMPLE_RUNS_PER_MINUTE", 6)
 # Saves of a learner's editor draft a minute (the editor saves about once a second at most).
@@ -476,16 +503,46 @@ WEBHOOK_TIMEOUT_SECONDS = env_int("WEBHOOK_TIMEOUT_SECONDS", 5)
 # are refused unless this is on; it is on in development.
 WEBHOOK_ALLOW_PRIVATE_TARGETS = env_bool("WEBHOOK_ALLOW_PRIVATE_TARGETS", DEBUG)
 
+# --- Web serving in production: bin/serve, config/gunicorn.py (docs/deploy.md) ----------
+GUNICORN_BIND = os.environ.get("GUNICORN_BIND") or f"{RUN_HOST}:{RUN_PORT}"
+# gunicorn's workers; 0: 2 x cores + 1 (config/gunicorn.py says why).
+WEB_CONCURRENCY = env_int("WEB_CONCURRENCY", 0)
+GUNICORN_WORKER_CLASS = os.environ.get("GUNICORN_WORKER_CLASS") or "gthread"
+GUNICORN_THREADS = env_int("GUNICORN_THREADS", 4)
+GUNICORN_TIMEOUT = env_int("GUNICORN_TIMEOUT", 30)
+GUNICORN_GRACEFUL_TIMEOUT = env_int("GUNICORN_GRACEFUL_TIMEOUT", 30)
+GUNICORN_MAX_REQUESTS = env_int("GUNICORN_MAX_REQUESTS", 2000)
+# X-Forwarded-* are believed only from these addresses (the reverse proxy).
+FORWARDED_ALLOW_IPS = os.environ.get("FORWARDED_ALLOW_IPS") or "127.0.0.1"
+# "-": standard output; empty: no access log.
+GUNICORN_ACCESS_LOG = os.environ.get("GUNICORN_ACCESS_LOG", "-")
+GUNICORN_LOG_LEVEL = os.environ.get("GUNICORN_LOG_LEVEL") or "info"
+
+# --- Operations (docs/deploy.md) -------------------------------------------------
+# /metrics answers Prometheus when it sends `Authorization: Bearer <this>` (and staff).
+METRICS_TOKEN = os.environ.get("METRICS_TOKEN", "")
+
 # --- Logging ------------------------------------------------------------------
 
+# LOG_FORMAT=json: one JSON object per line, with attempt_id / submission_id on every line
+# about that work (core/logs.py); plain text names them as [attempt 12].
+LOG_FORMAT = os.environ.get("LOG_FORMAT") or "plain"
+if LOG_FORMAT not in {"plain", "json"}:
+    raise ImproperlyConfigured(f"LOG_FORMAT={LOG_FORMAT!r}: use plain or json")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
+    "filters": {"work": {"()": "core.logs.WorkIdFilter"}},
     "formatters": {
-        "plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"},
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s%(work)s: %(message)s"},
+        "json": {"()": "core.logs.JsonFormatter"},
     },
     "handlers": {
-        "console": {"class": "logging.StreamHandler", "formatter": "plain"},
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": LOG_FORMAT,
+            "filters": ["work"],
+        },
     },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {

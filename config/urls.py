@@ -13,4 +13,5 @@ urlpatterns = [
     path("", include("courses.urls")),
     path("", include("grader.urls")),
     path("", include("teaching.urls")),
+    path("", include("ops.urls")),
 ]

@@ -22,6 +22,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -150,7 +151,7 @@ def _check_sandbox(env: dict[str, str]) -> bool:
     return checked.returncode == 0
 
 
-def run_stack(*, host: str, port: int, broker_url: str) -> int:
+def run_stack(*, host: str, port: int, broker_url: str, web_workers: int = 2) -> int:
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     if broker_url:
         env["REDIS_URL"] = broker_url
@@ -160,15 +161,24 @@ def run_stack(*, host: str, port: int, broker_url: str) -> int:
     sandbox_ok = _check_sandbox(env)
 
     commands = {
+        # gunicorn, as in production (config/gunicorn.py; bench/web.py measured it against
+        # runserver): fewer workers than a web host's 2 x cores + 1, since this machine also
+        # runs every worker (WEB_CONCURRENCY still wins).
         "web": [
             sys.executable,
-            str(BASE_DIR / "manage.py"),
-            "runserver",
-            "--noreload",
+            "-m",
+            "gunicorn",
+            "-c",
+            str(BASE_DIR / "config" / "gunicorn.py"),
+            "--bind",
             f"{host}:{port}",
+            "--workers",
+            str(web_workers),
         ],
         "worker-quiz": celery_worker_command(queue="quiz", concurrency=2),
         "worker-code": celery_worker_command(queue="code", concurrency=1),
+        # The recovery sweeps, never behind a backlog of gradings (settings.RECOVERY_SWEEPS).
+        "worker-sweeps": celery_worker_command(queue="sweeps", concurrency=1),
         # Regrades: thousands of gradings at once, never in front of learners' feedback.
         "worker-regrade": celery_worker_command(queue="regrade", concurrency=1),
         # Webhook deliveries wait on other servers: their own worker (docs/api.md).
@@ -219,14 +229,19 @@ def main() -> int:
     from django.conf import settings  # every knob is read there (config/settings.py)
 
     host, port = settings.RUN_HOST, settings.RUN_PORT
+    stack: dict[str, Any] = {
+        "host": host,
+        "port": port,
+        "web_workers": settings.WEB_CONCURRENCY or 2,
+    }
     if settings.REDIS_URL or not settings.CELERY_BROKER_URL.startswith("filesystem:"):
-        return run_stack(host=host, port=port, broker_url=settings.REDIS_URL)
+        return run_stack(**stack, broker_url=settings.REDIS_URL)
     if embedded_redis_binary() is None:
         print(f"embedded Redis not available: using the filesystem broker in {settings.BROKER_DIR}")
-        return run_stack(host=host, port=port, broker_url="")
+        return run_stack(**stack, broker_url="")
     redis_port = free_port(settings.EMBEDDED_REDIS_PORT)
     with embedded_redis(port=redis_port, data_dir=settings.VAR_DIR / "redis") as url:
-        return run_stack(host=host, port=port, broker_url=url)
+        return run_stack(**stack, broker_url=url)
 
 
 if __name__ == "__main__":

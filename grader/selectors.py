@@ -7,6 +7,7 @@ results are turned into `TestLine`s that have no field for test code.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -568,6 +569,13 @@ class SubmissionResult:
     message: str
     compile_error: bool  # `message` is the compiler's (its lines link into the code)
     tests: list[TestLine]
+    # While it waits for a worker: its place (1: next) and the estimated wait, in seconds.
+    place_in_queue: int | None = None
+    wait_seconds: float | None = None
+
+    @property
+    def wait_minutes(self) -> int | None:
+        return None if self.wait_seconds is None else math.ceil(self.wait_seconds / 60)
 
 
 def _clip(value: Any, limit: int) -> str:
@@ -595,6 +603,7 @@ def submission_result(*, submission: Submission) -> SubmissionResult:
             and view.verdict == Submission.Verdict.COMPILE_ERROR
         ),
         tests=tests,
+        **_queue_place(submission, view.status),
     )
 
 
@@ -712,3 +721,60 @@ def example_run_result(*, run: ExampleRun) -> ExampleRunResult:
 def draft_get_for(*, learner: User, exercise: CodingExercise) -> Draft | None:
     """The learner's own draft of the exercise (no one else's is ever read)."""
     return Draft.objects.filter(learner=learner, exercise=exercise).first()
+
+
+# --- the code queue's wait (backpressure) -----------------------------------------------------
+
+
+def _queue_place(submission: Submission, status: str) -> dict[str, Any]:
+    place = submission_place_in_queue(submission=submission) if status == "queued" else None
+    if place is None:
+        return {}
+    wait = code_queue_wait()
+    return {
+        "place_in_queue": place,
+        "wait_seconds": place * wait.mean_run_seconds / max(1, wait.workers),
+    }
+
+
+# Runs averaged for the estimate, and the guess before any run was measured (seconds).
+QUEUE_WAIT_SAMPLE = 50
+QUEUE_WAIT_DEFAULT_RUN_SECONDS = 5.0
+
+
+@dataclass(frozen=True)
+class CodeQueueWait:
+    queued: int  # submissions waiting for a worker
+    mean_run_seconds: float  # of the recent runs
+    workers: int
+
+    @property
+    def seconds(self) -> float:
+        """How long the last one queued waits: the work ahead, spread over the workers."""
+        return self.queued * self.mean_run_seconds / max(1, self.workers)
+
+
+def code_queue_wait() -> CodeQueueWait:
+    from django.conf import settings
+
+    recent = (
+        Submission.objects.filter(
+            status=Submission.Status.GRADED, started_at__isnull=False, graded_at__isnull=False
+        )
+        .order_by("-pk")
+        .values_list("started_at", "graded_at")[:QUEUE_WAIT_SAMPLE]
+    )
+    runs = [(graded - started).total_seconds() for started, graded in recent if started and graded]
+    return CodeQueueWait(
+        queued=Submission.objects.filter(status=Submission.Status.QUEUED).count(),
+        mean_run_seconds=sum(runs) / len(runs) if runs else QUEUE_WAIT_DEFAULT_RUN_SECONDS,
+        workers=settings.GRADER_CODE_WORKER_PROCESSES,
+    )
+
+
+def submission_place_in_queue(*, submission: Submission) -> int | None:
+    """1 for the next to run; None once a worker took it."""
+    if submission.status != Submission.Status.QUEUED:
+        return None
+    ahead = Submission.objects.filter(status=Submission.Status.QUEUED, pk__lt=submission.pk)
+    return ahead.count() + 1

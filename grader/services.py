@@ -7,6 +7,7 @@ these services receive its report. Tests may pass a fake runner.
 from __future__ import annotations
 
 import logging
+import math
 import uuid
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
@@ -29,6 +30,7 @@ from redis.exceptions import RedisError
 from core import grading_work
 from core.db import TRANSIENT_ERRORS, asynchronous_commit
 from core.grading_work import StuckWork, run_again_after_internal_error, stuck_work_requeue
+from core.logs import work_logging
 from core.provenance import FieldGroups, ImportPolicy, merge_into, record_as_imported
 from core.queueing import enqueue
 from core.storable import storable_json, storable_text
@@ -503,11 +505,39 @@ def _source_values(source: ExerciseSource) -> dict[str, Any]:
 # --- submissions -------------------------------------------------------------------
 
 
+class GradingQueueFull(ExerciseError):
+    """Not submitted now: the code queue holds more than GRADER_MAX_QUEUE_MINUTES of work
+    (`retry_after`, s: when it should be back under the limit)."""
+
+    def __init__(self, message: str, *, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+def _refuse_when_the_queue_is_full() -> None:
+    from grader.selectors import code_queue_wait
+
+    wait = code_queue_wait()
+    limit = settings.GRADER_MAX_QUEUE_MINUTES * 60
+    if wait.seconds > limit:
+        minutes = max(1, round(wait.seconds / 60))
+        raise GradingQueueFull(
+            _(
+                "Too many solutions are waiting to be checked (about %(minutes)s min of work)."
+                " Your code is kept here: submit it again in a few minutes."
+            )
+            % {"minutes": minutes},
+            retry_after=max(10, math.ceil(wait.seconds - limit)),
+        )
+
+
 def submission_create(
     *, learner: User, exercise: CodingExercise, files: Mapping[str, str]
 ) -> Submission:
-    """Store a learner's files and queue their grading once committed."""
+    """Store a learner's files and queue their grading once committed; refused while the
+    code queue is full (GradingQueueFull)."""
     complete = _learner_files(exercise, files)
+    _refuse_when_the_queue_is_full()
     # The server's clock decides, whatever the form or the API call says.
     now = timezone.now()
     mine = item_schedule(item=exercise, learner_id=learner.pk)
@@ -524,8 +554,17 @@ def submission_create(
         submission_id = submission.pk
         # Working on a course's exercise enrols the learner (it is on their dashboard).
         enrollment_create(learner=learner, course=exercise.section.part.course)
-        transaction.on_commit(lambda: submission_queue(submission_id=submission_id))
+        transaction.on_commit(lambda: _queue_after_create(submission_id))
     return submission
+
+
+def _queue_after_create(submission_id: int) -> None:
+    if not submission_queue(submission_id=submission_id):
+        # Never reached the broker: marked not queued, so the sweep that runs when a worker
+        # connects again takes it at once, not STUCK_AFTER later.
+        Submission.objects.filter(pk=submission_id, status=Submission.Status.QUEUED).update(
+            queued_at=None
+        )
 
 
 def _learner_files(exercise: CodingExercise, files: Mapping[str, str]) -> dict[str, str]:
@@ -557,7 +596,8 @@ def submission_queue(*, submission_id: int, countdown: float = 0) -> bool:
     from grader.tasks import grade_submission_task
 
     what = f"submission {submission_id}"
-    return enqueue(grade_submission_task, submission_id, what=what, countdown=countdown)
+    with work_logging(submission_id=submission_id):
+        return enqueue(grade_submission_task, submission_id, what=what, countdown=countdown)
 
 
 @dataclass(frozen=True)
@@ -717,7 +757,10 @@ def submissions_requeue_stuck(*, now: datetime | None = None) -> int:
     # that waited in a backlog is being graded right now, and a run is stopped by the task's
     # time limit (settings.TASK_TIME_LIMIT) long before STUCK_AFTER. (Judged by queued_at,
     # such healthy runs were thrown back to the queue and, after N rounds, given up.)
-    waiting = Q(status=Submission.Status.QUEUED, queued_at__lt=stale)
+    # queued_at is empty where the first publish failed (_queue_after_create): at once.
+    waiting = Q(status=Submission.Status.QUEUED) & (
+        Q(queued_at__lt=stale) | Q(queued_at__isnull=True)
+    )
     taken = Q(status=Submission.Status.RUNNING) & (
         Q(started_at__lt=stale) | Q(started_at__isnull=True, queued_at__lt=stale)
     )
@@ -896,6 +939,7 @@ def example_run_create(
     complete = _learner_files(exercise, files)
     if not exercise.example_files:
         raise ExerciseError(_("This exercise has no example tests to run."))
+    _refuse_when_the_queue_is_full()  # (the same queue as gradings)
     now = timezone.now()
     with transaction.atomic():
         # One learner's requests one after another (their row locked), so two at once

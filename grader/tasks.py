@@ -12,6 +12,7 @@ from celery.signals import celeryd_after_setup, worker_process_init, worker_proc
 from django.conf import settings
 
 from core.db import TRANSIENT_ERRORS
+from core.logs import work_logging
 from grader.runners.python import python_warm_start
 from grader.sandbox import sandbox_pool_process, sandbox_workdirs_sweep
 from grader.services import (
@@ -43,7 +44,8 @@ _POOL_OFFSET = 0
     time_limit=settings.TASK_TIME_LIMIT,
 )
 def grade_submission_task(self: Task, submission_id: int) -> str:
-    outcome = submission_grade(submission_id=submission_id)
+    with work_logging(submission_id=submission_id):
+        outcome = submission_grade(submission_id=submission_id)
     if outcome.retry:
         # An internal error is never the learner's fault: run it again shortly.
         raise self.retry(countdown=2, max_retries=None)

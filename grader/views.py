@@ -20,6 +20,7 @@ from grader.services import (
     DraftRefused,
     ExampleRunRefused,
     ExerciseError,
+    GradingQueueFull,
     draft_discard,
     draft_save,
     example_run_create,
@@ -75,6 +76,8 @@ def _refused(
     )
     shown = presentation.exercise_shown(exercise)
     status = 429 if isinstance(error, ExampleRunRefused) else 400
+    if isinstance(error, GradingQueueFull):
+        status = 503
     response = render(
         request,
         "grader/exercise_detail.html",
@@ -82,7 +85,7 @@ def _refused(
          "examples_refused": isinstance(error, ExampleRunRefused)},
         status=status,
     )  # fmt: skip
-    if isinstance(error, ExampleRunRefused):
+    if isinstance(error, ExampleRunRefused | GradingQueueFull):
         response["Retry-After"] = str(error.retry_after)
     return response
 

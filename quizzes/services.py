@@ -29,6 +29,7 @@ from django.utils import timezone
 from core import grading_work
 from core.db import TRANSIENT_ERRORS, asynchronous_commit
 from core.grading_work import StuckWork, run_again_after_internal_error, stuck_work_requeue
+from core.logs import work_logging
 from core.queueing import enqueue
 from core.storable import storable_json, storable_text
 from deadlines import policy as dates
@@ -278,8 +279,17 @@ def attempt_submit(
             ]
         )  # fmt: skip
         attempt_id = locked.pk
-        transaction.on_commit(lambda: attempt_queue_grading(attempt_id=attempt_id))
+        transaction.on_commit(lambda: _queue_after_submit(attempt_id))
     return locked
+
+
+def _queue_after_submit(attempt_id: int) -> None:
+    if not attempt_queue_grading(attempt_id=attempt_id):
+        # Never reached the broker: marked not queued, so the sweep that runs when a worker
+        # connects again takes it at once, not STUCK_AFTER later.
+        Attempt.objects.filter(pk=attempt_id, status=Attempt.Status.SUBMITTED).update(
+            grading_queued_at=None
+        )
 
 
 def attempt_queue_grading(*, attempt_id: int, claim: bool = False) -> bool:
@@ -290,7 +300,8 @@ def attempt_queue_grading(*, attempt_id: int, claim: bool = False) -> bool:
     from quizzes.tasks import grade_attempt_task
 
     args = (attempt_id, True) if claim else (attempt_id,)
-    return enqueue(grade_attempt_task, *args, what=f"grading of attempt {attempt_id}")
+    with work_logging(attempt_id=attempt_id):
+        return enqueue(grade_attempt_task, *args, what=f"grading of attempt {attempt_id}")
 
 
 # --- grade ----------------------------------------------------------------------

@@ -10,6 +10,7 @@ from celery.signals import celeryd_after_setup
 from django.conf import settings
 
 from core.db import TRANSIENT_ERRORS, asynchronous_commit_for_every_transaction
+from core.logs import work_logging
 from quizzes.services import (
     attempt_grade_or_retry,
     attempts_requeue_stuck,
@@ -32,7 +33,8 @@ logger = logging.getLogger(__name__)
 )
 def grade_attempt_task(self: Task, attempt_id: int, claim: bool = False) -> str:
     # claim: a re-delivery from the sweep (quizzes.services.attempt_queue_grading)
-    outcome = attempt_grade_or_retry(attempt_id=attempt_id, claim=claim)
+    with work_logging(attempt_id=attempt_id):
+        outcome = attempt_grade_or_retry(attempt_id=attempt_id, claim=claim)
     if outcome.retry:
         # An internal error is never the learner's fault: run it again shortly.
         raise self.retry(countdown=2, max_retries=None)

@@ -148,6 +148,16 @@ def _no_sections_waiting_for_refresh() -> None:
         connection.__dict__.pop("zachet_sections_to_refresh", None)
 
 
+@pytest.fixture(autouse=True)
+def _breakers_closed() -> None:
+    """A test that took Redis away must not leave the next one skipping it (core/breaker.py)."""
+    from core.cache import cache_breaker
+    from core.queueing import broker_breaker
+
+    cache_breaker.reset()
+    broker_breaker.reset()
+
+
 @pytest.fixture(scope="session")
 def redis_broker_url() -> Iterator[str]:
     """A real Redis: REDIS_URL when set (CI), else the embedded server the quick start uses."""

@@ -53,6 +53,7 @@ from grader.services import (
     DraftRefused,
     ExampleRunRefused,
     ExerciseError,
+    GradingQueueFull,
     draft_save,
     example_run_create,
     exercise_deletable,
@@ -200,6 +201,10 @@ class SubmissionViewSet(LearnerWorkViewSet):
                 exercise=exercise,
                 files=given.validated_data["files"],
             )
+        except GradingQueueFull as error:
+            raise ApiError(
+                "queue_full", str(error), status_code=503, retry_after=error.retry_after
+            ) from None
         except ExerciseError as error:
             raise ApiError("invalid_submission", str(error)) from None
         url = submission_url(submission.pk)
@@ -265,6 +270,10 @@ class ExampleRunViewSet(LearnerWorkViewSet):
             )
         except ExampleRunRefused as error:
             raise exceptions.Throttled(wait=error.retry_after, detail=str(error)) from None
+        except GradingQueueFull as error:
+            raise ApiError(
+                "queue_full", str(error), status_code=503, retry_after=error.retry_after
+            ) from None
         except ExerciseError as error:
             raise ApiError("invalid_example_run", str(error)) from None
         view = example_run_view(run=run)

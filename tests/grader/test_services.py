@@ -367,3 +367,30 @@ def test_a_run_taken_after_a_backlog_is_left_to_finish(exercise, runner, queued,
     assert submissions_requeue_stuck() == 1
     submission.refresh_from_db()
     assert (submission.status, submission.requeues) == ("queued", 1)
+
+
+def test_a_submission_whose_publish_failed_is_swept_at_once(exercise, monkeypatch):
+    # Issue 26: it used to wait GRADER_STUCK_AFTER_SECONDS (2 min) for the sweep after the
+    # broker came back; now the failed publish marks it not queued and the next sweep (the one
+    # a worker runs on connecting) takes it at once.
+    from grader import tasks
+
+    def broker_down(*args, **kwargs):
+        raise OSError("connection refused")
+
+    monkeypatch.setattr(tasks.grade_submission_task, "apply_async", broker_down)
+    submission = submit(exercise, {"cache.go": "x"}, queued=None)
+    submission.refresh_from_db()
+    assert submission.status == "queued"
+    assert submission.queued_at is None
+
+    sent: list[tuple[int, ...]] = []
+    monkeypatch.setattr(
+        tasks.grade_submission_task, "apply_async", lambda args, **kw: sent.append(args)
+    )
+    assert submissions_requeue_stuck(now=timezone.now()) == 1
+    assert sent == [(submission.pk,)]
+    submission.refresh_from_db()
+    assert submission.queued_at is not None
+    # queued just now: the next sweep leaves it alone
+    assert submissions_requeue_stuck(now=timezone.now()) == 0
