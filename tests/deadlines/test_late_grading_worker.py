@@ -17,7 +17,7 @@ from tests.conftest import celery_worker
 from tests.factories import SectionFactory, UserFactory
 from tests.grader.test_grading_worker import demo_exercise, wait_graded
 
-pytestmark = [pytest.mark.slow, pytest.mark.services]
+pytestmark = [pytest.mark.database_incidental, pytest.mark.slow, pytest.mark.services]
 
 
 def test_a_late_go_submission_is_graded_with_its_penalty_by_a_real_worker(

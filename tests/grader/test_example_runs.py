@@ -305,6 +305,7 @@ def test_the_api_says_429_with_retry_after_while_a_run_is_unfinished(exercise, q
 
 @pytest.mark.slow
 @pytest.mark.services
+@pytest.mark.database_incidental
 def test_a_real_worker_runs_the_examples_in_the_sandbox(live_worker_env):
     from tests.conftest import celery_worker
     from tests.grader.test_grading_worker import demo_exercise

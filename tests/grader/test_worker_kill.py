@@ -20,6 +20,7 @@ from tests.grader.conftest import sandbox_processes
 from tests.grader.test_grading_worker import demo_exercise, wait_graded
 
 pytestmark = [
+    pytest.mark.database_incidental,
     pytest.mark.slow,
     pytest.mark.services,
     pytest.mark.usefixtures("need_sandbox", "no_leftover_processes"),
