@@ -166,9 +166,13 @@ def instructor_page(browser: WebDriver, live_server, course, username: str, name
     page = Page(browser, live_server.url, name)
     browser.delete_all_cookies()
     page.open("/accounts/login/")
-    browser.find_element(By.ID, "id_username").send_keys(username)
-    browser.find_element(By.ID, "id_password").send_keys(PASSWORD, Keys.ENTER)
-    WebDriverWait(browser, 30).until(ec.url_changes(live_server.url + "/accounts/login/"))
+    # (the form is waited for and its button pressed: an Enter typed into a page still loading
+    # was lost once in CI under load, and the login never left the page)
+    wait = WebDriverWait(browser, 60)
+    wait.until(ec.presence_of_element_located((By.ID, "id_username"))).send_keys(username)
+    browser.find_element(By.ID, "id_password").send_keys(PASSWORD)
+    browser.find_element(By.CSS_SELECTOR, "main form button[type=submit]").click()
+    wait.until(ec.url_changes(live_server.url + "/accounts/login/"))
     page.open(f"/teach/{course.slug}/")
     return page
 
