@@ -341,7 +341,9 @@ CASES = [
         "What is a forum for? {=%50%*#Any answer =Forum#Right}",
         "short_text",
         "What is a forum for?",
-        short({"regex": ".*", "weight": 50, "feedback": "Any answer"}, answer("Forum", 100, "Right")),
+        short(
+            {"regex": ".*", "weight": 50, "feedback": "Any answer"}, answer("Forum", 100, "Right")
+        ),
         [
             ({"text": "Forum"}, Fraction(1, 2), ("Any answer",)),
             ({"text": "Quiz"}, Fraction(1, 2), ("Any answer",)),
