@@ -170,10 +170,26 @@ import io
 import re
 {imports}
 
+def _input(prompt=""):
+    # The test code's input() reads the learner process's standard input, the one stream
+    # the learner's code reads too (one program in CodeRunner).
+    print(prompt, end="")
+    line = zachet_program.readline()
+    if not line:
+        raise EOFError("EOF when reading a line")
+    line = line.removesuffix("\\n")
+    if {echo}:
+        print(line)
+    return line
+
+
 def _printed(code):
     out = io.StringIO()
+    namespace = dict(globals())
+    if {reads_stdin}:
+        namespace["input"] = _input
     with contextlib.redirect_stdout(out):
-        exec(compile(code, "<test code>", "exec"), dict(globals()))
+        exec(compile(code, "<test code>", "exec"), namespace)
     return out.getvalue()
 
 
@@ -222,6 +238,8 @@ def _python_module(question: CodeRunnerQuestion, tests: list[CodeRunnerTest]) ->
             upper="ABCDEFGHIJKLMNOPQRSTUVWXYZ",
             lower="abcdefghijklmnopqrstuvwxyz",
             compare="_near" if question.near else "_clean",
+            echo=question.echo_input,
+            reads_stdin=question.reads_stdin,
         )
     ]
     body += [_python_test(question, index, test) for index, test in enumerate(tests, start=1)]

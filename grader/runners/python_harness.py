@@ -594,8 +594,17 @@ def program_module(channel: wire.Channel) -> types.ModuleType:
         it read with `echo_input`, as CodeRunner's python3_w_input type does)."""
         channel.request("stdin", None, (stdin, echo_input))
 
+    def readline() -> str:
+        """A line of the learner process's standard input ("" at its end): the test code's
+        input() reads the same stream as the learner's code, as in one CodeRunner program."""
+        line = channel.request("readline", None, ())
+        if type(line) is not str:
+            raise AssertionError("a line of standard input did not come back as text")
+        return line
+
     module.run = run  # type: ignore[attr-defined]
     module.feed = feed  # type: ignore[attr-defined]
+    module.readline = readline  # type: ignore[attr-defined]
     return module
 
 

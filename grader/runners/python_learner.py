@@ -150,6 +150,7 @@ SERVED: dict[str, Any] = {
     "import": _import,
     "run": _run_program,
     "stdin": _feed,
+    "readline": lambda _target: sys.stdin.readline(),
     "names": lambda module: public_names(module),
     "isinstance": lambda klass, instance: isinstance(instance, klass),
     "issubclass": lambda klass, subclass: issubclass(subclass, klass),
