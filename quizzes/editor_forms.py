@@ -156,6 +156,15 @@ GAPS = RowGroup(
             "select",
             (("true", gettext_lazy("the same")), ("false", gettext_lazy("different"))),
         ),
+        Field(
+            "first_match",
+            gettext_lazy("graded by (text gaps)"),
+            "select",
+            (
+                ("false", gettext_lazy("the best answer it matches")),
+                ("true", gettext_lazy("the first answer it matches, in order (as Moodle)")),
+            ),
+        ),
     ),
     hint=gettext_lazy("Each gap's answers are in the next table. Empty a row to remove it."),
 )
@@ -222,6 +231,14 @@ LAYOUTS: Mapping[str, TypeLayout] = {
         scalars=(
             Field("case_sensitive", gettext_lazy("Case matters"), "check"),
             Field("yo_equals_e", gettext_lazy("ё and е are the same letter"), "check"),
+            Field(
+                "first_match",
+                gettext_lazy(
+                    "Graded by the first answer it matches, in the listed order (as Moodle), "
+                    "not by the best one"
+                ),
+                "check",
+            ),
         ),
         groups=(TEXT_ANSWERS,),
     ),
@@ -739,6 +756,8 @@ def _short_text(form: SpecFields) -> dict[str, Any]:
         "answers": _each(form, TEXT_ANSWERS, _text_answer),
         "case_sensitive": form.scalar_values.get("case_sensitive") == "true",
         "yo_equals_e": form.scalar_values.get("yo_equals_e") == "true",
+        # Only when set: a question that never had it keeps the spec it had.
+        **({"first_match": True} if form.scalar_values.get("first_match") == "true" else {}),
     }
 
 
@@ -830,6 +849,8 @@ def _gap(row: Row, _id: str) -> dict[str, Any]:
     if gap["kind"] == "text":
         gap["case_sensitive"] = row.values.get("case_sensitive") == "true"
         gap["yo_equals_e"] = row.values.get("yo_equals_e") != "false"
+        if row.values.get("first_match") == "true":
+            gap["first_match"] = True
     return gap
 
 

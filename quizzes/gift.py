@@ -18,6 +18,8 @@ from decimal import Decimal
 from html.parser import HTMLParser
 from typing import Any, Final, Literal
 
+from quizzes.grading.text import answers_for_first_match
+
 __all__ = ["GiftError", "GiftQuestion", "parse_gift", "render_gift"]
 
 QuestionType = Literal[
@@ -611,7 +613,10 @@ def _parse_answer_block(block: _Block, content: str, base: int) -> _Parsed:
         # Moodle reads text before the first "=" (or with none at all) as one more answer.
         answers = [_Answer("=", leading, base), *answers]
     short = _parse_short_answers(block, answers)
-    return _Parsed("short_text", {"answers": short, "case_sensitive": False, "yo_equals_e": True})
+    return _Parsed(
+        "short_text",
+        {"answers": short, "case_sensitive": False, "yo_equals_e": True, "first_match": True},
+    )
 
 
 def _gap_of(parsed: _Parsed) -> dict[str, Any] | None:
@@ -855,7 +860,7 @@ def _render_short(question: GiftQuestion, spec: dict[str, Any]) -> list[str]:
     if spec.get("case_sensitive", False) or not spec.get("yo_equals_e", True):
         raise _render_error(question, "GIFT short answers are case-insensitive with ё = е")
     out = []
-    for answer in spec["answers"]:
+    for answer in answers_for_first_match(spec):
         if "text" in answer:
             # A star is a wildcard in Moodle's short answers; "\*" is a star.
             text = answer["text"].replace("*", "\\*")

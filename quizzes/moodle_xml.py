@@ -38,6 +38,7 @@ from quizzes.gift import (
     wildcard_of,
     wildcard_regex,
 )
+from quizzes.grading.text import answers_for_first_match
 
 __all__ = ["MoodleXmlError", "QuestionFile", "parse_moodle_xml", "render_moodle_xml"]
 
@@ -196,6 +197,7 @@ def _shortanswer(reader: _Reader, question: Element, qformat: TextFormat,
         "answers": answers,
         "case_sensitive": _text(question, "usecase") not in {"", "0", "false"},
         "yo_equals_e": True,
+        "first_match": True,
     }
 
 
@@ -510,7 +512,9 @@ def _short_spec(answers: list[dict[str, Any]], *, case_sensitive: bool) -> dict[
             else {"text": text.replace("\\*", "*")}
         )  # fmt: skip
         out.append({**kind, "weight": answer["weight"], "feedback": answer["feedback"]})
-    return {"answers": out, "case_sensitive": case_sensitive, "yo_equals_e": True}
+    return {
+        "answers": out, "case_sensitive": case_sensitive, "yo_equals_e": True, "first_match": True,
+    }  # fmt: skip
 
 
 def _cloze_numbers(reader: _Reader, answers: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -545,7 +549,7 @@ def _cloze_gap(question: GiftQuestion, gap: dict[str, Any]) -> str:
         if not gap.get("yo_equals_e", True):
             raise _render_error(question, "Moodle's short answers treat ё and е as two letters")
         parts = []
-        for item in gap["answers"]:
+        for item in answers_for_first_match(gap):
             if "text" in item:
                 text = item["text"].replace("*", "\\*")
             elif (wildcard := wildcard_of(item["regex"])) is not None:
@@ -683,7 +687,7 @@ def _short_text(question: GiftQuestion, spec: dict[str, Any], node: Element) -> 
     if not spec.get("yo_equals_e", True):
         raise _render_error(question, "Moodle's short answers treat ё and е as two letters")
     SubElement(node, "usecase").text = "1" if spec.get("case_sensitive") else "0"
-    for item in spec["answers"]:
+    for item in answers_for_first_match(spec):
         if "text" in item:
             text = item["text"].replace("*", "\\*")
         elif (wildcard := wildcard_of(item["regex"])) is not None:

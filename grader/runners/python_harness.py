@@ -576,6 +576,38 @@ class LearnerFinder:
         pass  # (it ran over there)
 
 
+def program_module(channel: wire.Channel) -> types.ModuleType:
+    """`import zachet_program` in a test: the learner's module run as a program with a given
+    standard input (CodeRunner's tests), in the learner process. What it printed comes back
+    as text, and the test compares it here."""
+    module = types.ModuleType("zachet_program")
+
+    def run(name: str, stdin: str = "", *, echo_input: bool = False) -> str:
+        """Run the learner's module `name` as `__main__` with `stdin`; what it printed."""
+        printed = channel.request("run", None, (name, stdin, echo_input))
+        if type(printed) is not str:
+            raise AssertionError("the program's output did not come back as text")
+        return printed
+
+    def feed(stdin: str, *, echo_input: bool = False) -> None:
+        """The standard input the learner's code reads from now on (input() echoes the line
+        it read with `echo_input`, as CodeRunner's python3_w_input type does)."""
+        channel.request("stdin", None, (stdin, echo_input))
+
+    def readline() -> str:
+        """A line of the learner process's standard input ("" at its end): the test code's
+        input() reads the same stream as the learner's code, as in one CodeRunner program."""
+        line = channel.request("readline", None, ())
+        if type(line) is not str:
+            raise AssertionError("a line of standard input did not come back as text")
+        return line
+
+    module.run = run  # type: ignore[attr-defined]
+    module.feed = feed  # type: ignore[attr-defined]
+    module.readline = readline  # type: ignore[attr-defined]
+    return module
+
+
 def learner_channel(read_fd: int, write_fd: int) -> wire.Channel:
     channel = wire.Channel(read_fd, write_fd, guarded=True)
     # What learner code printed during a call: into the current test's output.
@@ -594,6 +626,7 @@ def main(work: dict, read_fd: int, write_fd: int, results_fd: int | None = None)
     sys.modules["pytest"] = _fake_pytest()
     sys.dont_write_bytecode = True
     channel = learner_channel(read_fd, write_fd)
+    sys.modules["zachet_program"] = program_module(channel)
     sys.meta_path.insert(0, LearnerFinder(channel, set(work["learner"])))
     wire.share_cpu(work.get("cpu"))
 

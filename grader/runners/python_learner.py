@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     from typing import Any
 
 WORKDIR = os.getcwd()
+_ORIGINAL_INPUT = input
 OUTPUT_CAP = 2000  # characters per message (the test process keeps 2000 a test)
 
 if __package__:
@@ -101,8 +102,55 @@ def _import(_target: object, name: str) -> types.ModuleType:
     return importlib.import_module(name)
 
 
+def _feed(_target: object, stdin: str, echo_input: bool) -> None:
+    """Standard input for the learner's code from now on (CodeRunner's per-test stdin)."""
+    if type(stdin) is not str or type(echo_input) is not bool:
+        raise TypeError("standard input is text")
+    import builtins
+    import io
+
+    sys.stdin = io.TextIOWrapper(io.BytesIO(stdin.encode("utf-8", "replace")), "utf-8")
+    builtins.input = _ORIGINAL_INPUT
+    if echo_input:
+        # CodeRunner's python3_w_input: what input() read is printed after its prompt.
+        def echoing(prompt: object = "") -> str:
+            line = _ORIGINAL_INPUT(prompt)
+            print(line)
+            return line
+
+        builtins.input = echoing
+
+
+def _run_program(_target: object, name: str, stdin: str, echo_input: bool) -> str:
+    """Run the learner's module `name` as `__main__`, reading `stdin`; what it printed."""
+    if type(name) is not str:
+        raise TypeError("a module name is text")
+    import io
+    import runpy
+
+    class Kept(io.BytesIO):
+        def close(self) -> None:
+            pass  # (a program that closes its stdout still printed what it printed)
+
+    _feed(None, stdin, echo_input)
+    printed = Kept()
+    saved = sys.stdout
+    sys.stdout = io.TextIOWrapper(printed, "utf-8", errors="replace", write_through=True)
+    try:
+        runpy.run_module(name, run_name="__main__")
+    except SystemExit as exc:
+        if exc.code not in (None, 0):
+            raise RuntimeError(f"the program exited with status {exc.code!r}") from None
+    finally:
+        sys.stdout = saved
+    return printed.getvalue().decode("utf-8", "replace")
+
+
 SERVED: dict[str, Any] = {
     "import": _import,
+    "run": _run_program,
+    "stdin": _feed,
+    "readline": lambda _target: sys.stdin.readline(),
     "names": lambda module: public_names(module),
     "isinstance": lambda klass, instance: isinstance(instance, klass),
     "issubclass": lambda klass, subclass: issubclass(subclass, klass),

@@ -55,7 +55,7 @@ def parse_gap(item: JsonObject) -> Gap:
     kind = item.text("kind")
     gap_id = item.id()
     if kind == "text":
-        item.only("id", "kind", "answers", "case_sensitive", "yo_equals_e")
+        item.only("id", "kind", "answers", "case_sensitive", "yo_equals_e", "first_match")
         return TextGap(id=gap_id, matching=parse_text_matching(item))
     if kind == "numeric":
         item.only("id", "kind", "answers")

@@ -52,9 +52,15 @@ class TextMatching:
     answers: tuple[TextAnswer, ...]
     case_sensitive: bool = False
     yo_equals_e: bool = True
+    # Moodle's short answers grade by the first answer, in the listed order, that matches
+    # (qtype_shortanswer::get_matching_answer): a wildcard listed before a better answer wins.
+    # Imported questions keep that; ours take the best-weighted match, so that the order in
+    # which an instructor lists answers never changes a grade.
+    first_match: bool = False
 
     def best(self, response: str) -> tuple[Fraction, str]:
-        """The share and feedback of the best-weighted answer the response matches."""
+        """The share and feedback of the answer that grades the response: the first that
+        matches in the listed order (`first_match`), else the best-weighted one."""
         plain = normalise(response, case_sensitive=True, yo_equals_e=self.yo_equals_e)
         folded = normalise(
             response, case_sensitive=self.case_sensitive, yo_equals_e=self.yo_equals_e
@@ -65,9 +71,21 @@ class TextMatching:
                 continue
             if answer_matches(answer, self, folded=folded, plain=plain):
                 best = answer
+                if self.first_match:
+                    break
         if best is None or not plain:
             return Fraction(0), ""
         return clamp_share(best.weight / FULL), best.feedback
+
+
+def answers_for_first_match(spec: Mapping[str, Any]) -> list[Any]:
+    """A short answer's (or text gap's) answers in the order a first-match reader (Moodle)
+    grades as we do: as listed when the spec says `first_match`, else best weight first
+    (a stable sort: equal weights keep their order, as `best` does)."""
+    answers = list(spec["answers"])
+    if spec.get("first_match", False):
+        return answers
+    return sorted(answers, key=lambda answer: -Fraction(str(answer["weight"])))
 
 
 def answer_matches(answer: TextAnswer, matching: TextMatching, *, folded: str, plain: str) -> bool:
@@ -169,6 +187,7 @@ def parse_text_matching(obj: JsonObject) -> TextMatching:
         answers=parse_text_answers(obj),
         case_sensitive=obj.flag("case_sensitive", default=False),
         yo_equals_e=obj.flag("yo_equals_e", default=True),
+        first_match=obj.flag("first_match", default=False),
     )
 
 
@@ -186,7 +205,7 @@ class TextResponse:
 
 def parse_short_text_spec(data: Mapping[str, Any]) -> ShortTextSpec:
     obj = JsonObject(data)
-    obj.only("answers", "case_sensitive", "yo_equals_e")
+    obj.only("answers", "case_sensitive", "yo_equals_e", "first_match")
     return ShortTextSpec(matching=parse_text_matching(obj))
 
 

@@ -43,7 +43,7 @@ BANK = (
         + case("for n in (-2, 0):\n    print(sqr(n))", "computing\n4\ncomputing\n0"),
     )
     + coderunner("Wrong", "def sqr(n):\n    return n + n\n", case("print(sqr(3))", "9"))
-    + coderunner("Stdin", SQR, case("print(sqr(int(input())))", "9", stdin="3"))
+    + coderunner("Stdin", SQR, case("print(sqr(int(input())))", "computing\n9", stdin="3"))
     + coderunner("C", "int main(){}", case("x", "y"), kind="c_program")
     + '<question type="truefalse"><name><text>TF</text></name><questiontext><text>Go?</text>'
     "</questiontext><answer fraction='100'><text>true</text></answer>"
@@ -68,13 +68,15 @@ def test_coderunner_questions_become_checked_exercises_the_rest_is_skipped(tmp_p
         "exercise coderunner-1: the check passed, published",
         "created exercise wrong",
         "exercise wrong: the check failed, not published",
+        # Test code reading standard input: fed to the learner's process for each test.
+        "created exercise stdin",
+        "exercise stdin: the check passed, published",
     ]
     # Its sample answer fails its own test: imported, but the check keeps it unpublished.
     wrong = CodingExercise.objects.get(section=section, title="Wrong")
     assert not wrong.is_published
     assert "FAILED" in wrong.check_report
     reasons = {line.split("question ")[1].split(":")[0]: line for line in report.skipped}
-    assert sorted(reasons) == ["'C'", "'Stdin'"]
-    assert "read standard input" in reasons["'Stdin'"]
-    assert "python3 only" in reasons["'C'"]
+    assert sorted(reasons) == ["'C'"]
+    assert "(Python 3 and Go only)" in reasons["'C'"]
     assert report.quiz.questions.get().type == "true_false"

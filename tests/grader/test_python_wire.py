@@ -6,6 +6,7 @@ the test process serves public behaviour only."""
 
 from __future__ import annotations
 
+import builtins
 import contextlib
 import datetime
 import math
@@ -16,6 +17,7 @@ import sys
 import threading
 import types
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -316,3 +318,58 @@ def test_a_dead_learner_process_is_peer_gone_for_every_call_after(pair: Pair) ->
         module.divide(4, 2)
     with pytest.raises(wire.PeerGone):
         module.divide(4, 2)
+
+
+# --- a learner's module run as a program (CodeRunner's stdin tests) ------------------------
+
+PROGRAM = """import sys
+name = input("Who? ")
+print("Hi,", name)
+print(sys.stdin.read().upper(), end="")
+if name == "exit":
+    raise SystemExit(3)
+"""
+
+
+@pytest.fixture
+def program(pair: Pair, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
+    name = f"zachet_program_probe_{secrets.token_hex(4)}"
+    (tmp_path / f"{name}.py").write_text(PROGRAM, encoding="utf-8")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    # The learner process's standard input and input() change; here that is pytest's own.
+    monkeypatch.setattr(sys, "stdin", sys.stdin)
+    monkeypatch.setattr(builtins, "input", builtins.input)
+    return name
+
+
+@pytest.mark.parametrize(
+    ("stdin", "echo", "printed"),
+    [
+        ("Ада\nrest\n", False, "Who? Hi, Ада\nREST\n"),
+        # python3_w_input: the line read is printed after the prompt.
+        ("Ада\nrest\n", True, "Who? Ада\nHi, Ада\nREST\n"),
+        ("Ада", False, "Who? Hi, Ада\n"),
+    ],
+)
+def test_a_program_runs_over_there_on_its_stdin_and_what_it_printed_comes_back(
+    pair: Pair, program: str, stdin: str, echo: bool, printed: str
+) -> None:
+    assert pair.tests.request("run", None, (program, stdin, echo)) == printed
+    assert pair.output == []  # (its prints are the answer, not the test's output)
+
+
+def test_a_program_that_exits_with_a_status_is_an_error_and_one_without_input_too(
+    pair: Pair, program: str
+) -> None:
+    with pytest.raises(RuntimeError, match="exited with status 3"):
+        pair.tests.request("run", None, (program, "exit\n", False))
+    with pytest.raises(EOFError):
+        pair.tests.request("run", None, (program, "", False))
+
+
+def test_test_code_reads_the_same_stream_as_the_learners_code(pair: Pair, program: str) -> None:
+    pair.tests.request("stdin", None, ("first\nsecond\n", False))
+
+    assert pair.tests.request("readline", None, ()) == "first\n"
+    assert pair.tests.request("readline", None, ()) == "second\n"
+    assert pair.tests.request("readline", None, ()) == ""

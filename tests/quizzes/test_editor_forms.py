@@ -252,3 +252,29 @@ def test_a_refused_gap_names_the_field(changes, name, english):
 
         assert not fields.is_valid()
         assert any(english in message for message in fields.errors[name]), fields.errors
+
+
+ANSWERS = [
+    {"regex": ".*", "weight": 50, "feedback": ""},
+    {"text": "go", "weight": 100, "feedback": ""},
+]
+
+
+@pytest.mark.parametrize("order", [{"first_match": True}, {}])
+def test_the_matching_order_of_a_short_answer_and_a_text_gap_survives_the_editor(order):
+    short = {"answers": ANSWERS, "case_sensitive": False, "yo_equals_e": True, **order}
+    blanks = {"text": "{{a}}", "gaps": [{"id": "a", "kind": "text", **short}]}
+
+    assert round_trip("short_text", short).spec == short
+    [gap] = round_trip("fill_blanks", blanks).spec["gaps"]
+    assert gap.get("first_match", False) == bool(order)
+
+
+def test_ticking_first_match_makes_an_edited_short_answer_grade_as_moodle():
+    fields = SpecFields("short_text", spec={"answers": ANSWERS})
+    data = posted(fields, **{"spec-first_match": "true"})
+
+    back = SpecFields("short_text", data=data)
+
+    assert back.is_valid(), back.errors
+    assert back.spec["first_match"] is True

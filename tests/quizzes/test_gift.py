@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from decimal import Decimal
 from typing import Any, get_args
 
@@ -9,6 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from quizzes import grading
 from quizzes.gift import (
     GiftError,
     GiftQuestion,
@@ -33,6 +35,7 @@ def short(*answers: tuple[str, int] | tuple[str, int, str]) -> dict[str, Any]:
         ],
         "case_sensitive": False,
         "yo_equals_e": True,
+        "first_match": True,
     }
 
 
@@ -761,18 +764,43 @@ def short_answer(draw, text: str) -> dict[str, str]:
 @st.composite
 def short_text_specs(draw) -> dict[str, Any]:
     answer_texts = draw(unique_by(short_key, texts().filter(lambda t: "->" not in t), 1, 4))
+    answers = [
+        {
+            **short_answer(draw, t),
+            "weight": 100 if i == 0 else draw(weights),
+            "feedback": draw(feedbacks),
+        }
+        for i, t in enumerate(answer_texts)
+    ]
+    # Ours grade by the best answer, imported ones by the first (Moodle's order).
+    order = {"first_match": True} if draw(st.booleans()) else {}
     return {
-        "answers": [
-            {
-                **short_answer(draw, t),
-                "weight": 100 if i == 0 else draw(weights),
-                "feedback": draw(feedbacks),
-            }
-            for i, t in enumerate(answer_texts)
-        ],
+        "answers": draw(st.permutations(answers)),
         "case_sensitive": False,
         "yo_equals_e": True,
+        **order,
     }
+
+
+def in_moodle_order(spec: dict[str, Any]) -> dict[str, Any]:
+    """A short answer as Moodle's first-match reader gets it from our export: as listed when
+    it grades by the first match; else best weight first (ties as listed), which that reader
+    grades as we do."""
+    answers = spec["answers"]
+    if not spec.get("first_match"):
+        answers = sorted(answers, key=lambda a: -Decimal(str(a["weight"])))
+    return {**spec, "answers": answers, "first_match": True}
+
+
+def as_reimported(question: GiftQuestion) -> GiftQuestion:
+    """What our export re-imports as: short answers and text gaps grade by the first match."""
+    spec = question.spec
+    if question.type == "short_text":
+        spec = in_moodle_order(spec)
+    elif question.type == "fill_blanks":
+        gaps = [in_moodle_order(g) if g["kind"] == "text" else g for g in spec["gaps"]]
+        spec = {**spec, "gaps": gaps}
+    return dataclasses.replace(question, spec=spec)
 
 
 numbers = st.decimals(min_value=-1000, max_value=1000, places=2, allow_nan=False).map(str)
@@ -881,4 +909,20 @@ def gift_questions(draw) -> GiftQuestion:
 @settings(max_examples=300, deadline=None)
 @given(st.lists(gift_questions(), min_size=1, max_size=4))
 def test_any_expressible_question_survives_render_then_parse(questions):
-    assert parse_gift(render_gift(questions)) == questions
+    assert parse_gift(render_gift(questions)) == [as_reimported(q) for q in questions]
+
+
+@settings(max_examples=200, deadline=None)
+@given(short_text_specs(), st.lists(texts(), max_size=2))
+def test_a_best_match_short_answer_exported_grades_every_response_the_same(spec, others):
+    # Moodle takes the first answer that matches: our export of a best-match question must
+    # order its answers so that the first match is the best one.
+    question = GiftQuestion(type="short_text", title="q", text="Q", spec=spec)
+    [again] = parse_gift(render_gift([question]))
+
+    for response in [a.get("text", "") for a in spec["answers"]] + others + ["Квиз"]:
+        graded = [
+            grading.grade("short_text", q.spec, {"text": response}, Decimal(1))
+            for q in (question, again)
+        ]
+        assert graded[0] == graded[1], response

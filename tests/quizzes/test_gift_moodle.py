@@ -22,7 +22,9 @@ def answer(text: str, weight: int = 100, feedback: str = "") -> dict[str, Any]:
 
 
 def short(*answers: dict[str, Any]) -> dict[str, Any]:
-    return {"answers": list(answers), "case_sensitive": False, "yo_equals_e": True}
+    return {
+        "answers": list(answers), "case_sensitive": False, "yo_equals_e": True, "first_match": True
+    }  # fmt: skip
 
 
 def num(kind: str, weight: int = 100, feedback: str = "", **values: str) -> dict[str, Any]:
@@ -332,6 +334,37 @@ CASES = [
             ({"text": "*"}, Fraction(1, 2), ("Partial credit",)),
         ],
         id="wildcard-gives-its-weight-to-any-other-answer",
+    ),
+    pytest.param(
+        # qtype_shortanswer::get_matching_answer takes the first answer that matches, in the
+        # order given: a wildcard listed first grades every response, the right one too.
+        "What is a forum for? {=%50%*#Any answer =Forum#Right}",
+        "short_text",
+        "What is a forum for?",
+        short(
+            {"regex": ".*", "weight": 50, "feedback": "Any answer"}, answer("Forum", 100, "Right")
+        ),
+        [
+            ({"text": "Forum"}, Fraction(1, 2), ("Any answer",)),
+            ({"text": "Quiz"}, Fraction(1, 2), ("Any answer",)),
+        ],
+        id="the-first-matching-answer-grades-not-the-best",
+    ),
+    pytest.param(
+        "Name a Go keyword. {=%30%go* =goto#Yes =%80%go#Almost}",
+        "short_text",
+        "Name a Go keyword.",
+        short(
+            {"regex": "go.*", "weight": 30, "feedback": ""},
+            answer("goto", 100, "Yes"),
+            answer("go", 80, "Almost"),
+        ),
+        [
+            ({"text": "goto"}, Fraction(3, 10), ()),
+            ({"text": "GO"}, Fraction(3, 10), ()),
+            ({"text": "func"}, 0, ()),
+        ],
+        id="an-earlier-wildcard-hides-later-exact-answers",
     ),
     pytest.param(
         "Name a Go channel operation. {=close(*) =%50%*<-*#Close: a send or a receive}",

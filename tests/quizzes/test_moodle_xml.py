@@ -19,7 +19,7 @@ from quizzes.moodle_xml import (
     parse_moodle_xml,
     render_moodle_xml,
 )
-from tests.quizzes.test_gift import gift_questions
+from tests.quizzes.test_gift import as_reimported, gift_questions
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 16
 
@@ -103,6 +103,7 @@ TYPES = [
             ],
             "case_sensitive": False,
             "yo_equals_e": True,
+            "first_match": True,
         },
         id="shortanswer-wildcard",
     ),
@@ -178,6 +179,7 @@ TYPES = [
                     ],
                     "case_sensitive": False,
                     "yo_equals_e": True,
+                    "first_match": True,
                 },
                 {
                     "id": "2",
@@ -383,8 +385,10 @@ def test_what_moodle_xml_cannot_hold_is_refused_by_name():
 
 def as_moodle_keeps_it(question: GiftQuestion) -> GiftQuestion:
     """What a question becomes through Moodle XML: a numeric answer is a value and a tolerance
-    (exact: tolerance 0, a range: its middle ± half its width), and every question has a
-    name (the start of its text when it had none)."""
+    (exact: tolerance 0, a range: its middle ± half its width), every question has a
+    name (the start of its text when it had none), and short answers grade by the first
+    match, best first."""
+    question = as_reimported(question)
     spec: dict[str, Any] = question.spec
     if question.type == "numeric":
         spec = {"answers": numbers_as_moodle(spec["answers"])}
