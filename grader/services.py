@@ -37,8 +37,9 @@ from core.storable import storable_json, storable_text
 from core.versions import content_version, stamp_version
 from courses.models import Section
 from deadlines import policy as dates
+from deadlines.models import schedule_change_check
 from deadlines.presentation import refusal_message
-from deadlines.selectors import item_schedule
+from deadlines.selectors import item_results_gate, item_schedule
 from grader.exercise_source import (
     MAX_BYTES,
     MAX_FILES,
@@ -716,7 +717,9 @@ def submission_report_store(
 
 def exercise_progress_record(*, learner_id: int, exercise: CodingExercise) -> None:
     """Tell progress where the learner now stands on the exercise (any pass, best score)."""
-    complete, best = exercise_standing(learner_id=learner_id, exercise_id=exercise.pk)
+    passed, best = exercise_standing(learner_id=learner_id, exercise_id=exercise.pk)
+    held = item_results_gate(item=exercise, now=timezone.now()).held
+    complete = dates.counts_complete(passed=passed, graded=best is not None, held=held)
     item_record(
         learner_id=learner_id, section_id=exercise.section_id,
         item=ItemRef("exercise", exercise.pk), complete=complete, score=best,
@@ -828,6 +831,17 @@ EDITED_FIELDS = (
     "test_files", "example_files", "support_files", "scoring", "points", "cpu_seconds",
     "wall_seconds", "memory_mb", "output_kb",
 )  # fmt: skip
+
+
+def exercise_schedule_set(*, exercise: CodingExercise, values: Mapping[str, Any]) -> None:
+    """Set an exercise's dates, late policy and exam mode (deadlines.models.Scheduled): no
+    check, no unpublishing (its code and tests are as they were). Bad dates or penalties are a
+    ValidationError naming the field; nothing is written then."""
+    schedule_change_check(exercise, values)
+    with transaction.atomic():
+        for name, value in values.items():
+            setattr(exercise, name, value)
+        exercise_write(exercise=exercise, update_fields=[*values, "updated_at"])
 
 
 def exercise_edit_stamp(exercise: CodingExercise) -> str:
