@@ -83,7 +83,10 @@ class Scheduled(models.Model):
         _("results released at"),
         null=True,
         blank=True,
-        help_text=_("In exam mode: when scores and feedback are shown. Empty: on release only."),
+        help_text=_(
+            "In exam mode: when scores and feedback are shown. Empty: the section's, part's "
+            "or course's; with none, when an instructor releases them."
+        ),
     )
 
     class Meta:

@@ -99,12 +99,14 @@ def schedule_resolve(layers: Sequence[ScheduleLayer]) -> Schedule:
         if policy
         else LatePolicy()
     )
-    # Exam mode and its release date come together from the first level that says either.
-    results = next((x for x in layers if x.results_policy or x.results_release_at), None)
-    exam = results is not None and results.results_policy == RESULTS_ON_RELEASE
+    # Exam mode from the first level that says shown or held; its release date, like the
+    # other dates, from the first that sets one (an item may date the release of the exam
+    # mode its section sets).
+    results = next((x.results_policy for x in layers if x.results_policy), RESULTS_SHOWN)
+    exam = results == RESULTS_ON_RELEASE
     return Schedule(
         first("opens_at"), first("due_at"), first("cutoff_at"), late,
-        exam_mode=exam, release_at=results.results_release_at if exam and results else None,
+        exam_mode=exam, release_at=first("results_release_at") if exam else None,
     )  # fmt: skip
 
 
