@@ -93,11 +93,12 @@ def test_a_grant_is_for_one_learner_or_one_group_of_the_course(enrolled: World):
     world = enrolled
     group = group_save(course=world.course_a, name="A", members=[])
     foreign = CourseGroup.objects.create(course=world.course_b, name="B")
-    for kwargs, field in [
+    cases: list[tuple[dict[str, Any], str]] = [
         ({"learner": world.learner, "group": group}, "learner"),
         ({}, "learner"),
         ({"group": foreign}, "group"),
-    ]:
+    ]
+    for kwargs, field in cases:
         with pytest.raises(ValidationError) as refused:
             extension_grant(
                 course=world.course_a, granted_by=None, reason="x", due_at=timezone.now() + DAY,
