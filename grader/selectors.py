@@ -38,7 +38,13 @@ from courses.models import Section
 from deadlines.models import SCHEDULE_FIELDS
 from deadlines.policy import counts_complete
 from deadlines.presentation import penalised_words
-from deadlines.selectors import ItemDates, ResultsGate, item_dates, item_results_gate
+from deadlines.selectors import (
+    ItemDates,
+    ResultsGate,
+    item_dates,
+    item_results_gate,
+    item_schedule,
+)
 from grader.models import CodingExercise, Draft, ExampleRun, Submission
 from progress.items import ItemGrade, ItemMark, ItemState, WorkRow
 from webhooks.payloads import EventSubject
@@ -411,11 +417,11 @@ SUBMISSION_EVENT_FIELDS = (
 
 
 def _submission_event_data(
-    view: SubmissionView, *, section_id: int, course_id: int
+    view: SubmissionView, *, section_id: int, course_id: int, due_at: datetime | None
 ) -> dict[str, Any]:
     return {
         "submission": view.id, "exercise": view.exercise, "section": section_id,
-        "course": course_id, "learner": view.learner,
+        "course": course_id, "learner": view.learner, "due_at": due_at,
         **{name: getattr(view, name) for name in SUBMISSION_EVENT_FIELDS},
     }  # fmt: skip
 
@@ -432,11 +438,14 @@ def submission_graded_event(submission_id: int) -> list[tuple[str, EventSubject]
         return []
     section = submission.exercise.section
     course_id = section.part.course_id
+    # The learner's own due date (their extensions counted).
+    mine = item_schedule(item=submission.exercise, learner_id=submission.learner_id)
     data, learner_data = (
         _submission_event_data(
             submission_view(submission=submission, teaches=instructor, with_detail=False),
             section_id=section.pk,
             course_id=course_id,
+            due_at=mine.schedule.due_at,
         )
         for instructor in (True, False)
     )

@@ -22,7 +22,13 @@ from accounts.roles import own_or_taught, published_or_taught, teaches
 from courses.models import Section
 from deadlines.policy import counts_complete, time_limit_for
 from deadlines.presentation import penalised_words
-from deadlines.selectors import ItemDates, ResultsGate, item_dates, item_results_gate
+from deadlines.selectors import (
+    ItemDates,
+    ResultsGate,
+    item_dates,
+    item_results_gate,
+    item_schedule,
+)
 from progress.items import ItemGrade, ItemMark, ItemState, WorkRow
 from progress.models import ItemCompletion
 from quizzes.models import Attempt, Question, QuestionFile, Quiz
@@ -608,11 +614,14 @@ ATTEMPT_EVENT_RESULT_FIELDS = (
 )  # fmt: skip
 
 
-def _attempt_event_data(view: AttemptView, *, section_id: int, course_id: int) -> dict[str, Any]:
+def _attempt_event_data(
+    view: AttemptView, *, section_id: int, course_id: int, due_at: datetime | None
+) -> dict[str, Any]:
     data: dict[str, Any] = {
         "attempt": view.id, "quiz": view.quiz, "section": section_id, "course": course_id,
         "learner": view.learner, "number": view.number, "status": view.status,
-        "late": view.late, "late_seconds": view.late_seconds, "graded_at": view.graded_at,
+        "due_at": due_at, "late": view.late, "late_seconds": view.late_seconds,
+        "graded_at": view.graded_at,
     }  # fmt: skip
     if view.result is not None:
         data |= {name: getattr(view.result, name) for name in ATTEMPT_EVENT_RESULT_FIELDS}
@@ -626,11 +635,14 @@ def attempt_graded_event(attempt_id: int) -> list[tuple[str, EventSubject]]:
     if attempt is None or attempt.status != Attempt.Status.GRADED:
         return []
     section_id, course_id = attempt.quiz.section_id, attempt.quiz.section.part.course_id
+    # The learner's own due date (their extensions counted).
+    due_at = item_schedule(item=attempt.quiz, learner_id=attempt.learner_id).schedule.due_at
     data, learner_data = (
         _attempt_event_data(
             attempt_view(attempt=attempt, teaches=instructor, with_questions=False),
             section_id=section_id,
             course_id=course_id,
+            due_at=due_at,
         )
         for instructor in (True, False)
     )

@@ -5,7 +5,7 @@ the teaching pages, in the admin and through the API."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -187,3 +187,30 @@ def test_the_admin_saves_groups_through_the_service(enrolled: World):
                             "members": [world.learner.pk]})  # fmt: skip
     assert saved.status_code == 302
     assert list(CourseGroup.objects.get().members.all()) == [world.learner]
+
+
+def test_webhooks_carry_the_learners_own_due_date(enrolled: World):
+    import json
+
+    from quizzes.models import Attempt
+    from webhooks.models import WebhookEndpoint
+    from webhooks.payloads import event_payloads
+
+    world = enrolled
+    later = timezone.now() + 4 * DAY
+    group = group_save(course=world.course_a, name="G", members=[world.learner])
+    extension_grant(course=world.course_a, group=group, granted_by=None, reason="r",
+                    due_at=later)  # fmt: skip
+    Attempt.objects.filter(pk=world.attempt.pk).update(status=Attempt.Status.GRADED)
+    WebhookEndpoint.objects.create(
+        owner=world.learner, url="https://hooks.example.org/x", secret="s" * 32,
+        events=["attempt.graded", "submission.graded"],
+    )  # fmt: skip
+    [(_endpoint, _kind, body)] = event_payloads(event="attempt.graded", object_id=world.attempt.pk)
+    sent = datetime.fromisoformat(json.loads(body)["data"]["due_at"].replace("Z", "+00:00"))
+    assert abs(sent - later) < timedelta(seconds=1)
+    # The exercise has no due date: an extension invents none.
+    [(_endpoint, _kind, body)] = event_payloads(
+        event="submission.graded", object_id=world.submission.pk
+    )
+    assert json.loads(body)["data"]["due_at"] is None
