@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -138,27 +139,58 @@ class ResultsGate:
 
 def item_results_gate(*, item: Quiz | CodingExercise, now: datetime) -> ResultsGate:
     """The item's gate for its learners (instructors see everything, always)."""
+    return results_gates(items=[item], now=now)[item.pk]
+
+
+def results_gates(
+    *, items: Sequence[Quiz | CodingExercise], now: datetime
+) -> dict[int, ResultsGate]:
+    """The gates of several quizzes or several exercises (one kind), by id: two queries
+    whatever their number (the section page), with each item's section, part and course
+    loaded."""
     from quizzes.models import Quiz
 
-    base = item_schedule_base(item=item)
-    on_item = Q(quiz_id=item.pk) if isinstance(item, Quiz) else Q(exercise_id=item.pk)
-    released = ResultsRelease.objects.filter(on_item).select_related("released_by").last()
-    extended: list[datetime | None] = []
-    if base.due_at is not None:
-        extended = list(
-            Extension.objects.filter(
-                _covering(item), course_id=item.section.part.course_id, due_at__gt=base.due_at
-            ).values_list("due_at", flat=True)
+    if not items:
+        return {}
+    ids = [item.pk for item in items]
+    column = "quiz_id" if isinstance(items[0], Quiz) else "exercise_id"
+    released: dict[int, ResultsRelease] = {}
+    for release in ResultsRelease.objects.filter(**{f"{column}__in": ids}).select_related(
+        "released_by"
+    ):
+        released[getattr(release, column)] = release  # (oldest first: the latest stays)
+    bases = {item.pk: item_schedule_base(item=item) for item in items}
+    later: list[tuple[int | None, int, datetime]] = []  # (item id or None: course, course, due)
+    if any(base.due_at is not None for base in bases.values()):
+        later = [
+            (item_id, course_id, due_at)
+            for item_id, course_id, due_at in Extension.objects.filter(
+                Q(**{f"{column}__in": ids}) | Q(quiz__isnull=True, exercise__isnull=True),
+                course_id__in={item.section.part.course_id for item in items},
+                due_at__isnull=False,
+            ).values_list(column, "course_id", "due_at")
+        ]
+    gates = {}
+    for item in items:
+        base, release_of_item = bases[item.pk], released.get(item.pk)
+        course_id = item.section.part.course_id
+        extended = [
+            due_at
+            for item_id, course, due_at in later
+            if course == course_id and item_id in (None, item.pk)
+        ]
+        gates[item.pk] = ResultsGate(
+            held=policy.results_held(
+                base,
+                released_at=release_of_item.released_at if release_of_item else None,
+                now=now,
+            ),
+            answers_from=policy.answers_open_at(due_at=base.due_at, extended_due=extended),
+            exam_mode=base.exam_mode,
+            release_at=base.release_at,
+            released=release_of_item,
         )
-    return ResultsGate(
-        held=policy.results_held(
-            base, released_at=released.released_at if released else None, now=now
-        ),
-        answers_from=policy.answers_open_at(due_at=base.due_at, extended_due=extended),
-        exam_mode=base.exam_mode,
-        release_at=base.release_at,
-        released=released,
-    )
+    return gates
 
 
 @dataclass(frozen=True)

@@ -44,6 +44,7 @@ from deadlines.selectors import (
     item_dates,
     item_results_gate,
     item_schedule,
+    results_gates,
 )
 from grader.models import CodingExercise, Draft, ExampleRun, Submission
 from progress.items import ItemGrade, ItemMark, ItemState, WorkRow
@@ -138,11 +139,13 @@ def exercise_states(learner: Any, section: Section, now: datetime) -> list[ItemS
         if learner.is_authenticated and exercises
         else {}
     )
-    items = []
     for exercise in exercises:
         exercise.section = section  # (its dates' defaults: the section, part and course)
+    gates = results_gates(items=exercises, now=now) if states else {}
+    items = []
+    for exercise in exercises:
         state = states.get(exercise.pk, "not_started")
-        if state != "not_started" and item_results_gate(item=exercise, now=now).held:
+        if state != "not_started" and gates[exercise.pk].held:
             state = "submitted"  # exam mode: passed or not is the result it holds back
         items.append(ItemState("exercise", exercise, state))
     return items

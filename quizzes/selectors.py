@@ -28,6 +28,7 @@ from deadlines.selectors import (
     item_dates,
     item_results_gate,
     item_schedule,
+    results_gates,
 )
 from progress.items import ItemGrade, ItemMark, ItemState, WorkRow
 from progress.models import ItemCompletion
@@ -263,8 +264,10 @@ def quiz_states(learner: User | AnonymousUser, section: Section, now: datetime) 
         ),
         graded=Exists(mine.filter(status=Attempt.Status.GRADED)),
     )
+    found = list(rows)
+    gates = results_gates(items=found, now=now)
     states = []
-    for quiz in rows:
+    for quiz in found:
         if quiz.item_complete:
             state = "passed"
         elif quiz.pending:
@@ -273,7 +276,7 @@ def quiz_states(learner: User | AnonymousUser, section: Section, now: datetime) 
             state = "failed"
         else:
             state = "not_started"
-        gate = item_results_gate(item=quiz, now=now)
+        gate = gates[quiz.pk]
         if gate.held and state != "not_started":
             # Exam mode: handed in, no more (passed or not is the result it holds back).
             states.append(ItemState("quiz", quiz, "submitted"))
