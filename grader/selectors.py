@@ -8,7 +8,7 @@ results are turned into `TestLine`s that have no field for test code.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
@@ -404,12 +404,26 @@ def submission_view(
     )  # fmt: skip
 
 
-def submission_view_for(*, submission: Submission, user: Any, with_detail: bool) -> SubmissionView:
-    """The submission as `user` may see it (the submission's exercise, section and part loaded)."""
+def submission_view_for(
+    *,
+    submission: Submission,
+    user: Any,
+    with_detail: bool,
+    gates: Mapping[int, ResultsGate] | None = None,
+) -> SubmissionView:
+    """The submission as `user` may see it (the submission's exercise, section and part
+    loaded); `gates`: its exercise's (submissions_gates), read once for a list."""
     course_id = submission.exercise.section.part.course_id
     return submission_view(
-        submission=submission, teaches=teaches(user, course_id), with_detail=with_detail
-    )
+        submission=submission, teaches=teaches(user, course_id), with_detail=with_detail,
+        gate=(gates or {}).get(submission.exercise_id),
+    )  # fmt: skip
+
+
+def submissions_gates(*, submissions: Sequence[Submission]) -> dict[int, ResultsGate]:
+    """The results gates of the submissions' exercises, by exercise id (a few queries)."""
+    exercises = list({s.exercise_id: s.exercise for s in submissions}.values())
+    return results_gates(items=exercises, now=timezone.now())
 
 
 # What the submission.graded webhook says of the submission, after its ids.

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
@@ -600,12 +600,26 @@ def attempt_view(
     )  # fmt: skip
 
 
-def attempt_view_for(*, attempt: Attempt, user: Any, with_questions: bool) -> AttemptView:
-    """The attempt as `user` may see it (the attempt's quiz, section and part loaded)."""
+def attempt_view_for(
+    *,
+    attempt: Attempt,
+    user: Any,
+    with_questions: bool,
+    gates: Mapping[int, ResultsGate] | None = None,
+) -> AttemptView:
+    """The attempt as `user` may see it (the attempt's quiz, section and part loaded);
+    `gates`: its quiz's (attempts_gates), read once for a list."""
     course_id = attempt.quiz.section.part.course_id
     return attempt_view(
-        attempt=attempt, teaches=teaches(user, course_id), with_questions=with_questions
-    )
+        attempt=attempt, teaches=teaches(user, course_id), with_questions=with_questions,
+        gate=(gates or {}).get(attempt.quiz_id),
+    )  # fmt: skip
+
+
+def attempts_gates(*, attempts: Sequence[Attempt]) -> dict[int, ResultsGate]:
+    """The results gates of the attempts' quizzes, by quiz id (a list in a few queries)."""
+    quizzes = list({attempt.quiz_id: attempt.quiz for attempt in attempts}.values())
+    return results_gates(items=quizzes, now=timezone.now())
 
 
 # --- webhooks (registered in apps.py) ----------------------------------------------------

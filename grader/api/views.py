@@ -47,6 +47,7 @@ from grader.selectors import (
     exercises_visible_to,
     submission_url,
     submission_view_for,
+    submissions_gates,
     submissions_visible_to,
 )
 from grader.services import (
@@ -179,9 +180,19 @@ class SubmissionViewSet(LearnerWorkViewSet):
     visible = staticmethod(submissions_visible_to)
     ordering = ("-created_at", "-id")
 
+    gates: dict[int, Any] | None = None  # (a list's, set by list())
+
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        page = list(self.paginate_queryset(self.get_queryset()) or [])
+        # Each item's results gate (exam mode, dates) once for the page, not once per row.
+        self.gates = submissions_gates(submissions=page)
+        return self.get_paginated_response([self.present(row) for row in page])
+
     def present(self, instance: Submission) -> Any:
         detail = self.action != "list"
-        view = submission_view_for(submission=instance, user=self.request.user, with_detail=detail)
+        view = submission_view_for(
+            submission=instance, user=self.request.user, with_detail=detail, gates=self.gates
+        )
         return (SubmissionDetailSerializer if detail else SubmissionSerializer)(view).data
 
     @extend_schema(

@@ -279,3 +279,32 @@ def test_results_show_by_themselves_at_the_release_date(exam: World):
     text = page.get(f"/submissions/{world.submission.pk}/").content.decode()
     assert 'data-testid="results-held"' in text
     assert not text_results(text)
+
+
+def test_the_learners_lists_read_the_gate_once_per_item_not_per_row(exam: World):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    world = exam
+    client = client_for(world.learner)
+
+    def queries(url: str) -> int:
+        client.get(url)  # (a first request fills caches)
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(url).status_code == 200
+        return len(captured.captured_queries)
+
+    one = {url: queries(url) for url in ("/api/v1/attempts/", "/api/v1/submissions/")}
+    for number in range(2, 6):
+        Attempt.objects.create(learner=world.learner, quiz=world.quiz, number=number, seed=1,
+                               started_at=timezone.now(), status=Attempt.Status.GRADED,
+                               percent=Decimal("41.70"))  # fmt: skip
+        Submission.objects.create(learner=world.learner, exercise=world.exercise, files={},
+                                  status=Submission.Status.GRADED, verdict="passed")  # fmt: skip
+    assert {url: queries(url) for url in one} == one
+    listed = client.get("/api/v1/submissions/").json()["results"]
+    assert len(listed) == 5
+    assert {row["verdict"] for row in listed} == {""}
+    attempts = client.get("/api/v1/attempts/").json()["results"]
+    assert len(attempts) == 5
+    assert {row["result"] is None for row in attempts} == {True}
