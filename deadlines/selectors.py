@@ -199,6 +199,7 @@ class GrantView:
 
     granted_at: datetime
     item_title: str  # "" for the whole course
+    group_name: str  # "" for the learner's own grant; else the group's it came with
     due_at: datetime | None
     cutoff_at: datetime | None
     time_multiplier: Decimal
@@ -252,6 +253,7 @@ def _grant_view(extension: Extension) -> GrantView:
     item = extension.quiz or extension.exercise
     return GrantView(
         granted_at=extension.granted_at, item_title=item.title if item else "",
+        group_name=extension.group.name if extension.group else "",
         due_at=extension.due_at, cutoff_at=extension.cutoff_at,
         time_multiplier=extension.time_multiplier, extra_attempts=extension.extra_attempts,
         reason=extension.reason,

@@ -308,3 +308,25 @@ def test_the_learners_lists_read_the_gate_once_per_item_not_per_row(exam: World)
     attempts = client.get("/api/v1/attempts/").json()["results"]
     assert len(attempts) == 5
     assert {row["result"] is None for row in attempts} == {True}
+
+
+def test_the_hourly_reconciliation_keeps_exam_mode_and_recounts_after_the_release_date(
+    exam: World,
+):
+    from progress.services import progress_reconcile
+
+    world = exam
+    # While held, the reconciliation agrees: handed-in work is done
+    assert progress_reconcile().items_fixed == 0
+    assert SectionProgress.objects.get(learner=world.learner, section=world.section).completed
+
+    # When the section's release date has passed (no instructor pressed anything)
+    section_schedule_set(
+        section=world.section, values={"results_release_at": timezone.now() - DAY}
+    )
+    fixed = progress_reconcile()
+
+    # Then passing counts again: the four failed items are not complete, nor the section
+    assert fixed.items_fixed == 4
+    assert not ItemCompletion.objects.filter(complete=True).exists()
+    assert not SectionProgress.objects.get(learner=world.learner, section=world.section).completed
