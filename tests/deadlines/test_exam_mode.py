@@ -321,9 +321,7 @@ def test_the_hourly_reconciliation_keeps_exam_mode_and_recounts_after_the_releas
     assert SectionProgress.objects.get(learner=world.learner, section=world.section).completed
 
     # When the section's release date has passed (no instructor pressed anything)
-    section_schedule_set(
-        section=world.section, values={"results_release_at": timezone.now() - DAY}
-    )
+    section_schedule_set(section=world.section, values={"results_release_at": timezone.now() - DAY})
     fixed = progress_reconcile()
 
     # Then passing counts again: the four failed items are not complete, nor the section

@@ -219,8 +219,10 @@ def test_webhooks_carry_the_learners_own_due_date(enrolled: World):
 def test_a_member_sees_the_groups_grant_on_the_quiz_page(enrolled: World):
     world = enrolled
     group = group_save(course=world.course_a, name="Поток Б", members=[world.learner])
-    extension_grant(course=world.course_a, group=group, granted_by=world.instructor,
-                    reason="практика", quiz=world.quiz, due_at=timezone.now() + 3 * DAY)  # fmt: skip
+    extension_grant(
+        course=world.course_a, group=group, granted_by=world.instructor, reason="практика",
+        quiz=world.quiz, due_at=timezone.now() + 3 * DAY,
+    )  # fmt: skip
     member, outsider = Client(), Client()
     member.force_login(world.learner)
     outsider.force_login(world.other)
