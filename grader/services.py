@@ -37,7 +37,7 @@ from core.storable import storable_json, storable_text
 from core.versions import content_version, stamp_version
 from courses.models import Section
 from deadlines import policy as dates
-from deadlines.models import schedule_change_check
+from deadlines.models import SCHEDULE_FIELDS, schedule_change_check
 from deadlines.presentation import refusal_message
 from deadlines.selectors import item_results_gate, item_schedule
 from grader.exercise_source import (
@@ -803,6 +803,24 @@ def _give_up(work: StuckWork, reason: str) -> bool:
 
 
 # --- authoring through the API -----------------------------------------------------
+
+
+def exercise_api_save(*, exercise: CodingExercise, publish: bool) -> CodingExercise:
+    """The API's save of an exercise: a change of its dates, late policy or exam mode alone
+    is saved as that (exercise_schedule_set: no check, still published); anything else is an
+    edit (exercise_submit_edit: checked again, unpublished until it passes)."""
+    if exercise.pk is not None:
+        stored = CodingExercise.objects.get(pk=exercise.pk)
+        changed = {
+            field.attname
+            for field in CodingExercise._meta.concrete_fields
+            if getattr(stored, field.attname) != getattr(exercise, field.attname)
+        }
+        if changed and changed <= set(SCHEDULE_FIELDS) and publish == stored.is_published:
+            values = {name: getattr(exercise, name) for name in changed}
+            exercise_schedule_set(exercise=stored, values=values)
+            return stored
+    return exercise_submit_edit(exercise=exercise, publish=publish)
 
 
 def exercise_submit_edit(*, exercise: CodingExercise, publish: bool) -> CodingExercise:

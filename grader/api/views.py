@@ -57,9 +57,9 @@ from grader.services import (
     GradingQueueFull,
     draft_save,
     example_run_create,
+    exercise_api_save,
     exercise_deletable,
     exercise_delete,
-    exercise_submit_edit,
     submission_create,
 )
 
@@ -115,7 +115,7 @@ class ExerciseViewSet(InstructorWriteViewSet):
         # `publish` is no model field: the check publishes the exercise if it passes. An edit
         # that does not say keeps the exercise as published as it was.
         publish = options.get("publish", instance.is_published)
-        return exercise_submit_edit(exercise=instance, publish=publish)
+        return exercise_api_save(exercise=instance, publish=publish)
 
     def delete_instance(self, instance: CodingExercise) -> None:
         if not exercise_deletable(instance):

@@ -135,3 +135,12 @@ def test_the_authoring_api_sets_an_exercises_and_a_sections_dates(world: World):
         assert (body["results_policy"], body["late_policy"], body["late_percent"]) == (
             "on_release", "fixed", 20,
         )  # fmt: skip
+    # Dates alone neither check nor unpublish the exercise; an edit of its code does.
+    exercise = CodingExercise.objects.get(pk=world.exercise.pk)
+    assert exercise.is_published
+    assert exercise.check_status == CodingExercise.CheckStatus.OK
+    edited = client.patch(
+        f"/api/v1/exercises/{world.exercise.pk}/", {"statement": "Add them."}, format="json"
+    )
+    assert edited.status_code == 202
+    assert not CodingExercise.objects.get(pk=world.exercise.pk).is_published
