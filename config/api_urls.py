@@ -9,7 +9,7 @@ from rest_framework.routers import SimpleRouter
 from api.errors import api_not_found
 from api.views import MeView, TokenView
 from courses.api.views import CourseViewSet, PartViewSet, SectionViewSet
-from deadlines.api.views import CourseExtensionsView
+from deadlines.api.views import CourseExtensionsView, CourseGroupsView, CourseReleasesView
 from grader.api.views import ExampleRunViewSet, ExerciseViewSet, SubmissionViewSet
 from progress.api.views import (
     CourseLearnersView,
@@ -58,6 +58,8 @@ urlpatterns = [
         CourseExtensionsView.as_view(),
         name="course-extensions",
     ),
+    path("courses/<int:course_id>/groups/", CourseGroupsView.as_view(), name="course-groups"),
+    path("courses/<int:course_id>/releases/", CourseReleasesView.as_view(), name="course-releases"),
     path("sections/<int:section_id>/read/", SectionReadView.as_view(), name="section-read"),
     path(
         "sections/<int:section_id>/question-bank/",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -31,6 +32,7 @@ from courses.markdown import render_markdown
 from courses.models import Course, Part, Section
 from courses.part_readme import status_match
 from courses.section_matching import sections_matched
+from deadlines.models import schedule_change_check
 
 
 class CourseImportError(Exception):
@@ -120,6 +122,16 @@ def section_set_material(*, section: Section, material: str) -> None:
     """Set a section's Markdown and its sanitised HTML together (not saved)."""
     section.material = material
     section.material_html = render_markdown(material)
+
+
+def section_schedule_set(*, section: Section, values: Mapping[str, Any]) -> Section:
+    """Set a section's dates, late policy and exam mode, the defaults of its quizzes and
+    exercises. Bad dates or penalties are a ValidationError naming the field."""
+    schedule_change_check(section, values)
+    for name, value in values.items():
+        setattr(section, name, value)
+    section.save(update_fields=[*values, "updated_at"])
+    return section
 
 
 def section_save(*, section: Section) -> Section:

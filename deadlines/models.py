@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
@@ -21,6 +22,11 @@ class LatePolicy(models.TextChoices):
     PER_HOUR = policy.PER_HOUR, _("penalty per hour late")
     FIXED = policy.FIXED, _("fixed penalty")
     MARKED = policy.MARKED, _("accepted, marked late")
+
+
+class ResultsPolicy(models.TextChoices):
+    SHOWN = policy.RESULTS_SHOWN, _("shown once graded")
+    ON_RELEASE = policy.RESULTS_ON_RELEASE, _('exam mode: "submitted" only until released')
 
 
 class Scheduled(models.Model):
@@ -61,6 +67,28 @@ class Scheduled(models.Model):
         help_text=_("The most a per-day or per-hour penalty takes off. Empty: 100."),
     )
 
+    results_policy = models.CharField(
+        _("scores and feedback"),
+        max_length=16,
+        choices=ResultsPolicy.choices,
+        blank=True,
+        default="",
+        db_default="",
+        help_text=_(
+            'Exam mode: learners see "submitted" only until the release date or the '
+            "instructor's release. Empty: as the section, part or course says (shown)."
+        ),
+    )
+    results_release_at = models.DateTimeField(
+        _("results released at"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "In exam mode: when scores and feedback are shown. Empty: the section's, part's "
+            "or course's; with none, when an instructor releases them."
+        ),
+    )
+
     class Meta:
         abstract = True
 
@@ -72,6 +100,8 @@ class Scheduled(models.Model):
             late_policy=self.late_policy,
             late_percent=self.late_percent or 0,
             late_cap=self.late_cap,
+            results_policy=self.results_policy,
+            results_release_at=self.results_release_at,
         )
 
     def clean(self) -> None:
@@ -82,6 +112,13 @@ class Scheduled(models.Model):
             late_percent=self.late_percent,
             late_cap=self.late_cap,
         )
+
+
+# The columns of Scheduled (a query that reads an item's dates reads these).
+SCHEDULE_FIELDS = (
+    "opens_at", "due_at", "cutoff_at", "late_policy", "late_percent", "late_cap",
+    "results_policy", "results_release_at",
+)  # fmt: skip
 
 
 def schedule_check(
@@ -108,9 +145,41 @@ def schedule_check(
         raise ValidationError(errors)
 
 
+class CourseGroup(models.Model):
+    """A named group of a course's learners (a tutorial group, the learners with an
+    accommodation): extensions can be granted to all of them at once."""
+
+    course = models.ForeignKey(
+        "courses.Course",
+        on_delete=models.CASCADE,
+        related_name="learner_groups",
+        verbose_name=_("course"),
+    )
+    name = models.CharField(_("name"), max_length=200)
+    members = models.ManyToManyField(
+        settings.AUTH_USER_MODEL,
+        blank=True,
+        related_name="course_groups",
+        verbose_name=_("members"),
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["course_id", "name", "id"]
+        verbose_name = _("group of learners")
+        verbose_name_plural = _("groups of learners")
+        constraints = [
+            models.UniqueConstraint(fields=["course", "name"], name="course_group_unique_name"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
 class Extension(models.Model):
-    """More time (or attempts) for one learner: on one quiz, one exercise, or the whole course
-    (neither set). Every grant is kept, with who granted it, when and why."""
+    """More time (or attempts) for one learner or one group of a course's learners: on one
+    quiz, one exercise, or the whole course (neither set). Every grant is kept, with who
+    granted it, when and why."""
 
     course = models.ForeignKey(
         "courses.Course",
@@ -121,8 +190,18 @@ class Extension(models.Model):
     learner = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.CASCADE,
+        null=True,
+        blank=True,
         related_name="extensions",
         verbose_name=_("learner"),
+    )
+    group = models.ForeignKey(
+        CourseGroup,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="extensions",
+        verbose_name=_("group"),
     )
     quiz = models.ForeignKey(
         "quizzes.Quiz",
@@ -169,11 +248,16 @@ class Extension(models.Model):
                 condition=Q(quiz__isnull=True) | Q(exercise__isnull=True),
                 name="extension_one_item",
             ),
+            models.CheckConstraint(
+                condition=Q(learner__isnull=True, group__isnull=False)
+                | Q(learner__isnull=False, group__isnull=True),
+                name="extension_learner_or_group",
+            ),
         ]
         indexes = [models.Index(fields=["learner", "course"], name="extension_learner_course")]
 
     def __str__(self) -> str:
-        return f"{self.learner} / {self.quiz or self.exercise or self.course}"
+        return f"{self.learner or self.group} / {self.quiz or self.exercise or self.course}"
 
     def grant(self) -> policy.Grant:
         return policy.Grant(
@@ -182,3 +266,71 @@ class Extension(models.Model):
             time_multiplier=Decimal(self.time_multiplier),
             extra_attempts=self.extra_attempts,
         )
+
+
+class ResultsRelease(models.Model):
+    """An instructor released the scores and feedback of a quiz or an exercise in exam mode
+    (recorded: who, when). The latest release of an item counts."""
+
+    quiz = models.ForeignKey(
+        "quizzes.Quiz",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="releases",
+        verbose_name=_("quiz"),
+    )
+    exercise = models.ForeignKey(
+        "grader.CodingExercise",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="releases",
+        verbose_name=_("exercise"),
+    )
+    released_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+        verbose_name=_("released by"),
+    )
+    released_at = models.DateTimeField(_("released at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["released_at", "id"]
+        verbose_name = _("results release")
+        verbose_name_plural = _("results releases")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(quiz__isnull=True, exercise__isnull=False)
+                | Q(quiz__isnull=False, exercise__isnull=True),
+                name="results_release_one_item",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.quiz or self.exercise} ({self.released_at})"
+
+
+def schedule_change_check(instance: Scheduled, values: Mapping[str, Any]) -> None:
+    """The errors (a ValidationError by field) of setting `values`, some of Scheduled's
+    fields, on `instance`: checked together with the fields it keeps."""
+    unknown = set(values) - set(SCHEDULE_FIELDS)
+    if unknown:
+        raise ValueError(f"not a schedule field: {sorted(unknown)}")
+    merged = {name: values.get(name, getattr(instance, name)) for name in SCHEDULE_FIELDS}
+    errors: dict[str, Any] = {}
+    if merged["late_policy"] not in {"", *LatePolicy.values}:
+        errors["late_policy"] = _("Not a late policy.")
+    if merged["results_policy"] not in {"", *ResultsPolicy.values}:
+        errors["results_policy"] = _("Not a results policy.")
+    try:
+        schedule_check(
+            opens_at=merged["opens_at"], due_at=merged["due_at"], cutoff_at=merged["cutoff_at"],
+            late_percent=merged["late_percent"], late_cap=merged["late_cap"],
+        )  # fmt: skip
+    except ValidationError as error:
+        errors |= error.message_dict
+    if errors:
+        raise ValidationError(errors)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal
 
@@ -23,6 +23,10 @@ PER_HOUR = "per_hour"
 FIXED = "fixed"
 MARKED = "marked"  # accepted, no penalty, shown as late
 LATE_POLICIES = (NOT_ACCEPTED, PER_DAY, PER_HOUR, FIXED, MARKED)
+
+# When learners see their scores and feedback (the model's choices carry the same values).
+RESULTS_SHOWN = "shown"
+RESULTS_ON_RELEASE = "on_release"  # exam mode: "submitted" only until released
 
 # Why a piece of work is refused.
 NOT_OPEN = "not_open"
@@ -51,6 +55,8 @@ class Schedule:
     due_at: datetime | None = None
     cutoff_at: datetime | None = None
     late: LatePolicy = LatePolicy()
+    exam_mode: bool = False
+    release_at: datetime | None = None  # exam mode: when results show without a release
 
 
 @dataclass(frozen=True)
@@ -63,6 +69,8 @@ class ScheduleLayer:
     late_policy: str = ""  # "": not set here
     late_percent: int = 0
     late_cap: int | None = None
+    results_policy: str = ""  # "": not set here
+    results_release_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -91,7 +99,15 @@ def schedule_resolve(layers: Sequence[ScheduleLayer]) -> Schedule:
         if policy
         else LatePolicy()
     )
-    return Schedule(first("opens_at"), first("due_at"), first("cutoff_at"), late)
+    # Exam mode from the first level that says shown or held; its release date, like the
+    # other dates, from the first that sets one (an item may date the release of the exam
+    # mode its section sets).
+    results = next((x.results_policy for x in layers if x.results_policy), RESULTS_SHOWN)
+    exam = results == RESULTS_ON_RELEASE
+    return Schedule(
+        first("opens_at"), first("due_at"), first("cutoff_at"), late,
+        exam_mode=exam, release_at=first("results_release_at") if exam else None,
+    )  # fmt: skip
 
 
 def _later(date: datetime | None, wanted: datetime | None) -> datetime | None:
@@ -109,7 +125,20 @@ def schedule_extend(schedule: Schedule, grants: Iterable[Grant]) -> Schedule:
         cutoff = _later(cutoff, grant.cutoff_at)
     # A due date granted past the cut-off carries the cut-off with it.
     cutoff = _later(cutoff, due)
-    return Schedule(schedule.opens_at, due, cutoff, schedule.late)
+    return replace(schedule, due_at=due, cutoff_at=cutoff)
+
+
+def grants_most_generous(own: Sequence[Grant], groups: Sequence[Sequence[Grant]]) -> list[Grant]:
+    """The grants that apply to a learner: their own, and the grants of each group they are in.
+    Dates and multipliers: the latest and largest of all (schedule_extend, time_multiplier).
+    Extra attempts: the most any one source gives (the learner's own together, or one group's
+    together), never the sum across sources: a learner in two groups with +1 each has +1."""
+    sources = [list(own), *[list(group) for group in groups]]
+    best = max(sources, key=extra_attempts)
+    return [
+        *[replace(g, extra_attempts=0) for source in sources for g in source],
+        Grant(extra_attempts=extra_attempts(best)),
+    ]
 
 
 def time_multiplier(grants: Iterable[Grant]) -> Decimal:
@@ -196,3 +225,29 @@ def work_lateness(schedule: Schedule, *, at: datetime) -> Lateness:
     """How late work made at `at` is, and the penalty the late policy takes for it."""
     late = lateness(due_at=schedule.due_at, at=at)
     return Lateness(math.ceil(late.total_seconds()), late_penalty(schedule.late, late))
+
+
+def results_held(schedule: Schedule, *, released_at: datetime | None, now: datetime) -> bool:
+    """Exam mode, not released yet: learners see "submitted" only. Released by the release
+    date (when it has passed) or by an instructor's release (`released_at`, any time)."""
+    if not schedule.exam_mode or released_at is not None:
+        return False
+    return schedule.release_at is None or now < schedule.release_at
+
+
+def answers_open_at(
+    *, due_at: datetime | None, extended_due: Iterable[datetime | None]
+) -> datetime | None:
+    """When feedback shown "after the due date" opens for everyone: the item's due date, or the
+    latest due date any learner was granted for it (None: no due date, at once). A learner with
+    a later date must not read the answers from one whose date has passed."""
+    if due_at is None:
+        return None
+    return max([due_at, *[date for date in extended_due if date is not None]])
+
+
+def counts_complete(*, passed: bool, graded: bool, held: bool) -> bool:
+    """Whether progress counts a learner's item complete. Passing completes it; in exam mode,
+    before the release, handing it in does (graded work, passed or not): progress must not
+    tell the learner the result that is held back. After the release, passing again."""
+    return passed or (held and graded)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -10,7 +11,7 @@ from typing import TYPE_CHECKING
 from django.db.models import Q, QuerySet
 
 from deadlines import policy
-from deadlines.models import Extension
+from deadlines.models import CourseGroup, Extension, ResultsRelease
 from deadlines.presentation import late_policy_words, refusal_message, time_left
 
 if TYPE_CHECKING:
@@ -48,23 +49,39 @@ def item_schedule_base(*, item: Quiz | CodingExercise) -> policy.Schedule:
     )
 
 
-def item_extensions(*, item: Quiz | CodingExercise, learner_id: int) -> QuerySet[Extension]:
-    """A learner's grants that cover the item: on it, or on its whole course."""
+def _covering(item: Quiz | CodingExercise) -> Q:
     from quizzes.models import Quiz
 
     on_item = Q(quiz_id=item.pk) if isinstance(item, Quiz) else Q(exercise_id=item.pk)
-    whole_course = Q(quiz__isnull=True, exercise__isnull=True)
-    return Extension.objects.filter(
-        on_item | whole_course, learner_id=learner_id, course_id=item.section.part.course_id
-    ).select_related("quiz", "exercise")
+    return on_item | Q(quiz__isnull=True, exercise__isnull=True)
+
+
+def item_extensions(*, item: Quiz | CodingExercise, learner_id: int) -> QuerySet[Extension]:
+    """A learner's grants that cover the item (on it, or on its whole course): their own and
+    their groups'."""
+    return (
+        Extension.objects.filter(_covering(item), course_id=item.section.part.course_id)
+        .filter(Q(learner_id=learner_id) | Q(group__members__id=learner_id))
+        .select_related("quiz", "exercise", "group")
+        .distinct()
+    )
 
 
 def item_schedule(*, item: Quiz | CodingExercise, learner_id: int | None) -> LearnerSchedule:
+    """The item's dates for the learner: the most generous of their own grants and their
+    groups' (policy.grants_most_generous)."""
     base = item_schedule_base(item=item)
     extensions = (
         tuple(item_extensions(item=item, learner_id=learner_id)) if learner_id is not None else ()
     )
-    grants = [extension.grant() for extension in extensions]
+    by_group: dict[int, list[policy.Grant]] = {}
+    for extension in extensions:
+        if extension.group_id is not None:
+            by_group.setdefault(extension.group_id, []).append(extension.grant())
+    grants = policy.grants_most_generous(
+        [extension.grant() for extension in extensions if extension.group_id is None],
+        list(by_group.values()),
+    )
     return LearnerSchedule(
         base=base,
         schedule=policy.schedule_extend(base, grants),
@@ -75,9 +92,13 @@ def item_schedule(*, item: Quiz | CodingExercise, learner_id: int | None) -> Lea
 
 
 def learner_extensions(*, learner_id: int, course_id: int) -> QuerySet[Extension]:
-    """Every grant a learner has in a course, oldest first (shown to that learner only)."""
-    return Extension.objects.filter(learner_id=learner_id, course_id=course_id).select_related(
-        "quiz", "exercise", "granted_by"
+    """Every grant a learner has in a course, their own and their groups', oldest first
+    (shown to that learner only)."""
+    return (
+        Extension.objects.filter(course_id=course_id)
+        .filter(Q(learner_id=learner_id) | Q(group__members__id=learner_id))
+        .select_related("quiz", "exercise", "group", "granted_by")
+        .distinct()
     )
 
 
@@ -85,9 +106,91 @@ def course_extensions(*, course_id: int) -> QuerySet[Extension]:
     """Every grant in a course (the instructors' page), newest first."""
     return (
         Extension.objects.filter(course_id=course_id)
-        .select_related("learner", "quiz", "exercise", "granted_by")
+        .select_related("learner", "group", "quiz", "exercise", "granted_by")
         .order_by("-granted_at", "-id")
     )
+
+
+def course_groups(*, course_id: int) -> QuerySet[CourseGroup]:
+    """The course's groups of learners with their members, by name."""
+    return CourseGroup.objects.filter(course_id=course_id).prefetch_related("members")
+
+
+def course_releases(*, course_id: int) -> QuerySet[ResultsRelease]:
+    """Every release of exam-mode results in a course, oldest first."""
+    return ResultsRelease.objects.filter(
+        Q(quiz__section__part__course_id=course_id)
+        | Q(exercise__section__part__course_id=course_id)
+    ).select_related("released_by")
+
+
+@dataclass(frozen=True)
+class ResultsGate:
+    """When learners of an item see its results: `held` (exam mode, not released: "submitted"
+    only), and `answers_from`, the date feedback shown "after the due date" opens for every
+    learner (the latest due date granted for the item; None: no due date)."""
+
+    held: bool
+    answers_from: datetime | None
+    exam_mode: bool = False
+    release_at: datetime | None = None
+    released: ResultsRelease | None = None
+
+
+def item_results_gate(*, item: Quiz | CodingExercise, now: datetime) -> ResultsGate:
+    """The item's gate for its learners (instructors see everything, always)."""
+    return results_gates(items=[item], now=now)[item.pk]
+
+
+def results_gates(
+    *, items: Sequence[Quiz | CodingExercise], now: datetime
+) -> dict[int, ResultsGate]:
+    """The gates of several quizzes or several exercises (one kind), by id: two queries
+    whatever their number (the section page), with each item's section, part and course
+    loaded."""
+    from quizzes.models import Quiz
+
+    if not items:
+        return {}
+    ids = [item.pk for item in items]
+    column = "quiz_id" if isinstance(items[0], Quiz) else "exercise_id"
+    released: dict[int, ResultsRelease] = {}
+    for release in ResultsRelease.objects.filter(**{f"{column}__in": ids}).select_related(
+        "released_by"
+    ):
+        released[getattr(release, column)] = release  # (oldest first: the latest stays)
+    bases = {item.pk: item_schedule_base(item=item) for item in items}
+    later: list[tuple[int | None, int, datetime]] = []  # (item id or None: course, course, due)
+    if any(base.due_at is not None for base in bases.values()):
+        later = [
+            (item_id, course_id, due_at)
+            for item_id, course_id, due_at in Extension.objects.filter(
+                Q(**{f"{column}__in": ids}) | Q(quiz__isnull=True, exercise__isnull=True),
+                course_id__in={item.section.part.course_id for item in items},
+                due_at__isnull=False,
+            ).values_list(column, "course_id", "due_at")
+        ]
+    gates = {}
+    for item in items:
+        base, release_of_item = bases[item.pk], released.get(item.pk)
+        course_id = item.section.part.course_id
+        extended = [
+            due_at
+            for item_id, course, due_at in later
+            if course == course_id and item_id in (None, item.pk)
+        ]
+        gates[item.pk] = ResultsGate(
+            held=policy.results_held(
+                base,
+                released_at=release_of_item.released_at if release_of_item else None,
+                now=now,
+            ),
+            answers_from=policy.answers_open_at(due_at=base.due_at, extended_due=extended),
+            exam_mode=base.exam_mode,
+            release_at=base.release_at,
+            released=release_of_item,
+        )
+    return gates
 
 
 @dataclass(frozen=True)
@@ -96,6 +199,7 @@ class GrantView:
 
     granted_at: datetime
     item_title: str  # "" for the whole course
+    group_name: str  # "" for the learner's own grant; else the group's it came with
     due_at: datetime | None
     cutoff_at: datetime | None
     time_multiplier: Decimal
@@ -149,6 +253,7 @@ def _grant_view(extension: Extension) -> GrantView:
     item = extension.quiz or extension.exercise
     return GrantView(
         granted_at=extension.granted_at, item_title=item.title if item else "",
+        group_name=extension.group.name if extension.group else "",
         due_at=extension.due_at, cutoff_at=extension.cutoff_at,
         time_multiplier=extension.time_multiplier, extra_attempts=extension.extra_attempts,
         reason=extension.reason,

@@ -1,17 +1,18 @@
-"""Writes of deadlines: granting a learner an extension (recorded: who, when, why)."""
+"""Writes of deadlines: extensions for a learner or a group (recorded: who, when, why), the
+groups of a course's learners, and releasing results held in exam mode (who, when)."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from deadlines.models import Extension
+from deadlines.models import CourseGroup, Extension, ResultsRelease
 from deadlines.selectors import item_schedule_base
 
 if TYPE_CHECKING:
@@ -23,7 +24,8 @@ if TYPE_CHECKING:
 def extension_grant(
     *,
     course: Course,
-    learner: User,
+    learner: User | None = None,
+    group: CourseGroup | None = None,
     granted_by: User | None,
     reason: str,
     quiz: Quiz | None = None,
@@ -33,15 +35,18 @@ def extension_grant(
     time_multiplier: Decimal = Decimal(1),
     extra_attempts: int = 0,
 ) -> Extension:
-    """Give a learner of the course more time on one quiz or exercise, or on everything in
-    the course. Bad input is a ValidationError naming the field; nothing is written then."""
-    from progress.models import Enrollment
-
+    """Give a learner of the course, or a group of its learners, more time on one quiz or
+    exercise, or on everything in the course. Bad input is a ValidationError naming the
+    field; nothing is written then."""
     errors: dict[str, str] = {}
-    if not Enrollment.objects.filter(learner=learner, course=course).exists():
+    if (learner is None) == (group is None):
+        errors["learner"] = _("An extension is for one learner or one group.")
+    elif learner is not None and not _enrolled(course, [learner]):
         errors["learner"] = _("%(learner)s is not a learner of this course.") % {
             "learner": learner.get_username()
         }
+    elif group is not None and group.course_id != course.pk:
+        errors["group"] = _("This group is not of this course.")
     if quiz is not None and exercise is not None:
         errors["quiz"] = _("An extension is for one quiz, one exercise or the whole course.")
     item = quiz or exercise
@@ -67,7 +72,82 @@ def extension_grant(
         raise ValidationError(errors)
     with transaction.atomic():
         return Extension.objects.create(
-            course=course, learner=learner, quiz=quiz, exercise=exercise, due_at=due_at,
-            cutoff_at=cutoff_at, time_multiplier=time_multiplier, extra_attempts=extra_attempts,
-            reason=reason.strip(), granted_by=granted_by,
+            course=course, learner=learner, group=group, quiz=quiz, exercise=exercise,
+            due_at=due_at, cutoff_at=cutoff_at, time_multiplier=time_multiplier,
+            extra_attempts=extra_attempts, reason=reason.strip(), granted_by=granted_by,
         )  # fmt: skip
+
+
+def results_release(*, item: Quiz | CodingExercise, released_by: User | None) -> ResultsRelease:
+    """Release the scores and feedback of a quiz or an exercise in exam mode (recorded: who,
+    when). Its learners' progress is recounted in the same transaction: until now, handing it
+    in counted as done (deadlines.policy.counts_complete); from now on, passing does."""
+    from grader.services import exercise_progress_record
+    from quizzes.models import Quiz
+    from quizzes.services import quiz_progress_record
+
+    if not item_schedule_base(item=item).exam_mode:
+        raise ValidationError(
+            {"item": _("This is not in exam mode: its results are shown already.")}
+        )
+    with transaction.atomic():
+        if isinstance(item, Quiz):
+            release = ResultsRelease.objects.create(quiz=item, released_by=released_by)
+            for learner_id in _learners_of(item.attempts):
+                quiz_progress_record(learner_id=learner_id, quiz=item)
+        else:
+            release = ResultsRelease.objects.create(exercise=item, released_by=released_by)
+            for learner_id in _learners_of(item.submissions):
+                exercise_progress_record(learner_id=learner_id, exercise=item)
+    return release
+
+
+def _learners_of(work: Any) -> list[int]:
+    return list(work.values_list("learner_id", flat=True).distinct().order_by())
+
+
+def _enrolled(course: Course, users: list[User]) -> list[User]:
+    """Those of `users` who are learners of the course, in the same order."""
+    from progress.models import Enrollment
+
+    ids = set(
+        Enrollment.objects.filter(course=course, learner__in=users).values_list(
+            "learner_id", flat=True
+        )
+    )
+    return [user for user in users if user.pk in ids]
+
+
+def group_save(
+    *, course: Course, name: str, members: list[User], group: CourseGroup | None = None
+) -> CourseGroup:
+    """Create a group of the course's learners, or rename it and set its members. Every
+    member must be a learner of the course; the name is unique in the course."""
+    errors: dict[str, str] = {}
+    name = name.strip()
+    if not name:
+        errors["name"] = _("Name the group.")
+    elif (
+        CourseGroup.objects.filter(course=course, name=name)
+        .exclude(pk=group.pk if group else 0)
+        .exists()
+    ):
+        errors["name"] = _("The course has a group of this name already.")
+    if group is not None and group.course_id != course.pk:
+        errors["name"] = _("This group is not of this course.")
+    enrolled = {user.pk for user in _enrolled(course, members)}
+    strangers = [user for user in members if user.pk not in enrolled]
+    if strangers:
+        errors["members"] = _("Not learners of this course: %(names)s.") % {
+            "names": ", ".join(user.get_username() for user in strangers)
+        }
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        if group is None:
+            group = CourseGroup.objects.create(course=course, name=name)
+        elif group.name != name:
+            group.name = name
+            group.save(update_fields=["name"])
+        group.members.set(members)
+    return group

@@ -8,7 +8,7 @@ results are turned into `TestLine`s that have no field for test code.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
@@ -35,8 +35,17 @@ from django.utils.translation import gettext as _
 
 from accounts.roles import own_or_taught, published_or_taught, teaches
 from courses.models import Section
+from deadlines.models import SCHEDULE_FIELDS
+from deadlines.policy import counts_complete
 from deadlines.presentation import penalised_words
-from deadlines.selectors import ItemDates, item_dates
+from deadlines.selectors import (
+    ItemDates,
+    ResultsGate,
+    item_dates,
+    item_results_gate,
+    item_schedule,
+    results_gates,
+)
 from grader.models import CodingExercise, Draft, ExampleRun, Submission
 from progress.items import ItemGrade, ItemMark, ItemState, WorkRow
 from webhooks.payloads import EventSubject
@@ -122,7 +131,7 @@ def exercise_states(learner: Any, section: Section, now: datetime) -> list[ItemS
     """The section's published exercises with the learner's state on each (the section page)."""
     exercises = list(
         CodingExercise.objects.filter(section=section, is_published=True)
-        .only("id", "section_id", "title", "language", "order", "points")
+        .only("id", "section_id", "title", "language", "order", "points", *SCHEDULE_FIELDS)
         .order_by("order", "id")
     )
     states = (
@@ -130,10 +139,16 @@ def exercise_states(learner: Any, section: Section, now: datetime) -> list[ItemS
         if learner.is_authenticated and exercises
         else {}
     )
-    return [
-        ItemState("exercise", exercise, states.get(exercise.pk, "not_started"))
-        for exercise in exercises
-    ]
+    for exercise in exercises:
+        exercise.section = section  # (its dates' defaults: the section, part and course)
+    gates = results_gates(items=exercises, now=now) if states else {}
+    items = []
+    for exercise in exercises:
+        state = states.get(exercise.pk, "not_started")
+        if state != "not_started" and gates[exercise.pk].held:
+            state = "submitted"  # exam mode: passed or not is the result it holds back
+        items.append(ItemState("exercise", exercise, state))
+    return items
 
 
 def exercise_standing(*, learner_id: int, exercise_id: int) -> tuple[bool, Decimal | None]:
@@ -146,17 +161,28 @@ def exercise_standing(*, learner_id: int, exercise_id: int) -> tuple[bool, Decim
 
 def exercise_grades() -> Iterator[ItemGrade]:
     """Every learner's result on every exercise they have a graded submission of."""
-    rows = (
+    rows = list(
         Submission.objects.filter(status=Submission.Status.GRADED)
         .values("learner_id", "exercise_id", "exercise__section_id")
         .annotate(
             passes=Count("pk", filter=Q(verdict=Submission.Verdict.PASSED)), best=Max("score")
         )
     )
+    now = timezone.now()
+    held = {
+        exercise.pk
+        for exercise in CodingExercise.objects.select_related("section__part__course")
+        .defer(*_SECRET_FIELDS)
+        .filter(pk__in={row["exercise_id"] for row in rows})
+        if item_results_gate(item=exercise, now=now).held
+    }
     for row in rows:
+        complete = counts_complete(
+            passed=row["passes"] > 0, graded=True, held=row["exercise_id"] in held
+        )
         yield ItemGrade(
-            row["learner_id"], row["exercise_id"], row["exercise__section_id"],
-            row["passes"] > 0, row["best"],
+            row["learner_id"], row["exercise_id"], row["exercise__section_id"], complete,
+            row["best"],
         )  # fmt: skip
 
 
@@ -325,9 +351,37 @@ def submission_url(submission_id: int) -> str:
     return reverse("api:submission-detail", kwargs={"pk": submission_id})
 
 
-def submission_view(*, submission: Submission, teaches: bool, with_detail: bool) -> SubmissionView:
+# What a learner sees of a submission whose results are held (exam mode, not released):
+# that it was submitted, when, how late, and their own code. Nothing the tests said.
+HELD_STATUS = "submitted"
+
+
+def _held_view(submission: Submission, *, with_detail: bool) -> SubmissionView:
+    return SubmissionView(
+        id=submission.pk, exercise=submission.exercise_id, learner=submission.learner_id,
+        status=HELD_STATUS, verdict="", score=None, tests_passed=None, tests_total=None,
+        created_at=submission.created_at, graded_at=None, raw_score=None,
+        late_seconds=submission.late_seconds, late_penalty=0,
+        files=submission.files if with_detail else {},
+    )  # fmt: skip
+
+
+def submission_view(
+    *,
+    submission: Submission,
+    teaches: bool,
+    with_detail: bool,
+    gate: ResultsGate | None = None,
+) -> SubmissionView:
     """The submission as its learner (`teaches` False) or an instructor of its course may see
-    it; `with_detail`: its code, results (results_shown) and output too."""
+    it; `with_detail`: its code, results (results_shown) and output too. In exam mode, until
+    the results are released (deadlines.selectors.item_results_gate, unless `gate` says it),
+    its learner sees that it was submitted and nothing more."""
+    if not teaches:
+        if gate is None:
+            gate = item_results_gate(item=submission.exercise, now=timezone.now())
+        if gate.held:
+            return _held_view(submission, with_detail=with_detail)
     detail: dict[str, Any] = {}
     if with_detail:
         detail = {
@@ -350,12 +404,26 @@ def submission_view(*, submission: Submission, teaches: bool, with_detail: bool)
     )  # fmt: skip
 
 
-def submission_view_for(*, submission: Submission, user: Any, with_detail: bool) -> SubmissionView:
-    """The submission as `user` may see it (the submission's exercise, section and part loaded)."""
+def submission_view_for(
+    *,
+    submission: Submission,
+    user: Any,
+    with_detail: bool,
+    gates: Mapping[int, ResultsGate] | None = None,
+) -> SubmissionView:
+    """The submission as `user` may see it (the submission's exercise, section and part
+    loaded); `gates`: its exercise's (submissions_gates), read once for a list."""
     course_id = submission.exercise.section.part.course_id
     return submission_view(
-        submission=submission, teaches=teaches(user, course_id), with_detail=with_detail
-    )
+        submission=submission, teaches=teaches(user, course_id), with_detail=with_detail,
+        gate=(gates or {}).get(submission.exercise_id),
+    )  # fmt: skip
+
+
+def submissions_gates(*, submissions: Sequence[Submission]) -> dict[int, ResultsGate]:
+    """The results gates of the submissions' exercises, by exercise id (a few queries)."""
+    exercises = list({s.exercise_id: s.exercise for s in submissions}.values())
+    return results_gates(items=exercises, now=timezone.now())
 
 
 # What the submission.graded webhook says of the submission, after its ids.
@@ -366,11 +434,11 @@ SUBMISSION_EVENT_FIELDS = (
 
 
 def _submission_event_data(
-    view: SubmissionView, *, section_id: int, course_id: int
+    view: SubmissionView, *, section_id: int, course_id: int, due_at: datetime | None
 ) -> dict[str, Any]:
     return {
         "submission": view.id, "exercise": view.exercise, "section": section_id,
-        "course": course_id, "learner": view.learner,
+        "course": course_id, "learner": view.learner, "due_at": due_at,
         **{name: getattr(view, name) for name in SUBMISSION_EVENT_FIELDS},
     }  # fmt: skip
 
@@ -387,11 +455,14 @@ def submission_graded_event(submission_id: int) -> list[tuple[str, EventSubject]
         return []
     section = submission.exercise.section
     course_id = section.part.course_id
+    # The learner's own due date (their extensions counted).
+    mine = item_schedule(item=submission.exercise, learner_id=submission.learner_id)
     data, learner_data = (
         _submission_event_data(
             submission_view(submission=submission, teaches=instructor, with_detail=False),
             section_id=section.pk,
             course_id=course_id,
+            due_at=mine.schedule.due_at,
         )
         for instructor in (True, False)
     )
@@ -438,6 +509,10 @@ class ExercisePage:
     draft_saved_at: datetime | None = None
     # The learner's dates (their extensions counted), the late policy, time left.
     dates: ItemDates | None = None
+    # Exam mode, not released: the history says "submitted" only (until `release_at`, or the
+    # instructor's release when None).
+    held: bool = False
+    release_at: datetime | None = None
 
     history_limit: int = HISTORY_LIMIT
 
@@ -487,8 +562,10 @@ def exercise_page_for(
     it is newer than their latest submission, their latest submission, the starter.
     """
     mine = Submission.objects.filter(learner=learner, exercise=exercise)
+    now = timezone.now()
+    gate = item_results_gate(item=exercise, now=now)
     history = [
-        submission_view(submission=submission, teaches=False, with_detail=False)
+        submission_view(submission=submission, teaches=False, with_detail=False, gate=gate)
         for submission in mine.only(*SUBMISSION_LIST_FIELDS)[:HISTORY_LIMIT]
     ]
     source: Submission | None = None
@@ -523,7 +600,9 @@ def exercise_page_for(
         history=history,
         examples=examples,
         draft_saved_at=saved.updated_at if saved is not None else None,
-        dates=item_dates(item=exercise, learner_id=learner.pk, now=timezone.now()),
+        dates=item_dates(item=exercise, learner_id=learner.pk, now=now),
+        held=gate.held,
+        release_at=gate.release_at,
     )
 
 
@@ -563,6 +642,8 @@ class SubmissionResult:
     links into it are rendered by grader.presentation."""
 
     submission: SubmissionView
+    held: bool  # exam mode, not released: "submitted" only
+    release_at: datetime | None  # exam mode: the release date (None: the instructor's release)
     exercise: CodingExercise  # its title, points and language (never its secret columns)
     final: bool
     retrying: bool  # an internal error happened; it is queued again
@@ -585,8 +666,10 @@ def _clip(value: Any, limit: int) -> str:
 
 def submission_result(*, submission: Submission) -> SubmissionResult:
     """A submission's outcome for its learner's page (submission_get_for's row)."""
-    view = submission_view(submission=submission, teaches=False, with_detail=True)
-    final = view.status in {Submission.Status.GRADED, Submission.Status.ERROR}
+    gate = item_results_gate(item=submission.exercise, now=timezone.now())
+    view = submission_view(submission=submission, teaches=False, with_detail=True, gate=gate)
+    # Held (exam mode): handed in is all there is to wait for.
+    final = gate.held or view.status in {Submission.Status.GRADED, Submission.Status.ERROR}
     message = ""
     tests: list[TestLine] = []
     if view.status == Submission.Status.GRADED:
@@ -594,6 +677,8 @@ def submission_result(*, submission: Submission) -> SubmissionResult:
         tests = _test_lines(view.results)
     return SubmissionResult(
         submission=view,
+        held=gate.held,
+        release_at=gate.release_at,
         exercise=submission.exercise,
         final=final,
         retrying=view.status == Submission.Status.QUEUED and submission.runs > 0,

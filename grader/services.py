@@ -37,8 +37,9 @@ from core.storable import storable_json, storable_text
 from core.versions import content_version, stamp_version
 from courses.models import Section
 from deadlines import policy as dates
+from deadlines.models import SCHEDULE_FIELDS, schedule_change_check
 from deadlines.presentation import refusal_message
-from deadlines.selectors import item_schedule
+from deadlines.selectors import item_results_gate, item_schedule
 from grader.exercise_source import (
     MAX_BYTES,
     MAX_FILES,
@@ -716,7 +717,9 @@ def submission_report_store(
 
 def exercise_progress_record(*, learner_id: int, exercise: CodingExercise) -> None:
     """Tell progress where the learner now stands on the exercise (any pass, best score)."""
-    complete, best = exercise_standing(learner_id=learner_id, exercise_id=exercise.pk)
+    passed, best = exercise_standing(learner_id=learner_id, exercise_id=exercise.pk)
+    held = item_results_gate(item=exercise, now=timezone.now()).held
+    complete = dates.counts_complete(passed=passed, graded=best is not None, held=held)
     item_record(
         learner_id=learner_id, section_id=exercise.section_id,
         item=ItemRef("exercise", exercise.pk), complete=complete, score=best,
@@ -802,6 +805,24 @@ def _give_up(work: StuckWork, reason: str) -> bool:
 # --- authoring through the API -----------------------------------------------------
 
 
+def exercise_api_save(*, exercise: CodingExercise, publish: bool) -> CodingExercise:
+    """The API's save of an exercise: a change of its dates, late policy or exam mode alone
+    is saved as that (exercise_schedule_set: no check, still published); anything else is an
+    edit (exercise_submit_edit: checked again, unpublished until it passes)."""
+    if exercise.pk is not None:
+        stored = CodingExercise.objects.get(pk=exercise.pk)
+        changed = {
+            field.attname
+            for field in CodingExercise._meta.concrete_fields
+            if getattr(stored, field.attname) != getattr(exercise, field.attname)
+        }
+        if changed and changed <= set(SCHEDULE_FIELDS) and publish == stored.is_published:
+            values = {name: getattr(exercise, name) for name in changed}
+            exercise_schedule_set(exercise=stored, values=values)
+            return stored
+    return exercise_submit_edit(exercise=exercise, publish=publish)
+
+
 def exercise_submit_edit(*, exercise: CodingExercise, publish: bool) -> CodingExercise:
     """Save an instructor's edit (API) and queue its check, which publishes it if asked.
 
@@ -828,6 +849,17 @@ EDITED_FIELDS = (
     "test_files", "example_files", "support_files", "scoring", "points", "cpu_seconds",
     "wall_seconds", "memory_mb", "output_kb",
 )  # fmt: skip
+
+
+def exercise_schedule_set(*, exercise: CodingExercise, values: Mapping[str, Any]) -> None:
+    """Set an exercise's dates, late policy and exam mode (deadlines.models.Scheduled): no
+    check, no unpublishing (its code and tests are as they were). Bad dates or penalties are a
+    ValidationError naming the field; nothing is written then."""
+    schedule_change_check(exercise, values)
+    with transaction.atomic():
+        for name, value in values.items():
+            setattr(exercise, name, value)
+        exercise_write(exercise=exercise, update_fields=[*values, "updated_at"])
 
 
 def exercise_edit_stamp(exercise: CodingExercise) -> str:

@@ -43,6 +43,8 @@ ITEM_STATE_LABELS = {
     "in_progress": _("in progress"),
     "passed": _("passed"),
     "failed": _("not passed yet"),
+    # Exam mode: handed in; the result is released later (deadlines).
+    "submitted": _("submitted"),
 }
 
 
@@ -52,7 +54,7 @@ class ItemState:
 
     kind: str  # an ItemKind's name
     item: Any  # the quiz or exercise row
-    state: str  # "not_started" | "in_progress" | "passed" | "failed"
+    state: str  # "not_started" | "in_progress" | "passed" | "failed" | "submitted"
     score: Decimal | None = None
 
     @property
@@ -61,7 +63,9 @@ class ItemState:
 
     @property
     def state_icon(self) -> str:
-        return {"not_started": "○", "in_progress": "◔", "passed": "✓", "failed": "✗"}[self.state]
+        return {
+            "not_started": "○", "in_progress": "◔", "passed": "✓", "failed": "✗", "submitted": "●",
+        }[self.state]  # fmt: skip
 
 
 # The columns of a kind's `work` rows for the gradebook, in this order (the kinds' rows are

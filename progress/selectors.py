@@ -46,6 +46,11 @@ def gradebook_sections(course: Course) -> list[Section]:
     )
 
 
+def course_learners(*, course: Course) -> QuerySet[User]:
+    """The course's enrolled learners, by username."""
+    return User.objects.filter(enrollments__course=course).order_by("username")
+
+
 def gradebook_learners(course: Course) -> QuerySet[User]:
     """The learners a gradebook shows: everyone enrolled, or with progress in the course."""
     enrolled = Q(enrollments__course=course)

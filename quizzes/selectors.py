@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
@@ -20,9 +20,16 @@ from django.utils import timezone
 
 from accounts.roles import own_or_taught, published_or_taught, teaches
 from courses.models import Section
-from deadlines.policy import time_limit_for
+from deadlines.policy import counts_complete, time_limit_for
 from deadlines.presentation import penalised_words
-from deadlines.selectors import ItemDates, item_dates
+from deadlines.selectors import (
+    ItemDates,
+    ResultsGate,
+    item_dates,
+    item_results_gate,
+    item_schedule,
+    results_gates,
+)
 from progress.items import ItemGrade, ItemMark, ItemState, WorkRow
 from progress.models import ItemCompletion
 from quizzes.models import Attempt, Question, QuestionFile, Quiz
@@ -166,11 +173,16 @@ def quiz_grades() -> Iterator[ItemGrade]:
         .values_list("learner_id", "quiz_id", "percent")
     ):
         percents.setdefault((learner_id, quiz_id), []).extend([] if percent is None else [percent])
-    quizzes = Quiz.objects.in_bulk({quiz_id for _learner, quiz_id in percents})
+    quizzes = Quiz.objects.select_related("section__part__course").in_bulk(
+        {quiz_id for _learner, quiz_id in percents}
+    )
+    now = timezone.now()
+    held = {pk for pk, quiz in quizzes.items() if item_results_gate(item=quiz, now=now).held}
     for (learner_id, quiz_id), graded in percents.items():
         quiz = quizzes[quiz_id]
         result = quiz_result_from(quiz=quiz, percents=graded)
-        yield ItemGrade(learner_id, quiz_id, quiz.section_id, result.passed, result.percent)
+        complete = counts_complete(passed=result.passed, graded=True, held=quiz_id in held)
+        yield ItemGrade(learner_id, quiz_id, quiz.section_id, complete, result.percent)
 
 
 # Plain strings for the gradebook's fold (thousands of rows a page): no enum in the loop.
@@ -235,7 +247,11 @@ def quiz_states(learner: User | AnonymousUser, section: Section, now: datetime) 
     learner and quiz) rather than from two more queries for attempts and items.
     Under `after_due` the score waits for the due date, as on the quiz's own pages.
     """
-    quizzes = Quiz.objects.filter(section=section).order_by("order", "id")
+    quizzes = (
+        Quiz.objects.filter(section=section)
+        .select_related("section__part__course")
+        .order_by("order", "id")
+    )
     if not learner.is_authenticated:
         return [ItemState("quiz", quiz, "not_started") for quiz in quizzes]
     item = ItemCompletion.objects.filter(learner=learner, quiz=OuterRef("pk"))
@@ -248,8 +264,10 @@ def quiz_states(learner: User | AnonymousUser, section: Section, now: datetime) 
         ),
         graded=Exists(mine.filter(status=Attempt.Status.GRADED)),
     )
+    found = list(rows)
+    gates = results_gates(items=found, now=now)
     states = []
-    for quiz in rows:
+    for quiz in found:
         if quiz.item_complete:
             state = "passed"
         elif quiz.pending:
@@ -258,9 +276,12 @@ def quiz_states(learner: User | AnonymousUser, section: Section, now: datetime) 
             state = "failed"
         else:
             state = "not_started"
-        hidden = scores_hidden_until_due(
-            feedback_policy=quiz.feedback_policy, due_at=quiz.due_at, now=now
-        )
+        gate = gates[quiz.pk]
+        if gate.held and state != "not_started":
+            # Exam mode: handed in, no more (passed or not is the result it holds back).
+            states.append(ItemState("quiz", quiz, "submitted"))
+            continue
+        hidden = quiz_scores_hidden(quiz=quiz, gate=gate, now=now)
         states.append(ItemState("quiz", quiz, state, None if hidden else quiz.item_score))
     return states
 
@@ -297,6 +318,8 @@ class AttemptReview:
     and the page's own wording of it."""
 
     attempt: AttemptView
+    held: bool  # exam mode, not released: "submitted" only
+    release_at: datetime | None  # exam mode: the release date (None: the instructor's release)
     # Scores wait for the due date under `after_due` (the page says so, graded or not).
     show_total: bool
     # Per-question feedback only as the quiz's feedback policy allows.
@@ -334,18 +357,37 @@ class AttemptReview:
         )
 
 
+def quiz_scores_hidden(*, quiz: Quiz, gate: ResultsGate, now: datetime) -> bool:
+    """Learners see no score of the quiz now: exam mode before the release, or `after_due`
+    before the latest due date granted for it."""
+    return gate.held or scores_hidden_until_due(
+        feedback_policy=quiz.feedback_policy, due_at=gate.answers_from, now=now
+    )
+
+
 def attempt_visibility(
-    *, attempt: Attempt, teaches: bool, now: datetime | None = None
+    *,
+    attempt: Attempt,
+    teaches: bool,
+    now: datetime | None = None,
+    gate: ResultsGate | None = None,
 ) -> ResultVisibility:
-    """What of `attempt` its viewer may see (quizzes.visibility, the one rule)."""
+    """What of `attempt` its viewer may see (quizzes.visibility, the one rule; the dates and
+    the exam mode from deadlines.selectors.item_results_gate, unless `gate` says them)."""
     quiz = attempt.quiz
+    now = now or timezone.now()
+    if teaches:  # (instructors see everything: no dates to read)
+        gate = ResultsGate(held=False, answers_from=None)
+    elif gate is None:
+        gate = item_results_gate(item=quiz, now=now)
     return result_visibility(
         feedback_policy=quiz.feedback_policy,
-        due_at=quiz.due_at,
+        due_at=gate.answers_from,
         graded=attempt.status == Attempt.Status.GRADED,
         awaiting_manual_grading=attempt.awaiting_manual_grading,
         teaches=teaches,
-        now=now or timezone.now(),
+        now=now,
+        held=gate.held,
     )
 
 
@@ -377,14 +419,16 @@ def _answer_review(number: int, question: AttemptQuestionView) -> AnswerReview:
 def attempt_review(*, attempt: Attempt, now: datetime) -> AttemptReview:
     """The result of an attempt for its learner's page: its read model (the score and the
     details as the quiz's policies show them to the learner now), worded for the page."""
-    quiz = attempt.quiz
-    details = attempt_visibility(attempt=attempt, teaches=False, now=now)
-    view = attempt_view(attempt=attempt, teaches=False, with_questions=details.details, now=now)
+    gate = item_results_gate(item=attempt.quiz, now=now)
+    details = attempt_visibility(attempt=attempt, teaches=False, now=now, gate=gate)
+    view = attempt_view(
+        attempt=attempt, teaches=False, with_questions=details.details, now=now, gate=gate
+    )
     return AttemptReview(
         attempt=view,
-        show_total=not scores_hidden_until_due(
-            feedback_policy=quiz.feedback_policy, due_at=quiz.due_at, now=now
-        ),
+        held=gate.held,
+        release_at=gate.release_at,
+        show_total=not quiz_scores_hidden(quiz=attempt.quiz, gate=gate, now=now),
         show_details=details.details,
         details_from=details.details_from,
         answers=[_answer_review(n, q) for n, q in enumerate(view.questions, start=1)],
@@ -502,13 +546,18 @@ def attempt_url(attempt_id: int) -> str:
 
 
 def attempt_view(
-    *, attempt: Attempt, teaches: bool, with_questions: bool, now: datetime | None = None
+    *,
+    attempt: Attempt,
+    teaches: bool,
+    with_questions: bool,
+    now: datetime | None = None,
+    gate: ResultsGate | None = None,
 ) -> AttemptView:
     """The attempt as its learner or an instructor of its course may see it (now): the result
     and feedback by the quiz's feedback policy. Every channel serializes this: the API, the
     learner's pages and the attempt.graded webhook; a field that is not here none of them
     shows."""
-    visibility = attempt_visibility(attempt=attempt, teaches=teaches, now=now)
+    visibility = attempt_visibility(attempt=attempt, teaches=teaches, now=now, gate=gate)
     result = None
     if visibility.total:
         result = AttemptResultView(
@@ -551,12 +600,26 @@ def attempt_view(
     )  # fmt: skip
 
 
-def attempt_view_for(*, attempt: Attempt, user: Any, with_questions: bool) -> AttemptView:
-    """The attempt as `user` may see it (the attempt's quiz, section and part loaded)."""
+def attempt_view_for(
+    *,
+    attempt: Attempt,
+    user: Any,
+    with_questions: bool,
+    gates: Mapping[int, ResultsGate] | None = None,
+) -> AttemptView:
+    """The attempt as `user` may see it (the attempt's quiz, section and part loaded);
+    `gates`: its quiz's (attempts_gates), read once for a list."""
     course_id = attempt.quiz.section.part.course_id
     return attempt_view(
-        attempt=attempt, teaches=teaches(user, course_id), with_questions=with_questions
-    )
+        attempt=attempt, teaches=teaches(user, course_id), with_questions=with_questions,
+        gate=(gates or {}).get(attempt.quiz_id),
+    )  # fmt: skip
+
+
+def attempts_gates(*, attempts: Sequence[Attempt]) -> dict[int, ResultsGate]:
+    """The results gates of the attempts' quizzes, by quiz id (a list in a few queries)."""
+    quizzes = list({attempt.quiz_id: attempt.quiz for attempt in attempts}.values())
+    return results_gates(items=quizzes, now=timezone.now())
 
 
 # --- webhooks (registered in apps.py) ----------------------------------------------------
@@ -568,11 +631,14 @@ ATTEMPT_EVENT_RESULT_FIELDS = (
 )  # fmt: skip
 
 
-def _attempt_event_data(view: AttemptView, *, section_id: int, course_id: int) -> dict[str, Any]:
+def _attempt_event_data(
+    view: AttemptView, *, section_id: int, course_id: int, due_at: datetime | None
+) -> dict[str, Any]:
     data: dict[str, Any] = {
         "attempt": view.id, "quiz": view.quiz, "section": section_id, "course": course_id,
         "learner": view.learner, "number": view.number, "status": view.status,
-        "late": view.late, "late_seconds": view.late_seconds, "graded_at": view.graded_at,
+        "due_at": due_at, "late": view.late, "late_seconds": view.late_seconds,
+        "graded_at": view.graded_at,
     }  # fmt: skip
     if view.result is not None:
         data |= {name: getattr(view.result, name) for name in ATTEMPT_EVENT_RESULT_FIELDS}
@@ -586,11 +652,14 @@ def attempt_graded_event(attempt_id: int) -> list[tuple[str, EventSubject]]:
     if attempt is None or attempt.status != Attempt.Status.GRADED:
         return []
     section_id, course_id = attempt.quiz.section_id, attempt.quiz.section.part.course_id
+    # The learner's own due date (their extensions counted).
+    due_at = item_schedule(item=attempt.quiz, learner_id=attempt.learner_id).schedule.due_at
     data, learner_data = (
         _attempt_event_data(
             attempt_view(attempt=attempt, teaches=instructor, with_questions=False),
             section_id=section_id,
             course_id=course_id,
+            due_at=due_at,
         )
         for instructor in (True, False)
     )
@@ -630,7 +699,11 @@ class QuizPage:
     current: AttemptView | None  # the attempt in progress
     attempts_left: int | None  # None: unlimited
     result: QuizResult
-    scores_hidden: bool  # under `after_due`, until the due date
+    scores_hidden: bool  # under `after_due`, until the due date; in exam mode until released
+    held: bool  # exam mode, not released: "submitted" only
+    # When hidden scores show: the release date in exam mode (None: on the instructor's
+    # release), else the latest due date granted for the quiz.
+    results_from: datetime | None
     time_limit_minutes: int | None  # the learner's own (an accommodation multiplies it)
     dates: ItemDates  # the learner's dates (their extensions counted), late policy, time left
 
@@ -640,8 +713,10 @@ def quiz_page_for(*, learner: User, quiz_id: int, now: datetime) -> QuizPage:
     # Through the quiz's manager: each attempt knows its quiz (the read models ask it).
     attempts = list(quiz.attempts.filter(learner=learner).order_by("-number"))
     used = sum(1 for a in attempts if a.status != Attempt.Status.ERROR)
+    gate = item_results_gate(item=quiz, now=now)
     views = [
-        attempt_view(attempt=a, teaches=False, with_questions=False, now=now) for a in attempts
+        attempt_view(attempt=a, teaches=False, with_questions=False, now=now, gate=gate)
+        for a in attempts
     ]
     dates = item_dates(item=quiz, learner_id=learner.pk, now=now)
     allowed = None if quiz.max_attempts is None else quiz.max_attempts + dates.extra_attempts
@@ -661,9 +736,9 @@ def quiz_page_for(*, learner: User, quiz_id: int, now: datetime) -> QuizPage:
                 if a.status == Attempt.Status.GRADED and a.percent is not None
             ],
         ),
-        scores_hidden=scores_hidden_until_due(
-            feedback_policy=quiz.feedback_policy, due_at=quiz.due_at, now=now
-        ),
+        scores_hidden=quiz_scores_hidden(quiz=quiz, gate=gate, now=now),
+        held=gate.held,
+        results_from=gate.release_at if gate.held else gate.answers_from,
         time_limit_minutes=max(round(limit.total_seconds() / 60), 1) if limit else None,
         dates=dates,
     )

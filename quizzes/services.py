@@ -34,7 +34,7 @@ from core.queueing import enqueue
 from core.storable import storable_json, storable_text
 from deadlines import policy as dates
 from deadlines.presentation import refusal_message
-from deadlines.selectors import LearnerSchedule, item_schedule
+from deadlines.selectors import LearnerSchedule, item_results_gate, item_schedule
 from progress.items import ItemRef
 from progress.services import enrollment_create, item_record
 from quizzes import grading
@@ -529,9 +529,13 @@ def _attempt_finish(
 def quiz_progress_record(*, learner_id: int, quiz: Quiz) -> None:
     """Tell progress where the learner now stands on the quiz (by its score policy)."""
     result = quiz_result_for(learner_id=learner_id, quiz=quiz)
+    held = item_results_gate(item=quiz, now=timezone.now()).held
+    complete = dates.counts_complete(
+        passed=result.passed, graded=result.graded_attempts > 0, held=held
+    )
     item_record(
         learner_id=learner_id, section_id=quiz.section_id, item=ItemRef("quiz", quiz.pk),
-        complete=result.passed, score=result.percent,
+        complete=complete, score=result.percent,
     )  # fmt: skip
 
 

@@ -62,6 +62,8 @@ def quiz_view(request: HttpRequest, quiz_id: int) -> HttpResponse:
         "awaiting_grade": any(a.awaiting_manual_grading for a in page.attempts),
         "now": now,
         "scores_hidden": page.scores_hidden,
+        "held": page.held,
+        "results_from": page.results_from,
         "time_limit_minutes": page.time_limit_minutes,
         "dates": page.dates,
     }

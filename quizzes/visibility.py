@@ -10,6 +10,11 @@ A learner sees
 - per-question scores, feedback and explanations once the automatic grading is done (an
   essay may still wait for its instructor), under `immediately`; under `after_due` from the
   due date (at once without one); under `never`, not at all.
+In exam mode, until the results are released (deadlines: a release date or an instructor's
+release), a learner sees neither: the attempt is "submitted", whatever its grading says.
+The due date of `after_due` is the latest one granted to any learner for the quiz
+(deadlines.selectors.item_results_gate): nobody reads the answers while someone may still
+answer on time.
 Instructors of the course (and admins) see everything, the total once it exists.
 """
 
@@ -44,11 +49,14 @@ def result_visibility(
     awaiting_manual_grading: bool,
     teaches: bool,
     now: datetime,
+    held: bool = False,
 ) -> ResultVisibility:
     """`graded`: the attempt's status is graded; `awaiting_manual_grading`: the automatic
-    part is done and an essay waits for its instructor."""
+    part is done and an essay waits for its instructor; `held`: exam mode, not released."""
     if teaches:
         return ResultVisibility(total=graded, details=True)
+    if held:
+        return ResultVisibility(total=False, details=False)
     auto_done = graded or awaiting_manual_grading
     before_due = scores_hidden_until_due(feedback_policy=feedback_policy, due_at=due_at, now=now)
     if feedback_policy == FEEDBACK_IMMEDIATELY:

@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from courses.models import Course
 from deadlines.models import Extension
-from deadlines.selectors import course_extensions
+from deadlines.selectors import course_extensions, course_groups
 from deadlines.services import extension_grant
 from progress.models import Enrollment
 from teaching.selectors import course_items
@@ -23,7 +23,12 @@ WHOLE_COURSE = ""
 
 
 class ExtensionForm(forms.Form):
-    learner = forms.TypedChoiceField(label=_("Learner"), coerce=int)
+    learner = forms.TypedChoiceField(
+        label=_("Learner"), coerce=int, required=False, empty_value=None
+    )
+    group = forms.TypedChoiceField(
+        label=_("or a group of learners"), coerce=int, required=False, empty_value=None
+    )
     item = forms.ChoiceField(label=_("Quiz or exercise"), required=False)
     due_at = forms.DateTimeField(
         label=_("New due date"),
@@ -59,6 +64,10 @@ class ExtensionForm(forms.Form):
             ("", "—"),
             *[(e.learner_id, _learner_name(e.learner)) for e in learners],
         ]
+        self.fields["group"].choices = [  # type: ignore[attr-defined]
+            ("", "—"),
+            *[(group.pk, group.name) for group in course_groups(course_id=course.pk)],
+        ]
         items = course_items(course=course)
         self.fields["item"].choices = [  # type: ignore[attr-defined]
             (WHOLE_COURSE, _("Everything in the course")),
@@ -90,10 +99,12 @@ def extension_from_form(*, course: Course, form: ExtensionForm, granted_by: User
     exercise = next(
         (e for e in items.exercises if kind == "exercise" and str(e.pk) == item_id), None
     )
-    learner = User.objects.get(pk=data["learner"])
+    learner = User.objects.get(pk=data["learner"]) if data["learner"] else None
+    group = course_groups(course_id=course.pk).filter(pk=data["group"]).first()
     try:
         return extension_grant(
-            course=course, learner=learner, granted_by=granted_by, reason=data["reason"],
+            course=course, learner=learner, group=group, granted_by=granted_by,
+            reason=data["reason"],
             quiz=quiz, exercise=exercise, due_at=data["due_at"], cutoff_at=data["cutoff_at"],
             time_multiplier=data["time_multiplier"], extra_attempts=data["extra_attempts"],
         )  # fmt: skip

@@ -46,6 +46,7 @@ class QuizSettingsForm(forms.ModelForm):
             "section", "title", "instructions", "pass_score", "max_attempts", "score_policy",
             "retry_penalty", "shuffle_questions", "shuffle_choices", "feedback_policy",
             "opens_at", "due_at", "cutoff_at", "late_policy", "late_percent", "late_cap",
+            "results_policy", "results_release_at",
         )  # fmt: skip
         field_classes = {"section": SectionChoiceField}
         widgets = {
@@ -53,6 +54,9 @@ class QuizSettingsForm(forms.ModelForm):
             "opens_at": forms.DateTimeInput(attrs={"type": "datetime-local"}, format=MINUTE),
             "due_at": forms.DateTimeInput(attrs={"type": "datetime-local"}, format=MINUTE),
             "cutoff_at": forms.DateTimeInput(attrs={"type": "datetime-local"}, format=MINUTE),
+            "results_release_at": forms.DateTimeInput(
+                attrs={"type": "datetime-local"}, format=MINUTE
+            ),
         }
 
     def __init__(self, *args: Any, course: Course, **kwargs: Any) -> None:
@@ -65,7 +69,7 @@ class QuizSettingsForm(forms.ModelForm):
             .order_by("part__order", "part__number", "order", "id")
         )
         section.empty_label = None
-        for name in ("opens_at", "due_at", "cutoff_at"):
+        for name in ("opens_at", "due_at", "cutoff_at", "results_release_at"):
             field = self.fields[name]
             assert isinstance(field, forms.DateTimeField)
             field.input_formats = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S"]

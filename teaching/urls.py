@@ -28,6 +28,8 @@ urlpatterns = [
     ),
     path("teach/<slug:course_slug>/grading/", views.grading_queue_view, name="grading"),
     path("teach/<slug:course_slug>/extensions/", views.extensions_view, name="extensions"),
+    path("teach/<slug:course_slug>/groups/", views.groups_view, name="groups"),
+    path("teach/<slug:course_slug>/results/", views.results_view, name="results"),
     path(
         "teach/<slug:course_slug>/grading/answers/<int:answer_id>/",
         views.grading_grade_view,
@@ -100,6 +102,16 @@ urlpatterns = [
         "teach/<slug:course_slug>/exercises/<int:exercise_id>/edit/",
         views.exercise_edit_view,
         name="exercise_edit",
+    ),
+    path(
+        "teach/<slug:course_slug>/exercises/<int:exercise_id>/dates/",
+        views.exercise_dates_view,
+        name="exercise_dates",
+    ),
+    path(
+        "teach/<slug:course_slug>/sections/<int:section_id>/dates/",
+        views.section_dates_view,
+        name="section_dates",
     ),
     path(
         "teach/<slug:course_slug>/exercises/<int:exercise_id>/check/",

@@ -17,6 +17,7 @@ from django.core.validators import MaxValueValidator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -24,6 +25,8 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from courses.models import Course
+from deadlines.selectors import course_groups
+from deadlines.services import results_release
 from grader.models import CodingExercise
 from grader.services import ExerciseEditConflict, exercise_edit, exercise_edit_stamp
 from quizzes.authoring import QuestionEditConflict, question_edit_stamp, question_move
@@ -52,6 +55,7 @@ from teaching.grading_queue import (
     queue_answer,
     queue_grade,
 )
+from teaching.groups import GroupForm, group_from_form
 from teaching.models import RegradeJob, StagedUpload
 from teaching.question_editor import (
     PREVIEW_SEED,
@@ -66,6 +70,8 @@ from teaching.question_editor import (
 )
 from teaching.quiz_editor import QuizSettingsForm, quiz_from_settings
 from teaching.regrade import RegradeError, regrade_apply, regrade_start
+from teaching.results_release import exam_item, exam_items
+from teaching.schedule_editor import ScheduleForm, schedule_from_form
 from teaching.selectors import (
     course_exercise,
     course_items,
@@ -854,3 +860,90 @@ def extensions_view(request: HttpRequest, course_slug: str) -> HttpResponse:
     context = {"course": course, "form": form, "page": extensions_page(course=course)}
     status = 400 if request.method == "POST" else 200
     return render(request, "teaching/extensions.html", context, status=status)
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def groups_view(request: HttpRequest, course_slug: str) -> HttpResponse:
+    """The course's groups of learners: create one, or (?group=id) rename it and set its
+    members."""
+    course = _course(request, course_slug)
+    groups = list(course_groups(course_id=course.pk))
+    wanted = _int(request.GET.get("group"))
+    group = next((g for g in groups if g.pk == wanted), None)
+    if wanted is not None and group is None:
+        raise Http404
+    form = GroupForm(request.POST or None, course=course, group=group)
+    if request.method == "POST" and form.is_valid():
+        try:
+            group_from_form(course=course, form=form, group=group)
+        except ValidationError:
+            pass  # the form names the field
+        else:
+            messages.success(request, _("The group is saved."))
+            return redirect("teaching:groups", course_slug=course.slug)
+    context = {"course": course, "form": form, "group": group, "groups": groups}
+    status = 400 if request.method == "POST" else 200
+    return render(request, "teaching/groups.html", context, status=status)
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def results_view(request: HttpRequest, course_slug: str) -> HttpResponse:
+    """Exam mode: the items whose results are held, and a button to release each."""
+    course = _course(request, course_slug)
+    if request.method == "POST":
+        item = exam_item(
+            course=course,
+            kind=request.POST.get("kind", ""),
+            item_id=_int(request.POST.get("item")) or 0,
+        )
+        if item is None:
+            raise Http404
+        try:
+            results_release(item=item, released_by=request.user)  # type: ignore[arg-type]
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(request, _("The results are released."))
+        return redirect("teaching:results", course_slug=course.slug)
+    context = {"course": course, "items": exam_items(course=course, now=timezone.now())}
+    return render(request, "teaching/results.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def exercise_dates_view(request: HttpRequest, course_slug: str, exercise_id: int) -> HttpResponse:
+    """An exercise's dates, late policy and exam mode (its code and tests stay as they are)."""
+    course = _course(request, course_slug)
+    exercise = editor_exercise(course=course, exercise_id=exercise_id)
+    back = reverse("teaching:exercise_edit", args=[course.slug, exercise.pk])
+    return _schedule_page(request, course, exercise, exercise.title, back)
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def section_dates_view(request: HttpRequest, course_slug: str, section_id: int) -> HttpResponse:
+    """A section's dates, late policy and exam mode: the defaults of what it holds."""
+    course = _course(request, course_slug)
+    section = editor_section(course=course, section_id=section_id)
+    back = reverse("teaching:home", args=[course.slug])
+    return _schedule_page(request, course, section, f"{section.number} {section.title}", back)
+
+
+def _schedule_page(
+    request: HttpRequest, course: Course, item: Any, title: str, back: str
+) -> HttpResponse:
+    form = ScheduleForm(request.POST or None, item=item)
+    if request.method == "POST" and form.is_valid():
+        try:
+            schedule_from_form(form=form)
+        except ValidationError:
+            pass  # the form names the field
+        else:
+            messages.success(request, _("The dates are saved."))
+            return redirect(request.path)
+    context = {"course": course, "form": form, "title": title, "back": back,
+               "is_section": not isinstance(item, CodingExercise)}  # fmt: skip
+    status = 400 if request.method == "POST" else 200
+    return render(request, "teaching/schedule.html", context, status=status)

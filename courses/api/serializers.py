@@ -6,11 +6,13 @@ from django.contrib.auth.models import User
 from rest_framework import serializers
 
 from courses.models import Course, Part, Section
+from deadlines.api.serializers import ScheduledSerializerMixin
+from deadlines.models import SCHEDULE_FIELDS
 
 MAX_MATERIAL_CHARS = 1_000_000
 
 
-class CourseSerializer(serializers.ModelSerializer):
+class CourseSerializer(ScheduledSerializerMixin):
     instructors = serializers.PrimaryKeyRelatedField(
         many=True, queryset=User.objects.all(), required=False
     )
@@ -19,7 +21,7 @@ class CourseSerializer(serializers.ModelSerializer):
         model = Course
         fields = [
             "id", "slug", "title", "description", "language", "instructors",
-            "created_at", "updated_at",
+            *SCHEDULE_FIELDS, "created_at", "updated_at",
         ]  # fmt: skip
         read_only_fields = ["created_at", "updated_at"]
 
@@ -31,12 +33,12 @@ class CourseUpdateSerializer(CourseSerializer):
         read_only_fields = ["slug", "instructors", "created_at", "updated_at"]
 
 
-class PartSerializer(serializers.ModelSerializer):
+class PartSerializer(ScheduledSerializerMixin):
     class Meta:
         model = Part
         fields = [
             "id", "course", "number", "title", "slug", "description", "study_time", "order",
-            "created_at", "updated_at",
+            *SCHEDULE_FIELDS, "created_at", "updated_at",
         ]  # fmt: skip
         read_only_fields = ["created_at", "updated_at"]
         # Uniqueness is checked by the model's full_clean in the service.
@@ -48,7 +50,7 @@ class PartUpdateSerializer(PartSerializer):
         read_only_fields = ["course", "created_at", "updated_at"]
 
 
-class SectionSerializer(serializers.ModelSerializer):
+class SectionSerializer(ScheduledSerializerMixin):
     material = serializers.CharField(
         required=False, allow_blank=True, max_length=MAX_MATERIAL_CHARS
     )
@@ -61,7 +63,7 @@ class SectionSerializer(serializers.ModelSerializer):
         model = Section
         fields = [
             "id", "part", "number", "title", "slug", "topics", "status", "order", "material",
-            "material_html", "created_at", "updated_at",
+            "material_html", *SCHEDULE_FIELDS, "created_at", "updated_at",
         ]  # fmt: skip
         read_only_fields = ["material_html", "created_at", "updated_at"]
         validators: list[object] = []

@@ -13,6 +13,8 @@ from django.utils.translation import gettext as _
 from rest_framework import serializers
 
 from api.params import MAX_ID
+from deadlines.api.serializers import ScheduledSerializerMixin
+from deadlines.models import SCHEDULE_FIELDS
 from grader.exercise_source import MAX_BYTES, MAX_FILES
 from grader.models import CodingExercise, Draft, ExampleRun, Submission
 from grader.runners.policy import Allowances
@@ -63,13 +65,12 @@ class ExerciseSerializer(serializers.ModelSerializer):
         fields = [
             "id", "section", "slug", "title", "statement", "language", "starter_files",
             "example_files", "scoring", "points", "cpu_seconds", "wall_seconds", "memory_mb",
-            "output_kb", "order", "integrity_level", "opens_at", "due_at", "cutoff_at",
-            "late_policy", "late_percent", "late_cap",
+            "output_kb", "order", "integrity_level", *SCHEDULE_FIELDS,
         ]  # fmt: skip
         read_only_fields = fields
 
 
-class ExerciseAuthorSerializer(serializers.ModelSerializer):
+class ExerciseAuthorSerializer(ScheduledSerializerMixin):
     """The instructor's view and input: tests and the reference solution included."""
 
     starter_files = FilesField()
@@ -97,7 +98,7 @@ class ExerciseAuthorSerializer(serializers.ModelSerializer):
             "test_files", "example_files", "support_files", "reference_files", "scoring",
             "points", "cpu_seconds", "wall_seconds", "memory_mb", "output_kb", "order",
             "publish", "is_published", "check_status", "check_report", "checked_at",
-            "created_at", "updated_at", "allowances", "integrity_level",
+            "created_at", "updated_at", "allowances", "integrity_level", *SCHEDULE_FIELDS,
         ]  # fmt: skip
         read_only_fields = [
             "is_published", "check_status", "check_report", "checked_at", "created_at",
@@ -112,6 +113,7 @@ class ExerciseAuthorSerializer(serializers.ModelSerializer):
         }
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        attrs = super().validate(attrs)
         starter = attrs.get("starter_files", getattr(self.instance, "starter_files", {}))
         reference = attrs.get("reference_files", getattr(self.instance, "reference_files", {}))
         if set(starter) != set(reference):

@@ -47,6 +47,7 @@ from grader.selectors import (
     exercises_visible_to,
     submission_url,
     submission_view_for,
+    submissions_gates,
     submissions_visible_to,
 )
 from grader.services import (
@@ -56,9 +57,9 @@ from grader.services import (
     GradingQueueFull,
     draft_save,
     example_run_create,
+    exercise_api_save,
     exercise_deletable,
     exercise_delete,
-    exercise_submit_edit,
     submission_create,
 )
 
@@ -114,7 +115,7 @@ class ExerciseViewSet(InstructorWriteViewSet):
         # `publish` is no model field: the check publishes the exercise if it passes. An edit
         # that does not say keeps the exercise as published as it was.
         publish = options.get("publish", instance.is_published)
-        return exercise_submit_edit(exercise=instance, publish=publish)
+        return exercise_api_save(exercise=instance, publish=publish)
 
     def delete_instance(self, instance: CodingExercise) -> None:
         if not exercise_deletable(instance):
@@ -179,9 +180,19 @@ class SubmissionViewSet(LearnerWorkViewSet):
     visible = staticmethod(submissions_visible_to)
     ordering = ("-created_at", "-id")
 
+    gates: dict[int, Any] | None = None  # (a list's, set by list())
+
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        page = list(self.paginate_queryset(self.get_queryset()) or [])
+        # Each item's results gate (exam mode, dates) once for the page, not once per row.
+        self.gates = submissions_gates(submissions=page)
+        return self.get_paginated_response([self.present(row) for row in page])
+
     def present(self, instance: Submission) -> Any:
         detail = self.action != "list"
-        view = submission_view_for(submission=instance, user=self.request.user, with_detail=detail)
+        view = submission_view_for(
+            submission=instance, user=self.request.user, with_detail=detail, gates=self.gates
+        )
         return (SubmissionDetailSerializer if detail else SubmissionSerializer)(view).data
 
     @extend_schema(

@@ -9,12 +9,12 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils.translation import gettext as _
 from rest_framework import serializers
 
 from api.params import MAX_ID
-from deadlines.models import schedule_check
+from deadlines.api.serializers import ScheduledSerializerMixin
+from deadlines.models import SCHEDULE_FIELDS
 from quizzes import grading
 from quizzes.models import Attempt, Question, Quiz
 from quizzes.services import MAX_RESPONSE_BYTES
@@ -27,47 +27,16 @@ def json_size(value: Any) -> int:
     return len(json.dumps(value, ensure_ascii=False).encode("utf-8", "surrogatepass"))
 
 
-class QuizSerializer(serializers.ModelSerializer):
+class QuizSerializer(ScheduledSerializerMixin):
     class Meta:
         model = Quiz
         fields = [
             "id", "section", "title", "instructions", "pass_score", "max_attempts",
             "time_limit", "score_policy", "retry_penalty", "shuffle_questions",
-            "shuffle_choices", "feedback_policy", "opens_at", "due_at", "cutoff_at",
-            "late_policy", "late_percent", "late_cap", "order", "created_at", "updated_at",
+            "shuffle_choices", "feedback_policy", *SCHEDULE_FIELDS, "order", "created_at",
+            "updated_at",
         ]  # fmt: skip
         read_only_fields = ["created_at", "updated_at"]
-
-    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
-        """The dates and penalties together (a partial update with the stored ones)."""
-
-        def value(name: str) -> Any:
-            return attrs[name] if name in attrs else getattr(self.instance, name, None)
-
-        try:
-            schedule_check(
-                opens_at=value("opens_at"), due_at=value("due_at"),
-                cutoff_at=value("cutoff_at"), late_percent=value("late_percent"),
-                late_cap=value("late_cap"),
-            )  # fmt: skip
-        except DjangoValidationError as error:
-            raise serializers.ValidationError(error.message_dict) from None
-        return attrs
-
-    def validate_cutoff_at(self, value: Any) -> Any:
-        return self._sensible(value)
-
-    def _sensible(self, value: Any) -> Any:
-        # Far-off years come out with odd historical UTC offsets (LMT "+02:30:17").
-        if value is not None and not 2000 <= value.year <= 2999:
-            raise serializers.ValidationError(_("A date between the years 2000 and 2999."))
-        return value
-
-    def validate_opens_at(self, value: Any) -> Any:
-        return self._sensible(value)
-
-    def validate_due_at(self, value: Any) -> Any:
-        return self._sensible(value)
 
 
 class QuizUpdateSerializer(QuizSerializer):

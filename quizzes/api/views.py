@@ -58,6 +58,7 @@ from quizzes.selectors import (
     attempt_ids_of,
     attempt_url,
     attempt_view_for,
+    attempts_gates,
     attempts_visible_to,
     public_question_view,
     questions_visible_to,
@@ -180,9 +181,19 @@ class AttemptViewSet(LearnerWorkViewSet):
     visible = staticmethod(attempts_visible_to)
     ordering = ("-started_at", "-id")
 
+    gates: dict[int, Any] | None = None  # (a list's, set by list())
+
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        page = list(self.paginate_queryset(self.get_queryset()) or [])
+        # Each item's results gate (exam mode, dates) once for the page, not once per row.
+        self.gates = attempts_gates(attempts=page)
+        return self.get_paginated_response([self.present(row) for row in page])
+
     def present(self, instance: Attempt) -> Any:
         detail = self.action != "list"
-        view = attempt_view_for(attempt=instance, user=self.request.user, with_questions=detail)
+        view = attempt_view_for(
+            attempt=instance, user=self.request.user, with_questions=detail, gates=self.gates
+        )
         return (AttemptDetailSerializer if detail else AttemptSerializer)(view).data
 
     def _own(self) -> Attempt:

@@ -320,3 +320,27 @@ def test_bad_extensions_are_named_by_field(values, field):
                         quiz=quiz, **given)  # fmt: skip
     assert field in refused.value.message_dict
     assert not Extension.objects.exists()
+
+
+def test_a_groups_x1_5_is_the_sweeps_deadline_for_its_members_and_their_late_work_too():
+    # (issue 23, item 5, with groups: the sweep and lateness use the member's own dates)
+    from deadlines.services import group_save
+
+    now = timezone.now()
+    quiz = quiz_with_question(time_limit=timedelta(minutes=20), due_at=now + 10 * MINUTE)
+    course = quiz.section.part.course
+    member, outsider = learner_of(course), learner_of(course)
+    group = group_save(course=course, name="ПОВЗ", members=[member])
+    extension_grant(course=course, group=group, granted_by=None, reason="accommodation",
+                    time_multiplier=Decimal("1.5"), due_at=now + DAY)  # fmt: skip
+    mine = attempt_start(learner=member, quiz=quiz, now=now)
+    theirs = attempt_start(learner=outsider, quiz=quiz, now=now)
+    assert mine.deadline == now + 30 * MINUTE
+    assert theirs.deadline == now + 20 * MINUTE
+
+    assert attempts_submit_expired(now=now + 31 * MINUTE) == 2
+    mine.refresh_from_db()
+    theirs.refresh_from_db()
+    # The member's due date is a day later: on time; the outsider's passed at +10 minutes.
+    assert (mine.submitted_at, mine.late) == (now + 30 * MINUTE, False)
+    assert (theirs.submitted_at, theirs.late) == (now + 20 * MINUTE, True)
