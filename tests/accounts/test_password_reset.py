@@ -128,7 +128,7 @@ LIMITED_RU = "Слишком много запросов на сброс пар�
 
 
 def ask(client: Client, email: str, address: str = "203.0.113.5", **headers: str) -> Any:
-    extra = {"REMOTE_ADDR": address, **headers}
+    extra: dict[str, Any] = {"REMOTE_ADDR": address, **headers}
     return client.post(reverse("accounts:password_reset"), {"email": email}, **extra)
 
 
