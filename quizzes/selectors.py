@@ -34,6 +34,7 @@ from quizzes.presentation import (
     response_ids,
     response_summary,
     seeded_order,
+    spec_with_html,
 )
 from quizzes.scoring import CENT, QuizResult, quiz_result
 from quizzes.visibility import ResultVisibility, result_visibility, scores_hidden_until_due
@@ -423,9 +424,12 @@ def public_question_view(*, question: Question) -> PublicQuestionView:
         text_html=question_text_html(question.text, question.text_format),
         # Opaque ids and an order keyed by the server's secret: neither the stored ids
         # nor the stored order (an ordering question's answer) can be read back.
-        spec=public_spec(
-            question.type, question.spec, seed=int(key[:15], 16), salt=f"q{question.pk}",
-            shuffle_choices=True, id_key=key,
+        spec=spec_with_html(
+            public_spec(
+                question.type, question.spec, seed=int(key[:15], 16), salt=f"q{question.pk}",
+                shuffle_choices=True, id_key=key,
+            ),
+            question.text_format,
         ),
     )  # fmt: skip
 
@@ -545,7 +549,10 @@ def attempt_view(
                 AttemptQuestionView(
                     # (the form's view has the points as text: from the question instead)
                     **entry, points=item.question.points,
-                    spec={key: value for key, value in view.items() if key != "points"},
+                    spec=spec_with_html(
+                        {key: value for key, value in view.items() if key != "points"},
+                        entry["text_format"],
+                    ),
                     response=item.response_to_shown(answer.response) if answer else None,
                     feedback=feedback,
                 )

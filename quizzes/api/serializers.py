@@ -142,7 +142,11 @@ class PublicQuestionSerializer(serializers.Serializer):
     text_format = serializers.CharField()
     points = serializers.DecimalField(max_digits=7, decimal_places=2)
     order = serializers.IntegerField()
-    spec = serializers.DictField(help_text="What to choose from; never what is right.")
+    spec = serializers.DictField(
+        help_text="What to choose from; never what is right. Each choice's, item's and "
+        "prompt's text also rendered (`text_html`, `prompt_html`, a matching question's "
+        "`options_html`)."
+    )
     text_html = serializers.CharField(help_text=TEXT_HTML_HELP)
 
 

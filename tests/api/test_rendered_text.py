@@ -4,6 +4,8 @@ quiz's title without the section's number or the section's title twice."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from quizzes.authoring import question_write
@@ -24,7 +26,12 @@ def imported_look(world: World) -> None:
     world.quiz.save()
     question = world.question
     question.title, question.text, question.text_format = "4.2-1 Промах кэша", MARKDOWN, "markdown"
+    question.spec["choices"][1]["text"] = "`chan` и *только*"
     question_write(question=question)
+
+
+def choice_html(spec: dict[str, Any]) -> dict[str, str]:
+    return {choice["text"]: choice["text_html"] for choice in spec["choices"]}
 
 
 def test_a_learner_reads_a_question_rendered_and_titled_as_on_the_page(world: World) -> None:
@@ -37,6 +44,9 @@ def test_a_learner_reads_a_question_rendered_and_titled_as_on_the_page(world: Wo
     assert "<code>singleflight.Group</code>" in shown["text_html"]
     assert "<strong>Одно</strong>" in shown["text_html"]
     assert "<script>" not in shown["text_html"]
+    # The choices too: Markdown beside its rendering (inline: no paragraph around it).
+    assert choice_html(shown["spec"])["`chan` и *только*"] == "<code>chan</code> и <em>только</em>"
+    assert choice_html(shown["spec"])["горутина"] == "горутина"
     # An instructor edits the question: the title as stored.
     taught = client_for(world.instructor).get(f"/api/v1/questions/{world.question.pk}/").json()
     assert taught["title"] == "4.2-1 Промах кэша"
@@ -67,3 +77,24 @@ def test_an_attempts_questions_carry_the_rendered_text_and_the_learners_title(
     assert question["text"] == MARKDOWN
     assert "<code>singleflight.Group</code>" in question["text_html"]
     assert "<script>" not in question["text_html"]
+    assert choice_html(question["spec"])["`chan` и *только*"] == (
+        "<code>chan</code> и <em>только</em>"
+    )
+
+
+def test_a_matching_questions_prompts_and_options_are_rendered_too(world: World) -> None:
+    world.question.type, world.question.text_format = "matching", "markdown"
+    world.question.spec = {
+        "pairs": [
+            {"id": "p1", "prompt": "`Lock`", "answer": "**взять**"},
+            {"id": "p2", "prompt": "Unlock", "answer": "отдать"},
+        ]
+    }
+    question_write(question=world.question)
+
+    spec = client_for(world.learner).get(f"/api/v1/questions/{world.question.pk}/").json()["spec"]
+
+    prompts = {p["prompt"]: p["prompt_html"] for p in spec["prompts"]}
+    assert prompts["`Lock`"] == "<code>Lock</code>"
+    options = dict(zip(spec["options"], spec["options_html"], strict=True))
+    assert options == {"**взять**": "<strong>взять</strong>", "отдать": "отдать"}

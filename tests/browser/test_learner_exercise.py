@@ -1,7 +1,8 @@
 """A learner at a Python exercise in Chromium, with a real worker on the code queue and the
 sandbox: the code editor (CodeMirror), the draft saved as they type and back after leaving
 and on another device, a run of the examples, a failing then a passing submission with the
-failed tests first (the line, expected and got), and their progress moving. Every page axe-clean (issue 22, item 1)."""
+failed tests first (the line, expected and got), and their progress moving. Every page
+axe-clean (issue 22, item 1)."""
 
 from __future__ import annotations
 
