@@ -400,6 +400,38 @@ def test_a_failed_comparison_shows_expected_and_got_apart_from_the_output(
     assert "test_code" not in failed  # (a hidden test's code: never the learner's)
 
 
+def test_a_failure_in_the_learners_code_links_to_its_line(signed_in, exercise, learner):
+    results = {
+        "version": 3,
+        "status": "error",
+        "tests": [
+            {
+                "name": "TestGetMiss",
+                "status": "error",
+                "message": "panic: assignment to entry in nil map (at cache.go:3)",
+            },
+            # A line of the tests' own file: not the learner's code, no link.
+            {"name": "TestGetHit", "status": "fail", "message": "0 != 2 (at cache_test.go:9)"},
+        ],
+    }
+    submission = graded(
+        exercise,
+        learner,
+        files={"cache.go": "package cache\n\nfunc Get() { m[1] = 2 }\n"},
+        verdict=Submission.Verdict.RUNTIME_ERROR,
+        results=results,
+    )
+
+    html = signed_in.get(submission_url(submission)).content.decode()
+
+    assert "panic: assignment to entry in nil map (в cache.go:3)" in html
+    assert '<a href="#code1-3">В вашем коде: cache.go, строка 3</a>' in html
+    assert 'id="code1-3"' in html
+    assert html.count("test-result__place") == 1
+    fragment = signed_in.get(submission_url(submission) + "?fragment=1").content.decode()
+    assert 'href="#code1-3"' in fragment
+
+
 def test_compile_errors_name_the_file_and_line_and_link_to_it(signed_in, exercise, learner):
     signed_in.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
     submission = graded(
