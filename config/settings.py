@@ -404,6 +404,9 @@ GRADER_CODE_WORKER_PROCESSES = env_int("GRADER_CODE_WORKER_PROCESSES", 2)
 GRADER_EXAMPLE_RUNS_PER_MINUTE = env_int("GRADER_EXAMPLE_RUNS_PER_MINUTE", 6)
 # Saves of a learner's editor draft a minute (the editor saves about once a second at most).
 GRADER_DRAFT_SAVES_PER_MINUTE = env_int("GRADER_DRAFT_SAVES_PER_MINUTE", 120)
+# Password reset e-mails an hour, per e-mail address and per client address (accounts).
+ACCOUNTS_PASSWORD_RESETS_PER_EMAIL = env_int("ACCOUNTS_PASSWORD_RESETS_PER_EMAIL", 3)
+ACCOUNTS_PASSWORD_RESETS_PER_ADDRESS = env_int("ACCOUNTS_PASSWORD_RESETS_PER_ADDRESS", 10)
 
 # --- the sandbox and the runners (docs/grader.md) ---------------------------------------
 # The uid learner code runs as when the worker is root (pool process N of a code worker
