@@ -199,6 +199,12 @@ STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", VAR_DIR / "static"))
 # WhiteNoise reads them straight from the apps so no collectstatic is needed.
 WHITENOISE_USE_FINDERS = DEBUG
 WHITENOISE_AUTOREFRESH = DEBUG
+# collectstatic (bin/serve) writes a gzip copy of each file beside it, and WhiteNoise sends it
+# to browsers that accept gzip: the code editor's bundle is 142 KB so instead of 417 KB.
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+}
 
 # --- Security (production) ----------------------------------------------------
 
