@@ -1,0 +1,10 @@
+"""LTI 1.3 Advantage: LMS platforms launch our quizzes and exercises, and get grades back."""
+
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class LtiConfig(AppConfig):
+    name = "lti"
+    verbose_name = _("LTI")
+    default_auto_field = "django.db.models.BigAutoField"

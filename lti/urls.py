@@ -1,0 +1,16 @@
+"""LTI 1.3 endpoints (the URLs an LMS administrator enters: docs/lti.md)."""
+
+from __future__ import annotations
+
+from django.urls import path
+
+from lti import views
+
+app_name = "lti"
+
+urlpatterns = [
+    path("lti/jwks/", views.jwks_view, name="jwks"),
+    path("lti/login/", views.login_view, name="login"),
+    path("lti/launch/", views.launch_view, name="launch"),
+    path("lti/register/<str:token>/", views.register_view, name="register"),
+]

@@ -1,0 +1,143 @@
+"""LTI endpoints: our JWKS, the OIDC login initiation, the launch, dynamic registration."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+from urllib.parse import urlencode
+
+from django.conf import settings
+from django.contrib.auth import login
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.clickjacking import xframe_options_exempt
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from lti.embedding import SESSION_KEY, platform_origin
+from lti.keys import tool_jwks
+from lti.launch import (
+    CookiesBlocked,
+    LaunchError,
+    id_token_validate,
+    login_start,
+    state_cookie_name,
+)
+from lti.registration import ToolUrls, platform_register_dynamically
+from lti.services import Launched, launch_complete
+
+logger = logging.getLogger(__name__)
+
+
+@require_GET
+def jwks_view(request: HttpRequest) -> JsonResponse:
+    response = JsonResponse(tool_jwks())
+    response["Cache-Control"] = "public, max-age=300"
+    return response
+
+
+def _refused_page(request: HttpRequest, error: LaunchError) -> HttpResponse:
+    # The detail is for the log; the page says what the person can do.
+    logger.warning("LTI refused: %s", error.detail or error)
+    return render(request, "lti/refused.html", {"message": error.message}, status=403)
+
+
+@csrf_exempt  # a cross-site form post from the LMS: the state and the signed token prove it
+@xframe_options_exempt
+@never_cache
+@require_http_methods(["GET", "POST"])
+def login_view(request: HttpRequest) -> HttpResponse:
+    params = request.POST if request.method == "POST" else request.GET
+    try:
+        redirect = login_start(
+            params={name: str(value) for name, value in params.items()},
+            redirect_uri=request.build_absolute_uri(reverse("lti:launch")),
+        )
+    except LaunchError as error:
+        return _refused_page(request, error)
+    response = HttpResponseRedirect(redirect.url)
+    # Binds the state to this browser. SameSite=None: it comes back with the LMS's
+    # cross-site form post of the launch, inside the LMS's frame.
+    response.set_cookie(
+        state_cookie_name(redirect.state),
+        redirect.state,
+        max_age=settings.LTI_LOGIN_STATE_SECONDS,
+        secure=True,
+        httponly=True,
+        samesite="None",
+        path=reverse("lti:launch"),
+    )
+    return response
+
+
+def _cookies_blocked_page(request: HttpRequest, error: CookiesBlocked) -> HttpResponse:
+    logger.info("LTI launch without its state cookie (cookies blocked in the frame?)")
+    restart = reverse("lti:login") + "?" + urlencode(error.login_params)
+    return render(request, "lti/cookies_blocked.html", {"restart_url": restart}, status=403)
+
+
+def _after_launch(request: HttpRequest, launched: Launched) -> HttpResponse:
+    link = launched.link
+    if link is None:
+        error = LaunchError(_("Choosing content from the LMS is not available yet."))
+        return _refused_page(request, error)
+    if link.quiz_id is not None:
+        return HttpResponseRedirect(reverse("quizzes:quiz", kwargs={"quiz_id": link.quiz_id}))
+    return HttpResponseRedirect(
+        reverse("grader:exercise", kwargs={"exercise_id": link.exercise_id})
+    )
+
+
+@csrf_exempt  # the id_token is the proof: signed by the platform, for this state and nonce
+@xframe_options_exempt
+@never_cache
+@require_POST
+def launch_view(request: HttpRequest) -> HttpResponse:
+    state = str(request.POST.get("state", ""))
+    try:
+        launch = id_token_validate(
+            id_token=str(request.POST.get("id_token", "")), state=state, cookies=request.COOKIES
+        )
+        launched = launch_complete(launch=launch)
+    except CookiesBlocked as error:
+        return _cookies_blocked_page(request, error)
+    except LaunchError as error:
+        return _refused_page(request, error)
+    login(request, launched.identity.user, backend="django.contrib.auth.backends.ModelBackend")
+    session: dict[str, Any] = {
+        "platform_origin": platform_origin(launch.platform),
+        "context": launched.context.pk,
+        "role": launched.role,
+    }
+    request.session[SESSION_KEY] = session
+    response = _after_launch(request, launched)
+    response.delete_cookie(state_cookie_name(state), path=reverse("lti:launch"), samesite="None")
+    return response
+
+
+def tool_urls(request: HttpRequest) -> ToolUrls:
+    return ToolUrls(
+        login=request.build_absolute_uri(reverse("lti:login")),
+        launch=request.build_absolute_uri(reverse("lti:launch")),
+        jwks=request.build_absolute_uri(reverse("lti:jwks")),
+    )
+
+
+@xframe_options_exempt  # the LMS opens it in a frame or a window of its admin pages
+@never_cache
+@require_GET
+def register_view(request: HttpRequest, token: str) -> HttpResponse:
+    """LTI Dynamic Registration: the LMS opens our invitation URL with its configuration."""
+    try:
+        platform = platform_register_dynamically(
+            token=token,
+            openid_configuration=str(request.GET.get("openid_configuration", "")),
+            registration_token=str(request.GET.get("registration_token", "")),
+            urls=tool_urls(request),
+        )
+    except LaunchError as error:
+        return _refused_page(request, error)
+    return render(request, "lti/registered.html", {"platform": platform})
