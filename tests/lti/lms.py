@@ -136,7 +136,7 @@ class LmsServer:
         if algorithm == "HS256":
             return jwt.encode(
                 body,
-                "shared-secret-guess",
+                "a-shared-secret-guess-long-enough-for-hs256",
                 algorithm="HS256",
                 headers={"kid": signer.kid, **(header or {})},
             )
