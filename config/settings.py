@@ -515,9 +515,17 @@ LTI_KEY_RETIRE_SECONDS = env_int("LTI_KEY_RETIRE_SECONDS", 2 * 86400)
 LTI_LOGIN_STATE_SECONDS = env_int("LTI_LOGIN_STATE_SECONDS", 600)
 LTI_JWKS_CACHE_SECONDS = env_int("LTI_JWKS_CACHE_SECONDS", 300)
 LTI_CLOCK_LEEWAY_SECONDS = env_int("LTI_CLOCK_LEEWAY_SECONDS", 60)
-LTI_HTTP_TIMEOUT_SECONDS = env_int("LTI_HTTP_TIMEOUT_SECONDS", 10)
+LTI_HTTP_TIMEOUT_SECONDS = env_int("LTI_HTTP_TIMEOUT_SECONDS", 5)
+# Scores posted back (AGS): tries, and the first back-off (doubled at each failure).
+LTI_SCORE_MAX_ATTEMPTS = env_int("LTI_SCORE_MAX_ATTEMPTS", 8)
+LTI_SCORE_RETRY_BASE_SECONDS = env_int("LTI_SCORE_RETRY_BASE_SECONDS", 30)
 # LTI calls wait on the LMS, as webhook deliveries wait on their receivers: the same worker.
 CELERY_TASK_ROUTES["lti.tasks.*"] = {"queue": "webhooks"}
+CELERY_BEAT_SCHEDULE["send-due-lti-scores"] = {
+    "task": "lti.tasks.send_due_scores",
+    "schedule": 10.0,
+    "options": {"expires": 9},
+}
 CELERY_BEAT_SCHEDULE["lti-housekeeping"] = {
     "task": "lti.tasks.housekeeping",
     "schedule": 3600.0,

@@ -10,7 +10,9 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
+from lti.grades import score_resend
 from lti.keys import tool_key_rotate
 from lti.models import (
     Context,
@@ -19,6 +21,7 @@ from lti.models import (
     Membership,
     Platform,
     RegistrationInvite,
+    ScoreDelivery,
     ToolKey,
 )
 from lti.registration import registration_invite_create
@@ -146,3 +149,33 @@ class RegistrationInviteAdmin(admin.ModelAdmin):
         obj.token = created.token
         obj.expires_at = created.expires_at
         obj.created_at = created.created_at
+
+
+@admin.register(ScoreDelivery)
+class ScoreDeliveryAdmin(admin.ModelAdmin):
+    list_display = (
+        "uuid", "identity", "link", "score_given", "score_maximum", "status", "attempts",
+        "graded_at", "delivered_at",
+    )  # fmt: skip
+    list_filter = ("status", "created_at")
+    search_fields = ("uuid", "identity__sub", "identity__user__username")
+    list_select_related = ("identity__platform", "link")
+    actions = ["resend"]
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+        return [field.name for field in ScoreDelivery._meta.fields]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    @admin.action(description=_("Send the selected scores again"))
+    def resend(self, request: HttpRequest, queryset: QuerySet[ScoreDelivery]) -> None:
+        count = 0
+        for delivery in queryset.select_related("link", "identity"):
+            score_resend(delivery=delivery)
+            count += 1
+        self.message_user(
+            request,
+            ngettext("%d score queued again.", "%d scores queued again.", count) % count,
+            messages.SUCCESS,
+        )

@@ -8,3 +8,8 @@ class LtiConfig(AppConfig):
     name = "lti"
     verbose_name = _("LTI")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from lti.grades import listeners_register
+
+        listeners_register()

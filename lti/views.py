@@ -7,7 +7,9 @@ from typing import Any
 from urllib.parse import urlencode
 
 from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth import login
+from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
@@ -18,6 +20,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from lti.embedding import SESSION_KEY, platform_origin
+from lti.grades import score_resend
 from lti.keys import tool_jwks
 from lti.launch import (
     CookiesBlocked,
@@ -26,8 +29,11 @@ from lti.launch import (
     login_start,
     state_cookie_name,
 )
+from lti.models import ScoreDelivery
 from lti.registration import ToolUrls, platform_register_dynamically
+from lti.selectors import score_delivery_of_course, score_log
 from lti.services import Launched, launch_complete
+from teaching.selectors import taught_course
 
 logger = logging.getLogger(__name__)
 
@@ -141,3 +147,29 @@ def register_view(request: HttpRequest, token: str) -> HttpResponse:
     except LaunchError as error:
         return _refused_page(request, error)
     return render(request, "lti/registered.html", {"platform": platform})
+
+
+@require_GET
+@login_required
+def score_log_view(request: HttpRequest, course_slug: str) -> HttpResponse:
+    """The instructor's delivery log of the scores sent to the LMS, with their state."""
+    course = taught_course(user=request.user, course_slug=course_slug)
+    status = str(request.GET.get("status", ""))
+    context = {
+        "course": course,
+        "deliveries": score_log(course=course, status=status),
+        "statuses": ScoreDelivery.Status.choices,
+        "status": status,
+        "resendable": {ScoreDelivery.Status.FAILED, ScoreDelivery.Status.SUCCEEDED},
+    }
+    return render(request, "lti/score_log.html", context)
+
+
+@require_POST
+@login_required
+def score_resend_view(request: HttpRequest, course_slug: str, delivery_id: int) -> HttpResponse:
+    course = taught_course(user=request.user, course_slug=course_slug)
+    delivery = score_delivery_of_course(course=course, delivery_id=delivery_id)
+    score_resend(delivery=delivery)
+    messages.success(request, _("The score is queued to be sent again."))
+    return HttpResponseRedirect(reverse("lti:scores", kwargs={"course_slug": course.slug}))

@@ -1,0 +1,33 @@
+"""Reads of LTI for the instructor's pages: the score delivery log of a course."""
+
+from __future__ import annotations
+
+from django.db.models import QuerySet
+from django.http import Http404
+
+from courses.models import Course
+from lti.models import ScoreDelivery
+
+LOG_PAGE_SIZE = 200
+
+
+def score_log(*, course: Course, status: str = "") -> list[ScoreDelivery]:
+    """The newest deliveries of the course's LMS links (the caller checked that the user
+    teaches it: teaching.selectors.taught_course)."""
+    deliveries: QuerySet[ScoreDelivery] = ScoreDelivery.objects.filter(
+        link__context__course=course
+    ).select_related("identity__user", "link__quiz", "link__exercise", "link__context")
+    if status in ScoreDelivery.Status.values:
+        deliveries = deliveries.filter(status=status)
+    return list(deliveries.order_by("-created_at", "-id")[:LOG_PAGE_SIZE])
+
+
+def score_delivery_of_course(*, course: Course, delivery_id: int) -> ScoreDelivery:
+    delivery = (
+        ScoreDelivery.objects.filter(pk=delivery_id, link__context__course=course)
+        .select_related("link", "identity")
+        .first()
+    )
+    if delivery is None:
+        raise Http404
+    return delivery
