@@ -26,6 +26,7 @@ from core.storable import storable_text
 from grader.models import Submission
 from grader.selectors import exercise_standing
 from lti import claims
+from lti.deep_linking import quiz_points
 from lti.models import Identity, ResourceLink, ScoreDelivery
 from lti.platform_http import PlatformHttpError, platform_call
 from lti.tokens import access_token, access_token_forget
@@ -79,10 +80,14 @@ class ItemScore:
 
 def item_score(*, learner_id: int, link: ResourceLink) -> ItemScore:
     """The learner's standing on the item, as the course's progress counts it: a quiz's
-    percent by its score policy (out of 100), an exercise's best score (out of its points)."""
+    percent by its score policy (of its points), an exercise's best score (of its points).
+    The maximum is the one deep linking gave the line item."""
     if link.quiz is not None:
-        percent = quiz_result_for(learner_id=learner_id, quiz=link.quiz).percent
-        return ItemScore(Decimal(percent or 0), Decimal(100))
+        percent = Decimal(quiz_result_for(learner_id=learner_id, quiz=link.quiz).percent or 0)
+        points = quiz_points(link.quiz)
+        if not points:
+            return ItemScore(percent, Decimal(100))
+        return ItemScore((percent * points / 100).quantize(Decimal("0.01")), points)
     exercise = link.exercise
     assert exercise is not None  # (a link has one target: a constraint)
     _complete, best = exercise_standing(learner_id=learner_id, exercise_id=exercise.pk)

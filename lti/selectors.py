@@ -6,7 +6,7 @@ from django.db.models import QuerySet
 from django.http import Http404
 
 from courses.models import Course
-from lti.models import ScoreDelivery
+from lti.models import Platform, ScoreDelivery
 
 LOG_PAGE_SIZE = 200
 
@@ -31,3 +31,11 @@ def score_delivery_of_course(*, course: Course, delivery_id: int) -> ScoreDelive
     if delivery is None:
         raise Http404
     return delivery
+
+
+def deep_linking_course(*, course_id: int) -> Course:
+    return Course.objects.get(pk=course_id)
+
+
+def deep_linking_platform(*, platform_id: int) -> Platform:
+    return Platform.objects.get(pk=platform_id, is_active=True)

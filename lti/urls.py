@@ -13,6 +13,7 @@ urlpatterns = [
     path("lti/login/", views.login_view, name="login"),
     path("lti/launch/", views.launch_view, name="launch"),
     path("lti/register/<str:token>/", views.register_view, name="register"),
+    path("lti/deep-link/", views.deep_link_view, name="deep_link"),
     path("teach/<slug:course_slug>/lti/scores/", views.score_log_view, name="scores"),
     path(
         "teach/<slug:course_slug>/lti/scores/<int:delivery_id>/resend/",

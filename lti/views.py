@@ -1,4 +1,5 @@
-"""LTI endpoints: our JWKS, the OIDC login initiation, the launch, dynamic registration."""
+"""LTI endpoints: our JWKS, the OIDC login initiation, the launch, dynamic registration, deep
+linking, and the instructor's log of scores sent to the LMS."""
 
 from __future__ import annotations
 
@@ -19,6 +20,8 @@ from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from lti import claims
+from lti.deep_linking import catalogue, chosen_items, content_item, deep_link_response
 from lti.embedding import SESSION_KEY, platform_origin
 from lti.grades import score_resend
 from lti.keys import tool_jwks
@@ -29,9 +32,14 @@ from lti.launch import (
     login_start,
     state_cookie_name,
 )
-from lti.models import ScoreDelivery
+from lti.models import Membership, ScoreDelivery
 from lti.registration import ToolUrls, platform_register_dynamically
-from lti.selectors import score_delivery_of_course, score_log
+from lti.selectors import (
+    deep_linking_course,
+    deep_linking_platform,
+    score_delivery_of_course,
+    score_log,
+)
 from lti.services import Launched, launch_complete
 from teaching.selectors import taught_course
 
@@ -87,9 +95,8 @@ def _cookies_blocked_page(request: HttpRequest, error: CookiesBlocked) -> HttpRe
 
 def _after_launch(request: HttpRequest, launched: Launched) -> HttpResponse:
     link = launched.link
-    if link is None:
-        error = LaunchError(_("Choosing content from the LMS is not available yet."))
-        return _refused_page(request, error)
+    if link is None:  # a deep linking request: its page
+        return HttpResponseRedirect(reverse("lti:deep_link"))
     if link.quiz_id is not None:
         return HttpResponseRedirect(reverse("quizzes:quiz", kwargs={"quiz_id": link.quiz_id}))
     return HttpResponseRedirect(
@@ -112,12 +119,23 @@ def launch_view(request: HttpRequest) -> HttpResponse:
         return _cookies_blocked_page(request, error)
     except LaunchError as error:
         return _refused_page(request, error)
+    deep_linking = launch.message_type == claims.DEEP_LINKING_REQUEST
+    if deep_linking and launched.role == Membership.Role.LEARNER:
+        refusal = LaunchError(_("Only an instructor of the LMS course can choose content."))
+        return _refused_page(request, refusal)
     login(request, launched.identity.user, backend="django.contrib.auth.backends.ModelBackend")
     session: dict[str, Any] = {
         "platform_origin": platform_origin(launch.platform),
         "context": launched.context.pk,
         "role": launched.role,
     }
+    if deep_linking:
+        session["deep_linking"] = {
+            "platform": launch.platform.pk,
+            "deployment_id": launch.deployment.deployment_id,
+            "settings": launch.claims.get(claims.DL_SETTINGS) or {},
+            "course": launched.context.course_id,
+        }
     request.session[SESSION_KEY] = session
     response = _after_launch(request, launched)
     response.delete_cookie(state_cookie_name(state), path=reverse("lti:launch"), samesite="None")
@@ -173,3 +191,70 @@ def score_resend_view(request: HttpRequest, course_slug: str, delivery_id: int) 
     score_resend(delivery=delivery)
     messages.success(request, _("The score is queued to be sent again."))
     return HttpResponseRedirect(reverse("lti:scores", kwargs={"course_slug": course.slug}))
+
+
+def _deep_linking(request: HttpRequest) -> dict[str, Any] | None:
+    lti = request.session.get(SESSION_KEY)
+    found = lti.get("deep_linking") if isinstance(lti, dict) else None
+    return found if isinstance(found, dict) and request.user.is_authenticated else None
+
+
+def _ints(values: list[str]) -> list[int]:
+    return [int(v) for v in values if v.isascii() and v.isdigit() and len(v) < 19]
+
+
+@xframe_options_exempt  # (the LMS's frame: EmbeddedSessionMiddleware sets frame-ancestors)
+@never_cache
+@require_http_methods(["GET", "POST"])
+def deep_link_view(request: HttpRequest) -> HttpResponse:
+    """The instructor picks items; they go back to the LMS in a signed response, posted by
+    the browser to the LMS's return URL."""
+    state = _deep_linking(request)
+    if state is None:
+        error = LaunchError(
+            _("Open this page from your LMS (add an activity, then choose Zachet).")
+        )
+        return _refused_page(request, error)
+    course = deep_linking_course(course_id=int(state["course"]))
+    settings_claim = dict(state.get("settings") or {})
+    error_message = None
+    if request.method == "POST":
+        items = chosen_items(
+            course=course,
+            keys=request.POST.getlist("item"),
+            section_ids=_ints(request.POST.getlist("section")),
+            part_ids=_ints(request.POST.getlist("part")),
+        )
+        content = [
+            content_item(item, url=request.build_absolute_uri(reverse(
+                "quizzes:quiz" if item.kind == "quiz" else "grader:exercise",
+                args=[item.pk],
+            )))
+            for item in items
+        ]  # fmt: skip
+        try:
+            token = deep_link_response(
+                platform=deep_linking_platform(platform_id=int(state["platform"])),
+                deployment_id=str(state["deployment_id"]),
+                settings_claim=settings_claim,
+                items=content,
+            )
+        except LaunchError as refused:
+            error_message = refused.message
+        else:
+            lti = dict(request.session[SESSION_KEY])
+            lti.pop("deep_linking", None)  # one response per request
+            request.session[SESSION_KEY] = lti
+            context = {
+                "return_url": settings_claim.get("deep_link_return_url", ""),
+                "jwt": token,
+                "count": len(content),
+            }
+            return render(request, "lti/deep_link_return.html", context)
+    context = {
+        "course": course,
+        "parts": catalogue(course=course),
+        "multiple": settings_claim.get("accept_multiple", True) is not False,
+        "error": error_message,
+    }
+    return render(request, "lti/deep_link.html", context, status=400 if error_message else 200)

@@ -52,14 +52,15 @@ def test_a_graded_attempt_reaches_the_lms_line_item(lms: LmsServer, quiz: Quiz, 
     graded(quiz, learner, "b")
 
     delivery = ScoreDelivery.objects.get()
-    assert (delivery.score_given, delivery.score_maximum) == (Decimal(100), Decimal(100))
+    # The quiz's one question is worth 1 point: 100 % of it.
+    assert (delivery.score_given, delivery.score_maximum) == (Decimal(1), Decimal(1))
     outcome = score_send(delivery_id=delivery.pk)
 
     assert outcome.status == ScoreDelivery.Status.SUCCEEDED
     (score,) = lms.scores
     assert score["lineitem"] == "/ags/course-101/lineitems/link-1"
     assert score["userId"] == "student-7"
-    assert (score["scoreGiven"], score["scoreMaximum"]) == (100.0, 100.0)
+    assert (score["scoreGiven"], score["scoreMaximum"]) == (1.0, 1.0)
     assert (score["activityProgress"], score["gradingProgress"]) == ("Completed", "FullyGraded")
     assert score["timestamp"] == delivery.graded_at.isoformat(timespec="milliseconds")
     assert lms.score_headers[0]["Content-Type"] == "application/vnd.ims.lis.v1.score+json"
@@ -80,7 +81,7 @@ def test_the_access_token_is_cached_until_it_expires(lms: LmsServer, quiz: Quiz,
     assert second is not None
     score_send(delivery_id=second.pk)
     assert lms.token_requests == 1
-    assert [s["scoreGiven"] for s in lms.scores] == [0.0, 100.0]
+    assert [s["scoreGiven"] for s in lms.scores] == [0.0, 1.0]
 
 
 def test_a_token_the_lms_revoked_is_fetched_again(lms: LmsServer, quiz: Quiz, learner: User):
