@@ -6,7 +6,7 @@ from django.db.models import QuerySet
 from django.http import Http404
 
 from courses.models import Course
-from lti.models import Platform, ScoreDelivery
+from lti.models import Context, Membership, Platform, ScoreDelivery
 
 LOG_PAGE_SIZE = 200
 
@@ -39,3 +39,33 @@ def deep_linking_course(*, course_id: int) -> Course:
 
 def deep_linking_platform(*, platform_id: int) -> Platform:
     return Platform.objects.get(pk=platform_id, is_active=True)
+
+
+def course_contexts(*, course: Course) -> list[Context]:
+    """The LMS courses tied to ours, each with its members (who left last)."""
+    contexts = list(
+        Context.objects.filter(course=course)
+        .select_related("deployment__platform")
+        .order_by("deployment__platform__name", "title", "id")
+    )
+    members: dict[int, list[Membership]] = {}
+    for membership in (
+        Membership.objects.filter(context__in=contexts)
+        .select_related("identity__user")
+        .order_by("left_at", "identity__user__last_name", "identity__user__username")
+    ):
+        members.setdefault(membership.context_id, []).append(membership)
+    for context in contexts:
+        context.member_list = members.get(context.pk, [])  # type: ignore[attr-defined]
+    return contexts
+
+
+def course_context(*, course: Course, context_id: int) -> Context:
+    context = (
+        Context.objects.filter(pk=context_id, course=course)
+        .select_related("deployment__platform", "course")
+        .first()
+    )
+    if context is None:
+        raise Http404
+    return context

@@ -24,9 +24,12 @@ from quizzes.models import Quiz
 def launch_role(roles: list[str]) -> str:
     """Our role for the launch's LIS roles: an instructor or TA of the LMS course teaches
     ours; anyone else (a learner, a guest, no role) is a learner."""
-    if claims.ROLE_TA in roles:
+    # Full URIs (LTI 1.3 launches) or the short names NRPS may use ("Instructor").
+    names = {role.rsplit("#", 1)[-1].rsplit("/", 1)[-1] for role in roles}
+    if claims.ROLE_TA in roles or "TeachingAssistant" in names:
         return Membership.Role.TEACHING_ASSISTANT
-    if claims.ROLE_INSTRUCTOR in roles or "Instructor" in roles:
+    context_roles = [r for r in roles if not r.startswith(claims.ROLE_ADMIN_PREFIX)]
+    if claims.ROLE_INSTRUCTOR in context_roles or "Instructor" in roles:
         return Membership.Role.INSTRUCTOR
     return Membership.Role.LEARNER
 

@@ -15,6 +15,12 @@ urlpatterns = [
     path("lti/register/<str:token>/", views.register_view, name="register"),
     path("lti/deep-link/", views.deep_link_view, name="deep_link"),
     path("teach/<slug:course_slug>/lti/scores/", views.score_log_view, name="scores"),
+    path("teach/<slug:course_slug>/lti/roster/", views.roster_view, name="roster"),
+    path(
+        "teach/<slug:course_slug>/lti/roster/<int:context_id>/sync/",
+        views.roster_sync_view,
+        name="roster_sync",
+    ),
     path(
         "teach/<slug:course_slug>/lti/scores/<int:delivery_id>/resend/",
         views.score_resend_view,

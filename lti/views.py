@@ -34,7 +34,10 @@ from lti.launch import (
 )
 from lti.models import Membership, ScoreDelivery
 from lti.registration import ToolUrls, platform_register_dynamically
+from lti.roster import roster_sync
 from lti.selectors import (
+    course_context,
+    course_contexts,
     deep_linking_course,
     deep_linking_platform,
     score_delivery_of_course,
@@ -258,3 +261,31 @@ def deep_link_view(request: HttpRequest) -> HttpResponse:
         "error": error_message,
     }
     return render(request, "lti/deep_link.html", context, status=400 if error_message else 200)
+
+
+@require_GET
+@login_required
+def roster_view(request: HttpRequest, course_slug: str) -> HttpResponse:
+    """The LMS courses tied to this one and their members, with a sync from the LMS (NRPS)."""
+    course = taught_course(user=request.user, course_slug=course_slug)
+    context = {"course": course, "contexts": course_contexts(course=course)}
+    return render(request, "lti/roster.html", context)
+
+
+@require_POST
+@login_required
+def roster_sync_view(request: HttpRequest, course_slug: str, context_id: int) -> HttpResponse:
+    course = taught_course(user=request.user, course_slug=course_slug)
+    lms_course = course_context(course=course, context_id=context_id)
+    try:
+        synced = roster_sync(context=lms_course)
+    except LaunchError as error:
+        logger.warning("LTI roster sync of context %s: %s", lms_course.pk, error.detail or error)
+        messages.error(request, str(error.message))
+    else:
+        messages.success(
+            request,
+            _("Members in the LMS course: %(active)d; marked as left now: %(left)d.")
+            % {"active": synced.active, "left": synced.left},
+        )
+    return HttpResponseRedirect(reverse("lti:roster", kwargs={"course_slug": course.slug}))

@@ -73,4 +73,16 @@ def quiz_url(quiz: Quiz) -> str:
     return f"http://testserver/quizzes/{quiz.pk}/"
 
 
-__all__ = ["Login", "login", "quiz_url"]
+def launch_as(client: Client, lms: LmsServer, quiz: Quiz, *, sub: str) -> None:
+    """A real launch of the quiz by the LMS's user `sub`; then the LMS knows our keys (as it
+    reads our JWKS URL) for the tokens of its services."""
+    from lti.keys import tool_jwks
+
+    started = login(client, lms)
+    id_token = lms.id_token(nonce=started.nonce, sub=sub, target_link_uri=quiz_url(quiz))
+    response = client.post("/lti/launch/", {"id_token": id_token, "state": started.state})
+    assert response.status_code == 302, response.content
+    lms.tool_jwks = tool_jwks()
+
+
+__all__ = ["Login", "launch_as", "login", "quiz_url"]

@@ -29,6 +29,7 @@ from lti import claims
 CLIENT_ID = "zachet-tool-client"
 DEPLOYMENT_ID = "deployment-1"
 CONTEXT_ID = "course-101"
+NRPS_CONTAINER = "application/vnd.ims.lti-nrps.v2.membershipcontainer+json"
 
 
 @dataclass
@@ -230,11 +231,20 @@ class _Handler(BaseHTTPRequestHandler):
             if not lms.authorized(self.headers, claims.SCOPE_NRPS):
                 self._send(401, {"error": "unauthorized"})
                 return
-            self._send(
-                200,
-                {"id": lms.url(parts.path), "context": {"id": CONTEXT_ID}, "members": lms.members},
-                "application/vnd.ims.lti-nrps.v2.membershipcontainer+json",
+            # Pages of two members, linked by rel="next" (NRPS 2.0, 2.4.2).
+            page = int(query.get("page", "0"))
+            members = lms.members[page * 2 : page * 2 + 2]
+            body = json.dumps({"id": lms.url(parts.path), "context": {"id": CONTEXT_ID},
+                               "members": members}).encode()  # fmt: skip
+            self.send_response(200)
+            self.send_header(
+                "Content-Type", "application/vnd.ims.lti-nrps.v2.membershipcontainer+json"
             )
+            self.send_header("Content-Length", str(len(body)))
+            if len(lms.members) > page * 2 + 2:
+                self.send_header("Link", f'<{lms.url(parts.path)}?page={page + 1}>; rel="next"')
+            self.end_headers()
+            self.wfile.write(body)
         elif parts.path.startswith("/ags/") and "/lineitems" in parts.path:
             if not lms.authorized(self.headers, claims.SCOPE_LINEITEM):
                 self._send(401, {"error": "unauthorized"})

@@ -12,13 +12,12 @@ from django.test import Client
 from django.utils import timezone
 
 from lti.grades import score_deliveries_send_due, score_resend, score_send, scores_url
-from lti.keys import tool_jwks
 from lti.models import Identity, Platform, ScoreDelivery
 from quizzes.models import Attempt, Quiz
 from quizzes.services import attempt_grade, attempt_regrade, attempt_save_answers, attempt_start
 from quizzes.services import attempt_submit as submit
 from tests.factories import UserFactory
-from tests.lti.conftest import login, quiz_url
+from tests.lti.conftest import launch_as
 from tests.lti.lms import LmsServer
 
 pytestmark = pytest.mark.django_db
@@ -27,13 +26,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def learner(client: Client, lms: LmsServer, platform: Platform, quiz: Quiz) -> User:
     """A learner who came to the quiz from the LMS (a real launch)."""
-    started = login(client, lms)
-    id_token = lms.id_token(nonce=started.nonce, sub="student-7", target_link_uri=quiz_url(quiz))
-    assert (
-        client.post("/lti/launch/", {"id_token": id_token, "state": started.state}).status_code
-        == 302
-    )
-    lms.tool_jwks = tool_jwks()  # what the LMS knows of our keys (it reads our JWKS URL)
+    launch_as(client, lms, quiz, sub="student-7")
     return Identity.objects.get(sub="student-7").user
 
 
