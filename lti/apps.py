@@ -10,6 +10,8 @@ class LtiConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
+        from lti.embedding import partitioned_cookies_enable
         from lti.grades import listeners_register
 
         listeners_register()
+        partitioned_cookies_enable()

@@ -22,7 +22,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from lti import claims
 from lti.deep_linking import catalogue, chosen_items, content_item, deep_link_response
-from lti.embedding import SESSION_KEY, platform_origin
+from lti.embedding import SESSION_KEY, cookie_for_frame, platform_origin
 from lti.grades import score_resend
 from lti.keys import tool_jwks
 from lti.launch import (
@@ -78,15 +78,15 @@ def login_view(request: HttpRequest) -> HttpResponse:
     response = HttpResponseRedirect(redirect.url)
     # Binds the state to this browser. SameSite=None: it comes back with the LMS's
     # cross-site form post of the launch, inside the LMS's frame.
+    name = state_cookie_name(redirect.state)
     response.set_cookie(
-        state_cookie_name(redirect.state),
+        name,
         redirect.state,
         max_age=settings.LTI_LOGIN_STATE_SECONDS,
-        secure=True,
         httponly=True,
-        samesite="None",
         path=reverse("lti:launch"),
     )
+    cookie_for_frame(response.cookies[name])
     return response
 
 
@@ -141,7 +141,8 @@ def launch_view(request: HttpRequest) -> HttpResponse:
         }
     request.session[SESSION_KEY] = session
     response = _after_launch(request, launched)
-    response.delete_cookie(state_cookie_name(state), path=reverse("lti:launch"), samesite="None")
+    response.delete_cookie(state_cookie_name(state), path=reverse("lti:launch"))
+    cookie_for_frame(response.cookies[state_cookie_name(state)])
     return response
 
 

@@ -72,6 +72,7 @@ def test_a_learner_lands_on_the_quiz_signed_in_and_enrolled(
     session_cookie = response.cookies["sessionid"]
     assert session_cookie["samesite"] == "None"
     assert session_cookie["secure"]
+    assert "; Partitioned" in session_cookie.OutputString()
     page = client.get(response["Location"])
     assert page.status_code == 200
     assert "X-Frame-Options" not in page
@@ -322,6 +323,7 @@ def test_the_login_binds_its_state_to_the_browser_with_a_cross_site_cookie(
     assert cookie["samesite"] == "None"
     assert cookie["secure"]
     assert cookie["httponly"]
+    assert "; Partitioned" in cookie.OutputString()
     assert started.redirect_uri == "http://testserver/lti/launch/"
     login_state = LoginState.objects.get()
     assert (login_state.state, login_state.nonce) == (started.state, started.nonce)
