@@ -127,7 +127,7 @@ class RegistrationInviteAdmin(admin.ModelAdmin):
     def registration_url(self, obj: RegistrationInvite) -> str:
         if obj.used_by_id is not None:
             return "—"
-        return self._request.build_absolute_uri(reverse("lti:register", args=[obj.token]))
+        return reverse("lti:register", args=[obj.token])
 
     def change_view(
         self,
@@ -136,7 +136,13 @@ class RegistrationInviteAdmin(admin.ModelAdmin):
         form_url: str = "",
         extra_context: dict[str, Any] | None = None,
     ) -> Any:
-        self._request = request  # for the absolute registration URL
+        invite = self.get_object(request, object_id)
+        if request.method == "GET" and invite is not None and invite.used_by_id is None:
+            # The whole URL, with this site's address, as the LMS needs it.
+            url = request.build_absolute_uri(self.registration_url(invite))
+            self.message_user(
+                request, _("Registration URL for the LMS: %(url)s") % {"url": url}, messages.INFO
+            )
         return super().change_view(request, object_id, form_url, extra_context)
 
     def save_model(
