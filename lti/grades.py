@@ -27,8 +27,8 @@ from grader.models import Submission
 from grader.selectors import exercise_standing
 from lti import claims
 from lti.deep_linking import quiz_points
-from lti.models import Identity, ResourceLink, ScoreDelivery
-from lti.platform_http import PlatformHttpError, platform_call
+from lti.models import Identity, Platform, ResourceLink, ScoreDelivery
+from lti.platform_http import PlatformHttpError, PlatformResponse, platform_call
 from lti.tokens import access_token, access_token_forget
 from quizzes.models import Attempt
 from quizzes.selectors import quiz_result_for
@@ -37,6 +37,7 @@ from webhooks.services import event_listener_register
 logger = logging.getLogger(__name__)
 
 SCORE_CONTENT_TYPE = "application/vnd.ims.lis.v1.score+json"
+LINEITEM_CONTENT_TYPE = "application/vnd.ims.lis.v2.lineitem+json"
 SENDING_STALE_AFTER = timedelta(seconds=60)
 PENDING_STALE_AFTER = timedelta(seconds=30)
 COUNTDOWN_LIMIT_SECONDS = 30.0
@@ -108,7 +109,9 @@ def scores_record(
             context__memberships__identity=identity,
             **({"quiz_id": quiz_id} if quiz_id is not None else {"exercise_id": exercise_id}),
         )
-        .exclude(lineitem_url="")
+        # A link with no line item of its own gets one made in its course's line items
+        # (`lineitem_ensure`), when the LMS offers them.
+        .exclude(lineitem_url="", context__lineitems_url="")
         .select_related("quiz", "exercise")
     )
     now = timezone.now()
@@ -165,23 +168,68 @@ def score_body(delivery: ScoreDelivery) -> dict[str, object]:
     }
 
 
-def _post_score(delivery: ScoreDelivery) -> int:
-    platform = delivery.link.context.deployment.platform
-    body = json.dumps(score_body(delivery)).encode()
-    scopes = [claims.SCOPE_SCORE]
+def _platform_post(
+    platform: Platform, scopes: list[str], url: str, *, content_type: str, body: bytes
+) -> PlatformResponse:
+    """POST with a bearer token of these scopes; a token the platform refused (revoked before
+    it expired) is fetched again once."""
     for attempt in (1, 2):
         token = access_token(platform=platform, scopes=scopes)
-        headers = {"Authorization": f"Bearer {token}", "Content-Type": SCORE_CONTENT_TYPE}
+        headers = {"Authorization": f"Bearer {token}", "Content-Type": content_type}
         try:
-            return platform_call(
-                "POST", scores_url(delivery.link.lineitem_url), headers=headers, body=body
-            ).status
+            return platform_call("POST", url, headers=headers, body=body)
         except PlatformHttpError as error:
             if error.status == 401 and attempt == 1:
-                access_token_forget(platform=platform, scopes=scopes)  # revoked: a new one
+                access_token_forget(platform=platform, scopes=scopes)
                 continue
             raise
     raise AssertionError("unreachable")
+
+
+def lineitem_ensure(*, link: ResourceLink, maximum: Decimal) -> str:
+    """The link's line item; made in the LMS course's line items (AGS 3.2) for a link the LMS
+    gave none (a link added by hand rather than by deep linking)."""
+    if link.lineitem_url:
+        return link.lineitem_url
+    with transaction.atomic():
+        # Locked through the LMS's answer: two learners' first scores make one line item.
+        locked = (
+            ResourceLink.objects.select_for_update()
+            .select_related("context__deployment__platform", "quiz", "exercise")
+            .get(pk=link.pk)
+        )
+        if not locked.lineitem_url:
+            item = locked.quiz or locked.exercise
+            body = {
+                "scoreMaximum": float(maximum),
+                "label": item.title if item is not None else locked.resource_link_id,
+                "resourceLinkId": locked.resource_link_id,
+                "resourceId": f"quiz:{locked.quiz_id}" if locked.quiz_id else
+                              f"exercise:{locked.exercise_id}",
+            }  # fmt: skip
+            created = _platform_post(
+                locked.context.deployment.platform, [claims.SCOPE_LINEITEM],
+                locked.context.lineitems_url, content_type=LINEITEM_CONTENT_TYPE,
+                body=json.dumps(body).encode(),
+            ).json()  # fmt: skip
+            url = created.get("id") if isinstance(created, dict) else None
+            if not isinstance(url, str) or not url.startswith(("https://", "http://")):
+                raise PlatformHttpError("the new line item has no id")
+            locked.lineitem_url = url
+            locked.save(update_fields=["lineitem_url"])
+    link.lineitem_url = locked.lineitem_url
+    return link.lineitem_url
+
+
+def _post_score(delivery: ScoreDelivery) -> int:
+    link = delivery.link
+    lineitem = lineitem_ensure(link=link, maximum=delivery.score_maximum)
+    body = json.dumps(score_body(delivery)).encode()
+    platform = link.context.deployment.platform
+    return _platform_post(
+        platform, [claims.SCOPE_SCORE], scores_url(lineitem),
+        content_type=SCORE_CONTENT_TYPE, body=body,
+    ).status  # fmt: skip
 
 
 def retry_delay(attempts: int) -> float:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 from decimal import Decimal
+from typing import Any
 
 import pytest
 from django.contrib.auth.models import User
@@ -12,12 +13,13 @@ from django.test import Client
 from django.utils import timezone
 
 from lti.grades import score_deliveries_send_due, score_resend, score_send, scores_url
+from lti.keys import tool_jwks
 from lti.models import Identity, Platform, ScoreDelivery
 from quizzes.models import Attempt, Quiz
 from quizzes.services import attempt_grade, attempt_regrade, attempt_save_answers, attempt_start
 from quizzes.services import attempt_submit as submit
 from tests.factories import UserFactory
-from tests.lti.conftest import launch_as
+from tests.lti.conftest import launch_as, login, quiz_url
 from tests.lti.lms import LmsServer
 
 pytestmark = pytest.mark.django_db
@@ -277,3 +279,41 @@ def test_instructors_see_the_delivery_log_and_send_again(
         stranger.post(f"/teach/{course.slug}/lti/scores/{delivery.pk}/resend/").status_code == 404
     )
     assert ScoreDelivery.objects.filter(resend_of=delivery).count() == 1
+
+
+def test_a_link_without_a_line_item_gets_one_made_once(
+    client: Client, lms: LmsServer, platform: Platform, quiz: Quiz
+):
+    from lti import claims
+    from lti.models import ResourceLink
+
+    # A link added by hand in the LMS: the launch names the course's line items, no line item.
+    launched = []
+    for sub in ("ann", "bob"):
+        browser = Client()
+        started = login(browser, lms)
+        ags: dict[str, Any] = {
+            claims.AGS_ENDPOINT: {
+                "scope": [claims.SCOPE_LINEITEM, claims.SCOPE_SCORE],
+                "lineitems": lms.url("/ags/course-101/lineitems"),
+            }
+        }
+        token = lms.id_token(nonce=started.nonce, sub=sub, target_link_uri=quiz_url(quiz), **ags)
+        response = browser.post("/lti/launch/", {"id_token": token, "state": started.state})
+        assert response.status_code == 302
+        launched.append(Identity.objects.get(sub=sub).user)
+    lms.tool_jwks = tool_jwks()
+    assert ResourceLink.objects.get().lineitem_url == ""
+
+    for user in launched:
+        graded(quiz, user, "b")
+    for delivery in ScoreDelivery.objects.order_by("pk"):
+        assert score_send(delivery_id=delivery.pk).status == ScoreDelivery.Status.SUCCEEDED
+
+    (item,) = lms.lineitems.values()
+    assert (item["scoreMaximum"], item["resourceLinkId"]) == (1.0, "link-1")
+    assert item["resourceId"] == f"quiz:{quiz.pk}"
+    link = ResourceLink.objects.get()
+    assert link.lineitem_url == item["id"]
+    assert [s["lineitem"] for s in lms.scores] == [item["id"].removeprefix(lms.base_url)] * 2
+    assert [s["userId"] for s in lms.scores] == ["ann", "bob"]
