@@ -99,3 +99,59 @@ def test_an_lms_page_launches_an_exercise_in_a_frame_and_gets_the_score(
     assert score["gradingProgress"] == "FullyGraded"
     assert lms.token_requests == 1
     assert identity.user.submissions.count() == 1
+
+
+def test_an_instructor_picks_a_quiz_in_the_lms_frame_and_the_lms_receives_the_link(
+    browser: WebDriver, live_server, transactional_db
+) -> None:
+    import jwt
+
+    from lti import claims
+    from lti.keys import tool_jwks
+    from tests.factories import QuestionFactory
+
+    quiz = QuestionFactory.create().quiz
+    driver = browser
+    driver.delete_all_cookies()
+    with running_lms() as lms:
+        platform = Platform.objects.create(
+            name="Test LMS", issuer=lms.issuer, client_id=CLIENT_ID,
+            auth_login_url=lms.url("/auth"), auth_token_url=lms.url("/token"),
+            jwks_url=lms.url("/jwks"), course=quiz.section.part.course,
+        )  # fmt: skip
+        Deployment.objects.create(platform=platform, deployment_id=DEPLOYMENT_ID)
+        target = live_server.url + "/lti/launch/"
+        hint = json.dumps({
+            "message_type": claims.DEEP_LINKING_REQUEST, "roles": [claims.ROLE_INSTRUCTOR],
+            "target_link_uri": target,
+        })  # fmt: skip
+        login = live_server.url + "/lti/login/?" + urlencode({
+            "iss": lms.issuer, "login_hint": "teacher-1", "target_link_uri": target,
+            "client_id": CLIENT_ID, "lti_message_hint": hint,
+        })  # fmt: skip
+        frame = (
+            "<!DOCTYPE html><html lang=en><title>LMS course</title><h1>Add an activity</h1>"
+            f'<iframe id="tool" title="Zachet" src="{html.escape(login)}" '
+            'style="width:1200px;height:900px"></iframe>'
+        )
+        page = Page(driver, lms.base_url, "lti-deep-linking")
+        page.open("/page?html=" + quote(frame))
+        driver.switch_to.frame(driver.find_element(By.ID, "tool"))
+        box = wait(driver, 60).until(
+            ec.element_to_be_clickable((By.CSS_SELECTOR, f'input[value="quiz:{quiz.pk}"]'))
+        )
+        page.check("the deep linking picker")
+        box.click()
+        driver.find_element(By.CSS_SELECTOR, "#deep-link-form button[type=submit]").click()
+        wait(driver, 30).until(ec.presence_of_element_located((By.ID, "deep-link-done")))
+        driver.switch_to.default_content()
+
+    (posted,) = lms.deep_link_responses
+    token = posted["JWT"]
+    kid = jwt.get_unverified_header(token)["kid"]
+    jwk = next(k for k in tool_jwks()["keys"] if k["kid"] == kid)
+    body = jwt.decode(token, jwt.PyJWK.from_dict(jwk).key, algorithms=["RS256"],
+                      audience=lms.issuer)  # fmt: skip
+    (item,) = body[claims.DL_CONTENT_ITEMS]
+    assert item["url"] == f"{live_server.url}/quizzes/{quiz.pk}/"
+    assert item["lineItem"]["scoreMaximum"] == 1.0
