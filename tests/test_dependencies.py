@@ -12,8 +12,8 @@ from pathlib import Path
 
 from tests.conftest import REPO_DIR
 
-APPS = ["accounts", "api", "config", "core", "courses", "demo", "grader", "ops", "progress",
-        "quizzes", "teaching", "webhooks"]  # fmt: skip
+APPS = ["accounts", "api", "config", "core", "courses", "demo", "grader", "lti", "ops",
+        "progress", "quizzes", "teaching", "webhooks"]  # fmt: skip
 BELOW_GRADING = {"accounts", "api", "core", "courses", "progress", "webhooks"}
 
 
