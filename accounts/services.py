@@ -1,4 +1,5 @@
-"""Writes for accounts: sign-up, and the counting that rate-limits password reset e-mails."""
+"""Writes for accounts: sign-up, and the counting that rate-limits password reset e-mails (and
+other unauthenticated requests that write: an LTI login)."""
 
 from __future__ import annotations
 
@@ -43,15 +44,18 @@ def client_address(request: HttpRequest) -> str:
     return remote
 
 
-def _counted(key: str) -> int:
-    """This window's count under `key`, this request included; 0 if the cache is
-    unreachable (the limit guards mailboxes, it must not stop a reset altogether)."""
+def window_count(*, key: str, window_seconds: int) -> int:
+    """How many times `key` was counted in this window of `window_seconds`, this request
+    included; 0 if the cache is unreachable (a limit guards against floods, it must not stop
+    the site when the cache is down). Keys are hashed: the cache never holds the addresses."""
+    window = int(timezone.now().timestamp() // window_seconds)
+    counted = f"ratelimit:{hashlib.sha256(key.encode()).hexdigest()[:40]}:{window}"
     try:
-        if cache.add(key, 1, timeout=RESET_WINDOW_SECONDS + 60):
+        if cache.add(counted, 1, timeout=window_seconds + 60):
             return 1
-        return int(cache.incr(key))
+        return int(cache.incr(counted))
     except (OSError, RedisError, ValueError) as error:
-        logger.warning("password reset counter unreachable, request let through: %s", error)
+        logger.warning("rate limit counter unreachable, request let through: %s", error)
         return 0
 
 
@@ -59,12 +63,12 @@ def password_reset_allowed(*, email: str, address: str) -> bool:
     """Count a password reset request; False once the e-mail address or the client address
     has asked more than settings.ACCOUNTS_PASSWORD_RESETS_PER_EMAIL / _PER_ADDRESS times this
     hour. Counted whether or not an account has the address (the answer must not tell)."""
-    window = int(timezone.now().timestamp() // RESET_WINDOW_SECONDS)
-    # Hashed: the cache never holds the addresses themselves.
-    mailbox = hashlib.sha256(email.strip().lower().encode()).hexdigest()[:32]
-    client = hashlib.sha256(address.encode()).hexdigest()[:32]
-    by_email = _counted(f"accounts:reset:email:{mailbox}:{window}")
-    by_address = _counted(f"accounts:reset:address:{client}:{window}")
+    by_email = window_count(
+        key=f"accounts:reset:email:{email.strip().lower()}", window_seconds=RESET_WINDOW_SECONDS
+    )
+    by_address = window_count(
+        key=f"accounts:reset:address:{address}", window_seconds=RESET_WINDOW_SECONDS
+    )
     return (
         by_email <= settings.ACCOUNTS_PASSWORD_RESETS_PER_EMAIL
         and by_address <= settings.ACCOUNTS_PASSWORD_RESETS_PER_ADDRESS

@@ -522,6 +522,9 @@ LTI_KEY_PUBLISH_SECONDS = env_int("LTI_KEY_PUBLISH_SECONDS", 2 * 86400)
 LTI_KEY_RETIRE_SECONDS = env_int("LTI_KEY_RETIRE_SECONDS", 2 * 86400)
 # How long an OIDC login waits for its launch; a platform's JWKS kept; clock skew allowed.
 LTI_LOGIN_STATE_SECONDS = env_int("LTI_LOGIN_STATE_SECONDS", 600)
+# Login initiations (each writes a login state) per client address a minute: a class behind one
+# NAT launching at once stays far below it; a script flooding the table does not.
+LTI_LOGINS_PER_ADDRESS_PER_MINUTE = env_int("LTI_LOGINS_PER_ADDRESS_PER_MINUTE", 300)
 LTI_JWKS_CACHE_SECONDS = env_int("LTI_JWKS_CACHE_SECONDS", 300)
 LTI_CLOCK_LEEWAY_SECONDS = env_int("LTI_CLOCK_LEEWAY_SECONDS", 60)
 LTI_HTTP_TIMEOUT_SECONDS = env_int("LTI_HTTP_TIMEOUT_SECONDS", 5)

@@ -20,6 +20,7 @@ from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from accounts.services import client_address, window_count
 from lti import claims
 from lti.deep_linking import catalogue, chosen_items, content_item, deep_link_response
 from lti.embedding import SESSION_KEY, cookie_for_frame, platform_origin
@@ -68,6 +69,16 @@ def _refused_page(request: HttpRequest, error: LaunchError) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def login_view(request: HttpRequest) -> HttpResponse:
     params = request.POST if request.method == "POST" else request.GET
+    logins = window_count(key=f"lti:login:{client_address(request)}", window_seconds=60)
+    if logins > settings.LTI_LOGINS_PER_ADDRESS_PER_MINUTE:
+        logger.warning("LTI logins refused: over the limit per address a minute")
+        message = _(
+            "Too many sign-ins from your network in a minute: wait a minute and open the link "
+            "again."
+        )
+        response = render(request, "lti/refused.html", {"message": message}, status=429)
+        response["Retry-After"] = "60"
+        return response
     try:
         redirect = login_start(
             params={name: str(value) for name, value in params.items()},

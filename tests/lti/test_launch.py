@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 from django.contrib.auth.models import User
+from django.core.cache import cache
 from django.test import Client
 from django.utils import timezone
 
@@ -327,3 +328,22 @@ def test_the_login_binds_its_state_to_the_browser_with_a_cross_site_cookie(
     assert started.redirect_uri == "http://testserver/lti/launch/"
     login_state = LoginState.objects.get()
     assert (login_state.state, login_state.nonce) == (started.state, started.nonce)
+
+
+def test_logins_past_the_limit_per_address_are_refused_and_write_nothing(
+    client: Client, lms: LmsServer, platform: Platform, settings
+):
+    settings.LTI_LOGINS_PER_ADDRESS_PER_MINUTE = 2
+    cache.clear()
+    for _ in range(2):
+        login(client, lms)
+    params = {"iss": lms.issuer, "login_hint": "x", "target_link_uri": "http://testserver/"}
+    refused = client.get("/lti/login/", params, HTTP_ACCEPT_LANGUAGE="en")
+    assert refused.status_code == 429
+    assert refused["Retry-After"] == "60"
+    assert "Too many sign-ins" in refused.content.decode()
+    assert LoginState.objects.count() == 2
+    # another address is not held back by this one's count
+    other = Client(REMOTE_ADDR="10.9.8.7")
+    assert other.get("/lti/login/", {**params, "client_id": CLIENT_ID}).status_code == 302
+    cache.clear()
