@@ -33,6 +33,7 @@ import argparse
 import asyncio
 import contextlib
 import fcntl
+import functools
 import os
 import re
 import signal
@@ -84,12 +85,8 @@ class WorkerHost:
 
 
 def _ip(*args: str, check: bool = True) -> str:
-    done = subprocess.run(  # noqa: S603 - fixed arguments of ours
-        ["ip", *args],
-        capture_output=True,
-        text=True,
-        check=False,  # noqa: S607
-    )
+    command = ["ip", *args]
+    done = subprocess.run(command, capture_output=True, text=True, check=False)  # noqa: S603
     if check and done.returncode != 0:
         raise RuntimeError(f"ip {' '.join(args)}: {done.stderr.strip()}")
     return done.stdout
@@ -252,19 +249,21 @@ def worker_hosts(
     sandbox_uid: int | None = None,
     log_dir: Path | None = None,
 ) -> Iterator[list[WorkerHost]]:
-    """`count` worker hosts, each running `workers` (queue -> concurrency) with `env` (its
-    loopback servers reached through the host's forwarder); all removed afterwards."""
+    """`count` worker hosts, each running `workers` (queue -> concurrency) with this
+    process's environment and `env` over it (the loopback servers they name reached through
+    the host's forwarder); all removed afterwards."""
     if os.geteuid() != 0:
         raise RuntimeError("worker hosts need root (ip netns, veth pairs)")
     stale_hosts_remove()
-    endpoints = server_endpoints(env)
+    base_env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings", **env}
+    endpoints = server_endpoints(base_env)
     hosts: list[WorkerHost] = []
     try:
         # Two sessions choosing subnets at once would pick the same: one at a time.
         with _ALLOCATION_LOCK.open("a") as lock:
             fcntl.flock(lock, fcntl.LOCK_EX)
             for index, subnet in enumerate(_free_subnets(count)):
-                host_env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings", **env}
+                host_env = dict(base_env)
                 if sandbox_uid is not None:
                     uid = sandbox_uid + HOST_UID_STRIDE * (index + 1)
                     host_env["GRADER_SANDBOX_UID"] = str(uid)
@@ -321,9 +320,7 @@ async def _connection(
 async def _forward(listen: str, targets: list[tuple[str, int]]) -> None:
     servers = []
     for target in targets:
-        server = await asyncio.start_server(
-            lambda r, w, target=target: _connection(target, r, w), listen, 0
-        )
+        server = await asyncio.start_server(functools.partial(_connection, target), listen, 0)
         port = server.sockets[0].getsockname()[1]
         print(target[0], target[1], port, flush=True)
         servers.append(server)
