@@ -1,6 +1,6 @@
 """Quiz and code graded/s with one worker host and with two (issue 26, item 2).
 
-    sudo .venv/bin/python bench/hosts.py [--attempts 600] [--submissions 60] [--hosts 1,2]
+    sudo .venv/bin/python bench/hosts.py [--attempts 600] [--submissions 60] [--hosts 0,1,2]
         [--concurrency 1] [--broker redis|rabbitmq]
 
 Root (network namespaces). PostgreSQL (DATABASE_URL; default the local server, database
@@ -11,7 +11,8 @@ each, reaching the database and broker through its forwarder. For each host coun
 load: a backlog of quiz attempts (10 questions, bench/quiz.py's) queued while no worker runs,
 then graded by freshly started hosts; then a backlog of Python submissions (the demo
 exercise's reference solution) the same way. Throughput is first to last graded_at (the
-hosts' capacity, not their start-up).
+hosts' capacity, not their start-up). `--hosts 0` runs the same workers in this machine's
+own network namespace, on loopback: what the network hop through a forwarder costs.
 
 On one machine the hosts share its cores: two hosts on a 2-core machine show what the
 network hop and the shared database and broker cost, and that work spreads over the hosts;
@@ -64,7 +65,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--attempts", type=int, default=600, help="quiz attempts per run")
     parser.add_argument("--submissions", type=int, default=60, help="code submissions per run")
-    parser.add_argument("--hosts", default="1,2", help="host counts to compare")
+    parser.add_argument("--hosts", default="0,1,2", help="host counts (0: no namespace)")
     parser.add_argument("--concurrency", type=int, default=1, help="processes per worker")
     parser.add_argument("--broker", choices=["redis", "rabbitmq"], default="redis")
     args = parser.parse_args()
@@ -82,8 +83,10 @@ def main() -> None:
     from django.contrib.auth.models import User
     from django.core.management import call_command
     from django.db import transaction
+    from kombu import Queue
 
     from config.celery import app
+    from core.devstack import celery_worker_command, stop_process
     from courses.models import Course, Part, Section
     from grader.models import Submission
     from grader.runners.go import go_cache_warm
@@ -112,7 +115,8 @@ def main() -> None:
     env["GRADER_GO_CACHE"] = str(settings.GRADER_GO_CACHE)
     with app.connection_for_write() as conn:
         for queue in ("quiz", "code"):
-            conn.default_channel.queue_declare(queue, durable=True)  # type: ignore[attr-defined]
+            # As Celery declares it (durable), so RabbitMQ has it to purge.
+            Queue(queue)(conn.default_channel).queue_declare()
             conn.default_channel.queue_purge(queue)  # type: ignore[attr-defined]
 
     def backlog_quiz() -> list[int]:
@@ -161,10 +165,23 @@ def main() -> None:
         for kind, backlog, size in phases:
             ids = backlog()
             workers = {kind: args.concurrency}
-            with worker_hosts(count, env=env, workers=workers, sandbox_uid=650_000):
-                seconds, rate = graded_per_second(graded_times(kind, ids))
-            print(f"{count} host(s), {kind}: {size} graded in {seconds:.1f} s = "
-                  f"{rate:.1f} graded/s", flush=True)  # fmt: skip
+            if count == 0:  # the same worker on this machine's own network, no forwarder
+                command = celery_worker_command(queue=kind, concurrency=args.concurrency)
+                worker = subprocess.Popen(
+                    command, cwd=BASE_DIR, env={**os.environ, **env,
+                    "GRADER_SANDBOX_UID": "650000"}, stdout=subprocess.DEVNULL,
+                    stderr=subprocess.DEVNULL,
+                )  # fmt: skip
+                try:
+                    seconds, rate = graded_per_second(graded_times(kind, ids))
+                finally:
+                    stop_process(worker, timeout=30)
+            else:
+                with worker_hosts(count, env=env, workers=workers, sandbox_uid=650_000):
+                    seconds, rate = graded_per_second(graded_times(kind, ids))
+            where = f"{count} host(s)" if count else "no host (loopback)"
+            print(f"{where}, {kind}: {size} graded in {seconds:.1f} s = {rate:.1f} graded/s",
+                  flush=True)  # fmt: skip
 
 
 if __name__ == "__main__":
