@@ -251,7 +251,9 @@ def worker_hosts(
 ) -> Iterator[list[WorkerHost]]:
     """`count` worker hosts, each running `workers` (queue -> concurrency) with this
     process's environment and `env` over it (the loopback servers they name reached through
-    the host's forwarder); all removed afterwards."""
+    the host's forwarder); all removed afterwards. `sandbox_uid`: the first of a range of
+    uids no one else uses; hosts on one machine share its process table, so each gets a
+    part of it for its learner code (HOST_UID_STRIDE)."""
     if os.geteuid() != 0:
         raise RuntimeError("worker hosts need root (ip netns, veth pairs)")
     stale_hosts_remove()
@@ -282,7 +284,7 @@ def worker_hosts(
                 _host_remove(host)
             except Exception as error:  # the next host is removed all the same
                 errors.append(error)
-        if errors:
+        if errors and sys.exc_info()[1] is None:  # else the block's own error says more
             raise errors[0]
 
 
