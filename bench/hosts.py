@@ -2,6 +2,7 @@
 
     sudo .venv/bin/python bench/hosts.py [--attempts 600] [--submissions 60] [--hosts 0,1,2]
         [--concurrency 1] [--broker redis|rabbitmq]
+    sudo CELERY_BROKER_HEARTBEAT=10 .venv/bin/python bench/hosts.py --broker rabbitmq --frozen-host
 
 Root (network namespaces). PostgreSQL (DATABASE_URL; default the local server, database
 `zachet_bench_hosts`) and Redis (REDIS_URL, default db 12) or RabbitMQ (`--broker rabbitmq`:
@@ -13,6 +14,8 @@ then graded by freshly started hosts; then a backlog of Python submissions (the 
 exercise's reference solution) the same way. Throughput is first to last graded_at (the
 hosts' capacity, not their start-up). `--hosts 0` runs the same workers in this machine's
 own network namespace, on loopback: what the network hop through a forwarder costs.
+`--frozen-host`: instead, how long a task held by a frozen host (SIGSTOP) waits before
+another host grades it (on RabbitMQ, about three AMQP heartbeats).
 
 On one machine the hosts share its cores: two hosts on a 2-core machine show what the
 network hop and the shared database and broker cost, and that work spreads over the hosts;
@@ -22,7 +25,9 @@ the scale-out itself needs machines of their own. Not a test: it prints numbers.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -61,6 +66,49 @@ def graded_per_second(times: list[Any]) -> tuple[float, float]:
     return seconds, (len(times) - 1) / seconds
 
 
+def frozen_host_regraded(*, quiz: Any, responses: dict[int, object], env: dict[str, str]) -> float:
+    """Seconds from a worker host freezing (SIGSTOP: its connections open and silent, as a
+    frozen VM or a cut network) with a quiz attempt's message in hand, to that attempt graded
+    by a host started beside it."""
+    from django.contrib.auth.models import User
+
+    from ops.hosts import host_pids, worker_hosts
+    from quizzes.models import Attempt
+    from quizzes.services import attempt_save_answers, attempt_start, attempt_submit
+
+    def submitted() -> int:
+        attempt = attempt_start(
+            learner=User.objects.create(username=f"bench-frozen-{time.time_ns()}"), quiz=quiz
+        )
+        attempt_save_answers(attempt=attempt, responses=responses)
+        return attempt_submit(attempt=attempt).pk
+
+    def wait_graded(pk: int) -> None:
+        deadline = time.monotonic() + 600
+        while Attempt.objects.get(pk=pk).status != "graded":
+            if time.monotonic() > deadline:
+                raise SystemExit("not graded within 600 s")
+            time.sleep(0.1)
+
+    with worker_hosts(1, env=env, workers={"quiz": 1}, sandbox_uid=650_000) as (frozen,):
+        wait_graded(submitted())  # its worker is up
+        time.sleep(2)
+        pids = host_pids(frozen)
+        for pid in pids:
+            os.kill(pid, signal.SIGSTOP)
+        frozen_at = time.monotonic()
+        attempt = submitted()  # delivered to the frozen worker, its only consumer
+        time.sleep(1)
+        try:
+            with worker_hosts(1, env=env, workers={"quiz": 1}, sandbox_uid=651_000):
+                wait_graded(attempt)
+                return time.monotonic() - frozen_at
+        finally:
+            for pid in pids:
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(pid, signal.SIGCONT)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--attempts", type=int, default=600, help="quiz attempts per run")
@@ -68,7 +116,15 @@ def main() -> None:
     parser.add_argument("--hosts", default="0,1,2", help="host counts (0: no namespace)")
     parser.add_argument("--concurrency", type=int, default=1, help="processes per worker")
     parser.add_argument("--broker", choices=["redis", "rabbitmq"], default="redis")
+    parser.add_argument(
+        "--frozen-host", action="store_true",
+        help="instead: how soon a frozen host's task is graded by another host",
+    )  # fmt: skip
     args = parser.parse_args()
+    if args.frozen_host and args.broker != "rabbitmq":
+        # Redis workers fetch: a frozen one takes nothing new (measured: another host graded
+        # it 3.9 s later), and one it had fetched is the kill's case (the visibility timeout).
+        parser.error("--frozen-host measures RabbitMQ's heartbeat: add --broker rabbitmq")
     if args.broker == "rabbitmq":
         os.environ["CELERY_BROKER_URL"] = rabbitmq_url()
 
@@ -118,6 +174,12 @@ def main() -> None:
             # As Celery declares it (durable), so RabbitMQ has it to purge.
             Queue(queue)(conn.default_channel).queue_declare()
             conn.default_channel.queue_purge(queue)  # type: ignore[attr-defined]
+    if args.frozen_host:
+        heartbeat = settings.CELERY_BROKER_HEARTBEAT
+        seconds = frozen_host_regraded(quiz=quiz, responses=responses, env=env)
+        print(f"broker {args.broker}, CELERY_BROKER_HEARTBEAT {heartbeat}: a frozen host's "
+              f"attempt graded by another host {seconds:.1f} s after it froze")  # fmt: skip
+        return
 
     def backlog_quiz() -> list[int]:
         Attempt.objects.filter(quiz=quiz).delete()

@@ -99,7 +99,8 @@ def host_pids(host: WorkerHost) -> list[int]:
 
 
 def host_kill(host: WorkerHost, *, timeout: float = 10) -> list[int]:
-    """SIGKILL every process of the host, as a machine that loses power; the pids killed."""
+    """SIGKILL every process of the host; the pids killed. Their sockets close, as when a
+    host's processes crash (a machine that loses power closes nothing: docs/deploy.md)."""
     killed: list[int] = []
     deadline = time.monotonic() + timeout
     while pids := host_pids(host):
@@ -269,7 +270,7 @@ def worker_hosts(
                 if sandbox_uid is not None:
                     uid = sandbox_uid + HOST_UID_STRIDE * (index + 1)
                     host_env["GRADER_SANDBOX_UID"] = str(uid)
-                host = WorkerHost(f"{NAMESPACE_PREFIX}{os.getpid()}-{index}", subnet, host_env)
+                host = WorkerHost(f"{NAMESPACE_PREFIX}{os.getpid()}-{subnet}", subnet, host_env)
                 hosts.append(host)
                 _network_create(host)
         for host in hosts:
@@ -320,13 +321,17 @@ async def _connection(
 
 
 async def _forward(listen: str, targets: list[tuple[str, int]]) -> None:
+    stop = asyncio.Event()  # SIGTERM: close quietly
+    asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set)
     servers = []
     for target in targets:
         server = await asyncio.start_server(functools.partial(_connection, target), listen, 0)
         port = server.sockets[0].getsockname()[1]
         print(target[0], target[1], port, flush=True)
         servers.append(server)
-    await asyncio.gather(*(server.serve_forever() for server in servers))
+    await stop.wait()
+    for server in servers:
+        server.close()
 
 
 def main() -> None:
@@ -337,7 +342,6 @@ def main() -> None:
     forward.add_argument("--to", action="append", required=True, help="HOST:PORT")
     args = parser.parse_args()
     targets = [(to.rsplit(":", 1)[0], int(to.rsplit(":", 1)[1])) for to in args.to]
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     asyncio.run(_forward(args.listen, targets))
 
 
