@@ -294,6 +294,12 @@ for _sweep in [*RECOVERY_SWEEPS, "quizzes.tasks.submit_expired_attempts",
 
 # A dead broker must not hang a web request: kombu's defaults wait forever.
 CELERY_BROKER_CONNECTION_TIMEOUT = 2.0
+# RabbitMQ: seconds of AMQP heartbeat a worker asks for (RabbitMQ takes the smaller of this
+# and its own, 60 by default). A worker host that vanishes without closing its connections
+# (power, network) has its unacknowledged tasks given back after about three times this
+# (measured: docs/deploy.md); a killed process's connection closes at once. 120 is Celery's
+# default.
+CELERY_BROKER_HEARTBEAT = env_int("CELERY_BROKER_HEARTBEAT", 120)
 # A web request waits at most this long (seconds) to hand work to the broker; past it the
 # work stays recorded and the sweeps queue it (core/queueing.py).
 ENQUEUE_TIMEOUT_SECONDS = float(os.environ.get("ENQUEUE_TIMEOUT_SECONDS") or 0.5)

@@ -115,7 +115,10 @@ def manage(*args: str, env: dict[str, str]) -> None:
     subprocess.run([sys.executable, str(BASE_DIR / "manage.py"), *args], env=env, check=True)  # noqa: S603
 
 
-def celery_worker_command(*, queue: str, concurrency: int, pool: str = "prefork") -> list[str]:
+def celery_worker_command(
+    *, queue: str, concurrency: int, pool: str = "prefork", host: str = "%h"
+) -> list[str]:
+    """`host`: the node name's host part (worker hosts that share a kernel name their own)."""
     return [
         sys.executable,
         "-m",
@@ -126,7 +129,7 @@ def celery_worker_command(*, queue: str, concurrency: int, pool: str = "prefork"
         "-Q",
         queue,
         "-n",
-        f"{queue}@%h",
+        f"{queue}@{host}",
         "--concurrency",
         str(concurrency),
         "--pool",
