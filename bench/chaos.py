@@ -7,11 +7,13 @@ server, database `zachet_chaos`, created and migrated here), a Redis of the benc
 (`redis-server` started on a free port, its data in a temporary folder, AOF with
 `appendfsync always`; never the machine's Redis), gunicorn serving the site (bin/serve's
 command), and real Celery workers: quiz (prefork, 2), code (prefork, 2, the bubblewrap
-sandbox), sweeps (1) and beat. A steady load goes through the REST API with learners' tokens:
-quiz attempts submitted (`POST /attempts/{id}/submit/`, each attempt started and answered
-beforehand through the services) and code submissions of a demo Python exercise's reference
-solution (`POST /submissions/`), each request from a thread of its own at a fixed rate, so a
-slow answer never slows the load.
+sandbox), sweeps (1) and beat, each started again 2 s after it exits, as systemd does with
+deploy/systemd's units (Restart=always, RestartSec=2); the output names every such
+restart. A steady load goes through the REST API with learners' tokens: quiz attempts
+submitted (`POST /attempts/{id}/submit/`, each attempt started and answered beforehand through
+the services) and code submissions of a demo Python exercise's reference solution, made to
+run about RUN_SECONDS (2 s) as a learner's tests do (`POST /submissions/`), each request from
+a thread of its own at a fixed rate, so a slow answer never slows the load.
 
 Each scenario: load for a while, the fault, load for a while after the fault's end, then the
 load stops and the bench waits (at most --wait seconds) until every piece of work the API
@@ -163,6 +165,8 @@ class Stack:
                      "WARNING", "--schedule", str(logs / "celerybeat-schedule")],
         }  # fmt: skip
         self.processes: dict[str, subprocess.Popen[bytes]] = {}
+        self.restarts: list[str] = []  # what the supervisor started again, as it did
+        self._supervising = threading.Event()
 
     def start(self, name: str, command: list[str] | None = None) -> subprocess.Popen[bytes]:
         if command is not None:
@@ -182,12 +186,25 @@ class Stack:
             self.start(name)
         wait_for_port(self.port, timeout=90, process=self.processes["web"])
 
-    def restart_dead(self) -> list[str]:
-        """Start again whatever has exited (a supervisor's job); the names."""
-        dead = [name for name, p in self.processes.items() if p.poll() is not None]
-        for name in dead:
-            self.start(name)
-        return dead
+    def supervise(self) -> None:
+        """Start again, RESTART_SECONDS later, whatever exits: what systemd does with the units
+        in deploy/systemd (Restart=always, RestartSec=2)."""
+        self._supervising.set()
+
+        def watch() -> None:
+            exited: dict[str, float] = {}
+            while self._supervising.is_set():
+                for name, process in list(self.processes.items()):
+                    if process.poll() is None:
+                        exited.pop(name, None)
+                        continue
+                    since = exited.setdefault(name, time.monotonic())
+                    if time.monotonic() - since >= RESTART_SECONDS and self._supervising.is_set():
+                        self.restarts.append(f"{name} (exit {process.returncode})")
+                        self.start(name)
+                time.sleep(0.2)
+
+        threading.Thread(target=watch, daemon=True).start()
 
     def pool_processes(self, name: str) -> list[int]:
         pid = self.processes[name].pid
@@ -198,6 +215,8 @@ class Stack:
         return found
 
     def stop_all(self) -> None:
+        self._supervising.clear()
+        time.sleep(0.5)  # the supervisor's last round
         # The whole session of each: a killed worker's orphaned pool processes too.
         for process in self.processes.values():
             with contextlib.suppress(ProcessLookupError):
@@ -415,7 +434,11 @@ class Fault:
 
     stack: Stack
     load: Load
-    down: float
+    timing: Timing
+
+    @property
+    def down(self) -> float:
+        return self.timing.down
 
 
 @dataclass(frozen=True)
@@ -459,15 +482,14 @@ def kill_pool(fault: Fault) -> None:
 
 def kill_worker(fault: Fault) -> None:
     # The quiz and the code workers while a submission runs, main and pool processes at once
-    # (systemd stops a unit's whole control group when its main process dies); their
-    # supervisor (here the bench) starts them again after the outage.
+    # (systemd stops a unit's whole control group when its main process dies); the fault ends
+    # when the supervisor has started both again.
     busy_code_pool_process()
-    for name in ("worker-quiz", "worker-code"):
-        os.killpg(fault.stack.processes[name].pid, signal.SIGKILL)
-        fault.stack.processes[name].wait()
-    time.sleep(fault.down)
-    for name in ("worker-quiz", "worker-code"):
-        fault.stack.start(name)
+    killed = {name: fault.stack.processes[name] for name in ("worker-quiz", "worker-code")}
+    for process in killed.values():
+        os.killpg(process.pid, signal.SIGKILL)
+    while any(fault.stack.processes[name] is process for name, process in killed.items()):
+        time.sleep(0.1)
 
 
 def broker_stop(fault: Fault) -> None:
@@ -479,7 +501,7 @@ def broker_stop(fault: Fault) -> None:
 def broker_kill(*, keep_data: bool) -> Callable[[Fault], None]:
     def inject(fault: Fault) -> None:
         # A burst first (a class at a deadline), so the broker dies with a backlog in it.
-        fault.load.burst(quiz=BURST_QUIZ, code=BURST_CODE)
+        fault.load.burst(quiz=fault.timing.burst_quiz, code=fault.timing.burst_code)
         fault.stack.broker.signal(signal.SIGKILL)
         if not keep_data:
             fault.stack.broker.forget()
@@ -500,8 +522,8 @@ def db_terminate(fault: Fault) -> None:
         )
 
 
-BURST_QUIZ, BURST_CODE = 30, 12
 RUN_SECONDS = 2.0
+RESTART_SECONDS = 2.0
 ADVISORY_LOCK = 26_008  # issue 26, item 8
 SCENARIOS: dict[str, Scenario] = {
     s.name: s
@@ -509,10 +531,10 @@ SCENARIOS: dict[str, Scenario] = {
         Scenario("kill-pool", "kill -9 the code worker's pool process running a submission",
                  kill_pool),
         Scenario("kill-worker", "kill -9 the quiz and code workers (main and pool processes) "
-                 "while a submission runs, started again after the outage", kill_worker),
+                 "while a submission runs; the supervisor starts them again", kill_worker),
         Scenario("broker-stop", "SIGSTOP Redis for the outage, then SIGCONT", broker_stop),
-        Scenario("broker-kill-aof", f"a burst ({BURST_QUIZ} attempts, {BURST_CODE} "
-                 "submissions), kill -9 Redis, started again on its AOF after the outage",
+        Scenario("broker-kill-aof", "a burst of attempts and submissions, kill -9 Redis, "
+                 "started again on its AOF after the outage",
                  broker_kill(keep_data=True)),
         Scenario("broker-kill-lost", "the same burst, kill -9 Redis, started again empty (no "
                  "persistence: the sweeps queue the work again from the database)",
@@ -531,24 +553,32 @@ class Timing:
     wait: float  # at most this long for the work to be graded
     quiz_rate: float
     code_rate: float
+    burst_quiz: int  # sent at once before the broker is killed, so it dies with a backlog
+    burst_code: int
 
 
 # The quick run's wait still covers work lost with the broker: the sweeps find it only once it
 # has waited QUIZ_STUCK_AFTER_SECONDS (60) / GRADER_STUCK_AFTER_SECONDS (120).
-FULL = Timing(before=10, down=10, after=10, wait=300, quiz_rate=5, code_rate=0.5)
-QUICK = Timing(before=3, down=3, after=3, wait=240, quiz_rate=3, code_rate=0.4)
+FULL = Timing(
+    before=10, down=10, after=10, wait=300, quiz_rate=5, code_rate=0.5, burst_quiz=30, burst_code=12
+)
+QUICK = Timing(before=3, down=3, after=3, wait=240, quiz_rate=3, code_rate=0.4,
+               burst_quiz=10, burst_code=4)  # fmt: skip
 
 
 def run_scenario(scenario: Scenario, stack: Stack, load: Load, timing: Timing) -> Row:
     from django.utils import timezone
 
+    restarts_before = len(stack.restarts)
     load.start()
     time.sleep(timing.before)
-    scenario.inject(Fault(stack, load, timing.down))
+    scenario.inject(Fault(stack, load, timing))
     fault_end = timezone.now()
     time.sleep(timing.after)
     load.stop()
     states = wait_for_work(load.accepted, timeout=timing.wait)
+    if restarted := stack.restarts[restarts_before:]:
+        print(f"    the supervisor started again: {', '.join(restarted)}", flush=True)
     return outcome(scenario.name, load, states, fault_end)
 
 
@@ -628,19 +658,18 @@ def main(argv: list[str] | None = None) -> int:
         # Each scenario's load: before + (at most) down + after seconds at quiz_rate.
         per_scenario = (
             timing.before + timing.down + timing.after + 5
-        ) * timing.quiz_rate + BURST_QUIZ
+        ) * timing.quiz_rate + timing.burst_quiz
         prepared, exercise_id, files = prepare(attempts=math.ceil(per_scenario * len(names)))
         port = args.port or free_port(0)
         stack = Stack(env=dict(os.environ), broker=broker, port=port, logs=logs)
         rows: list[Row] = []
         try:
             stack.start_all()
+            stack.supervise()
             load = Load(port, prepared, exercise_id, files, timing.quiz_rate, timing.code_rate)
             warm = wait_for_warm_stack(load)
             print(f"stack up, first submissions graded in {warm:.1f} s; logs in {logs}", flush=True)
             for name in names:
-                if restarted := stack.restart_dead():
-                    print(f"  (started again before {name}: {', '.join(restarted)})", flush=True)
                 row = run_scenario(SCENARIOS[name], stack, load, timing)
                 rows.append(row)
                 print(table([row]).splitlines()[-1], f" {SCENARIOS[name].what}", flush=True)

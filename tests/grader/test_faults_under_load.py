@@ -63,9 +63,11 @@ def test_a_killed_pool_process_and_terminated_database_connections_lose_nothing(
     assert_nothing_went_wrong(chaos(tmp_path, *scenarios), scenarios)
 
 
-def test_a_stopped_broker_and_one_killed_with_its_aof_lose_nothing(tmp_path):
-    scenarios = ("broker-stop", "broker-kill-aof")
-    rows = chaos(tmp_path, *scenarios)
-    assert_nothing_went_wrong(rows, scenarios)
+def test_a_stopped_broker_loses_nothing_and_fails_no_request(tmp_path):
+    # (The broker killed, with or without its data, waits out the visibility timeout (45 s) or
+    # the sweeps' STUCK_AFTER (60 s / 120 s): longer than a CI test may take. bench/chaos.py
+    # runs those; docs/deploy.md has their numbers.)
+    rows = chaos(tmp_path, "broker-stop")
+    assert_nothing_went_wrong(rows, ("broker-stop",))
     # A stopped broker costs a request at most its short timeouts, never an error.
     assert rows[0]["http_errors"] == 0, rows[0]
