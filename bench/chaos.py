@@ -1,6 +1,6 @@
 """The fault suite (issue 26, item 8): faults injected under load, and what became of the work.
 
-    .venv/bin/python bench/chaos.py [--scenario NAME ...] [--quick] [--json PATH]
+    .venv/bin/python bench/chaos.py [--scenario NAME ...] [--quick] [--json PATH] [--logs DIR]
 
 What runs, as in production (docs/deploy.md): PostgreSQL (DATABASE_URL; default the local
 server, database `zachet_chaos`, created and migrated here), a Redis of the bench's own
@@ -43,9 +43,10 @@ the running stack (`Stack`: its processes by name, the broker, the environment):
 such as killing a worker host's processes, is a `Scenario` added to SCENARIOS, and may start
 processes of its own through `Stack.start`.
 
---quick: a short run (fewer seconds of load around each fault, a lower rate, a shorter wait).
---json PATH: the rows as JSON too (tests/bench/test_chaos.py reads them). Not a test by
-itself: it prints numbers.
+--quick: a short run (3 s of load around each fault, a lower rate, a smaller burst; the wait
+still covers the sweeps' 120 s). --json PATH: the rows as JSON too
+(tests/grader/test_faults_under_load.py reads them). --logs DIR: keep every process's log
+there. Not a test by itself: it prints numbers (docs/deploy.md, "Faults and recovery").
 """
 
 from __future__ import annotations
