@@ -225,6 +225,12 @@ class Submission(RunOutcome):
     runs = models.PositiveIntegerField(_("internal-error runs"), default=0)
     # Times the sweep re-queued it after a worker claimed it and never finished.
     requeues = models.PositiveIntegerField(_("requeued by the sweep"), default=0, db_default=0)
+    # Times a grading from the queue stored this submission's grade (regrades not counted), in
+    # the transaction that stored it: more than 1 would be a grading that ran to completion
+    # twice, which the run's claim rules out (bench/chaos.py checks it under faults).
+    gradings = models.PositiveIntegerField(
+        _("gradings stored"), default=0, db_default=0, editable=False
+    )
     created_at = models.DateTimeField(_("submitted at"), auto_now_add=True)
     queued_at = models.DateTimeField(_("queued at"), null=True, blank=True)
     started_at = models.DateTimeField(_("started at"), null=True, blank=True)

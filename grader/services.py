@@ -674,7 +674,7 @@ def _grade_store(
         asynchronous_commit()
         submission = (
             Submission.objects.select_for_update()
-            .only("status", "claim", "learner_id", "late_penalty")  # not the files again
+            .only("status", "claim", "learner_id", "late_penalty", "gradings")  # not the files
             .get(pk=submission_id)
         )
         if submission.status != Submission.Status.RUNNING or submission.claim != token:
@@ -683,7 +683,8 @@ def _grade_store(
         submission.status = Submission.Status.GRADED
         submission.error_reason = ""
         submission.graded_at = timezone.now()
-        submission.save(update_fields=GRADED_FIELDS)
+        submission.gradings += 1
+        submission.save(update_fields=[*GRADED_FIELDS, "gradings"])
         # The learner's completion moves with the grade, in the same transaction.
         exercise_progress_record(learner_id=submission.learner_id, exercise=exercise)
         event_emit(event="submission.graded", object_id=submission_id)  # webhooks, after commit

@@ -169,6 +169,40 @@ def test_grading_twice_does_not_run_the_code_twice(exercise, runner, queued):
     assert len(runner.calls) == calls
 
 
+def test_a_grading_counts_once_when_it_stores_and_a_second_delivery_counts_nothing(
+    exercise, runner, queued
+):
+    submission = submit(exercise, {"cache.go": "SOLVED"}, queued)
+    assert submission.gradings == 0
+
+    submission_grade(submission_id=submission.pk, runner=runner)
+    submission_grade(submission_id=submission.pk, runner=runner)
+
+    submission.refresh_from_db()
+    assert (submission.status, submission.gradings) == ("graded", 1)
+
+
+def test_a_run_whose_claim_was_taken_over_stores_nothing_and_is_not_counted(exercise, queued):
+    # Given a run that is still running when the sweep hands its submission to another
+    # worker (stale claim), which grades it first
+    submission = submit(exercise, {"cache.go": "SOLVED"}, queued)
+    other = FakeRunner()
+
+    def slow_then_overtaken(**kwargs: Any) -> FakeReport:
+        Submission.objects.filter(pk=submission.pk).update(status="queued")
+        submission_grade(submission_id=submission.pk, runner=other)
+        return FakeReport("failed", [FakeTest("TestA", "fail")])
+
+    # when the first run finishes
+    outcome = submission_grade(submission_id=submission.pk, runner=slow_then_overtaken)
+
+    # then only the other run's grade is stored, counted once
+    submission.refresh_from_db()
+    assert outcome.status == "graded"
+    assert (submission.verdict, submission.gradings) == ("passed", 1)
+    assert len(other.calls) == 1
+
+
 def test_internal_error_is_retried_then_marked_error(exercise, runner, queued):
     submission = submit(exercise, {"cache.go": "BROKEN"}, queued)
     outcomes = [submission_grade(submission_id=submission.pk, runner=runner)
