@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('grader', '0011_dates_late_penalties'),
+        ('grader', '0013_results_release_at_help_text'),
     ]
 
     operations = [
