@@ -37,12 +37,6 @@ os.environ.setdefault("SECRET_KEY", "bench-only-" + "x" * 40)
 os.environ["GRADER_EXAMPLE_RUNS_PER_MINUTE"] = "100000"
 
 
-def percentiles(values_ms: list[float]) -> str:
-    ordered = sorted(values_ms)
-    p90 = ordered[min(len(ordered) - 1, int(len(ordered) * 0.9))]
-    return f"p50 {statistics.median(ordered):.0f} ms, p90 {p90:.0f} ms, max {ordered[-1]:.0f} ms"
-
-
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--python", type=int, default=30, help="Python runs")
@@ -51,6 +45,7 @@ def main() -> None:
 
     from bench.code import demo_folder
     from bench.quiz import ensure_database
+    from bench.timing import percentiles, print_load
 
     ensure_database()
     import django
@@ -77,8 +72,7 @@ def main() -> None:
     )
     learner, _ = User.objects.get_or_create(username="bench-examples")
     ExampleRun.objects.filter(learner=learner).delete()
-    load = os.getloadavg()
-    print(f"load average before: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}", flush=True)
+    print_load("before")
 
     def run_once(exercise: CodingExercise, files: dict[str, str]) -> tuple[float, ExampleRun]:
         started = time.perf_counter()
@@ -126,8 +120,7 @@ def main() -> None:
             f" verdicts {sorted(set(verdicts))}",
             flush=True,
         )
-    load = os.getloadavg()
-    print(f"load average after: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}", flush=True)
+    print_load("after")
 
 
 if __name__ == "__main__":

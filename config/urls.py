@@ -14,4 +14,5 @@ urlpatterns = [
     path("", include("grader.urls")),
     path("", include("teaching.urls")),
     path("", include("ops.urls")),
+    path("", include("lti.urls")),
 ]

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
@@ -136,9 +136,35 @@ def exercise_shown(exercise: CodingExercise) -> ExerciseShown:
 
 
 @dataclass(frozen=True)
+class CodePlace:
+    """A line of the submitted code a test's message names (a Python exception's or a Go
+    panic's "(at cache.go:12)"), linked to that line of the page's code."""
+
+    file: str
+    line: int
+    anchor: str
+
+
+@dataclass(frozen=True)
 class SubmissionShown:
     code: list[CodeFile]
     compile_errors: list[CompileError]
+    # test name -> the line of the learner's code its message names (only their own files)
+    test_places: dict[str, CodePlace] = field(default_factory=dict)
+
+
+_PLACE_AT_END = re.compile(r"\(at (?P<file>[^()\s]+):(?P<line>\d+)\)\Z")
+
+
+def _test_places(tests: list[Any], anchors: Mapping[str, str]) -> dict[str, CodePlace]:
+    places = {}
+    for test in tests:
+        match = _PLACE_AT_END.search(getattr(test, "message", "") or "")
+        if match and match["file"] in anchors and getattr(test, "status", "") != "pass":
+            line = int(match["line"])
+            anchor = f"{anchors[match['file']]}-{line}"
+            places[test.name] = CodePlace(file=match["file"], line=line, anchor=anchor)
+    return places
 
 
 def submission_shown(result: SubmissionResult, *, with_code: bool = True) -> SubmissionShown:
@@ -154,7 +180,9 @@ def submission_shown(result: SubmissionResult, *, with_code: bool = True) -> Sub
     # The same ids code_files gives the files (the fragment links to the page's code).
     anchors = {name: f"{CODE_PREFIX}{i}" for i, name in enumerate(sorted(submission.files), 1)}
     errors = _compile_errors(result.message, anchors) if result.compile_error else []
-    return SubmissionShown(code=code, compile_errors=errors)
+    return SubmissionShown(
+        code=code, compile_errors=errors, test_places=_test_places(result.tests, anchors)
+    )
 
 
 # --- the runners' messages in the learner's language --------------------------------------
@@ -201,6 +229,9 @@ _RUNNER_MESSAGES: list[tuple[re.Pattern[str], Any]] = [
          gettext_lazy("the test program exited with code %(code)s")),
         (r"the code does not compile", gettext_lazy("the code does not compile")),
         (r"did not run: (?P<reason>.*)", gettext_lazy("did not run: %(reason)s")),
+        (r"the test failed \(its output has no message\)",
+         gettext_lazy("the test failed (its output has no message)")),
+        (r"the test did not finish", gettext_lazy("the test did not finish")),
         (r"(?P<got>.+) is not false", gettext_lazy("expected a false value, got %(got)s")),
         (r"(?P<got>.+) is not true", gettext_lazy("expected a true value, got %(got)s")),
         (r"the other process ended", gettext_lazy("the program ended")),

@@ -55,6 +55,7 @@ HISTORY_LIMIT = 20
 # Display caps: the runners clip already; these guard results stored by older runners.
 MESSAGE_CHARS = 4000
 OUTPUT_CHARS = 500
+COMPARED_CHARS = 1000
 
 # What an exercise page may read of an exercise; the secret columns stay in the database.
 _SECRET_FIELDS = ("test_files", "reference_files", "support_files", "check_report")
@@ -253,7 +254,8 @@ def exercise_checks_in_flight(section_ids: list[int]) -> bool:
 # What of results.json each viewer sees, as lists of what is shown (never of what is hidden):
 # a key added to results.json later is shown to nobody until it is named here.
 RESULT_KEYS = frozenset({"version", "status", "message", "tests"})
-LEARNER_TEST_KEYS = frozenset({"name", "status", "message", "output", "task_id"})
+# (expected and got: a failed comparison's sides, from the test process, never learner output)
+LEARNER_TEST_KEYS = frozenset({"name", "status", "message", "output", "task_id", "expected", "got"})
 INSTRUCTOR_TEST_KEYS = LEARNER_TEST_KEYS | {"test_code"}  # the tests' source is theirs
 
 
@@ -633,6 +635,8 @@ class TestLine:
     message: str
     output: str
     code: str = ""  # the test's source, for a visible (example) test only: results_shown
+    expected: str = ""  # a failed comparison's expected value (repr'd by the test process)
+    got: str = ""  # and what came instead
 
 
 @dataclass(frozen=True)
@@ -704,6 +708,8 @@ def _test_lines(results: Mapping[str, Any]) -> list[TestLine]:
                 message=_clip(entry.get("message"), MESSAGE_CHARS),
                 output=_clip(entry.get("output"), OUTPUT_CHARS),
                 code=_clip(entry.get("test_code"), OUTPUT_CHARS),
+                expected=_clip(entry.get("expected"), COMPARED_CHARS),
+                got=_clip(entry.get("got"), COMPARED_CHARS),
             )
         )
     return lines

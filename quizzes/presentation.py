@@ -233,6 +233,39 @@ def option_html(text: str, text_format: str) -> str:
     return str(escape(text))
 
 
+def spec_with_html(spec: Mapping[str, Any], text_format: str) -> dict[str, Any]:
+    """A public spec (public_spec) with each choice's, item's and prompt's text also rendered
+    as the pages show it (`text_html`, `prompt_html`; a matching question's `options_html`
+    beside its `options`, in the same order): for the API, whose clients get both."""
+
+    def rendered(entries: Any, key: str) -> Any:
+        if not isinstance(entries, list):
+            return entries
+        return [
+            {**entry, f"{key}_html": option_html(str(entry.get(key, "")), text_format)}
+            if isinstance(entry, dict)
+            else entry
+            for entry in entries
+        ]
+
+    shown = dict(spec)
+    for name in ("choices", "items"):
+        if name in shown:
+            shown[name] = rendered(shown[name], "text")
+    if "prompts" in shown:
+        shown["prompts"] = rendered(shown["prompts"], "prompt")
+    if isinstance(shown.get("options"), list):
+        shown["options_html"] = [option_html(str(o), text_format) for o in shown["options"]]
+    if isinstance(shown.get("gaps"), list):
+        shown["gaps"] = [
+            {**gap, "choices": rendered(gap["choices"], "text")}
+            if isinstance(gap, dict) and "choices" in gap
+            else gap
+            for gap in shown["gaps"]
+        ]
+    return shown
+
+
 def option_text(text: str, text_format: str) -> str:
     """The same as plain text, for where no markup can go (a drop-down's <option>)."""
     if text_format in {"markdown", "html"}:

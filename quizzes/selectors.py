@@ -35,10 +35,13 @@ from progress.models import ItemCompletion
 from quizzes.models import Attempt, Question, QuestionFile, Quiz
 from quizzes.presentation import (
     blanks_review,
+    learner_title,
     public_spec,
+    question_text_html,
     response_ids,
     response_summary,
     seeded_order,
+    spec_with_html,
 )
 from quizzes.scoring import CENT, QuizResult, quiz_result
 from quizzes.visibility import ResultVisibility, result_visibility, scores_hidden_until_due
@@ -451,19 +454,26 @@ class PublicQuestionView:
     points: Decimal
     order: int
     spec: dict[str, Any]
+    text_html: str  # `text` rendered as the pages show it (sanitised HTML)
 
 
 def public_question_view(*, question: Question) -> PublicQuestionView:
     key = public_question_key()
     return PublicQuestionView(
-        id=question.pk, quiz=question.quiz_id, type=question.type, title=question.title,
+        id=question.pk, quiz=question.quiz_id, type=question.type,
+        # (without the author's internal id, as the pages show it)
+        title=learner_title(question.title),
         text=question.text, text_format=question.text_format, points=question.points,
         order=question.order,
+        text_html=question_text_html(question.text, question.text_format),
         # Opaque ids and an order keyed by the server's secret: neither the stored ids
         # nor the stored order (an ordering question's answer) can be read back.
-        spec=public_spec(
-            question.type, question.spec, seed=int(key[:15], 16), salt=f"q{question.pk}",
-            shuffle_choices=True, id_key=key,
+        spec=spec_with_html(
+            public_spec(
+                question.type, question.spec, seed=int(key[:15], 16), salt=f"q{question.pk}",
+                shuffle_choices=True, id_key=key,
+            ),
+            question.text_format,
         ),
     )  # fmt: skip
 
@@ -498,6 +508,7 @@ class AttemptQuestionView:
     spec: dict[str, Any]  # as the learner sees it: no keys, the attempt's opaque ids
     response: Any  # in the same opaque ids
     feedback: AnswerFeedbackView | None  # None: the quiz's feedback policy hides it (now)
+    text_html: str = ""  # `text` rendered as the pages show it (sanitised HTML)
 
 
 @dataclass(frozen=True)
@@ -572,6 +583,9 @@ def attempt_view(
             view = dict(item.view)
             answer = answers.get(item.question.pk)
             entry = {key: view.pop(key) for key in ("id", "type", "title", "text", "text_format")}
+            # The learner reads the title without the author's internal id (the pages too).
+            entry["title"] = entry["title"] if teaches else learner_title(entry["title"])
+            entry["text_html"] = question_text_html(entry["text"], entry["text_format"])
             feedback = None
             if visibility.details:
                 feedback = AnswerFeedbackView(
@@ -584,7 +598,10 @@ def attempt_view(
                 AttemptQuestionView(
                     # (the form's view has the points as text: from the question instead)
                     **entry, points=item.question.points,
-                    spec={key: value for key, value in view.items() if key != "points"},
+                    spec=spec_with_html(
+                        {key: value for key, value in view.items() if key != "points"},
+                        entry["text_format"],
+                    ),
                     response=item.response_to_shown(answer.response) if answer else None,
                     feedback=feedback,
                 )

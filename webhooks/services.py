@@ -124,9 +124,27 @@ def endpoint_cache_clear() -> None:
     _active_cache["at"] = -1e9
 
 
+# Other apps that act on the same events, in the grading transaction (LTI posts scores back
+# to an LMS): registered in their AppConfig.ready, so the grading apps never import them.
+EventListener = Callable[[str, int], None]
+_listeners: list[EventListener] = []
+
+
+def event_listener_register(listener: EventListener) -> None:
+    if listener not in _listeners:
+        _listeners.append(listener)
+
+
 def event_emit(*, event: str, object_id: int) -> None:
     """Called inside a grading transaction: the event becomes a row of it (an outbox), and
     its fan-out is queued once it commits. With no active endpoint: nothing at all."""
+    for listener in _listeners:
+        try:
+            # A savepoint: a listener that fails never fails the grading it listens to.
+            with transaction.atomic():
+                listener(event, object_id)
+        except Exception:
+            logger.exception("listener %s of %s %s failed", listener, event, object_id)
     if not _any_active_endpoint():
         return
     pending = PendingEvent.objects.create(event=event, object_id=object_id)

@@ -435,7 +435,9 @@ def run_go_tests(
             ro_binds=binds,
         )
         if build.returncode != 0 or not (workdir / TEST_BINARY).is_file():
-            return go_report(build, expected=expected, limits=limits, integrity=integrity)
+            return go_report(
+                build, expected=expected, limits=limits, integrity=integrity, learner_files=files
+            )
         _remove_build_inputs(workdir, files, test_files)
         run, trusted = _run_tests(workdir, env, limits, allowances, root)
     return go_report(
@@ -445,6 +447,7 @@ def run_go_tests(
         limits=limits,
         trusted=trusted,
         integrity=integrity,
+        learner_files=files,
     )
 
 
@@ -714,11 +717,12 @@ _ERROR_LINE = re.compile(r"^ {4}\S+\.go:\d+: ")
 
 def split_test_output(lines: Iterable[str]) -> tuple[str, str]:
     """(message, output): t.Error/t.Fatal lines ("    x_test.go:12: ...", continuation lines
-    indented deeper) form the message; everything is the output."""
+    indented deeper) form the message; the rest is the output. (Only for a run whose guard
+    reported no messages: learner code can print such lines too.)"""
     message: list[str] = []
+    output: list[str] = []
     in_error = False
-    everything = list(lines)
-    for text in everything:
+    for text in lines:
         if _ERROR_LINE.match(text):
             in_error = True
             message.append(text.strip())
@@ -726,10 +730,48 @@ def split_test_output(lines: Iterable[str]) -> tuple[str, str]:
             message.append(text.strip())
         else:
             in_error = False
-    return "\n".join(message), "".join(everything)
+            output.append(text)
+    return "\n".join(message), "".join(output)
+
+
+def _output_without(lines: Iterable[str], said: list[str]) -> str:
+    """The test's output without the lines testing printed for the messages in `said` (the
+    guard's report of them is what is shown): the learner's output, apart from the message."""
+    reported = {
+        _PLACE.sub("", line.strip()) for text in said for line in text.splitlines() if line.strip()
+    }
+    return "".join(
+        text
+        for text in lines
+        if not (text.startswith("    ") and _PLACE.sub("", text.strip()) in reported)
+    )
+
+
+# "solution_test.go:12: ": the guard names the line that called t.Errorf, testing the line
+# that called the helper (t.Helper) that did: the texts are compared without it.
+_PLACE = re.compile(r"^[\w.-]+\.go:\d+: ")
+
+
+# Go's convention for a failure message (go.dev/wiki/CodeReviewComments#useful-test-failures),
+# the form our tests use (docs/grader.md): "Add(1, 2) = 4, want 3" or "got 4, want 3".
+_COMPARED = re.compile(r"^[\w.]+\.go:\d+: (?:(?P<what>.+?) = |(?:.*?\bgot:? ))(?P<rest>.+)$")
+
+
+def compared_sides(said: Iterable[str]) -> tuple[str, str]:
+    """(expected, got) from the first one-line message of that form, else ("", "")."""
+    for text in said:
+        match = _COMPARED.match(text)
+        if match is None or "\n" in text:
+            continue
+        got, separator, expected = match["rest"].rpartition(", want ")
+        if separator and got.strip() and expected.strip():
+            return expected.strip(), got.strip()
+    return "", ""
 
 
 _PANIC = re.compile(r"^panic: (.*)$", re.MULTILINE)
+# What testing adds to a panic it re-raises after its cleanups: nothing the learner needs.
+_RECOVERED = re.compile(r" \[recovered(?:, repanicked)?\]$")
 _MEMORY = ("runtime: out of memory", "cannot allocate memory", "fatal error: out of memory")
 
 
@@ -739,12 +781,20 @@ def _clean_path(text: str) -> str:
     return re.sub(r"(?m)(^|\s)(?:/work/|\./)", r"\1", text)
 
 
-def _panic_location(lines: Iterable[str]) -> str:
-    """The first frame of the learner's (or the tests') code in a panic's stack trace."""
+def _panic_location(lines: Iterable[str], learner_files: Iterable[str]) -> str:
+    """The innermost frame in the learner's files of the panicking goroutine's stack (the
+    first goroutine the trace shows): `solution.go:12`. Never a frame of the tests' files:
+    their lines are not the learner's to see."""
+    learner = {name for name in learner_files if name.endswith(".go")}
+    in_trace = False
     for text in lines:
-        match = re.match(rf"^\s+{SANDBOX_WORKDIR}/([^/\s]+\.go:\d+)", text)
-        if match:
-            return match.group(1)
+        if text.startswith("goroutine "):
+            if in_trace:
+                return ""  # (the next goroutine's stack: not where it panicked)
+            in_trace = True
+        match = re.match(rf"^\s+{SANDBOX_WORKDIR}/(\S+\.go):(\d+)", text)
+        if in_trace and match and match.group(1) in learner:
+            return f"{match.group(1)}:{match.group(2)}"
     return ""
 
 
@@ -755,6 +805,8 @@ class TrustedResults:
     ready: bool = False  # the guard stood (filter installed) before learner code ran
     order: list[str] = field(default_factory=list)  # tests (and subtests) as they started
     ended: dict[str, str] = field(default_factory=dict)  # name -> pass | fail | skip
+    # name -> its failure messages ("file.go:12: text"), from the tests' t.Error...t.Fatalf
+    said: dict[str, list[str]] = field(default_factory=dict)
     problem: str = ""  # anything but our well-formed lines: nothing it says counts
 
 
@@ -762,8 +814,8 @@ _CHANNEL_STATUSES = frozenset({"pass", "fail", "skip"})
 
 
 def read_trusted(data: bytes, nonce: str) -> TrustedResults:
-    """Parse the channel: `<nonce> <sequence> <ready|run|pass|fail|skip> <name in hex>` lines
-    (`ready` first, once, with no name).
+    """Parse the channel: `<nonce> <sequence> <ready|run|say|pass|fail|skip> <name in hex>`
+    lines (`ready` first, once, with no name; `say`: the name, a NUL and a failure message).
 
         Learner code has no way to write there (docs/grader.md); a line that breaks the format,
         a wrong nonce or sequence, a test started or ended twice, or an end without a start
@@ -794,6 +846,12 @@ def read_trusted(data: bytes, nonce: str) -> TrustedResults:
                 results.problem = f"{name} started twice"
                 break
             results.order.append(name)
+        elif status == "say":
+            name, _nul, text = name.partition("\0")
+            if name not in results.order or name in results.ended:
+                results.problem = f"a message of {name} outside its run"
+                break
+            results.said.setdefault(name, []).append(text)
         elif status in _CHANNEL_STATUSES:
             if name not in results.order or name in results.ended:
                 results.problem = f"{name} ended twice or before it started"
@@ -813,6 +871,7 @@ def go_report(
     limits: Limits,
     trusted: TrustedResults | None = None,
     integrity: Integrity | None = None,
+    learner_files: Iterable[str] = (),
 ) -> RunReport:
     """The verdict for one build and run (see docs/grader.md for the rules).
 
@@ -838,7 +897,7 @@ def go_report(
         functions = {
             name: expected.get(name, GoTestFunction(name, "", None)) for name in built.instrumented
         }
-    tests, unfinished, panicked = _trusted_tests(trusted, events, functions, last)
+    tests, unfinished, panicked = _trusted_tests(trusted, events, functions, last, learner_files)
     started = {name.split("/")[0] for name in trusted.order} if trusted else set()
     missing = [function for name, function in functions.items() if name not in started]
 
@@ -934,6 +993,7 @@ def _trusted_tests(
     events: GoTestEvents,
     functions: Mapping[str, GoTestFunction],
     run: SandboxResult,
+    learner_files: Iterable[str],
 ) -> tuple[list[TestCaseResult], str, str]:
     """(tests, the first that never ended, the first that panicked): a test per reported leaf
     (subtests replace their parent, unless the parent failed by itself), its status from the
@@ -955,14 +1015,23 @@ def _trusted_tests(
             and all(trusted.ended.get(child) in ("pass", "skip") for child in children)
         ):
             continue
-        message, output = split_test_output(events.output.get(name, []))
+        lines = events.output.get(name, [])
+        said = trusted.said.get(name, [])
+        if said:
+            message, output = "\n".join(said), _output_without(lines, said)
+        elif status == "pass":
+            message, output = "", "".join(lines)
+        else:
+            message, output = split_test_output(lines)
+        expected, got = compared_sides(said)
         test_status: TestStatus = "pass" if status == "pass" else "fail"
-        panic = _PANIC.search(output)
+        panic = _PANIC.search("".join(lines))
         if status is None or (panic and run.returncode == 2 and status == "fail"):
             test_status = "error"
             if panic:
-                where = _panic_location(events.output.get(name, []))
-                message = f"panic: {panic.group(1)}" + (f" (at {where})" if where else "")
+                where = _panic_location(lines, learner_files)
+                what = _RECOVERED.sub("", panic.group(1))
+                message = f"panic: {what}" + (f" (at {where})" if where else "")
                 panicked = panicked or name
             else:
                 message = message or "the test did not finish"
@@ -971,13 +1040,15 @@ def _trusted_tests(
             TestCaseResult(
                 name=name,
                 status=test_status,
+                # (never the output as the message: that is the learner's, shown apart)
                 message=message
-                or ("" if test_status == "pass" else output.strip())
                 or ("" if test_status == "pass" else "the test failed (its output has no message)"),
                 output=output,
                 test_code=parent.code,
                 task_id=parent.task_id,
                 vouched=test_status == "pass",
+                expected=expected,
+                got=got,
             )
         )
     return tests, unfinished, panicked

@@ -705,12 +705,18 @@ def _tests_from(
                 test_code=sources.get(str(entry.get("name", "")).split("[", 1)[0], ""),
                 task_id=task_id if isinstance(task_id, int) else None,
                 vouched=True,  # a line stamped with the run's nonce (in-process: see docs)
+                expected=_text(entry.get("expected")),
+                got=_text(entry.get("got")),
             )
         )
     running = data.get("running")
     if running_message and isinstance(running, str):
         tests.append(TestCaseResult(name=running, status="error", message=running_message))
     return tests
+
+
+def _text(value: Any) -> str:
+    return value if isinstance(value, str) else ""
 
 
 def _tail(text: bytes, limit: int = 2000) -> str:

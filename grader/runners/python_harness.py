@@ -243,14 +243,28 @@ def _strict_equal(left, right, depth=0):
     return left == right
 
 
+class Compared(AssertionError):
+    """A failed equality, with what was expected and what came (repr'd and capped here, in
+    the test process): the result's `expected` and `got`. Only this harness raises it (learner
+    code runs in another process; its exceptions come back as builtin ones)."""
+
+    def __init__(self, text: str, expected: str, got: str) -> None:
+        super().__init__(text)
+        self.zachet_expected = expected
+        self.zachet_got = got
+
+
 def _assert_failed(left, right, op, source, actual_on_left, message=None):
     if op == "==":
         actual, expected = (left, right) if actual_on_left else (right, left)
-        detail = f"expected {_short_repr(expected)}, got {_short_repr(actual)}"
-        if type(actual) is not type(expected) and _short_repr(actual) == _short_repr(expected):
+        shown_expected, shown_actual = _short_repr(expected), _short_repr(actual)
+        detail = f"expected {shown_expected}, got {shown_actual}"
+        if type(actual) is not type(expected) and shown_actual == shown_expected:
             detail += f" ({type(actual).__name__} instead of {type(expected).__name__})"
-    else:
-        detail = f"{_short_repr(left)} {op} {_short_repr(right)} is false"
+        text = f"assert {source}: {detail}"
+        text = f"{message}\n{text}" if message is not None else text
+        return Compared(text, shown_expected, shown_actual)
+    detail = f"{_short_repr(left)} {op} {_short_repr(right)} is false"
     text = f"assert {source}: {detail}"
     return AssertionError(f"{message}\n{text}" if message is not None else text)
 
@@ -357,11 +371,13 @@ def _strict_unittest() -> None:
         return
 
     def assert_equal(self, first, second, msg=None):
+        # assertEqual(got, expected): the order of Exercism's tests and of most others.
         if not _strict_equal(first, second):
-            detail = f"{_short_repr(first)} != {_short_repr(second)}"
+            got, expected = _short_repr(first), _short_repr(second)
+            detail = f"{got} != {expected}"
             if type(first) is not type(second):
                 detail += f" ({type(first).__name__} vs {type(second).__name__})"
-            raise self.failureException(self._formatMessage(msg, detail))
+            raise Compared(self._formatMessage(msg, detail), expected, got)
         original(self, first, second, msg)
 
     assert_equal._zachet_strict = True  # type: ignore[attr-defined]
@@ -691,6 +707,7 @@ def main(work: dict, read_fd: int, write_fd: int, results_fd: int | None = None)
         results.log(running=case.name)
         capture = Capture()
         status, message = "pass", ""
+        compared: Compared | None = None
         sys.stdout = sys.stderr = capture
         try:
             case.call()
@@ -698,6 +715,7 @@ def main(work: dict, read_fd: int, write_fd: int, results_fd: int | None = None)
             status = _SKIP
         except AssertionError as exc:
             status, message = "fail", describe(exc, test_files)
+            compared = exc if type(exc) is Compared else None
         except MemoryError as exc:
             results.data["memory_error"] = True
             results.log(memory_error=True)
@@ -721,6 +739,8 @@ def main(work: dict, read_fd: int, write_fd: int, results_fd: int | None = None)
             "output": capture.text(),
             "task_id": case.task_id,
         }
+        if compared is not None:
+            entry["expected"], entry["got"] = compared.zachet_expected, compared.zachet_got
         entries.append(entry)
         results.log(test=entry)
     results.data["running"] = None

@@ -21,6 +21,7 @@ Verdict = Literal[
 TestStatus = Literal["pass", "fail", "error"]
 
 OUTPUT_CHARS = 500
+COMPARED_CHARS = 1000
 MESSAGE_CHARS = 4000
 RUNNER_VERSION = "zachet-runners/2"  # 2: Go verdicts from the guard's channel
 
@@ -51,6 +52,10 @@ class TestCaseResult:
     test_code: str = ""
     task_id: int | None = None
     vouched: bool = False
+    # A failed equality's two sides (repr'd, capped) as the test process saw them; never from
+    # output learner code could write.
+    expected: str = ""
+    got: str = ""
 
     def __post_init__(self) -> None:
         if self.status == "pass" and not self.vouched:
@@ -60,6 +65,8 @@ class TestCaseResult:
             )
         object.__setattr__(self, "output", clip(self.output, OUTPUT_CHARS))
         object.__setattr__(self, "message", clip(self.message, MESSAGE_CHARS))
+        object.__setattr__(self, "expected", clip(self.expected, COMPARED_CHARS))
+        object.__setattr__(self, "got", clip(self.got, COMPARED_CHARS))
 
     def results_json(self) -> dict[str, Any]:
         """One entry of results.json v3 `tests` (optional keys left out when empty)."""
@@ -71,6 +78,9 @@ class TestCaseResult:
         entry["test_code"] = self.test_code
         if self.task_id is not None:
             entry["task_id"] = self.task_id
+        # (our additions to v3: a failed comparison's sides, when the test said them)
+        if self.status != "pass" and (self.expected or self.got):
+            entry["expected"], entry["got"] = self.expected, self.got
         return entry
 
 

@@ -20,3 +20,9 @@ def runner_message(text: Any) -> str:
 @register.filter
 def failed_first(tests: Any) -> list[Any]:
     return presentation.failed_first(list(tests or []))
+
+
+@register.filter
+def place_of(places: Any, name: Any) -> Any:
+    """The line of the learner's code a test's message names (presentation.CodePlace)."""
+    return places.get(name) if isinstance(places, dict) else None

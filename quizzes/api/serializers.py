@@ -17,9 +17,11 @@ from deadlines.api.serializers import ScheduledSerializerMixin
 from deadlines.models import SCHEDULE_FIELDS
 from quizzes import grading
 from quizzes.models import Attempt, Question, Quiz
+from quizzes.presentation import question_text_html, quiz_title_for_learners
 from quizzes.services import MAX_RESPONSE_BYTES
 
 MAX_SPEC_BYTES = 256 * 1024
+TEXT_HTML_HELP = "`text` rendered in its `text_format`, as the pages show it: sanitised HTML."
 MAX_ANSWERS = 500
 
 
@@ -28,15 +30,34 @@ def json_size(value: Any) -> int:
 
 
 class QuizSerializer(ScheduledSerializerMixin):
+    title_shown = serializers.SerializerMethodField(
+        help_text="The title as learners read it beside its section (quizzes.presentation."
+        "quiz_title_for_learners): without the section's number, never the section's title "
+        "twice."
+    )
+    instructions_html = serializers.SerializerMethodField(
+        help_text="`instructions` (Markdown) rendered as the pages show them: sanitised HTML."
+    )
+
     class Meta:
         model = Quiz
         fields = [
-            "id", "section", "title", "instructions", "pass_score", "max_attempts",
+            "id", "section", "title", "title_shown", "instructions", "instructions_html",
+            "pass_score", "max_attempts",
             "time_limit", "score_policy", "retry_penalty", "shuffle_questions",
             "shuffle_choices", "feedback_policy", *SCHEDULE_FIELDS, "order", "created_at",
             "updated_at",
         ]  # fmt: skip
         read_only_fields = ["created_at", "updated_at"]
+
+    def get_title_shown(self, quiz: Quiz) -> str:
+        section = quiz.section
+        return quiz_title_for_learners(
+            quiz.title, section_number=section.number, section_title=section.title
+        )
+
+    def get_instructions_html(self, quiz: Quiz) -> str:
+        return question_text_html(quiz.instructions, "markdown")
 
 
 class QuizUpdateSerializer(QuizSerializer):
@@ -90,7 +111,12 @@ class PublicQuestionSerializer(serializers.Serializer):
     text_format = serializers.CharField()
     points = serializers.DecimalField(max_digits=7, decimal_places=2)
     order = serializers.IntegerField()
-    spec = serializers.DictField(help_text="What to choose from; never what is right.")
+    spec = serializers.DictField(
+        help_text="What to choose from; never what is right. Each choice's, item's and "
+        "prompt's text also rendered (`text_html`, `prompt_html`, a matching question's "
+        "`options_html`)."
+    )
+    text_html = serializers.CharField(help_text=TEXT_HTML_HELP)
 
 
 class AttemptStartSerializer(serializers.Serializer):
@@ -113,6 +139,7 @@ class AttemptQuestionSerializer(serializers.Serializer):
     title = serializers.CharField()
     text = serializers.CharField()
     text_format = serializers.CharField()
+    text_html = serializers.CharField(help_text=TEXT_HTML_HELP)
     points = serializers.CharField()
     spec = serializers.DictField()
     response = serializers.JSONField(allow_null=True)
@@ -129,7 +156,8 @@ class AttemptQuestionSerializer(serializers.Serializer):
         flat = {
             "id": instance.id, "type": instance.type, "title": instance.title,
             "text": instance.text, "text_format": instance.text_format,
-            "points": instance.points, "spec": instance.spec, "response": instance.response,
+            "text_html": instance.text_html, "points": instance.points, "spec": instance.spec,
+            "response": instance.response,
         }  # fmt: skip
         if shown is not None:
             flat |= {"score": shown.score, "feedback": shown.feedback}

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
 import pytest
 from django.conf import settings
@@ -119,3 +120,83 @@ def test_mismatched_new_passwords_change_nothing(client: Client) -> None:
     learner.refresh_from_db()
     assert learner.check_password("старый-пароль-2026")
     assert User.objects.count() == 1
+
+
+# --- the rate limit (issue 22, item 7): reset e-mails are not a way to flood a mailbox ---------
+
+LIMITED_RU = "Слишком много запросов на сброс пароля"
+
+
+def ask(client: Client, email: str, address: str = "203.0.113.5", **headers: str) -> Any:
+    extra: dict[str, Any] = {"REMOTE_ADDR": address, **headers}
+    return client.post(reverse("accounts:password_reset"), {"email": email}, **extra)
+
+
+def test_an_e_mail_address_gets_a_few_resets_an_hour_then_a_clear_message(
+    client: Client, settings: Any
+) -> None:
+    settings.ACCOUNTS_PASSWORD_RESETS_PER_EMAIL = 2
+    UserFactory.create(email="learner@example.org")
+
+    # Different client addresses, the same mailbox (in any letter case).
+    assert ask(client, "learner@example.org", "203.0.113.1").status_code == 302
+    assert ask(client, "Learner@Example.org", "203.0.113.2").status_code == 302
+    limited = ask(client, "learner@example.org", "203.0.113.3")
+
+    assert limited.status_code == 429
+    html = limited.content.decode()
+    assert LIMITED_RU in html
+    assert 'role="alert"' in html
+    assert len(mail.outbox) == 2
+    # Another mailbox is not held back.
+    UserFactory.create(email="other@example.org")
+    assert ask(client, "other@example.org", "203.0.113.3").status_code == 302
+    assert len(mail.outbox) == 3
+
+
+def test_a_client_address_gets_a_few_resets_an_hour_for_any_mailboxes(
+    client: Client, settings: Any
+) -> None:
+    settings.ACCOUNTS_PASSWORD_RESETS_PER_ADDRESS = 3
+    for n in range(3):
+        assert ask(client, f"nobody{n}@example.org").status_code == 302
+    UserFactory.create(email="learner@example.org")
+
+    limited = ask(client, "learner@example.org")
+
+    assert limited.status_code == 429
+    assert mail.outbox == []  # (the unknown ones sent nothing; the limited one neither)
+    assert ask(client, "learner@example.org", "198.51.100.7").status_code == 302
+    assert len(mail.outbox) == 1
+
+
+def test_the_limit_message_is_in_english_for_an_english_reader(
+    client: Client, settings: Any
+) -> None:
+    settings.ACCOUNTS_PASSWORD_RESETS_PER_EMAIL = 0
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+
+    html = ask(client, "learner@example.org").content.decode()
+
+    assert "Too many password reset requests for this address." in html
+
+
+def test_behind_the_proxy_the_address_it_forwarded_is_counted(
+    client: Client, settings: Any
+) -> None:
+    """Every request comes from the proxy's address: counted by it, one client would use up
+    everyone's resets. The client's own X-Forwarded-For entries are not believed."""
+    settings.ACCOUNTS_PASSWORD_RESETS_PER_ADDRESS = 1
+    settings.FORWARDED_ALLOW_IPS = "127.0.0.1"
+    proxied = {"REMOTE_ADDR": "127.0.0.1"}
+
+    first = ask(client, "a@example.org", HTTP_X_FORWARDED_FOR="203.0.113.9", **proxied)
+    other_client = ask(client, "b@example.org", HTTP_X_FORWARDED_FOR="198.51.100.2", **proxied)
+    # The first client again, pretending to be someone else in the header's first entry.
+    again = ask(client, "c@example.org", HTTP_X_FORWARDED_FOR="192.0.2.1, 203.0.113.9", **proxied)
+    # Not from the proxy: the header is the client's own and is ignored.
+    direct = ask(client, "d@example.org", "203.0.113.9", HTTP_X_FORWARDED_FOR="192.0.2.50")
+
+    assert (first.status_code, other_client.status_code) == (302, 302)
+    assert again.status_code == 429
+    assert direct.status_code == 429

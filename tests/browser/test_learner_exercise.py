@@ -1,7 +1,8 @@
 """A learner at a Python exercise in Chromium, with a real worker on the code queue and the
 sandbox: the code editor (CodeMirror), the draft saved as they type and back after leaving
 and on another device, a run of the examples, a failing then a passing submission with the
-failed tests first, and their progress moving. Every page axe-clean (issue 22, item 1)."""
+failed tests first (the line, expected and got), and their progress moving. Every page
+axe-clean (issue 22, item 1)."""
 
 from __future__ import annotations
 
@@ -140,6 +141,13 @@ def test_learner_types_leaves_comes_back_runs_the_examples_and_submits(
         assert "pass" in statuses, statuses
         assert statuses[0] != "pass", statuses
         assert statuses == sorted(statuses, key=lambda s: s == "pass")  # failed ones first
+        # The failed comparison: its line, and expected and got apart from the message.
+        failed = next(r for r in results if "test-result--fail" in (r.get_attribute("class") or ""))
+        message = failed.find_element(By.CSS_SELECTOR, ".test-result__message").text
+        assert "0 != 2" in message, message
+        assert "(в test_ratelimit.py:" in message, message
+        compared = failed.find_element(By.CSS_SELECTOR, ".test-result__compared").text
+        assert compared.split() == ["Ожидалось", "2", "Получено", "0"], compared
         page.check("a failing submission, failed tests first")
         assert Submission.objects.get(learner=learner).files[name] == broken
 

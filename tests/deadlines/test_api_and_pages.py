@@ -15,6 +15,7 @@ from progress.services import enrollment_create
 from quizzes.models import Quiz
 from teaching.deadlines import extension_grant
 from tests.api.conftest import World, client_for, error_of
+from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -167,3 +168,27 @@ def test_a_course_wide_grant_is_shown_on_the_exercise_page(enrolled: World):
                     reason="exchange semester", cutoff_at=timezone.now() + 9 * DAY)  # fmt: skip
     page = page_client(world.learner).get(f"/exercises/{world.exercise.pk}/").content.decode()
     assert "exchange semester" in page
+
+
+def test_the_quiz_page_offers_no_start_while_its_section_is_not_open(enrolled: World):
+    # Regression: the page read the quiz's own opens_at only, so a quiz whose section opens
+    # later showed "Start the quiz" and the start was then refused.
+    world = enrolled
+    newcomer = UserFactory.create(username="newcomer")  # (no attempt in progress)
+    enrollment_create(learner=newcomer, course=world.course_a)
+    Quiz.objects.filter(pk=world.quiz.pk).update(opens_at=None, due_at=None)
+    section = world.quiz.section
+    section.opens_at = timezone.now() + 2 * DAY
+    section.save(update_fields=["opens_at"])
+    with translation.override("en"):
+        page = page_client(newcomer).get(f"/quizzes/{world.quiz.pk}/", HTTP_ACCEPT_LANGUAGE="en")
+    text = page.content.decode()
+    assert 'data-testid="not-accepted"' in text
+    assert "This is not open yet" in text
+    assert f'action="/quizzes/{world.quiz.pk}/start/"' not in text
+
+    section.opens_at = timezone.now() - DAY
+    section.save(update_fields=["opens_at"])
+    text = page_client(newcomer).get(f"/quizzes/{world.quiz.pk}/").content.decode()
+    assert 'data-testid="not-accepted"' not in text
+    assert f'action="/quizzes/{world.quiz.pk}/start/"' in text

@@ -364,6 +364,74 @@ def test_result_texts_in_english(signed_in, exercise, learner):
     assert "failed" in html
 
 
+def test_a_failed_comparison_shows_expected_and_got_apart_from_the_output(
+    signed_in, exercise, learner
+):
+    results = {
+        "version": 3,
+        "status": "fail",
+        "tests": [
+            {"name": "TestGetHit", "status": "pass", "test_code": TEST_CODE},
+            {
+                "name": "TestGetExpired",
+                "status": "fail",
+                "message": "cache_test.go:14: loads = 1, want 2",
+                "expected": "2",
+                "got": "1",
+                "output": "loading key a\n",
+                "test_code": TEST_CODE,
+            },
+        ],
+    }
+    submission = graded(exercise, learner, results=results)
+
+    html = signed_in.get(submission_url(submission)).content.decode()
+
+    compared = html.split('class="test-result__compared"', 1)[1].split("</dl>", 1)[0]
+    assert "Ожидалось" in compared
+    assert "<code>2</code>" in compared
+    assert "Получено" in compared
+    assert "<code>1</code>" in compared
+    assert "loading key a" not in compared  # the learner's output is its own block
+    assert html.count('class="test-result__compared"') == 1  # not for the passing test
+    api = signed_in.get(f"/api/v1/submissions/{submission.pk}/").json()
+    failed = api["results"]["tests"][1]
+    assert (failed["expected"], failed["got"]) == ("2", "1")
+    assert "test_code" not in failed  # (a hidden test's code: never the learner's)
+
+
+def test_a_failure_in_the_learners_code_links_to_its_line(signed_in, exercise, learner):
+    results = {
+        "version": 3,
+        "status": "error",
+        "tests": [
+            {
+                "name": "TestGetMiss",
+                "status": "error",
+                "message": "panic: assignment to entry in nil map (at cache.go:3)",
+            },
+            # A line of the tests' own file: not the learner's code, no link.
+            {"name": "TestGetHit", "status": "fail", "message": "0 != 2 (at cache_test.go:9)"},
+        ],
+    }
+    submission = graded(
+        exercise,
+        learner,
+        files={"cache.go": "package cache\n\nfunc Get() { m[1] = 2 }\n"},
+        verdict=Submission.Verdict.RUNTIME_ERROR,
+        results=results,
+    )
+
+    html = signed_in.get(submission_url(submission)).content.decode()
+
+    assert "panic: assignment to entry in nil map (в cache.go:3)" in html
+    assert '<a href="#code1-3">В вашем коде: cache.go, строка 3</a>' in html
+    assert 'id="code1-3"' in html
+    assert html.count("test-result__place") == 1
+    fragment = signed_in.get(submission_url(submission) + "?fragment=1").content.decode()
+    assert 'href="#code1-3"' in fragment
+
+
 def test_compile_errors_name_the_file_and_line_and_link_to_it(signed_in, exercise, learner):
     signed_in.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
     submission = graded(

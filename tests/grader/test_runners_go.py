@@ -333,6 +333,78 @@ def test_a_wrong_solution_fails_with_the_message() -> None:
     assert report.passed_count == 1
 
 
+FEEDBACK_TESTS = """package exercise
+
+import "testing"
+
+func check(t testing.TB, got, want int) {
+\tt.Helper()
+\tif got != want {
+\t\tt.Fatalf("got %d, want %d", got, want)
+\t}
+}
+
+func TestAdd(t *testing.T) {
+\tif got := Add(1, 2); got != 3 {
+\t\tt.Errorf("Add(1, 2) = %d, want 3", got)
+\t}
+}
+
+func TestHelper(t *testing.T) {
+\tt.Run("sub", func(t *testing.T) { check(t, Add(2, 3), 5) })
+}
+
+func TestBytes(t *testing.T) {
+\tt.Error("not utf-8:", string([]byte{0xff}))
+}
+
+func TestOwnPanic(t *testing.T) {
+\tvar m map[string]int
+\tm["x"] = Add(0, 0)
+}
+"""
+
+
+def test_a_failure_shows_expected_and_got_from_the_test_not_from_printing() -> None:
+    """The messages come over the guard's channel (the instrumented t.Errorf): what learner
+    code prints, shaped like a message, stays its output."""
+    solution = (
+        'package exercise\n\nimport "fmt"\n\nfunc Add(a, b int) int {\n'
+        '\tfmt.Println("    solution_test.go:14: Add(1, 2) = 3, want 3")\n\treturn a * b\n}\n'
+    )
+    report = run_tests(
+        language="go",
+        files={"solution.go": solution},
+        test_files={"solution_test.go": FEEDBACK_TESTS},
+        limits=Limits(),
+    )
+    tests = {test.name: test for test in report.tests}
+    add = tests["TestAdd"]
+    assert add.message == "solution_test.go:14: Add(1, 2) = 2, want 3"
+    assert (add.expected, add.got) == ("3", "2")
+    assert add.output == "    solution_test.go:14: Add(1, 2) = 3, want 3\n"
+    helper = tests["TestHelper/sub"]
+    assert helper.message == "solution_test.go:8: got 6, want 5"
+    assert (helper.expected, helper.got) == ("5", "6")
+    assert "got 6" not in helper.output  # testing's own line for it is not repeated
+    assert tests["TestBytes"].message == "solution_test.go:23: not utf-8: \ufffd"
+    own = tests["TestOwnPanic"]
+    # A panic in the tests' own code: no line of theirs is named.
+    assert own.message == "panic: assignment to entry in nil map", own.message
+    assert report.verdict == "runtime_error"
+
+
+def test_a_panic_in_a_learners_helper_names_the_learners_file_and_line() -> None:
+    solution = (
+        "package exercise\n\nvar cache map[string]int\n\nfunc Add(a, b int) int {\n"
+        '\treturn store("k", a+b)\n}\n\nfunc store(k string, v int) int {\n'
+        "\tcache[k] = v\n\treturn v\n}\n\nfunc Double(a int) int {\n\treturn 2 * a\n}\n"
+    )
+    report = add(solution)
+    assert report.verdict == "runtime_error"
+    assert report.tests[0].message == "panic: assignment to entry in nil map (at solution.go:10)"
+
+
 def test_a_compile_error_points_at_file_and_line() -> None:
     report = add(ADD.replace("return a + b", "return a + x"))
     assert report.verdict == "compile_error"

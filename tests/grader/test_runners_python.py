@@ -334,9 +334,41 @@ def test_a_wrong_solution_fails_with_expected_and_got() -> None:
     assert first.message == (
         "assert bake_time_remaining(30) == 10: expected 10, got 11 (at test_lasagna.py:10)"
     )
-    assert first.output == "debug\n"
+    assert first.output == "debug\n"  # the learner's output apart from the message
+    assert (first.expected, first.got) == ("10", "11")
     assert "done at 40" in report.tests[3].message
+    # assertEqual(got, expected), from unittest: the same two fields.
+    assert (report.tests[3].expected, report.tests[3].got) == ("0", "1")
     assert report.passed_count == 3
+    assert report.results_json()["tests"][0]["expected"] == "10"
+    assert report.tests[4].status == "pass"
+    assert "expected" not in report.results_json()["tests"][4]
+
+
+def test_expected_and_got_are_reprs_capped_and_printing_cannot_fill_them() -> None:
+    """The two sides come from the test process's comparison: a long value is cut, a string
+    keeps its quotes, and text the learner prints that looks like a comparison is output."""
+    tests = (
+        "from probe import probe, text\n\n"
+        "def test_long():\n    assert probe() == list(range(5))\n\n"
+        "def test_text():\n    assert text() == 'ок'\n\n"
+        "def test_other():\n    assert len(text()) > 10\n"
+    )
+    solution = (
+        "def probe():\n    return list(range(10_000))\n\n"
+        "def text():\n    print('expected 1, got 1')\n    return 'нет'\n"
+    )
+    report = run(solution, tests)
+
+    long, text, other = report.tests
+    assert long.expected == "[0, 1, 2, 3, 4]"
+    assert long.got.startswith("[0, 1, 2,")
+    assert long.got.endswith("...")
+    assert len(long.got) <= 300
+    assert (text.expected, text.got) == ("'ок'", "'нет'")
+    assert text.output == "expected 1, got 1\n"
+    assert (other.expected, other.got) == ("", "")  # not an equality: no sides
+    assert other.status == "fail"
 
 
 def test_a_syntax_error_is_a_compile_error_at_file_and_line() -> None:

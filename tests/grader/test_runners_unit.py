@@ -13,6 +13,7 @@ from grader.runners import run_tests
 from grader.runners.files import validate_files
 from grader.runners.go import (
     TrustedResults,
+    compared_sides,
     go_report,
     go_test_functions,
     parse_go_test_json,
@@ -342,6 +343,8 @@ def test_go_passes_the_channel_vouches_for_count_in_a_run_that_crashed_later() -
         + f"{NONCE} 5 pass {b'TestAdd'.hex()}\n".encode(),  # out of sequence
         channel(("run", "TestAdd"), ("ready", "")),  # a second start
         channel(("run", "TestAdd"), ready=False),  # no start
+        channel(("say", "TestAdd\0x_test.go:1: early")),  # a message before its test ran
+        channel(("run", "TestAdd"), ("pass", "TestAdd"), ("say", "TestAdd\0x_test.go:1: late")),
     ],
 )
 def test_go_a_channel_that_is_not_exactly_ours_vouches_for_nothing(data: bytes) -> None:
@@ -620,3 +623,110 @@ def test_python_learner_limits_after_the_tests_are_done_do_not_count() -> None:
     result = combined_result(sandbox_result(), killed, harness_data())
     report = python_report(result, harness_data(), limits=Limits(), test_files={"t.py": ""})
     assert report.verdict == "passed"
+
+
+# --- what a failing Go test shows (issue 22, item 3) -----------------------------------------
+
+
+def test_go_messages_come_from_the_channel_and_the_output_keeps_only_the_rest() -> None:
+    """The test's failure messages are the guard's reports of its t.Errorf calls; lines that
+    learner code printed, even shaped like a message, stay in the output, never the message
+    or the expected/got fields."""
+    stream = go_stream(
+        event("run", "TestAdd"),
+        event("output", "TestAdd", "    solution_test.go:9: Add(1, 2) = 3, want 3\n"),  # printed
+        event("output", "TestAdd", "debug\n"),
+        event("output", "TestAdd", "    solution_test.go:9: Add(1, 2) = 4, want 3\n"),
+        event("fail", "TestAdd"),
+        event("run", "TestSub"),
+        event("output", "TestSub", "    solution_test.go:20: Sub() = 1, want 2\n"),  # printed
+        event("fail", "TestSub"),
+        event("fail"),
+    )
+    report = go_report(
+        BUILT,
+        sandbox_result(returncode=1, stdout=stream),
+        expected=go_test_functions({"solution_test.go": GO_TESTS}),
+        limits=Limits(),
+        trusted=trusted(
+            ("run", "TestAdd"),
+            ("say", "TestAdd\0solution_test.go:9: Add(1, 2) = 4, want 3"),
+            ("fail", "TestAdd"),
+            ("run", "TestSub"),
+            ("fail", "TestSub"),  # (t.Fail(): no message reported)
+        ),
+    )
+    add, sub = report.tests
+    assert add.message == "solution_test.go:9: Add(1, 2) = 4, want 3"
+    assert (add.expected, add.got) == ("3", "4")
+    assert add.output == "    solution_test.go:9: Add(1, 2) = 3, want 3\ndebug\n"
+    assert report.results_json()["tests"][0]["expected"] == "3"
+    # No report from the guard: the message as the output shows it, but no expected/got.
+    assert sub.message == "solution_test.go:20: Sub() = 1, want 2"
+    assert (sub.expected, sub.got) == ("", "")
+    assert sub.output == ""
+
+
+@pytest.mark.parametrize(
+    ("said", "sides"),
+    [
+        (["x_test.go:3: Add(1, 2) = 4, want 3"], ("3", "4")),
+        (["x_test.go:3: got [1 2], want [2 1]"], ("[2 1]", "[1 2]")),
+        (['x_test.go:3: Get("a"): got "b, c", want "d"'], ('"d"', '"b, c"')),
+        (["x_test.go:3: Backoff with Rand=0 = 1s, want 0s"], ("0s", "1s")),
+        (["x_test.go:3: no value"], ("", "")),
+        (["x_test.go:3: Add = 1, want 2\nmore"], ("", "")),  # several lines: not that form
+        (["x_test.go:3: calls = 2"], ("", "")),
+        (["x_test.go:3: first", "x_test.go:4: n = 1, want 2"], ("2", "1")),
+    ],
+)
+def test_go_expected_and_got_from_the_conventional_message(
+    said: list[str], sides: tuple[str, str]
+) -> None:
+    assert compared_sides(said) == sides
+
+
+PANIC_TRACE = [
+    "panic: assignment to entry in nil map [recovered, repanicked]\n",
+    "\n",
+    "goroutine 7 [running]:\n",
+    "testing.tRunner.func1.2({0x6c5668, 0x6fdf30})\n",
+    "\t/usr/lib/go/src/testing/testing.go:2125 +0x232\n",
+    "exercise.Put(...)\n",
+    "\t/work/cache/store.go:12\n",
+    "exercise.TestAdd.func1()\n",
+    "\t/work/solution_test.go:9 +0x1d\n",
+    "\n",
+    "goroutine 1 [chan receive]:\n",
+    "exercise.Other()\n",
+    "\t/work/cache/other.go:3\n",
+]
+
+
+@pytest.mark.parametrize(
+    ("learner", "message"),
+    [
+        (["cache/store.go"], "panic: assignment to entry in nil map (at cache/store.go:12)"),
+        # Only in the tests' code, or in another goroutine's stack: no line is named (never
+        # a line of the hidden tests).
+        ([], "panic: assignment to entry in nil map"),
+        (["cache/other.go"], "panic: assignment to entry in nil map"),
+    ],
+)
+def test_go_a_panic_names_the_learners_line_only(learner: list[str], message: str) -> None:
+    stream = go_stream(
+        event("run", "TestAdd"),
+        *(event("output", "TestAdd", line) for line in PANIC_TRACE),
+        event("output", "TestAdd", "FAIL\texercise\t0.01s\n"),
+    )
+    report = go_report(
+        BUILT,
+        sandbox_result(returncode=2, stdout=stream),
+        expected=go_test_functions({"solution_test.go": GO_TESTS}),
+        limits=Limits(),
+        trusted=trusted(("run", "TestAdd")),
+        learner_files=learner,
+    )
+    assert report.verdict == "runtime_error"
+    assert report.tests[0].message == message
+    assert "solution_test.go:9" not in report.tests[0].message

@@ -28,10 +28,10 @@ func TestExampleRetriesDeadlock(t *testing.T) {
 		return nil
 	})
 	if err != nil || calls != 2 {
-		t.Fatalf("err=%v calls=%d, want nil and 2", err, calls)
+		t.Fatalf("err, calls = %v, %d, want <nil>, 2", err, calls)
 	}
 	if len(slept) != 1 || slept[0] != 50*time.Millisecond {
-		t.Fatalf("slept %v, want [50ms]", slept)
+		t.Fatalf("sleeps = %v, want [50ms]", slept)
 	}
 }
 

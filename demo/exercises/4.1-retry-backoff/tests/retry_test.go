@@ -115,10 +115,10 @@ func TestDoSuccessAfterTransientErrors(t *testing.T) {
 		return nil
 	})
 	if err != nil {
-		t.Fatalf("Do returned %v, want nil", err)
+		t.Fatalf("Do() = %v, want <nil>", err)
 	}
 	if calls != 3 {
-		t.Errorf("op called %d times, want 3", calls)
+		t.Errorf("op calls = %d, want 3", calls)
 	}
 	want := []time.Duration{10 * time.Millisecond, 20 * time.Millisecond}
 	if fmt.Sprint(s.delays) != fmt.Sprint(want) {
@@ -139,7 +139,7 @@ func TestDoStopsOnPermanentError(t *testing.T) {
 		t.Errorf("Do returned %v, want the permanent error itself", err)
 	}
 	if calls != 1 || len(s.delays) != 0 {
-		t.Errorf("calls=%d sleeps=%d, want 1 and 0", calls, len(s.delays))
+		t.Errorf("calls, sleeps = %d, %d, want 1, 0", calls, len(s.delays))
 	}
 }
 
@@ -155,10 +155,10 @@ func TestDoExhaustedWrapsLastError(t *testing.T) {
 			return last
 		})
 	if calls != 4 {
-		t.Errorf("op called %d times, want 4", calls)
+		t.Errorf("op calls = %d, want 4", calls)
 	}
 	if len(s.delays) != 3 {
-		t.Errorf("slept %d times, want 3 (no sleep after the last attempt)", len(s.delays))
+		t.Errorf("sleeps = %d, want 3 (no sleep after the last attempt)", len(s.delays))
 	}
 	if !errors.Is(err, ErrExhausted) {
 		t.Errorf("errors.Is(err, ErrExhausted) = false for %v", err)
@@ -176,7 +176,7 @@ func TestDoZeroAttemptsMeansOne(t *testing.T) {
 			return ErrConnLost
 		})
 	if calls != 1 {
-		t.Errorf("op called %d times, want 1", calls)
+		t.Errorf("op calls = %d, want 1", calls)
 	}
 	if !errors.Is(err, ErrExhausted) || !errors.Is(err, ErrConnLost) {
 		t.Errorf("Do returned %v, want ErrExhausted wrapping ErrConnLost", err)
@@ -200,7 +200,7 @@ func TestDoCancelledDuringSleep(t *testing.T) {
 		t.Errorf("Do returned %v, want context.Canceled", err)
 	}
 	if calls != 1 {
-		t.Errorf("op called %d times after cancellation, want 1", calls)
+		t.Errorf("op calls after cancellation = %d, want 1", calls)
 	}
 }
 

@@ -20,11 +20,11 @@ func TestExampleReadThrough(t *testing.T) {
 	}
 	_, _ = c.Get(context.Background(), "42")
 	if calls != 1 {
-		t.Fatalf("loader called %d times, want 1 (second Get must hit the cache)", calls)
+		t.Fatalf("loader calls = %d, want 1 (second Get must hit the cache)", calls)
 	}
 	now = now.Add(time.Minute) // TTL истёк
 	_, _ = c.Get(context.Background(), "42")
 	if calls != 2 {
-		t.Fatalf("loader called %d times, want 2 after TTL", calls)
+		t.Fatalf("loader calls = %d, want 2 after TTL", calls)
 	}
 }

@@ -55,11 +55,11 @@ func TestGetLoadsOnceAndCaches(t *testing.T) {
 	for i := 0; i < 3; i++ {
 		v, err := c.Get(context.Background(), "user:1")
 		if err != nil || v != "user:1#1" {
-			t.Fatalf("Get #%d = %q, %v; want \"user:1#1\", nil", i+1, v, err)
+			t.Fatalf("Get #%d = %q, %v, want \"user:1#1\", <nil>", i+1, v, err)
 		}
 	}
 	if calls.Load() != 1 {
-		t.Errorf("loader called %d times, want 1", calls.Load())
+		t.Errorf("loader calls = %d, want 1", calls.Load())
 	}
 }
 
@@ -98,7 +98,7 @@ func TestTTLCountsFromLoadCompletion(t *testing.T) {
 		t.Fatal(err)
 	}
 	if calls.Load() != 1 {
-		t.Errorf("loader called %d times, want 1: TTL must start when the load finishes", calls.Load())
+		t.Errorf("loader calls = %d, want 1: TTL must start when the load finishes", calls.Load())
 	}
 }
 
@@ -117,7 +117,7 @@ func TestErrorsAreNotCached(t *testing.T) {
 		t.Fatalf("first Get err = %v, want wrapped errDB", err)
 	}
 	if v, err := c.Get(ctx, "k"); err != nil || v != "ok" {
-		t.Fatalf("second Get = %q, %v; want \"ok\", nil", v, err)
+		t.Fatalf("second Get = %q, %v, want \"ok\", <nil>", v, err)
 	}
 	if c.Len() != 1 {
 		t.Errorf("Len = %d, want 1", c.Len())
@@ -163,7 +163,7 @@ func TestConcurrentGetsAreCoalesced(t *testing.T) {
 		}
 	}
 	if calls.Load() != 1 {
-		t.Errorf("loader called %d times for one hot key, want 1", calls.Load())
+		t.Errorf("loader calls for one hot key = %d, want 1", calls.Load())
 	}
 }
 
@@ -195,7 +195,7 @@ func TestErrorIsSharedByWaiters(t *testing.T) {
 		}
 	}
 	if calls.Load() != 1 {
-		t.Errorf("loader called %d times, want 1", calls.Load())
+		t.Errorf("loader calls = %d, want 1", calls.Load())
 	}
 }
 
@@ -260,7 +260,7 @@ func TestWaiterReturnsOnItsOwnContextCancel(t *testing.T) {
 		t.Fatal("first caller did not get the value")
 	}
 	if calls.Load() != 1 {
-		t.Errorf("loader called %d times, want 1", calls.Load())
+		t.Errorf("loader calls = %d, want 1", calls.Load())
 	}
 }
 

@@ -15,13 +15,13 @@ func TestExampleRedeliveryIsIgnored(t *testing.T) {
 	ctx := context.Background()
 	m := Message{ID: "order-42", Body: []byte(`{"amount":100}`), Attempt: 1}
 	if d := c.Handle(ctx, m); d != Ack {
-		t.Fatalf("first delivery: %v, want ack", d)
+		t.Fatalf("first delivery = %v, want ack", d)
 	}
 	m.Attempt = 2 // брокер доставил сообщение повторно (at-least-once)
 	if d := c.Handle(ctx, m); d != Ack {
-		t.Fatalf("redelivery: %v, want ack", d)
+		t.Fatalf("redelivery = %v, want ack", d)
 	}
 	if charged != 1 {
-		t.Fatalf("charged %d times, want 1", charged)
+		t.Fatalf("charges = %d, want 1", charged)
 	}
 }

@@ -53,7 +53,7 @@ func TestFirstDeliveryIsHandledAndAcked(t *testing.T) {
 	c := NewConsumer(r.Handle, 10, 3)
 	expect(t, c.Handle(context.Background(), msg("m1", 1)), Ack, "first delivery")
 	if r.Calls("m1") != 1 {
-		t.Errorf("handler called %d times, want 1", r.Calls("m1"))
+		t.Errorf("handler calls = %d, want 1", r.Calls("m1"))
 	}
 	if !c.Seen("m1") {
 		t.Error("Seen(m1) = false after successful processing")
@@ -70,7 +70,7 @@ func TestDuplicatesAreAckedWithoutHandling(t *testing.T) {
 		expect(t, c.Handle(context.Background(), msg("m1", attempt)), Ack, fmt.Sprintf("delivery %d", attempt))
 	}
 	if r.Calls("m1") != 1 {
-		t.Errorf("handler called %d times for one message ID, want 1", r.Calls("m1"))
+		t.Errorf("handler calls for one message ID = %d, want 1", r.Calls("m1"))
 	}
 }
 
@@ -88,7 +88,7 @@ func TestTransientErrorIsRequeuedAndRetried(t *testing.T) {
 	}
 	expect(t, c.Handle(context.Background(), msg("m1", 2)), Ack, "redelivery")
 	if r.Calls("m1") != 2 {
-		t.Errorf("handler called %d times, want 2", r.Calls("m1"))
+		t.Errorf("handler calls = %d, want 2", r.Calls("m1"))
 	}
 }
 
@@ -140,7 +140,7 @@ func TestBoundedMemoryForgetsOldestFirst(t *testing.T) {
 	}
 	expect(t, c.Handle(ctx, msg("a", 3)), Ack, "forgotten a")
 	if r.Calls("a") != 2 {
-		t.Errorf("handler called %d times for forgotten a, want 2", r.Calls("a"))
+		t.Errorf("handler calls for forgotten a = %d, want 2", r.Calls("a"))
 	}
 	if c.Seen("b") {
 		t.Error("re-processing a must evict b")
@@ -160,7 +160,7 @@ func TestCapacityAndAttemptsDefaultToOne(t *testing.T) {
 	c.Handle(ctx, msg("a", 1))
 	c.Handle(ctx, msg("b", 1))
 	if c.Seen("a") || !c.Seen("b") {
-		t.Errorf("capacity 0 means 1: Seen(a)=%v Seen(b)=%v, want false true", c.Seen("a"), c.Seen("b"))
+		t.Errorf("capacity 0 means 1: Seen(a), Seen(b) = %v, %v, want false, true", c.Seen("a"), c.Seen("b"))
 	}
 }
 
@@ -188,7 +188,7 @@ func TestSameIDInFlightIsRequeued(t *testing.T) {
 	expect(t, <-first, Ack, "first delivery")
 	expect(t, c.Handle(context.Background(), msg("x", 3)), Ack, "after processing")
 	if calls.Load() != 1 {
-		t.Errorf("handler called %d times, want 1", calls.Load())
+		t.Errorf("handler calls = %d, want 1", calls.Load())
 	}
 }
 
@@ -223,7 +223,7 @@ func TestHandlerPanicIsRequeuedAndReleased(t *testing.T) {
 	expect(t, c.Handle(context.Background(), msg("p", 1)), Requeue, "panicking handler")
 	expect(t, c.Handle(context.Background(), msg("p", 2)), Ack, "redelivery after panic")
 	if calls.Load() != 2 {
-		t.Errorf("handler called %d times, want 2", calls.Load())
+		t.Errorf("handler calls = %d, want 2", calls.Load())
 	}
 }
 

@@ -22,7 +22,7 @@ func TestExampleProtectsDatabase(t *testing.T) {
 		t.Fatalf("after 2 failures state = %v, want open", b.State())
 	}
 	if err := b.Execute(query); !errors.Is(err, ErrOpen) {
-		t.Fatalf("open breaker returned %v, want ErrOpen (fail fast)", err)
+		t.Fatalf("open breaker: Execute() = %v, want ErrOpen (fail fast)", err)
 	}
 
 	now = now.Add(30 * time.Second) // БД отдохнула

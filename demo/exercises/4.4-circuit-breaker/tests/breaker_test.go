@@ -57,7 +57,7 @@ func TestClosedPassesCallsThrough(t *testing.T) {
 	b := New(Settings{FailureThreshold: 3, OpenTimeout: time.Second, Now: newClock().Now})
 	called := 0
 	if err := b.Execute(func() error { called++; return nil }); err != nil || called != 1 {
-		t.Fatalf("Execute(success) = %v, called %d; want nil, 1", err, called)
+		t.Fatalf("Execute(success), calls = %v, %d, want <nil>, 1", err, called)
 	}
 	if err := b.Execute(fail); err != errBoom {
 		t.Fatalf("Execute(fail) = %v, want the function's own error", err)
@@ -246,7 +246,7 @@ func TestPanicCountsAsFailureAndPropagates(t *testing.T) {
 	func() {
 		defer func() {
 			if r := recover(); r != "driver bug" {
-				t.Errorf("recovered %v, want the original panic value", r)
+				t.Errorf("recovered = %v, want the original panic value", r)
 			}
 		}()
 		_ = b.Execute(func() error { panic("driver bug") })

@@ -18,7 +18,7 @@ func env(kv map[string]string) LookupFunc {
 func mustLoad(t *testing.T, dst any, kv map[string]string) {
 	t.Helper()
 	if err := Load(dst, env(kv)); err != nil {
-		t.Fatalf("Load returned %v, want nil", err)
+		t.Fatalf("Load() = %v, want <nil>", err)
 	}
 }
 
@@ -50,7 +50,7 @@ func TestScalarTypes(t *testing.T) {
 	})
 	want := scalars{Name: "orders", Port: 8080, Workers: -4, Debug: true, Ratio: 0.25, Timeout: 90 * time.Second, MaxSize: 65535}
 	if c != want {
-		t.Errorf("got %+v\nwant %+v", c, want)
+		t.Errorf("got %+v, want %+v", c, want)
 	}
 }
 
@@ -96,7 +96,7 @@ func TestDefaultsAppliedWhenUnset(t *testing.T) {
 	mustLoad(t, &c, map[string]string{"DATABASE_URL": "postgres://db/app", "HTTP_TIMEOUT": "2s"})
 	want := withDefaults{Addr: ":8080", Timeout: 2 * time.Second, Env: "dev", DSN: "postgres://db/app", Prefill: "keep me"}
 	if c != want {
-		t.Errorf("got %+v\nwant %+v", c, want)
+		t.Errorf("got %+v, want %+v", c, want)
 	}
 }
 

@@ -26,7 +26,7 @@ func TestExampleGracefulShutdown(t *testing.T) {
 		t.Fatalf("Shutdown = %v, want nil", err)
 	}
 	if sent.Load() != 5 {
-		t.Fatalf("sent %d emails, want 5", sent.Load())
+		t.Fatalf("emails sent = %d, want 5", sent.Load())
 	}
 	if err := p.Submit(func(ctx context.Context) {}); err != ErrClosed {
 		t.Fatalf("Submit after Shutdown = %v, want ErrClosed", err)

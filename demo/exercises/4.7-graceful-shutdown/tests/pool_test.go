@@ -88,7 +88,7 @@ func TestWorkerCountLimitsConcurrency(t *testing.T) {
 		t.Fatalf("Shutdown = %v", err)
 	}
 	if finished.Load() != 6 {
-		t.Errorf("finished %d jobs, want 6", finished.Load())
+		t.Errorf("finished jobs = %d, want 6", finished.Load())
 	}
 	if maxRunning.Load() > 2 {
 		t.Errorf("%d jobs ran at once with 2 workers", maxRunning.Load())
@@ -122,7 +122,7 @@ func TestShutdownDrainsQueuedJobs(t *testing.T) {
 		t.Fatalf("Shutdown = %v, want nil", err)
 	}
 	if ran.Load() != 5 {
-		t.Errorf("ran %d jobs, want all 5 accepted jobs (queued ones included)", ran.Load())
+		t.Errorf("jobs run = %d, want 5 (all accepted jobs, queued ones included)", ran.Load())
 	}
 	within(t, p.Done(), "Done() after Shutdown")
 }

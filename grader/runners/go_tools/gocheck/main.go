@@ -848,6 +848,9 @@ func (c *checker) instrument(learnerGo, exerciseGo map[string][]*ast.File,
 
 var testName = regexp.MustCompile(`^Test($|[^\p{Ll}])`)
 
+// The methods of testing.T (and testing.TB) whose messages the guard reports (guard.Errorf).
+var reports = map[string]bool{"Error": true, "Errorf": true, "Fatal": true, "Fatalf": true}
+
 func (c *checker) testEdits(file *ast.File, info *types.Info, guardPath string, seen map[string]bool) []edit {
 	tf := c.fset.File(file.Pos())
 	offset := func(pos token.Pos) int { return tf.Offset(pos) }
@@ -917,17 +920,33 @@ func (c *checker) testEdits(file *ast.File, info *types.Info, guardPath string, 
 				return true
 			}
 			sel, ok := ast.Unparen(call.Fun).(*ast.SelectorExpr)
-			if !ok || sel.Sel.Name != "Run" || len(call.Args) != 2 || call.Ellipsis.IsValid() {
+			if !ok {
 				return true
 			}
 			selection, ok := info.Selections[sel]
 			if !ok || selection.Kind() != types.MethodVal {
 				return true
 			}
-			if named := namedOf(selection.Recv()); named == nil || !isObject(named.Obj(), "testing", "T") {
+			named := namedOf(selection.Recv())
+			if named == nil {
 				return true
 			}
 			receiver := string(c.sourceOf(file, sel.X))
+			if reports[sel.Sel.Name] && (isObject(named.Obj(), "testing", "T") ||
+				isObject(named.Obj(), "testing", "TB")) {
+				if isObject(named.Obj(), "testing", "T") && !isPointer(selection.Recv()) {
+					receiver = "&" + receiver
+				}
+				// t.Errorf(format, v) -> zachetguard.Errorf(t, format, v), on the same lines:
+				// the message goes over the report channel too (guard.Errorf)
+				edits = append(edits, edit{offset(call.Fun.Pos()), offset(call.Lparen) + 1,
+					fmt.Sprintf("%s.%s(%s, ", guardName, sel.Sel.Name, receiver)})
+				return true
+			}
+			if sel.Sel.Name != "Run" || len(call.Args) != 2 || call.Ellipsis.IsValid() ||
+				!isObject(named.Obj(), "testing", "T") {
+				return true
+			}
 			if !isPointer(selection.Recv()) {
 				receiver = "&" + receiver
 			}

@@ -19,8 +19,12 @@ package guard
 
 import (
 	"encoding/hex"
+	"fmt"
 	"os"
+	"path/filepath"
+	"runtime"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -32,6 +36,13 @@ var (
 	nonce    string
 	sequence int
 	mu       sync.Mutex
+	// Failure messages reported per test: a test that fails in a loop reports its first few.
+	said = map[string]int{}
+)
+
+const (
+	maxMessages     = 10
+	maxMessageBytes = 2000
 )
 
 func init() {
@@ -94,6 +105,58 @@ func Run(t *testing.T, name string, f func(t *testing.T)) bool {
 	return t.Run(name, func(t *testing.T) {
 		Watch(t, func() { f(t) })
 	})
+}
+
+// Error, Errorf, Fatal and Fatalf are t's methods of the same names (the instrumented test
+// files call these instead, on the same lines): the message also goes over the channel, as
+// "<file>:<line>: <text>", so the grader takes a test's failure messages from there, never
+// from output learner code can write to as well.
+func Error(t testing.TB, args ...any) {
+	t.Helper()
+	text := strings.TrimSuffix(fmt.Sprintln(args...), "\n")
+	say(t, text)
+	t.Error(text)
+}
+
+func Errorf(t testing.TB, format string, args ...any) {
+	t.Helper()
+	text := fmt.Sprintf(format, args...)
+	say(t, text)
+	t.Error(text)
+}
+
+func Fatal(t testing.TB, args ...any) {
+	t.Helper()
+	text := strings.TrimSuffix(fmt.Sprintln(args...), "\n")
+	say(t, text)
+	t.Fatal(text)
+}
+
+func Fatalf(t testing.TB, format string, args ...any) {
+	t.Helper()
+	text := fmt.Sprintf(format, args...)
+	say(t, text)
+	t.Fatal(text)
+}
+
+// say reports a failure message of t's, with the line that called Error...Fatalf.
+func say(t testing.TB, text string) {
+	name := t.Name()
+	if _, file, line, ok := runtime.Caller(2); ok {
+		text = filepath.Base(file) + ":" + strconv.Itoa(line) + ": " + text
+	}
+	if len(text) > maxMessageBytes {
+		text = text[:maxMessageBytes] + "..."
+	}
+	// (a value printed with %s may hold any bytes: the grader reads UTF-8; a rune cut above too)
+	text = strings.ToValidUTF8(text, "\uFFFD")
+	mu.Lock()
+	said[name]++
+	count := said[name]
+	mu.Unlock()
+	if count <= maxMessages {
+		send("say", name+"\x00"+text)
+	}
 }
 
 func send(status, name string) {

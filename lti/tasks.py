@@ -1,0 +1,49 @@
+"""Celery tasks of LTI (the `webhooks` worker: they wait on the LMS): ids in, one call each."""
+
+from __future__ import annotations
+
+from celery import Task, shared_task
+from django.conf import settings
+
+from core.db import TRANSIENT_ERRORS
+from lti.grades import COUNTDOWN_LIMIT_SECONDS, score_deliveries_send_due, score_send
+from lti.keys import tool_keys_advance
+from lti.launch import login_states_purge
+
+
+@shared_task(
+    name="lti.tasks.housekeeping",
+    soft_time_limit=settings.SHORT_TASK_SOFT_TIME_LIMIT,
+    time_limit=settings.SHORT_TASK_TIME_LIMIT,
+)
+def housekeeping_task() -> int:
+    """Advance the key rotation; forget logins whose launch never came."""
+    tool_keys_advance()
+    return login_states_purge()
+
+
+@shared_task(
+    bind=True,
+    name="lti.tasks.deliver_score",
+    autoretry_for=TRANSIENT_ERRORS,
+    retry_backoff=True,
+    max_retries=5,
+    soft_time_limit=settings.SHORT_TASK_SOFT_TIME_LIMIT,
+    time_limit=settings.SHORT_TASK_TIME_LIMIT,
+)
+def deliver_score_task(self: Task, delivery_id: int) -> str:
+    outcome = score_send(delivery_id=delivery_id)
+    if outcome.retry_in is not None and outcome.retry_in <= COUNTDOWN_LIMIT_SECONDS:
+        # A short back-off waits here; longer ones are for the sweep (a long countdown
+        # outlives the broker's visibility timeout and would be delivered twice).
+        raise self.retry(countdown=outcome.retry_in, max_retries=None)
+    return outcome.status
+
+
+@shared_task(
+    name="lti.tasks.send_due_scores",
+    soft_time_limit=settings.SHORT_TASK_SOFT_TIME_LIMIT,
+    time_limit=settings.SHORT_TASK_TIME_LIMIT,
+)
+def send_due_scores_task() -> int:
+    return score_deliveries_send_due()
