@@ -9,7 +9,6 @@ from rest_framework.routers import SimpleRouter
 from api.errors import api_not_found
 from api.views import MeView, TokenView
 from courses.api.views import CourseViewSet, PartViewSet, SectionViewSet
-from deadlines.api.views import CourseExtensionsView, CourseGroupsView, CourseReleasesView
 from grader.api.views import ExampleRunViewSet, ExerciseViewSet, SubmissionViewSet
 from progress.api.views import (
     CourseLearnersView,
@@ -26,7 +25,12 @@ from quizzes.api.views import (
     QuizExportView,
     QuizViewSet,
 )
-from teaching.api.views import RegradeViewSet
+from teaching.api.views import (
+    CourseExtensionsView,
+    CourseGroupsView,
+    CourseReleasesView,
+    RegradeViewSet,
+)
 from webhooks.api.views import DeliveryViewSet, EndpointViewSet
 
 app_name = "api"

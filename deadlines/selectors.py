@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
-from typing import TYPE_CHECKING
+from typing import Any, Protocol
 
 from django.db.models import Q, QuerySet
 
@@ -14,9 +14,43 @@ from deadlines import policy
 from deadlines.models import CourseGroup, Extension, ResultsRelease
 from deadlines.presentation import late_policy_words, refusal_message, time_left
 
-if TYPE_CHECKING:
-    from grader.models import CodingExercise
-    from quizzes.models import Quiz
+
+# A quiz or a coding exercise as deadlines sees it. Deadlines sits below courses and the
+# grading apps and never imports them: it reads the item, its section, part and course
+# through these few members, as its models name them by string.
+class _Level(Protocol):
+    def schedule_layer(self) -> policy.ScheduleLayer: ...
+
+
+class _Part(_Level, Protocol):
+    @property
+    def course(self) -> _Level: ...
+
+    @property
+    def course_id(self) -> int: ...
+
+
+class _Section(_Level, Protocol):
+    @property
+    def part(self) -> _Part: ...
+
+
+class ScheduledItem(_Level, Protocol):
+    @property
+    def pk(self) -> Any: ...
+
+    @property
+    def section(self) -> _Section: ...
+
+
+def item_field(item: ScheduledItem) -> str:
+    """ "quiz" or "exercise": the foreign key of an extension or a release that names the
+    item (its model as Django resolved the models' strings)."""
+    return next(
+        name
+        for name in ("quiz", "exercise")
+        if isinstance(item, Extension._meta.get_field(name).related_model)  # type: ignore[arg-type]
+    )
 
 
 @dataclass(frozen=True)
@@ -35,7 +69,7 @@ class LearnerSchedule:
         return bool(self.extensions)
 
 
-def item_schedule_base(*, item: Quiz | CodingExercise) -> policy.Schedule:
+def item_schedule_base(*, item: ScheduledItem) -> policy.Schedule:
     """The item's own dates, each taken from the item, its section, part or course."""
     section = item.section
     part = section.part
@@ -49,14 +83,12 @@ def item_schedule_base(*, item: Quiz | CodingExercise) -> policy.Schedule:
     )
 
 
-def _covering(item: Quiz | CodingExercise) -> Q:
-    from quizzes.models import Quiz
-
-    on_item = Q(quiz_id=item.pk) if isinstance(item, Quiz) else Q(exercise_id=item.pk)
+def _covering(item: ScheduledItem) -> Q:
+    on_item = Q(**{f"{item_field(item)}_id": item.pk})
     return on_item | Q(quiz__isnull=True, exercise__isnull=True)
 
 
-def item_extensions(*, item: Quiz | CodingExercise, learner_id: int) -> QuerySet[Extension]:
+def item_extensions(*, item: ScheduledItem, learner_id: int) -> QuerySet[Extension]:
     """A learner's grants that cover the item (on it, or on its whole course): their own and
     their groups'."""
     return (
@@ -67,7 +99,7 @@ def item_extensions(*, item: Quiz | CodingExercise, learner_id: int) -> QuerySet
     )
 
 
-def item_schedule(*, item: Quiz | CodingExercise, learner_id: int | None) -> LearnerSchedule:
+def item_schedule(*, item: ScheduledItem, learner_id: int | None) -> LearnerSchedule:
     """The item's dates for the learner: the most generous of their own grants and their
     groups' (policy.grants_most_generous)."""
     base = item_schedule_base(item=item)
@@ -137,23 +169,19 @@ class ResultsGate:
     released: ResultsRelease | None = None
 
 
-def item_results_gate(*, item: Quiz | CodingExercise, now: datetime) -> ResultsGate:
+def item_results_gate(*, item: ScheduledItem, now: datetime) -> ResultsGate:
     """The item's gate for its learners (instructors see everything, always)."""
     return results_gates(items=[item], now=now)[item.pk]
 
 
-def results_gates(
-    *, items: Sequence[Quiz | CodingExercise], now: datetime
-) -> dict[int, ResultsGate]:
+def results_gates(*, items: Sequence[ScheduledItem], now: datetime) -> dict[int, ResultsGate]:
     """The gates of several quizzes or several exercises (one kind), by id: two queries
     whatever their number (the section page), with each item's section, part and course
     loaded."""
-    from quizzes.models import Quiz
-
     if not items:
         return {}
     ids = [item.pk for item in items]
-    column = "quiz_id" if isinstance(items[0], Quiz) else "exercise_id"
+    column = f"{item_field(items[0])}_id"
     released: dict[int, ResultsRelease] = {}
     for release in ResultsRelease.objects.filter(**{f"{column}__in": ids}).select_related(
         "released_by"
@@ -260,7 +288,7 @@ def _grant_view(extension: Extension) -> GrantView:
     )  # fmt: skip
 
 
-def item_dates(*, item: Quiz | CodingExercise, learner_id: int, now: datetime) -> ItemDates:
+def item_dates(*, item: ScheduledItem, learner_id: int, now: datetime) -> ItemDates:
     """The dates block of a quiz's or an exercise's page: for its learner only (their own
     extensions, nobody else's)."""
     mine = item_schedule(item=item, learner_id=learner_id)

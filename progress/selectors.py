@@ -457,6 +457,16 @@ def is_enrolled(*, learner: User | AnonymousUser, course: Course) -> bool:
     return Enrollment.objects.filter(learner=learner, course=course).exists()
 
 
+def enrolled_among(*, course: Course, users: list[User]) -> list[User]:
+    """Those of `users` who are learners of the course, in the same order."""
+    ids = set(
+        Enrollment.objects.filter(course=course, learner__in=users).values_list(
+            "learner_id", flat=True
+        )
+    )
+    return [user for user in users if user.pk in ids]
+
+
 def section_progress_map(
     *, learner: User | AnonymousUser, section_ids: list[int]
 ) -> dict[int, SectionProgress]:

@@ -1,4 +1,6 @@
-"""Regrades in the admin: start one (its dry run is queued), read its changes, apply it."""
+"""Regrades in the admin: start one (its dry run is queued), read its changes, apply it.
+Groups of learners (deadlines.CourseGroup), saved through teaching.deadlines.group_save:
+members must be the course's learners."""
 
 from __future__ import annotations
 
@@ -6,10 +8,14 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
+from deadlines.models import CourseGroup
+from teaching.deadlines import group_save
 from teaching.models import GradeChange, RegradeJob
 from teaching.regrade import (
     RegradeError,
@@ -116,3 +122,46 @@ class RegradeJobAdmin(admin.ModelAdmin):
                 self.message_user(request, _("%(job)s: applying") % {"job": job})
             except RegradeError as error:
                 self.message_user(request, f"{job}: {error}", messages.WARNING)
+
+
+class CourseGroupForm(forms.ModelForm):
+    class Meta:
+        model = CourseGroup
+        fields = ["course", "name", "members"]
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        course, name = cleaned.get("course"), cleaned.get("name")
+        if course is not None and name:
+            # The service's own checks, on the form's fields, before anything is written.
+            self.group_input = (course, name, list(cleaned.get("members") or []))
+            try:
+                _check_only(*self.group_input, group=self.instance if self.instance.pk else None)
+            except ValidationError as error:
+                for field, messages in error.message_dict.items():
+                    self.add_error(field if field in self.fields else None, messages)
+        return cleaned
+
+
+def _check_only(course: Any, name: str, members: list[Any], *, group: Any) -> None:
+    # group_save in a transaction that is rolled back: its checks, nothing kept.
+    with transaction.atomic():
+        group_save(course=course, name=name, members=members, group=group)
+        transaction.set_rollback(True)
+
+
+@admin.register(CourseGroup)
+class CourseGroupAdmin(admin.ModelAdmin):
+    form = CourseGroupForm
+    list_display = ["name", "course", "created_at"]
+    list_filter = ["course"]
+    search_fields = ["name"]
+    filter_horizontal = ["members"]
+
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        course, name, members = form.group_input
+        saved = group_save(course=course, name=name, members=members, group=obj if obj.pk else None)
+        obj.pk = saved.pk
+
+    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
+        """The members were set by group_save."""

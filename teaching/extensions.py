@@ -15,8 +15,8 @@ from django.utils.translation import gettext_lazy as _
 from courses.models import Course
 from deadlines.models import Extension
 from deadlines.selectors import course_extensions, course_groups
-from deadlines.services import extension_grant
 from progress.models import Enrollment
+from teaching.deadlines import extension_grant
 from teaching.selectors import course_items
 
 WHOLE_COURSE = ""

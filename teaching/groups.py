@@ -12,8 +12,8 @@ from django.utils.translation import gettext_lazy as _
 
 from courses.models import Course
 from deadlines.models import CourseGroup
-from deadlines.services import group_save
 from progress.selectors import course_learners
+from teaching.deadlines import group_save
 
 
 class GroupForm(forms.Form):

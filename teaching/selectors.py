@@ -109,6 +109,21 @@ def regrade_target(*, course: Course, kind: str, pk: int) -> dict[str, Any]:
     return {kind: get_object_or_404(models[kind], pk=pk, **{path: course})}
 
 
+def users_by_ids(*, ids: list[int]) -> list[User]:
+    """The users of these ids that exist (the deadlines API checks each is the course's)."""
+    return list(User.objects.filter(pk__in=ids))
+
+
+def quiz_and_exercise_any(
+    *, quiz_id: int | None, exercise_id: int | None
+) -> tuple[Quiz | None, CodingExercise | None]:
+    """The API's quiz and exercise of an extension or a release, of any course (None: no id, or
+    no such row); the service refuses one of another course by name."""
+    quiz = Quiz.objects.filter(pk=quiz_id).first() if quiz_id else None
+    exercise = CodingExercise.objects.filter(pk=exercise_id).first() if exercise_id else None
+    return quiz, exercise
+
+
 def regrade_target_any(*, kind: str, pk: int) -> dict[str, Any]:
     """The API's target: any course's (regrade_start refuses a caller who does not teach it,
     with the same 404 as for an id of nothing)."""

@@ -26,7 +26,6 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from courses.models import Course
 from deadlines.selectors import course_groups
-from deadlines.services import results_release
 from grader.models import CodingExercise
 from grader.services import ExerciseEditConflict, exercise_edit, exercise_edit_stamp
 from quizzes.authoring import QuestionEditConflict, question_edit_stamp, question_move
@@ -35,6 +34,7 @@ from quizzes.models import Question, Quiz
 from quizzes.presentation import question_text_html
 from quizzes.services import QuizRuleError
 from teaching.analysis import exercise_analysis, quiz_analysis
+from teaching.deadlines import results_release
 from teaching.exercise_editor import (
     LANGUAGES,
     ExerciseFiles,

@@ -12,10 +12,10 @@ from django.test import Client
 from django.utils import timezone
 
 from deadlines.models import CourseGroup
-from deadlines.services import extension_grant, group_save
 from progress.services import enrollment_create
 from quizzes.models import Attempt, Quiz
 from quizzes.selectors import attempt_review, quiz_page_for
+from teaching.deadlines import extension_grant, group_save
 from tests.api.conftest import World, client_for
 
 pytestmark = pytest.mark.django_db

@@ -11,9 +11,9 @@ from django.test import Client
 from django.utils import timezone, translation
 
 from deadlines.models import Extension
-from deadlines.services import extension_grant
 from progress.services import enrollment_create
 from quizzes.models import Quiz
+from teaching.deadlines import extension_grant
 from tests.api.conftest import World, client_for, error_of
 from tests.factories import UserFactory
 

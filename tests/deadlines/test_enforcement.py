@@ -14,7 +14,6 @@ from django.utils import timezone, translation
 
 from deadlines.models import Extension
 from deadlines.selectors import item_schedule
-from deadlines.services import extension_grant
 from grader import services as grader_services
 from grader.models import CodingExercise, Submission
 from grader.regrading import submission_regrade, submission_regrade_apply
@@ -31,6 +30,7 @@ from quizzes.services import (
     attempt_submit,
     attempts_submit_expired,
 )
+from teaching.deadlines import extension_grant
 from tests.factories import (
     QuestionFactory,
     QuizFactory,
@@ -324,7 +324,7 @@ def test_bad_extensions_are_named_by_field(values, field):
 
 def test_a_groups_x1_5_is_the_sweeps_deadline_for_its_members_and_their_late_work_too():
     # (issue 23, item 5, with groups: the sweep and lateness use the member's own dates)
-    from deadlines.services import group_save
+    from teaching.deadlines import group_save
 
     now = timezone.now()
     quiz = quiz_with_question(time_limit=timedelta(minutes=20), due_at=now + 10 * MINUTE)

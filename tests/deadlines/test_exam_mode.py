@@ -20,7 +20,6 @@ from django.utils import timezone
 from courses.services import section_schedule_set
 from deadlines.models import ResultsRelease
 from deadlines.selectors import item_results_gate
-from deadlines.services import results_release
 from grader.models import CodingExercise, Submission
 from grader.services import exercise_progress_record, exercise_schedule_set
 from progress.models import ItemCompletion, SectionProgress
@@ -28,6 +27,7 @@ from progress.services import enrollment_create
 from quizzes.authoring import question_write
 from quizzes.models import Attempt, Quiz
 from quizzes.services import quiz_progress_record
+from teaching.deadlines import results_release
 from tests.api.conftest import World, client_for
 from tests.api.test_every_channel import api_urls, page_urls
 from webhooks.models import WebhookEndpoint

@@ -16,8 +16,8 @@ from django.utils import timezone, translation
 
 from deadlines.models import CourseGroup, Extension
 from deadlines.selectors import item_schedule
-from deadlines.services import extension_grant, group_save
 from progress.services import enrollment_create
+from teaching.deadlines import extension_grant, group_save
 from tests.api.conftest import World, client_for, error_of
 from tests.factories import UserFactory
 

@@ -1,24 +1,29 @@
 """Writes of deadlines: extensions for a learner or a group (recorded: who, when, why), the
-groups of a course's learners, and releasing results held in exam mode (who, when)."""
+groups of a course's learners, and releasing results held in exam mode (who, when).
+
+They live here, above the grading apps, because they check enrolments and recount the
+progress of quizzes and exercises; the deadlines app itself (dates, policies, the models)
+sits below courses and imports none of them (tests/test_dependencies.py)."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from courses.models import Course
 from deadlines.models import CourseGroup, Extension, ResultsRelease
 from deadlines.selectors import item_schedule_base
-
-if TYPE_CHECKING:
-    from courses.models import Course
-    from grader.models import CodingExercise
-    from quizzes.models import Quiz
+from grader.models import CodingExercise
+from grader.services import exercise_progress_record
+from progress.selectors import enrolled_among
+from quizzes.models import Quiz
+from quizzes.services import quiz_progress_record
 
 
 def extension_grant(
@@ -41,7 +46,7 @@ def extension_grant(
     errors: dict[str, str] = {}
     if (learner is None) == (group is None):
         errors["learner"] = _("An extension is for one learner or one group.")
-    elif learner is not None and not _enrolled(course, [learner]):
+    elif learner is not None and not enrolled_among(course=course, users=[learner]):
         errors["learner"] = _("%(learner)s is not a learner of this course.") % {
             "learner": learner.get_username()
         }
@@ -82,10 +87,6 @@ def results_release(*, item: Quiz | CodingExercise, released_by: User | None) ->
     """Release the scores and feedback of a quiz or an exercise in exam mode (recorded: who,
     when). Its learners' progress is recounted in the same transaction: until now, handing it
     in counted as done (deadlines.policy.counts_complete); from now on, passing does."""
-    from grader.services import exercise_progress_record
-    from quizzes.models import Quiz
-    from quizzes.services import quiz_progress_record
-
     if not item_schedule_base(item=item).exam_mode:
         raise ValidationError(
             {"item": _("This is not in exam mode: its results are shown already.")}
@@ -106,18 +107,6 @@ def _learners_of(work: Any) -> list[int]:
     return list(work.values_list("learner_id", flat=True).distinct().order_by())
 
 
-def _enrolled(course: Course, users: list[User]) -> list[User]:
-    """Those of `users` who are learners of the course, in the same order."""
-    from progress.models import Enrollment
-
-    ids = set(
-        Enrollment.objects.filter(course=course, learner__in=users).values_list(
-            "learner_id", flat=True
-        )
-    )
-    return [user for user in users if user.pk in ids]
-
-
 def group_save(
     *, course: Course, name: str, members: list[User], group: CourseGroup | None = None
 ) -> CourseGroup:
@@ -135,7 +124,7 @@ def group_save(
         errors["name"] = _("The course has a group of this name already.")
     if group is not None and group.course_id != course.pk:
         errors["name"] = _("This group is not of this course.")
-    enrolled = {user.pk for user in _enrolled(course, members)}
+    enrolled = {user.pk for user in enrolled_among(course=course, users=members)}
     strangers = [user for user in members if user.pk not in enrolled]
     if strangers:
         errors["members"] = _("Not learners of this course: %(names)s.") % {
