@@ -6,7 +6,9 @@ per link: the outbox, so a score survives a broker outage. The `webhooks` worker
 an access token from our signed client assertion, retries with back-off while the platform
 fails, and keeps the outcome for the delivery log. Deliveries of one learner and link go out
 in the order the scores were decided: an older one is never sent after a newer one (it is
-marked superseded), and the AGS `timestamp` lets the platform refuse one that overtook."""
+marked superseded), and the AGS `timestamp` lets the platform refuse one that overtook. A
+score of an item whose results are held (exam mode, deadlines) is held too, and sent once they
+are released: the LMS shows its gradebook to the learner."""
 
 from __future__ import annotations
 
@@ -23,6 +25,7 @@ from django.utils import timezone
 
 from core.queueing import enqueue
 from core.storable import storable_text
+from deadlines.selectors import item_results_gate
 from grader.models import Submission
 from grader.selectors import exercise_standing
 from lti import claims
@@ -240,7 +243,12 @@ def _claim(delivery_id: int, now: datetime) -> ScoreDelivery | ScoreOutcome:
     with transaction.atomic():
         delivery = (
             ScoreDelivery.objects.select_for_update(of=("self",))
-            .select_related("link__context__deployment__platform", "identity")
+            .select_related(
+                "link__context__deployment__platform",
+                "link__quiz__section__part__course",
+                "link__exercise__section__part__course",
+                "identity",
+            )
             .filter(pk=delivery_id)
             .first()
         )
@@ -254,6 +262,12 @@ def _claim(delivery_id: int, now: datetime) -> ScoreDelivery | ScoreOutcome:
                 delivery.status,
                 retry_in=(delivery.next_attempt_at - now).total_seconds(),
             )
+        item = delivery.link.quiz or delivery.link.exercise
+        if item is not None and item_results_gate(item=item, now=now).held:
+            delivery.status = ScoreDelivery.Status.HELD
+            delivery.next_attempt_at = None
+            delivery.save(update_fields=["status", "next_attempt_at"])
+            return ScoreOutcome(delivery_id, delivery.status)
         siblings = ScoreDelivery.objects.filter(
             link_id=delivery.link_id, identity_id=delivery.identity_id
         ).exclude(pk=delivery.pk)
@@ -349,15 +363,44 @@ def score_deliveries_send_due(*, now: datetime | None = None) -> int:
         error="sent the allowed number of times and its outcome never stored; given up",
     )
     abandoned.update(status=ScoreDelivery.Status.RETRYING, next_attempt_at=now, claimed_at=None)
-    due = list(
-        ScoreDelivery.objects.filter(
-            status=ScoreDelivery.Status.RETRYING, next_attempt_at__lte=now
-        ).values_list("pk", flat=True)[:500]
-    ) + list(
-        ScoreDelivery.objects.filter(
-            status=ScoreDelivery.Status.PENDING, created_at__lt=now - PENDING_STALE_AFTER
-        ).values_list("pk", flat=True)[:500]
+    due = (
+        scores_released(now=now)
+        + list(
+            ScoreDelivery.objects.filter(
+                status=ScoreDelivery.Status.RETRYING, next_attempt_at__lte=now
+            ).values_list("pk", flat=True)[:500]
+        )
+        + list(
+            ScoreDelivery.objects.filter(
+                status=ScoreDelivery.Status.PENDING, created_at__lt=now - PENDING_STALE_AFTER
+            ).values_list("pk", flat=True)[:500]
+        )
     )
-    for delivery_id in sorted(due):
+    due = sorted(set(due))  # (a released one may be a stale pending one too)
+    for delivery_id in due:
         score_queue(delivery_id=delivery_id)
     return len(due)
+
+
+def scores_released(*, now: datetime) -> list[int]:
+    """Held deliveries whose item's results are now released (by its date or an instructor's
+    button), made pending again: their ids. One gate per item, whatever the learners."""
+    held = ScoreDelivery.objects.filter(status=ScoreDelivery.Status.HELD).select_related(
+        "link__quiz__section__part__course", "link__exercise__section__part__course"
+    )
+    items: dict[tuple[str, int], bool] = {}
+    released = []
+    for delivery in held[:2000]:
+        item = delivery.link.quiz or delivery.link.exercise
+        if item is None:
+            continue
+        key = ("quiz" if delivery.link.quiz_id else "exercise", item.pk)
+        if key not in items:
+            items[key] = item_results_gate(item=item, now=now).held
+        if not items[key]:
+            released.append(delivery.pk)
+    if released:
+        ScoreDelivery.objects.filter(pk__in=released, status=ScoreDelivery.Status.HELD).update(
+            status=ScoreDelivery.Status.PENDING, next_attempt_at=None
+        )
+    return released

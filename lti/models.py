@@ -297,6 +297,9 @@ class ScoreDelivery(models.Model):
         SUCCEEDED = "succeeded", _("succeeded")
         FAILED = "failed", _("failed")
         SUPERSEDED = "superseded", _("superseded by a newer score")
+        # The item is in exam mode and its results are not released: the LMS's gradebook
+        # would show the score to the learner. Sent once they are (score_deliveries_send_due).
+        HELD = "held", _("held until the results are released")
 
     uuid = models.UUIDField(_("UUID"), default=uuid.uuid4, unique=True, editable=False)
     link = models.ForeignKey(

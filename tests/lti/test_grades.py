@@ -12,12 +12,14 @@ from django.contrib.auth.models import User
 from django.test import Client
 from django.utils import timezone
 
+from deadlines.models import ResultsPolicy
 from lti.grades import score_deliveries_send_due, score_resend, score_send, scores_url
 from lti.keys import tool_jwks
 from lti.models import Identity, Platform, ScoreDelivery
 from quizzes.models import Attempt, Quiz
 from quizzes.services import attempt_grade, attempt_regrade, attempt_save_answers, attempt_start
 from quizzes.services import attempt_submit as submit
+from teaching.deadlines import results_release
 from tests.factories import UserFactory
 from tests.lti.conftest import launch_as, login, quiz_url
 from tests.lti.lms import LmsServer
@@ -317,3 +319,42 @@ def test_a_link_without_a_line_item_gets_one_made_once(
     assert link.lineitem_url == item["id"]
     assert [s["lineitem"] for s in lms.scores] == [item["id"].removeprefix(lms.base_url)] * 2
     assert [s["userId"] for s in lms.scores] == ["ann", "bob"]
+
+
+def test_a_score_of_an_exam_mode_quiz_waits_for_the_release(
+    lms: LmsServer, quiz: Quiz, learner: User
+):
+    # Regression: the LMS's gradebook showed the learner the score of a quiz whose results
+    # were held ("submitted" only on our pages) the moment it was graded.
+    Quiz.objects.filter(pk=quiz.pk).update(results_policy=ResultsPolicy.ON_RELEASE)
+    quiz.refresh_from_db()
+    graded(quiz, learner, "b")
+    delivery = ScoreDelivery.objects.get()
+
+    assert score_send(delivery_id=delivery.pk).status == ScoreDelivery.Status.HELD
+    assert score_deliveries_send_due() == 0  # still held: nothing queued
+    assert lms.scores == []
+
+    results_release(item=quiz, released_by=None)
+    assert score_deliveries_send_due() == 1
+    delivery.refresh_from_db()
+    assert delivery.status == ScoreDelivery.Status.PENDING
+    assert score_send(delivery_id=delivery.pk).status == ScoreDelivery.Status.SUCCEEDED
+    ((score,),) = [lms.scores]
+    assert score["scoreGiven"] == 1.0
+
+
+def test_a_held_score_goes_out_at_its_release_date(lms: LmsServer, quiz: Quiz, learner: User):
+    release_at = timezone.now() + timedelta(hours=2)
+    Quiz.objects.filter(pk=quiz.pk).update(
+        results_policy=ResultsPolicy.ON_RELEASE, results_release_at=release_at
+    )
+    quiz.refresh_from_db()
+    graded(quiz, learner, "b")
+    delivery = ScoreDelivery.objects.get()
+    assert score_send(delivery_id=delivery.pk).status == ScoreDelivery.Status.HELD
+
+    assert score_deliveries_send_due(now=release_at - timedelta(minutes=1)) == 0
+    assert score_deliveries_send_due(now=release_at + timedelta(minutes=1)) == 1
+    delivery.refresh_from_db()
+    assert delivery.status == ScoreDelivery.Status.PENDING
