@@ -145,7 +145,7 @@ def test_learner_pages_fit_at_1280_and_360_px_and_are_axe_clean(
         if language == "en":
             driver.find_element(By.CSS_SELECTOR, 'button[name="language"][value="en"]').click()
             WebDriverWait(driver, 30).until(
-                lambda d: d.find_element(By.TAG_NAME, "html").get_attribute("lang") == "en"
+                lambda d: d.execute_script("return document.documentElement.lang") == "en"
             )
         for name, url in pages:
             page.open(url)
@@ -156,7 +156,7 @@ def test_learner_pages_fit_at_1280_and_360_px_and_are_axe_clean(
         if language == "ru":
             driver.find_element(By.CSS_SELECTOR, 'button[name="language"][value="ru"]').click()
             WebDriverWait(driver, 30).until(
-                lambda d: d.find_element(By.TAG_NAME, "html").get_attribute("lang") == "ru"
+                lambda d: d.execute_script("return document.documentElement.lang") == "ru"
             )
         for name, url in pages:
             page.open(url)
