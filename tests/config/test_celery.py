@@ -92,6 +92,7 @@ def test_real_worker_runs_tasks_from_both_queues_through_redis(
 
 
 @pytest.mark.slow
+@pytest.mark.database_incidental  # (the broker of the embedded quick start, never PostgreSQL's)
 def test_real_worker_runs_tasks_through_the_filesystem_broker(tmp_path):
     # the fallback broker where the embedded Redis wheel is not available
     env = {

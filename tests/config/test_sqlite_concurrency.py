@@ -32,6 +32,7 @@ print("ok")
 
 
 @pytest.mark.slow
+@pytest.mark.database_incidental  # (SQLite's own locking: the PostgreSQL pass has nothing to add)
 def test_two_processes_write_at_once_without_database_is_locked(tmp_path):
     env = {
         **os.environ,

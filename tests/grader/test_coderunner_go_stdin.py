@@ -15,7 +15,12 @@ from grader.services import submission_create, submission_grade
 from quizzes.authoring import quiz_import_gift
 from tests.factories import SectionFactory, UserFactory
 
-pytestmark = [pytest.mark.slow, pytest.mark.django_db, pytest.mark.usefixtures("need_sandbox")]
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.database_incidental,
+    pytest.mark.django_db,
+    pytest.mark.usefixtures("need_sandbox"),
+]
 
 
 @pytest.fixture(autouse=True)

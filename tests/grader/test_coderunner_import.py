@@ -9,7 +9,12 @@ from grader.models import CodingExercise
 from quizzes.authoring import quiz_import_gift
 from tests.factories import SectionFactory
 
-pytestmark = [pytest.mark.slow, pytest.mark.django_db, pytest.mark.usefixtures("need_sandbox")]
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.database_incidental,
+    pytest.mark.django_db,
+    pytest.mark.usefixtures("need_sandbox"),
+]
 
 
 def coderunner(name: str, answer: str, cases: str, kind: str = "python3") -> str:

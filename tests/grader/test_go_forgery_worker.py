@@ -23,7 +23,7 @@ from tests.grader.test_go_forgery import (
 )
 from tests.grader.test_grading_worker import wait_graded
 
-pytestmark = [pytest.mark.slow, pytest.mark.services]
+pytestmark = [pytest.mark.slow, pytest.mark.database_incidental, pytest.mark.services]
 
 FORGERS = {
     "framing printed with fmt": ALLOWED["framing printed with fmt"],

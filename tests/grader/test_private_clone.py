@@ -21,7 +21,12 @@ from django.conf import settings
 from grader.sandbox import reachable_by, sandbox_ids
 from tests.conftest import REPO_DIR
 
-pytestmark = [pytest.mark.slow, pytest.mark.services, pytest.mark.usefixtures("need_sandbox")]
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.database_incidental,
+    pytest.mark.services,
+    pytest.mark.usefixtures("need_sandbox"),
+]
 
 
 def clone_into(private: Path) -> Path:

@@ -16,7 +16,7 @@ from tests.factories import SectionFactory, UserFactory, exercise_stored
 from tests.grader.test_grading_worker import wait_graded
 from tests.grader.test_python_forgery import CALLBACK_PROBES, HONEST_APPLY, TESTS, WRONG_ADD
 
-pytestmark = [pytest.mark.slow, pytest.mark.services]
+pytestmark = [pytest.mark.slow, pytest.mark.database_incidental, pytest.mark.services]
 
 WORKER_FORGERS = {
     "gc": "import gc\n"
