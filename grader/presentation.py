@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext, gettext_lazy
 from pygments import highlight
 from pygments.formatters import HtmlFormatter
 from pygments.lexer import Lexer
@@ -231,6 +231,7 @@ _RUNNER_MESSAGES: list[tuple[re.Pattern[str], Any]] = [
         (r"did not run: (?P<reason>.*)", gettext_lazy("did not run: %(reason)s")),
         (r"the test failed \(its output has no message\)",
          gettext_lazy("the test failed (its output has no message)")),
+        (r"the test failed \(see its output\)", gettext_lazy("the test failed (see its output)")),
         (r"the test did not finish", gettext_lazy("the test did not finish")),
         (r"(?P<got>.+) is not false", gettext_lazy("expected a false value, got %(got)s")),
         (r"(?P<got>.+) is not true", gettext_lazy("expected a true value, got %(got)s")),
@@ -243,6 +244,12 @@ _RUNNER_MESSAGES: list[tuple[re.Pattern[str], Any]] = [
 
 # Where a test failed or learner code raised (the Python harness's " (at file:line)").
 _AT = re.compile(r"(?P<text>.*?)(?P<sep>\s)\(at (?P<where>[^()\s]+:\d+)\)", re.S)
+
+
+# A Go test's bare t.Fail() or t.FailNow(), on a line of its message (the guard's words).
+_FAILED_THERE = re.compile(
+    r"^(?P<where>[\w.-]+\.go:\d+): the test failed \(t\.(?P<call>Fail|FailNow)\)$", re.M
+)
 
 
 def runner_message(text: str) -> str:
@@ -260,7 +267,9 @@ def runner_message(text: str) -> str:
                 if name in parts:
                     parts[name] = runner_message(parts[name])
             return str(translated) % parts
-    return text
+    return _FAILED_THERE.sub(
+        lambda match: gettext("%(where)s: the test failed (t.%(call)s)") % match.groupdict(), text
+    )
 
 
 def failed_first(tests: list[Any]) -> list[Any]:

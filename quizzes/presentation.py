@@ -16,7 +16,7 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, TypeVar
 
-from django.utils.html import escape, linebreaks, strip_tags
+from django.utils.html import escape, format_html, linebreaks, strip_tags
 from django.utils.translation import gettext as _
 
 from courses.markdown import clean_html, render_markdown, render_markdown_inline
@@ -263,7 +263,20 @@ def spec_with_html(spec: Mapping[str, Any], text_format: str) -> dict[str, Any]:
             else gap
             for gap in shown["gaps"]
         ]
+        if isinstance(shown.get("text"), str):
+            shown["text_html"] = blanks_html(shown["text"], shown["gaps"], text_format)
     return shown
+
+
+def blanks_html(text: str, gaps: Sequence[Mapping[str, Any]], text_format: str) -> str:
+    """A fill-in-the-blanks text rendered as the page shows it, each gap in its place as an
+    empty `<span class="gap" data-gap="ID"></span>` for a client to put its input in."""
+    return "".join(
+        piece
+        if kind == "html"
+        else format_html('<span class="gap" data-gap="{}"></span>', piece["id"])
+        for kind, piece in blank_segments(text, gaps, text_format)
+    )
 
 
 def option_text(text: str, text_format: str) -> str:

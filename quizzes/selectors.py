@@ -599,7 +599,9 @@ def attempt_view(
                     # (the form's view has the points as text: from the question instead)
                     **entry, points=item.question.points,
                     spec=spec_with_html(
-                        {key: value for key, value in view.items() if key != "points"},
+                        {key: value for key, value in view.items() if key != "points"}
+                        # (a fill-in-the-blanks text is the spec's: its gaps are there)
+                        | ({"text": entry["text"]} if "gaps" in view else {}),
                         entry["text_format"],
                     ),
                     response=item.response_to_shown(answer.response) if answer else None,

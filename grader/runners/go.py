@@ -712,28 +712,6 @@ def _is_frame(text: str) -> bool:
     return bool(_FRAME.match(text))
 
 
-_ERROR_LINE = re.compile(r"^ {4}\S+\.go:\d+: ")
-
-
-def split_test_output(lines: Iterable[str]) -> tuple[str, str]:
-    """(message, output): t.Error/t.Fatal lines ("    x_test.go:12: ...", continuation lines
-    indented deeper) form the message; the rest is the output. (Only for a run whose guard
-    reported no messages: learner code can print such lines too.)"""
-    message: list[str] = []
-    output: list[str] = []
-    in_error = False
-    for text in lines:
-        if _ERROR_LINE.match(text):
-            in_error = True
-            message.append(text.strip())
-        elif in_error and text.startswith("        "):
-            message.append(text.strip())
-        else:
-            in_error = False
-            output.append(text)
-    return "\n".join(message), "".join(output)
-
-
 def _output_without(lines: Iterable[str], said: list[str]) -> str:
     """The test's output without the lines testing printed for the messages in `said` (the
     guard's report of them is what is shown): the learner's output, apart from the message."""
@@ -746,6 +724,9 @@ def _output_without(lines: Iterable[str], said: list[str]) -> str:
         if not (text.startswith("    ") and _PLACE.sub("", text.strip()) in reported)
     )
 
+
+# What the guard says of a bare t.Fail() or t.FailNow() (guard.Fail).
+_FAILED_THERE = re.compile(r"^[\w.-]+\.go:\d+: the test failed \(t\.(?:Fail|FailNow)\)$")
 
 # "solution_test.go:12: ": the guard names the line that called t.Errorf, testing the line
 # that called the helper (t.Helper) that did: the texts are compared without it.
@@ -806,7 +787,10 @@ class TrustedResults:
     order: list[str] = field(default_factory=list)  # tests (and subtests) as they started
     ended: dict[str, str] = field(default_factory=dict)  # name -> pass | fail | skip
     # name -> its failure messages ("file.go:12: text"), from the tests' t.Error...t.Fatalf
+    # (and t.Fail, t.FailNow: FAILED_THERE)
     said: dict[str, list[str]] = field(default_factory=dict)
+    # name -> what it logged (t.Log, t.Logf), shown only when it failed with no words of its own
+    logged: dict[str, list[str]] = field(default_factory=dict)
     problem: str = ""  # anything but our well-formed lines: nothing it says counts
 
 
@@ -814,8 +798,9 @@ _CHANNEL_STATUSES = frozenset({"pass", "fail", "skip"})
 
 
 def read_trusted(data: bytes, nonce: str) -> TrustedResults:
-    """Parse the channel: `<nonce> <sequence> <ready|run|say|pass|fail|skip> <name in hex>`
-    lines (`ready` first, once, with no name; `say`: the name, a NUL and a failure message).
+    """Parse the channel: `<nonce> <sequence> <ready|run|say|log|pass|fail|skip> <name in hex>`
+    lines (`ready` first, once, with no name; `say` and `log`: the name, a NUL and a failure
+    message or a line t.Log wrote).
 
         Learner code has no way to write there (docs/grader.md); a line that breaks the format,
         a wrong nonce or sequence, a test started or ended twice, or an end without a start
@@ -846,12 +831,12 @@ def read_trusted(data: bytes, nonce: str) -> TrustedResults:
                 results.problem = f"{name} started twice"
                 break
             results.order.append(name)
-        elif status == "say":
+        elif status in ("say", "log"):
             name, _nul, text = name.partition("\0")
             if name not in results.order or name in results.ended:
                 results.problem = f"a message of {name} outside its run"
                 break
-            results.said.setdefault(name, []).append(text)
+            (results.said if status == "say" else results.logged).setdefault(name, []).append(text)
         elif status in _CHANNEL_STATUSES:
             if name not in results.order or name in results.ended:
                 results.problem = f"{name} ended twice or before it started"
@@ -995,9 +980,10 @@ def _trusted_tests(
     run: SandboxResult,
     learner_files: Iterable[str],
 ) -> tuple[list[TestCaseResult], str, str]:
-    """(tests, the first that never ended, the first that panicked): a test per reported leaf
-    (subtests replace their parent, unless the parent failed by itself), its status from the
-    channel alone; messages and output from the test's output."""
+    """(tests, the first that never ended, the first that panicked): a test per reported leaf,
+    and a parent of subtests too when it failed by itself (a message of its own, or every
+    subtest passed), its status from the channel alone; its messages from the channel too
+    (what it said, else what it logged before a bare t.Fail), never from its output."""
     if trusted is None:
         return [], "", ""
     tests: list[TestCaseResult] = []
@@ -1010,19 +996,26 @@ def _trusted_tests(
         children = [other for other in trusted.order if other.startswith(name + "/")]
         if status == "skip":
             continue
+        said = trusted.said.get(name, [])
+        # (a parent fails whenever a subtest does: listed only for a failure of its own)
         if children and not (
             status == "fail"
-            and all(trusted.ended.get(child) in ("pass", "skip") for child in children)
+            and (said or all(trusted.ended.get(child) in ("pass", "skip") for child in children))
         ):
             continue
         lines = events.output.get(name, [])
-        said = trusted.said.get(name, [])
-        if said:
-            message, output = "\n".join(said), _output_without(lines, said)
-        elif status == "pass":
+        logged = trusted.logged.get(name, [])
+        if status == "pass":
             message, output = "", "".join(lines)
         else:
-            message, output = split_test_output(lines)
+            # t.Log("...") then t.Fail(): what it logged is what it has to say
+            if logged and all(_FAILED_THERE.match(text) for text in said):
+                said = logged + said
+            message, output = "\n".join(said), _output_without(lines, said)
+            if not message and output.strip():
+                # (a method value, f := t.Errorf, is not instrumented: its words are in the
+                # output, which learner code writes too, so they are shown only as output)
+                message = "the test failed (see its output)"
         expected, got = compared_sides(said)
         test_status: TestStatus = "pass" if status == "pass" else "fail"
         panic = _PANIC.search("".join(lines))

@@ -21,6 +21,12 @@ from quizzes.presentation import question_text_html, quiz_title_for_learners
 from quizzes.services import MAX_RESPONSE_BYTES
 
 MAX_SPEC_BYTES = 256 * 1024
+SPEC_HELP = (
+    "What to choose from; never what is right. Each choice's, item's and "
+    "prompt's text also rendered (`text_html`, `prompt_html`, a matching question's "
+    "`options_html`); a fill-in-the-blanks question's `text_html` is its text rendered "
+    'with each gap in place as an empty `<span class="gap" data-gap="ID">`.'
+)
 TEXT_HTML_HELP = "`text` rendered in its `text_format`, as the pages show it: sanitised HTML."
 MAX_ANSWERS = 500
 
@@ -111,11 +117,7 @@ class PublicQuestionSerializer(serializers.Serializer):
     text_format = serializers.CharField()
     points = serializers.DecimalField(max_digits=7, decimal_places=2)
     order = serializers.IntegerField()
-    spec = serializers.DictField(
-        help_text="What to choose from; never what is right. Each choice's, item's and "
-        "prompt's text also rendered (`text_html`, `prompt_html`, a matching question's "
-        "`options_html`)."
-    )
+    spec = serializers.DictField(help_text=SPEC_HELP)
     text_html = serializers.CharField(help_text=TEXT_HTML_HELP)
 
 
@@ -141,7 +143,7 @@ class AttemptQuestionSerializer(serializers.Serializer):
     text_format = serializers.CharField()
     text_html = serializers.CharField(help_text=TEXT_HTML_HELP)
     points = serializers.CharField()
-    spec = serializers.DictField()
+    spec = serializers.DictField(help_text=SPEC_HELP)
     response = serializers.JSONField(allow_null=True)
     # Present only when the quiz's feedback policy shows it.
     score = serializers.DecimalField(

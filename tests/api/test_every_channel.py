@@ -260,3 +260,35 @@ def test_every_channel_shows_a_learner_an_attempts_score_only_when_its_read_mode
     assert '"percent"' not in body
     assert '"score"' not in body
     assert '"status":"graded"' in body
+
+
+def test_no_channel_shows_a_learner_a_gaps_answer_key(world: World):
+    """A fill-in-the-blanks question's gaps (a typed answer, a drop-down's right choice and its
+    feedback) stay out of the rendered text and the choices the learner's API now carries."""
+    world.question.type, world.question.text_format = "fill_blanks", "markdown"
+    world.question.spec = {
+        "text": "`{{word}}` и {{pick}}",
+        "gaps": [
+            {"id": "word", "kind": "text", "answers": [{"text": KEY_MARKER, "weight": 100}]},
+            {"id": "pick", "kind": "choice", "choices": [
+                {"id": "a", "text": "`да`", "weight": 100, "feedback": KEY_MARKER + "2"},
+                {"id": "b", "text": "нет", "weight": 0},
+            ]},
+        ],
+    }  # fmt: skip
+    question_write(question=world.question)
+    api, page = client_for(world.learner), Client()
+    page.force_login(world.learner)
+    question_url = f"/api/v1/questions/{world.question.pk}/"
+
+    bodies = [
+        api.get(url).content.decode()
+        for url in (question_url, f"/api/v1/attempts/{world.attempt.pk}/")
+    ]
+    bodies.append(page.get(f"/attempts/{world.attempt.pk}/").content.decode())
+
+    assert ['data-gap=\\"word\\"' in body for body in bodies[:2]] == [True, True]
+    assert f'name="q{world.question.pk}-word"' in bodies[2]  # (the gap's input)
+    assert [KEY_MARKER in body for body in bodies] == [False, False, False]
+    # (the instructor's view of the question has the key: the marker is where it should be)
+    assert KEY_MARKER in client_for(world.instructor).get(question_url).content.decode()

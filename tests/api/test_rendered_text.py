@@ -98,3 +98,59 @@ def test_a_matching_questions_prompts_and_options_are_rendered_too(world: World)
     assert prompts["`Lock`"] == "<code>Lock</code>"
     options = dict(zip(spec["options"], spec["options_html"], strict=True))
     assert options == {"**взять**": "<strong>взять</strong>", "отдать": "отдать"}
+
+
+GAP_KEY = "GAP_KEY_MARKER"  # only in the answer key (a text gap's answer, a choice's feedback)
+
+
+def fill_blanks(world: World) -> None:
+    world.question.type, world.question.text_format = "fill_blanks", "markdown"
+    world.question.spec = {
+        "text": "Вызов `{{call}}` ждёт **{{n}}** горутин, а канал закрывает {{who}}.",
+        "gaps": [
+            {"id": "call", "kind": "text", "answers": [{"text": GAP_KEY, "weight": 100}]},
+            {"id": "n", "kind": "numeric", "answers": [
+                {"kind": "exact", "value": "3", "weight": 100},
+            ]},
+            {"id": "who", "kind": "choice", "choices": [
+                {"id": "a", "text": "`sender`", "weight": 100, "feedback": GAP_KEY},
+                {"id": "b", "text": "receiver", "weight": 0},
+            ]},
+        ],
+    }  # fmt: skip
+    question_write(question=world.question)
+
+
+def gap_choices_html(spec: dict[str, Any]) -> dict[str, str]:
+    (choice_gap,) = [gap for gap in spec["gaps"] if gap["kind"] == "choice"]
+    return {choice["text"]: choice["text_html"] for choice in choice_gap["choices"]}
+
+
+def test_a_fill_blanks_text_is_rendered_with_each_gap_in_its_place(world: World) -> None:
+    fill_blanks(world)
+
+    response = client_for(world.learner).get(f"/api/v1/questions/{world.question.pk}/")
+
+    spec = response.json()["spec"]
+    assert spec["text"].startswith("Вызов `{{call}}`")  # the Markdown as written
+    gap = '<span class="gap" data-gap="{}"></span>'
+    assert spec["text_html"].strip() == (
+        f"<p>Вызов <code>{gap.format('call')}</code> ждёт <strong>{gap.format('n')}</strong> "
+        f"горутин, а канал закрывает {gap.format('who')}.</p>"
+    )
+    assert gap_choices_html(spec) == {"`sender`": "<code>sender</code>", "receiver": "receiver"}
+    assert GAP_KEY not in response.content.decode()  # neither a gap's answer nor feedback
+
+
+def test_an_attempts_fill_blanks_question_carries_its_rendered_text_and_no_key(
+    world: World,
+) -> None:
+    fill_blanks(world)
+
+    response = client_for(world.learner).get(f"/api/v1/attempts/{world.attempt.pk}/")
+
+    (question,) = response.json()["questions"]
+    assert '<code><span class="gap" data-gap="call"></span></code>' in question["spec"]["text_html"]
+    assert "{{" not in question["spec"]["text_html"]
+    assert gap_choices_html(question["spec"])["`sender`"] == "<code>sender</code>"
+    assert GAP_KEY not in response.content.decode()

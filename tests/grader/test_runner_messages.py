@@ -30,6 +30,12 @@ pytestmark = pytest.mark.no_database
          "не выполнялся: превышено ограничение процессорного времени (2 с)"),
         ("the test program failed outside the tests:\nboom\n",
          "тестовая программа упала вне тестов:\nboom\n"),
+        ("the test failed (see its output)", "тест не прошёл (см. его вывод)"),
+        # A Go test's bare t.Fail / t.FailNow, on its own or after what the test logged.
+        ("cache_test.go:12: the test failed (t.FailNow)",
+         "cache_test.go:12: тест не прошёл (t.FailNow)"),
+        ("cache_test.go:11: miss for 7\ncache_test.go:12: the test failed (t.Fail)",
+         "cache_test.go:11: miss for 7\ncache_test.go:12: тест не прошёл (t.Fail)"),
     ],
 )  # fmt: skip
 def test_known_messages_are_shown_in_russian_with_their_numbers(english: str, russian: str):

@@ -365,19 +365,24 @@ func TestOwnPanic(t *testing.T) {
 """
 
 
+def wrong_add_printing(line: str, tests: str) -> RunReport:
+    """A wrong Add (a * b) that prints `line`, shaped like a test's message, run by `tests`."""
+    solution = (
+        'package exercise\n\nimport "fmt"\n\nfunc Add(a, b int) int {\n'
+        f'\tfmt.Println("{line}")\n\treturn a * b\n}}\n'
+    )
+    return run_tests(
+        language="go",
+        files={"solution.go": solution},
+        test_files={"solution_test.go": tests},
+        limits=Limits(),
+    )
+
+
 def test_a_failure_shows_expected_and_got_from_the_test_not_from_printing() -> None:
     """The messages come over the guard's channel (the instrumented t.Errorf): what learner
     code prints, shaped like a message, stays its output."""
-    solution = (
-        'package exercise\n\nimport "fmt"\n\nfunc Add(a, b int) int {\n'
-        '\tfmt.Println("    solution_test.go:14: Add(1, 2) = 3, want 3")\n\treturn a * b\n}\n'
-    )
-    report = run_tests(
-        language="go",
-        files={"solution.go": solution},
-        test_files={"solution_test.go": FEEDBACK_TESTS},
-        limits=Limits(),
-    )
+    report = wrong_add_printing("    solution_test.go:14: Add(1, 2) = 3, want 3", FEEDBACK_TESTS)
     tests = {test.name: test for test in report.tests}
     add = tests["TestAdd"]
     assert add.message == "solution_test.go:14: Add(1, 2) = 2, want 3"
@@ -392,6 +397,75 @@ def test_a_failure_shows_expected_and_got_from_the_test_not_from_printing() -> N
     # A panic in the tests' own code: no line of theirs is named.
     assert own.message == "panic: assignment to entry in nil map", own.message
     assert report.verdict == "runtime_error"
+
+
+BARE_FAILURE_TESTS = """package exercise
+
+import "testing"
+
+func TestFail(t *testing.T) {
+\tif Add(1, 2) != 3 {
+\t\tt.Fail()
+\t}
+}
+
+func TestLogThenFailNow(t *testing.T) {
+\tif got := Add(2, 3); got != 5 {
+\t\tt.Logf("Add(2, 3) = %d, want 5", got)
+\t\tt.FailNow()
+\t}
+}
+
+func TestMethodValue(t *testing.T) {
+\tfail := t.Errorf
+\tfail("Add(0, 5) = %d, want 5", Add(0, 5))
+}
+
+func TestParent(t *testing.T) {
+\tt.Run("sub", func(t *testing.T) {
+\t\tif Add(3, 3) != 6 {
+\t\t\tt.Error("Add(3, 3) wrong")
+\t\t}
+\t})
+\tif Add(1, 1) != 2 {
+\t\tt.Errorf("Add(1, 1) = %d, want 2", Add(1, 1))
+\t}
+}
+
+func TestParentQuiet(t *testing.T) {
+\tt.Log("trying")
+\tt.Run("sub", func(t *testing.T) { t.FailNow() })
+}
+"""
+
+
+def test_failures_without_t_error_and_a_failing_parent_show_the_guards_words() -> None:
+    """t.Fail / t.FailNow say so, with their line; what a test logged before failing is its
+    message; a method value's words stay output; a parent that failed by itself is listed
+    beside its failing subtest. Learner code printing lines shaped like them changes none."""
+    report = wrong_add_printing(
+        "    solution_test.go:7: the test failed (t.Fail)", BARE_FAILURE_TESTS
+    )
+    tests = {test.name: (test.status, test.message) for test in report.tests}
+    assert tests == {
+        "TestFail": ("fail", "solution_test.go:7: the test failed (t.Fail)"),
+        "TestLogThenFailNow": (
+            "fail",
+            "solution_test.go:13: Add(2, 3) = 6, want 5\n"
+            "solution_test.go:14: the test failed (t.FailNow)",
+        ),
+        "TestMethodValue": ("fail", "the test failed (see its output)"),
+        "TestParent": ("fail", "solution_test.go:30: Add(1, 1) = 1, want 2"),
+        "TestParent/sub": ("fail", "solution_test.go:26: Add(3, 3) wrong"),
+        # (its t.Log is not a failure of its own: the subtest stands for it)
+        "TestParentQuiet/sub": ("fail", "solution_test.go:36: the test failed (t.FailNow)"),
+    }, everything(report)
+    by_name = {test.name: test for test in report.tests}
+    assert "Add(0, 5) = 0, want 5" in by_name["TestMethodValue"].output
+    # (what learner code printed stays output: never the message of a test that has none)
+    assert "solution_test.go:7: the test failed (t.Fail)" in by_name["TestMethodValue"].output
+    assert "Add(2, 3)" not in by_name["TestLogThenFailNow"].output  # (shown once, as the message)
+    assert (report.verdict, report.passed_count, report.total) == ("failed", 0, 6)
 
 
 def test_a_panic_in_a_learners_helper_names_the_learners_file_and_line() -> None:

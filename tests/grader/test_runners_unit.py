@@ -18,7 +18,6 @@ from grader.runners.go import (
     go_test_functions,
     parse_go_test_json,
     read_trusted,
-    split_test_output,
 )
 from grader.runners.python import (
     RESULTS_MAX_BYTES,
@@ -164,9 +163,7 @@ def test_go_json_parsing_folds_output_per_test() -> None:
     events = parse_go_test_json(stream.decode())
     assert events.order == ["TestAdd", "TestSub"]
     assert events.status == {"TestAdd": "fail", "TestSub": "pass"}
-    message, output = split_test_output(events.output["TestAdd"])
-    assert message == "solution_test.go:9: Add(1, 2) = 4, want 3\nmore detail"
-    assert output.startswith("debug print\n")
+    assert events.output["TestAdd"][0] == "debug print\n"
 
     report = go_report(
         BUILT,
@@ -174,7 +171,11 @@ def test_go_json_parsing_folds_output_per_test() -> None:
         expected=go_test_functions({"solution_test.go": GO_TESTS}),
         limits=Limits(),
         trusted=trusted(
-            ("run", "TestAdd"), ("fail", "TestAdd"), ("run", "TestSub"), ("pass", "TestSub")
+            ("run", "TestAdd"),
+            ("say", "TestAdd\0solution_test.go:9: Add(1, 2) = 4, want 3\nmore detail"),
+            ("fail", "TestAdd"),
+            ("run", "TestSub"),
+            ("pass", "TestSub"),
         ),
     )
     assert report.verdict == "failed"
@@ -183,6 +184,7 @@ def test_go_json_parsing_folds_output_per_test() -> None:
         ("TestSub", "pass", None),
     ]
     assert report.tests[0].message == "solution_test.go:9: Add(1, 2) = 4, want 3\nmore detail"
+    assert report.tests[0].output == "debug print\n"
     assert report.passed_count == 1
     assert report.total == 2
 
@@ -249,6 +251,7 @@ def test_go_subtests_replace_their_parent() -> None:
             ("run", "TestSub/one"),
             ("pass", "TestSub/one"),
             ("run", "TestSub/two"),
+            ("say", "TestSub/two\0solution_test.go:3: bad"),
             ("fail", "TestSub/two"),
             ("fail", "TestSub"),
             ("run", "TestAdd"),
@@ -285,6 +288,126 @@ def test_go_a_parent_that_fails_by_itself_is_listed_with_its_passing_subtests() 
         ("TestAdd", "pass"),
     ]
     assert report.verdict == "failed"
+
+
+def sub_report(*reports: tuple[str, str], stream: bytes = b"") -> RunReport:
+    """TestSub (with its subtests, as `reports` tell) and a passing TestAdd."""
+    return go_report(
+        BUILT,
+        sandbox_result(returncode=1, stdout=stream or go_stream(event("fail"))),
+        expected=go_test_functions({"solution_test.go": GO_TESTS}),
+        limits=Limits(),
+        trusted=trusted(
+            ("run", "TestSub"),
+            *reports,
+            ("fail", "TestSub"),
+            ("run", "TestAdd"),
+            ("pass", "TestAdd"),
+        ),
+    )
+
+
+@pytest.mark.parametrize(
+    ("reports", "listed", "passed"),
+    [
+        # A subtest fails; the parent has nothing of its own to say: the subtests stand for it.
+        (
+            [("run", "TestSub/a"), ("say", "TestSub/a\0x_test.go:5: a"), ("fail", "TestSub/a")],
+            [("TestSub/a", "fail", "x_test.go:5: a"), ("TestAdd", "pass", "")],
+            1,
+        ),
+        # Both fail, each with its own message (the parent's after its subtest ran): both listed,
+        # the parent's failure counted as a test of its own.
+        (
+            [
+                ("run", "TestSub/a"), ("say", "TestSub/a\0x_test.go:5: a"), ("fail", "TestSub/a"),
+                ("say", "TestSub\0x_test.go:9: setup broke"),
+            ],
+            [
+                ("TestSub", "fail", "x_test.go:9: setup broke"),
+                ("TestSub/a", "fail", "x_test.go:5: a"),
+                ("TestAdd", "pass", ""),
+            ],
+            1,
+        ),
+        # The parent fails first (t.Fail before t.Run), a subtest passes and another fails.
+        (
+            [
+                ("say", "TestSub\0x_test.go:3: the test failed (t.Fail)"),
+                ("run", "TestSub/a"), ("pass", "TestSub/a"),
+                ("run", "TestSub/b"), ("say", "TestSub/b\0x_test.go:7: b"), ("fail", "TestSub/b"),
+            ],
+            [
+                ("TestSub", "fail", "x_test.go:3: the test failed (t.Fail)"),
+                ("TestSub/a", "pass", ""),
+                ("TestSub/b", "fail", "x_test.go:7: b"),
+                ("TestAdd", "pass", ""),
+            ],
+            2,
+        ),
+        # The parent only logged: not a failure of its own.
+        (
+            [
+                ("log", "TestSub\0x_test.go:2: starting"),
+                ("run", "TestSub/a"), ("say", "TestSub/a\0x_test.go:5: a"), ("fail", "TestSub/a"),
+            ],
+            [("TestSub/a", "fail", "x_test.go:5: a"), ("TestAdd", "pass", "")],
+            1,
+        ),
+    ],
+)  # fmt: skip
+def test_go_a_parent_is_listed_beside_its_failing_subtests_when_it_failed_by_itself(
+    reports: list[tuple[str, str]], listed: list[tuple[str, str, str]], passed: int
+) -> None:
+    report = sub_report(*reports)
+
+    assert [(t.name, t.status, t.message) for t in report.tests] == listed
+    assert (report.passed_count, report.total) == (passed, len(listed))
+    assert report.verdict == "failed"
+
+
+@pytest.mark.parametrize(
+    ("reports", "message"),
+    [
+        # A bare t.Fail() / t.FailNow(): the guard's words, with the line.
+        ([("say", "TestSub\0x_test.go:3: the test failed (t.FailNow)")],
+         "x_test.go:3: the test failed (t.FailNow)"),
+        # t.Log then t.Fail: what it logged, then where it failed.
+        ([("log", "TestSub\0x_test.go:2: cache miss for 7"),
+          ("say", "TestSub\0x_test.go:3: the test failed (t.Fail)")],
+         "x_test.go:2: cache miss for 7\nx_test.go:3: the test failed (t.Fail)"),
+        # t.Log then t.Errorf: the message is the error's; the log stays in the output.
+        ([("log", "TestSub\0x_test.go:2: cache miss for 7"), ("say", "TestSub\0x_test.go:4: bad")],
+         "x_test.go:4: bad"),
+        # Failed with nothing said (a method value) and no output.
+        ([], "the test failed (its output has no message)"),
+    ],
+)  # fmt: skip
+def test_go_a_failure_without_t_error_says_so_from_the_channel(
+    reports: list[tuple[str, str]], message: str
+) -> None:
+    stream = go_stream(
+        event("run", "TestSub"),
+        event("output", "TestSub", "    x_test.go:2: cache miss for 7\n"),
+        event("fail", "TestSub"),
+        event("fail"),
+    )
+    if not reports:
+        stream = go_stream(event("run", "TestSub"), event("fail", "TestSub"), event("fail"))
+
+    (sub, _add) = sub_report(*reports, stream=stream).tests
+
+    assert (sub.status, sub.message) == ("fail", message)
+    if "cache miss" in message:
+        assert sub.output == ""  # (shown once: as the message)
+
+
+def test_go_a_log_outside_its_tests_run_voids_the_channel() -> None:
+    results = trusted(("run", "TestAdd"), ("pass", "TestAdd"), ("log", "TestAdd\0x.go:1: late"))
+    assert results.problem == "a message of TestAdd outside its run"
+    assert trusted(("run", "TestAdd"), ("log", "TestAdd\0x.go:1: hi")).logged == {
+        "TestAdd": ["x.go:1: hi"]
+    }
 
 
 FORGED = go_stream(
@@ -653,7 +776,7 @@ def test_go_messages_come_from_the_channel_and_the_output_keeps_only_the_rest() 
             ("say", "TestAdd\0solution_test.go:9: Add(1, 2) = 4, want 3"),
             ("fail", "TestAdd"),
             ("run", "TestSub"),
-            ("fail", "TestSub"),  # (t.Fail(): no message reported)
+            ("fail", "TestSub"),  # (f := t.Errorf; f(...): no message reported)
         ),
     )
     add, sub = report.tests
@@ -661,10 +784,11 @@ def test_go_messages_come_from_the_channel_and_the_output_keeps_only_the_rest() 
     assert (add.expected, add.got) == ("3", "4")
     assert add.output == "    solution_test.go:9: Add(1, 2) = 3, want 3\ndebug\n"
     assert report.results_json()["tests"][0]["expected"] == "3"
-    # No report from the guard: the message as the output shows it, but no expected/got.
-    assert sub.message == "solution_test.go:20: Sub() = 1, want 2"
+    # No report from the guard: the output stays output (learner code may have printed it),
+    # the message only says where to look, and there is no expected/got.
+    assert sub.message == "the test failed (see its output)"
     assert (sub.expected, sub.got) == ("", "")
-    assert sub.output == ""
+    assert sub.output == "    solution_test.go:20: Sub() = 1, want 2\n"
 
 
 @pytest.mark.parametrize(

@@ -848,8 +848,12 @@ func (c *checker) instrument(learnerGo, exerciseGo map[string][]*ast.File,
 
 var testName = regexp.MustCompile(`^Test($|[^\p{Ll}])`)
 
-// The methods of testing.T (and testing.TB) whose messages the guard reports (guard.Errorf).
-var reports = map[string]bool{"Error": true, "Errorf": true, "Fatal": true, "Fatalf": true}
+// The methods of testing.T (and testing.TB) whose messages the guard reports (guard.Errorf),
+// or that fail the test with no message (guard.Fail), or log what a failure may then show.
+var reports = map[string]bool{
+	"Error": true, "Errorf": true, "Fatal": true, "Fatalf": true,
+	"Fail": true, "FailNow": true, "Log": true, "Logf": true,
+}
 
 func (c *checker) testEdits(file *ast.File, info *types.Info, guardPath string, seen map[string]bool) []edit {
 	tf := c.fset.File(file.Pos())
@@ -938,9 +942,14 @@ func (c *checker) testEdits(file *ast.File, info *types.Info, guardPath string, 
 					receiver = "&" + receiver
 				}
 				// t.Errorf(format, v) -> zachetguard.Errorf(t, format, v), on the same lines:
-				// the message goes over the report channel too (guard.Errorf)
+				// the message goes over the report channel too (guard.Errorf); t.Fail() ->
+				// zachetguard.Fail(t)
+				separator := ", "
+				if len(call.Args) == 0 {
+					separator = ""
+				}
 				edits = append(edits, edit{offset(call.Fun.Pos()), offset(call.Lparen) + 1,
-					fmt.Sprintf("%s.%s(%s, ", guardName, sel.Sel.Name, receiver)})
+					fmt.Sprintf("%s.%s(%s%s", guardName, sel.Sel.Name, receiver, separator)})
 				return true
 			}
 			if sel.Sel.Name != "Run" || len(call.Args) != 2 || call.Ellipsis.IsValid() ||
