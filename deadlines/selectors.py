@@ -175,19 +175,20 @@ def item_results_gate(*, item: ScheduledItem, now: datetime) -> ResultsGate:
 
 
 def results_gates(*, items: Sequence[ScheduledItem], now: datetime) -> dict[int, ResultsGate]:
-    """The gates of several quizzes or several exercises (one kind), by id: two queries
-    whatever their number (the section page), with each item's section, part and course
-    loaded."""
+    """The gates of several quizzes or several exercises (one kind), by id: at most two
+    queries whatever their number (the section page), none for items neither in exam mode nor
+    with a due date, with each item's section, part and course loaded."""
     if not items:
         return {}
     ids = [item.pk for item in items]
     column = f"{item_field(items[0])}_id"
-    released: dict[int, ResultsRelease] = {}
-    for release in ResultsRelease.objects.filter(**{f"{column}__in": ids}).select_related(
-        "released_by"
-    ):
-        released[getattr(release, column)] = release  # (oldest first: the latest stays)
     bases = {item.pk: item_schedule_base(item=item) for item in items}
+    released: dict[int, ResultsRelease] = {}
+    # Releases matter to items in exam mode only (a grading of any other asks no more).
+    in_exam_mode = [item_id for item_id, base in bases.items() if base.exam_mode]
+    releases = ResultsRelease.objects.filter(**{f"{column}__in": in_exam_mode})
+    for release in releases.select_related("released_by") if in_exam_mode else ():
+        released[getattr(release, column)] = release  # (oldest first: the latest stays)
     later: list[tuple[int | None, int, datetime]] = []  # (item id or None: course, course, due)
     if any(base.due_at is not None for base in bases.values()):
         later = [

@@ -631,7 +631,8 @@ def submission_grade(*, submission_id: int, runner: Runner | None = None) -> Gra
         asynchronous_commit()
         submission = (
             Submission.objects.select_for_update(of=("self",))
-            .select_related("exercise")
+            # (with what its dates and exam mode are read from, when the grade is stored)
+            .select_related("exercise__section__part__course")
             .filter(pk=submission_id)
             .first()
         )
