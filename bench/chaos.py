@@ -485,7 +485,12 @@ def running_code_nodes(timeout: float = 20) -> list[str]:
 
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        active = app.control.inspect(timeout=0.5).active() or {}
+        try:
+            active = app.control.inspect(timeout=0.5).active() or {}
+        except Exception as error:  # a pooled connection the broker's restart closed: again
+            print(f"    inspect failed ({type(error).__name__}); again", flush=True)
+            time.sleep(0.5)
+            continue
         found = []
         for node, tasks in active.items():
             for task in tasks if node.startswith("code@") else []:
