@@ -282,6 +282,8 @@ CELERY_TASK_ROUTES = {
 # own, so a backlog of gradings never delays (or expires) them. Exact names win over the
 # patterns above. Each also runs when a worker of this queue connects (config/celery.py).
 RECOVERY_SWEEPS = [
+    "quizzes.tasks.requeue_lost_attempts",
+    "grader.tasks.requeue_lost_submissions",
     "quizzes.tasks.requeue_stuck_attempts",
     "grader.tasks.requeue_stuck_submissions",
     "grader.tasks.requeue_unchecked_exercises",
@@ -364,6 +366,11 @@ CELERY_DB_REUSE_MAX = env_int("CELERY_DB_REUSE_MAX", 200)
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_WORKER_SEND_TASK_EVENTS = False
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
+# Work recorded as queued this long while its broker queue holds no message was lost with
+# the broker: queued again then, not after QUIZ_/GRADER_STUCK_AFTER_SECONDS (issue 26: graded
+# within 20 s (quiz) and 40 s (code) of the broker coming back). Checked this often.
+GRADING_LOST_AFTER_SECONDS = env_int("GRADING_LOST_AFTER_SECONDS", 8)
+LOST_WORK_SWEEP_SECONDS = env_int("LOST_WORK_SWEEP_SECONDS", 5)
 CELERY_BEAT_SCHEDULE: dict[str, Any] = {
     "submit-expired-attempts": {
         "task": "quizzes.tasks.submit_expired_attempts",
@@ -389,6 +396,18 @@ CELERY_BEAT_SCHEDULE: dict[str, Any] = {
         "task": "progress.tasks.reconcile",
         "schedule": 3600.0,
         "options": {"expires": 3000},
+    },
+    # Work the broker lost (restarted empty, a queue purged) or never got (a publish that
+    # failed): queued again within seconds of the broker being back (core/queueing.py).
+    "requeue-lost-attempts": {
+        "task": "quizzes.tasks.requeue_lost_attempts",
+        "schedule": float(LOST_WORK_SWEEP_SECONDS),
+        "options": {"expires": LOST_WORK_SWEEP_SECONDS - 1},
+    },
+    "requeue-lost-submissions": {
+        "task": "grader.tasks.requeue_lost_submissions",
+        "schedule": float(LOST_WORK_SWEEP_SECONDS),
+        "options": {"expires": LOST_WORK_SWEEP_SECONDS - 1},
     },
     "requeue-stuck-attempts": {
         "task": "quizzes.tasks.requeue_stuck_attempts",

@@ -19,7 +19,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -188,10 +188,12 @@ def run_stack(*, host: str, port: int, broker_url: str, web_workers: int = 2) ->
         "worker-webhooks": celery_worker_command(queue="webhooks", concurrency=1),
         "beat": [sys.executable, "-m", "celery", "-A", "config", "beat", "--loglevel", "INFO"],
     }
-    processes = {
-        name: subprocess.Popen(command, env=env, cwd=BASE_DIR)  # noqa: S603
-        for name, command in commands.items()
-    }
+
+    def start(name: str) -> subprocess.Popen[bytes]:
+        return subprocess.Popen(commands[name], env=env, cwd=BASE_DIR)  # noqa: S603
+
+    processes = {name: start(name) for name in commands}
+    exited_at: dict[str, float] = {}
     stopping = False
 
     def stop(*_args: object) -> None:
@@ -212,10 +214,10 @@ def run_stack(*, host: str, port: int, broker_url: str, web_workers: int = 2) ->
             flush=True,
         )
         while not stopping:
-            for name, process in processes.items():
-                if process.poll() is not None:
-                    print(f"{name} exited with {process.returncode}; stopping", flush=True)
-                    return 1
+            if processes["web"].poll() is not None:
+                print(f"web exited with {processes['web'].returncode}; stopping", flush=True)
+                return 1
+            restart_exited(processes, start, exited_at=exited_at, now=time.monotonic())
             time.sleep(0.5)
         return 0
     finally:
@@ -225,6 +227,33 @@ def run_stack(*, host: str, port: int, broker_url: str, web_workers: int = 2) ->
                 process.terminate()
         for process in processes.values():
             stop_process(process)
+
+
+RESTART_SECONDS = 2.0
+
+
+def restart_exited(
+    processes: dict[str, subprocess.Popen[bytes]],
+    start: Callable[[str], subprocess.Popen[bytes]],
+    *,
+    exited_at: dict[str, float],
+    now: float,
+) -> list[str]:
+    """Start again, RESTART_SECONDS after it exited, each worker or beat that exited (what
+    systemd's Restart=always, RestartSec=2 does in production: a quiz worker may exit when
+    the broker dies under it, and the developer must not be left without one). The names
+    started again."""
+    started = []
+    for name, process in list(processes.items()):
+        if name == "web" or process.poll() is None:
+            exited_at.pop(name, None)
+            continue
+        if now - exited_at.setdefault(name, now) >= RESTART_SECONDS:
+            print(f"{name} exited with {process.returncode}; starting it again", flush=True)
+            processes[name] = start(name)
+            exited_at.pop(name)
+            started.append(name)
+    return started
 
 
 def main() -> int:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import time
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -22,6 +23,7 @@ logger = logging.getLogger(__name__)
 # that failed slowly, publishes are skipped for a few seconds (the sweeps queue the work).
 broker_breaker = CircuitBreaker("the broker", open_seconds=5.0)
 _publisher = ThreadPoolExecutor(max_workers=4, thread_name_prefix="enqueue")
+BROKER_CHECK_TIMEOUT = 2
 
 
 def _publish(task: Any, args: tuple[Any, ...], countdown: float) -> None:
@@ -70,3 +72,31 @@ def enqueue(task: Any, *args: Any, what: str, countdown: float = 0) -> bool:
         return False
     broker_breaker.succeeded()
     return True
+
+
+def queue_waiting(task_name: str) -> int | None:
+    """Messages waiting in the broker queue `task_name` is routed to (Redis or RabbitMQ:
+    kombu's passive queue declare); None when the broker cannot tell now.
+
+    A queue the broker does not have holds nothing (a Redis list is deleted when emptied, a
+    RabbitMQ restart drops a queue until a worker declares it again): 0."""
+    from celery import current_app
+    from kombu.exceptions import ChannelError
+
+    try:
+        queue = current_app.amqp.router.route({}, task_name)["queue"].name
+        with current_app.connection_for_read() as connection:
+            connection.ensure_connection(max_retries=1, timeout=BROKER_CHECK_TIMEOUT)
+            channel: Any = connection.channel()  # (kombu's stubs type it StdChannel)
+            try:
+                return int(channel.queue_declare(queue=queue, passive=True).message_count)
+            except ChannelError as error:
+                if "NOT_FOUND" in str(error) or getattr(error, "code", None) == 404:
+                    return 0
+                raise
+            finally:
+                with contextlib.suppress(Exception):
+                    channel.close()
+    except Exception:  # the broker is down or slow: the caller falls back to its slow rule
+        logger.warning("could not read the depth of %s's queue", task_name, exc_info=True)
+        return None

@@ -32,7 +32,7 @@ from core.db import TRANSIENT_ERRORS, asynchronous_commit
 from core.grading_work import StuckWork, run_again_after_internal_error, stuck_work_requeue
 from core.logs import work_logging
 from core.provenance import FieldGroups, ImportPolicy, merge_into, record_as_imported
-from core.queueing import enqueue
+from core.queueing import enqueue, queue_waiting
 from core.storable import storable_json, storable_text
 from core.versions import content_version, stamp_version
 from courses.models import Section
@@ -61,6 +61,8 @@ logger = logging.getLogger(__name__)
 MAX_RUNS = grading_work.MAX_RUNS
 # Queued or running longer than this: the sweep queues it again.
 STUCK_AFTER = timedelta(seconds=settings.GRADER_STUCK_AFTER_SECONDS)
+# Queued this long while the code queue holds no message: lost with the broker.
+LOST_AFTER = timedelta(seconds=settings.GRADING_LOST_AFTER_SECONDS)
 EXCERPT_CHARS = 8000
 # Of the results JSON: each string (a test's message, output, name) and the tests kept.
 RESULT_TEXT_CHARS = 4000
@@ -789,6 +791,38 @@ def submissions_requeue_stuck(*, now: datetime | None = None) -> int:
         max_requeues=settings.GRADING_MAX_REQUEUES,
         what="submission",
     )
+
+
+def submissions_requeue_lost(*, now: datetime | None = None) -> int:
+    """Queue again, within seconds, the submissions the broker lost or never got: never
+    queued (the publish failed), and, while the code queue holds no message at all, those
+    still `queued` (no worker started them) over LOST_AFTER after they were queued. How many.
+
+    Why this cannot grade twice, and what it costs: a grading claims its submission
+    (`queued` -> `running` under a row lock) and stores a grade only once (`gradings`), so a
+    message re-sent for one whose first message still exists (prefetched by a busy worker
+    while the queue is empty) costs a task that finds it taken or graded and returns. At
+    most one such duplicate per submission while it waits: the re-sent message stays in the
+    queue, which is then not empty, until a worker takes it. Not counted towards giving up."""
+    now = now or timezone.now()
+    queued = Submission.objects.filter(status=Submission.Status.QUEUED)
+    never = Q(queued_at__isnull=True)
+    lost = Q(queued_at__lt=now - LOST_AFTER)
+    if not queued.filter(never | lost).exists():
+        return 0  # the common case: one indexed query, the broker not asked
+    if queued.filter(lost).exists() and queue_waiting("grader.tasks.grade_submission") == 0:
+        found = never | lost
+    else:
+        found = never
+    count = 0
+    for pk in queued.filter(found).values_list("pk", flat=True)[:500]:
+        if not submission_queue(submission_id=pk):
+            break  # the broker is down again: the next pass
+        Submission.objects.filter(pk=pk).update(queued_at=now)
+        count += 1
+    if count:
+        logger.warning("queued again %s submissions the broker lost or never got", count)
+    return count
 
 
 def _give_up(work: StuckWork, reason: str) -> bool:

@@ -21,6 +21,7 @@ from grader.services import (
     exercise_check_and_publish,
     exercises_requeue_unchecked,
     submission_grade,
+    submissions_requeue_lost,
     submissions_requeue_stuck,
 )
 
@@ -80,6 +81,15 @@ def sweep_example_runs_task() -> int:
 )
 def requeue_stuck_submissions_task() -> int:
     return submissions_requeue_stuck()
+
+
+@shared_task(
+    name="grader.tasks.requeue_lost_submissions",
+    soft_time_limit=settings.SHORT_TASK_SOFT_TIME_LIMIT,
+    time_limit=settings.SHORT_TASK_TIME_LIMIT,
+)
+def requeue_lost_submissions_task() -> int:
+    return submissions_requeue_lost()
 
 
 @shared_task(

@@ -30,7 +30,7 @@ from core import grading_work
 from core.db import TRANSIENT_ERRORS, asynchronous_commit
 from core.grading_work import StuckWork, run_again_after_internal_error, stuck_work_requeue
 from core.logs import work_logging
-from core.queueing import enqueue
+from core.queueing import enqueue, queue_waiting
 from core.storable import storable_json, storable_text
 from deadlines import policy as dates
 from deadlines.presentation import refusal_message
@@ -51,6 +51,7 @@ logger = logging.getLogger(__name__)
 DEADLINE_GRACE = timedelta(seconds=getattr(settings, "QUIZ_DEADLINE_GRACE_SECONDS", 15))
 # A submitted attempt not graded this long after it was queued is queued again.
 STUCK_AFTER = timedelta(seconds=settings.QUIZ_STUCK_AFTER_SECONDS)
+LOST_AFTER = timedelta(seconds=settings.GRADING_LOST_AFTER_SECONDS)
 # A crash inside grading is retried this many times before the attempt is marked `error`.
 MAX_GRADING_RUNS = grading_work.MAX_RUNS  # a crash in grading: core.grading_work
 MAX_RESPONSE_BYTES = 64 * 1024
@@ -678,6 +679,44 @@ def attempts_requeue_stuck(*, now: datetime | None = None) -> int:
         max_requeues=settings.GRADING_MAX_REQUEUES,
         what="attempt",
     )
+
+
+def attempts_requeue_lost(*, now: datetime | None = None) -> int:
+    """Queue again, within seconds, the gradings the broker lost or never got: attempts never
+    queued (the publish failed), and, while the quiz queue holds no message at all, those
+    queued over LOST_AFTER ago that no worker has taken since. How many.
+
+    Why this cannot grade twice, and what it costs: a grading claims its attempt under a row
+    lock and returns early if it is graded (`attempt_grade`), so a message re-sent for work
+    whose first message still exists (held by a worker that has not started it, with the
+    queue empty) costs one no-op task. At most one such duplicate per attempt while it sits
+    unstarted: the re-sent message waits in the queue, which is then not empty, until a
+    worker takes it. Not counted towards giving up: no worker was seen taking it."""
+    now = _now(now)
+    submitted = Attempt.objects.filter(
+        status=Attempt.Status.SUBMITTED, awaiting_manual_grading=False
+    )
+    never = Q(grading_queued_at__isnull=True)
+    # (`grading_claimed_at` after the last queueing: a worker took that message.)
+    unclaimed = Q(grading_claimed_at__isnull=True) | Q(
+        grading_claimed_at__lt=F("grading_queued_at")
+    )
+    lost = Q(grading_queued_at__lt=now - LOST_AFTER) & unclaimed
+    if not submitted.filter(never | lost).exists():
+        return 0  # the common case: one indexed query, the broker not asked
+    if submitted.filter(lost).exists() and queue_waiting("quizzes.tasks.grade_attempt") == 0:
+        found = never | lost
+    else:
+        found = never
+    count = 0
+    for pk in submitted.filter(found).values_list("pk", flat=True)[:1000]:
+        if not attempt_queue_grading(attempt_id=pk, claim=True):
+            break  # the broker is down again: the next pass
+        Attempt.objects.filter(pk=pk).update(grading_queued_at=now)
+        count += 1
+    if count:
+        logger.warning("queued again %s gradings the broker lost or never got", count)
+    return count
 
 
 def _attempt_give_up(work: StuckWork, reason: str) -> bool:

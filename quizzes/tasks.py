@@ -13,6 +13,7 @@ from core.db import TRANSIENT_ERRORS, asynchronous_commit_for_every_transaction
 from core.logs import work_logging
 from quizzes.services import (
     attempt_grade_or_retry,
+    attempts_requeue_lost,
     attempts_requeue_stuck,
     attempts_submit_expired,
 )
@@ -48,6 +49,15 @@ def grade_attempt_task(self: Task, attempt_id: int, claim: bool = False) -> str:
 )
 def submit_expired_attempts_task() -> int:
     return attempts_submit_expired()
+
+
+@shared_task(
+    name="quizzes.tasks.requeue_lost_attempts",
+    soft_time_limit=settings.SHORT_TASK_SOFT_TIME_LIMIT,
+    time_limit=settings.SHORT_TASK_TIME_LIMIT,
+)
+def requeue_lost_attempts_task() -> int:
+    return attempts_requeue_lost()
 
 
 @shared_task(

@@ -245,6 +245,23 @@ def celery_app_using(broker_url: str, *, purge: bool = True) -> Iterator[None]:
 
 
 @pytest.fixture
+def rabbitmq_url() -> Iterator[str]:
+    """A virtual host of its own on the machine's RabbitMQ (its queues start empty and no
+    other checkout's test consumes them), removed afterwards."""
+    vhost = f"zachet-test-{os.getpid()}"
+
+    def rabbitmqctl(*args: str) -> None:
+        subprocess.run(["rabbitmqctl", "-q", *args], check=True, capture_output=True)
+
+    rabbitmqctl("add_vhost", vhost)
+    try:
+        rabbitmqctl("set_permissions", "-p", vhost, "guest", ".*", ".*", ".*")
+        yield f"amqp://guest:guest@127.0.0.1:5672/{vhost}"
+    finally:
+        rabbitmqctl("delete_vhost", vhost)
+
+
+@pytest.fixture
 def live_broker(redis_broker_url: str) -> Iterator[str]:
     """This process publishes to a real Redis; start workers with `live_worker_env`."""
     with celery_app_using(redis_broker_url):

@@ -12,7 +12,6 @@ network, through the host's forwarder, as separate machines would.
 from __future__ import annotations
 
 import os
-import subprocess
 import time
 from collections import Counter
 from collections.abc import Iterator
@@ -42,23 +41,6 @@ SUBMISSIONS = 15  # code submissions at least, a third of them failing
 # Redis gives a dead worker's messages back after the visibility timeout: 30 s rather than
 # the default 45 keeps the test short (the mechanism is the same; task limits follow it).
 VISIBILITY_TIMEOUT = "30"
-
-
-@pytest.fixture
-def rabbitmq_url() -> Iterator[str]:
-    """A virtual host of its own on the machine's RabbitMQ (its queues start empty and no
-    other checkout's test consumes them), removed afterwards."""
-    vhost = f"zachet-test-{os.getpid()}"
-
-    def rabbitmqctl(*args: str) -> None:
-        subprocess.run(["rabbitmqctl", "-q", *args], check=True, capture_output=True)
-
-    rabbitmqctl("add_vhost", vhost)
-    try:
-        rabbitmqctl("set_permissions", "-p", vhost, "guest", ".*", ".*", ".*")
-        yield f"amqp://guest:guest@127.0.0.1:5672/{vhost}"
-    finally:
-        rabbitmqctl("delete_vhost", vhost)
 
 
 def brokers_for_this_pass() -> list[str]:
