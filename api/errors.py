@@ -25,6 +25,8 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import set_rollback
 
+from core.db import TRANSIENT_ERRORS, DatabaseUnavailableMiddleware
+
 logger = logging.getLogger(__name__)
 
 
@@ -110,6 +112,14 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response:
         exc = ApiError(
             "invalid", _("A value could not be stored (unsupported characters or range).")
         )
+
+    elif isinstance(exc, TRANSIENT_ERRORS):
+        # The database restarted or dropped the connection: asking again soon is right.
+        logger.warning("database unavailable in an API view: %s", exc)
+        exc = ApiError(
+            "unavailable", DatabaseUnavailableMiddleware.message(), status_code=503,
+            retry_after=DatabaseUnavailableMiddleware.RETRY_AFTER_SECONDS,
+        )  # fmt: skip
 
     if isinstance(exc, ApiError):
         body = error_body(exc.error_code, force_str(exc.detail), exc.fields)

@@ -94,6 +94,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     # /healthz and /readyz, before the host check (probes ask by address): core/health.py.
     "core.health.ProbeMiddleware",
+    # A database gone for a moment: 503 with Retry-After rather than a 500 (core/db.py).
+    "core.db.DatabaseUnavailableMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Above the session and frame middlewares: it adjusts their cookies and headers (lti/).

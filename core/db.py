@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from django.db import InterfaceError, OperationalError, connection
 from django.db.backends.signals import connection_created
+
+logger = logging.getLogger(__name__)
 
 # Transient: the database restarted or a connection dropped. Tasks retry these by their
 # Celery retry policy; any other crash of a grading is an internal error of its own kind.
@@ -42,3 +45,38 @@ def _set_session_asynchronous(*, connection: Any, **kwargs: Any) -> None:
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("SET synchronous_commit TO OFF")
+
+
+class DatabaseUnavailableMiddleware:
+    """A request that meets a database gone for a moment (restarted, its connection
+    terminated, SQLite's lock waited out) answers 503 with Retry-After, for people and API
+    clients alike, instead of a 500: what was saved before stays saved (each write is one
+    transaction), and asking again in a few seconds is the right thing to do."""
+
+    RETRY_AFTER_SECONDS = 5
+
+    def __init__(self, get_response: Any) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: Any) -> Any:
+        return self.get_response(request)
+
+    @staticmethod
+    def message() -> str:
+        from django.utils.translation import gettext as _
+
+        return _("The database is unavailable for a moment: try again in a few seconds.")
+
+    def process_exception(self, request: Any, exception: Exception) -> Any:
+        """(The API's views answer in the API's own error format: api.errors.)"""
+        if not isinstance(exception, TRANSIENT_ERRORS):
+            return None
+        from django.http import HttpResponse
+
+        logger.warning("database unavailable for %s %s: %s", request.method, request.path,
+                       exception)  # fmt: skip
+        response = HttpResponse(
+            self.message(), status=503, content_type="text/plain; charset=utf-8"
+        )
+        response["Retry-After"] = str(self.RETRY_AFTER_SECONDS)
+        return response
