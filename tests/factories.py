@@ -90,7 +90,10 @@ class QuestionFactory(DjangoModelFactory[Question]):
 
     @classmethod
     def _create(cls, model_class: type[Question], *args: Any, **kwargs: Any) -> Question:
-        question = model_class(*args, **kwargs)
+        # (keywords only: factory_boy passes no positional ones, and django-stubs reads a
+        # `*args` as the primary key's value, an error or not by the order mypy checks in)
+        assert not args, args
+        question = model_class(**kwargs)
         question_write(question=question)
         return question
 
