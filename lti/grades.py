@@ -197,7 +197,8 @@ def lineitem_ensure(*, link: ResourceLink, maximum: Decimal) -> str:
     with transaction.atomic():
         # Locked through the LMS's answer: two learners' first scores make one line item.
         locked = (
-            ResourceLink.objects.select_for_update()
+            # (of the link only: PostgreSQL locks no nullable side of an outer join)
+            ResourceLink.objects.select_for_update(of=("self",))
             .select_related("context__deployment__platform", "quiz", "exercise")
             .get(pk=link.pk)
         )
