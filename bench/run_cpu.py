@@ -5,10 +5,10 @@
 Runs an exercise's reference solution through run_python_tests as a Celery worker does
 (warm starts on), one run at a time with a pause after each, in a cpuacct cgroup of its own
 (root: the runs' sandboxes, their bwrap and every process they start are counted, idle or not),
-once with the zygote (the test process forked from a loaded one) and once without (a new test
-sandbox and interpreter every run). Prints the latency of a run (its call, not a submission's
-path through Celery: bench/code.py measures that) and the CPU per run: what caps a worker's
-throughput on a machine of few cores.
+with both zygotes (each process forked from a loaded one, the default), with the tests' zygote
+only, and with neither (new sandboxes and interpreters every run). Prints the latency of a run
+(its call, not a submission's path through Celery: bench/code.py measures that) and the CPU per
+run: what caps a worker's throughput on a machine of few cores.
 """
 
 from __future__ import annotations
@@ -23,6 +23,12 @@ from pathlib import Path
 BASE_DIR = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(BASE_DIR))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+# (the tests' zygote, the learner's zygote, what that is)
+MODES = (
+    (True, True, "both processes forks of zygotes"),
+    (True, False, "the test process a fork, a new learner sandbox each run"),
+    (False, False, "two new sandboxes each run"),
+)
 PAUSE = 0.15  # after each run: the next warm start and the kernel's teardown finish in it
 
 
@@ -104,11 +110,12 @@ def main() -> None:
 
     django.setup()
     try:
-        for zygote in (True, False):
-            settings.GRADER_PYTHON_ZYGOTE = zygote
+        for tests_zygote, learner_zygote, label in MODES:
+            settings.GRADER_PYTHON_ZYGOTE = tests_zygote
+            settings.GRADER_PYTHON_LEARNER_ZYGOTE = learner_zygote
             latency, cpu = measure(args.exercise.resolve(), args.runs, folder)
             print(
-                f"{args.exercise.name}, {'zygote' if zygote else 'a new test sandbox each run'}:"
+                f"{args.exercise.name}, {label}:"
                 f" run latency p50 {latency:5.1f} ms; CPU per run {cpu:5.1f} ms",
                 flush=True,
             )

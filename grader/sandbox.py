@@ -280,6 +280,7 @@ def sandbox_start(
     work: WorkMount = WorkMount.HOST,
     pass_fds: Sequence[int] = (),
     ids: tuple[int, int] | None = None,
+    read_only_mounts: bool = False,
 ) -> StartedSandbox:
     """Start `argv` in the sandbox; `go()` supervises it to the end.
 
@@ -292,7 +293,9 @@ def sandbox_start(
     mounted writable (a results file into an in-memory /work). `pass_fds`: descriptors the
     command inherits under the same numbers (a socket of the Go runner's report channel, the
     pipes between a Python run's two sandboxes); the caller closes its copies. `ids`: the uid
-    and gid to run as (sandbox_peer_ids() for a run's second sandbox), not sandbox_ids()."""
+    and gid to run as (sandbox_peer_ids() for a run's second sandbox), not sandbox_ids().
+    `read_only_mounts`: the private tmpfs mounts (/tmp, /dev/shm, an in-memory /work) are
+    read-only (a learner's zygote: each of its children mounts its own, python_zygote.isolate)."""
     uid, gid = ids or sandbox_ids()
     if not argv:
         raise ValueError("argv is empty")
@@ -317,8 +320,9 @@ def sandbox_start(
                 sources.append(str(workdir))
             staged = _stage_points(sources, uid, gid)
         command = _bwrap_command(
-            bwrap, argv, workdir, limits, env, ro_binds, rw_binds, work, staged=staged
-        )
+            bwrap, argv, workdir, limits, env, ro_binds, rw_binds, work, staged=staged,
+            read_only_mounts=read_only_mounts,
+        )  # fmt: skip
         cwd = "/"
         child_env = {"PATH": SANDBOX_PATH}  # bwrap's own environment is readable in the sandbox
     elif settings.GRADER_ALLOW_UNSANDBOXED and workdir is not None:
@@ -521,10 +525,11 @@ class SandboxZygote:
     def alive(self) -> bool:
         return not self._busy and self._sandbox.alive()
 
-    def fork(self, *, pass_fds: Sequence[int]) -> ForkedSandbox:
+    def fork(self, *, pass_fds: Sequence[int], request: Mapping[str, Any] = {}) -> ForkedSandbox:
         """A new process of the zygote's, waiting for its work on stdin (as sandbox_start's
         wait_for_go), with `pass_fds` as its descriptors 3, 4, ... (the caller closes its
-        copies). Raises SandboxUnavailable when the zygote does not answer: discard it."""
+        copies); `request`: more for the zygote's command to read (python_zygote.serve).
+        Raises SandboxUnavailable when the zygote does not answer: discard it."""
         if not self.alive():
             raise SandboxUnavailable("the zygote is not running")
         stdin_read, stdin_write = os.pipe()
@@ -535,7 +540,7 @@ class SandboxZygote:
         try:
             socket.send_fds(
                 self._control,
-                [json.dumps({"cpu": [cpu, cpu + 1]}).encode()],
+                [json.dumps({**request, "cpu": [cpu, cpu + 1]}).encode()],
                 [stdin_read, stdout_write, stderr_write, *pass_fds],
             )
             for fd in (stdin_read, stdout_write, stderr_write):
@@ -657,17 +662,30 @@ class ForkedSandbox:
         pumped = _Pumped({}, {}, False, False, False)
         report: dict[str, Any] | None = None
         try:
-            pumped = _pump(
-                streams, self._zygote.control_fd, self._limits, self._cgroups, started, cpu_before
-            )
+            try:
+                pumped = _pump(
+                    streams,
+                    self._zygote.control_fd,
+                    self._limits,
+                    self._cgroups,
+                    started,
+                    cpu_before,
+                )
+            finally:
+                if not pumped.exited:
+                    self.kill()
+                report = self._zygote.ended(_ZYGOTE_ANSWER_SECONDS)
+                self._cgroups.kill_all()
+                for fd in (self._stdout, self._stderr, self._pidfd):
+                    os.close(fd)
+            # (read while the cgroups are there: their CPU time and OOM kills go with them)
+            return self._result(pumped, report, started, cpu_before)
         finally:
-            if not pumped.exited:
-                self.kill()
-            report = self._zygote.ended(_ZYGOTE_ANSWER_SECONDS)
-            self._cgroups.kill_all()
             self._cgroups.remove()
-            for fd in (self._stdout, self._stderr, self._pidfd):
-                os.close(fd)
+
+    def _result(
+        self, pumped: _Pumped, report: dict[str, Any] | None, started: float, cpu_before: float
+    ) -> SandboxResult:
         cpu = self._cgroups.cpu_seconds()
         status = report.get("status") if report else None
         if cpu is None:
@@ -729,6 +747,11 @@ _TMP = "/tmp"  # noqa: S108
 _SHM = "/dev/shm"  # noqa: S108
 
 
+def private_mount_sizes(limits: Limits, work: WorkMount = WorkMount.MEMORY) -> dict[str, int]:
+    """Each private tmpfs of a sandbox with `limits` (its path -> bytes)."""
+    return _tmpfs_sizes(limits, work, memory_cgroup="memory" in _own_cgroups()[1])
+
+
 def _tmpfs_sizes(limits: Limits, work: WorkMount, *, memory_cgroup: bool) -> dict[str, int]:
     """Bytes for each private tmpfs. With a memory cgroup each may take the whole limit: their
     pages count in it with the processes'. Without one, nothing counts them (RLIMIT_AS is per
@@ -754,9 +777,10 @@ def _bwrap_command(
     work: WorkMount = WorkMount.HOST,
     *,
     staged: Mapping[str, str] = {},
+    read_only_mounts: bool = False,
 ) -> list[str]:
     """`staged`: bind sources the sandbox uid cannot reach, and where they are staged."""
-    sizes = _tmpfs_sizes(limits, work, memory_cgroup="memory" in _own_cgroups()[1])
+    sizes = private_mount_sizes(limits, work)
     command = [
         bwrap,
         "--unshare-all",
@@ -796,6 +820,9 @@ def _bwrap_command(
         command += ["--ro-bind", staged.get(source, source), target]
     for source, target in rw_binds:
         command += ["--bind", staged.get(source, source), target]
+    if read_only_mounts:
+        for mount in sizes:
+            command += ["--remount-ro", mount]
     command += ["--remount-ro", "/dev", "--remount-ro", "/", "--chdir", SANDBOX_WORKDIR]
     command += ["--clearenv"]
     for key, value in {"PATH": SANDBOX_PATH, **env}.items():

@@ -50,6 +50,7 @@ from grader.sandbox import (
     SandboxZygote,
     StartedSandbox,
     WorkMount,
+    private_mount_sizes,
     sandbox_available,
     sandbox_hand_over,
     sandbox_peer_ids,
@@ -66,7 +67,9 @@ HARNESS_FILES = {
     "python_learner.py": "_zachet_learner",
     "python_wire.py": "_zachet_wire",
     "python_rewrite.py": "_zachet_rewrite",
+    "python_zygote.py": "_zachet_zygote",
 }
+LEARNER_FILES = ("_zachet_learner", "_zachet_wire", "_zachet_zygote")  # (and not the tests')
 RESULTS_MAX_BYTES = 8 * 1024 * 1024
 # The test process outlives the learner process's wall clock by this much, so that a learner
 # stopped by its limit is reported by the tests (which test, how far they got).
@@ -213,14 +216,16 @@ def run_python_tests(
     key = (interpreter, binds, limits)
     modules = learner_modules(files)
     warm = _warm_take(key)
-    if warm is not None and warm.preload and sys.stdlib_module_names.intersection(modules):
-        # A learner module named as a standard one (time.py) must shadow it, as it would
-        # without our imports ahead: that learner process imported the standard one.
+    # A learner module named as a standard one (random.py) must shadow it, as it would without
+    # our imports ahead: a learner process that imported them (or a learner zygote's child,
+    # which has what its zygote imported) cannot run it; a new learner sandbox does.
+    shadows = bool(sys.stdlib_module_names.intersection(modules))
+    if warm is not None and shadows and (warm.preload or warm.learner_forked):
         _warm_discard(warm)
         warm = None
     with contextlib.ExitStack() as cleanup:
         if warm is None:
-            warm = _warm_start(key, preload=())
+            warm = _warm_start(key, preload=(), fork_learner=not shadows)
         cleanup.push(warm.workdir_context)
         cleanup.callback(warm.learner.discard)  # if go() is never reached
         cleanup.callback(warm.sandbox.discard)
@@ -311,11 +316,12 @@ class _Warm:
     workdir: Path | None
     workdir_context: contextlib.ExitStack  # removes the work directories and the results
     sandbox: StartedSandbox | ForkedSandbox  # the test process
-    learner: StartedSandbox  # the learner process
+    learner: StartedSandbox | ForkedSandbox  # the learner process
     nonce: str
     results_name: str
     results_fd: int | None = None
     preload: tuple[str, ...] = ()  # standard modules the learner process imported ahead
+    learner_forked: bool = False  # a child of the learner's zygote
 
     def results(self) -> dict[str, Any] | None:
         if self.results_fd is not None:
@@ -326,7 +332,12 @@ class _Warm:
 
 _warm_lock = threading.Lock()
 # "spawning": set once the sandboxes started after the last run are waiting (or failed).
-_warm_state: dict[str, Any] = {"enabled": False, "next": None, "spawning": None}
+_warm_state: dict[str, Any] = {
+    "enabled": False,
+    "next": None,
+    "spawning": None,
+    "learner_failures": 0,  # of the learner's zygote, in a row (_learner_fork)
+}
 
 
 def python_warm_start(enabled: bool = True) -> None:
@@ -386,7 +397,7 @@ def _our_files(interpreter: str, binds: tuple[tuple[str, str], ...]) -> dict[str
             role: [*binds, *((str(ours[name]), inside[name]) for name in ours if keep(name))]
             for role, keep in (
                 ("tests", lambda name: name != learner),
-                ("learner", lambda name: name.startswith(("_zachet_learner", "_zachet_wire"))),
+                ("learner", lambda name: name.startswith(LEARNER_FILES)),
             )
         },
     }
@@ -396,15 +407,21 @@ def _tests_limits(limits: Limits) -> Limits:
     return dataclasses.replace(limits, wall_seconds=limits.wall_seconds + TESTS_EXTRA_WALL_SECONDS)
 
 
-def _warm_start(key: tuple[Any, ...], preload: tuple[str, ...]) -> _Warm:
+def _warm_start(
+    key: tuple[Any, ...], preload: tuple[str, ...], *, fork_learner: bool = True
+) -> _Warm:
     """Both sandboxes started and waiting for their work, the pipes between them made: the
     test process with the harness, its results file (the one host file it may write, under a
     name nothing in the learner process can see) and an empty in-memory /work; the learner
-    process, as another uid, with an empty in-memory /work of its own. With a zygote (a
-    worker's runs), the test process is a fork of it instead of a sandbox of its own."""
+    process, as another uid, with an empty in-memory /work of its own. With zygotes (a
+    worker's runs), the test process is a fork of the tests' zygote, and the learner process
+    (unless not `fork_learner`) a fork of the learner's zygote that isolates itself
+    (python_zygote.isolate), instead of sandboxes of their own."""
     interpreter, binds, limits = key
     files = _our_files(interpreter, binds)
-    zygote = _zygote(key) if _zygote_wanted() else None
+    zygote = _zygote(_TESTS, key) if _zygote_wanted() else None
+    fork_learner &= zygote is not None and _learner_zygote_wanted()
+    learner_zygote = _zygote(_LEARNER, key) if fork_learner else None
     stack = contextlib.ExitStack()
     with stack:
         results_name = f".zachet-results-{secrets.token_hex(8)}"
@@ -423,19 +440,25 @@ def _warm_start(key: tuple[Any, ...], preload: tuple[str, ...]) -> _Warm:
         to_learner_read, to_learner_write = os.pipe()
         to_tests_read, to_tests_write = os.pipe()
         try:
-            learner_box = sandbox_start(
-                [interpreter, "-I", "-S", "-B", files["learner_path"], "--wait",
-                 str(to_learner_read), str(to_tests_write),
-                 *(["--preload", ",".join(preload)] if preload else [])],
-                workdir=learner_workdir,
-                limits=limits,
-                env=HARNESS_ENV,
-                ro_binds=files["learner"],
-                wait_for_go=True,
-                work=WorkMount.MEMORY,
-                pass_fds=(to_learner_read, to_tests_write),
-                ids=sandbox_peer_ids(),
-            )  # fmt: skip
+            learner_box: StartedSandbox | ForkedSandbox | None = None
+            if learner_zygote is not None:
+                learner_box = _learner_fork(
+                    learner_zygote, limits, preload, (to_learner_read, to_tests_write)
+                )
+            if learner_box is None:
+                learner_box = sandbox_start(
+                    [interpreter, "-I", "-S", "-B", files["learner_path"], "--wait",
+                     str(to_learner_read), str(to_tests_write),
+                     *(["--preload", ",".join(preload)] if preload else [])],
+                    workdir=learner_workdir,
+                    limits=limits,
+                    env=HARNESS_ENV,
+                    ro_binds=files["learner"],
+                    wait_for_go=True,
+                    work=WorkMount.MEMORY,
+                    pass_fds=(to_learner_read, to_tests_write),
+                    ids=sandbox_peer_ids(),
+                )  # fmt: skip
             stack.callback(learner_box.discard)
             tests_box: StartedSandbox | ForkedSandbox
             if zygote is not None:
@@ -465,17 +488,53 @@ def _warm_start(key: tuple[Any, ...], preload: tuple[str, ...]) -> _Warm:
         kept = stack.pop_all()  # the two work directories, removed after the run
     nonce = secrets.token_hex(16)
     return _Warm(
-        key, workdir, kept, tests_box, learner_box, nonce, results_name, results_fd, preload
-    )
+        key, workdir, kept, tests_box, learner_box, nonce, results_name, results_fd, preload,
+        learner_forked=isinstance(learner_box, ForkedSandbox),
+    )  # fmt: skip
+
+
+def _learner_fork(
+    zygote: SandboxZygote, limits: Limits, preload: tuple[str, ...], pass_fds: tuple[int, int]
+) -> ForkedSandbox | None:
+    """A child of the learner's zygote, isolated and waiting for its work; None when it could
+    not be made (the run takes a new learner sandbox instead). A host where the child cannot
+    isolate itself (no user namespaces inside the sandbox) never uses the learner's zygote
+    again in this process: one warning, no run lost."""
+    try:
+        forked = zygote.fork(
+            pass_fds=pass_fds,
+            request={"mounts": private_mount_sizes(limits), "preload": list(preload)},
+        )
+    except SandboxUnavailable as exc:
+        with _warm_lock:
+            _warm_state["learner_failures"] += 1
+            give_up = _warm_state["learner_failures"] >= _LEARNER_FORK_TRIES
+        if give_up:
+            logger.warning(
+                "Python learner processes are new sandboxes from now on: the learner's zygote "
+                "failed %d times (%s); its children need user namespaces inside the sandbox",
+                _LEARNER_FORK_TRIES, exc,
+            )  # fmt: skip
+        return None
+    with _warm_lock:
+        _warm_state["learner_failures"] = 0
+    return forked
+
+
+_LEARNER_FORK_TRIES = 3  # failures in a row of a worker process's learner zygote
 
 
 # --- zygotes --------------------------------------------------------------------------------
 # A worker's test processes are forks of a zygote (python_harness.zygote): one sandbox per
 # worker process and limits, started once, with the interpreter, unittest and the harness
 # loaded. That is ~38 ms of the ~80 ms of CPU a run took with a new test sandbox each time
-# (bench/code.py). Only where warm starts are on (the Celery worker) and bwrap runs.
+# (bench/code.py). Its learner processes are forks of a zygote of their own
+# (python_learner.zygote), as the peer uid: ~12 ms of CPU a run (bwrap, the interpreter) and
+# the standard modules learners import. Only where warm starts are on (the Celery worker) and
+# bwrap runs.
 
-_ZYGOTES_KEPT = 2  # limits in use at once (each zygote holds ~20 MB)
+_TESTS, _LEARNER = "tests", "learner"
+_ZYGOTES_KEPT = 4  # two sets of limits in use at once, a zygote of each role (~20 MB each)
 _zygotes: dict[tuple[Any, ...], tuple[SandboxZygote, contextlib.ExitStack]] = {}
 
 
@@ -483,9 +542,17 @@ def _zygote_wanted() -> bool:
     return bool(_warm_state["enabled"] and settings.GRADER_PYTHON_ZYGOTE and sandbox_available())
 
 
-def _zygote(key: tuple[Any, ...]) -> SandboxZygote:
-    """The zygote for `key`, started (on the warm-start thread, whose life bwrap's
-    --die-with-parent follows) if it is not running."""
+def _learner_zygote_wanted() -> bool:
+    return bool(
+        settings.GRADER_PYTHON_LEARNER_ZYGOTE
+        and _warm_state["learner_failures"] < _LEARNER_FORK_TRIES
+    )
+
+
+def _zygote(role: str, run_key: tuple[Any, ...]) -> SandboxZygote:
+    """The zygote of `role` for `run_key`, started (on the warm-start thread, whose life
+    bwrap's --die-with-parent follows) if it is not running."""
+    key = (role, run_key)
     with _warm_lock:
         found = _zygotes.pop(key, None)
     if found is not None and found[0].alive():
@@ -504,8 +571,21 @@ def _zygote(key: tuple[Any, ...]) -> SandboxZygote:
 
 
 def _zygote_start(key: tuple[Any, ...]) -> tuple[SandboxZygote, contextlib.ExitStack]:
-    interpreter, binds, limits = key
+    role, (interpreter, binds, limits) = key
     files = _our_files(interpreter, binds)
+    if role == _LEARNER:
+        zygote = SandboxZygote.start(
+            lambda control_fd: [interpreter, "-I", "-S", "-B", files["learner_path"], "--zygote",
+                                str(control_fd)],
+            limits=limits,
+            workdir=None,  # (each child mounts its own /work, /tmp and /dev/shm)
+            env=HARNESS_ENV,
+            ro_binds=files["learner"],
+            work=WorkMount.MEMORY,
+            ids=sandbox_peer_ids(),
+            read_only_mounts=True,
+        )  # fmt: skip
+        return zygote, contextlib.ExitStack()
     with contextlib.ExitStack() as stack:
         zygote = SandboxZygote.start(
             lambda control_fd: [interpreter, "-I", "-S", "-B", files["harness_path"], "--zygote",

@@ -828,89 +828,36 @@ LEARNER_READ_FD, LEARNER_WRITE_FD, RESULTS_FD = 3, 4, 5
 
 
 def zygote(control_fd: int) -> None:
-    """Serve the worker's requests on `control_fd` (a SOCK_SEQPACKET socket), one at a time:
-    a request carries {"cpu": [soft, hard]} and the child's CHILD_FDS descriptors; the reply
-    is {"pid": n} once the child is forked (it then waits for its work on stdin, as --wait
-    does), then {"pid": n, "status": wait status, "cpu": seconds} when it has ended. An empty
-    request, or the worker gone, ends the zygote."""
-    import gc
-    import resource
-    import signal
-    import socket
+    """Serve the worker's requests on `control_fd` (python_zygote.serve): each child gets
+    CHILD_FDS descriptors and waits for its work on stdin, as --wait does. Before each fork,
+    the private mounts are emptied of what the last child left (not our bound files)."""
     import unittest  # noqa: F401 - loaded once here, for every child
 
-    if os.getpid() != 2:  # not bwrap's PID namespace (its init is 1): cleaning up would
-        raise SystemExit("the zygote runs only as the command of its own sandbox")
-    control = socket.socket(fileno=control_fd)
-    gc.freeze()  # what is loaded now is shared with every child, never copied
-    while True:
-        try:
-            message, fds, _flags, _address = socket.recv_fds(control, 4096, CHILD_FDS)
-        except OSError:
-            return
-        if not message:
-            return
-        request = json.loads(message)
-        if len(fds) != CHILD_FDS:
-            raise SystemExit(f"a request came with {len(fds)} descriptors, not {CHILD_FDS}")
-        _clean_up(signal.SIGKILL)
-        pid = os.fork()
-        if pid == 0:  # the child: never returns
-            status = 70
-            try:
-                control.close()
-                _become_child(fds, request, resource)
-                work = wait_for_work()
-                status = (
-                    0 if work is None else main(work, LEARNER_READ_FD, LEARNER_WRITE_FD, RESULTS_FD)
-                )
-                sys.stdout.flush()
-                sys.stderr.flush()
-            except BaseException:
-                import traceback
+    zygote_module = _zygote_module()
 
-                traceback.print_exc()
-            finally:
-                os._exit(status)
-        for fd in fds:
-            os.close(fd)
-        control.send(json.dumps({"pid": pid}).encode())
-        _, status, usage = os.wait4(pid, 0)
-        cpu = usage.ru_utime + usage.ru_stime
-        control.send(json.dumps({"pid": pid, "status": status, "cpu": cpu}).encode())
+    def before_fork(_request: dict) -> None:
+        for folder in (WORKDIR, "/tmp", "/dev/shm"):  # noqa: S108 - the sandbox's own tmpfs
+            _empty(folder)
+
+    def prepare(fds: list[int], request: dict) -> None:
+        zygote_module.become_child(fds, request, WORKDIR)
+
+    def run() -> int:
+        work = wait_for_work()
+        return 0 if work is None else main(work, LEARNER_READ_FD, LEARNER_WRITE_FD, RESULTS_FD)
+
+    zygote_module.serve(control_fd, CHILD_FDS, before_fork, prepare, run)
 
 
-def _become_child(fds: list[int], request: dict, resource: types.ModuleType) -> None:
-    """The forked child's own descriptors (0 to 5, nothing else), session and CPU limit; its
-    other limits are the zygote's (the sandbox's, of the run's limits)."""
-    os.setsid()
-    high = [os.dup(fd) for fd in fds]  # above every target, so no dup2 overwrites a source
-    for target, fd in enumerate(high):
-        os.dup2(fd, target)
-    os.closerange(CHILD_FDS, 65536)
-    soft, hard = request["cpu"]
-    resource.setrlimit(resource.RLIMIT_CPU, (int(soft), int(hard)))
-    os.chdir(WORKDIR)
-
-
-def _clean_up(kill_signal: int) -> None:
-    """Nothing of the last child is left: every other process of the sandbox killed (init,
-    pid 1, and this one are spared by kill(-1)), and the private mounts emptied."""
-    import time
-
-    try:  # noqa: SIM105 - (contextlib would cost an import)
-        os.kill(-1, kill_signal)
-    except ProcessLookupError:
-        pass  # (nothing else runs)
-    for _ in range(500):  # until the killed are gone (init reaps them): at most ~1 s
-        others = [pid for pid in os.listdir("/proc") if pid.isdigit() and pid not in ("1", "2")]
-        if not others:
-            break
-        time.sleep(0.002)
+def _zygote_module() -> types.ModuleType:
+    if __package__:
+        from grader.runners import python_zygote
     else:
-        raise SystemExit("the last run's processes would not end")
-    for folder in (WORKDIR, "/tmp", "/dev/shm"):  # noqa: S108 - the sandbox's own tmpfs
-        _empty(folder)
+        sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+        import _zachet_zygote as python_zygote  # type: ignore[no-redef]
+
+        del sys.path[0]
+    return python_zygote
 
 
 def _empty(folder: str) -> None:

@@ -1,6 +1,7 @@
 """The learner process of a Python run; runs inside its own sandbox, standard library only.
 
     python3 -I -S -B learner.py --wait READ_FD WRITE_FD [--preload MODULE,MODULE,...]
+    python3 -I -S -B learner.py --zygote CONTROL_FD   (a worker's: see zygote() below)
 
 Started ahead of its work (a warm start), it imports the standard modules it was given to
 (those the last run's learner files imported: python.standard_imports), then reads its work
@@ -210,8 +211,52 @@ def main(read_fd: int, write_fd: int) -> None:
         pass  # the tests are done (or the test process is gone)
 
 
+# --- the zygote -------------------------------------------------------------------------------
+# A worker's learner processes are forks of one long-lived learner process per worker process
+# (python_zygote.py): the interpreter, this module and the standard modules learners import are
+# loaded once. Each child makes itself a sandbox of its own before it reads its work (new user,
+# mount and IPC namespaces, empty /work, /tmp and /dev/shm, no capabilities): nothing one run
+# leaves reaches the next, which may be another learner's.
+
+CHILD_FDS = 5  # stdin, stdout, stderr, the pipe pair with the test process
+READ_FD, WRITE_FD = 3, 4
+
+
+def zygote(control_fd: int) -> None:
+    """Serve the worker's requests on `control_fd`: a request carries {"cpu": [soft, hard],
+    "mounts": {path: bytes}, "preload": [module, ...]}; the zygote imports the standard modules
+    named (they stay loaded for every later child), the child isolates itself and runs as
+    --wait does."""
+    if __package__:
+        from grader.runners import python_zygote
+    else:
+        sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+        import _zachet_zygote as python_zygote  # type: ignore[no-redef]
+
+        del sys.path[0]
+    python_zygote.prepare_isolation()
+
+    def before_fork(request: dict) -> None:
+        preload([str(name) for name in request.get("preload") or ()])
+
+    def prepare(fds: list[int], request: dict) -> None:
+        python_zygote.isolate(request["mounts"])
+        python_zygote.become_child(fds, request, WORKDIR)
+        if "random" in sys.modules:  # (imported ahead: each run draws its own numbers)
+            sys.modules["random"].seed()
+
+    def run() -> int:
+        main(READ_FD, WRITE_FD)
+        return 0
+
+    python_zygote.serve(control_fd, CHILD_FDS, before_fork, prepare, run)
+
+
 if __name__ == "__main__":
     arguments = sys.argv[1:]
+    if len(arguments) == 2 and arguments[0] == "--zygote":
+        zygote(int(arguments[1]))
+        raise SystemExit(0)
     if arguments[4:5] and arguments[3] == "--preload":
         preload(arguments[4].split(","))
         del arguments[3:]

@@ -160,8 +160,9 @@ def test_turning_warm_starts_off_discards_the_waiting_sandbox() -> None:
     assert not ready.learner.alive()
 
 
-def zygote_pid() -> int:
-    (zygote,) = (found[0] for found in python_runner._zygotes.values())
+def zygote_pid(role: str = "tests") -> int:
+    """The host pid of the worker's zygote of `role` ("tests", "learner")."""
+    (zygote,) = (found[0] for key, found in python_runner._zygotes.items() if key[0] == role)
     return zygote._sandbox.pid
 
 
