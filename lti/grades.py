@@ -8,7 +8,9 @@ fails, and keeps the outcome for the delivery log. Deliveries of one learner and
 in the order the scores were decided: an older one is never sent after a newer one (it is
 marked superseded), and the AGS `timestamp` lets the platform refuse one that overtook. A
 score of an item whose results are held (exam mode, deadlines) is held too, and sent once they
-are released: the LMS shows its gradebook to the learner."""
+are released: the LMS shows its gradebook to the learner. The claim, back-off, outcome, sweep
+and "send again" are the outbox webhook deliveries use too (core.outbox); the ordering and the
+hold are LTI's own, a hook of the claim (`_score_order`)."""
 
 from __future__ import annotations
 
@@ -23,6 +25,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from core import outbox
 from core.queueing import enqueue
 from core.storable import storable_text
 from deadlines.selectors import item_results_gate
@@ -41,9 +44,6 @@ logger = logging.getLogger(__name__)
 
 SCORE_CONTENT_TYPE = "application/vnd.ims.lis.v1.score+json"
 LINEITEM_CONTENT_TYPE = "application/vnd.ims.lis.v2.lineitem+json"
-SENDING_STALE_AFTER = timedelta(seconds=60)
-PENDING_STALE_AFTER = timedelta(seconds=30)
-COUNTDOWN_LIMIT_SECONDS = 30.0
 # A delivery waits this long while an earlier one of the same learner and link is in flight.
 IN_FLIGHT_WAIT_SECONDS = 2.0
 
@@ -130,9 +130,7 @@ def scores_record(
                 graded_at=now,
             )
         )
-    ids = [delivery.pk for delivery in deliveries]
-    if ids:
-        transaction.on_commit(lambda: [score_queue(delivery_id=i) for i in ids])
+    outbox.queue_on_commit(ids=[delivery.pk for delivery in deliveries], queue=score_queue)
     return deliveries
 
 
@@ -145,13 +143,6 @@ def score_queue(*, delivery_id: int, countdown: float = 0) -> bool:
 
 
 # --- sending -------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class ScoreOutcome:
-    delivery_id: int
-    status: str
-    retry_in: float | None = None
 
 
 def scores_url(lineitem: str) -> str:
@@ -236,67 +227,51 @@ def _post_score(delivery: ScoreDelivery) -> int:
     ).status  # fmt: skip
 
 
-def retry_delay(attempts: int) -> float:
-    return float(settings.LTI_SCORE_RETRY_BASE_SECONDS) * 2 ** max(0, attempts - 1)
+def _score_order(delivery: ScoreDelivery, now: datetime) -> outbox.SendOutcome | None:
+    """LTI's checks before a claim, under the row's lock: a score of an item whose results
+    are held waits for them; deliveries of one learner and link go out in the order the
+    scores were decided (`graded_at`), one at a time."""
+    item = delivery.link.quiz or delivery.link.exercise
+    if item is not None and item_results_gate(item=item, now=now).held:
+        delivery.status = ScoreDelivery.Status.HELD
+        delivery.next_attempt_at = None
+        delivery.save(update_fields=["status", "next_attempt_at"])
+        return outbox.SendOutcome(delivery.pk, delivery.status)
+    siblings = ScoreDelivery.objects.filter(
+        link_id=delivery.link_id, identity_id=delivery.identity_id
+    ).exclude(pk=delivery.pk)
+    if siblings.filter(graded_at__gt=delivery.graded_at).exists():
+        # A newer score exists: this one must never reach the platform after it.
+        delivery.status = ScoreDelivery.Status.SUPERSEDED
+        delivery.next_attempt_at = None
+        delivery.save(update_fields=["status", "next_attempt_at"])
+        return outbox.SendOutcome(delivery.pk, delivery.status)
+    if siblings.filter(
+        status=ScoreDelivery.Status.SENDING, claimed_at__gte=now - outbox.SENDING_STALE_AFTER
+    ).exists():
+        # An earlier score of this learner and link is on its way: after it.
+        delivery.next_attempt_at = now + timedelta(seconds=IN_FLIGHT_WAIT_SECONDS)
+        delivery.save(update_fields=["next_attempt_at"])
+        return outbox.SendOutcome(delivery.pk, delivery.status, retry_in=IN_FLIGHT_WAIT_SECONDS)
+    return None
 
 
-def _claim(delivery_id: int, now: datetime) -> ScoreDelivery | ScoreOutcome:
-    with transaction.atomic():
-        delivery = (
-            ScoreDelivery.objects.select_for_update(of=("self",))
-            .select_related(
-                "link__context__deployment__platform",
-                "link__quiz__section__part__course",
-                "link__exercise__section__part__course",
-                "identity",
-            )
-            .filter(pk=delivery_id)
-            .first()
-        )
-        if delivery is None:
-            return ScoreOutcome(delivery_id, "missing")
-        if delivery.status not in {ScoreDelivery.Status.PENDING, ScoreDelivery.Status.RETRYING}:
-            return ScoreOutcome(delivery_id, delivery.status)
-        if delivery.next_attempt_at and delivery.next_attempt_at > now:
-            return ScoreOutcome(
-                delivery_id,
-                delivery.status,
-                retry_in=(delivery.next_attempt_at - now).total_seconds(),
-            )
-        item = delivery.link.quiz or delivery.link.exercise
-        if item is not None and item_results_gate(item=item, now=now).held:
-            delivery.status = ScoreDelivery.Status.HELD
-            delivery.next_attempt_at = None
-            delivery.save(update_fields=["status", "next_attempt_at"])
-            return ScoreOutcome(delivery_id, delivery.status)
-        siblings = ScoreDelivery.objects.filter(
-            link_id=delivery.link_id, identity_id=delivery.identity_id
-        ).exclude(pk=delivery.pk)
-        if siblings.filter(graded_at__gt=delivery.graded_at).exists():
-            # A newer score exists: this one must never reach the platform after it.
-            delivery.status = ScoreDelivery.Status.SUPERSEDED
-            delivery.next_attempt_at = None
-            delivery.save(update_fields=["status", "next_attempt_at"])
-            return ScoreOutcome(delivery_id, delivery.status)
-        if siblings.filter(
-            status=ScoreDelivery.Status.SENDING, claimed_at__gte=now - SENDING_STALE_AFTER
-        ).exists():
-            # An earlier score of this learner and link is on its way: after it.
-            delivery.next_attempt_at = now + timedelta(seconds=IN_FLIGHT_WAIT_SECONDS)
-            delivery.save(update_fields=["next_attempt_at"])
-            return ScoreOutcome(delivery_id, delivery.status, retry_in=IN_FLIGHT_WAIT_SECONDS)
-        delivery.status = ScoreDelivery.Status.SENDING
-        delivery.claimed_at = now
-        delivery.attempts += 1
-        delivery.save(update_fields=["status", "claimed_at", "attempts"])
-    return delivery
-
-
-def score_send(*, delivery_id: int, now: datetime | None = None) -> ScoreOutcome:
+def score_send(*, delivery_id: int, now: datetime | None = None) -> outbox.SendOutcome:
     """Post one score if it is due; safe to run twice (the row is claimed first)."""
     now = now or timezone.now()
-    claimed = _claim(delivery_id, now)
-    if isinstance(claimed, ScoreOutcome):
+    claimed = outbox.claim(
+        model=ScoreDelivery,
+        delivery_id=delivery_id,
+        now=now,
+        related=[
+            "link__context__deployment__platform",
+            "link__quiz__section__part__course",
+            "link__exercise__section__part__course",
+            "identity",
+        ],
+        before_claim=_score_order,
+    )
+    if isinstance(claimed, outbox.SendOutcome):
         return claimed
     delivery = claimed
     try:
@@ -307,76 +282,48 @@ def score_send(*, delivery_id: int, now: datetime | None = None) -> ScoreOutcome
         delivery.response_code = error.status
         delivery.error = storable_text(str(error), limit=1000)
         ok = False
-    delivery.claimed_at = None
-    retry_in = None
-    if ok:
-        delivery.status = ScoreDelivery.Status.SUCCEEDED
-        delivery.delivered_at = timezone.now()
-        delivery.next_attempt_at = None
-    elif delivery.attempts >= settings.LTI_SCORE_MAX_ATTEMPTS:
-        delivery.status = ScoreDelivery.Status.FAILED
-        delivery.next_attempt_at = None
-        logger.warning("LTI score %s failed for good: %s", delivery.pk, delivery.error)
-    else:
-        retry_in = retry_delay(delivery.attempts)
-        delivery.status = ScoreDelivery.Status.RETRYING
-        delivery.next_attempt_at = now + timedelta(seconds=retry_in)
-    delivery.save(
-        update_fields=[
-            "status",
-            "response_code",
-            "error",
-            "claimed_at",
-            "delivered_at",
-            "next_attempt_at",
-        ]
+    outcome = outbox.outcome_record(
+        delivery=delivery,
+        now=now,
+        ok=ok,
+        max_attempts=settings.LTI_SCORE_MAX_ATTEMPTS,
+        retry_base_seconds=settings.LTI_SCORE_RETRY_BASE_SECONDS,
     )
-    return ScoreOutcome(delivery_id, delivery.status, retry_in=retry_in)
+    if outcome.status == ScoreDelivery.Status.FAILED:
+        logger.warning("LTI score %s failed for good: %s", delivery.pk, delivery.error)
+    return outcome
 
 
 def score_resend(*, delivery: ScoreDelivery) -> ScoreDelivery:
     """The same score again, as a new delivery (the log keeps both). Ordered as the original:
     it is superseded if a newer score exists."""
-    with transaction.atomic():
-        again = ScoreDelivery.objects.create(
+    return outbox.send_again(
+        create=lambda: ScoreDelivery.objects.create(
             link=delivery.link,
             identity=delivery.identity,
             score_given=delivery.score_given,
             score_maximum=delivery.score_maximum,
             graded_at=delivery.graded_at,
             resend_of=delivery,
-        )
-        again_id = again.pk
-        transaction.on_commit(lambda: score_queue(delivery_id=again_id))
-    return again
+        ),
+        queue=score_queue,
+    )
 
 
 def score_deliveries_send_due(*, now: datetime | None = None) -> int:
     """The sweep: queue retries that are due, and deliveries a dead worker or broker lost."""
     now = now or timezone.now()
-    abandoned = ScoreDelivery.objects.filter(
-        status=ScoreDelivery.Status.SENDING, claimed_at__lt=now - SENDING_STALE_AFTER
+    outbox.abandoned_requeue(
+        model=ScoreDelivery,
+        now=now,
+        max_attempts=settings.LTI_SCORE_MAX_ATTEMPTS,
+        give_up_reason=lambda _attempts: (
+            "sent the allowed number of times and its outcome never stored; given up"
+        ),
+        what="LTI score",
+        log=logger,
     )
-    abandoned.filter(attempts__gte=settings.LTI_SCORE_MAX_ATTEMPTS).update(
-        status=ScoreDelivery.Status.FAILED,
-        claimed_at=None,
-        next_attempt_at=None,
-        error="sent the allowed number of times and its outcome never stored; given up",
-    )
-    abandoned.update(status=ScoreDelivery.Status.RETRYING, next_attempt_at=now, claimed_at=None)
-    due = (
-        scores_released(now=now)
-        + list(
-            ScoreDelivery.objects.filter(
-                status=ScoreDelivery.Status.RETRYING, next_attempt_at__lte=now
-            ).values_list("pk", flat=True)[:500]
-        )
-        + list(
-            ScoreDelivery.objects.filter(
-                status=ScoreDelivery.Status.PENDING, created_at__lt=now - PENDING_STALE_AFTER
-            ).values_list("pk", flat=True)[:500]
-        )
-    )
+    due = scores_released(now=now) + outbox.due(model=ScoreDelivery, now=now)
     due = sorted(set(due))  # (a released one may be a stale pending one too)
     for delivery_id in due:
         score_queue(delivery_id=delivery_id)

@@ -3,12 +3,12 @@ of scores sent back to a platform's gradebook."""
 
 from __future__ import annotations
 
-import uuid
-
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+
+from core.outbox import OutboxDelivery
 
 
 class ToolKey(models.Model):
@@ -286,10 +286,13 @@ class Membership(models.Model):
         return f"{self.identity} in {self.context} ({self.role})"
 
 
-class ScoreDelivery(models.Model):
+class ScoreDelivery(OutboxDelivery):
     """One score of one learner for one resource link, to be posted to the platform's line
-    item (AGS). Ordered by `graded_at`: an older score is never sent over a newer one."""
+    item (AGS): an outbox row (core.outbox). Ordered by `graded_at`: an older score is never
+    sent over a newer one."""
 
+    # The outbox's states again (Django's choices cannot be extended; tests/core/test_outbox.py
+    # checks they stay the same) and LTI's own two.
     class Status(models.TextChoices):
         PENDING = "pending", _("pending")
         SENDING = "sending", _("sending")
@@ -301,7 +304,6 @@ class ScoreDelivery(models.Model):
         # would show the score to the learner. Sent once they are (score_deliveries_send_due).
         HELD = "held", _("held until the results are released")
 
-    uuid = models.UUIDField(_("UUID"), default=uuid.uuid4, unique=True, editable=False)
     link = models.ForeignKey(
         ResourceLink,
         on_delete=models.CASCADE,
@@ -315,14 +317,10 @@ class ScoreDelivery(models.Model):
     score_maximum = models.DecimalField(_("maximum"), max_digits=9, decimal_places=2)
     # When the score was decided here (the AGS `timestamp`): orders the deliveries.
     graded_at = models.DateTimeField(_("graded at"))
+    # (Declared again for LTI's states: the outbox's own has five.)
     status = models.CharField(
         _("status"), max_length=16, choices=Status.choices, default=Status.PENDING
     )
-    attempts = models.PositiveIntegerField(_("attempts"), default=0)
-    next_attempt_at = models.DateTimeField(_("next attempt at"), null=True, blank=True)
-    claimed_at = models.DateTimeField(_("claimed at"), null=True, blank=True)
-    response_code = models.PositiveSmallIntegerField(_("response code"), null=True, blank=True)
-    error = models.TextField(_("error"), blank=True)
     resend_of = models.ForeignKey(
         "self",
         on_delete=models.SET_NULL,
@@ -331,8 +329,6 @@ class ScoreDelivery(models.Model):
         related_name="+",
         verbose_name=_("sent again from"),
     )
-    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
-    delivered_at = models.DateTimeField(_("delivered at"), null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]

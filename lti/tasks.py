@@ -5,8 +5,8 @@ from __future__ import annotations
 from celery import Task, shared_task
 from django.conf import settings
 
-from core.db import TRANSIENT_ERRORS
-from lti.grades import COUNTDOWN_LIMIT_SECONDS, score_deliveries_send_due, score_send
+from core import outbox
+from lti.grades import score_deliveries_send_due, score_send
 from lti.keys import tool_keys_advance
 from lti.launch import login_states_purge
 
@@ -22,22 +22,9 @@ def housekeeping_task() -> int:
     return login_states_purge()
 
 
-@shared_task(
-    bind=True,
-    name="lti.tasks.deliver_score",
-    autoretry_for=TRANSIENT_ERRORS,
-    retry_backoff=True,
-    max_retries=5,
-    soft_time_limit=settings.SHORT_TASK_SOFT_TIME_LIMIT,
-    time_limit=settings.SHORT_TASK_TIME_LIMIT,
-)
+@shared_task(bind=True, name="lti.tasks.deliver_score", **outbox.TASK_OPTIONS)
 def deliver_score_task(self: Task, delivery_id: int) -> str:
-    outcome = score_send(delivery_id=delivery_id)
-    if outcome.retry_in is not None and outcome.retry_in <= COUNTDOWN_LIMIT_SECONDS:
-        # A short back-off waits here; longer ones are for the sweep (a long countdown
-        # outlives the broker's visibility timeout and would be delivered twice).
-        raise self.retry(countdown=outcome.retry_in, max_retries=None)
-    return outcome.status
+    return outbox.task_result(self, score_send(delivery_id=delivery_id))
 
 
 @shared_task(

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import uuid
-
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+
+from core.outbox import OutboxDelivery
 
 
 class Event(models.TextChoices):
@@ -44,13 +44,9 @@ class WebhookEndpoint(models.Model):
         return f"{self.owner} → {self.url}"
 
 
-class WebhookDelivery(models.Model):
-    class Status(models.TextChoices):
-        PENDING = "pending", _("pending")
-        SENDING = "sending", _("sending")
-        RETRYING = "retrying", _("waiting to retry")
-        SUCCEEDED = "succeeded", _("succeeded")
-        FAILED = "failed", _("failed")
+class WebhookDelivery(OutboxDelivery):
+    """One event sent to one endpoint: an outbox row (core.outbox), sent as X-Zachet-Delivery
+    by its `uuid`; a replay gets a new one."""
 
     endpoint = models.ForeignKey(
         WebhookEndpoint,
@@ -58,21 +54,10 @@ class WebhookDelivery(models.Model):
         related_name="deliveries",
         verbose_name=_("endpoint"),
     )
-    # Sent as X-Zachet-Delivery; a replay gets a new one.
-    uuid = models.UUIDField(_("UUID"), default=uuid.uuid4, unique=True, editable=False)
     event = models.CharField(_("event"), max_length=32, choices=Event.choices)
     # The exact JSON text sent (signed as is).
     body = models.TextField(_("request body"))
-    status = models.CharField(
-        _("status"), max_length=16, choices=Status.choices, default=Status.PENDING
-    )
-    attempts = models.PositiveIntegerField(_("attempts"), default=0)
-    next_attempt_at = models.DateTimeField(_("next attempt at"), null=True, blank=True)
-    # When the current send was claimed: a send claimed long ago died with its worker.
-    claimed_at = models.DateTimeField(_("claimed at"), null=True, blank=True)
-    response_code = models.PositiveSmallIntegerField(_("response code"), null=True, blank=True)
     response_body = models.TextField(_("response body (excerpt)"), blank=True)
-    error = models.TextField(_("error"), blank=True)
     replay_of = models.ForeignKey(
         "self",
         on_delete=models.SET_NULL,
@@ -81,8 +66,6 @@ class WebhookDelivery(models.Model):
         related_name="replays",
         verbose_name=_("replay of"),
     )
-    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
-    delivered_at = models.DateTimeField(_("delivered at"), null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]

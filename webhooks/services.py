@@ -6,7 +6,8 @@ or rolls back with the grade and survives a broker outage; then a task is
 queued: building the payloads and the HTTP calls happen in the `webhooks`
 worker, never on the grading path. A delivery is POSTed as JSON signed with HMAC-SHA256 over
 "{timestamp}.{body}" (docs/api.md says how to verify it), retried with
-exponential back-off while the receiver fails, and kept with its last response.
+exponential back-off while the receiver fails, and kept with its last response. The claim,
+back-off, outcome, sweep and replay are the outbox LTI scores use too (core.outbox).
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ import ssl
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -30,6 +31,7 @@ from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
 
+from core import outbox
 from core.queueing import enqueue
 from core.storable import storable_text
 from webhooks.models import Event, PendingEvent, WebhookDelivery, WebhookEndpoint
@@ -37,12 +39,6 @@ from webhooks.models import Event, PendingEvent, WebhookDelivery, WebhookEndpoin
 logger = logging.getLogger(__name__)
 
 RESPONSE_EXCERPT_BYTES = 2048
-# A delivery claimed this long ago and still `sending` died with its worker.
-SENDING_STALE_AFTER = timedelta(seconds=60)
-# A delivery still `pending` this long after it was created lost its task (broker down).
-PENDING_STALE_AFTER = timedelta(seconds=30)
-# Retries shorter than this wait in the worker (countdown); longer ones, for the sweep.
-COUNTDOWN_LIMIT_SECONDS = 30.0
 USER_AGENT = "Zachet-Webhooks/1"
 
 
@@ -181,8 +177,7 @@ def event_fan_out(*, event: str, object_id: int) -> list[WebhookDelivery]:
             deliveries.append(
                 WebhookDelivery.objects.create(endpoint=endpoint, event=kind, body=body)
             )
-        ids = [d.pk for d in deliveries]
-        transaction.on_commit(lambda: [delivery_queue(delivery_id=i) for i in ids])
+        outbox.queue_on_commit(ids=[d.pk for d in deliveries], queue=delivery_queue)
     return deliveries
 
 
@@ -206,15 +201,7 @@ def delivery_queue(*, delivery_id: int, countdown: float = 0) -> bool:
 
 def retry_delay(attempts: int) -> float:
     """Seconds before the next try after `attempts` failed tries: BASE, 2 BASE, 4 BASE ..."""
-    return float(settings.WEBHOOK_RETRY_BASE_SECONDS) * 2 ** max(0, attempts - 1)
-
-
-@dataclass(frozen=True)
-class SendOutcome:
-    delivery_id: int
-    status: str
-    # Seconds until the next try, when one is due.
-    retry_in: float | None = None
+    return outbox.retry_delay(base_seconds=settings.WEBHOOK_RETRY_BASE_SECONDS, attempts=attempts)
 
 
 def address_allowed(address: str) -> bool:
@@ -312,28 +299,15 @@ def http_post(
 
 def delivery_send(
     *, delivery_id: int, now: datetime | None = None, sender: Sender | None = None
-) -> SendOutcome:
+) -> outbox.SendOutcome:
     """Send one delivery if it is due; safe to run twice (the row is claimed first)."""
     now = now or timezone.now()
-    with transaction.atomic():
-        # Locked only to claim it: the HTTP call happens after this commits.
-        delivery = (
-            WebhookDelivery.objects.select_for_update(of=("self",))
-            .select_related("endpoint")
-            .filter(pk=delivery_id)
-            .first()
-        )
-        if delivery is None:
-            return SendOutcome(delivery_id, "missing")
-        if delivery.status not in {WebhookDelivery.Status.PENDING, WebhookDelivery.Status.RETRYING}:
-            return SendOutcome(delivery_id, delivery.status)
-        if delivery.next_attempt_at and delivery.next_attempt_at > now:
-            wait = (delivery.next_attempt_at - now).total_seconds()
-            return SendOutcome(delivery_id, delivery.status, retry_in=wait)
-        delivery.status = WebhookDelivery.Status.SENDING
-        delivery.claimed_at = now
-        delivery.attempts += 1
-        delivery.save(update_fields=["status", "claimed_at", "attempts"])
+    claimed = outbox.claim(
+        model=WebhookDelivery, delivery_id=delivery_id, now=now, related=["endpoint"]
+    )
+    if isinstance(claimed, outbox.SendOutcome):
+        return claimed
+    delivery = claimed
     endpoint = delivery.endpoint
     timestamp = int(now.timestamp())
     headers = {
@@ -353,76 +327,50 @@ def delivery_send(
     # Another server's words: whatever it answered is stored (NUL bytes and all, escaped).
     delivery.response_body = storable_text(result.body, limit=RESPONSE_EXCERPT_BYTES)
     delivery.error = storable_text(result.error, limit=1000)
-    delivery.claimed_at = None
-    retry_in = None
-    if result.code is not None and 200 <= result.code < 300:
-        delivery.status = WebhookDelivery.Status.SUCCEEDED
-        delivery.delivered_at = timezone.now()
-        delivery.next_attempt_at = None
-    elif delivery.attempts >= settings.WEBHOOK_MAX_ATTEMPTS or not endpoint.is_active:
-        delivery.status = WebhookDelivery.Status.FAILED
-        delivery.next_attempt_at = None
-    else:
-        retry_in = retry_delay(delivery.attempts)
-        delivery.status = WebhookDelivery.Status.RETRYING
-        delivery.next_attempt_at = now + timedelta(seconds=retry_in)
-    delivery.save(
-        update_fields=[
-            "status", "response_code", "response_body", "error", "claimed_at",
-            "delivered_at", "next_attempt_at",
-        ]
-    )  # fmt: skip
-    return SendOutcome(delivery_id, delivery.status, retry_in=retry_in)
+    return outbox.outcome_record(
+        delivery=delivery,
+        now=now,
+        ok=result.code is not None and 200 <= result.code < 300,
+        max_attempts=settings.WEBHOOK_MAX_ATTEMPTS,
+        retry_base_seconds=settings.WEBHOOK_RETRY_BASE_SECONDS,
+        # A receiver switched off meanwhile is not tried again.
+        give_up=not endpoint.is_active,
+        fields=["response_body"],
+    )
 
 
 def delivery_replay(*, delivery: WebhookDelivery) -> WebhookDelivery:
     """Send the same event body again, as a new delivery (new X-Zachet-Delivery id)."""
-    with transaction.atomic():
-        replay = WebhookDelivery.objects.create(
-            endpoint=delivery.endpoint, event=delivery.event, body=delivery.body,
+    return outbox.send_again(
+        create=lambda: WebhookDelivery.objects.create(
+            endpoint=delivery.endpoint,
+            event=delivery.event,
+            body=delivery.body,
             replay_of=delivery,
-        )  # fmt: skip
-        replay_id = replay.pk
-        transaction.on_commit(lambda: delivery_queue(delivery_id=replay_id))
-    return replay
+        ),
+        queue=delivery_queue,
+    )
 
 
 def deliveries_send_due(*, now: datetime | None = None) -> int:
     """The sweep: queue deliveries whose retry is due, and those a dead worker or broker lost."""
     now = now or timezone.now()
-    abandoned = WebhookDelivery.objects.filter(
-        status=WebhookDelivery.Status.SENDING, claimed_at__lt=now - SENDING_STALE_AFTER
-    )
-    # Each claim is a try (attempts). One whose every try ended before its outcome was stored
-    # (the worker died, or the database refused the result) is given up after the tries it
-    # is allowed, with the reason, as grading work is (core.grading_work): not sent again
-    # every minute for ever.
-    for delivery_id, attempts in abandoned.filter(
-        attempts__gte=settings.WEBHOOK_MAX_ATTEMPTS
-    ).values_list("pk", "attempts")[:500]:
-        reason = (
+    outbox.abandoned_requeue(
+        model=WebhookDelivery,
+        now=now,
+        max_attempts=settings.WEBHOOK_MAX_ATTEMPTS,
+        give_up_reason=lambda attempts: (
             f"sent {attempts} times and its outcome never stored (the worker died or the "
             "result could not be saved each time); given up"
-        )
-        if abandoned.filter(pk=delivery_id).update(
-            status=WebhookDelivery.Status.FAILED, claimed_at=None, next_attempt_at=None,
-            error=reason,
-        ):  # fmt: skip
-            logger.error("webhook delivery %s: %s", delivery_id, reason)
-    abandoned.update(status=WebhookDelivery.Status.RETRYING, next_attempt_at=now, claimed_at=None)
-    due = list(
-        WebhookDelivery.objects.filter(
-            status=WebhookDelivery.Status.RETRYING, next_attempt_at__lte=now
-        ).values_list("pk", flat=True)[:500]
-    ) + list(
-        WebhookDelivery.objects.filter(
-            status=WebhookDelivery.Status.PENDING, created_at__lt=now - PENDING_STALE_AFTER
-        ).values_list("pk", flat=True)[:500]
+        ),
+        what="webhook delivery",
+        log=logger,
     )
+    due = outbox.due(model=WebhookDelivery, now=now)
     # Events whose fan-out was never queued (the broker was down at the grading's commit).
     for pending_id in PendingEvent.objects.filter(
-        created_at__lt=now - PENDING_STALE_AFTER
-    ).values_list("pk", flat=True)[:500]:
+        created_at__lt=now - outbox.PENDING_STALE_AFTER
+    ).values_list("pk", flat=True)[: outbox.SWEEP_BATCH]:
         pending_event_fan_out(pending_id=pending_id)
     queued = 0
     for delivery_id in due:
