@@ -87,6 +87,7 @@ INSTALLED_APPS = [
     "demo",
     "teaching",
     "deadlines",
+    "counters",
     "ops",
     "lti",
 ]

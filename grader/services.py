@@ -35,6 +35,7 @@ from core.provenance import FieldGroups, ImportPolicy, merge_into, record_as_imp
 from core.queueing import enqueue, queue_waiting
 from core.storable import storable_json, storable_text
 from core.versions import content_version, stamp_version
+from counters.services import CODE_SUBMISSION, grading_count, sweep_requeue_count
 from courses.models import Section
 from deadlines import policy as dates
 from deadlines.models import SCHEDULE_FIELDS, schedule_change_check
@@ -677,7 +678,8 @@ def _grade_store(
         asynchronous_commit()
         submission = (
             Submission.objects.select_for_update()
-            .only("status", "claim", "learner_id", "late_penalty", "gradings")  # not the files
+            # (not the files)
+            .only("status", "claim", "learner_id", "late_penalty", "gradings", "created_at")
             .get(pk=submission_id)
         )
         if submission.status != Submission.Status.RUNNING or submission.claim != token:
@@ -691,7 +693,17 @@ def _grade_store(
         # The learner's completion moves with the grade, in the same transaction.
         exercise_progress_record(learner_id=submission.learner_id, exercise=exercise)
         event_emit(event="submission.graded", object_id=submission_id)  # webhooks, after commit
+        _grading_count(submission, outcome=submission.verdict or "none")
     return GradeOutcome(submission_id, Submission.Status.GRADED)
+
+
+def _grading_count(submission: Submission, *, outcome: str) -> None:
+    """/metrics counts the grade in the transaction that stores it (a rollback counts
+    nothing); last, so the counter's row is locked only until the commit. A submission is
+    graded (or ends in error) once: a regrade (grader.regrading) rewrites it uncounted."""
+    graded_at = submission.graded_at
+    took = (graded_at - submission.created_at).total_seconds() if graded_at else None
+    grading_count(kind=CODE_SUBMISSION, outcome=outcome, seconds=took)
 
 
 def submission_report_store(
@@ -748,6 +760,7 @@ def _internal_error(submission_id: int, token: str, reason: str) -> GradeOutcome
         submission.error_reason = storable_text(reason, limit=4000)
         submission.graded_at = timezone.now()
         submission.save(update_fields=["runs", "status", "verdict", "error_reason", "graded_at"])
+        _grading_count(submission, outcome="error")
         # The stored (escaped) reason: a runner's message may carry learner output, and a
         # terminal escape in it must not reach whoever reads the log.
         logger.error("submission %s: internal error after %s runs: %s", submission_id,
@@ -779,9 +792,11 @@ def submissions_requeue_stuck(*, now: datetime | None = None) -> int:
         Submission.objects.filter(taken, pk=work.id).update(status=Submission.Status.QUEUED)
         if not submission_queue(submission_id=work.id):
             return False
-        Submission.objects.filter(pk=work.id).update(
-            queued_at=now, requeues=F("requeues") + int(work.abandoned)
-        )
+        with transaction.atomic():
+            Submission.objects.filter(pk=work.id).update(
+                queued_at=now, requeues=F("requeues") + int(work.abandoned)
+            )
+            sweep_requeue_count(kind=CODE_SUBMISSION, requeues=int(work.abandoned))
         return True
 
     return stuck_work_requeue(
@@ -826,16 +841,22 @@ def submissions_requeue_lost(*, now: datetime | None = None) -> int:
 
 
 def _give_up(work: StuckWork, reason: str) -> bool:
-    return bool(
-        Submission.objects.filter(
-            pk=work.id, status__in=[Submission.Status.QUEUED, Submission.Status.RUNNING]
-        ).update(
-            status=Submission.Status.ERROR,
-            verdict=Submission.Verdict.INTERNAL_ERROR,
-            error_reason=reason,
-            graded_at=timezone.now(),
+    with transaction.atomic():
+        submission = (
+            Submission.objects.select_for_update()
+            .only("status", "created_at")
+            .filter(pk=work.id, status__in=[Submission.Status.QUEUED, Submission.Status.RUNNING])
+            .first()
         )
-    )
+        if submission is None:
+            return False
+        submission.status = Submission.Status.ERROR
+        submission.verdict = Submission.Verdict.INTERNAL_ERROR
+        submission.error_reason = reason
+        submission.graded_at = timezone.now()
+        submission.save(update_fields=["status", "verdict", "error_reason", "graded_at"])
+        _grading_count(submission, outcome="error")
+        return True
 
 
 # --- authoring through the API -----------------------------------------------------

@@ -1,4 +1,5 @@
-"""Prometheus metrics, computed on each scrape from the record and the broker (ops.selectors).
+"""Prometheus metrics, read on each scrape from the database and the broker (ops.selectors):
+the gauges by indexed queries, the counters from the rows counters.services adds to.
 
 Every web process answers for the whole installation (all hosts' workers write to the same
 database), so Prometheus may scrape any one of them through the load balancer: no

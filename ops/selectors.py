@@ -1,29 +1,36 @@
-"""What an operator watches, read from the record (the database) and the broker on demand.
+"""What an operator watches, read from the database and the broker on demand.
 
-Computed when asked (a Prometheus scrape, the staff page), never kept in a process: every
-web process on every host answers the same, whichever worker on whichever host did the work,
-and nothing is lost when a process restarts. The counts only grow (rows are kept), so
-Prometheus can treat them as counters.
+Read when asked (a Prometheus scrape, the staff page), never kept in a process: every web
+process on every host answers the same, whichever worker on whichever host did the work, and
+nothing is lost when a process restarts. The gauges (waiting work) are indexed queries of the
+record; the counters (outcomes, latency, sweeps) were counted when the work was done
+(counters.services), in the transaction that stored it, so a scrape reads a few hundred rows
+however large the record grows. They only grow: Prometheus counters.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from django.conf import settings
-from django.db.models import Count, DurationField, ExpressionWrapper, F, Min, Q, Sum
+from django.db.models import Count, Min
 from django.utils import timezone
+from prometheus_client.utils import floatToGoString
 
+from counters.selectors import series_read
+from counters.services import (
+    CODE_SUBMISSION,
+    GRADED,
+    KINDS,
+    LATENCY_BUCKETS,
+    QUIZ_ATTEMPT,
+    SUBMIT_TO_GRADED,
+    SWEEP_REQUEUED,
+)
 from grader.models import Submission
 from quizzes.models import Attempt
 
-QUIZ_ATTEMPT = "quiz_attempt"
-CODE_SUBMISSION = "code_submission"
-KINDS = (QUIZ_ATTEMPT, CODE_SUBMISSION)
-# Upper bounds (seconds) of submit -> graded: quiz feedback is meant to be sub-second, a code
-# run takes seconds, a recovery by the sweep a minute or more.
-LATENCY_BUCKETS = (0.1, 0.25, 0.5, 1, 2.5, 5, 10, 20, 40, 60, 120, 300, 600)
 BROKER_TIMEOUT = 0.5
 
 
@@ -83,30 +90,13 @@ def waiting_work() -> list[WaitingWork]:
 
 
 def outcome_counts() -> dict[tuple[str, str], int]:
-    """(kind, outcome) -> how many: quiz attempts passed / failed / awaiting manual grading /
-    error; code submissions by verdict, or error (an internal error, e.g. the sandbox's)."""
-    counts: dict[tuple[str, str], int] = {}
-    rows = (
-        Attempt.objects.filter(status__in=[Attempt.Status.GRADED, Attempt.Status.ERROR])
-        .values("status", "passed", "awaiting_manual_grading")
-        .annotate(n=Count("pk"))
-    )
-    for row in rows:
-        if row["status"] == Attempt.Status.ERROR:
-            outcome = "error"
-        elif row["awaiting_manual_grading"]:
-            outcome = "awaiting_manual_grading"
-        else:
-            outcome = "passed" if row["passed"] else "failed"
-        counts[(QUIZ_ATTEMPT, outcome)] = counts.get((QUIZ_ATTEMPT, outcome), 0) + row["n"]
-    for status, verdict, n in (
-        Submission.objects.filter(status__in=[Submission.Status.GRADED, Submission.Status.ERROR])
-        .values_list("status", "verdict")
-        .annotate(n=Count("pk"))
-    ):
-        outcome = "error" if status == Submission.Status.ERROR else verdict or "none"
-        counts[(CODE_SUBMISSION, outcome)] = counts.get((CODE_SUBMISSION, outcome), 0) + n
-    return counts
+    """(kind, outcome) -> how many: quiz attempts passed / failed / error; code submissions by
+    verdict, or error (an internal error, e.g. the sandbox's). Counted when graded
+    (counters.services.grading_count), read here without a look at the record."""
+    return {
+        (series.labels["kind"], series.labels["outcome"]): series.count
+        for series in series_read(name=GRADED)
+    }
 
 
 @dataclass(frozen=True)
@@ -118,28 +108,24 @@ class LatencyHistogram:
 
 
 def latency_histograms() -> list[LatencyHistogram]:
-    """Submit -> graded of every graded quiz attempt and code submission, in one query each."""
+    """Submit -> graded of every graded quiz attempt and code submission: each grading added
+    to one bucket (counters.services.grading_count), made cumulative here."""
+    found = series_read(name=SUBMIT_TO_GRADED)
     histograms = []
-    for kind, model, start in (
-        (QUIZ_ATTEMPT, Attempt, "submitted_at"),
-        (CODE_SUBMISSION, Submission, "created_at"),
-    ):
-        took = ExpressionWrapper(F("graded_at") - F(start), output_field=DurationField())
-        rows = model.objects.filter(graded_at__isnull=False, **{f"{start}__isnull": False})
-        aggregates = {
-            f"le_{i}": Count("pk", filter=Q(took__lte=timedelta(seconds=bound)))
-            for i, bound in enumerate(LATENCY_BUCKETS)
-        }
-        result = rows.annotate(took=took).aggregate(
-            count=Count("pk"), total=Sum("took"), **aggregates
-        )
-        total: timedelta | None = result["total"]
+    for kind in KINDS:
+        mine = [series for series in found if series.labels["kind"] == kind]
+        in_bucket = {series.labels["le"]: series.count for series in mine}
+        below = 0
+        buckets = []
+        for bound in LATENCY_BUCKETS:
+            below += in_bucket.get(floatToGoString(bound), 0)
+            buckets.append((bound, below))
         histograms.append(
             LatencyHistogram(
                 kind=kind,
-                buckets=[(b, result[f"le_{i}"]) for i, b in enumerate(LATENCY_BUCKETS)],
-                count=result["count"],
-                sum_seconds=total.total_seconds() if total else 0.0,
+                buckets=buckets,
+                count=sum(series.count for series in mine),
+                sum_seconds=sum(series.total for series in mine),
             )
         )
     return histograms
@@ -147,10 +133,10 @@ def latency_histograms() -> list[LatencyHistogram]:
 
 def sweep_finds() -> dict[str, int]:
     """Times the sweeps queued again work that missed its message or its worker, per kind."""
-    return {
-        QUIZ_ATTEMPT: Attempt.objects.aggregate(n=Sum("requeues"))["n"] or 0,
-        CODE_SUBMISSION: Submission.objects.aggregate(n=Sum("requeues"))["n"] or 0,
-    }
+    counts = dict.fromkeys(KINDS, 0)
+    for series in series_read(name=SWEEP_REQUEUED):
+        counts[series.labels["kind"]] += series.count
+    return counts
 
 
 def workers_seen(*, timeout: float = 1.0) -> dict[str, list[str]]:

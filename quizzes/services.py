@@ -32,6 +32,7 @@ from core.grading_work import StuckWork, run_again_after_internal_error, stuck_w
 from core.logs import work_logging
 from core.queueing import enqueue, queue_waiting
 from core.storable import storable_json, storable_text
+from counters.services import QUIZ_ATTEMPT, grading_count, sweep_requeue_count
 from deadlines import policy as dates
 from deadlines.presentation import refusal_message
 from deadlines.selectors import LearnerSchedule, item_results_gate, item_schedule
@@ -504,6 +505,8 @@ def _attempt_finish(
     attempt.percent = result.percent
     attempt.passed = result.passed
     attempt.status = Attempt.Status.GRADED
+    # Graded before, then sent back by attempt_regrade: its grade was counted then.
+    first_grade = attempt.graded_at is None
     attempt.graded_at = now
     attempt.awaiting_manual_grading = False
     attempt.error_reason = ""
@@ -525,6 +528,15 @@ def _attempt_finish(
     # The learner's completion moves with the grade, in the same transaction.
     quiz_progress_record(learner_id=attempt.learner_id, quiz=quiz)
     event_emit(event="attempt.graded", object_id=attempt.pk)  # webhooks, after commit
+    if first_grade:
+        # /metrics counts it in this transaction (a rollback counts nothing); last, so the
+        # counter's row is locked only until the commit.
+        submitted = attempt.submitted_at
+        grading_count(
+            kind=QUIZ_ATTEMPT,
+            outcome="passed" if result.passed else "failed",
+            seconds=(now - submitted).total_seconds() if submitted else None,
+        )
 
 
 def quiz_progress_record(*, learner_id: int, quiz: Quiz) -> None:
@@ -556,6 +568,7 @@ def attempt_mark_error(*, attempt_id: int, reason: str) -> bool:
         attempt.status = Attempt.Status.ERROR
         attempt.error_reason = storable_text(reason, limit=4000)
         attempt.save(update_fields=["status", "error_reason", "grading_runs"])
+        grading_count(kind=QUIZ_ATTEMPT, outcome="error", seconds=None)
         # Escaped, as stored: an exception's message may quote a learner's answer.
         logger.error("grading of attempt %s failed for good: %s", attempt_id, attempt.error_reason)
         return True
@@ -661,9 +674,11 @@ def attempts_requeue_stuck(*, now: datetime | None = None) -> int:
     def queue(work: StuckWork) -> bool:
         if not attempt_queue_grading(attempt_id=work.id, claim=True):
             return False  # the broker is still down: try again at the next sweep
-        Attempt.objects.filter(pk=work.id).update(
-            grading_queued_at=now, requeues=F("requeues") + int(work.abandoned)
-        )
+        with transaction.atomic():
+            Attempt.objects.filter(pk=work.id).update(
+                grading_queued_at=now, requeues=F("requeues") + int(work.abandoned)
+            )
+            sweep_requeue_count(kind=QUIZ_ATTEMPT, requeues=int(work.abandoned))
         return True
 
     def abandoned(queued: datetime | None, claimed: datetime | None) -> bool:
@@ -720,8 +735,10 @@ def attempts_requeue_lost(*, now: datetime | None = None) -> int:
 
 
 def _attempt_give_up(work: StuckWork, reason: str) -> bool:
-    return bool(
-        Attempt.objects.filter(
+    with transaction.atomic():
+        given_up = Attempt.objects.filter(
             pk=work.id, status=Attempt.Status.SUBMITTED, awaiting_manual_grading=False
         ).update(status=Attempt.Status.ERROR, error_reason=reason)
-    )
+        if given_up:
+            grading_count(kind=QUIZ_ATTEMPT, outcome="error", seconds=None)
+        return bool(given_up)

@@ -310,3 +310,25 @@ def tasks_run_inline(monkeypatch: Any) -> list[tuple[str, tuple]]:
     monkeypatch.setattr("quizzes.services.attempt_queue_grading", lambda **kw: True)
     monkeypatch.setattr("grader.services.submission_queue", lambda **kw: True)
     return queued
+
+
+@pytest.fixture
+def counted() -> Any:
+    """counted(name, **labels): a counter's value now (counters.services), its shards summed."""
+    from counters.selectors import series_read
+
+    def value(name: str, **labels: str) -> int:
+        return sum(s.count for s in series_read(name=name) if s.labels == labels)
+
+    return value
+
+
+@pytest.fixture
+def counters_from_the_record() -> Any:
+    """The upgrade's data migration (counters 0002), run on the rows the test made."""
+    import importlib
+
+    from django.apps import apps
+
+    migration = importlib.import_module("counters.migrations.0002_counters_from_the_record")
+    return lambda: migration.counters_from_the_record(apps, None)

@@ -17,6 +17,15 @@ import pytest
 from django.conf import settings
 from django.utils import timezone, translation
 
+from counters.selectors import series_read
+from counters.services import (
+    CODE_SUBMISSION,
+    GRADED,
+    SUBMIT_TO_GRADED,
+    SWEEP_REQUEUED,
+    grading_count,
+    latency_bucket,
+)
 from grader import services
 from grader.models import CodingExercise, Submission
 from grader.services import (
@@ -182,6 +191,42 @@ def test_a_grading_counts_once_when_it_stores_and_a_second_delivery_counts_nothi
     assert (submission.status, submission.gradings) == ("graded", 1)
 
 
+def test_a_grade_is_counted_once_with_its_wait(exercise, runner, queued, counted):
+    submission = submit(exercise, {"cache.go": "SOLVED"}, queued)
+
+    submission_grade(submission_id=submission.pk, runner=runner)
+    submission_grade(submission_id=submission.pk, runner=runner)  # a second delivery
+
+    submission.refresh_from_db()
+    took = (submission.graded_at - submission.created_at).total_seconds()
+    assert counted(GRADED, kind=CODE_SUBMISSION, outcome="passed") == 1
+    [series] = series_read(name=SUBMIT_TO_GRADED)
+    assert series.labels == {"kind": CODE_SUBMISSION, "le": latency_bucket(took)}
+    assert (series.count, series.total) == (1, pytest.approx(took))
+
+
+def test_a_grade_rolled_back_after_it_was_counted_is_not_counted(
+    exercise, runner, queued, counted, monkeypatch
+):
+    # given a grading whose transaction fails after it counted the grade
+    def counted_then_failed(**kwargs: Any) -> None:
+        grading_count(**kwargs)
+        raise ValueError("the grade's transaction failed")
+
+    monkeypatch.setattr(services, "grading_count", counted_then_failed)
+    submission = submit(exercise, {"cache.go": "SOLVED"}, queued)
+
+    outcome = submission_grade(submission_id=submission.pk, runner=runner)
+
+    assert (outcome.status, outcome.retry) == ("queued", True)  # nothing stored: again
+    assert counted(GRADED, kind=CODE_SUBMISSION, outcome="passed") == 0
+    assert series_read(name=SUBMIT_TO_GRADED) == []
+    # and when the next run stores it, it counts once
+    monkeypatch.setattr(services, "grading_count", grading_count)
+    submission_grade(submission_id=submission.pk, runner=runner)
+    assert counted(GRADED, kind=CODE_SUBMISSION, outcome="passed") == 1
+
+
 def test_a_run_whose_claim_was_taken_over_stores_nothing_and_is_not_counted(exercise, queued):
     # Given a run that is still running when the sweep hands its submission to another
     # worker (stale claim), which grades it first
@@ -211,6 +256,9 @@ def test_internal_error_is_retried_then_marked_error(exercise, runner, queued):
     submission.refresh_from_db()
     assert (submission.status, submission.verdict) == ("error", "internal_error")
     assert "sandbox exploded" in submission.error_reason
+    # the runs tried again are not outcomes; the error is, once
+    assert [s.labels["outcome"] for s in series_read(name=GRADED)] == ["error"]
+    assert series_read(name=GRADED)[0].count == 1
 
 
 def test_an_internal_errors_reason_reaches_the_log_escaped(exercise, queued, caplog):
@@ -265,7 +313,7 @@ def test_unpublished_exercise_takes_no_submissions(exercise, queued):
         submit(exercise, {"cache.go": "x"}, queued)
 
 
-def test_the_sweep_requeues_stuck_submissions(exercise, queued):
+def test_the_sweep_requeues_stuck_submissions(exercise, queued, counted):
     submission = submit(exercise, {"cache.go": "x"}, queued)
     Submission.objects.filter(pk=submission.pk).update(status="running", started_at=timezone.now())
     queued.clear()
@@ -276,6 +324,7 @@ def test_the_sweep_requeues_stuck_submissions(exercise, queued):
     assert queued == [submission.pk]
     submission.refresh_from_db()
     assert submission.status == "queued"
+    assert counted(SWEEP_REQUEUED, kind=CODE_SUBMISSION) == 1  # its worker was lost
 
 
 def test_import_our_folder_checks_it(tmp_path: Path, runner):
@@ -336,7 +385,9 @@ def test_a_machine_without_the_sandbox_fails_the_check_instead_of_crashing(exerc
     assert (exercise.check_status, exercise.is_published) == ("failed", False)
 
 
-def test_the_sweep_gives_up_on_a_submission_no_worker_ever_finishes(exercise, queued, caplog):
+def test_the_sweep_gives_up_on_a_submission_no_worker_ever_finishes(
+    exercise, queued, caplog, counted
+):
     # Regression (issue 14): a submission whose grading kills every worker that claims it
     # (left `running`) was re-queued by the sweep for ever.
     submission = submit(exercise, {"cache.go": "x"}, queued)
@@ -354,6 +405,8 @@ def test_the_sweep_gives_up_on_a_submission_no_worker_ever_finishes(exercise, qu
     assert queued == [submission.pk] * settings.GRADING_MAX_REQUEUES
     submission.refresh_from_db()
     assert (submission.status, submission.verdict) == ("error", "internal_error")
+    assert counted(SWEEP_REQUEUED, kind=CODE_SUBMISSION) == settings.GRADING_MAX_REQUEUES
+    assert counted(GRADED, kind=CODE_SUBMISSION, outcome="error") == 1
     assert "never finished" in submission.error_reason
     started = settings.GRADING_MAX_REQUEUES + 1
     assert f"submission {submission.pk}: grading was started {started} times" in caplog.text

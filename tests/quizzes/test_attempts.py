@@ -9,9 +9,11 @@ from unittest import mock
 
 import pytest
 from django.conf import settings
+from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
+from counters.services import GRADED, QUIZ_ATTEMPT, SUBMIT_TO_GRADED, SWEEP_REQUEUED
 from quizzes import services
 from quizzes.authoring import QuizEditError, question_delete, question_save
 from quizzes.models import Answer, Attempt, Quiz
@@ -20,6 +22,7 @@ from quizzes.services import (
     QuizRuleError,
     answer_grade_manually,
     attempt_grade,
+    attempt_regrade,
     attempt_save_answers,
     attempt_start,
     attempt_submit,
@@ -134,6 +137,40 @@ def test_grading_twice_gives_one_result(quiz, queued):
     attempt.refresh_from_db()
     assert attempt.graded_at == graded_at
     assert attempt.grading_runs == 1
+
+
+def test_a_grade_is_counted_once_with_its_wait_and_a_regrade_is_not(quiz, queued, counted):
+    attempt = take(quiz, UserFactory.create(), ALL_RIGHT, queued)  # submitted, graded 1 s later
+    attempt_grade(attempt_id=attempt.id)  # a second delivery
+
+    attempt_regrade(attempt=attempt)  # "grade again": not a new outcome
+    attempt_grade(attempt_id=attempt.id, now=T0 + timedelta(hours=1))
+
+    attempt.refresh_from_db()
+    assert (attempt.status, attempt.graded_at) == ("graded", T0 + timedelta(hours=1))
+    assert counted(GRADED, kind=QUIZ_ATTEMPT, outcome="passed") == 1
+    assert counted(SUBMIT_TO_GRADED, kind=QUIZ_ATTEMPT, le="1.0") == 1
+    assert counted(SUBMIT_TO_GRADED, kind=QUIZ_ATTEMPT, le="+Inf") == 0
+
+
+def test_a_rolled_back_grading_is_not_counted(quiz, queued, counted):
+    attempt = submitted(quiz, UserFactory.create())
+
+    def graded_then_rolled_back() -> None:
+        with transaction.atomic():
+            attempt_grade(attempt_id=attempt.id, now=T0 + timedelta(seconds=2))
+            raise RuntimeError("the commit failed")
+
+    with pytest.raises(RuntimeError):
+        graded_then_rolled_back()
+
+    attempt.refresh_from_db()
+    assert attempt.status == "submitted"
+    assert counted(GRADED, kind=QUIZ_ATTEMPT, outcome="failed") == 0
+    assert counted(SUBMIT_TO_GRADED, kind=QUIZ_ATTEMPT, le="2.5") == 0
+    attempt_grade(attempt_id=attempt.id, now=T0 + timedelta(seconds=2))
+    assert counted(GRADED, kind=QUIZ_ATTEMPT, outcome="failed") == 1  # nothing answered
+    assert counted(SUBMIT_TO_GRADED, kind=QUIZ_ATTEMPT, le="2.5") == 1
 
 
 def test_reload_returns_the_attempt_in_progress_with_the_same_order(quiz):
@@ -472,7 +509,7 @@ def submitted(quiz: Quiz, learner) -> Attempt:
     return attempt
 
 
-def test_an_attempt_no_worker_takes_is_never_given_up(quiz, broker, monkeypatch):
+def test_an_attempt_no_worker_takes_is_never_given_up(quiz, broker, monkeypatch, counted):
     # Regression (issue 14 review): every re-queue counted as a worker that died, so with the
     # quiz worker down or behind a backlog for ~8 minutes every submitted attempt ended in
     # `error`, saying its grading had been started and never finished.
@@ -486,6 +523,7 @@ def test_an_attempt_no_worker_takes_is_never_given_up(quiz, broker, monkeypatch)
         assert attempts_requeue_stuck() == 1
     attempt.refresh_from_db()
     assert (attempt.status, attempt.requeues, attempt.error_reason) == ("submitted", 0, "")
+    assert counted(SWEEP_REQUEUED, kind=QUIZ_ATTEMPT) == 0  # none was a worker lost
     assert broker[1:] == [(attempt.id, True)] * (settings.GRADING_MAX_REQUEUES * 3)
 
     # A worker takes it at last, 90 s after it was queued; the beat sweeps while it grades.
@@ -506,7 +544,7 @@ def test_an_attempt_no_worker_takes_is_never_given_up(quiz, broker, monkeypatch)
 
 
 def test_the_sweep_gives_up_on_an_attempt_whose_worker_dies_each_time(
-    quiz, broker, monkeypatch, caplog, admin_client
+    quiz, broker, monkeypatch, caplog, admin_client, counted
 ):
     # Regression (issue 14): an attempt whose grading kills every worker was re-queued by
     # the sweep for ever. After GRADING_MAX_REQUEUES it ends in `error`, costing no attempt.
@@ -535,6 +573,8 @@ def test_the_sweep_gives_up_on_an_attempt_whose_worker_dies_each_time(
     assert len(broker) == 1 + settings.GRADING_MAX_REQUEUES + 1
     attempt.refresh_from_db()
     assert attempt.status == "error"
+    assert counted(SWEEP_REQUEUED, kind=QUIZ_ATTEMPT) == settings.GRADING_MAX_REQUEUES
+    assert counted(GRADED, kind=QUIZ_ATTEMPT, outcome="error") == 1
     assert "never finished" in attempt.error_reason
     started = settings.GRADING_MAX_REQUEUES + 1
     assert f"attempt {attempt.id}: grading was started {started} times" in caplog.text
