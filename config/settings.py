@@ -430,6 +430,13 @@ QUIZ_STUCK_AFTER_SECONDS = env_int("QUIZ_STUCK_AFTER_SECONDS", 60)
 # A submission queued this long, or running this long since a worker took it (a run is at most
 # TASK_TIME_LIMIT), is queued again.
 GRADER_STUCK_AFTER_SECONDS = env_int("GRADER_STUCK_AFTER_SECONDS", 120)
+# A running submission's claim is a lease its worker process renews every quarter of this
+# (a thread beside the run); one not renewed this long is a dead worker's (killed, its host
+# lost or frozen), queued again by the next lost-work sweep (LOST_WORK_SWEEP_SECONDS): graded
+# seconds after the worker died, not after the broker's visibility timeout. A slow run keeps
+# its claim however long it takes; only a renewal held up this long by a starved machine
+# loses it (the run's grade is then not stored, the run queued again stores it once).
+GRADING_LEASE_SECONDS = env_int("GRADING_LEASE_SECONDS", 6)
 # Backpressure: when the code queue holds more than this many minutes of work (queued x the
 # recent mean run time / GRADER_CODE_WORKER_PROCESSES), new submissions are refused for now
 # (503 with Retry-After in the API, a message on the page that keeps the code).
