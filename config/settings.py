@@ -293,7 +293,8 @@ RECOVERY_SWEEPS = [
 ]
 SWEEPS_QUEUE = "sweeps"
 for _sweep in [*RECOVERY_SWEEPS, "quizzes.tasks.submit_expired_attempts",
-               "grader.tasks.sweep_example_runs"]:  # fmt: skip
+               "grader.tasks.sweep_example_runs",
+               "config.restore_held_by_dead_workers"]:  # fmt: skip
     CELERY_TASK_ROUTES[_sweep] = {"queue": SWEEPS_QUEUE}
 
 # A dead broker must not hang a web request: kombu's defaults wait forever.
@@ -408,6 +409,13 @@ CELERY_BEAT_SCHEDULE: dict[str, Any] = {
     },
     "requeue-lost-submissions": {
         "task": "grader.tasks.requeue_lost_submissions",
+        "schedule": float(LOST_WORK_SWEEP_SECONDS),
+        "options": {"expires": LOST_WORK_SWEEP_SECONDS - 1},
+    },
+    # Redis: messages a dead worker held, back in their queues within seconds rather than
+    # after the visibility timeout (core.queueing.held_by_dead_workers_restore).
+    "restore-held-by-dead-workers": {
+        "task": "config.restore_held_by_dead_workers",
         "schedule": float(LOST_WORK_SWEEP_SECONDS),
         "options": {"expires": LOST_WORK_SWEEP_SECONDS - 1},
     },

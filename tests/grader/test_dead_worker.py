@@ -2,8 +2,10 @@
 submission is graded by another worker seconds later, not after the broker's visibility
 timeout (45 s), once; a live run keeps its claim however long it takes; a frozen worker
 that comes back stores nothing over the newer grade (the claim's lease: core.grading_work).
+And a quiz worker killed holding an attempt's message: Redis gives the message back as soon
+as the live workers say they do not hold it (core.queueing.held_by_dead_workers_restore).
 
-The test process runs the lost-work sweep every half second, as beat does every
+The test process runs the sweeps every half second, as beat does every
 LOST_WORK_SWEEP_SECONDS; the workers renew their claims' 2 s leases every half second."""
 
 from __future__ import annotations
@@ -19,11 +21,14 @@ import pytest
 import redis
 from django.conf import settings
 
+from core.queueing import held_by_dead_workers_restore
 from grader.models import CodingExercise, Submission
 from grader.services import exercise_import, submission_create, submissions_requeue_lost
 from ops.hosts import HOST_UID_STRIDE
+from quizzes.models import Attempt, Quiz
+from quizzes.services import attempt_save_answers, attempt_start, attempt_submit
 from tests.conftest import celery_worker
-from tests.factories import SectionFactory, UserFactory
+from tests.factories import QuestionFactory, QuizFactory, SectionFactory, UserFactory
 from tests.grader.test_grading_worker import demo_exercise
 
 pytestmark = [
@@ -53,6 +58,21 @@ def wait_for(condition: Callable[[], object], timeout: float, what: str) -> None
         time.sleep(0.1)
 
 
+def attempt_submitted(quiz: Quiz) -> int:
+    attempt = attempt_start(learner=UserFactory.create(), quiz=quiz)
+    responses = {q: {"choice": "b"} for q in quiz.questions.values_list("id", flat=True)}
+    attempt_save_answers(attempt=attempt, responses=responses)
+    attempt_submit(attempt=attempt)
+    return attempt.pk
+
+
+def children(pid: int) -> list[int]:
+    found = []
+    for task in os.listdir(f"/proc/{pid}/task"):
+        found += [int(c) for c in Path(f"/proc/{pid}/task/{task}/children").read_text().split()]
+    return found
+
+
 def holding_worker(submission: Submission) -> list[int]:
     """The pool process whose claim the submission is under, and its worker's main process."""
     pool = int(submission.claim_holder.rpartition("/")[2])
@@ -60,16 +80,15 @@ def holding_worker(submission: Submission) -> list[int]:
     return [main, pool]
 
 
-def held_messages(broker_url: str, submission_id: int) -> int:
-    """Messages of the submission's grading a worker holds unacknowledged (kombu's Redis
-    transport keeps them in the `unacked` hash until acknowledged or given back)."""
+def held_messages(
+    broker_url: str, work_id: int, task: str = "grader.tasks.grade_submission"
+) -> int:
+    """Messages of `task` for `work_id` a worker holds unacknowledged (kombu's Redis transport
+    keeps them in the `unacked` hash until acknowledged or given back)."""
     held = 0
     for raw in redis.Redis.from_url(broker_url).hvals("unacked"):
         headers = json.loads(raw)[0]["headers"]
-        held += (headers["task"], headers["argsrepr"]) == (
-            "grader.tasks.grade_submission",
-            f"({submission_id},)",
-        )
+        held += headers["task"] == task and headers["argsrepr"].startswith(f"({work_id},")
     return held
 
 
@@ -105,9 +124,12 @@ def test_a_killed_workers_submission_is_graded_by_another_within_seconds(two_wor
     wait_for(running.exists, 120, "no worker took the submission")
     submission.refresh_from_db()
     claim = submission.claim
-    # that keeps its claim past its lease while it runs (renewed; never queued again)
+    # that keeps its claim past its lease while it runs (renewed; never queued again), and
+    # its message (a live worker's: it answers)
     assert sweep_while(lambda: True, timeout=LEASE_SECONDS + 1) == 0
     assert running.filter(claim=claim).exists(), "a live run lost its claim"
+    held_by_dead_workers_restore(older_than=1)
+    assert held_messages(two_workers["REDIS_URL"], submission.pk) == 1
 
     # when that worker is killed, main and pool processes (the broker keeps its message
     # unacknowledged until the visibility timeout)
@@ -123,6 +145,46 @@ def test_a_killed_workers_submission_is_graded_by_another_within_seconds(two_wor
     submission.refresh_from_db()
     assert (submission.status, submission.verdict) == ("graded", "passed")
     assert (queued, submission.requeues, submission.gradings) == (1, 1, 1)
+    assert took < settings.CELERY_VISIBILITY_TIMEOUT / 2, f"graded {took:.1f} s after the kill"
+
+
+def test_a_quiz_attempt_a_killed_worker_held_is_graded_by_another_within_seconds(
+    live_worker_env,
+):
+    # Given a quiz worker that has taken an attempt's message and not graded it yet (its
+    # pool process stopped, so the message waits in its hands)
+    quiz = QuizFactory.create()
+    QuestionFactory.create(quiz=quiz, order=0)
+    with celery_worker(live_worker_env, queues="quiz") as first:
+        warm = attempt_submitted(quiz)
+        graded = Attempt.objects.filter(status="graded")
+        wait_for(graded.filter(pk=warm).exists, 120, "the first worker did not grade")
+        (pool,) = children(first.pid)
+        os.kill(pool, signal.SIGSTOP)
+        attempt_id = attempt_submitted(quiz)
+        broker = live_worker_env["REDIS_URL"]
+        task = "quizzes.tasks.grade_attempt"
+        wait_for(lambda: held_messages(broker, attempt_id, task), 30, "the message not taken")
+
+        # when that worker is killed, main and pool processes
+        for pid in (first.pid, pool):
+            os.kill(pid, signal.SIGKILL)
+        killed_at = time.monotonic()
+
+    # then, once another worker answers, the dead one's message is given back at once (not
+    # after the visibility timeout) and graded, once
+    with celery_worker(live_worker_env, queues="quiz"):
+        restored = 0
+        deadline = time.monotonic() + 60
+        while not graded.filter(pk=attempt_id).exists():
+            assert time.monotonic() < deadline, "the attempt was not graded"
+            restored += held_by_dead_workers_restore(older_than=1) or 0
+            time.sleep(0.5)
+        took = time.monotonic() - killed_at
+    attempt = Attempt.objects.get(pk=attempt_id)
+    assert restored >= 1  # (and any other dead worker's of this session)
+    assert attempt.grading_runs == 1
+    assert not held_messages(broker, attempt_id, task)
     assert took < settings.CELERY_VISIBILITY_TIMEOUT / 2, f"graded {took:.1f} s after the kill"
 
 
