@@ -319,8 +319,11 @@ CELERY_TASK_PUBLISH_RETRY_POLICY = {
 
 # A task a killed worker was holding comes back after visibility_timeout; the
 # restore scan runs every unacked_restore_interval * unacked_restore_throttle s.
-# 45 s + 5 s keeps "back within a minute". Every task's hard time limit must stay
-# below the visibility timeout, or a long task would be delivered twice.
+# 45 s + 5 s keeps "back within a minute" should the sweeps be down; with them, sooner:
+# config.restore_held_by_dead_workers gives a dead worker's messages back within seconds,
+# and a running submission's lease (GRADING_LEASE_SECONDS) queues it again. Every task's
+# hard time limit must stay below the visibility timeout, or a long task would be
+# delivered twice.
 CELERY_VISIBILITY_TIMEOUT = env_int("CELERY_VISIBILITY_TIMEOUT", 45)
 # Task time limits, derived from it (tests/config/test_celery.py ties them): a task is
 # stopped before the broker would give it to another worker. Code runs and exercise checks

@@ -163,7 +163,9 @@ def _task_ids_held_by_live_workers() -> set[str] | None:
     inspect = current_app.control.inspect(timeout=INSPECT_TIMEOUT)
     ids: set[str] = set()
     answered = False
-    for replies in (inspect.active(), inspect.reserved(), inspect.scheduled()):
+    # (celery-stubs type each kind of answer apart; they are read alike here)
+    answers: list[Any] = [inspect.active(), inspect.reserved(), inspect.scheduled()]
+    for replies in answers:
         for tasks in (replies or {}).values():
             answered = True
             for task in tasks:

@@ -112,7 +112,8 @@ def two_workers(live_worker_env, go_cache):
         "GRADER_GO_CACHE": str(go_cache),  # warm: a cold one is 30 s of each worker's start
     }
     other_uids = {"GRADER_SANDBOX_UID": str(settings.GRADER_SANDBOX_UID + HOST_UID_STRIDE)}
-    with celery_worker(env, queues="code"), celery_worker({**env, **other_uids}, queues="code"):
+    second = {**env, **other_uids}
+    with celery_worker(env, queues="code"), celery_worker(second, queues="code", host="second"):
         yield env
 
 
@@ -173,7 +174,7 @@ def test_a_quiz_attempt_a_killed_worker_held_is_graded_by_another_within_seconds
 
     # then, once another worker answers, the dead one's message is given back at once (not
     # after the visibility timeout) and graded, once
-    with celery_worker(live_worker_env, queues="quiz"):
+    with celery_worker(live_worker_env, queues="quiz", host="second"):
         restored = 0
         deadline = time.monotonic() + 60
         while not graded.filter(pk=attempt_id).exists():
