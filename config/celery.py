@@ -41,3 +41,17 @@ app.steps["consumer"].add(SweepOnConnect)
 def ping_task() -> str:
     """A no-op task: the floor for latency benchmarks and a liveness probe for workers."""
     return "pong"
+
+
+# A message held this long by no worker that answers is a dead worker's: longer than a live
+# worker takes to list a message it has just received.
+HELD_BY_DEAD_WORKER_AFTER_SECONDS = 5.0
+
+
+@app.task(name="config.restore_held_by_dead_workers", soft_time_limit=20, time_limit=25)
+def restore_held_by_dead_workers_task() -> int | None:
+    """Redis: a dead worker's messages back in their queues within seconds, not after the
+    visibility timeout (core.queueing.held_by_dead_workers_restore)."""
+    from core.queueing import held_by_dead_workers_restore
+
+    return held_by_dead_workers_restore(older_than=HELD_BY_DEAD_WORKER_AFTER_SECONDS)

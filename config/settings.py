@@ -294,7 +294,8 @@ RECOVERY_SWEEPS = [
 ]
 SWEEPS_QUEUE = "sweeps"
 for _sweep in [*RECOVERY_SWEEPS, "quizzes.tasks.submit_expired_attempts",
-               "grader.tasks.sweep_example_runs"]:  # fmt: skip
+               "grader.tasks.sweep_example_runs",
+               "config.restore_held_by_dead_workers"]:  # fmt: skip
     CELERY_TASK_ROUTES[_sweep] = {"queue": SWEEPS_QUEUE}
 
 # A dead broker must not hang a web request: kombu's defaults wait forever.
@@ -319,8 +320,11 @@ CELERY_TASK_PUBLISH_RETRY_POLICY = {
 
 # A task a killed worker was holding comes back after visibility_timeout; the
 # restore scan runs every unacked_restore_interval * unacked_restore_throttle s.
-# 45 s + 5 s keeps "back within a minute". Every task's hard time limit must stay
-# below the visibility timeout, or a long task would be delivered twice.
+# 45 s + 5 s keeps "back within a minute" should the sweeps be down; with them, sooner:
+# config.restore_held_by_dead_workers gives a dead worker's messages back within seconds,
+# and a running submission's lease (GRADING_LEASE_SECONDS) queues it again. Every task's
+# hard time limit must stay below the visibility timeout, or a long task would be
+# delivered twice.
 CELERY_VISIBILITY_TIMEOUT = env_int("CELERY_VISIBILITY_TIMEOUT", 45)
 # Task time limits, derived from it (tests/config/test_celery.py ties them): a task is
 # stopped before the broker would give it to another worker. Code runs and exercise checks
@@ -412,6 +416,13 @@ CELERY_BEAT_SCHEDULE: dict[str, Any] = {
         "schedule": float(LOST_WORK_SWEEP_SECONDS),
         "options": {"expires": LOST_WORK_SWEEP_SECONDS - 1},
     },
+    # Redis: messages a dead worker held, back in their queues within seconds rather than
+    # after the visibility timeout (core.queueing.held_by_dead_workers_restore).
+    "restore-held-by-dead-workers": {
+        "task": "config.restore_held_by_dead_workers",
+        "schedule": float(LOST_WORK_SWEEP_SECONDS),
+        "options": {"expires": LOST_WORK_SWEEP_SECONDS - 1},
+    },
     "requeue-stuck-attempts": {
         "task": "quizzes.tasks.requeue_stuck_attempts",
         "schedule": 30.0,
@@ -431,6 +442,13 @@ QUIZ_STUCK_AFTER_SECONDS = env_int("QUIZ_STUCK_AFTER_SECONDS", 60)
 # A submission queued this long, or running this long since a worker took it (a run is at most
 # TASK_TIME_LIMIT), is queued again.
 GRADER_STUCK_AFTER_SECONDS = env_int("GRADER_STUCK_AFTER_SECONDS", 120)
+# A running submission's claim is a lease its worker process renews every quarter of this
+# (a thread beside the run); one not renewed this long is a dead worker's (killed, its host
+# lost or frozen), queued again by the next lost-work sweep (LOST_WORK_SWEEP_SECONDS): graded
+# seconds after the worker died, not after the broker's visibility timeout. A slow run keeps
+# its claim however long it takes; only a renewal held up this long by a starved machine
+# loses it (the run's grade is then not stored, the run queued again stores it once).
+GRADING_LEASE_SECONDS = env_int("GRADING_LEASE_SECONDS", 6)
 # Backpressure: when the code queue holds more than this many minutes of work (queued x the
 # recent mean run time / GRADER_CODE_WORKER_PROCESSES), new submissions are refused for now
 # (503 with Retry-After in the API, a message on the page that keeps the code).

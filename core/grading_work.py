@@ -6,16 +6,26 @@ alike (a review found it written twice, the two copies drifting apart):
   `error`, which costs the learner no attempt;
 - work that never finished (a broker lost its message, a worker died) is queued again by
   the periodic sweep; work that a worker took and never finished is given up after
-  GRADING_MAX_REQUEUES re-queues rather than fed to worker after worker.
+  GRADING_MAX_REQUEUES re-queues rather than fed to worker after worker;
+- work a process has claimed carries a lease that the process renews while it runs
+  (`lease_kept`) and the name of that process (`process_identity`): a lease that ran out
+  is a dead process's (the sweep queues its work again at once); a live one is left alone
+  however slow the run, and a process on this machine that is gone (`holder_gone`) has
+  no need to be waited out.
 
 Pure of any app: the services pass their rows' facts and what to do with them.
 """
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import logging
-from collections.abc import Callable, Iterable
+import os
+import threading
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from pathlib import Path
 
 logger = logging.getLogger(__name__)
 
@@ -72,3 +82,70 @@ def stuck_work_requeue(
             "gave up %s %ss that never finished after %s re-queues", given_up, what, max_requeues
         )
     return queued
+
+
+@functools.cache
+def _machine() -> str:
+    """This kernel's boot and this process's pid namespace: two processes with the same one
+    see the same process table, so one can tell whether the other's pid is alive."""
+    try:
+        boot = Path("/proc/sys/kernel/random/boot_id").read_text().strip()
+        namespace = os.readlink("/proc/self/ns/pid")
+    except OSError:  # not Linux: never judged gone, the lease alone decides
+        return ""
+    return f"{boot}/{namespace}"
+
+
+def process_identity() -> str:
+    """Who holds a claim: this process, as `holder_gone` can judge it (under 80 characters)."""
+    return f"{_machine()}/{os.getpid()}"
+
+
+def holder_gone(holder: str) -> bool:
+    """True when `holder` (a `process_identity`) is known to be dead: a process of this
+    machine and pid namespace that no longer exists, or this very process (which runs one
+    piece of work at a time, so a claim it still holds was abandoned: a time limit stopped
+    the run). False when it cannot tell (another machine): its lease decides."""
+    machine, _, pid = holder.rpartition("/")
+    if not machine or machine != _machine() or not pid.isdigit():
+        return False
+    if int(pid) == os.getpid():
+        return True
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:  # alive, another user's
+        return False
+    return False
+
+
+@contextlib.contextmanager
+def lease_kept(renew: Callable[[], bool], *, every: float, what: str) -> Iterator[None]:
+    """Call `renew` every `every` seconds on a thread of its own while the block runs: the
+    heartbeat of a claim. `renew` returns False once the claim is no longer this run's (the
+    sweep judged it dead and queued it again: its grade will not be stored); the renewals
+    stop then. A renewal that fails (the database away for a moment) is tried again at the
+    next beat. Its database connection is the thread's own, closed when it ends."""
+    stop = threading.Event()
+
+    def beat() -> None:
+        from django.db import connections
+
+        try:
+            while not stop.wait(every):
+                try:
+                    if not renew():
+                        logger.warning("%s: the claim was taken over; renewals stop", what)
+                        return
+                except Exception:
+                    logger.warning("%s: renewing the claim failed", what, exc_info=True)
+        finally:
+            connections.close_all()  # this thread's connections only
+
+    thread = threading.Thread(target=beat, name="claim-lease", daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()  # not joined: a renewal under way ends on its own, and finds nothing

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import json
 import logging
 import time
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -100,3 +101,74 @@ def queue_waiting(task_name: str) -> int | None:
     except Exception:  # the broker is down or slow: the caller falls back to its slow rule
         logger.warning("could not read the depth of %s's queue", task_name, exc_info=True)
         return None
+
+
+def held_by_dead_workers_restore(*, older_than: float) -> int | None:
+    """Redis only: give back to their queues, at once, the messages held unacknowledged for
+    over `older_than` seconds by no worker that answers; how many (None: not Redis, or it
+    could not tell now).
+
+    Redis gives a message a worker took back only after the visibility timeout (45 s), the
+    same for a worker that died with it as for one that is still running it. The workers
+    that answer Celery's remote control (`inspect`: the tasks they run, hold for their pool,
+    and keep for a later time) say which messages are alive; any other one held that long is
+    a dead (killed, lost, frozen) worker's. Each is given back in kombu's own transaction,
+    which does nothing if its worker acknowledged it meanwhile. A live worker too slow to
+    answer has its message delivered twice: every task is safe to run twice, and a code run
+    is not started twice (its claim's lease: grader.services). RabbitMQ needs none of this:
+    it gives a message back as soon as its worker's connection drops."""
+    from celery import current_app
+
+    try:
+        with current_app.connection_for_write() as connection:
+            if connection.transport.driver_type != "redis":
+                return None
+            connection.ensure_connection(max_retries=1, timeout=BROKER_CHECK_TIMEOUT)
+            channel: Any = connection.default_channel
+            client = channel.client
+            tags = client.zrangebyscore(channel.unacked_index_key, 0, time.time() - older_than)
+            if not tags:
+                return 0  # the common case: one Redis command, no worker asked
+            alive = _task_ids_held_by_live_workers()
+            if alive is None:
+                return None
+            restored = 0
+            for tag in tags:
+                raw = client.hget(channel.unacked_key, tag)
+                if raw is None:  # acknowledged since
+                    continue
+                headers = json.loads(raw)[0].get("headers") or {}
+                if headers.get("id") in alive:
+                    continue
+                channel.qos.restore_by_tag(tag, client=client)
+                restored += 1
+                logger.warning("gave back %s (%s), held by a worker that no longer answers",
+                               headers.get("task"), headers.get("argsrepr"))  # fmt: skip
+            return restored
+    except Exception:  # the broker is down or slow: the visibility timeout still gives them back
+        logger.warning("could not look for messages dead workers held", exc_info=True)
+        return None
+
+
+# How long the workers have to answer: a reply is a few milliseconds' work of their main loop.
+INSPECT_TIMEOUT = 1.0
+
+
+def _task_ids_held_by_live_workers() -> set[str] | None:
+    """The ids of the tasks the workers that answer hold (running, waiting for a pool
+    process, or kept for later); None if no worker answered at all (or the broadcast
+    failed): then nothing is judged dead."""
+    from celery import current_app
+
+    inspect = current_app.control.inspect(timeout=INSPECT_TIMEOUT)
+    ids: set[str] = set()
+    answered = False
+    # (celery-stubs type each kind of answer apart; they are read alike here)
+    answers: list[Any] = [inspect.active(), inspect.reserved(), inspect.scheduled()]
+    for replies in answers:
+        for tasks in (replies or {}).values():
+            answered = True
+            for task in tasks:
+                # (a scheduled task's own fields are under "request")
+                ids.add((task.get("request") or task).get("id"))
+    return ids if answered else None

@@ -221,6 +221,13 @@ class Submission(RunOutcome):
     claim = models.CharField(
         _("claim"), max_length=32, blank=True, editable=False, default="", db_default=""
     )
+    # The claim's lease (core.grading_work.lease_kept): renewed by the running process until
+    # its run ends; past it the claim is a dead worker's and the sweep queues it again. And
+    # which process holds it (core.grading_work.process_identity).
+    lease_until = models.DateTimeField(_("claim held until"), null=True, blank=True, editable=False)
+    claim_holder = models.CharField(
+        _("claimed by"), max_length=100, blank=True, editable=False, default="", db_default=""
+    )
     # Internal-error runs so far (retried automatically; never the learner's fault).
     runs = models.PositiveIntegerField(_("internal-error runs"), default=0)
     # Times the sweep re-queued it after a worker claimed it and never finished.

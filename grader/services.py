@@ -6,6 +6,7 @@ these services receive its report. Tests may pass a fake runner.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import math
 import uuid
@@ -64,6 +65,7 @@ MAX_RUNS = grading_work.MAX_RUNS
 STUCK_AFTER = timedelta(seconds=settings.GRADER_STUCK_AFTER_SECONDS)
 # Queued this long while the code queue holds no message: lost with the broker.
 LOST_AFTER = timedelta(seconds=settings.GRADING_LOST_AFTER_SECONDS)
+LEASE = timedelta(seconds=settings.GRADING_LEASE_SECONDS)
 EXCERPT_CHARS = 8000
 # Of the results JSON: each string (a test's message, output, name) and the tests kept.
 RESULT_TEXT_CHARS = 4000
@@ -644,12 +646,28 @@ def submission_grade(*, submission_id: int, runner: Runner | None = None) -> Gra
             Submission.Status.ERROR,
         }:
             return GradeOutcome(submission_id, submission.status if submission else "missing")
+        now = timezone.now()
+        if _claim_alive(submission, now):
+            # A second message for work a live process runs (the broker gave back a slow
+            # worker's, or the sweep's raced the first): that run grades it, or, should its
+            # process die, the sweep queues it again once its lease runs out. Never two runs.
+            logger.info("submission %s is being graded by %s", submission_id,
+                        submission.claim_holder)  # fmt: skip
+            return GradeOutcome(submission_id, Submission.Status.RUNNING)
         submission.status = Submission.Status.RUNNING
-        submission.started_at = timezone.now()
+        submission.started_at = now
         submission.claim = token  # this run's; a write needs it to still be the claim
-        submission.save(update_fields=["status", "started_at", "claim"])
+        submission.claim_holder = grading_work.process_identity()
+        submission.lease_until = now + LEASE
+        submission.save(update_fields=["status", "started_at", "claim", "claim_holder",
+                                       "lease_until"])  # fmt: skip
 
-    exercise = submission.exercise
+    with _lease_kept(submission_id, token):
+        return _graded_run(submission, token, runner)
+
+
+def _graded_run(submission: Submission, token: str, runner: Runner) -> GradeOutcome:
+    submission_id, exercise = submission.pk, submission.exercise
     try:
         report = exercise_run(exercise, submission.files, runner)
     except Exception as error:  # the sandbox itself failed: an internal error
@@ -669,6 +687,38 @@ def submission_grade(*, submission_id: int, runner: Runner | None = None) -> Gra
         return _internal_error(
             submission_id, token, f"storing the grade failed: {type(error).__name__}: {error}"
         )
+
+
+def _claim_alive(submission: Submission, now: datetime) -> bool:
+    """Whether a `running` submission's claim is a live process's: its lease not run out
+    and its process not known to be gone (core.grading_work.holder_gone: one of this machine
+    that died, as a killed pool process whose message comes straight back). A claim with no
+    lease (taken by a worker of before leases) is taken over, as it was then."""
+    return (
+        submission.status == Submission.Status.RUNNING
+        and submission.lease_until is not None
+        and submission.lease_until > now
+        and not grading_work.holder_gone(submission.claim_holder)
+    )
+
+
+def _lease_kept(submission_id: int, token: str) -> contextlib.AbstractContextManager[None]:
+    """The claim's heartbeat while the run lasts (core.grading_work.lease_kept). Not for a
+    caller inside a transaction (eager tasks in tests): the claim is not committed, so no
+    other connection could renew it, nor any sweep see it."""
+    if transaction.get_connection().in_atomic_block:
+        return contextlib.nullcontext()
+
+    def renew() -> bool:
+        return bool(
+            Submission.objects.filter(
+                pk=submission_id, status=Submission.Status.RUNNING, claim=token
+            ).update(lease_until=timezone.now() + LEASE)
+        )
+
+    return grading_work.lease_kept(
+        renew, every=LEASE.total_seconds() / 4, what=f"submission {submission_id}"
+    )
 
 
 def _grade_store(
@@ -781,8 +831,11 @@ def submissions_requeue_stuck(*, now: datetime | None = None) -> int:
     waiting = Q(status=Submission.Status.QUEUED) & (
         Q(queued_at__lt=stale) | Q(queued_at__isnull=True)
     )
-    taken = Q(status=Submission.Status.RUNNING) & (
-        Q(started_at__lt=stale) | Q(started_at__isnull=True, queued_at__lt=stale)
+    # (A live lease is a run under way, whatever its age: core.grading_work.lease_kept.)
+    taken = (
+        Q(status=Submission.Status.RUNNING)
+        & (Q(started_at__lt=stale) | Q(started_at__isnull=True, queued_at__lt=stale))
+        & ~Q(lease_until__gt=now)
     )
     rows = Submission.objects.filter(waiting | taken).values_list("pk", "status", "requeues")[:500]
 
@@ -820,16 +873,16 @@ def submissions_requeue_lost(*, now: datetime | None = None) -> int:
     most one such duplicate per submission while it waits: the re-sent message stays in the
     queue, which is then not empty, until a worker takes it. Not counted towards giving up."""
     now = now or timezone.now()
+    count = _requeue_dead_claims(now)
     queued = Submission.objects.filter(status=Submission.Status.QUEUED)
     never = Q(queued_at__isnull=True)
     lost = Q(queued_at__lt=now - LOST_AFTER)
     if not queued.filter(never | lost).exists():
-        return 0  # the common case: one indexed query, the broker not asked
+        return count  # the common case: two indexed queries, the broker not asked
     if queued.filter(lost).exists() and queue_waiting("grader.tasks.grade_submission") == 0:
         found = never | lost
     else:
         found = never
-    count = 0
     for pk in queued.filter(found).values_list("pk", flat=True)[:500]:
         if not submission_queue(submission_id=pk):
             break  # the broker is down again: the next pass
@@ -838,6 +891,43 @@ def submissions_requeue_lost(*, now: datetime | None = None) -> int:
     if count:
         logger.warning("queued again %s submissions the broker lost or never got", count)
     return count
+
+
+def _requeue_dead_claims(now: datetime) -> int:
+    """Queue again the running submissions whose lease ran out: their worker died (killed,
+    its host lost or frozen), so no one will grade them, and the message it held comes back
+    from Redis only after the visibility timeout. Each is taken back from the dead claim in
+    one conditional statement, so of two sweeps only one queues it; the dead run's grade
+    can no longer be stored (its claim is gone), and a message of it that comes back later
+    finds the submission claimed by a live run, or graded. Counts towards giving up, as the
+    stuck sweep's re-queues do. How many were queued."""
+    expired = Q(status=Submission.Status.RUNNING, lease_until__lt=now)
+    rows = Submission.objects.filter(expired).values_list("pk", "claim", "requeues")[:500]
+    claims = {pk: claim for pk, claim, _ in rows}
+
+    def queue(work: StuckWork) -> bool:
+        taken = Submission.objects.filter(expired, pk=work.id, claim=claims[work.id]).update(
+            status=Submission.Status.QUEUED, claim="", lease_until=None, queued_at=now,
+            requeues=F("requeues") + 1,
+        )  # fmt: skip
+        if not taken:
+            return True  # finished, or another sweep took it: nothing to send
+        logger.warning("submission %s: its worker died while grading it; queued again", work.id)
+        if not submission_queue(submission_id=work.id):
+            # Not sent: marked never queued, which the next lost-work sweep sends first.
+            Submission.objects.filter(pk=work.id, status=Submission.Status.QUEUED).update(
+                queued_at=None
+            )
+            return False
+        return True
+
+    return stuck_work_requeue(
+        stuck=[StuckWork(pk, True, requeues) for pk, _, requeues in rows],
+        queue=queue,
+        give_up=_give_up,
+        max_requeues=settings.GRADING_MAX_REQUEUES,
+        what="submission",
+    )
 
 
 def _give_up(work: StuckWork, reason: str) -> bool:

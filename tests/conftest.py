@@ -172,13 +172,16 @@ def redis_broker_url() -> Iterator[str]:
 
 
 @contextmanager
-def celery_worker(env: dict[str, str], *, queues: str = "quiz,code") -> Iterator[subprocess.Popen]:
+def celery_worker(
+    env: dict[str, str], *, queues: str = "quiz,code", host: str = "%h"
+) -> Iterator[subprocess.Popen]:
     """A real `celery worker` process with the given environment, stopped afterwards (its
-    learner code runs as this session's sandbox uids)."""
+    learner code runs as this session's sandbox uids). `host`: its node name's host part (two
+    workers of one queue need their own, as on two machines)."""
     from django.conf import settings
 
     process = subprocess.Popen(
-        [*celery_worker_command(queue=queues, concurrency=1)],
+        [*celery_worker_command(queue=queues, concurrency=1, host=host)],
         env={
             **os.environ,
             "DJANGO_SETTINGS_MODULE": "config.settings",

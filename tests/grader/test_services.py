@@ -1,4 +1,5 @@
-"""Submissions and exercise checks through the services, with a fake runner.
+"""Submissions and exercise checks through the services, with a fake runner (and the
+claim's lease: a dead worker's submission queued again at once, exactly once).
 
 The sandbox itself is tested for real in test_sandbox*/test_runners*; here the
 services get a runner that answers from a script, so the rules are checked fast.
@@ -6,6 +7,9 @@ services get a runner that answers from a script, so the rules are checked fast.
 
 from __future__ import annotations
 
+import os
+import subprocess
+import time
 from dataclasses import dataclass, field
 from datetime import timedelta
 from decimal import Decimal
@@ -17,6 +21,7 @@ import pytest
 from django.conf import settings
 from django.utils import timezone, translation
 
+from core import grading_work
 from counters.selectors import series_read
 from counters.services import (
     CODE_SUBMISSION,
@@ -35,6 +40,7 @@ from grader.services import (
     exercise_publish,
     submission_create,
     submission_grade,
+    submissions_requeue_lost,
     submissions_requeue_stuck,
 )
 from tests.factories import SectionFactory, UserFactory, exercise_stored
@@ -481,3 +487,162 @@ def test_a_submission_whose_publish_failed_is_swept_at_once(exercise, monkeypatc
     assert submission.queued_at is not None
     # queued just now: the next sweep leaves it alone
     assert submissions_requeue_stuck(now=timezone.now()) == 0
+
+
+# --- the claim is a lease: a dead worker's work is queued again at once -----------------
+# (core.grading_work; tests/grader/test_dead_worker.py kills real workers.)
+
+
+def holder(pid: int) -> str:
+    """The claim_holder a process `pid` of this machine would write."""
+    return grading_work.process_identity().rpartition("/")[0] + f"/{pid}"
+
+
+def a_dead_pid() -> int:
+    process = subprocess.Popen(["true"])
+    process.wait()  # reaped: the pid is free
+    return process.pid
+
+
+def claimed(submission: Submission, *, by: str, lease: timedelta) -> None:
+    Submission.objects.filter(pk=submission.pk).update(
+        status="running", claim="a" * 32, claim_holder=by, started_at=timezone.now(),
+        lease_until=timezone.now() + lease,
+    )  # fmt: skip
+
+
+def test_a_claim_records_its_process_and_a_lease(exercise, runner, queued):
+    submission = submit(exercise, {"cache.go": "SOLVED"}, queued)
+    seen: list[Submission] = []
+
+    def looks(**kwargs: Any) -> FakeReport:
+        seen.append(Submission.objects.get(pk=submission.pk))
+        return runner(**kwargs)
+
+    submission_grade(submission_id=submission.pk, runner=looks)
+
+    (running,) = seen
+    assert running.claim_holder == grading_work.process_identity()
+    assert running.claim_holder.endswith(f"/{os.getpid()}")
+    left = (running.lease_until - timezone.now()).total_seconds()
+    assert 0 < left <= settings.GRADING_LEASE_SECONDS
+
+
+def test_a_second_message_leaves_a_live_runs_claim_alone(exercise, queued):
+    # Given a submission a live process of this machine (our parent) is grading
+    submission = submit(exercise, {"cache.go": "SOLVED"}, queued)
+    claimed(submission, by=holder(os.getppid()), lease=timedelta(seconds=5))
+    runner = FakeRunner()
+
+    # when a second message for it is delivered
+    outcome = submission_grade(submission_id=submission.pk, runner=runner)
+
+    # then it runs nothing and leaves the claim as it was
+    assert (outcome.status, runner.calls) == ("running", [])
+    submission.refresh_from_db()
+    assert (submission.status, submission.claim) == ("running", "a" * 32)
+
+
+def test_a_claim_held_on_another_machine_waits_for_its_lease(exercise, queued):
+    submission = submit(exercise, {"cache.go": "SOLVED"}, queued)
+    runner = FakeRunner()
+    elsewhere = "0c1d/pid:[4026531836]/4242"
+    claimed(submission, by=elsewhere, lease=timedelta(seconds=5))
+    assert submission_grade(submission_id=submission.pk, runner=runner).status == "running"
+
+    claimed(submission, by=elsewhere, lease=timedelta(seconds=-1))
+    assert submission_grade(submission_id=submission.pk, runner=runner).status == "graded"
+    assert len(runner.calls) == 1
+
+
+def test_a_claim_of_a_process_of_this_machine_that_died_is_taken_at_once(exercise, runner, queued):
+    # Regression guard: a killed pool process's message comes straight back (reject on
+    # worker lost); waiting out its lease would add seconds to every such recovery.
+    submission = submit(exercise, {"cache.go": "SOLVED"}, queued)
+    claimed(submission, by=holder(a_dead_pid()), lease=timedelta(seconds=5))
+
+    outcome = submission_grade(submission_id=submission.pk, runner=runner)
+
+    submission.refresh_from_db()
+    assert (outcome.status, submission.verdict, submission.gradings) == ("graded", "passed", 1)
+
+
+def test_the_sweep_queues_a_dead_workers_submission_once(exercise, runner, queued):
+    # Given a submission whose worker died mid-run (its lease ran out), and one whose worker
+    # is alive
+    dead = submit(exercise, {"cache.go": "SOLVED"}, queued)
+    alive = submit(exercise, {"cache.go": "SOLVED"}, queued)
+    claimed(dead, by=holder(os.getppid()), lease=timedelta(seconds=-1))
+    claimed(alive, by=holder(os.getppid()), lease=timedelta(seconds=5))
+    queued.clear()
+
+    # when the lost-work sweep runs, twice
+    assert submissions_requeue_lost() == 1
+    assert submissions_requeue_lost() == 0
+
+    # then the dead one is queued again once, its dead claim gone; the live one left alone
+    assert queued == [dead.pk]
+    dead.refresh_from_db()
+    assert (dead.status, dead.claim, dead.lease_until, dead.requeues) == ("queued", "", None, 1)
+    alive.refresh_from_db()
+    assert (alive.status, alive.requeues) == ("running", 0)
+    # and the re-sent message grades it
+    assert submission_grade(submission_id=dead.pk, runner=runner).status == "graded"
+
+
+def test_a_submission_whose_workers_keep_dying_is_given_up(exercise, queued):
+    submission = submit(exercise, {"cache.go": "SOLVED"}, queued)
+    for _death in range(settings.GRADING_MAX_REQUEUES):
+        claimed(submission, by=holder(os.getppid()), lease=timedelta(seconds=-1))
+        assert submissions_requeue_lost() == 1
+    claimed(submission, by=holder(os.getppid()), lease=timedelta(seconds=-1))
+    assert submissions_requeue_lost() == 0
+
+    submission.refresh_from_db()
+    assert (submission.status, submission.verdict) == ("error", "internal_error")
+
+
+def test_a_run_declared_dead_stores_nothing_when_it_comes_back(exercise, queued):
+    # Given a run frozen long enough for its lease to run out: the sweep queues the
+    # submission again and another run grades it
+    submission = submit(exercise, {"cache.go": "SOLVED"}, queued)
+    other = FakeRunner()
+
+    def frozen_then_back(**kwargs: Any) -> FakeReport:
+        Submission.objects.filter(pk=submission.pk).update(
+            lease_until=timezone.now() - timedelta(seconds=1)
+        )
+        assert submissions_requeue_lost() == 1
+        assert submission_grade(submission_id=submission.pk, runner=other).status == "graded"
+        return FakeReport("failed", [FakeTest("TestA", "fail")])
+
+    # when the frozen run comes back with its (different) result
+    submission_grade(submission_id=submission.pk, runner=frozen_then_back)
+
+    # then the newer grade stays, stored once
+    submission.refresh_from_db()
+    assert (submission.verdict, submission.gradings, submission.requeues) == ("passed", 1, 1)
+    assert len(other.calls) == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_slow_run_keeps_its_claim_while_its_process_lives(exercise, runner, queued, monkeypatch):
+    # Given a lease of 1 s, renewed every 0.25 s by the run's process
+    monkeypatch.setattr(services, "LEASE", timedelta(seconds=1))
+    submission = submit(exercise, {"cache.go": "SOLVED"}, queued)
+    during: list[tuple[int, Submission]] = []
+
+    def slow(**kwargs: Any) -> FakeReport:
+        time.sleep(2.5)  # leases run out twice over
+        during.append((submissions_requeue_lost(), Submission.objects.get(pk=submission.pk)))
+        return runner(**kwargs)
+
+    # when the run takes longer than its lease, twice over
+    outcome = submission_grade(submission_id=submission.pk, runner=slow)
+
+    # then the sweep found its lease renewed, and its grade is stored
+    ((swept, seen),) = during
+    assert swept == 0
+    assert (seen.status, seen.claim_holder) == ("running", grading_work.process_identity())
+    submission.refresh_from_db()
+    assert (outcome.status, submission.gradings, submission.requeues) == ("graded", 1, 0)
