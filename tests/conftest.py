@@ -177,12 +177,19 @@ def celery_worker(env: dict[str, str], *, queues: str = "quiz,code") -> Iterator
     learner code runs as this session's sandbox uids)."""
     from django.conf import settings
 
+    warm: dict[str, str] = {}
+    if set(queues.split(",")) & {"code", "regrade"}:
+        # A code worker warms its Go build cache before it takes any work (grader.tasks): a
+        # cold one under the test's ZACHET_VAR_DIR costs each such test 20-30 s (minutes on a
+        # busy machine), and a test's 120 s wait for its gradings ran out on it.
+        warm["GRADER_GO_CACHE"] = str(session_go_cache())
     process = subprocess.Popen(
         [*celery_worker_command(queue=queues, concurrency=1)],
         env={
             **os.environ,
             "DJANGO_SETTINGS_MODULE": "config.settings",
             "GRADER_SANDBOX_UID": str(settings.GRADER_SANDBOX_UID),
+            **warm,
             **env,
         },
         cwd=REPO_DIR,
@@ -279,15 +286,31 @@ def live_worker_env(live_broker: str, transactional_db: None, tmp_path: Path) ->
     }
 
 
-@pytest.fixture(scope="session")
-def go_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The shared Go build cache, warmed once per session (~20-30 s) into a temp directory."""
-    from grader.runners.go import GoUnavailable, go_cache_warm
+def session_go_cache() -> Path:
+    """The warm Go build cache of the suite's runs and code workers (var/test-go/go-cache).
+
+    Warmed, with our check tools beside it, by the first session that needs it (~20-30 s,
+    minutes on a busy machine), then reused, by later sessions too (both passes of .ci/run,
+    the next run of a test), while it is warm for this toolchain and guard (go_cache_ready):
+    a stale one is rebuilt, from its own entries. Sessions of one checkout that warm it at
+    once wait on go_cache_warm's lock. Its own folder: never the running site's
+    var/go-cache, which this checkout's code would rebuild under it."""
+    from django.conf import settings
+
+    from grader.runners.go import GoUnavailable, go_cache_warm, go_tools
 
     try:
-        return go_cache_warm(cache_dir=tmp_path_factory.mktemp("go") / "go-cache")
+        cache = go_cache_warm(cache_dir=Path(settings.VAR_DIR) / "test-go" / "go-cache")
+        go_tools(base=cache.with_name("go-tools"))  # (where runs over this cache look for them)
     except GoUnavailable as exc:
         pytest.fail(f"no Go toolchain: {exc}")
+    return cache
+
+
+@pytest.fixture(scope="session")
+def go_cache() -> Path:
+    """The shared Go build cache, warm (session_go_cache)."""
+    return session_go_cache()
 
 
 @pytest.fixture
