@@ -36,6 +36,23 @@ def seed_7_of_7() -> Path:
     return path
 
 
+@pytest.hookimpl(tryfirst=True)  # (before -m deselects by marker)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """A quick test that asks for no database is marked no_database: pytest-django refuses it
+    any database access, so it tests nothing of PostgreSQL's, and .ci/run's PostgreSQL pass
+    leaves it out (pure logic, parsers, rendering: about half of the suite). Slow and
+    service tests are left as they are marked: they start processes, which may reach the
+    database of DATABASE_URL without this process's leave."""
+    for item in items:
+        if (
+            item.get_closest_marker("django_db") is None
+            and "django_db_setup" not in getattr(item, "fixturenames", ())
+            and item.get_closest_marker("slow") is None
+            and item.get_closest_marker("services") is None
+        ):
+            item.add_marker(pytest.mark.no_database)
+
+
 # A range of sandbox uids per test session, this many wide (a worker's pool processes use
 # the first uid + N, a regrade worker's + 100 + N: grader.tasks).
 SANDBOX_UID_RANGE = 1000
