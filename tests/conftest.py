@@ -195,7 +195,7 @@ def celery_worker(env: dict[str, str], *, queues: str = "quiz,code") -> Iterator
     from django.conf import settings
 
     warm: dict[str, str] = {}
-    if set(queues.split(",")) & {"code", "regrade"}:
+    if set(queues.split(",")) & {"code", "regrade"} and "GRADER_GO_CACHE" not in env:
         # A code worker warms its Go build cache before it takes any work (grader.tasks): a
         # cold one under the test's ZACHET_VAR_DIR costs each such test 20-30 s (minutes on a
         # busy machine), and a test's 120 s wait for its gradings ran out on it.
