@@ -120,9 +120,13 @@ def warm_go_build_cache(sender: Any = None, instance: Any = None, **kwargs: Any)
         # At start-up, once, with the fix; each submission would only say "internal error".
         logger.error("%s", problem)
     try:
-        from grader.runners.go import go_cache_warm
+        from grader.runners.go import go_cache_warm, go_tools
 
         go_cache_warm()
+        # The check tools too (a cold build of gocheck is another 20-60 s): built by a first
+        # run instead, inside its task's time limit, a busy machine killed the build at the
+        # soft limit, removed it, and every retry of every Go grading started it over.
+        go_tools()
     except Exception:
         logger.exception("warming the Go build cache failed; runs will warm it on demand")
 

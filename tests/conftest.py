@@ -36,6 +36,23 @@ def seed_7_of_7() -> Path:
     return path
 
 
+@pytest.hookimpl(tryfirst=True)  # (before -m deselects by marker)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """A quick test that asks for no database is marked no_database: pytest-django refuses it
+    any database access, so it tests nothing of PostgreSQL's, and .ci/run's PostgreSQL pass
+    leaves it out (pure logic, parsers, rendering: about half of the suite). Slow and
+    service tests are left as they are marked: they start processes, which may reach the
+    database of DATABASE_URL without this process's leave."""
+    for item in items:
+        if (
+            item.get_closest_marker("django_db") is None
+            and "django_db_setup" not in getattr(item, "fixturenames", ())
+            and item.get_closest_marker("slow") is None
+            and item.get_closest_marker("services") is None
+        ):
+            item.add_marker(pytest.mark.no_database)
+
+
 # A range of sandbox uids per test session, this many wide (a worker's pool processes use
 # the first uid + N, a regrade worker's + 100 + N: grader.tasks).
 SANDBOX_UID_RANGE = 1000
@@ -180,12 +197,19 @@ def celery_worker(
     workers of one queue need their own, as on two machines)."""
     from django.conf import settings
 
+    warm: dict[str, str] = {}
+    if set(queues.split(",")) & {"code", "regrade"} and "GRADER_GO_CACHE" not in env:
+        # A code worker warms its Go build cache before it takes any work (grader.tasks): a
+        # cold one under the test's ZACHET_VAR_DIR costs each such test 20-30 s (minutes on a
+        # busy machine), and a test's 120 s wait for its gradings ran out on it.
+        warm["GRADER_GO_CACHE"] = str(session_go_cache())
     process = subprocess.Popen(
         [*celery_worker_command(queue=queues, concurrency=1, host=host)],
         env={
             **os.environ,
             "DJANGO_SETTINGS_MODULE": "config.settings",
             "GRADER_SANDBOX_UID": str(settings.GRADER_SANDBOX_UID),
+            **warm,
             **env,
         },
         cwd=REPO_DIR,
@@ -282,15 +306,31 @@ def live_worker_env(live_broker: str, transactional_db: None, tmp_path: Path) ->
     }
 
 
-@pytest.fixture(scope="session")
-def go_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The shared Go build cache, warmed once per session (~20-30 s) into a temp directory."""
-    from grader.runners.go import GoUnavailable, go_cache_warm
+def session_go_cache() -> Path:
+    """The warm Go build cache of the suite's runs and code workers (var/test-go/go-cache).
+
+    Warmed, with our check tools beside it, by the first session that needs it (~20-30 s,
+    minutes on a busy machine), then reused, by later sessions too (both passes of .ci/run,
+    the next run of a test), while it is warm for this toolchain and guard (go_cache_ready):
+    a stale one is rebuilt, from its own entries. Sessions of one checkout that warm it at
+    once wait on go_cache_warm's lock. Its own folder: never the running site's
+    var/go-cache, which this checkout's code would rebuild under it."""
+    from django.conf import settings
+
+    from grader.runners.go import GoUnavailable, go_cache_warm, go_tools
 
     try:
-        return go_cache_warm(cache_dir=tmp_path_factory.mktemp("go") / "go-cache")
+        cache = go_cache_warm(cache_dir=Path(settings.VAR_DIR) / "test-go" / "go-cache")
+        go_tools(base=cache.with_name("go-tools"))  # (where runs over this cache look for them)
     except GoUnavailable as exc:
         pytest.fail(f"no Go toolchain: {exc}")
+    return cache
+
+
+@pytest.fixture(scope="session")
+def go_cache() -> Path:
+    """The shared Go build cache, warm (session_go_cache)."""
+    return session_go_cache()
 
 
 @pytest.fixture

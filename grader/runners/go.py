@@ -190,7 +190,12 @@ def go_cache_ready(cache_dir: Path | None = None) -> bool:
 
 def go_cache_warm(*, cache_dir: Path | None = None, force: bool = False) -> Path:
     """Build the shared, read-only build cache (our trusted warm-up module, run as the worker
-    outside the sandbox); a no-op when it is already warm for this toolchain."""
+    outside the sandbox); a no-op when it is already warm for this toolchain.
+
+    A stale cache (another guard, recipe or toolchain folder) is rebuilt starting from its own
+    entries: Go's cache is keyed by the content of what it builds, so the entries that still
+    apply are found (the standard packages: seconds, not 20-30 s) and the others are never
+    used. `force` rebuilds from nothing."""
     cache_dir = cache_dir or default_cache_dir()
     if go_cache_ready(cache_dir) and not force:
         return cache_dir
@@ -200,12 +205,35 @@ def go_cache_warm(*, cache_dir: Path | None = None, force: bool = False) -> Path
         fcntl.flock(lock, fcntl.LOCK_EX)
         if go_cache_ready(cache_dir) and not force:
             return cache_dir
-        _build_cache(cache_dir)
+        _build_cache(cache_dir, seed=None if force else cache_dir)
     return cache_dir
 
 
-def _build_cache(cache_dir: Path) -> None:
+def _seed_cache(fresh: Path, seed: Path) -> None:
+    """`fresh`: hard links to the entries of the old cache `seed` (or copies, on another
+    filesystem), in directories of its own. The files Go or the warm-up write in place (the
+    stamp, the export list, trim.txt) are left out: they would write through to the seed's."""
+    if not (seed / "README").is_file():  # (every Go build cache has one)
+        return
+    fresh.rmdir()
+    same_device = os.stat(seed).st_dev == os.stat(fresh.parent).st_dev
+    copied = subprocess.run(  # noqa: S603 - our folders
+        ["/bin/cp", "-al" if same_device else "-a", str(seed), str(fresh)], check=False
+    )
+    if copied.returncode != 0:  # a seed half gone (another warm-up's rename): start empty
+        shutil.rmtree(fresh, ignore_errors=True)
+        fresh.mkdir()
+        return
+    for name in (_STAMP, EXPORTS_FILE, "trim.txt"):
+        (fresh / name).unlink(missing_ok=True)
+    for directory, _, _ in os.walk(fresh):
+        os.chmod(directory, 0o755)  # noqa: S103 - ours; made read-only again when built
+
+
+def _build_cache(cache_dir: Path, *, seed: Path | None = None) -> None:
     fresh = Path(tempfile.mkdtemp(prefix=cache_dir.name + ".new-", dir=cache_dir.parent))
+    if seed is not None and seed.is_dir():
+        _seed_cache(fresh, seed)
     with tempfile.TemporaryDirectory(prefix="zachet-go-warm-") as scratch:
         module = Path(scratch) / "warm"
         module.mkdir()

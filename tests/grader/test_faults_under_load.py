@@ -25,7 +25,7 @@ pytestmark = [
 ]
 
 
-def chaos(tmp_path: Path, *scenarios: str) -> list[dict[str, object]]:
+def chaos(tmp_path: Path, go_cache: Path, *scenarios: str) -> list[dict[str, object]]:
     server = os.environ.get("CI_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/test")
     out = tmp_path / "rows.json"
     env = {
@@ -37,6 +37,8 @@ def chaos(tmp_path: Path, *scenarios: str) -> list[dict[str, object]]:
         "DATABASE_URL": server.rsplit("/", 1)[0] + "/zachet_chaos_test",
         # This session's sandbox uids, as every worker the suite starts (tests/conftest.py).
         "GRADER_SANDBOX_UID": str(settings.GRADER_SANDBOX_UID),
+        # The session's warm Go build cache (the stack's code worker warms a cold one first).
+        "GRADER_GO_CACHE": str(go_cache),
     }
     arguments = [arg for name in scenarios for arg in ("--scenario", name)]
     done = subprocess.run(
@@ -58,13 +60,15 @@ def assert_nothing_went_wrong(rows: list[dict[str, object]], scenarios: tuple[st
         assert row["recovery_seconds"] is not None, row
 
 
-def test_killed_pool_process_stopped_broker_and_terminated_connections_lose_nothing(tmp_path):
+def test_killed_pool_process_stopped_broker_and_terminated_connections_lose_nothing(
+    tmp_path, go_cache
+):
     # One stack for the three (its start is a third of a scenario's time). (The broker killed
     # with its data waits out the visibility timeout (45 s): longer than a CI test may take;
     # bench/chaos.py runs it, docs/deploy.md has the numbers. Work the broker lost:
     # tests/grader/test_lost_messages_worker.py.)
     scenarios = ("kill-pool", "broker-stop", "db-terminate")
-    rows = chaos(tmp_path, *scenarios)
+    rows = chaos(tmp_path, go_cache, *scenarios)
     assert_nothing_went_wrong(rows, scenarios)
     # A stopped broker costs a request at most its short timeouts, never an error.
     assert rows[1]["http_errors"] == 0, rows[1]

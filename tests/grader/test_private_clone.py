@@ -54,7 +54,7 @@ def clone_into(private: Path) -> Path:
     return clone
 
 
-def test_a_clone_in_a_private_folder_grades_go_and_python(tmp_path: Path) -> None:
+def test_a_clone_in_a_private_folder_grades_go_and_python(tmp_path: Path, go_cache: Path) -> None:
     private = tmp_path / "home"
     private.mkdir(mode=0o700)
     clone = clone_into(private)
@@ -82,6 +82,15 @@ def test_a_clone_in_a_private_folder_grades_go_and_python(tmp_path: Path) -> Non
         env={**env, "GRADER_SANDBOX_UID": str(settings.GRADER_SANDBOX_UID + 500)},
     )  # fmt: skip
     assert check.returncode == 0, check.stderr
+    # The clone's Go build caches start as copies of this session's: its toolchain is in
+    # another folder, so go_cache_warm rebuilds the shared one from those entries, and the check
+    # tools are built again over theirs (the standard packages are found: seconds, where cold
+    # builds took this test most of its time).
+    seeded = clone / "var" / "test-go"
+    (seeded / "go-tools").mkdir(parents=True)
+    subprocess.run(["cp", "-al", str(go_cache), str(seeded / "go-cache")], check=True)
+    tools_cache = go_cache.with_name("go-tools") / "cache"  # (a cache go writes in: copied)
+    subprocess.run(["cp", "-a", str(tools_cache), str(seeded / "go-tools")], check=True)
     graded = subprocess.run(
         [str(python), "-m", "pytest", "-q", "-p", "no:cacheprovider",
          "tests/grader/test_grading_worker.py::test_submissions_are_graded_by_a_real_worker"],

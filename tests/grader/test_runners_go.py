@@ -10,6 +10,7 @@ import json
 import os
 import secrets
 import socket
+import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -18,6 +19,7 @@ from django.conf import settings
 
 from grader import sandbox
 from grader.runners import Allowances, RunReport, run_tests
+from grader.runners.go import EXPORTS_FILE, go_cache_ready, go_cache_warm
 from grader.sandbox import Limits
 
 pytestmark = [pytest.mark.slow, pytest.mark.no_database, pytest.mark.usefixtures("need_sandbox")]
@@ -282,6 +284,24 @@ def test_the_shared_build_cache_cannot_be_modified(shared_cache: Path) -> None:
     )
     assert report.verdict == "passed", everything(report)
     assert tree_digest(shared_cache) == before
+
+
+def test_a_stale_cache_is_rebuilt_from_its_own_entries(shared_cache: Path, tmp_path: Path) -> None:
+    # given a copy of the warm cache that is stale (warmed for another guard, say)
+    stale = tmp_path / "go-cache"
+    subprocess.run(["cp", "-al", str(shared_cache), str(stale)], check=True)
+    (stale / "zachet-warm.json").unlink()  # (a hard link to the shared cache's)
+    (stale / "zachet-warm.json").write_text(json.dumps({"guard": "another"}))
+    assert not go_cache_ready(stale)
+    # when it is warmed
+    go_cache_warm(cache_dir=stale)
+    # then it is warm, and its standard packages are the old entries, carried over (not built
+    # again from nothing: 20-30 s), while the cache it started from is untouched
+    assert go_cache_ready(stale)
+    exports = json.loads((stale / EXPORTS_FILE).read_text())
+    assert exports == json.loads((shared_cache / EXPORTS_FILE).read_text())
+    assert (stale / exports["fmt"]).stat().st_ino == (shared_cache / exports["fmt"]).stat().st_ino
+    assert go_cache_ready(shared_cache)
 
 
 # --- ordinary exercises -------------------------------------------------------------------

@@ -19,7 +19,9 @@ from tests.factories import QuestionFactory, QuizFactory, SectionFactory, UserFa
 from tests.quizzes.test_grading_worker import wait_until
 from tests.teaching.test_regrade import RIGHT_IS_C
 
-pytestmark = pytest.mark.slow
+# (10,000 attempts: how long it takes and how it locks are PostgreSQL's to show, as in
+# production; SQLite, the quick start's database, runs the same code in test_regrade.py.)
+pytestmark = [pytest.mark.slow, pytest.mark.at_scale]
 
 ATTEMPTS = 10_000
 ANSWERED_B = 200  # the learners the fixed key fails
