@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
 
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
@@ -20,10 +19,10 @@ from courses.models import Course
 from deadlines.models import CourseGroup, Extension, ResultsRelease
 from deadlines.selectors import item_schedule_base
 from grader.models import CodingExercise
-from grader.services import exercise_progress_record
+from grader.services import exercise_learners_recount
 from progress.selectors import enrolled_among
 from quizzes.models import Quiz
-from quizzes.services import quiz_progress_record
+from quizzes.services import quiz_learners_recount
 
 
 def extension_grant(
@@ -94,17 +93,11 @@ def results_release(*, item: Quiz | CodingExercise, released_by: User | None) ->
     with transaction.atomic():
         if isinstance(item, Quiz):
             release = ResultsRelease.objects.create(quiz=item, released_by=released_by)
-            for learner_id in _learners_of(item.attempts):
-                quiz_progress_record(learner_id=learner_id, quiz=item)
+            quiz_learners_recount(item.pk)
         else:
             release = ResultsRelease.objects.create(exercise=item, released_by=released_by)
-            for learner_id in _learners_of(item.submissions):
-                exercise_progress_record(learner_id=learner_id, exercise=item)
+            exercise_learners_recount(item.pk)
     return release
-
-
-def _learners_of(work: Any) -> list[int]:
-    return list(work.values_list("learner_id", flat=True).distinct().order_by())
 
 
 def group_save(
