@@ -741,7 +741,7 @@ def exercise_learners_recount(exercise_id: int) -> int:
     )
     if exercise is None:
         return 0
-    learners = learners_with_work(exercise.submissions)
+    learners = learners_with_work(exercise.submissions.all())
     for learner_id in learners:
         exercise_progress_record(learner_id=learner_id, exercise=exercise)
     return len(learners)

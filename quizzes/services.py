@@ -545,7 +545,7 @@ def quiz_learners_recount(quiz_id: int) -> int:
     quiz = Quiz.objects.select_related("section__part__course").filter(pk=quiz_id).first()
     if quiz is None:
         return 0
-    learners = learners_with_work(quiz.attempts)
+    learners = learners_with_work(quiz.attempts.all())
     for learner_id in learners:
         quiz_progress_record(learner_id=learner_id, quiz=quiz)
     return len(learners)
