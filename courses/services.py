@@ -125,14 +125,20 @@ def section_set_material(*, section: Section, material: str) -> None:
     section.material_html = render_markdown(material)
 
 
-def section_schedule_set(*, section: Section, values: Mapping[str, Any]) -> Section:
-    """Set a section's dates, late policy and exam mode, the defaults of its quizzes and
-    exercises. Bad dates or penalties are a ValidationError naming the field."""
-    schedule_change_check(section, values)
-    with transaction.atomic(), results_rule_watch(section):
+def schedule_set(*, row: Course | Part | Section, values: Mapping[str, Any]) -> None:
+    """Set a course's, part's or section's dates, late policy and exam mode, the defaults of
+    the quizzes and exercises below it. Bad dates or penalties are a ValidationError naming
+    the field; nothing is written then."""
+    schedule_change_check(row, values)
+    with transaction.atomic(), results_rule_watch(row):
         for name, value in values.items():
-            setattr(section, name, value)
-        section.save(update_fields=[*values, "updated_at"])
+            setattr(row, name, value)
+        row.save(update_fields=[*values, "updated_at"])
+
+
+def section_schedule_set(*, section: Section, values: Mapping[str, Any]) -> Section:
+    """A section's schedule_set (its quizzes' and exercises' defaults)."""
+    schedule_set(row=section, values=values)
     return section
 
 
