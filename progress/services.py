@@ -390,22 +390,23 @@ def _results_recount_queue(level: str, pk: int) -> None:
 
 
 def items_recount(*, level: str, pk: int) -> int:
-    """Recount the learners with work on the items of a course, part or section, or on one
-    quiz or exercise (`level` is its model's name); how many learner-items were recounted."""
-    recounted = 0
-    for kind in item_kinds():
-        if kind.recount is None:
-            continue
-        if kind.model._meta.model_name == level:
-            item_ids = [pk]
-        elif level in _ITEMS_BELOW:
-            item_ids = list(
-                kind.model._default_manager.filter(**{_ITEMS_BELOW[level]: pk})
-                .order_by("pk")
-                .values_list("pk", flat=True)
-            )
-        else:
-            continue
-        for item_id in item_ids:
-            recounted += kind.recount(item_id)
-    return recounted
+    """Recount the learners with work on one quiz or exercise (`level` is its model's name):
+    how many. For a course, part or section, one task per item below it is queued instead
+    (each item's learners fit in a task's time limit, a whole course's may not): how many."""
+    kinds = [kind for kind in item_kinds() if kind.recount is not None]
+    for kind in kinds:
+        if kind.model._meta.model_name == level and kind.recount is not None:
+            return kind.recount(pk)
+    if level not in _ITEMS_BELOW:
+        return 0
+    queued = 0
+    for kind in kinds:
+        item_level = kind.model._meta.model_name or ""
+        for item_id in (
+            kind.model._default_manager.filter(**{_ITEMS_BELOW[level]: pk})
+            .order_by("pk")
+            .values_list("pk", flat=True)
+        ):
+            _results_recount_queue(item_level, item_id)
+            queued += 1
+    return queued

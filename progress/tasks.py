@@ -45,7 +45,8 @@ def refresh_sections_task(self: Task, section_ids: list[int]) -> int:
 
 
 # An item's exam mode changed: its learners recounted at once (each learner in a short
-# transaction; running twice recounts the same). Below the visibility timeout, like the above.
+# transaction; running twice recounts the same), or, for a course, part or section, one such
+# task queued per item below it. Below the visibility timeout, like the above.
 @shared_task(
     name="progress.tasks.recount_items",
     autoretry_for=TRANSIENT_ERRORS,

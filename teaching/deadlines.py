@@ -25,6 +25,7 @@ from deadlines.selectors import item_schedule_base, results_gates
 from grader.models import CodingExercise
 from grader.services import exercise_learners_recount
 from progress.selectors import enrolled_among
+from progress.services import results_rule_changed
 from quizzes.models import Quiz
 from quizzes.services import quiz_learners_recount
 from webhooks.models import Event
@@ -151,8 +152,8 @@ def _notice_by_date(*, item: Quiz | CodingExercise, field: str, release_at: date
         notice, created = ReleaseNotice.objects.get_or_create(**lookup)
         if created:
             event_emit(event=Event.RESULTS_RELEASED, object_id=notice.pk)
-    if created:
-        _RECOUNT[field](item.pk)  # each learner in a short transaction
+            # Passing counts again: the item's learners recounted by a task, after the commit.
+            results_rule_changed(type(item), item.pk)
     return created
 
 

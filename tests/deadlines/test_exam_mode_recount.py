@@ -50,8 +50,13 @@ def test_turning_the_sections_exam_mode_off_and_the_courses_on_recounts_at_once(
     with django_capture_on_commit_callbacks(execute=True):
         section_schedule_set(section=world.section, values={"results_policy": ""})
 
-    # Then one task recounted the section's items: neither passed, nothing is complete
-    assert tasks_run_inline == [("progress.tasks.recount_items", ("section", world.section.pk))]
+    # Then one task for the section queued one per item in it, which recounted its learners:
+    # neither passed, nothing is complete
+    assert tasks_run_inline == [
+        ("progress.tasks.recount_items", ("section", world.section.pk)),
+        ("progress.tasks.recount_items", ("quiz", world.quiz.pk)),
+        ("progress.tasks.recount_items", ("codingexercise", world.exercise.pk)),
+    ]
     assert complete_items(world) == set()
     assert not section_completed(world)
 
@@ -62,7 +67,7 @@ def test_turning_the_sections_exam_mode_off_and_the_courses_on_recounts_at_once(
         course_save(course=course)
 
     # Then handed-in work counts as done again
-    assert tasks_run_inline[-1] == ("progress.tasks.recount_items", ("course", course.pk))
+    assert tasks_run_inline[3] == ("progress.tasks.recount_items", ("course", course.pk))
     assert complete_items(world) == {("quiz", world.quiz.pk), ("exercise", world.exercise.pk)}
     assert section_completed(world)
 
