@@ -295,7 +295,8 @@ RECOVERY_SWEEPS = [
 SWEEPS_QUEUE = "sweeps"
 for _sweep in [*RECOVERY_SWEEPS, "quizzes.tasks.submit_expired_attempts",
                "grader.tasks.sweep_example_runs",
-               "config.restore_held_by_dead_workers"]:  # fmt: skip
+               "config.restore_held_by_dead_workers",
+               "teaching.tasks.notice_due_releases"]:  # fmt: skip
     CELERY_TASK_ROUTES[_sweep] = {"queue": SWEEPS_QUEUE}
 
 # A dead broker must not hang a web request: kombu's defaults wait forever.
@@ -396,6 +397,13 @@ CELERY_BEAT_SCHEDULE: dict[str, Any] = {
     },
     "sweep-example-runs": {
         "task": "grader.tasks.sweep_example_runs",
+        "schedule": 60.0,
+        "options": {"expires": 59},
+    },
+    # Exam-mode results whose release date passed: the results.released webhook event and
+    # the recount of progress, once (teaching.deadlines.releases_due_notice).
+    "notice-due-releases": {
+        "task": "teaching.tasks.notice_due_releases",
         "schedule": 60.0,
         "options": {"expires": 59},
     },
@@ -557,6 +565,10 @@ CELERY_BEAT_SCHEDULE["purge-idempotency-records"] = {
     "options": {"expires": 3000},
 }
 # A failed delivery is tried again after BASE, 2 BASE, 4 BASE ... seconds, MAX times in all.
+# A release date is noticed (its webhook event sent, progress recounted) by the beat within a
+# minute; one that passed longer ago than this when first seen (the beat was down, or on the
+# first deploy of the feature) is not announced late. Its results show from the date anyway.
+RESULTS_RELEASE_NOTICE_HOURS = env_int("RESULTS_RELEASE_NOTICE_HOURS", 24)
 WEBHOOK_RETRY_BASE_SECONDS = env_int("WEBHOOK_RETRY_BASE_SECONDS", 30)
 WEBHOOK_MAX_ATTEMPTS = env_int("WEBHOOK_MAX_ATTEMPTS", 8)
 WEBHOOK_TIMEOUT_SECONDS = env_int("WEBHOOK_TIMEOUT_SECONDS", 5)

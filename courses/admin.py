@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from core.admin_search import SearchIgnoresCase
 from courses.models import Course, Part, Section
-from courses.services import section_save
+from courses.services import course_save, part_save, section_save
 from courses.status import Completion
 
 
@@ -29,6 +29,9 @@ class CourseAdmin(SearchIgnoresCase):
     prepopulated_fields = {"slug": ("title",)}
     inlines = [PartInline]
 
+    def save_model(self, request: HttpRequest, obj: Course, form: Any, change: bool) -> None:
+        course_save(course=obj)  # (a change of exam mode recounts progress)
+
 
 class SectionInline(admin.TabularInline):
     model = Section
@@ -45,6 +48,9 @@ class PartAdmin(SearchIgnoresCase):
     inlines = [SectionInline]
     # What import_course read; export writes it back (courses.part_readme). Edited in git.
     readonly_fields = ("source_text",)
+
+    def save_model(self, request: HttpRequest, obj: Part, form: Any, change: bool) -> None:
+        part_save(part=obj)  # (a change of exam mode recounts progress)
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Part]:
         live = ~Q(sections__status=Section.Status.ARCHIVED)

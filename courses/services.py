@@ -32,6 +32,7 @@ from courses.markdown import render_markdown
 from courses.models import Course, Part, Section
 from courses.part_readme import status_match
 from courses.section_matching import sections_matched
+from deadlines.changes import results_rule_watch
 from deadlines.models import schedule_change_check
 
 
@@ -124,13 +125,20 @@ def section_set_material(*, section: Section, material: str) -> None:
     section.material_html = render_markdown(material)
 
 
+def schedule_set(*, row: Course | Part | Section, values: Mapping[str, Any]) -> None:
+    """Set a course's, part's or section's dates, late policy and exam mode, the defaults of
+    the quizzes and exercises below it. Bad dates or penalties are a ValidationError naming
+    the field; nothing is written then."""
+    schedule_change_check(row, values)
+    with transaction.atomic(), results_rule_watch(row):
+        for name, value in values.items():
+            setattr(row, name, value)
+        row.save(update_fields=[*values, "updated_at"])
+
+
 def section_schedule_set(*, section: Section, values: Mapping[str, Any]) -> Section:
-    """Set a section's dates, late policy and exam mode, the defaults of its quizzes and
-    exercises. Bad dates or penalties are a ValidationError naming the field."""
-    schedule_change_check(section, values)
-    for name, value in values.items():
-        setattr(section, name, value)
-    section.save(update_fields=[*values, "updated_at"])
+    """A section's schedule_set (its quizzes' and exercises' defaults)."""
+    schedule_set(row=section, values=values)
     return section
 
 
@@ -138,7 +146,8 @@ def section_save(*, section: Section) -> Section:
     """Save a section edited in the admin: the HTML always follows the Markdown."""
     section.full_clean(exclude=["material_html"])
     section_set_material(section=section, material=section.material)
-    section.save()
+    with transaction.atomic(), results_rule_watch(section):
+        section.save()
     return section
 
 
@@ -450,14 +459,16 @@ def _check_stated_status(*, part: Part, source: PartSource, report: ImportReport
 def course_save(*, course: Course) -> Course:
     """Save a course after validating it (slug unique, language known)."""
     course.full_clean()
-    course.save()
+    with transaction.atomic(), results_rule_watch(course):
+        course.save()
     return course
 
 
 def part_save(*, part: Part) -> Part:
     """Save a part after validating it (its number unique in the course)."""
     part.full_clean()
-    part.save()
+    with transaction.atomic(), results_rule_watch(part):
+        part.save()
     return part
 
 

@@ -9,7 +9,7 @@ from typing import Any
 from django.contrib import admin
 from django.http import HttpRequest
 
-from deadlines.models import Extension, ResultsRelease
+from deadlines.models import Extension, ReleaseNotice, ResultsRelease
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -33,3 +33,8 @@ class ExtensionAdmin(ReadOnlyAdmin):
 @admin.register(ResultsRelease)
 class ResultsReleaseAdmin(ReadOnlyAdmin):
     list_display = ["quiz", "exercise", "released_by", "released_at"]
+
+
+@admin.register(ReleaseNotice)
+class ReleaseNoticeAdmin(ReadOnlyAdmin):
+    list_display = ["quiz", "exercise", "release", "release_at", "created_at"]

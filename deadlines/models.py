@@ -334,3 +334,63 @@ def schedule_change_check(instance: Scheduled, values: Mapping[str, Any]) -> Non
         errors |= error.message_dict
     if errors:
         raise ValidationError(errors)
+
+
+class ReleaseNotice(models.Model):
+    """Results of an item in exam mode became visible to its learners: by an instructor's
+    release, or by its release date passing (noticed by the beat). Written once per release,
+    with the `results.released` webhook event in the same transaction (its outbox)."""
+
+    quiz = models.ForeignKey(
+        "quizzes.Quiz",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="release_notices",
+        verbose_name=_("quiz"),
+    )
+    exercise = models.ForeignKey(
+        "grader.CodingExercise",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="release_notices",
+        verbose_name=_("exercise"),
+    )
+    # The instructor's release; none: the release date passed.
+    release = models.OneToOneField(
+        ResultsRelease,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="notice",
+        verbose_name=_("release"),
+    )
+    # The release date that passed (None: an instructor's release).
+    release_at = models.DateTimeField(_("release date"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        verbose_name = _("results release notice")
+        verbose_name_plural = _("results release notices")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(quiz__isnull=True, exercise__isnull=False)
+                | Q(quiz__isnull=False, exercise__isnull=True),
+                name="release_notice_one_item",
+            ),
+            models.CheckConstraint(
+                condition=Q(release__isnull=True, release_at__isnull=False)
+                | Q(release__isnull=False, release_at__isnull=True),
+                name="release_notice_one_cause",
+            ),
+            # A release date is announced once per item (the beat runs every minute).
+            models.UniqueConstraint(fields=["quiz", "release_at"], name="release_notice_quiz_date"),
+            models.UniqueConstraint(
+                fields=["exercise", "release_at"], name="release_notice_exercise_date"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.quiz or self.exercise} ({self.release_at or self.release})"

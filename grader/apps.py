@@ -18,6 +18,7 @@ class GraderConfig(AppConfig):
             exercise_work,
             submission_graded_event,
         )
+        from grader.services import exercise_learners_recount
         from progress.items import ItemKind, item_kind_register
         from webhooks.payloads import event_source_register
 
@@ -27,6 +28,7 @@ class GraderConfig(AppConfig):
                      grades=exercise_grades, states=exercise_states,
                      busy=exercise_checks_in_flight,
                      column_title="{section} exercise: {title} (points)",
-                     work=exercise_work, mark=exercise_mark)
+                     work=exercise_work, mark=exercise_mark,
+                     recount=exercise_learners_recount)
         )  # fmt: skip
         event_source_register("submission.graded", submission_graded_event)

@@ -39,6 +39,7 @@ from core.versions import content_version, stamp_version
 from counters.services import CODE_SUBMISSION, grading_count, sweep_requeue_count
 from courses.models import Section
 from deadlines import policy as dates
+from deadlines.changes import results_rule_watch
 from deadlines.models import SCHEDULE_FIELDS, schedule_change_check
 from deadlines.presentation import refusal_message
 from deadlines.selectors import item_results_gate, item_schedule
@@ -53,7 +54,7 @@ from grader.models import VERSIONED_FIELDS, CodingExercise, Draft, ExampleRun, S
 from grader.runners.policy import Allowances
 from grader.scoring import code_score
 from grader.selectors import exercise_standing
-from progress.items import ItemRef
+from progress.items import ItemRef, learners_with_work
 from progress.services import Placement, enrollment_create, item_placement_watch, item_record
 from webhooks.services import event_emit
 
@@ -151,7 +152,8 @@ def exercise_write(*, exercise: CodingExercise, update_fields: Iterable[str] | N
     kwargs: dict[str, Any] = {} if update_fields is None else {"update_fields": [*update_fields]}
     version = exercise.current_tests_version()
     stamp_version(exercise, kwargs, field="tests_version", covers=VERSIONED_FIELDS, version=version)
-    exercise.save(**kwargs)
+    with transaction.atomic(), results_rule_watch(exercise, update_fields=update_fields):
+        exercise.save(**kwargs)
 
 
 def _placement(exercise: CodingExercise) -> Placement | None:
@@ -790,6 +792,21 @@ def exercise_progress_record(*, learner_id: int, exercise: CodingExercise) -> No
         learner_id=learner_id, section_id=exercise.section_id,
         item=ItemRef("exercise", exercise.pk), complete=complete, score=best,
     )  # fmt: skip
+
+
+def exercise_learners_recount(exercise_id: int) -> int:
+    """Recount every learner with a submission of the exercise (ItemKind.recount)."""
+    exercise = (
+        CodingExercise.objects.select_related("section__part__course")
+        .filter(pk=exercise_id)
+        .first()
+    )
+    if exercise is None:
+        return 0
+    learners = learners_with_work(exercise.submissions.all())
+    for learner_id in learners:
+        exercise_progress_record(learner_id=learner_id, exercise=exercise)
+    return len(learners)
 
 
 def _internal_error(submission_id: int, token: str, reason: str) -> GradeOutcome:

@@ -21,6 +21,7 @@ from lti.models import (
     Membership,
     Platform,
     RegistrationInvite,
+    RosterSync,
     ScoreDelivery,
     ToolKey,
 )
@@ -185,3 +186,18 @@ class ScoreDeliveryAdmin(admin.ModelAdmin):
             ngettext("%d score queued again.", "%d scores queued again.", count) % count,
             messages.SUCCESS,
         )
+
+
+@admin.register(RosterSync)
+class RosterSyncAdmin(admin.ModelAdmin):
+    """The roster syncs asked for on the teaching page, and how each went (read only)."""
+
+    list_display = ("context", "status", "active", "left", "requested_by", "created_at",
+                    "finished_at")  # fmt: skip
+    list_filter = ("status",)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False

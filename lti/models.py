@@ -286,6 +286,56 @@ class Membership(models.Model):
         return f"{self.identity} in {self.context} ({self.role})"
 
 
+class RosterSync(models.Model):
+    """One sync of an LMS course's members (NRPS), asked for by an instructor and run by a
+    task (lti.roster.roster_sync_run): what the roster page shows while it runs and after.
+    At most one per LMS course is queued or running at a time."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("queued")
+        RUNNING = "running", _("running")
+        DONE = "done", _("done")
+        FAILED = "failed", _("failed")
+
+    context = models.ForeignKey(
+        Context, on_delete=models.CASCADE, related_name="roster_syncs", verbose_name=_("context")
+    )
+    status = models.CharField(
+        _("status"), max_length=16, choices=Status.choices, default=Status.QUEUED
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("requested by"),
+    )
+    # Members listed as active in the LMS, and members marked as left by this sync.
+    active = models.PositiveIntegerField(_("active members"), null=True, blank=True)
+    left = models.PositiveIntegerField(_("marked as left"), null=True, blank=True)
+    error = models.TextField(_("error"), blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    started_at = models.DateTimeField(_("started at"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("roster sync")
+        verbose_name_plural = _("roster syncs")
+        constraints = [
+            # Pressed twice (or by two instructors): one sync in flight, not two.
+            models.UniqueConstraint(
+                fields=["context"],
+                condition=Q(status__in=["queued", "running"]),
+                name="lti_roster_sync_one_in_flight",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.context} ({self.status})"
+
+
 class ScoreDelivery(OutboxDelivery):
     """One score of one learner for one resource link, to be posted to the platform's line
     item (AGS): an outbox row (core.outbox). Ordered by `graded_at`: an older score is never

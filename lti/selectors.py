@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from django.db.models import Max, QuerySet
 from django.http import Http404
 
 from courses.models import Course
-from lti.models import Context, Membership, Platform, ScoreDelivery
+from lti.models import Context, Membership, Platform, RosterSync, ScoreDelivery
 
 LOG_PAGE_SIZE = 200
 
@@ -42,7 +42,8 @@ def deep_linking_platform(*, platform_id: int) -> Platform:
 
 
 def course_contexts(*, course: Course) -> list[Context]:
-    """The LMS courses tied to ours, each with its members (who left last)."""
+    """The LMS courses tied to ours, each with its members (who left last) and its latest
+    roster sync (its status)."""
     contexts = list(
         Context.objects.filter(course=course)
         .select_related("deployment__platform")
@@ -55,8 +56,16 @@ def course_contexts(*, course: Course) -> list[Context]:
         .order_by("left_at", "identity__user__last_name", "identity__user__username")
     ):
         members.setdefault(membership.context_id, []).append(membership)
+    newest = (
+        RosterSync.objects.filter(context__in=contexts)
+        .values("context_id")
+        .annotate(newest=Max("id"))
+        .values_list("newest", flat=True)
+    )
+    latest = {sync.context_id: sync for sync in RosterSync.objects.filter(pk__in=newest)}
     for context in contexts:
         context.member_list = members.get(context.pk, [])  # type: ignore[attr-defined]
+        context.latest_sync = latest.get(context.pk)  # type: ignore[attr-defined]
     return contexts
 
 

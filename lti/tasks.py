@@ -9,6 +9,7 @@ from core import outbox
 from lti.grades import score_deliveries_send_due, score_send
 from lti.keys import tool_keys_advance
 from lti.launch import login_states_purge
+from lti.roster import roster_sync_run
 
 
 @shared_task(
@@ -34,3 +35,12 @@ def deliver_score_task(self: Task, delivery_id: int) -> str:
 )
 def send_due_scores_task() -> int:
     return score_deliveries_send_due()
+
+
+# An LMS course's members, read page by page (thousands of members: minutes). Longer than the
+# broker's visibility timeout, so acknowledged when taken (a second worker must not run it
+# meanwhile); a sync lost with its worker is replaced by the next request
+# (lti.roster.ROSTER_SYNC_STALE_AFTER).
+@shared_task(name="lti.tasks.sync_roster", soft_time_limit=600, time_limit=660, acks_late=False)
+def sync_roster_task(sync_id: int) -> str:
+    return roster_sync_run(sync_id=sync_id)

@@ -11,6 +11,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.models import User
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
@@ -35,7 +36,7 @@ from lti.launch import (
 )
 from lti.models import Membership, ScoreDelivery
 from lti.registration import ToolUrls, platform_register_dynamically
-from lti.roster import roster_sync
+from lti.roster import roster_sync_request
 from lti.selectors import (
     course_context,
     course_contexts,
@@ -287,17 +288,18 @@ def roster_view(request: HttpRequest, course_slug: str) -> HttpResponse:
 @require_POST
 @login_required
 def roster_sync_view(request: HttpRequest, course_slug: str, context_id: int) -> HttpResponse:
+    """Queue a sync of the LMS course's members (a task runs it: thousands of members take
+    a while); pressed again while one is queued or running, that one is kept."""
     course = taught_course(user=request.user, course_slug=course_slug)
     lms_course = course_context(course=course, context_id=context_id)
     try:
-        synced = roster_sync(context=lms_course)
+        requester = request.user if isinstance(request.user, User) else None  # (logged in)
+        _sync, queued = roster_sync_request(context=lms_course, requested_by=requester)
     except LaunchError as error:
-        logger.warning("LTI roster sync of context %s: %s", lms_course.pk, error.detail or error)
         messages.error(request, str(error.message))
     else:
-        messages.success(
-            request,
-            _("Members in the LMS course: %(active)d; marked as left now: %(left)d.")
-            % {"active": synced.active, "left": synced.left},
-        )
+        if queued:
+            messages.success(request, _("The sync is queued; its status is shown below."))
+        else:
+            messages.info(request, _("A sync of this LMS course is already under way."))
     return HttpResponseRedirect(reverse("lti:roster", kwargs={"course_slug": course.slug}))

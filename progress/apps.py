@@ -9,7 +9,10 @@ class ProgressConfig(AppConfig):
     verbose_name = _("Learner progress")
 
     def ready(self) -> None:
+        from deadlines.changes import results_rule_listener_register
         from progress.selectors import section_completed_events
+        from progress.services import results_rule_changed
         from webhooks.payloads import event_source_register
 
         event_source_register("section.completed", section_completed_events)
+        results_rule_listener_register(results_rule_changed)

@@ -145,6 +145,9 @@ class ItemKind:
     work: Callable[[list[int], list[int]], QuerySet[Any]] | None = None
     # ... and what one learner's rows on one item come to, oldest first (pure).
     mark: Callable[[list[WorkRow]], ItemMark] | None = None
+    # Recount from the grades every learner with work on one item (its id), each in a short
+    # transaction: its exam mode changed or its results were released. How many learners.
+    recount: Callable[[int], int] | None = None
 
     @property
     def column(self) -> str:
@@ -164,6 +167,11 @@ _KINDS: dict[str, ItemKind] = {}
 
 def item_kind_register(kind: ItemKind) -> None:
     _KINDS[kind.name] = kind
+
+
+def learners_with_work(work: QuerySet[Any]) -> list[int]:
+    """The learners of some attempts or submissions (an item's), each once."""
+    return list(work.values_list("learner_id", flat=True).distinct().order_by("learner_id"))
 
 
 def item_kinds() -> list[ItemKind]:

@@ -17,7 +17,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.contrib.auth.models import User
-from django.db import connection, transaction
+from django.db import connection, models, transaction
 from django.db.models import F, OuterRef, Subquery
 from django.utils import timezone
 
@@ -358,3 +358,55 @@ def _sections_refresh_queue(pending: set[int]) -> None:
     pending.clear()
     if ids:
         enqueue(refresh_sections_task, ids, what=f"the progress of sections {ids}")
+
+
+# --- an item's exam mode changed ---------------------------------------------------------
+# Handed-in work counts as done while an item's results are held (deadlines.policy
+# .counts_complete): turning exam mode on or off, or moving the release date, changes what
+# its learners have completed. The services that write dates tell deadlines.changes, which
+# tells us; the learners are recounted by a task, after the commit, not by the hourly
+# reconciliation.
+
+# Where the items below a row of each level are.
+_ITEMS_BELOW = {
+    "course": "section__part__course_id",
+    "part": "section__part_id",
+    "section": "section_id",
+}
+
+
+def results_rule_changed(model: type[models.Model], pk: int) -> None:
+    """deadlines.changes' listener: queue the recount of the items of (or below) the row once
+    the caller's transaction commits. A broker that is down loses nothing: the hourly
+    reconciliation recounts every row."""
+    level = model._meta.model_name or ""
+    transaction.on_commit(lambda: _results_recount_queue(level, pk))
+
+
+def _results_recount_queue(level: str, pk: int) -> None:
+    from progress.tasks import recount_items_task
+
+    enqueue(recount_items_task, level, pk, what=f"the progress of the items of {level} {pk}")
+
+
+def items_recount(*, level: str, pk: int) -> int:
+    """Recount the learners with work on one quiz or exercise (`level` is its model's name):
+    how many. For a course, part or section, one task per item below it is queued instead
+    (each item's learners fit in a task's time limit, a whole course's may not): how many."""
+    kinds = [kind for kind in item_kinds() if kind.recount is not None]
+    for kind in kinds:
+        if kind.model._meta.model_name == level and kind.recount is not None:
+            return kind.recount(pk)
+    if level not in _ITEMS_BELOW:
+        return 0
+    queued = 0
+    for kind in kinds:
+        item_level = kind.model._meta.model_name or ""
+        for item_id in (
+            kind.model._default_manager.filter(**{_ITEMS_BELOW[level]: pk})
+            .order_by("pk")
+            .values_list("pk", flat=True)
+        ):
+            _results_recount_queue(item_level, item_id)
+            queued += 1
+    return queued

@@ -5,7 +5,8 @@ from __future__ import annotations
 from celery import Task, shared_task
 from django.conf import settings
 
-from progress.services import progress_reconcile, sections_refresh
+from core.db import TRANSIENT_ERRORS
+from progress.services import items_recount, progress_reconcile, sections_refresh
 
 
 # Longer than the broker's visibility timeout: acknowledged when taken, or Redis would hand
@@ -41,3 +42,18 @@ def refresh_sections_task(self: Task, section_ids: list[int]) -> int:
     if changed is None:
         raise self.retry(countdown=CHECK_WAIT_SECONDS, max_retries=CHECK_WAITS + 1)
     return changed
+
+
+# An item's exam mode changed: its learners recounted at once (each learner in a short
+# transaction; running twice recounts the same), or, for a course, part or section, one such
+# task queued per item below it. Below the visibility timeout, like the above.
+@shared_task(
+    name="progress.tasks.recount_items",
+    autoretry_for=TRANSIENT_ERRORS,
+    retry_backoff=True,
+    max_retries=5,
+    soft_time_limit=settings.TASK_SOFT_TIME_LIMIT,
+    time_limit=settings.TASK_TIME_LIMIT,
+)
+def recount_items_task(level: str, pk: int) -> int:
+    return items_recount(level=level, pk=pk)

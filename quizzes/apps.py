@@ -18,12 +18,13 @@ class QuizzesConfig(AppConfig):
             quiz_states,
             quiz_work,
         )
+        from quizzes.services import quiz_learners_recount
         from webhooks.payloads import event_source_register
 
         # A quiz is an item of its section: it counts while it exists.
         item_kind_register(
             ItemKind(name="quiz", model=Quiz, counted_field=None, grades=quiz_grades,
                      states=quiz_states, column_title="{section} quiz: {title} (%)",
-                     work=quiz_work, mark=quiz_mark)
+                     work=quiz_work, mark=quiz_mark, recount=quiz_learners_recount)
         )  # fmt: skip
         event_source_register("attempt.graded", attempt_graded_event)

@@ -36,6 +36,7 @@ from core.provenance import (
 from core.versions import content_version, stamp_version
 from courses.course_source import CourseSourceError, read_source_text
 from courses.models import Section
+from deadlines.changes import results_rule_watch
 from progress.services import Placement, item_placement_watch
 from quizzes import grading
 from quizzes.coderunner import CodeRunnerQuestion, exercise_folder_write
@@ -583,7 +584,11 @@ class QuizEditError(Exception):
 def quiz_save(*, quiz: Quiz) -> Quiz:
     """Save a quiz (new, edited or moved) after validating it (pass score, dates in order)."""
     quiz.full_clean()
-    with transaction.atomic(), item_placement_watch(lambda: _placement(quiz)):
+    with (
+        transaction.atomic(),
+        item_placement_watch(lambda: _placement(quiz)),
+        results_rule_watch(quiz),
+    ):
         quiz.save()
     return quiz
 

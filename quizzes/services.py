@@ -36,7 +36,7 @@ from counters.services import QUIZ_ATTEMPT, grading_count, sweep_requeue_count
 from deadlines import policy as dates
 from deadlines.presentation import refusal_message
 from deadlines.selectors import LearnerSchedule, item_results_gate, item_schedule
-from progress.items import ItemRef
+from progress.items import ItemRef, learners_with_work
 from progress.services import enrollment_create, item_record
 from quizzes import grading
 from quizzes.grading.attempt import answers_graded
@@ -550,6 +550,17 @@ def quiz_progress_record(*, learner_id: int, quiz: Quiz) -> None:
         learner_id=learner_id, section_id=quiz.section_id, item=ItemRef("quiz", quiz.pk),
         complete=complete, score=result.percent,
     )  # fmt: skip
+
+
+def quiz_learners_recount(quiz_id: int) -> int:
+    """Recount every learner with an attempt of the quiz (progress.items.ItemKind.recount)."""
+    quiz = Quiz.objects.select_related("section__part__course").filter(pk=quiz_id).first()
+    if quiz is None:
+        return 0
+    learners = learners_with_work(quiz.attempts.all())
+    for learner_id in learners:
+        quiz_progress_record(learner_id=learner_id, quiz=quiz)
+    return len(learners)
 
 
 def attempt_mark_error(*, attempt_id: int, reason: str) -> bool:

@@ -7,23 +7,29 @@ sits below courses and imports none of them (tests/test_dependencies.py)."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from courses.models import Course
-from deadlines.models import CourseGroup, Extension, ResultsRelease
-from deadlines.selectors import item_schedule_base
+from deadlines.models import CourseGroup, Extension, ReleaseNotice, ResultsRelease
+from deadlines.selectors import item_schedule_base, results_gates
 from grader.models import CodingExercise
-from grader.services import exercise_progress_record
+from grader.services import exercise_learners_recount
 from progress.selectors import enrolled_among
+from progress.services import results_rule_changed
 from quizzes.models import Quiz
-from quizzes.services import quiz_progress_record
+from quizzes.services import quiz_learners_recount
+from webhooks.models import Event
+from webhooks.services import event_emit
 
 
 def extension_grant(
@@ -86,25 +92,69 @@ def extension_grant(
 def results_release(*, item: Quiz | CodingExercise, released_by: User | None) -> ResultsRelease:
     """Release the scores and feedback of a quiz or an exercise in exam mode (recorded: who,
     when). Its learners' progress is recounted in the same transaction: until now, handing it
-    in counted as done (deadlines.policy.counts_complete); from now on, passing does."""
+    in counted as done (deadlines.policy.counts_complete); from now on, passing does. The
+    `results.released` webhook event is written in it too (the outbox)."""
     if not item_schedule_base(item=item).exam_mode:
         raise ValidationError(
             {"item": _("This is not in exam mode: its results are shown already.")}
         )
     with transaction.atomic():
-        if isinstance(item, Quiz):
-            release = ResultsRelease.objects.create(quiz=item, released_by=released_by)
-            for learner_id in _learners_of(item.attempts):
-                quiz_progress_record(learner_id=learner_id, quiz=item)
-        else:
-            release = ResultsRelease.objects.create(exercise=item, released_by=released_by)
-            for learner_id in _learners_of(item.submissions):
-                exercise_progress_record(learner_id=learner_id, exercise=item)
+        field = _item_field(item)
+        release = ResultsRelease.objects.create(**{field: item}, released_by=released_by)
+        notice = ReleaseNotice.objects.create(**{field: item}, release=release)
+        event_emit(event=Event.RESULTS_RELEASED, object_id=notice.pk)  # webhooks, after commit
+        _RECOUNT[field](item.pk)
     return release
 
 
-def _learners_of(work: Any) -> list[int]:
-    return list(work.values_list("learner_id", flat=True).distinct().order_by())
+def _item_field(item: Quiz | CodingExercise) -> str:
+    return "quiz" if isinstance(item, Quiz) else "exercise"
+
+
+_RECOUNT = {"quiz": quiz_learners_recount, "exercise": exercise_learners_recount}
+
+
+def releases_due_notice(*, now: datetime | None = None) -> int:
+    """The beat's step (teaching.tasks.notice_due_releases): items in exam mode whose release
+    date passed in the last RESULTS_RELEASE_NOTICE_HOURS, and which no instructor released
+    before it, get their notice and `results.released` event once (a unique (item, date)
+    row), and their learners' progress recounted (passing counts again). How many noticed.
+
+    Release dates are evaluated on read (deadlines.selectors.results_gates): the results show
+    from the date on whether or not this ran; only the event and the recount wait for it."""
+    now = now or timezone.now()
+    since = now - timedelta(hours=settings.RESULTS_RELEASE_NOTICE_HOURS)
+    levels = ["", "section__", "section__part__", "section__part__course__"]
+    dated = Q()
+    for level in levels:
+        dated |= Q(**{f"{level}results_release_at__gt": since,
+                      f"{level}results_release_at__lte": now})  # fmt: skip
+    noticed = 0
+    for field, model in (("quiz", Quiz), ("exercise", CodingExercise)):
+        rows = model._default_manager.filter(dated).select_related("section__part__course")
+        items: list[Any] = list(rows)
+        gates = results_gates(items=items, now=now)
+        for item in items:
+            gate = gates[item.pk]
+            due = gate.release_at
+            if not gate.exam_mode or due is None or not since < due <= now:
+                continue
+            if gate.released is not None and gate.released.released_at <= due:
+                continue  # an instructor released them before their date
+            if _notice_by_date(item=item, field=field, release_at=due):
+                noticed += 1
+    return noticed
+
+
+def _notice_by_date(*, item: Quiz | CodingExercise, field: str, release_at: datetime) -> bool:
+    with transaction.atomic():
+        lookup: dict[str, Any] = {field: item, "release_at": release_at}
+        notice, created = ReleaseNotice.objects.get_or_create(**lookup)
+        if created:
+            event_emit(event=Event.RESULTS_RELEASED, object_id=notice.pk)
+            # Passing counts again: the item's learners recounted by a task, after the commit.
+            results_rule_changed(type(item), item.pk)
+    return created
 
 
 def group_save(

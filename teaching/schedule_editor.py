@@ -1,7 +1,8 @@
-"""The dates of an exercise or a section on the teaching pages: opening, due date, hard
-cut-off, late policy and exam mode (deadlines.models.Scheduled), as fields. A section's are
-the defaults of its quizzes and exercises. Saved through grader.services.exercise_schedule_set
-and courses.services.section_schedule_set; a refusal names the field."""
+"""The dates of an exercise, a section, a part or a course on the teaching pages: opening,
+due date, hard cut-off, late policy and exam mode (deadlines.models.Scheduled), as fields. A
+section's, part's or course's are the defaults of the quizzes and exercises below it. Saved
+through grader.services.exercise_schedule_set and courses.services.schedule_set; a refusal
+names the field."""
 
 from __future__ import annotations
 
@@ -11,8 +12,8 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from courses.models import Section
-from courses.services import section_schedule_set
+from courses.models import Course, Part, Section
+from courses.services import schedule_set
 from deadlines.models import SCHEDULE_FIELDS, LatePolicy, ResultsPolicy
 from grader.models import CodingExercise
 from grader.services import exercise_schedule_set
@@ -63,7 +64,9 @@ class ScheduleForm(forms.Form):
         _("Results released at"), _("In exam mode. Empty: when you release them.")
     )
 
-    def __init__(self, *args: Any, item: Section | CodingExercise, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, item: Course | Part | Section | CodingExercise, **kwargs: Any
+    ) -> None:
         kwargs.setdefault("initial", {name: getattr(item, name) for name in SCHEDULE_FIELDS})
         super().__init__(*args, **kwargs)
         self.item = item
@@ -93,7 +96,7 @@ def schedule_from_form(*, form: ScheduleForm) -> None:
         if isinstance(form.item, CodingExercise):
             exercise_schedule_set(exercise=form.item, values=values)
         else:
-            section_schedule_set(section=form.item, values=values)
+            schedule_set(row=form.item, values=values)
     except ValidationError as error:
         for field, messages in error.message_dict.items():
             form.add_error(field if field in form.fields else None, messages)

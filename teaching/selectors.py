@@ -92,6 +92,14 @@ def course_part(*, course: Course, number: int) -> Part:
     return get_object_or_404(Part, course=course, number=number)
 
 
+def course_part_by_id(*, course: Course, part_id: int) -> Part:
+    return get_object_or_404(Part, pk=part_id, course=course)
+
+
+def course_parts(course: Course) -> list[Part]:
+    return list(Part.objects.filter(course=course).order_by("number", "id"))
+
+
 def course_section(*, course: Course, section_id: int) -> Section | None:
     return Section.objects.filter(pk=section_id, part__course=course).first()
 

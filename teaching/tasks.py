@@ -11,6 +11,7 @@ from django.conf import settings
 
 from core.db import TRANSIENT_ERRORS
 from core.queueing import enqueue
+from teaching.deadlines import releases_due_notice
 from teaching.regrade import (
     regrade_apply_step,
     regrade_compute_step,
@@ -68,3 +69,16 @@ def regrade_apply_task(job_id: int) -> bool:
 )
 def resume_stalled_regrades_task() -> int:
     return regrades_resume_stalled()
+
+
+@shared_task(
+    name="teaching.tasks.notice_due_releases",
+    autoretry_for=TRANSIENT_ERRORS,
+    retry_backoff=True,
+    max_retries=3,
+    soft_time_limit=settings.TASK_SOFT_TIME_LIMIT,
+    time_limit=settings.TASK_TIME_LIMIT,
+)
+def notice_due_releases_task() -> int:
+    """Exam-mode results whose release date passed: their webhook event and recount, once."""
+    return releases_due_notice()

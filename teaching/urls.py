@@ -109,6 +109,12 @@ urlpatterns = [
         name="exercise_dates",
     ),
     path(
+        "teach/<slug:course_slug>/parts/<int:part_id>/dates/",
+        views.part_dates_view,
+        name="part_dates",
+    ),
+    path("teach/<slug:course_slug>/dates/", views.course_dates_view, name="course_dates"),
+    path(
         "teach/<slug:course_slug>/sections/<int:section_id>/dates/",
         views.section_dates_view,
         name="section_dates",

@@ -24,7 +24,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from courses.models import Course
+from courses.models import Course, Part, Section
 from deadlines.selectors import course_groups
 from grader.models import CodingExercise
 from grader.services import ExerciseEditConflict, exercise_edit, exercise_edit_stamp
@@ -76,6 +76,8 @@ from teaching.selectors import (
     course_exercise,
     course_items,
     course_part,
+    course_part_by_id,
+    course_parts,
     course_quiz,
     course_section,
     course_sections,
@@ -122,6 +124,7 @@ def teach_home_view(request: HttpRequest, course_slug: str) -> HttpResponse:
     context = {
         "course": course, "quizzes": items.quizzes, "exercises": items.exercises,
         "sections": course_sections(course), "exercise_languages": CodingExercise.Language.choices,
+        "parts": course_parts(course),
     }  # fmt: skip
     return render(request, "teaching/home.html", context)
 
@@ -931,6 +934,25 @@ def section_dates_view(request: HttpRequest, course_slug: str, section_id: int) 
     return _schedule_page(request, course, section, f"{section.number} {section.title}", back)
 
 
+@require_http_methods(["GET", "POST"])
+@login_required
+def part_dates_view(request: HttpRequest, course_slug: str, part_id: int) -> HttpResponse:
+    """A part's dates, late policy and exam mode: the defaults of its sections' items."""
+    course = _course(request, course_slug)
+    part = course_part_by_id(course=course, part_id=part_id)
+    back = reverse("teaching:home", args=[course.slug])
+    return _schedule_page(request, course, part, f"{part.number}. {part.title}", back)
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def course_dates_view(request: HttpRequest, course_slug: str) -> HttpResponse:
+    """The course's dates, late policy and exam mode: the defaults of everything in it."""
+    course = _course(request, course_slug)
+    back = reverse("teaching:home", args=[course.slug])
+    return _schedule_page(request, course, course, course.title, back)
+
+
 def _schedule_page(
     request: HttpRequest, course: Course, item: Any, title: str, back: str
 ) -> HttpResponse:
@@ -943,7 +965,8 @@ def _schedule_page(
         else:
             messages.success(request, _("The dates are saved."))
             return redirect(request.path)
+    level = {Course: "course", Part: "part", Section: "section"}.get(type(item), "item")
     context = {"course": course, "form": form, "title": title, "back": back,
-               "is_section": not isinstance(item, CodingExercise)}  # fmt: skip
+               "level": level}  # fmt: skip
     status = 400 if request.method == "POST" else 200
     return render(request, "teaching/schedule.html", context, status=status)

@@ -14,6 +14,7 @@ class Event(models.TextChoices):
     SUBMISSION_GRADED = "submission.graded", _("submission graded")
     SECTION_COMPLETED = "section.completed", _("section completed")
     PART_COMPLETED = "part.completed", _("part completed")
+    RESULTS_RELEASED = "results.released", _("results released")
 
 
 class WebhookEndpoint(models.Model):

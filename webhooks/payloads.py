@@ -27,11 +27,14 @@ class EventSubject:
     """What an event is about, as the app that owns the object tells it."""
 
     course_id: int
-    learner_id: int
+    learner_id: int | None  # None: about the course's learners together (teachers only)
     # What an instructor of the course hears, and what the learner hears (less, where the
     # quiz's feedback policy hides the score from them for now).
     data: dict[str, Any]
     learner_data: dict[str, Any]
+    # False: for the learner's own endpoints only (one learner's part of an event whose
+    # whole the teachers hear as another subject: results.released).
+    to_teachers: bool = True
 
 
 # event -> the owning app's reader: object id -> the events it makes (the event itself,
@@ -73,7 +76,18 @@ def event_payloads(*, event: str, object_id: int) -> Iterator[tuple[WebhookEndpo
     source = _SOURCES.get(event)
     if source is None:
         raise ValueError(f"unknown event {event!r}")
+    # Read once per event kind: an event may have a subject per learner (results.released).
+    endpoints_of: dict[str, list[WebhookEndpoint]] = {}
     for kind, subject in source(object_id):
+        if kind not in endpoints_of:
+            endpoints_of[kind] = _endpoints(kind)
+        hearing = [
+            endpoint
+            for endpoint in endpoints_of[kind]
+            if subject.to_teachers or endpoint.owner.pk == subject.learner_id
+        ]
+        if not hearing:
+            continue
         event_id = str(uuid.uuid4())
         teacher_body = _body(kind, event_id, subject.data)
         learner_body = (
@@ -81,9 +95,10 @@ def event_payloads(*, event: str, object_id: int) -> Iterator[tuple[WebhookEndpo
             if subject.learner_data == subject.data
             else _body(kind, event_id, subject.learner_data)
         )
-        for endpoint in _endpoints(kind):
+        for endpoint in hearing:
             owner = endpoint.owner
             if teaches(owner, subject.course_id):
-                yield endpoint, kind, teacher_body
+                if subject.to_teachers:
+                    yield endpoint, kind, teacher_body
             elif owner.pk == subject.learner_id:
                 yield endpoint, kind, learner_body

@@ -13,7 +13,7 @@ from django.test import Client
 from django.utils import timezone, translation
 from django.utils.translation import gettext
 
-from courses.models import Section
+from courses.models import Course, Part, Section
 from grader.models import CodingExercise
 from tests.api.conftest import World, client_for, error_of
 
@@ -82,6 +82,8 @@ def test_bad_dates_are_refused_naming_the_field(
     for url in (
         f"/teach/{world.course_a.slug}/exercises/{world.exercise.pk}/dates/",
         f"/teach/{world.course_a.slug}/sections/{world.section.pk}/dates/",
+        f"/teach/{world.course_a.slug}/parts/{world.section.part_id}/dates/",
+        f"/teach/{world.course_a.slug}/dates/",
     ):
         response = page.post(url, form(**typed))
         assert response.status_code == 400, url
@@ -90,6 +92,41 @@ def test_bad_dates_are_refused_naming_the_field(
             assert gettext(message) in response.content.decode()
     assert CodingExercise.objects.get(pk=world.exercise.pk).due_at is None
     assert Section.objects.get(pk=world.section.pk).due_at is None
+    assert Part.objects.get(pk=world.section.part_id).due_at is None
+    assert Course.objects.get(pk=world.course_a.pk).due_at is None
+
+
+@pytest.mark.parametrize("level", ["part", "course"])
+def test_the_part_and_course_dates_are_the_defaults_of_what_they_hold(world: World, level: str):
+    page = Client()
+    page.force_login(world.instructor)
+    slug = world.course_a.slug
+    home = page.get(f"/teach/{slug}/").content.decode()
+    url = (
+        f"/teach/{slug}/parts/{world.section.part_id}/dates/" if level == "part"
+        else f"/teach/{slug}/dates/"
+    )  # fmt: skip
+    assert url in home
+    due = timezone.localtime() + DAY
+    saved = page.post(
+        url, form(due_at=due, late_policy="not_accepted", results_policy="on_release")
+    )
+    assert saved.status_code == 302
+    from deadlines.selectors import item_schedule_base
+
+    for item in (world.quiz, world.exercise):
+        schedule = item_schedule_base(item=type(item).objects.get(pk=item.pk))
+        assert schedule.due_at is not None
+        assert timezone.localtime(schedule.due_at).strftime(FORM) == due.strftime(FORM)
+        assert (schedule.late.kind, schedule.exam_mode) == ("not_accepted", True)
+    # Not for a learner, nor for another course's instructor.
+    for user in (world.learner, world.other_instructor):
+        other = Client()
+        other.force_login(user)
+        assert other.get(url).status_code in (403, 404)
+    # Another course's part on this course's page: not found.
+    foreign = world.course_b.parts.create(number=9, title="Elsewhere")
+    assert page.get(f"/teach/{slug}/parts/{foreign.pk}/dates/").status_code == 404
 
 
 def test_the_section_dates_are_the_defaults_of_its_items(world: World):
