@@ -7,6 +7,7 @@ Each check is learner code, run through the runner as a worker runs it."""
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -14,6 +15,7 @@ import pytest
 
 from grader.runners import RunReport, run_tests
 from grader.runners import python as python_runner
+from grader import sandbox
 from grader.sandbox import ForkedSandbox, Limits, StartedSandbox
 
 pytestmark = [
@@ -97,6 +99,7 @@ def test_a_worker_s_learner_processes_are_forks_of_one_zygote() -> None:
 
 LEAVE_THINGS_BEHIND = """import ctypes
 import os
+import time
 import subprocess
 
 
@@ -118,6 +121,7 @@ def probe():
 """
 LOOK_AROUND = """import ctypes
 import os
+import time
 
 
 def probe():
@@ -170,6 +174,7 @@ def test_nothing_a_learner_leaves_reaches_the_next_run() -> None:
 
 REACH_FOR_THE_ZYGOTE = """import ctypes
 import os
+import time
 
 
 def probe():
@@ -288,3 +293,132 @@ def test_a_host_where_children_cannot_isolate_falls_back_to_new_sandboxes(
     assert all(passed(report) for report in reports), [explain(r) for r in reports]
     assert isinstance(waiting().learner, StartedSandbox)  # a new learner sandbox, as before
     assert not waiting().learner_forked
+
+
+# The zygote is the learner's uid: system calls that need no ptrace access (prlimit, the nice
+# value, the scheduler, the CPU affinity) reach it from its child, and its later children
+# inherit what they set: another learner's run with smaller limits, or starved of CPU.
+TAMPER_WITH_THE_ZYGOTE = """import os
+import resource
+
+
+def probe():
+    resource.prlimit(2, resource.RLIMIT_FSIZE, (1 << 20, 1 << 20))
+    resource.prlimit(2, resource.RLIMIT_STACK, (1 << 20, 1 << 20))
+    os.setpriority(os.PRIO_PROCESS, 2, 19)
+    os.sched_setaffinity(2, {min(os.sched_getaffinity(2))})
+    os.sched_setscheduler(2, os.SCHED_IDLE, os.sched_param(0))
+    return "ok"
+"""
+SHOW_MY_PROCESS = """import os
+import resource
+
+
+def probe():
+    print(
+        [resource.getrlimit(limit) for limit in (resource.RLIMIT_FSIZE, resource.RLIMIT_STACK,
+                                                 resource.RLIMIT_NOFILE, resource.RLIMIT_AS)],
+        os.getpriority(os.PRIO_PROCESS, 0), sorted(os.sched_getaffinity(0)),
+        os.sched_getscheduler(0),
+    )
+    return "ok"
+"""
+
+
+def test_a_learner_cannot_change_the_limits_or_scheduling_of_the_next_run() -> None:
+    run(OK)
+    before = run(SHOW_MY_PROCESS)  # a child of the zygote, untouched
+
+    tampered = run(TAMPER_WITH_THE_ZYGOTE)
+    after = run(SHOW_MY_PROCESS)  # the next learner's run
+
+    assert passed(before), explain(before)
+    assert passed(tampered), explain(tampered)
+    assert passed(after), explain(after)
+    assert before.tests[0].output
+    assert after.tests[0].output == before.tests[0].output
+
+
+LEAVE_A_LISTENER = """import os
+import socket
+import time
+
+
+def probe():
+    if os.fork() == 0:  # a process that keeps changing its pid: each generation forks the next
+        os.setsid()
+        unix = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        unix.bind("\\0zachet-left")
+        unix.listen()
+        tcp = socket.socket()
+        tcp.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        tcp.bind(("127.0.0.1", 47123))
+        tcp.listen()
+        while True:
+            try:
+                if os.fork():
+                    os._exit(0)
+            except OSError:
+                time.sleep(0.001)
+    return "ok"
+"""
+KNOCK = """import socket
+
+
+def probe():
+    found = []
+    for family, address in ((socket.AF_UNIX, "\\0zachet-left"), (socket.AF_INET, ("127.0.0.1", 47123))):
+        try:
+            socket.socket(family).connect(address)
+            found.append("connected")
+        except OSError as exc:
+            found.append(type(exc).__name__)
+    return found
+"""
+NOBODY_LISTENS_TESTS = """import unittest
+
+from probe import probe
+
+
+class ProbeTest(unittest.TestCase):
+    def test_probe(self):
+        self.assertEqual(probe(), ["ConnectionRefusedError", "ConnectionRefusedError"])
+"""
+
+
+def test_a_listener_a_learner_leaves_in_the_shared_network_is_gone_for_the_next_run() -> None:
+    run(OK)
+    zygote = learner_zygote_pid()
+
+    left = run(LEAVE_A_LISTENER)
+    knocked = run(KNOCK, NOBODY_LISTENS_TESTS)
+
+    assert passed(left), explain(left)
+    assert passed(knocked), explain(knocked)
+    assert isinstance(waiting().learner, ForkedSandbox)
+    assert learner_zygote_pid() == zygote  # its next child, in the same network namespace
+
+
+STOP_THE_ZYGOTE = """import os
+import signal
+
+
+def probe():
+    os.kill(2, signal.SIGSTOP)
+    return "ok"
+"""
+
+
+def test_a_learner_that_stops_its_zygote_delays_only_its_own_run() -> None:
+    run(OK)
+    zygote = learner_zygote_pid()
+
+    started = time.monotonic()
+    stopped = run(STOP_THE_ZYGOTE)
+    took = time.monotonic() - started
+    after = run(OK)
+
+    assert took < LIMITS.wall_seconds + 2 * sandbox._ZYGOTE_ANSWER_SECONDS, took
+    assert passed(after), explain(after)
+    assert learner_zygote_pid() != zygote  # a stopped zygote is discarded, not waited for
+    print(explain(stopped), took)
