@@ -430,3 +430,72 @@ def test_a_learner_that_stops_its_zygote_delays_only_its_own_run() -> None:
     assert passed(after), explain(after)
     assert passed(stopped), explain(stopped)  # (the verdict is the test process's)
     assert learner_zygote_pid() != zygote  # a stopped zygote is discarded, not waited for
+
+
+def test_learners_who_make_their_zygote_end_itself_do_not_turn_it_off() -> None:
+    # Each changed zygote ends itself and fails the next fork (counted as the learner zygote's
+    # failures are), but the run after that takes a new zygote, whose fork resets the count:
+    # submissions in a row cannot count up to _LEARNER_FORK_TRIES and turn the zygote off.
+    run(OK)
+
+    tampered = [run(TAMPER_WITH_THE_ZYGOTE) for _ in range(python_runner._LEARNER_FORK_TRIES + 1)]
+    after = run(OK)
+
+    assert all(passed(report) for report in tampered), [explain(r) for r in tampered]
+    assert passed(after), explain(after)
+    assert isinstance(waiting().learner, ForkedSandbox)
+    assert python_runner._warm_state["learner_failures"] == 0
+
+
+FORK_BOMB = """import ctypes
+import os
+import signal
+
+
+def spawn():
+    count = 0
+    while count < 1000:
+        try:
+            if os.fork() == 0:
+                signal.pause()
+                os._exit(0)
+        except OSError:
+            return count
+        count += 1
+    return count
+
+
+def probe():
+    read, write = os.pipe()
+    if os.fork() == 0:  # a user namespace of its own: a process count of its own?
+        ctypes.CDLL(None).unshare(0x10000000)  # CLONE_NEWUSER
+        os.write(write, str(spawn()).encode())
+        signal.pause()
+    nested = int(os.read(read, 16))
+    return {"processes": 2 + nested + spawn(), "descriptors": os.listdir("/proc/self/fd")}
+"""
+NO_MORE_THAN_THE_LIMIT_TESTS = """import unittest
+
+from probe import probe
+
+
+class ProbeTest(unittest.TestCase):
+    def test_probe(self):
+        found = probe()
+        self.assertGreater(found["processes"], 10)  # (it did fork)
+        self.assertLessEqual(found["processes"], LIMIT)
+        # Its own (0-4: stdin, stdout, stderr, the pipes with the test process), the pipe it
+        # made and the listing's: nothing of its zygote's.
+        self.assertEqual(sorted(map(int, found["descriptors"])), [0, 1, 2, 3, 4, 5, 6, 7])
+"""
+
+
+def test_a_learner_s_processes_are_limited_in_a_user_namespace_of_its_own_too() -> None:
+    # The zygote's sandbox allows one process more than the run's (the zygote itself), and
+    # each child is in a user namespace of its own; the limit is the uid's all the same.
+    run(OK)
+
+    report = run(FORK_BOMB, NO_MORE_THAN_THE_LIMIT_TESTS.replace("LIMIT", str(LIMITS.processes)))
+
+    assert isinstance(waiting().learner, ForkedSandbox)
+    assert passed(report), explain(report)
