@@ -499,3 +499,45 @@ def test_a_learner_s_processes_are_limited_in_a_user_namespace_of_its_own_too() 
 
     assert isinstance(waiting().learner, ForkedSandbox)
     assert passed(report), explain(report)
+
+
+REACH_BY_SYSTEM_CALLS = """import ctypes
+import os
+
+
+class IOVec(ctypes.Structure):
+    _fields_ = [("base", ctypes.c_void_p), ("length", ctypes.c_size_t)]
+
+
+def probe():
+    libc = ctypes.CDLL(None, use_errno=True)
+    pidfd = os.pidfd_open(2)  # (allowed: it names the process, as kill does)
+    # pidfd_getfd (the zygote's descriptors: its control socket among them), same number on
+    # every architecture
+    taken = [libc.syscall(438, pidfd, fd, 0) for fd in range(16)]
+    buffer = ctypes.create_string_buffer(64)
+    local = IOVec(ctypes.cast(buffer, ctypes.c_void_p), 64)
+    with open("/proc/self/maps") as maps:  # (the zygote's layout is its children's)
+        address = int(maps.readline().split("-")[0], 16)
+    remote = IOVec(address, 64)
+    read = libc.process_vm_readv(2, ctypes.byref(local), 1, ctypes.byref(remote), 1, 0)
+    return {"getfd": sorted(set(taken)), "errno": ctypes.get_errno(), "vm_read": read}
+"""
+NOT_REACHED_TESTS = """import unittest
+
+from probe import probe
+
+
+class ProbeTest(unittest.TestCase):
+    def test_probe(self):
+        self.assertEqual(probe(), {"getfd": [-1], "errno": 1, "vm_read": -1})  # EPERM
+"""
+
+
+def test_a_learner_cannot_take_its_zygote_s_descriptors_or_read_its_memory() -> None:
+    run(OK)
+
+    report = run(REACH_BY_SYSTEM_CALLS, NOT_REACHED_TESTS)
+
+    assert isinstance(waiting().learner, ForkedSandbox)
+    assert passed(report), explain(report)
