@@ -343,6 +343,7 @@ def test_a_learner_cannot_change_the_limits_or_scheduling_of_the_next_run() -> N
     assert passed(after), explain(after)
     assert before.tests[0].output
     assert after.tests[0].output == before.tests[0].output
+    waiting()  # (the run after the next one's zygote: started once this run returned)
     assert learner_zygote_pid() != zygote  # a changed zygote ends itself: it forks no more
 
 
