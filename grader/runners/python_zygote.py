@@ -52,6 +52,7 @@ def serve(
         raise SystemExit("the zygote runs only as the command of its own sandbox")
     _prctl(PR_SET_DUMPABLE, 0)  # (a learner's child of the same uid must not reach us)
     control = socket.socket(fileno=control_fd)
+    inherited = _inherited()
     gc.freeze()  # what is loaded now is shared with every child, never copied
     while True:
         try:
@@ -64,6 +65,8 @@ def serve(
         if not isinstance(request, dict) or len(fds) != child_fds:
             raise SystemExit(f"a request came with {len(fds)} descriptors, not {child_fds}")
         kill_others()
+        if _inherited() != inherited:  # (its uid's processes may lower them: no way back up)
+            raise SystemExit("the zygote's limits or scheduling were changed: it ends")
         before_fork(request)
         gc.freeze()  # (what before_fork loaded too)
         ready_read, ready_write = os.pipe()
@@ -117,6 +120,26 @@ def become_child(fds: list[int], request: dict, workdir: str) -> None:
     os.closerange(ready + 1, 65536)
     os.write(ready, b"1")
     os.close(ready)
+
+
+_IOPRIO_GET = {"x86_64": 252, "aarch64": 31}  # (glibc has no ioprio_get of its own)
+
+
+def _inherited() -> tuple[object, ...]:
+    """What each child inherits of the zygote that another process of the same uid may change
+    with no ptrace access (prlimit, setpriority, sched_setscheduler, sched_setaffinity,
+    ioprio_set): a learner's child could set them for every later child, another learner's
+    (smaller limits, an idle CPU priority). Raising a limit back needs a capability we lack."""
+    limits = [getattr(resource, name) for name in dir(resource) if name.startswith("RLIMIT_")]
+    ioprio = _IOPRIO_GET.get(os.uname().machine)
+    return (
+        [resource.getrlimit(limit) for limit in sorted(limits)],
+        os.getpriority(os.PRIO_PROCESS, 0),
+        os.sched_getscheduler(0),
+        os.sched_getparam(0).sched_priority,
+        sorted(os.sched_getaffinity(0)),
+        None if ioprio is None else _c().syscall(ioprio, 1, 0),  # type: ignore[attr-defined]
+    )
 
 
 def kill_others() -> None:
