@@ -4,7 +4,7 @@ import logging
 import os
 from typing import Any
 
-from celery import Celery, bootsteps
+from celery import Celery, bootsteps, signals
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
@@ -35,6 +35,24 @@ class SweepOnConnect(bootsteps.StartStopStep):
 
 
 app.steps["consumer"].add(SweepOnConnect)
+
+
+@signals.task_prerun.connect
+def drop_failed_database_connections(task: Any = None, **kwargs: Any) -> None:
+    """Before each task, close a database connection that failed (the database restarted or
+    terminated it) and is no longer usable: the task connects anew. Celery's Django fixup
+    closes connections only every 2 x CELERY_DB_REUSE_MAX tasks, and until then every task
+    of the process failed on the dead one: after `pg_terminate_backend`, a sweeps worker
+    stopped sweeping and a code submission waited minutes (bench/chaos.py db-terminate).
+    Only a connection that saw an error is checked (one `SELECT 1`); healthy ones cost
+    nothing."""
+    if task is not None and getattr(task.request, "is_eager", False):
+        return  # (run inline, inside the caller's transaction: not ours to close)
+    from django.db import connections
+
+    for connection in connections.all(initialized_only=True):
+        if connection.errors_occurred and not connection.in_atomic_block:
+            connection.close_if_unusable_or_obsolete()
 
 
 @app.task(name="config.ping", soft_time_limit=5, time_limit=10)

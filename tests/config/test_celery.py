@@ -144,3 +144,36 @@ def test_every_task_ends_before_the_broker_would_deliver_it_again(settings):
             assert task.time_limit < visibility, f"{name}: {task.time_limit} s >= {visibility} s"
     grading = ours["grader.tasks.grade_submission"]
     assert grading.time_limit == settings.TASK_TIME_LIMIT == visibility - 3
+
+
+def kill_the_connection(connection) -> None:
+    """What a database restart does to a worker's connection: PostgreSQL's server ends it
+    (pg_terminate_backend from another connection); SQLite's handle is closed under Django."""
+    if connection.vendor == "postgresql":
+        import psycopg
+
+        pid = connection.connection.info.backend_pid
+        params = connection.get_connection_params()
+        with psycopg.connect(**params, autocommit=True) as other:
+            other.execute("SELECT pg_terminate_backend(%s)", [pid])
+    else:
+        connection.connection.close()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_task_after_a_terminated_database_connection_connects_anew():
+    from django.db import DatabaseError, connection
+
+    from config.celery import drop_failed_database_connections
+
+    connection.ensure_connection()
+    kill_the_connection(connection)
+    with pytest.raises(DatabaseError), connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+    assert connection.errors_occurred
+
+    drop_failed_database_connections()  # (what the worker runs before its next task)
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+        assert cursor.fetchone() == (1,)
