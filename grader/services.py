@@ -613,6 +613,9 @@ class GradeOutcome:
     submission_id: int
     status: str
     retry: bool = False
+    # Seconds after which to deliver this message again: the submission is claimed by a run
+    # whose lease has not run out (see submission_grade).
+    check_again_in: float | None = None
 
 
 # The fields a report sets (submission_report_store), which a regrade computes and writes.
@@ -653,9 +656,15 @@ def submission_grade(*, submission_id: int, runner: Runner | None = None) -> Gra
             # A second message for work a live process runs (the broker gave back a slow
             # worker's, or the sweep's raced the first): that run grades it, or, should its
             # process die, the sweep queues it again once its lease runs out. Never two runs.
+            # Looked at again once the lease would have run out: a broker that gives a dead
+            # worker's message back at once (RabbitMQ) must not drop it while the dead claim's
+            # lease still counts, whether or not a sweep runs.
             logger.info("submission %s is being graded by %s", submission_id,
                         submission.claim_holder)  # fmt: skip
-            return GradeOutcome(submission_id, Submission.Status.RUNNING)
+            left = (submission.lease_until - now).total_seconds() if submission.lease_until else 0
+            return GradeOutcome(
+                submission_id, Submission.Status.RUNNING, check_again_in=max(left, 0.0) + 1.0
+            )
         submission.status = Submission.Status.RUNNING
         submission.started_at = now
         submission.claim = token  # this run's; a write needs it to still be the claim

@@ -50,6 +50,9 @@ def grade_submission_task(self: Task, submission_id: int) -> str:
     if outcome.retry:
         # An internal error is never the learner's fault: run it again shortly.
         raise self.retry(countdown=2, max_retries=None)
+    if outcome.check_again_in is not None:
+        # Another run holds it: graded by then, or its lease ran out and this one runs it.
+        raise self.retry(countdown=outcome.check_again_in, max_retries=None)
     return outcome.status
 
 

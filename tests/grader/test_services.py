@@ -537,8 +537,12 @@ def test_a_second_message_leaves_a_live_runs_claim_alone(exercise, queued):
     # when a second message for it is delivered
     outcome = submission_grade(submission_id=submission.pk, runner=runner)
 
-    # then it runs nothing and leaves the claim as it was
+    # then it runs nothing and leaves the claim as it was, and asks to be delivered again once
+    # the lease would have run out (a broker that gave a dead worker's message back at once
+    # must not drop it: RabbitMQ)
     assert (outcome.status, runner.calls) == ("running", [])
+    assert outcome.check_again_in is not None
+    assert 5.0 < outcome.check_again_in <= 6.0
     submission.refresh_from_db()
     assert (submission.status, submission.claim) == ("running", "a" * 32)
 
